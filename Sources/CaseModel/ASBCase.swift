@@ -1,0 +1,150 @@
+import Foundation
+
+/// Whether a case is still being worked.
+public enum CaseStatus: String, Codable, Sendable, CaseIterable {
+    case open
+    case closed
+}
+
+/// An anti-social behaviour case: the council's record of one report and what
+/// was done about it.
+public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
+    public var id: UUID
+    /// Human-facing reference, e.g. "ASB-2026-000042"; assigned by the store.
+    public var reference: String
+    public var incidentType: IncidentType
+    public var category: Category
+    /// Why the category was raised above the one the incident type gives.
+    public var categoryReason: String?
+    public var channel: ReportChannel
+    public var receivedAt: Date
+    /// The complainant's police crime or incident reference, when they have one.
+    public var policeReference: String?
+    public var ward: String
+    /// Where it happened; personal data (it may be someone's home).
+    public var location: String
+    /// The report in the complainant's words; personal data.
+    public var narrative: String
+    /// Risk or vulnerability flagged by the caseworker.
+    public var riskFlag: Bool
+    public var parties: [Party]
+    public var events: [CaseEvent]
+    public var status: CaseStatus
+    public var closedAt: Date?
+    public var updatedAt: Date
+
+    public init(
+        id: UUID = UUID(),
+        reference: String = "",
+        incidentType: IncidentType,
+        channel: ReportChannel,
+        receivedAt: Date,
+        policeReference: String? = nil,
+        ward: String,
+        location: String,
+        narrative: String,
+        riskFlag: Bool = false,
+        parties: [Party] = []
+    ) {
+        self.id = id
+        self.reference = reference
+        self.incidentType = incidentType
+        self.category = incidentType.category
+        self.channel = channel
+        self.receivedAt = receivedAt
+        self.policeReference = policeReference
+        self.ward = ward
+        self.location = location
+        self.narrative = narrative
+        self.riskFlag = riskFlag
+        self.parties = parties
+        self.events = []
+        self.status = .open
+        self.updatedAt = receivedAt
+    }
+
+    /// Applies an event, enforcing the case's rules: a closed case takes only
+    /// its closure notification; the category may only be raised, with a reason.
+    public mutating func record(_ event: CaseEvent) throws(CaseRuleViolation) {
+        if status == .closed && event.kind != .closureNotificationSent {
+            throw .caseClosed(event.kind)
+        }
+        if event.interviewMode != nil && event.kind != .interviewHeld {
+            throw .fieldNotAllowed(field: "interview_mode", kind: event.kind)
+        }
+        if event.category != nil && event.kind != .categoryRaised {
+            throw .fieldNotAllowed(field: "category", kind: event.kind)
+        }
+        if let last = events.last, event.at < last.at {
+            throw .eventBeforePrevious
+        }
+        if event.at < receivedAt {
+            throw .eventBeforeReceipt
+        }
+        switch event.kind {
+        case .interviewHeld:
+            guard event.interviewMode != nil else { throw .missingField(field: "interview_mode", kind: event.kind) }
+        case .categoryRaised:
+            guard let newCategory = event.category else { throw .missingField(field: "category", kind: event.kind) }
+            guard let reason = event.note, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw .missingField(field: "note", kind: event.kind)
+            }
+            guard newCategory > category else { throw .categoryNotRaised(from: category, to: newCategory) }
+            category = newCategory
+            categoryReason = reason
+        case .caseClosed:
+            status = .closed
+            closedAt = event.at
+        case .closureNotificationSent:
+            guard status == .closed else { throw .notClosed }
+            guard !events.contains(where: { $0.kind == .closureNotificationSent }) else { throw .alreadyNotified }
+        default:
+            break
+        }
+        events.append(event)
+        updatedAt = max(updatedAt, event.at)
+    }
+
+    /// The first event of a kind, if any.
+    public func first(_ kind: CaseEventKind) -> CaseEvent? {
+        events.first { $0.kind == kind }
+    }
+
+    /// The last event of a kind, if any.
+    public func last(_ kind: CaseEventKind) -> CaseEvent? {
+        events.last { $0.kind == kind }
+    }
+}
+
+/// Why an event cannot be recorded on a case.
+public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertible {
+    case caseClosed(CaseEventKind)
+    case notClosed
+    case alreadyNotified
+    case categoryNotRaised(from: Category, to: Category)
+    case missingField(field: String, kind: CaseEventKind)
+    case fieldNotAllowed(field: String, kind: CaseEventKind)
+    case eventBeforePrevious
+    case eventBeforeReceipt
+
+    public var description: String {
+        switch self {
+        case .caseClosed(let kind):
+            "the case is closed; it takes no '\(kind.rawValue)' event, only 'closure-notification-sent'"
+        case .notClosed:
+            "a closure notification needs the case to be closed first"
+        case .alreadyNotified:
+            "the closure notification has already been recorded"
+        case .categoryNotRaised(let from, let to):
+            "the category can only be raised: it is \(from.rawValue) and \(to.rawValue) is not more serious"
+        case .missingField(let field, let kind):
+            "'\(kind.rawValue)' needs '\(field)'"
+        case .fieldNotAllowed(let field, let kind):
+            "'\(field)' does not belong on a '\(kind.rawValue)' event"
+        case .eventBeforePrevious:
+            "the event is dated before the case's latest event"
+        case .eventBeforeReceipt:
+            "the event is dated before the report was received"
+        }
+    }
+}

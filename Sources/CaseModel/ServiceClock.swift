@@ -1,0 +1,102 @@
+import Foundation
+
+/// One service standard as it stands for one case.
+public struct ServiceStandardStatus: Hashable, Sendable, Codable {
+    public enum Standard: String, Hashable, Sendable, Codable, CaseIterable {
+        case interview
+        case actionPlan = "action-plan"
+        case progressUpdate = "progress-update"
+        case closureNotification = "closure-notification"
+    }
+
+    public enum State: String, Hashable, Sendable, Codable {
+        /// Done by the due date.
+        case met
+        /// Done, but after the due date.
+        case late
+        /// Not done yet, not yet due.
+        case pending
+        /// Not done, and the due date has passed.
+        case overdue
+    }
+
+    public var standard: Standard
+    public var due: CalendarDate
+    public var completed: CalendarDate?
+    public var state: State
+}
+
+/// The council's service clocks: the interview within 1, 3 or 5 working days
+/// by category, an action plan within 5 working days, a progress update every
+/// 14 days for Category A, and a closure notification when the case closes
+/// (due the next working day).
+public struct ServiceClock: Sendable {
+    public let calendar: WorkingDayCalendar
+    public static let actionPlanWorkingDays = 5
+    public static let progressUpdateIntervalDays = 14
+    public static let closureNotificationWorkingDays = 1
+
+    public init(calendar: WorkingDayCalendar) {
+        self.calendar = calendar
+    }
+
+    public func interviewDue(_ c: ASBCase) -> CalendarDate {
+        calendar.adding(workingDays: c.category.interviewWithinWorkingDays, to: CalendarDate(c.receivedAt))
+    }
+
+    public func actionPlanDue(_ c: ASBCase) -> CalendarDate {
+        calendar.adding(workingDays: Self.actionPlanWorkingDays, to: CalendarDate(c.receivedAt))
+    }
+
+    /// The next progress update owed on an open Category A case: 14 days
+    /// after the last update, or after receipt when none has been sent.
+    public func nextProgressUpdateDue(_ c: ASBCase) -> CalendarDate? {
+        guard c.category.requiresFortnightlyUpdates, c.status == .open else { return nil }
+        let from = c.last(.progressUpdateSent)?.at ?? c.receivedAt
+        return CalendarDate(from).adding(days: Self.progressUpdateIntervalDays)
+    }
+
+    public func closureNotificationDue(_ c: ASBCase) -> CalendarDate? {
+        guard let closedAt = c.closedAt else { return nil }
+        return calendar.adding(workingDays: Self.closureNotificationWorkingDays, to: CalendarDate(closedAt))
+    }
+
+    /// Every standard that applies to the case, judged on `today`.
+    public func statuses(of c: ASBCase, on today: CalendarDate) -> [ServiceStandardStatus] {
+        var result = [
+            judge(.interview, due: interviewDue(c), done: c.first(.interviewHeld)?.at, today: today),
+            judge(.actionPlan, due: actionPlanDue(c), done: c.first(.actionPlanAgreed)?.at, today: today),
+        ]
+        if let due = nextProgressUpdateDue(c) {
+            result.append(judge(.progressUpdate, due: due, done: nil, today: today))
+        }
+        if let due = closureNotificationDue(c) {
+            result.append(judge(.closureNotification, due: due, done: c.first(.closureNotificationSent)?.at, today: today))
+        }
+        return result
+    }
+
+    /// Whether anything owed on the case is past its due date and still not done.
+    public func isOverdue(_ c: ASBCase, on today: CalendarDate) -> Bool {
+        statuses(of: c, on: today).contains { $0.state == .overdue }
+    }
+
+    /// The earliest date at which something still owed becomes overdue, or nil.
+    /// Stored in clear so `overdue=true` is one indexed comparison.
+    public func earliestOutstandingDue(_ c: ASBCase) -> CalendarDate? {
+        statuses(of: c, on: CalendarDate(daysSinceEpoch: .min / 2))
+            .filter { $0.completed == nil }
+            .map(\.due)
+            .min()
+    }
+
+    private func judge(
+        _ standard: ServiceStandardStatus.Standard, due: CalendarDate, done: Date?, today: CalendarDate
+    ) -> ServiceStandardStatus {
+        if let done {
+            let day = CalendarDate(done)
+            return .init(standard: standard, due: due, completed: day, state: day <= due ? .met : .late)
+        }
+        return .init(standard: standard, due: due, completed: nil, state: today > due ? .overdue : .pending)
+    }
+}

@@ -1,0 +1,21 @@
+import CaseModel
+import Foundation
+import Hummingbird
+
+/// A case as a caseworker sees it, with its service standards judged today.
+struct CaseResponse: ResponseEncodable, Sendable {
+    var `case`: ASBCase
+    var serviceStandards: [ServiceStandardStatus]
+    var overdue: Bool
+
+    init(_ c: ASBCase, clock: ServiceClock, today: CalendarDate) {
+        self.case = c
+        self.serviceStandards = clock.statuses(of: c, on: today)
+        self.overdue = serviceStandards.contains { $0.state == .overdue }
+    }
+}
+
+struct CaseListResponse: ResponseEncodable, Sendable {
+    var cases: [CaseResponse]
+    var nextCursor: String?
+}

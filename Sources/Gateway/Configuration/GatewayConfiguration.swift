@@ -1,0 +1,84 @@
+import Foundation
+
+/// Everything `casegate serve` needs to start. Read from a YAML file; flags override it.
+public struct GatewayConfiguration: Codable, Sendable, Equatable {
+    public struct Listener: Codable, Sendable, Equatable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public struct TLSFiles: Codable, Sendable, Equatable {
+        /// The server certificate chain (PEM), leaf first.
+        public var certificate: String
+        public var privateKey: String
+        /// The CA that issues partner client certificates (PEM).
+        public var partnerCA: String
+
+        public init(certificate: String, privateKey: String, partnerCA: String) {
+            self.certificate = certificate
+            self.privateKey = privateKey
+            self.partnerCA = partnerCA
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case certificate
+            case privateKey = "private_key"
+            case partnerCA = "partner_ca"
+        }
+    }
+
+    public var partnerListener: Listener
+    public var staffListener: Listener
+    public var dataDirectory: String
+    public var policiesDirectory: String
+    public var tls: TLSFiles
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes: Int
+
+    public init(
+        partnerListener: Listener = .init(host: "127.0.0.1", port: 8443),
+        staffListener: Listener = .init(host: "127.0.0.1", port: 9443),
+        dataDirectory: String = "data",
+        policiesDirectory: String = "policies",
+        tls: TLSFiles = .init(certificate: "certs/dev/server.pem", privateKey: "certs/dev/server.key", partnerCA: "certs/dev/ca.pem"),
+        maxBodyBytes: Int = 1 << 20
+    ) {
+        self.partnerListener = partnerListener
+        self.staffListener = staffListener
+        self.dataDirectory = dataDirectory
+        self.policiesDirectory = policiesDirectory
+        self.tls = tls
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case partnerListener = "partner_listener"
+        case staffListener = "staff_listener"
+        case dataDirectory = "data_directory"
+        case policiesDirectory = "policies_directory"
+        case tls
+        case maxBodyBytes = "max_body_bytes"
+    }
+
+    /// Reads a configuration file; keys it leaves out keep their defaults.
+    public init(from decoder: any Decoder) throws {
+        let defaults = GatewayConfiguration()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.partnerListener = try c.decodeIfPresent(Listener.self, forKey: .partnerListener) ?? defaults.partnerListener
+        self.staffListener = try c.decodeIfPresent(Listener.self, forKey: .staffListener) ?? defaults.staffListener
+        self.dataDirectory = try c.decodeIfPresent(String.self, forKey: .dataDirectory) ?? defaults.dataDirectory
+        self.policiesDirectory = try c.decodeIfPresent(String.self, forKey: .policiesDirectory) ?? defaults.policiesDirectory
+        self.tls = try c.decodeIfPresent(TLSFiles.self, forKey: .tls) ?? defaults.tls
+        self.maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? defaults.maxBodyBytes
+    }
+
+    /// The bank holiday override file, in the GOV.UK feed format.
+    public var bankHolidaysFile: URL {
+        URL(fileURLWithPath: policiesDirectory).appendingPathComponent("bank-holidays.json")
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// Request context on the staff listener: carries the authenticated user.
+public struct StaffRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var user: StaffUser?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.user = nil
+    }
+
+    public var responseEncoder: JSONEncoder { APICoding.encoder }
+    public var requestDecoder: JSONDecoder { APICoding.decoder }
+
+    /// The authenticated user; the auth middleware guarantees one on protected routes.
+    public func requireUser() throws -> StaffUser {
+        guard let user else { throw Problem.unauthorised("a bearer token is required") }
+        return user
+    }
+}

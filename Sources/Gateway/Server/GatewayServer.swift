@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The two listeners: partners over mutual TLS, staff over TLS with tokens.
+public struct GatewayServer: Sendable {
+    public let configuration: GatewayConfiguration
+    public let environment: GatewayEnvironment
+    let logger: Logger
+
+    public init(configuration: GatewayConfiguration, environment: GatewayEnvironment, logger: Logger = Logger(label: "casegate")) {
+        self.configuration = configuration
+        self.environment = environment
+        self.logger = logger
+    }
+
+    /// The partner router, without TLS: tests drive it directly with an injected identity.
+    public func partnerRouter() -> Router<PartnerRequestContext> {
+        let router = Router(context: PartnerRequestContext.self)
+        router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        HealthController<PartnerRequestContext>(isReady: readiness).addRoutes(to: router)
+        let v1 = router.group("v1").add(middleware: PartnerIdentityMiddleware(resolver: environment.partners))
+        PartnerController().addRoutes(to: v1)
+        return router
+    }
+
+    public func staffRouter() -> Router<StaffRequestContext> {
+        let router = Router(context: StaffRequestContext.self)
+        router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        HealthController<StaffRequestContext>(isReady: readiness).addRoutes(to: router)
+        let v1 = router.group("v1").add(middleware: StaffAuthMiddleware(users: environment.users))
+        CaseController(
+            store: environment.cases, clock: environment.clock,
+            json: StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes), now: environment.now
+        ).addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.caseworker)))
+        return router
+    }
+
+    public func partnerApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        Application(
+            router: partnerRouter(),
+            server: try .tls(.http1(), tlsConfiguration: TLSSetup.partner(configuration.tls)),
+            configuration: .init(
+                address: .hostname(configuration.partnerListener.host, port: configuration.partnerListener.port),
+                serverName: "casegate"
+            ),
+            onServerRunning: onServerRunning,
+            logger: logger.withLabel("partner")
+        )
+    }
+
+    public func staffApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        Application(
+            router: staffRouter(),
+            server: try .tls(.http1(), tlsConfiguration: TLSSetup.staff(configuration.tls)),
+            configuration: .init(
+                address: .hostname(configuration.staffListener.host, port: configuration.staffListener.port),
+                serverName: "casegate"
+            ),
+            onServerRunning: onServerRunning,
+            logger: logger.withLabel("staff")
+        )
+    }
+
+    /// Runs both listeners until SIGINT or SIGTERM.
+    public func run(onReady: @escaping @Sendable (_ partnerPort: Int, _ staffPort: Int) async -> Void = { _, _ in }) async throws {
+        let ports = ReadyPorts(onReady: onReady)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: try partnerApplication { await ports.partner($0.localAddress?.port ?? 0) }),
+                    .init(service: try staffApplication { await ports.staff($0.localAddress?.port ?? 0) }),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+
+    private var readiness: @Sendable () async -> Bool {
+        let database = environment.database
+        return { await database.isReady() }
+    }
+}
+
+/// Calls back once both listeners have bound their ports.
+actor ReadyPorts {
+    private var partnerPort: Int?
+    private var staffPort: Int?
+    private let onReady: @Sendable (Int, Int) async -> Void
+
+    init(onReady: @escaping @Sendable (Int, Int) async -> Void) {
+        self.onReady = onReady
+    }
+
+    func partner(_ port: Int) async {
+        partnerPort = port
+        await fire()
+    }
+
+    func staff(_ port: Int) async {
+        staffPort = port
+        await fire()
+    }
+
+    private func fire() async {
+        if let partnerPort, let staffPort { await onReady(partnerPort, staffPort) }
+    }
+}
+
+extension Logger {
+    func withLabel(_ listener: String) -> Logger {
+        var logger = self
+        logger[metadataKey: "listener"] = .string(listener)
+        return logger
+    }
+}

@@ -1,0 +1,31 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Per-case AES-256 data keys, stored wrapped (RFC 3394) by the master key.
+/// Destroying a case's row here makes its sealed data unreadable everywhere.
+struct KeyStore: Sendable {
+    let pool: DatabasePool
+    let masterKey: MasterKey
+
+    /// Makes and stores a new data key for a case.
+    func createKey(for caseID: UUID) throws -> SymmetricKey {
+        let key = SymmetricKey(size: .bits256)
+        let wrapped = try AES.KeyWrap.wrap(key, using: masterKey.key)
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO data_keys (case_id, wrapped_key, created_at) VALUES (?, ?, ?)",
+                arguments: [caseID.uuidString, wrapped, Date()]
+            )
+        }
+        return key
+    }
+
+    func key(for caseID: UUID) throws -> SymmetricKey {
+        let wrapped = try pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?", arguments: [caseID.uuidString])
+        }
+        guard let wrapped else { throw StorageError.dataKeyMissing(caseID: caseID.uuidString) }
+        return try AES.KeyWrap.unwrap(wrapped, using: masterKey.key)
+    }
+}

@@ -1,0 +1,48 @@
+import Crypto
+import Foundation
+
+/// The key that wraps every per-case data key. It lives in its own file, outside
+/// both databases, so neither a database copy nor a backup can unwrap anything.
+public struct MasterKey: Sendable {
+    public let key: SymmetricKey
+
+    public init(key: SymmetricKey) {
+        self.key = key
+    }
+
+    /// Reads the key file, or makes one (32 random bytes, mode 0600) if none exists.
+    public static func loadOrCreate(at url: URL) throws(StorageError) -> MasterKey {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: url.path) { return try load(from: url) }
+        let key = SymmetricKey(size: .bits256)
+        let data = key.withUnsafeBytes { Data($0) }
+        do {
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard fm.createFile(atPath: url.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw StorageError.masterKey(path: url.path, reason: "could not create the file")
+            }
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw .masterKey(path: url.path, reason: "\(error)")
+        }
+        return MasterKey(key: key)
+    }
+
+    public static func load(from url: URL) throws(StorageError) -> MasterKey {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw .masterKey(path: url.path, reason: "cannot be read")
+        }
+        guard data.count == 32 else {
+            throw .masterKey(path: url.path, reason: "holds \(data.count) bytes, expected 32")
+        }
+        return MasterKey(key: SymmetricKey(data: data))
+    }
+
+    /// A key for one purpose, derived with HKDF so the master key itself is used only for wrapping.
+    public func derivedKey(for purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: key, salt: Data("casegate".utf8), info: Data(purpose.utf8), outputByteCount: 32
+        )
+    }
+}

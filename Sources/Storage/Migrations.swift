@@ -1,0 +1,57 @@
+import GRDB
+
+/// Every schema change of the case database, in order. Add new ones at the end.
+enum CaseDatabaseMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-cases") { db in
+            try db.create(table: "cases") { t in
+                t.column("seq", .integer).primaryKey(autoincrement: true)
+                t.column("id", .text).notNull().unique()
+                t.column("reference", .text).notNull().unique()
+                t.column("incident_type", .text).notNull()
+                t.column("category", .text).notNull()
+                t.column("channel", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("ward", .text).notNull()
+                t.column("risk_flag", .boolean).notNull()
+                t.column("has_police_reference", .boolean).notNull()
+                t.column("received_at", .datetime).notNull()
+                t.column("closed_at", .datetime)
+                t.column("updated_at", .datetime).notNull()
+                t.column("outstanding_due", .text)
+                t.column("version", .integer).notNull()
+                t.column("sealed", .blob).notNull()
+            }
+            try db.create(index: "cases_by_category_status", on: "cases", columns: ["category", "status"])
+            try db.create(index: "cases_by_ward", on: "cases", columns: ["ward"])
+            try db.create(index: "cases_by_outstanding_due", on: "cases", columns: ["outstanding_due"])
+        }
+        migrator.registerMigration("v1-staff-users") { db in
+            try db.create(table: "staff_users") { t in
+                t.column("id", .text).primaryKey()
+                t.column("name", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("token_hash", .blob).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("revoked_at", .datetime)
+            }
+        }
+        return migrator
+    }
+}
+
+/// The key store lives in its own file so data backups can leave it out.
+enum KeyStoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-data-keys") { db in
+            try db.create(table: "data_keys") { t in
+                t.column("case_id", .text).primaryKey()
+                t.column("wrapped_key", .blob).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+}

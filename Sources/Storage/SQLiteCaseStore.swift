@@ -1,0 +1,142 @@
+import CaseModel
+import Crypto
+import Foundation
+import GRDB
+
+/// The embedded case store: SQLite through GRDB, in WAL mode.
+public struct SQLiteCaseStore: CaseStore {
+    let database: SQLiteDatabase
+    let keyStore: KeyStore
+    let clock: ServiceClock
+
+    public init(database: SQLiteDatabase, clock: ServiceClock) {
+        self.database = database
+        self.keyStore = KeyStore(pool: database.keys, masterKey: database.masterKey)
+        self.clock = clock
+    }
+
+    public func create(_ newCase: ASBCase) async throws -> ASBCase {
+        // The key is written first: a crash between the two leaves an unused key, never unreadable data.
+        let key = try keyStore.createKey(for: newCase.id)
+        let clock = self.clock
+        return try await mapErrors {
+            try await database.cases.write { db in
+                let seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM cases") ?? 1
+                var stored = newCase
+                stored.reference = String(format: "ASB-%04d-%06lld", CalendarDate(newCase.receivedAt).year, seq)
+                let record = try Self.record(for: stored, seq: seq, version: 1, key: key, clock: clock)
+                try record.insert(db)
+                return stored
+            }
+        }
+    }
+
+    public func get(_ id: UUID) async throws -> ASBCase? {
+        let record = try await mapErrors {
+            try await database.cases.read { db in try CaseRecord.filter(CaseRecord.Columns.id == id.uuidString).fetchOne(db) }
+        }
+        guard let record else { return nil }
+        return try decode(record)
+    }
+
+    public func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase {
+        let key = try keyStore.key(for: id)
+        let clock = self.clock
+        return try await mapErrors {
+            try await database.cases.write { db in
+                guard let record = try CaseRecord.filter(CaseRecord.Columns.id == id.uuidString).fetchOne(db) else {
+                    throw StorageError.notFound(caseID: id.uuidString)
+                }
+                var current = try CaseSealer.open(record.sealed, id: id, with: key)
+                current.reference = record.reference
+                try change(&current)
+                let updated = try Self.record(for: current, seq: record.seq, version: record.version + 1, key: key, clock: clock)
+                try updated.update(db)
+                return current
+            }
+        }
+    }
+
+    public func list(_ query: CaseQuery) async throws -> CasePage {
+        let afterSeq: Int64?
+        if let cursor = query.cursor {
+            guard let seq = Self.decodeCursor(cursor) else { throw StorageError.invalidCursor }
+            afterSeq = seq
+        } else {
+            afterSeq = nil
+        }
+        let limit = max(1, min(query.limit, 1000))
+        let records = try await mapErrors {
+            try await database.cases.read { db in
+                var request = CaseRecord.all()
+                if let category = query.category { request = request.filter(CaseRecord.Columns.category == category.rawValue) }
+                if let status = query.status { request = request.filter(CaseRecord.Columns.status == status.rawValue) }
+                if let ward = query.ward { request = request.filter(CaseRecord.Columns.ward == ward) }
+                if let day = query.overdueOn { request = request.filter(CaseRecord.Columns.outstandingDue < day.description) }
+                if let afterSeq { request = request.filter(CaseRecord.Columns.seq < afterSeq) }
+                return try request.order(CaseRecord.Columns.seq.desc).limit(limit + 1).fetchAll(db)
+            }
+        }
+        let page = Array(records.prefix(limit))
+        let cases = try page.map(decode)
+        let next = records.count > limit ? page.last.map { Self.encodeCursor($0.seq) } : nil
+        return CasePage(cases: cases, nextCursor: next)
+    }
+
+    public func count() async throws -> Int {
+        try await mapErrors { try await database.cases.read { db in try CaseRecord.fetchCount(db) } }
+    }
+
+    private func decode(_ record: CaseRecord) throws -> ASBCase {
+        guard let id = UUID(uuidString: record.id) else { throw StorageError.corrupt(caseID: record.id) }
+        let key = try keyStore.key(for: id)
+        var c = try CaseSealer.open(record.sealed, id: id, with: key)
+        c.reference = record.reference
+        return c
+    }
+
+    private static func record(for c: ASBCase, seq: Int64, version: Int64, key: SymmetricKey, clock: ServiceClock) throws -> CaseRecord {
+        var sealedCase = c
+        sealedCase.reference = ""
+        return CaseRecord(
+            seq: seq,
+            id: c.id.uuidString,
+            reference: c.reference,
+            incidentType: c.incidentType.rawValue,
+            category: c.category.rawValue,
+            channel: c.channel.rawValue,
+            status: c.status.rawValue,
+            ward: c.ward,
+            riskFlag: c.riskFlag,
+            hasPoliceReference: c.policeReference != nil,
+            receivedAt: c.receivedAt,
+            closedAt: c.closedAt,
+            updatedAt: c.updatedAt,
+            outstandingDue: clock.earliestOutstandingDue(c)?.description,
+            version: version,
+            sealed: try CaseSealer.seal(sealedCase, with: key)
+        )
+    }
+
+    static func encodeCursor(_ seq: Int64) -> String {
+        Data("c1:\(seq)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeCursor(_ cursor: String) -> Int64? {
+        var text = cursor
+        while text.count % 4 != 0 { text += "=" }
+        guard let data = Data(base64Encoded: text), let s = String(data: data, encoding: .utf8), s.hasPrefix("c1:") else {
+            return nil
+        }
+        return Int64(s.dropFirst(3))
+    }
+}
+
+/// Turns SQLite's failures into `StorageError.unavailable`, keeping our own errors as they are.
+func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as DatabaseError {
+        throw StorageError.unavailable(reason: "SQLite \(error.resultCode): \(error.message ?? "no message")")
+    }
+}

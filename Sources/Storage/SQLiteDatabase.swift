@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+
+/// The embedded store: `casegate.sqlite` for cases and users, `keys.sqlite`
+/// for wrapped data keys, and the master key file, all in one data directory.
+public struct SQLiteDatabase: Sendable {
+    public let directory: URL
+    let cases: DatabasePool
+    let keys: DatabasePool
+    public let masterKey: MasterKey
+
+    public static let caseFileName = "casegate.sqlite"
+    public static let keyFileName = "keys.sqlite"
+    public static let masterKeyFileName = "master.key"
+
+    /// Opens (creating and migrating as needed) the databases in `directory`.
+    public init(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
+        self.masterKey = try MasterKey.loadOrCreate(at: directory.appendingPathComponent(Self.masterKeyFileName))
+        self.cases = try Self.openPool(directory.appendingPathComponent(Self.caseFileName), CaseDatabaseMigrations.migrator)
+        self.keys = try Self.openPool(directory.appendingPathComponent(Self.keyFileName), KeyStoreMigrations.migrator)
+    }
+
+    public var caseFile: URL { directory.appendingPathComponent(Self.caseFileName) }
+
+    /// Whether both databases answer a trivial query.
+    public func isReady() async -> Bool {
+        do {
+            _ = try await cases.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            _ = try await keys.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private static func openPool(_ url: URL, _ migrator: DatabaseMigrator) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // Deleted pages are overwritten, not left readable in the file.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: url.path, configuration: configuration)
+        try migrator.migrate(pool)
+        return pool
+    }
+}

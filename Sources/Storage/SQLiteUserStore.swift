@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+
+/// A row of `staff_users`.
+struct StaffUserRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "staff_users"
+
+    var id: String
+    var name: String
+    var role: String
+    var tokenHash: Data
+    var createdAt: Date
+    var revokedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, role
+        case tokenHash = "token_hash"
+        case createdAt = "created_at"
+        case revokedAt = "revoked_at"
+    }
+
+    var user: StaffUser? {
+        guard let role = StaffRole(rawValue: role) else { return nil }
+        return StaffUser(id: id, name: name, role: role, createdAt: createdAt, revokedAt: revokedAt)
+    }
+}
+
+public struct SQLiteUserStore: UserStore {
+    let database: SQLiteDatabase
+
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    public func add(name: String, role: StaffRole) async throws -> (StaffUser, token: String) {
+        let token = StaffToken.generate()
+        let record = StaffUserRecord(
+            id: token.userID, name: name, role: role.rawValue, tokenHash: token.secretHash,
+            createdAt: Date(), revokedAt: nil
+        )
+        try await mapErrors { try await database.cases.write { db in try record.insert(db) } }
+        return (record.user!, token.text)
+    }
+
+    public func list() async throws -> [StaffUser] {
+        try await mapErrors {
+            try await database.cases.read { db in
+                try StaffUserRecord.order(Column("created_at")).fetchAll(db).compactMap(\.user)
+            }
+        }
+    }
+
+    public func revoke(id: String) async throws -> Bool {
+        try await mapErrors {
+            try await database.cases.write { db in
+                try db.execute(
+                    sql: "UPDATE staff_users SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                    arguments: [Date(), id]
+                )
+                return try StaffUserRecord.fetchOne(db, key: id) != nil
+            }
+        }
+    }
+
+    public func authenticate(token text: String) async throws -> StaffUser? {
+        guard let token = StaffToken(parsing: text) else { return nil }
+        let record = try await mapErrors {
+            try await database.cases.read { db in try StaffUserRecord.fetchOne(db, key: token.userID) }
+        }
+        guard let record, record.revokedAt == nil, constantTimeEqual(record.tokenHash, token.secretHash) else {
+            return nil
+        }
+        return record.user
+    }
+}
