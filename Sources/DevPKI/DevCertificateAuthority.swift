@@ -16,9 +16,16 @@ public struct IssuedCertificate: Sendable {
 
     /// SHA-256 of the certificate's DER encoding, lower-case hex: how policies name a certificate.
     public var fingerprint: String {
+        get throws { try certificate.sha256Fingerprint }
+    }
+}
+
+extension Certificate {
+    /// SHA-256 of the DER encoding, lower-case hex without separators.
+    public var sha256Fingerprint: String {
         get throws {
             var serializer = DER.Serializer()
-            try serializer.serialize(certificate)
+            try serializer.serialize(self)
             return SHA256.hash(data: serializer.serializedBytes).map { String(format: "%02x", $0) }.joined()
         }
     }

@@ -23,9 +23,15 @@ public struct Problem: HTTPResponseError, Sendable {
 
     public static let contentType = "application/problem+json"
 
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(type: type, title: title, status: status.code, detail: detail, instance: request.uri.path)
-        let data = try JSONEncoder().encode(body)
+        let data = try Self.encoder.encode(body)
         var headers = self.headers
         headers[.contentType] = Self.contentType
         headers[.cacheControl] = "no-store"

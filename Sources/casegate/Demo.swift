@@ -1,0 +1,108 @@
+import ArgumentParser
+import DemoData
+import DevPKI
+import Foundation
+import Gateway
+import Logging
+import SharingPolicy
+import Storage
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Set up a development gateway (certificates, keys, tokens, synthetic cases) and run it.",
+        discussion: """
+            Everything goes to fixed places: certificates under certs/dev/ (ca.pem, server.pem, server.key, \
+            partners/<partner-id>.pem and .key); data under data/ (casegate.sqlite, keys.sqlite, master.key, \
+            demo-tokens.json). A second run reuses what exists.
+            """
+    )
+
+    @OptionGroup var options: ServerOptions
+
+    @Option(help: "Directory for the development certificates.")
+    var certsDir = "certs/dev"
+
+    @Option(help: "Synthetic cases to make when the store is empty.")
+    var cases = 200
+
+    @Flag(help: "Set everything up, print how to use it, and exit without serving.")
+    var setupOnly = false
+
+    func run() async throws {
+        bootstrapLogging()
+        let certs = DevCertificateFiles(directory: URL(fileURLWithPath: certsDir))
+        var configuration = try options.configuration()
+        if options.certificate == nil && options.config == nil {
+            configuration.tls = .init(certificate: certs.serverCertificate.path, privateKey: certs.serverKey.path, partnerCA: certs.caCertificate.path)
+        }
+
+        let directory = try PartnerDirectory.load(policiesDirectory: URL(fileURLWithPath: configuration.policiesDirectory))
+        let (ca, _) = try certs.loadOrCreateCA()
+        try certs.ensureServer(ca: ca)
+        for partner in directory.partners {
+            guard let organisation = partner.certificateOrganisation else { continue }
+            try certs.ensurePartner(id: partner.id, organisation: organisation, ca: ca)
+        }
+
+        let environment = try GatewayEnvironment.open(configuration)
+        if try await environment.cases.count() == 0 {
+            var generator = DemoCaseGenerator(clock: environment.clock)
+            for c in generator.makeCases(cases) { _ = try await environment.cases.create(c) }
+            print("made \(cases) synthetic cases")
+        }
+        let tokens = try await demoTokens(environment.users, dataDirectory: configuration.dataDirectory)
+
+        printUsage(configuration: configuration, certs: certs, partners: directory.partners, tokens: tokens)
+        guard !setupOnly else { return }
+        let logger = Logger(label: "casegate")
+        try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
+            logger.info("demo gateway ready", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
+        }
+    }
+
+    /// One token per role, kept in `data/demo-tokens.json` (mode 0600) so scripts can read them.
+    private func demoTokens(_ users: any UserStore, dataDirectory: String) async throws -> [String: String] {
+        let file = URL(fileURLWithPath: dataDirectory).appendingPathComponent("demo-tokens.json")
+        if let data = FileManager.default.contents(atPath: file.path),
+           let tokens = try? JSONDecoder().decode([String: String].self, from: data),
+           Set(tokens.keys) == Set(StaffRole.allCases.map(\.rawValue)) {
+            return tokens
+        }
+        var tokens: [String: String] = [:]
+        for role in StaffRole.allCases {
+            tokens[role.rawValue] = try await users.add(name: "Demo \(role.rawValue)", role: role).token
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard FileManager.default.createFile(atPath: file.path, contents: try encoder.encode(tokens), attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write \(file.path)")
+        }
+        return tokens
+    }
+
+    private func printUsage(configuration: GatewayConfiguration, certs: DevCertificateFiles, partners: [Partner], tokens: [String: String]) {
+        let partner = partners.first { $0.id == "met-police" } ?? partners.first
+        let partnerURL = "https://localhost:\(configuration.partnerListener.port)"
+        let staffURL = "https://localhost:\(configuration.staffListener.port)"
+        print("""
+
+            casegate demo
+              partner listener (mutual TLS): \(partnerURL)
+              staff listener (bearer token): \(staffURL)
+              CA certificate:                \(certs.caCertificate.path)
+              staff tokens:                  \(configuration.dataDirectory)/demo-tokens.json
+
+            As a partner (\(partner?.name ?? "none")):
+              curl --cacert \(certs.caCertificate.path) \\
+                   --cert \(certs.partnerCertificate(partner?.id ?? "met-police").path) \\
+                   --key \(certs.partnerKey(partner?.id ?? "met-police").path) \\
+                   \(partnerURL)/v1/whoami
+
+            As a caseworker:
+              curl --cacert \(certs.caCertificate.path) \\
+                   -H "Authorization: Bearer \(tokens["caseworker"] ?? "")" \\
+                   "\(staffURL)/v1/cases?category=A&status=open&limit=5"
+
+            """)
+    }
+}

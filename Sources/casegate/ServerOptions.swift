@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Yams
+
+/// Flags shared by `serve` and `demo`; each overrides the configuration file.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "A YAML configuration file (see README, Configuration).")
+    var config: String?
+
+    @Option(help: "Directory for the databases and the master key.")
+    var dataDir: String?
+
+    @Option(help: "Directory of sharing policies and the bank-holiday overrides.")
+    var policiesDir: String?
+
+    @Option(help: "Port of the partner (mutual TLS) listener.")
+    var partnerPort: Int?
+
+    @Option(help: "Port of the staff (bearer token) listener.")
+    var staffPort: Int?
+
+    @Option(help: "Address both listeners bind to.")
+    var host: String?
+
+    @Option(help: "Server certificate chain (PEM).")
+    var certificate: String?
+
+    @Option(help: "Server private key (PEM).")
+    var privateKey: String?
+
+    @Option(help: "CA certificate that issues partner client certificates (PEM).")
+    var partnerCA: String?
+
+    func configuration(defaults: GatewayConfiguration = GatewayConfiguration()) throws -> GatewayConfiguration {
+        var configuration = defaults
+        if let config {
+            let text: String
+            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
+                throw ValidationError("cannot read the configuration file \(config)")
+            }
+            do { configuration = try YAMLDecoder().decode(GatewayConfiguration.self, from: text) } catch {
+                throw ValidationError("\(config): \(error)")
+            }
+        }
+        if let dataDir { configuration.dataDirectory = dataDir }
+        if let policiesDir { configuration.policiesDirectory = policiesDir }
+        if let partnerPort { configuration.partnerListener.port = partnerPort }
+        if let staffPort { configuration.staffListener.port = staffPort }
+        if let host {
+            configuration.partnerListener.host = host
+            configuration.staffListener.host = host
+        }
+        if let certificate { configuration.tls.certificate = certificate }
+        if let privateKey { configuration.tls.privateKey = privateKey }
+        if let partnerCA { configuration.tls.partnerCA = partnerCA }
+        return configuration
+    }
+}

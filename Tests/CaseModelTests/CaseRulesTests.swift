@@ -1,0 +1,97 @@
+import CaseModel
+import Foundation
+import Testing
+
+@Suite("Categories and case rules")
+struct CaseRulesTests {
+    static let received = ISO8601DateFormatter().date(from: "2026-11-02T10:00:00Z")!
+
+    func makeCase(_ type: IncidentType = .harassment) -> ASBCase {
+        ASBCase(incidentType: type, channel: .phone, receivedAt: Self.received, ward: "Ealing Broadway",
+                location: "1 High Street", narrative: "Noise and threats.", parties: [Party(role: .complainant, name: "A Person")])
+    }
+
+    func event(_ kind: CaseEventKind, hours: Double, note: String? = nil, mode: InterviewMode? = nil, category: Category? = nil) -> CaseEvent {
+        CaseEvent(kind: kind, at: Self.received.addingTimeInterval(hours * 3600), author: "u1", note: note, interviewMode: mode, category: category)
+    }
+
+    @Test("the category follows the service standards", arguments: IncidentType.allCases)
+    func derivedCategory(type: IncidentType) {
+        let expected: Category = switch type {
+        case .domesticViolence, .drugs, .hateCrime, .threatsOfViolence, .unprovokedAttack: .a
+        case .damageToProperty, .harassment: .b
+        case .peopleCongregating, .vehicleNuisance, .animalNuisance: .c
+        }
+        #expect(type.category == expected)
+        #expect(makeCase(type).category == expected)
+    }
+
+    @Test func interviewDeadlinesByCategory() {
+        #expect(Category.a.interviewWithinWorkingDays == 1)
+        #expect(Category.b.interviewWithinWorkingDays == 3)
+        #expect(Category.c.interviewWithinWorkingDays == 5)
+        #expect(Category.a > Category.b && Category.b > Category.c)
+    }
+
+    @Test func categoryCanBeRaisedWithAReason() throws {
+        var c = makeCase(.harassment)
+        try c.record(event(.categoryRaised, hours: 1, note: "Racially motivated: treated as hate crime", category: .a))
+        #expect(c.category == .a)
+        #expect(c.categoryReason == "Racially motivated: treated as hate crime")
+        #expect(c.events.map(\.kind) == [.categoryRaised])
+    }
+
+    @Test func categoryIsNeverLowered() {
+        var c = makeCase(.harassment)
+        #expect(throws: CaseRuleViolation.categoryNotRaised(from: .b, to: .c)) {
+            try c.record(event(.categoryRaised, hours: 1, note: "seems minor", category: .c))
+        }
+        #expect(throws: CaseRuleViolation.categoryNotRaised(from: .b, to: .b)) {
+            try c.record(event(.categoryRaised, hours: 1, note: "same", category: .b))
+        }
+        #expect(c.category == .b)
+    }
+
+    @Test func raisingNeedsAReason() {
+        var c = makeCase(.harassment)
+        #expect(throws: CaseRuleViolation.missingField(field: "note", kind: .categoryRaised)) {
+            try c.record(event(.categoryRaised, hours: 1, note: "  ", category: .a))
+        }
+    }
+
+    @Test func interviewNeedsAMode() {
+        var c = makeCase()
+        #expect(throws: CaseRuleViolation.missingField(field: "interview_mode", kind: .interviewHeld)) {
+            try c.record(event(.interviewHeld, hours: 1))
+        }
+        #expect(throws: CaseRuleViolation.fieldNotAllowed(field: "interview_mode", kind: .actionPlanAgreed)) {
+            try c.record(event(.actionPlanAgreed, hours: 1, mode: .phone))
+        }
+    }
+
+    @Test func closedCaseTakesOnlyTheClosureNotification() throws {
+        var c = makeCase()
+        try c.record(event(.caseClosed, hours: 2, note: "resolved"))
+        #expect(c.status == .closed)
+        #expect(c.closedAt == Self.received.addingTimeInterval(7200))
+        #expect(throws: CaseRuleViolation.caseClosed(.progressUpdateSent)) {
+            try c.record(event(.progressUpdateSent, hours: 3))
+        }
+        try c.record(event(.closureNotificationSent, hours: 4))
+        #expect(throws: CaseRuleViolation.alreadyNotified) {
+            try c.record(event(.closureNotificationSent, hours: 5))
+        }
+    }
+
+    @Test func closureNotificationNeedsAClosedCase() {
+        var c = makeCase()
+        #expect(throws: CaseRuleViolation.notClosed) { try c.record(event(.closureNotificationSent, hours: 1)) }
+    }
+
+    @Test func eventsAreInOrderAndAfterReceipt() throws {
+        var c = makeCase()
+        #expect(throws: CaseRuleViolation.eventBeforeReceipt) { try c.record(event(.homeVisitOffered, hours: -1)) }
+        try c.record(event(.homeVisitRequested, hours: 5))
+        #expect(throws: CaseRuleViolation.eventBeforePrevious) { try c.record(event(.homeVisitHeld, hours: 4)) }
+    }
+}
