@@ -5,16 +5,9 @@ import Foundation
 /// Seals a case's full document with its data key (AES-256-GCM). The case id
 /// is authenticated data, so a sealed blob cannot be swapped onto another row.
 struct CaseSealer {
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .iso8601
-        return e
-    }()
-    private static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
-        return d
-    }()
+    // Dates keep their default (binary floating point) form so they round-trip exactly.
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
 
     static func seal(_ c: ASBCase, with key: SymmetricKey) throws -> Data {
         let plaintext = try encoder.encode(c)

@@ -40,13 +40,14 @@ public struct SQLiteCaseStore: CaseStore {
     }
 
     public func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase {
-        let key = try keyStore.key(for: id)
         let clock = self.clock
+        let keyStore = self.keyStore
         return try await mapErrors {
             try await database.cases.write { db in
                 guard let record = try CaseRecord.filter(CaseRecord.Columns.id == id.uuidString).fetchOne(db) else {
                     throw StorageError.notFound(caseID: id.uuidString)
                 }
+                let key = try keyStore.key(for: id)
                 var current = try CaseSealer.open(record.sealed, id: id, with: key)
                 current.reference = record.reference
                 try change(&current)

@@ -1,0 +1,47 @@
+import Foundation
+import Storage
+import Testing
+
+@Suite("Staff users and tokens")
+struct UserStoreTests {
+    @Test func tokensAuthenticateUntilRevoked() async throws {
+        let dir = try TemporaryDirectory()
+        let database = try SQLiteDatabase(directory: dir.url)
+        let users = SQLiteUserStore(database: database)
+        let (user, token) = try await users.add(name: "Casey Worker", role: .caseworker)
+        #expect(token.hasPrefix("cgt_\(user.id)_"))
+        #expect(try await users.authenticate(token: token)?.id == user.id)
+
+        // Flip one character of the secret.
+        var wrong = Array(token)
+        wrong[wrong.count - 1] = wrong.last == "A" ? "B" : "A"
+        #expect(try await users.authenticate(token: String(wrong)) == nil)
+        #expect(try await users.authenticate(token: "cgt_nobody_" + String(repeating: "A", count: 43)) == nil)
+        #expect(try await users.authenticate(token: "") == nil)
+
+        #expect(try await users.revoke(id: user.id))
+        #expect(try await users.authenticate(token: token) == nil)
+        #expect(try await users.revoke(id: "u-missing") == false)
+        #expect(try await users.list().first?.revokedAt != nil)
+    }
+
+    @Test("tokens have at least 128 bits of secret and are stored only as hashes")
+    func tokensAreHashed() async throws {
+        let dir = try TemporaryDirectory()
+        let database = try SQLiteDatabase(directory: dir.url)
+        let users = SQLiteUserStore(database: database)
+        let (_, token) = try await users.add(name: "Ig Officer", role: .igOfficer)
+        let secret = String(token.split(separator: "_").last!)
+        #expect(secret.count * 6 >= 128)
+        let bytes = try Data(contentsOf: database.caseFile) + Data(contentsOf: URL(fileURLWithPath: database.caseFile.path + "-wal"))
+        #expect(!bytes.contains(secret))
+        let (_, other) = try await users.add(name: "Ig Officer", role: .igOfficer)
+        #expect(other != token)
+    }
+
+    @Test func constantTimeComparison() {
+        #expect(constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        #expect(!constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        #expect(!constantTimeEqual([1, 2, 3], [1, 2]))
+    }
+}
