@@ -96,7 +96,12 @@ let package = Package(
                 "Gateway",
                 "DevPKI",
                 "DemoData",
+                "SharingPolicy",
+                "Storage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -62,7 +62,7 @@ struct StrictJSONDecoding {
 
     static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
-            let p = context.codingPath.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }
+            let p = context.codingPath.map { key in key.intValue.map { "[\($0)]" } ?? snake(key.stringValue) }
                 .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
             return p.isEmpty ? "the body" : "'\(p)'"
         }

@@ -69,8 +69,15 @@ public struct GatewayServer: Sendable {
 
     /// Runs both listeners until SIGINT or SIGTERM.
     public func run(onReady: @escaping @Sendable (_ partnerPort: Int, _ staffPort: Int) async -> Void = { _, _ in }) async throws {
+        try await serviceGroup(onReady: onReady).run()
+    }
+
+    /// Both listeners as one service group; `triggerGracefulShutdown()` stops them.
+    public func serviceGroup(
+        onReady: @escaping @Sendable (_ partnerPort: Int, _ staffPort: Int) async -> Void = { _, _ in }
+    ) throws -> ServiceGroup {
         let ports = ReadyPorts(onReady: onReady)
-        let group = ServiceGroup(
+        return ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: try partnerApplication { await ports.partner($0.localAddress?.port ?? 0) }),
@@ -80,7 +87,6 @@ public struct GatewayServer: Sendable {
                 logger: logger
             )
         )
-        try await group.run()
     }
 
     private var readiness: @Sendable () async -> Bool {

@@ -1,0 +1,130 @@
+import DevPKI
+import Foundation
+import Gateway
+import HummingbirdTesting
+import Logging
+import NIOSSL
+import SharingPolicy
+import ServiceLifecycle
+import Storage
+
+/// A complete gateway on loopback for one test: its own CA, server and
+/// partner certificates, policies, data directory and staff users, listening
+/// on ports the OS picks.
+final class GatewayFixture: Sendable {
+    let root: URL
+    let ca: DevCertificateAuthority
+    let metPolice: IssuedCertificate
+    let configuration: GatewayConfiguration
+    let environment: GatewayEnvironment
+
+    static let repositoryPolicies = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("policies")
+
+    init(maxBodyBytes: Int = 1 << 20) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-gw-\(UUID().uuidString)")
+        let certs = DevCertificateFiles(directory: root.appendingPathComponent("certs"))
+        let (ca, _) = try certs.loadOrCreateCA()
+        try certs.ensureServer(ca: ca)
+        self.ca = ca
+        metPolice = try ca.issueClient(commonName: "met-police", organisation: "Metropolitan Police Service")
+        let policies = root.appendingPathComponent("policies")
+        try FileManager.default.copyItem(at: Self.repositoryPolicies, to: policies)
+        configuration = GatewayConfiguration(
+            partnerListener: .init(host: "127.0.0.1", port: 0),
+            staffListener: .init(host: "127.0.0.1", port: 0),
+            dataDirectory: root.appendingPathComponent("data").path,
+            policiesDirectory: policies.path,
+            tls: .init(certificate: certs.serverCertificate.path, privateKey: certs.serverKey.path, partnerCA: certs.caCertificate.path),
+            maxBodyBytes: maxBodyBytes
+        )
+        environment = try GatewayEnvironment.open(configuration)
+    }
+
+    /// Re-reads the partner files into the running resolver; returns the partner ids.
+    static func reloadPartners(_ fixture: GatewayFixture) throws -> [String] {
+        let directory = try PartnerDirectory.load(policiesDirectory: URL(fileURLWithPath: fixture.configuration.policiesDirectory))
+        fixture.environment.partners.replace(directory)
+        return directory.partners.map(\.id)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// Runs the gateway for the duration of `body`.
+    func withRunningGateway<T: Sendable>(_ body: @Sendable (RunningGateway) async throws -> T) async throws -> T {
+        var logger = Logger(label: "casegate-test")
+        logger.logLevel = .warning
+        let server = GatewayServer(configuration: configuration, environment: environment, logger: logger)
+        let (ports, continuation) = AsyncStream.makeStream(of: (Int, Int).self)
+        let services = try server.serviceGroup { partner, staff in continuation.yield((partner, staff)) }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let (partnerPort, staffPort) = await iterator.next() else { throw CancellationError() }
+            let running = RunningGateway(fixture: self, partnerPort: partnerPort, staffPort: staffPort)
+            do {
+                let result = try await body(running)
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+        }
+    }
+}
+
+/// Clients for a running gateway.
+struct RunningGateway: Sendable {
+    let fixture: GatewayFixture
+    let partnerPort: Int
+    let staffPort: Int
+
+    /// A client on the partner listener presenting `identity` (or no certificate).
+    func partnerClient(
+        _ identity: IssuedCertificate?, maximumTLSVersion: TLSVersion? = nil
+    ) throws -> TestClient {
+        var tls = try clientTLS()
+        if let identity {
+            tls.certificateChain = [.certificate(try NIOSSLCertificate(bytes: Array(identity.certificatePEM.utf8), format: .pem))]
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
+        }
+        if let maximumTLSVersion {
+            tls.minimumTLSVersion = .tlsv1
+            tls.maximumTLSVersion = maximumTLSVersion
+        }
+        return TestClient(host: "127.0.0.1", port: partnerPort, configuration: .init(tlsConfiguration: tls, timeout: .seconds(5), serverName: "localhost"))
+    }
+
+    func staffClient(maximumTLSVersion: TLSVersion? = nil) throws -> TestClient {
+        var tls = try clientTLS()
+        if let maximumTLSVersion {
+            tls.minimumTLSVersion = .tlsv1
+            tls.maximumTLSVersion = maximumTLSVersion
+        }
+        return TestClient(host: "127.0.0.1", port: staffPort, configuration: .init(tlsConfiguration: tls, timeout: .seconds(5), serverName: "localhost"))
+    }
+
+    private func clientTLS() throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(fixture.ca.issued.certificatePEM.utf8), format: .pem)])
+        return tls
+    }
+}
+
+/// Runs `body` with a connected client and shuts it down afterwards.
+func using<T: Sendable>(_ client: TestClient, _ body: (TestClient) async throws -> T) async throws -> T {
+    client.connect()
+    do {
+        let result = try await body(client)
+        try? await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+}

@@ -1,0 +1,107 @@
+import DevPKI
+import Foundation
+import HummingbirdTesting
+import NIOSSL
+import Testing
+
+@Suite("Partner listener: mutual TLS")
+struct PartnerListenerTests {
+    struct WhoAmI: Decodable {
+        var partner: String
+        var name: String
+        var certificate_fingerprint: String
+    }
+
+    @Test("a partner's certificate is accepted and mapped to the partner")
+    func recognisesPartner() async throws {
+        let fixture = try GatewayFixture()
+        try await fixture.withRunningGateway { gateway in
+            let response = try await using(try gateway.partnerClient(fixture.metPolice)) { try await $0.get("/v1/whoami") }
+            #expect(response.status == .ok)
+            let body = try JSONDecoder().decode(WhoAmI.self, from: Data(buffer: try #require(response.body)))
+            #expect(body.partner == "met-police")
+            #expect(body.name == "Metropolitan Police Service")
+            #expect(body.certificate_fingerprint == (try fixture.metPolice.fingerprint))
+        }
+    }
+
+    @Test("a certificate matched by fingerprint maps to its partner")
+    func fingerprintMatch() async throws {
+        let fixture = try GatewayFixture()
+        // Issued under an organisation no policy names; the policy lists its fingerprint instead.
+        let probation = try fixture.ca.issueClient(commonName: "probation-2", organisation: "HM Prison and Probation Service")
+        let file = URL(fileURLWithPath: fixture.configuration.policiesDirectory).appendingPathComponent("partners/probation.yaml")
+        try """
+            partner: probation
+            name: The Probation Service
+            certificate:
+              fingerprints: ["\(try probation.fingerprint.uppercased())"]
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let reloaded = try GatewayFixture.reloadPartners(fixture)
+        #expect(reloaded.contains("probation"))
+        try await fixture.withRunningGateway { gateway in
+            let response = try await using(try gateway.partnerClient(probation)) { try await $0.get("/v1/whoami") }
+            #expect(response.status == .ok)
+            #expect(String(buffer: try #require(response.body)).contains("\"partner\":\"probation\""))
+        }
+    }
+
+    @Test("no certificate, another CA's certificate or an expired one never reach a handler")
+    func refusesBadCertificates() async throws {
+        let fixture = try GatewayFixture()
+        let foreignCA = try DevCertificateAuthority.create(commonName: "Some other CA")
+        let foreign = try foreignCA.issueClient(commonName: "met-police", organisation: "Metropolitan Police Service")
+        let expired = try fixture.ca.issueClient(
+            commonName: "met-police", organisation: "Metropolitan Police Service",
+            validFrom: Date().addingTimeInterval(-30 * 86400), validUntil: Date().addingTimeInterval(-86400)
+        )
+        let notYetValid = try fixture.ca.issueClient(
+            commonName: "met-police", organisation: "Metropolitan Police Service",
+            validFrom: Date().addingTimeInterval(86400), validUntil: Date().addingTimeInterval(30 * 86400)
+        )
+        try await fixture.withRunningGateway { gateway in
+            for identity in [nil, foreign, expired, notYetValid] {
+                await #expect(throws: (any Error).self) {
+                    _ = try await using(try gateway.partnerClient(identity)) { try await $0.get("/v1/whoami") }
+                }
+            }
+            // The listener still serves good clients afterwards.
+            let response = try await using(try gateway.partnerClient(fixture.metPolice)) { try await $0.get("/v1/whoami") }
+            #expect(response.status == .ok)
+        }
+    }
+
+    @Test("a valid certificate that no partner claims gets 403 problem+json")
+    func unknownPartner() async throws {
+        let fixture = try GatewayFixture()
+        let stranger = try fixture.ca.issueClient(commonName: "acme", organisation: "Acme Investigations Ltd")
+        try await fixture.withRunningGateway { gateway in
+            let response = try await using(try gateway.partnerClient(stranger)) { try await $0.get("/v1/whoami") }
+            #expect(response.status == .forbidden)
+            #expect(response.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    @Test("TLS 1.1 and older are refused")
+    func refusesOldTLS() async throws {
+        let fixture = try GatewayFixture()
+        try await fixture.withRunningGateway { gateway in
+            await #expect(throws: (any Error).self) {
+                _ = try await using(try gateway.partnerClient(fixture.metPolice, maximumTLSVersion: .tlsv11)) { try await $0.get("/v1/whoami") }
+            }
+            await #expect(throws: (any Error).self) {
+                _ = try await using(try gateway.staffClient(maximumTLSVersion: .tlsv11)) { try await $0.get("/healthz") }
+            }
+        }
+    }
+
+    @Test func healthEndpoints() async throws {
+        let fixture = try GatewayFixture()
+        try await fixture.withRunningGateway { gateway in
+            for path in ["/healthz", "/readyz"] {
+                let response = try await using(try gateway.partnerClient(fixture.metPolice)) { try await $0.get(path) }
+                #expect(response.status == .ok)
+            }
+        }
+    }
+}
