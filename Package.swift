@@ -37,6 +37,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Partner views: compiled policy × case → the fields its rules produce.
+        .target(
+            name: "Redaction",
+            dependencies: [
+                "CaseModel",
+                "SharingPolicy",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Case and key stores: SQLite through GRDB, per-case AES-GCM data keys wrapped by a master key.
         .target(
             name: "Storage",
@@ -63,6 +73,7 @@ let package = Package(
             dependencies: [
                 "CaseModel",
                 "SharingPolicy",
+                "Redaction",
                 "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -90,6 +101,7 @@ let package = Package(
         .testTarget(name: "CaseModelTests", dependencies: ["CaseModel"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "DemoData"], swiftSettings: swiftSettings),
         .testTarget(name: "SharingPolicyTests", dependencies: ["SharingPolicy"], swiftSettings: swiftSettings),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

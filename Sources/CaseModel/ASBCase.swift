@@ -27,6 +27,9 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
     public var narrative: String
     /// Risk or vulnerability flagged by the caseworker.
     public var riskFlag: Bool
+    /// Caseworker tags that sharing policies filter on, e.g. "safeguarding" or
+    /// "tenant:ealing-homes" (the complainant or perpetrator rents from that landlord).
+    public var tags: [String]
     public var parties: [Party]
     public var events: [CaseEvent]
     public var status: CaseStatus
@@ -44,6 +47,7 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
         location: String,
         narrative: String,
         riskFlag: Bool = false,
+        tags: [String] = [],
         parties: [Party] = []
     ) {
         self.id = id
@@ -57,6 +61,7 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
         self.location = location
         self.narrative = narrative
         self.riskFlag = riskFlag
+        self.tags = Array(Set(tags)).sorted()
         self.parties = parties
         self.events = []
         self.status = .open
@@ -103,6 +108,23 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
         }
         events.append(event)
         updatedAt = max(updatedAt, event.at)
+    }
+
+    /// Every flag a sharing policy can filter on: the caseworker's tags, plus
+    /// "risk" when the risk flag is set, "vulnerable" when any party has
+    /// vulnerability notes, and "police-reference" when there is one.
+    public var flags: Set<String> {
+        var flags = Set(tags)
+        if riskFlag { flags.insert("risk") }
+        if parties.contains(where: { $0.vulnerabilityNotes != nil }) { flags.insert("vulnerable") }
+        if policeReference != nil { flags.insert("police-reference") }
+        return flags
+    }
+
+    /// A tag is lower-case letters, digits, '-' and at most one ':' (e.g. "tenant:ealing-homes").
+    public static func isValidTag(_ tag: String) -> Bool {
+        !tag.isEmpty && tag.count <= 64 && tag.filter { $0 == ":" }.count <= 1
+            && tag.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" || $0 == ":" }
     }
 
     /// The first event of a kind, if any.

@@ -42,6 +42,7 @@ public struct DemoCaseGenerator {
             location: "\(int(1..<180)) \(pick(DemoVocabulary.streets)), \(complainant.address!.postcode)",
             narrative: narrative(incident, complainant: complainant, other: other),
             riskFlag: incident.category == .a && int(0..<2) == 0,
+            tags: tags(for: incident),
             parties: parties
         )
         progress(&c, ageDays: ageDays)
@@ -75,6 +76,14 @@ public struct DemoCaseGenerator {
             record(.caseClosed, after: Double(int(100..<900)), note: "Behaviour stopped after intervention.")
             if int(0..<10) != 0 { record(.closureNotificationSent, after: Double(int(2..<30)), note: "Closure letter sent.") }
         }
+    }
+
+    private mutating func tags(for incident: IncidentType) -> [String] {
+        var tags: [String] = []
+        if int(0..<3) == 0 { tags.append("tenant:\(pick(["ealing-homes", "ealing-homes", "catalyst-housing"]))") }
+        if [.domesticViolence, .hateCrime, .harassment].contains(incident), int(0..<3) == 0 { tags.append("safeguarding") }
+        if incident == .damageToProperty || incident == .peopleCongregating, int(0..<4) == 0 { tags.append("fire-risk") }
+        return tags
     }
 
     private mutating func makeParty(_ role: PartyRole, ward: (name: String, districts: [String])) -> Party {

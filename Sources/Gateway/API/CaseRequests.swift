@@ -12,6 +12,7 @@ struct NewCaseRequest: Codable, Sendable {
     var location: String
     var narrative: String
     var riskFlag: Bool?
+    var tags: [String]?
     var parties: [NewParty]
 
     struct NewParty: Codable, Sendable {
@@ -36,6 +37,9 @@ struct NewCaseRequest: Codable, Sendable {
         try require(narrative.count <= 20_000, "'narrative' is longer than 20,000 characters")
         try require(parties.contains { $0.role == .complainant }, "'parties' must include the complainant")
         try require(parties.count <= 50, "'parties' has more than 50 entries")
+        for tag in tags ?? [] {
+            try require(ASBCase.isValidTag(tag), "'tags' must be lower-case words like 'safeguarding' or 'tenant:ealing-homes'")
+        }
         if let receivedAt { try require(receivedAt <= now.addingTimeInterval(300), "'received_at' is in the future") }
         if let reference = policeReference {
             try require(!reference.trimmed.isEmpty && reference.count <= 40, "'police_reference' must be 1 to 40 characters")
@@ -65,6 +69,7 @@ struct NewCaseRequest: Codable, Sendable {
             location: location,
             narrative: narrative,
             riskFlag: riskFlag ?? false,
+            tags: tags ?? [],
             parties: parties.map {
                 Party(role: $0.role, name: $0.name, dateOfBirth: $0.dateOfBirth, address: $0.address, phone: $0.phone,
                       email: $0.email, gender: $0.gender, vulnerabilityNotes: $0.vulnerabilityNotes)

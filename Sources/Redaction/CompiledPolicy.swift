@@ -1,0 +1,87 @@
+import CaseModel
+import Crypto
+import SharingPolicy
+
+/// One partner purpose, compiled once so building a view walks plain arrays
+/// and switches on enums: no rule text is parsed on the disclosure path.
+public struct CompiledPolicy: Sendable {
+    public let partner: Partner
+    public let purpose: Purpose
+    public let agreement: SharingAgreement
+    public let policyVersion: String
+    let pseudonymiser: Pseudonymiser
+    /// Case-level rules in catalogue order; fields whose rule is omit are left out.
+    let caseRules: [(field: CaseField, rule: FieldRule)]
+    let eventRules: [(field: CaseField, rule: FieldRule)]
+    /// Party rules by role, in catalogue order, omit left out.
+    let partyRules: [PartyRole: [(field: CaseField, attribute: String, rule: FieldRule)]]
+    /// Whether any rule scrubs, so the scrubber is only built when needed.
+    let needsScrubber: Bool
+
+    public init(policy: PartnerPolicy, purpose: Purpose, policyVersion: String, masterKey: SymmetricKey) {
+        self.partner = policy.partner
+        self.purpose = purpose
+        self.agreement = policy.agreement
+        self.policyVersion = policyVersion
+        self.pseudonymiser = Pseudonymiser(masterKey: masterKey, partnerID: policy.partner.id)
+        var caseRules: [(CaseField, FieldRule)] = []
+        var eventRules: [(CaseField, FieldRule)] = []
+        var partyRules: [PartyRole: [(CaseField, String, FieldRule)]] = [:]
+        var scrubs = false
+        for field in CaseFieldCatalogue.all {
+            let rule = purpose.rule(for: field).rule
+            if rule == .omit { continue }
+            if rule == .scrub { scrubs = true }
+            if let role = field.role {
+                let attribute = String(field.path.split(separator: ".", maxSplits: 1)[1])
+                partyRules[role, default: []].append((field, attribute, rule))
+            } else if field.path.hasPrefix("events.") {
+                eventRules.append((field, rule))
+            } else {
+                caseRules.append((field, rule))
+            }
+        }
+        self.caseRules = caseRules
+        self.eventRules = eventRules
+        self.partyRules = partyRules
+        self.needsScrubber = scrubs
+    }
+
+    /// The fields this purpose discloses, with their rules: what the ledger records.
+    public var disclosedFields: [(path: String, rule: FieldRule)] {
+        caseRules.map { ($0.field.path, $0.rule) } + eventRules.map { ($0.field.path, $0.rule) }
+            + PartyRole.allCases.flatMap { role in (partyRules[role] ?? []).map { ($0.field.path, $0.rule) } }
+    }
+}
+
+/// Every partner purpose of a policy set, compiled, with the master key bound in.
+public struct CompiledPolicySet: Sendable {
+    public let policySet: PolicySet
+    private let compiled: [String: [String: CompiledPolicy]]
+
+    public init(_ set: PolicySet, masterKey: SymmetricKey) {
+        self.policySet = set
+        var compiled: [String: [String: CompiledPolicy]] = [:]
+        for policy in set.policies {
+            for purpose in policy.purposes {
+                compiled[policy.partner.id, default: [:]][purpose.id] = CompiledPolicy(
+                    policy: policy, purpose: purpose, policyVersion: set.version, masterKey: masterKey
+                )
+            }
+        }
+        self.compiled = compiled
+    }
+
+    public var version: String { policySet.version }
+
+    /// The compiled purpose; with no purpose named, the partner's only purpose.
+    public func policy(partner: String, purpose: String?) -> CompiledPolicy? {
+        guard let purposes = compiled[partner] else { return nil }
+        if let purpose { return purposes[purpose] }
+        return purposes.count == 1 ? purposes.values.first : nil
+    }
+
+    public func purposes(of partner: String) -> [String] {
+        policySet.policy(for: partner)?.purposes.map(\.id) ?? []
+    }
+}

@@ -1,0 +1,33 @@
+import Crypto
+import Foundation
+
+/// Keyed HMAC-SHA256 tokens. Each partner has its own key, derived from the
+/// master key with HKDF, so one person gets the same token in every view a
+/// partner receives, and tokens cannot be linked across partners.
+public struct Pseudonymiser: Sendable {
+    private let key: SymmetricKey
+
+    public init(masterKey: SymmetricKey, partnerID: String) {
+        key = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: masterKey, salt: Data("casegate-pseudonym-v1".utf8), info: Data(partnerID.utf8), outputByteCount: 32
+        )
+    }
+
+    /// "pn_" and 128 bits of HMAC in hex. `namespace` keeps different kinds of value apart.
+    public func token(_ value: String, namespace: String) -> String {
+        var mac = HMAC<SHA256>(key: key)
+        mac.update(data: Array(namespace.utf8))
+        mac.update(data: [0])
+        mac.update(data: Array(value.utf8))
+        let digest = mac.finalize()
+        var out = "pn_"
+        out.reserveCapacity(35)
+        for byte in digest.prefix(16) {
+            out.append(Self.hex[Int(byte >> 4)])
+            out.append(Self.hex[Int(byte & 0xF)])
+        }
+        return out
+    }
+
+    private static let hex = Array("0123456789abcdef")
+}
