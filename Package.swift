@@ -94,7 +94,12 @@ let package = Package(
                 "Gateway",
                 "DevPKI",
                 "DemoData",
+                "Redaction",
+                "SharingPolicy",
+                "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: swiftSettings
         ),

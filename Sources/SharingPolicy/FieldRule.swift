@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a generalise rule coarsens a value.
 public enum Generalisation: String, Sendable, Hashable, CaseIterable, Codable {
     /// Date of birth to a band: under 18, 18-24, 25-34, 35-44, 45-54, 55-64, 65 and over.
@@ -38,7 +40,7 @@ public enum FieldRule: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .share: "share"
         case .omit: "omit"
-        case .mask(let first, let last): "mask(first: \(first), last: \(last))"
+        case .mask(let first, let last): "mask(first=\(first), last=\(last))"
         case .pseudonymise: "pseudonymise"
         case .generalise(let g): "generalise(\(g.rawValue))"
         case .scrub: "scrub"
@@ -56,7 +58,7 @@ public enum FieldRule: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Parses `share`, `mask(last: 4)`, `generalise(age_band)` and so on. Errors
+    /// Parses `share`, `mask(last=4)`, `generalise(age_band)` and so on. Errors
     /// carry the column offset within `text` where the problem starts.
     public static func parse(_ text: String) -> Result<FieldRule, RuleSyntaxError> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -91,9 +93,9 @@ public enum FieldRule: Sendable, Hashable, CustomStringConvertible {
         case "mask":
             var first = 0, last = 0
             for part in (argument ?? "").split(separator: ",") {
-                let pair = part.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let pair = part.split(maxSplits: 1, whereSeparator: { $0 == "=" || $0 == ":" }).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard pair.count == 2, let n = Int(pair[1]), (0...64).contains(n) else {
-                    return .failure(.init(offset: argumentOffset, message: "mask takes 'first: N' and/or 'last: N' with N from 0 to 64"))
+                    return .failure(.init(offset: argumentOffset, message: "mask takes 'first=N' and/or 'last=N' with N from 0 to 64"))
                 }
                 switch pair[0] {
                 case "first": first = n
@@ -104,7 +106,7 @@ public enum FieldRule: Sendable, Hashable, CustomStringConvertible {
                 }
             }
             guard first + last > 0 else {
-                return .failure(.init(offset: argumentOffset, message: "mask must keep at least one character: mask(last: 4)"))
+                return .failure(.init(offset: argumentOffset, message: "mask must keep at least one character: mask(last=4)"))
             }
             return .success(.mask(first: first, last: last))
         default:

@@ -199,8 +199,12 @@ enum PolicyFileParser {
 
     private static func syntaxDiagnostic(_ error: YamlError, file: String) -> PolicyDiagnostic {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return PolicyDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
+        case .scanner(_, let problem, let mark, let yaml), .parser(_, let problem, let mark, let yaml), .composer(_, let problem, let mark, let yaml):
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            let line = mark.line >= 1 && mark.line <= lines.count ? lines[mark.line - 1] : ""
+            let hint = line.contains("(") && line.contains(": ") && problem.contains("mapping values")
+                ? "; write rule arguments with '=' as in mask(last=3), or quote the rule" : ""
+            return PolicyDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)\(hint)")
         default:
             return PolicyDiagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
         }

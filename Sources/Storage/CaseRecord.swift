@@ -44,6 +44,7 @@ struct CaseRecord: Codable, FetchableRecord, PersistableRecord {
         static let status = Column(CodingKeys.status)
         static let ward = Column(CodingKeys.ward)
         static let outstandingDue = Column(CodingKeys.outstandingDue)
+        static let updatedAt = Column(CodingKeys.updatedAt)
         static let version = Column(CodingKeys.version)
     }
 }

@@ -1,31 +1,45 @@
 import CaseModel
 import Foundation
 
-/// Filters and paging for listing cases. Only clear columns are filtered on.
+/// Filters and paging for listing cases. Only clear columns are filtered on;
+/// within one criterion any listed value matches.
 public struct CaseQuery: Sendable, Equatable {
-    public var category: Category?
-    public var status: CaseStatus?
-    public var ward: String?
+    public enum Order: Sendable, Equatable {
+        /// Most recently recorded first: the caseworker's list.
+        case newestFirst
+        /// In the order recorded: partners' incremental pulls.
+        case oldestFirst
+    }
+
+    public var categories: Set<Category>?
+    public var statuses: Set<CaseStatus>?
+    public var wards: Set<String>?
     /// When set, only cases with something owed that was due before this day.
     public var overdueOn: CalendarDate?
+    /// When set, only cases changed at or after this instant.
+    public var updatedSince: Date?
+    public var order: Order
     public var limit: Int
     /// Opaque cursor from a previous page's `nextCursor`.
     public var cursor: String?
 
     public init(
-        category: Category? = nil, status: CaseStatus? = nil, ward: String? = nil,
-        overdueOn: CalendarDate? = nil, limit: Int = 50, cursor: String? = nil
+        categories: Set<Category>? = nil, statuses: Set<CaseStatus>? = nil, wards: Set<String>? = nil,
+        overdueOn: CalendarDate? = nil, updatedSince: Date? = nil, order: Order = .newestFirst,
+        limit: Int = 50, cursor: String? = nil
     ) {
-        self.category = category
-        self.status = status
-        self.ward = ward
+        self.categories = categories
+        self.statuses = statuses
+        self.wards = wards
         self.overdueOn = overdueOn
+        self.updatedSince = updatedSince
+        self.order = order
         self.limit = limit
         self.cursor = cursor
     }
 }
 
-/// One page of cases, newest first.
+/// One page of cases, in the query's order.
 public struct CasePage: Sendable {
     public var cases: [ASBCase]
     /// Pass back as `CaseQuery.cursor` for the next page; nil on the last page.

@@ -70,12 +70,16 @@ public struct SQLiteCaseStore: CaseStore {
         let records = try await mapErrors {
             try await database.cases.read { db in
                 var request = CaseRecord.all()
-                if let category = query.category { request = request.filter(CaseRecord.Columns.category == category.rawValue) }
-                if let status = query.status { request = request.filter(CaseRecord.Columns.status == status.rawValue) }
-                if let ward = query.ward { request = request.filter(CaseRecord.Columns.ward == ward) }
+                if let categories = query.categories { request = request.filter(categories.map(\.rawValue).contains(CaseRecord.Columns.category)) }
+                if let statuses = query.statuses { request = request.filter(statuses.map(\.rawValue).contains(CaseRecord.Columns.status)) }
+                if let wards = query.wards { request = request.filter(Array(wards).contains(CaseRecord.Columns.ward)) }
                 if let day = query.overdueOn { request = request.filter(CaseRecord.Columns.outstandingDue < day.description) }
-                if let afterSeq { request = request.filter(CaseRecord.Columns.seq < afterSeq) }
-                return try request.order(CaseRecord.Columns.seq.desc).limit(limit + 1).fetchAll(db)
+                if let since = query.updatedSince { request = request.filter(CaseRecord.Columns.updatedAt >= since) }
+                if let afterSeq {
+                    request = request.filter(query.order == .newestFirst ? CaseRecord.Columns.seq < afterSeq : CaseRecord.Columns.seq > afterSeq)
+                }
+                let ordering = query.order == .newestFirst ? CaseRecord.Columns.seq.desc : CaseRecord.Columns.seq.asc
+                return try request.order(ordering).limit(limit + 1).fetchAll(db)
             }
         }
         let page = Array(records.prefix(limit))

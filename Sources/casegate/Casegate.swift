@@ -6,7 +6,7 @@ struct Casegate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "casegate",
         abstract: "The council's multi-agency data-sharing gateway for anti-social behaviour cases.",
-        subcommands: [Demo.self, Serve.self, Certs.self, Users.self]
+        subcommands: [Demo.self, Serve.self, Certs.self, Users.self, Policy.self]
     )
 }
 
@@ -20,3 +20,25 @@ func bootstrapLogging() {
 }
 
 import Foundation
+import SharingPolicy
+
+/// Loads the policy set, printing every problem as file:line:column on failure.
+func loadPolicies(_ directory: String) throws -> PolicySet {
+    do {
+        return try PolicySet.load(directory: URL(fileURLWithPath: directory))
+    } catch {
+        printPolicyErrors(error)
+        throw ExitCode.failure
+    }
+}
+
+func printPolicyErrors(_ error: PolicyError) {
+    var stderr = StandardError()
+    for diagnostic in error.diagnostics { print("error: \(diagnostic)", to: &stderr) }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandle.standardError.write(Data(string.utf8))
+    }
+}

@@ -36,7 +36,7 @@ struct Demo: AsyncParsableCommand {
             configuration.tls = .init(certificate: certs.serverCertificate.path, privateKey: certs.serverKey.path, partnerCA: certs.caCertificate.path)
         }
 
-        let directory = try PartnerDirectory.load(policiesDirectory: URL(fileURLWithPath: configuration.policiesDirectory))
+        let directory = try loadPolicies(configuration.policiesDirectory).directory
         let (ca, _) = try certs.loadOrCreateCA()
         try certs.ensureServer(ca: ca)
         for partner in directory.partners {

@@ -10,6 +10,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         bootstrapLogging()
         let configuration = try options.configuration()
+        _ = try loadPolicies(configuration.policiesDirectory)
         let environment = try GatewayEnvironment.open(configuration)
         let logger = Logger(label: "casegate")
         try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in

@@ -63,12 +63,12 @@ struct SQLiteCaseStoreTests {
         #expect(Set(seen) == Set(cases.map(\.id)))
         #expect(seen == cases.map(\.id).reversed())  // newest first
 
-        let categoryA = try await store.list(CaseQuery(category: .a, status: .open, limit: 1000))
+        let categoryA = try await store.list(CaseQuery(categories: [.a], statuses: [.open], limit: 1000))
         #expect(categoryA.cases.count == cases.filter { $0.category == .a && $0.status == .open }.count)
         #expect(categoryA.cases.allSatisfy { $0.category == .a && $0.status == .open })
 
         let ward = cases[0].ward
-        let byWard = try await store.list(CaseQuery(ward: ward, limit: 1000))
+        let byWard = try await store.list(CaseQuery(wards: [ward], limit: 1000))
         #expect(byWard.cases.count == cases.filter { $0.ward == ward }.count)
 
         let today = CalendarDate(Date())

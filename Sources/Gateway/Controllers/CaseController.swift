@@ -44,13 +44,13 @@ struct CaseController {
             guard let category = Category(rawValue: String(value).uppercased()) else {
                 throw Problem.badRequest("'category' must be A, B or C")
             }
-            query.category = category
+            query.categories = [category]
         }
         if let value = params["status"] {
             guard let status = CaseStatus(rawValue: String(value)) else { throw Problem.badRequest("'status' must be open or closed") }
-            query.status = status
+            query.statuses = [status]
         }
-        if let ward = params["ward"] { query.ward = String(ward) }
+        if let ward = params["ward"] { query.wards = [String(ward)] }
         if let value = params["overdue"] {
             switch value {
             case "true": query.overdueOn = CalendarDate(now())

@@ -12,13 +12,19 @@ public struct Problem: HTTPResponseError, Sendable {
     /// A URI naming the problem type.
     public var type: String
     public var headers: HTTPFields
+    /// Itemised problems (an RFC 9457 extension member), e.g. every error in a rejected policy set.
+    public var errors: [String]?
 
-    public init(_ status: HTTPResponse.Status, type: String, title: String? = nil, detail: String, headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, type: String, title: String? = nil, detail: String, headers: HTTPFields = [:],
+        errors: [String]? = nil
+    ) {
         self.status = status
         self.type = "https://casegate.dev/problems/\(type)"
         self.title = title ?? status.reasonPhrase
         self.detail = detail
         self.headers = headers
+        self.errors = errors
     }
 
     public static let contentType = "application/problem+json"
@@ -30,7 +36,7 @@ public struct Problem: HTTPResponseError, Sendable {
     }()
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(type: type, title: title, status: status.code, detail: detail, instance: request.uri.path)
+        let body = Body(type: type, title: title, status: status.code, detail: detail, instance: request.uri.path, errors: errors)
         let data = try Self.encoder.encode(body)
         var headers = self.headers
         headers[.contentType] = Self.contentType
@@ -44,6 +50,7 @@ public struct Problem: HTTPResponseError, Sendable {
         var status: Int
         var detail: String
         var instance: String
+        var errors: [String]?
     }
 }
 

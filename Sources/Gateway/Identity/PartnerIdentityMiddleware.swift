@@ -5,10 +5,10 @@ import NIOSSL
 /// Requests from certificates no partner claims stop here with 403.
 public struct PartnerIdentityMiddleware: RouterMiddleware {
     public typealias Context = PartnerRequestContext
-    let resolver: PartnerIdentityResolver
+    let policies: PolicyStore
 
-    public init(resolver: PartnerIdentityResolver) {
-        self.resolver = resolver
+    public init(policies: PolicyStore) {
+        self.policies = policies
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -17,7 +17,7 @@ public struct PartnerIdentityMiddleware: RouterMiddleware {
         else {
             throw Problem.unauthorised("a client certificate is required on the partner listener")
         }
-        guard let identity = resolver.resolve(certificateDER: try certificate.toDERBytes()) else {
+        guard let identity = policies.resolve(certificateDER: try certificate.toDERBytes()) else {
             context.logger.warning("client certificate not mapped to any partner")
             throw Problem.forbidden("this certificate is not registered to any partner agency")
         }

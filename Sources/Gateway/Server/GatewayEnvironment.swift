@@ -8,18 +8,18 @@ public struct GatewayEnvironment: Sendable {
     public let database: SQLiteDatabase
     public let cases: any CaseStore
     public let users: any UserStore
-    public let partners: PartnerIdentityResolver
+    public let policies: PolicyStore
     public let clock: ServiceClock
     public let now: @Sendable () -> Date
 
     public init(
-        database: SQLiteDatabase, cases: any CaseStore, users: any UserStore, partners: PartnerIdentityResolver,
+        database: SQLiteDatabase, cases: any CaseStore, users: any UserStore, policies: PolicyStore,
         clock: ServiceClock, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.database = database
         self.cases = cases
         self.users = users
-        self.partners = partners
+        self.policies = policies
         self.clock = clock
         self.now = now
     }
@@ -28,12 +28,12 @@ public struct GatewayEnvironment: Sendable {
     public static func open(_ configuration: GatewayConfiguration) throws -> GatewayEnvironment {
         let database = try SQLiteDatabase(directory: URL(fileURLWithPath: configuration.dataDirectory))
         let clock = ServiceClock(calendar: try loadCalendar(configuration.bankHolidaysFile))
-        let directory = try PartnerDirectory.load(policiesDirectory: URL(fileURLWithPath: configuration.policiesDirectory))
+        let policies = try PolicyStore(directory: URL(fileURLWithPath: configuration.policiesDirectory), masterKey: database.masterKey.key)
         return GatewayEnvironment(
             database: database,
             cases: SQLiteCaseStore(database: database, clock: clock),
             users: SQLiteUserStore(database: database),
-            partners: PartnerIdentityResolver(directory: directory),
+            policies: policies,
             clock: clock
         )
     }

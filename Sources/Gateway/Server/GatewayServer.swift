@@ -1,9 +1,11 @@
+import Dispatch
 import Foundation
 import Hummingbird
 import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
+import SharingPolicy
 
 /// The two listeners: partners over mutual TLS, staff over TLS with tokens.
 public struct GatewayServer: Sendable {
@@ -23,8 +25,10 @@ public struct GatewayServer: Sendable {
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthController<PartnerRequestContext>(isReady: readiness).addRoutes(to: router)
-        let v1 = router.group("v1").add(middleware: PartnerIdentityMiddleware(resolver: environment.partners))
+        let v1 = router.group("v1").add(middleware: PartnerIdentityMiddleware(policies: environment.policies))
         PartnerController().addRoutes(to: v1)
+        ViewController(store: environment.cases, policies: environment.policies, now: environment.now)
+            .addRoutes(to: v1.group("views/cases").add(middleware: AgreementInForceMiddleware(policies: environment.policies, now: environment.now)))
         return router
     }
 
@@ -38,6 +42,7 @@ public struct GatewayServer: Sendable {
             store: environment.cases, clock: environment.clock,
             json: StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes), now: environment.now
         ).addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.caseworker)))
+        PolicyController(policies: environment.policies).addRoutes(to: v1.group("policies").add(middleware: RequireRoleMiddleware(.admin)))
         return router
     }
 
@@ -69,7 +74,31 @@ public struct GatewayServer: Sendable {
 
     /// Runs both listeners until SIGINT or SIGTERM.
     public func run(onReady: @escaping @Sendable (_ partnerPort: Int, _ staffPort: Int) async -> Void = { _, _ in }) async throws {
+        let reloader = reloadPoliciesOnSIGHUP()
+        defer { reloader.cancel() }
         try await serviceGroup(onReady: onReady).run()
+    }
+
+    /// `kill -HUP` reloads the sharing policies, like `POST /v1/policies/reload`.
+    private func reloadPoliciesOnSIGHUP() -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        let policies = environment.policies
+        let logger = self.logger
+        source.setEventHandler {
+            do {
+                let set = try policies.reload()
+                logger.notice("policies reloaded on SIGHUP", metadata: ["version": "\(set.version)"])
+            } catch let error as PolicyError {
+                for diagnostic in error.diagnostics {
+                    logger.error("policy reload rejected; the previous set stays in force", metadata: ["error": "\(diagnostic)"])
+                }
+            } catch {
+                logger.error("policy reload failed", metadata: ["error.type": "\(type(of: error))"])
+            }
+        }
+        source.resume()
+        return source
     }
 
     /// Both listeners as one service group; `triggerGracefulShutdown()` stops them.

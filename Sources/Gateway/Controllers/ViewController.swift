@@ -1,0 +1,97 @@
+import CaseModel
+import Foundation
+import Hummingbird
+import Redaction
+import SharingPolicy
+import Storage
+
+/// Partner views of cases: `/v1/views/cases`.
+struct ViewController {
+    let store: any CaseStore
+    let policies: PolicyStore
+    let now: @Sendable () -> Date
+
+    func addRoutes(to group: RouterGroup<PartnerRequestContext>) {
+        group
+            .get(use: list)
+            .get("{id}", use: one)
+    }
+
+    /// Every case the purpose's filter admits, oldest first, paged by an opaque cursor.
+    @Sendable func list(_ request: Request, context: PartnerRequestContext) async throws -> Response {
+        let policy = try compiledPolicy(request, context)
+        let params = request.uri.queryParameters
+        var limit = 100
+        if let text = params["limit"] {
+            guard let n = Int(String(text)), (1...1000).contains(n) else { throw Problem.badRequest("'limit' must be a whole number from 1 to 1000") }
+            limit = n
+        }
+        var since: Date?
+        if let text = params["updated_since"] {
+            guard let date = ISO8601DateFormatter().date(from: String(text)) else {
+                throw Problem.badRequest("'updated_since' must be an ISO 8601 time such as 2026-11-01T00:00:00Z")
+            }
+            since = date
+        }
+        let filter = policy.purpose.records
+        var query = CaseQuery(
+            categories: filter.categories, statuses: filter.statuses, wards: filter.wards, updatedSince: since,
+            order: .oldestFirst, limit: limit, cursor: params["cursor"].map(String.init)
+        )
+        let today = CalendarDate(now())
+        var views: [ViewValue] = []
+        var next: String?
+        // The store filters on clear columns; flags and roles are checked here, so keep reading until the page is full.
+        repeat {
+            query.limit = limit - views.count
+            let page = try await store.list(query)
+            for c in page.cases {
+                if let view = ViewBuilder.view(of: c, under: policy, today: today) { views.append(view.value) }
+            }
+            next = page.nextCursor
+            query.cursor = next
+        } while views.count < limit && next != nil
+        let body = ViewValue.object([
+            ("partner", .string(policy.partner.id)),
+            ("purpose", .string(policy.purpose.id)),
+            ("policy_version", .string(policy.policyVersion)),
+            ("views", .array(views)),
+            ("next_cursor", next.map(ViewValue.string) ?? .null),
+        ])
+        return jsonResponse(body)
+    }
+
+    /// One view; a case the filter does not admit is 404, exactly like one that does not exist.
+    @Sendable func one(_ request: Request, context: PartnerRequestContext) async throws -> Response {
+        let policy = try compiledPolicy(request, context)
+        let text = try context.parameters.require("id")
+        let notFound = Problem.notFound("no case \(text) for this partner")
+        guard let id = UUID(uuidString: text), let c = try await store.get(id),
+              let view = ViewBuilder.view(of: c, under: policy, today: CalendarDate(now()))
+        else { throw notFound }
+        return jsonResponse(view.value)
+    }
+
+    private func compiledPolicy(_ request: Request, _ context: PartnerRequestContext) throws -> CompiledPolicy {
+        guard let partner = context.partner?.partner else { throw Problem.unauthorised("no partner identity") }
+        let set = policies.current
+        let purpose = request.uri.queryParameters["purpose"].map(String.init)
+        if let policy = set.policy(partner: partner.id, purpose: purpose) { return policy }
+        let purposes = set.purposes(of: partner.id)
+        if let purpose {
+            throw Problem.badRequest("'\(purpose)' is not one of your purposes: \(purposes.joined(separator: ", "))")
+        }
+        throw Problem.badRequest("name the purpose with ?purpose=, one of: \(purposes.joined(separator: ", "))")
+    }
+
+    private func jsonResponse(_ value: ViewValue) -> Response {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2048)
+        value.write(to: &bytes)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
+    }
+}
