@@ -1,4 +1,5 @@
 import CaseModel
+import Foundation
 
 /// Removes identifiers from free text, replacing each with a typed placeholder
 /// (`[PERSON 1]`, `[PHONE 1]`, `[EMAIL 1]`, `[POSTCODE 1]`, `[NI NUMBER 1]`,
@@ -26,7 +27,11 @@ public struct Scrubber {
     /// and each part of three or more letters as written (so "Grace" the name
     /// goes, "grace" the word stays).
     public init(parties: [Party]) {
-        for (index, party) in parties.enumerated() {
+        var personIndex: [UUID: Int] = [:]
+        for party in parties {
+            // Parties with the same person id (a complainant who is also the victim) are one person.
+            let index = personIndex[party.id] ?? personIndex.count
+            personIndex[party.id] = index
             let full = Array(party.name.utf8)
             guard !full.isEmpty else { continue }
             names.append(NamePattern(bytes: full, personKey: index, caseInsensitive: true))
