@@ -56,7 +56,8 @@ public struct Scrubber {
         while i < n {
             let byte = input[i]
             let wordStart = i == 0 || !Self.isWordByte(input[i - 1])
-            if wordStart && Self.isWordByte(byte) || byte == UInt8(ascii: "+") {
+            let opensNumber = (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && Self.isDigit(input[i + 1])
+            if wordStart && Self.isWordByte(byte) || opensNumber {
                 if let (end, kind, key) = match(input, at: i, count: n) {
                     appendPlaceholder(kind, key: key, to: &out)
                     i = end
@@ -76,7 +77,7 @@ public struct Scrubber {
             if let end = Self.niNumber(s, i, n) { return (end, .ni, Self.normalised(s[i..<end])) }
             if let end = Self.postcode(s, i, n) { return (end, .postcode, Self.normalised(s[i..<end])) }
             if let end = Self.monthFirstDate(s, i, n) { return (end, .date, String(decoding: s[i..<end], as: UTF8.self)) }
-        } else if Self.isDigit(s[i]) || s[i] == UInt8(ascii: "+") {
+        } else if Self.isDigit(s[i]) || s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "(") {
             if let end = Self.numericDate(s, i, n) ?? Self.dayFirstDate(s, i, n) {
                 return (end, .date, String(decoding: s[i..<end], as: UTF8.self))
             }

@@ -22,7 +22,10 @@ final class GatewayFixture: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("policies")
 
-    init(maxBodyBytes: Int = 1 << 20) throws {
+    /// - Parameters:
+    ///   - masterKey: a fixed master key (the policy fixtures' test key), or a fresh one.
+    ///   - now: the gateway's clock.
+    init(maxBodyBytes: Int = 1 << 20, masterKey: Data? = nil, now: @escaping @Sendable () -> Date = { Date() }) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-gw-\(UUID().uuidString)")
         let certs = DevCertificateFiles(directory: root.appendingPathComponent("certs"))
         let (ca, _) = try certs.loadOrCreateCA()
@@ -39,14 +42,22 @@ final class GatewayFixture: Sendable {
             tls: .init(certificate: certs.serverCertificate.path, privateKey: certs.serverKey.path, partnerCA: certs.caCertificate.path),
             maxBodyBytes: maxBodyBytes
         )
-        environment = try GatewayEnvironment.open(configuration)
+        if let masterKey {
+            let data = root.appendingPathComponent("data")
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+            try masterKey.write(to: data.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
+        }
+        let opened = try GatewayEnvironment.open(configuration)
+        environment = GatewayEnvironment(
+            database: opened.database, cases: opened.cases, users: opened.users, policies: opened.policies, clock: opened.clock, now: now
+        )
     }
+
+    var policiesDirectory: URL { URL(fileURLWithPath: configuration.policiesDirectory) }
 
     /// Re-reads the partner files into the running resolver; returns the partner ids.
     static func reloadPartners(_ fixture: GatewayFixture) throws -> [String] {
-        let directory = try PartnerDirectory.load(policiesDirectory: URL(fileURLWithPath: fixture.configuration.policiesDirectory))
-        fixture.environment.partners.replace(directory)
-        return directory.partners.map(\.id)
+        try fixture.environment.policies.reload().policySet.policies.map(\.partner.id)
     }
 
     deinit {

@@ -30,13 +30,10 @@ struct PartnerListenerTests {
         let fixture = try GatewayFixture()
         // Issued under an organisation no policy names; the policy lists its fingerprint instead.
         let probation = try fixture.ca.issueClient(commonName: "probation-2", organisation: "HM Prison and Probation Service")
-        let file = URL(fileURLWithPath: fixture.configuration.policiesDirectory).appendingPathComponent("partners/probation.yaml")
-        try """
-            partner: probation
-            name: The Probation Service
-            certificate:
-              fingerprints: ["\(try probation.fingerprint.uppercased())"]
-            """.write(to: file, atomically: true, encoding: .utf8)
+        let file = fixture.policiesDirectory.appendingPathComponent("partners/probation.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(
+            of: "  organisation: The Probation Service", with: "  fingerprints: [\"\(try probation.fingerprint.uppercased())\"]")
+        try text.write(to: file, atomically: true, encoding: .utf8)
         let reloaded = try GatewayFixture.reloadPartners(fixture)
         #expect(reloaded.contains("probation"))
         try await fixture.withRunningGateway { gateway in
