@@ -114,6 +114,7 @@ let package = Package(
                 "DevPKI",
                 "DemoData",
                 "SharingPolicy",
+                "Redaction",
                 "Storage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -6,7 +6,7 @@ import SharingPolicy
 /// A policy test fixture: one case and, for every partner purpose, the exact
 /// view expected (or null when the purpose must not admit the case).
 /// Stored as JSON under `policies/tests/`.
-public struct PolicyFixture: Codable {
+public struct PolicyFixture: Codable, Sendable {
     public var description: String
     /// The day views are built on (ages depend on it).
     public var today: CalendarDate
@@ -68,8 +68,15 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
         }
     }
 
+    /// The view without its policy version, which changes with any edit to any policy file.
+    public var withoutVersion: JSONValue {
+        guard case .object(var members) = self else { return self }
+        members["policy_version"] = nil
+        return .object(members)
+    }
+
     /// Where two values first differ, as a path, or nil when equal.
-    func firstDifference(from other: JSONValue, path: String = "$") -> String? {
+    public func firstDifference(from other: JSONValue, path: String = "$") -> String? {
         switch (self, other) {
         case (.object(let a), .object(let b)):
             for key in Set(a.keys).union(b.keys).sorted() {
@@ -149,7 +156,9 @@ public enum PolicyFixtureRunner {
             for purpose in Set(p.keys).union(e.keys).sorted() {
                 guard let got = p[purpose] else { failures.append("\(partner)/\(purpose): expected, but no such partner purpose is loaded"); continue }
                 guard let want = e[purpose] else { failures.append("\(partner)/\(purpose): no expected view; add one (policy test --record)"); continue }
-                if let difference = got.firstDifference(from: want) { failures.append("\(partner)/\(purpose): \(difference)") }
+                if let difference = got.withoutVersion.firstDifference(from: want.withoutVersion) {
+                    failures.append("\(partner)/\(purpose): \(difference)")
+                }
             }
         }
         return failures
@@ -157,7 +166,8 @@ public enum PolicyFixtureRunner {
 }
 
 extension Data {
-    init?(hexString: String) {
+    /// Bytes from hex digits, or nil if the text is not hex.
+    public init?(hexString: String) {
         var bytes: [UInt8] = []
         var iterator = hexString.makeIterator()
         while let high = iterator.next() {

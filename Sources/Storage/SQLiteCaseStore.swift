@@ -23,7 +23,10 @@ public struct SQLiteCaseStore: CaseStore {
             try await database.cases.write { db in
                 let seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM cases") ?? 1
                 var stored = newCase
-                stored.reference = String(format: "ASB-%04d-%06lld", CalendarDate(newCase.receivedAt).year, seq)
+                // A reference carried over from another system is kept; new reports get the next one.
+                if stored.reference.isEmpty {
+                    stored.reference = String(format: "ASB-%04d-%06lld", CalendarDate(newCase.receivedAt).year, seq)
+                }
                 let record = try Self.record(for: stored, seq: seq, version: 1, key: key, clock: clock)
                 try record.insert(db)
                 return stored
