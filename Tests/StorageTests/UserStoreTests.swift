@@ -30,8 +30,10 @@ struct UserStoreTests {
         let dir = try TemporaryDirectory()
         let database = try SQLiteDatabase(directory: dir.url)
         let users = SQLiteUserStore(database: database)
-        let (_, token) = try await users.add(name: "Ig Officer", role: .igOfficer)
-        let secret = String(token.split(separator: "_").last!)
+        let (user, token) = try await users.add(name: "Ig Officer", role: .igOfficer)
+        // The secret is everything after "cgt_<id>_"; base64url may itself contain "_".
+        let secret = String(token.dropFirst("cgt_\(user.id)_".count))
+        #expect(secret.count == 43)
         #expect(secret.count * 6 >= 128)
         let bytes = try Data(contentsOf: database.caseFile) + Data(contentsOf: URL(fileURLWithPath: database.caseFile.path + "-wal"))
         #expect(!bytes.contains(secret))
