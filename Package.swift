@@ -10,6 +10,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "casegate", targets: ["casegate"]),
+        // For the benchmarks package in Benchmarks/.
+        .library(name: "CasegateCore", targets: ["CaseModel", "SharingPolicy", "Redaction", "Storage", "DemoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
