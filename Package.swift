@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "casegate", targets: ["casegate"]),
         // For the benchmarks package in Benchmarks/.
-        .library(name: "CasegateCore", targets: ["CaseModel", "SharingPolicy", "Redaction", "Storage", "DemoData"]),
+        .library(name: "CasegateCore", targets: ["CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "DemoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -49,11 +49,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The tamper-evident audit log: RFC 9162 Merkle tree, signed checkpoints, proofs.
+        .target(
+            name: "Ledger",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // Case and key stores: SQLite through GRDB, per-case AES-GCM data keys wrapped by a master key.
         .target(
             name: "Storage",
             dependencies: [
                 "CaseModel",
+                "Ledger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -76,6 +83,7 @@ let package = Package(
                 "CaseModel",
                 "SharingPolicy",
                 "Redaction",
+                "Ledger",
                 "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -108,6 +116,7 @@ let package = Package(
         .testTarget(name: "CaseModelTests", dependencies: ["CaseModel"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "DemoData"], swiftSettings: swiftSettings),
         .testTarget(name: "SharingPolicyTests", dependencies: ["SharingPolicy"], swiftSettings: swiftSettings),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",

@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+
+/// A checkpoint: the log's size and root at a moment, in the C2SP
+/// tlog-checkpoint format, signed as a C2SP signed note with Ed25519.
+///
+///     <origin>\n<size>\n<base64 root>\n\n— <key name> <base64(key id ‖ signature)>\n
+public struct Checkpoint: Sendable, Equatable {
+    public var origin: String
+    public var size: Int
+    public var root: [UInt8]
+
+    public init(origin: String, size: Int, root: [UInt8]) {
+        self.origin = origin
+        self.size = size
+        self.root = root
+    }
+
+    /// The signed body: three lines, each ending in a newline.
+    public var body: String { "\(origin)\n\(size)\n\(Data(root).base64EncodedString())\n" }
+
+    public func signed(with key: LedgerSigningKey) throws -> String {
+        let signature = try key.privateKey.signature(for: Data(body.utf8))
+        let blob = Data(key.keyID) + signature
+        return "\(body)\n\u{2014} \(key.name) \(blob.base64EncodedString())\n"
+    }
+
+    /// Parses a signed note and checks its signature against `publicKey`.
+    public static func verify(note: String, publicKey: LedgerPublicKey) throws(CheckpointError) -> Checkpoint {
+        guard let separator = note.range(of: "\n\n") else { throw .malformed("no blank line between body and signatures") }
+        let body = String(note[..<separator.lowerBound]) + "\n"
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        guard lines.count >= 3, let size = Int(lines[1]), size >= 0,
+              let root = Data(base64Encoded: String(lines[2])), root.count == 32
+        else { throw .malformed("the body must be origin, tree size and a base64 SHA-256 root") }
+        let signatures = note[separator.upperBound...].split(separator: "\n")
+        var matched = false
+        for line in signatures {
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, parts[0] == "\u{2014}", let blob = Data(base64Encoded: String(parts[2])), blob.count == 68 else {
+                throw .malformed("a signature line must be '— <name> <base64>'")
+            }
+            guard String(parts[1]) == publicKey.name, Array(blob.prefix(4)) == publicKey.keyID else { continue }
+            guard publicKey.key.isValidSignature(blob.dropFirst(4), for: Data(body.utf8)) else { throw .badSignature }
+            matched = true
+        }
+        guard matched else { throw .noSignatureByKey(publicKey.name) }
+        return Checkpoint(origin: String(lines[0]), size: size, root: Array(root))
+    }
+}
+
+public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
+    case malformed(String)
+    case badSignature
+    case noSignatureByKey(String)
+    case wrongOrigin(expected: String, found: String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let why): "malformed checkpoint: \(why)"
+        case .badSignature: "the checkpoint's signature does not verify"
+        case .noSignatureByKey(let name): "the checkpoint has no signature by key '\(name)'"
+        case .wrongOrigin(let expected, let found): "the checkpoint is for '\(found)', not '\(expected)'"
+        }
+    }
+}
+
+/// The ledger's Ed25519 signing key and note key name.
+public struct LedgerSigningKey: Sendable {
+    public let name: String
+    public let privateKey: Curve25519.Signing.PrivateKey
+
+    public init(name: String, privateKey: Curve25519.Signing.PrivateKey) {
+        self.name = name
+        self.privateKey = privateKey
+    }
+
+    public var publicKey: LedgerPublicKey { LedgerPublicKey(name: name, key: privateKey.publicKey) }
+    var keyID: [UInt8] { publicKey.keyID }
+
+    /// Reads the raw 32-byte key, or makes one (mode 0600) if the file does not exist.
+    public static func loadOrCreate(at url: URL, name: String) throws -> LedgerSigningKey {
+        if let data = FileManager.default.contents(atPath: url.path) {
+            return LedgerSigningKey(name: name, privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: data))
+        }
+        let key = Curve25519.Signing.PrivateKey()
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: url.path, contents: key.rawRepresentation, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        return LedgerSigningKey(name: name, privateKey: key)
+    }
+}
+
+/// The ledger's public key, as partners hold it to verify checkpoints offline.
+public struct LedgerPublicKey: Sendable, Equatable {
+    public let name: String
+    public let key: Curve25519.Signing.PublicKey
+
+    public init(name: String, key: Curve25519.Signing.PublicKey) {
+        self.name = name
+        self.key = key
+    }
+
+    /// The C2SP key id: the first 4 bytes of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key).
+    public var keyID: [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: Array(name.utf8) + [0x0A, 0x01])
+        hasher.update(data: key.rawRepresentation)
+        return Array(hasher.finalize().prefix(4))
+    }
+
+    /// The C2SP verifier key form: `<name>+<hex key id>+<base64(0x01 ‖ public key)>`.
+    public var verifierKey: String {
+        let id = keyID.map { String(format: "%02x", $0) }.joined()
+        return "\(name)+\(id)+\((Data([0x01]) + key.rawRepresentation).base64EncodedString())"
+    }
+
+    public init(verifierKey text: String) throws(CheckpointError) {
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2)
+        guard parts.count == 3, let blob = Data(base64Encoded: String(parts[2])), blob.count == 33, blob.first == 0x01,
+              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst())
+        else { throw .malformed("a verifier key is '<name>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>'") }
+        self.init(name: String(parts[0]), key: key)
+        let id = keyID.map { String(format: "%02x", $0) }.joined()
+        guard id == parts[1] else { throw .malformed("the key id \(parts[1]) does not match the key (\(id))") }
+    }
+
+    public static func == (lhs: LedgerPublicKey, rhs: LedgerPublicKey) -> Bool {
+        lhs.name == rhs.name && lhs.key.rawRepresentation == rhs.key.rawRepresentation
+    }
+}

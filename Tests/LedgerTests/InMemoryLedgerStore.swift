@@ -1,0 +1,49 @@
+import Ledger
+import Synchronization
+
+/// A ledger store in memory, with hooks to tamper with it and to make appends fail.
+final class InMemoryLedgerStore: LedgerStore {
+    struct State {
+        var entries: [StoredLedgerEntry] = []
+        var checkpoints: [Int: String] = [:]
+        var failAppends = false
+        var appendCalls = 0
+    }
+
+    let state = Mutex(State())
+
+    func append(_ batch: [(entry: LedgerEntry, stored: StoredLedgerEntry)]) async throws {
+        try state.withLock { state in
+            state.appendCalls += 1
+            if state.failAppends { throw TestFailure.appendFailed }
+            state.entries += batch.map(\.stored)
+        }
+    }
+
+    func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
+        state.withLock { state in Array(state.entries.filter { $0.index >= index }.sorted { $0.index < $1.index }.prefix(limit)) }
+    }
+
+    func leafHashes() async throws -> [[UInt8]] { state.withLock { $0.entries.map(\.leafHash) } }
+
+    func saveCheckpoint(size: Int, note: String) async throws { state.withLock { $0.checkpoints[size] = note } }
+
+    func latestCheckpoint() async throws -> (size: Int, note: String)? {
+        state.withLock { state in state.checkpoints.max { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    }
+
+    func checkpoints() async throws -> [(size: Int, note: String)] {
+        state.withLock { state in state.checkpoints.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    }
+
+    func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] {
+        state.withLock { $0.entries }.filter { stored in
+            guard let e = try? stored.decoded() else { return false }
+            if let recipient = query.recipient, e.recipient != recipient { return false }
+            if let after = query.after, e.index <= after { return false }
+            return true
+        }
+    }
+
+    enum TestFailure: Error { case appendFailed }
+}

@@ -1,0 +1,152 @@
+import Crypto
+import Foundation
+import Ledger
+import Testing
+
+@Suite("Ledger: group commit, checkpoints, verification")
+struct LedgerTests {
+    static let key = LedgerSigningKey(name: "casegate.test/ledger", privateKey: .init())
+
+    func draft(_ n: Int, recipient: String = "met-police") -> LedgerDraft {
+        LedgerDraft(actor: LedgerActor(kind: .partner, id: recipient, certificateFingerprint: String(repeating: "a", count: 64)),
+                    recipient: recipient, action: .disclosure, caseIDs: [UUID().uuidString], purpose: "p", lawfulBasis: "UK GDPR Art 6(1)(e)",
+                    policyVersion: "sha256:00", fields: [DisclosedField(path: "reference", rule: "share")], responseSHA256: "\(n)", requestID: "r\(n)")
+    }
+
+    @Test("concurrent appends get distinct, consecutive indices and share commits")
+    func groupCommit() async throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "casegate.test/ledger")
+        let receipts = try await withThrowingTaskGroup(of: LedgerReceipt.self) { group in
+            for n in 0..<500 { group.addTask { try await ledger.append(draft(n)) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(receipts.map(\.index)) == Set(0..<500))
+        #expect(ledger.size == 500)
+        #expect(store.state.withLock { $0.appendCalls } < 500, "appends should be batched into fewer transactions")
+        for receipt in receipts {
+            let entry = try LedgerEntry.decode(receipt.entryBytes)
+            #expect(entry.index == receipt.index)
+            #expect(MerkleHash.leaf(receipt.entryBytes) == receipt.entryHash)
+            let proof = try ledger.inclusionProof(index: receipt.index, size: 500)
+            #expect(MerkleProof.verifyInclusion(leafHash: receipt.entryHash, index: receipt.index, size: 500, proof: proof, root: ledger.root(size: 500)))
+        }
+        let reopened = try await Ledger.open(store: store, key: Self.key, origin: "casegate.test/ledger")
+        #expect(reopened.root(size: 500) == ledger.root(size: 500))
+    }
+
+    @Test("a failed append throws to every caller in the batch and leaves the tree unchanged")
+    func failedAppend() async throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
+        _ = try await ledger.append(draft(0))
+        store.state.withLock { $0.failAppends = true }
+        await #expect(throws: (any Error).self) { _ = try await ledger.append(draft(1)) }
+        #expect(ledger.size == 1)
+        store.state.withLock { $0.failAppends = false }
+        #expect(try await ledger.append(draft(2)).index == 1)
+    }
+
+    @Test("entries encode canonically, without personal data fields")
+    func canonicalEncoding() throws {
+        let entry = LedgerDraft(actor: LedgerActor(kind: .staff, id: "u01", role: "caseworker"), action: .collection, caseIDs: ["C1"],
+                                requestID: "r/1").entry(index: 7, time: ISO8601DateFormatter().date(from: "2026-11-25T10:00:00Z")!)
+        let text = String(decoding: try entry.canonicalBytes(), as: UTF8.self)
+        #expect(text == #"{"action":"collection","actor":{"id":"u01","kind":"staff","role":"caseworker"},"case_ids":["C1"],"index":7,"request_id":"r/1","time":"2026-11-25T10:00:00.000Z","v":1}"#)
+        #expect(try LedgerEntry.decode(entry.canonicalBytes()) == entry)
+    }
+
+    @Test("checkpoints are C2SP signed notes that verify with the public key alone")
+    func checkpoints() async throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "casegate.test/ledger")
+        for n in 0..<5 { _ = try await ledger.append(draft(n)) }
+        let (size, note) = try await ledger.checkpoint()
+        #expect(size == 5)
+        let lines = note.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0] == "casegate.test/ledger" && lines[1] == "5" && lines[3] == "")
+        #expect(lines[4].hasPrefix("\u{2014} casegate.test/ledger "))
+        let publicKey = try LedgerPublicKey(verifierKey: Self.key.publicKey.verifierKey)
+        let checkpoint = try Checkpoint.verify(note: note, publicKey: publicKey)
+        #expect(checkpoint.root == ledger.root(size: 5))
+        #expect(try await ledger.checkpoint().note == note, "no new entries: the same checkpoint")
+
+        let forged = note.replacingOccurrences(of: "\n5\n", with: "\n4\n")
+        #expect(throws: CheckpointError.badSignature) { try Checkpoint.verify(note: forged, publicKey: publicKey) }
+        let other = LedgerSigningKey(name: "casegate.test/ledger", privateKey: .init()).publicKey
+        #expect(throws: CheckpointError.self) { try Checkpoint.verify(note: note, publicKey: other) }
+        #expect(throws: CheckpointError.self) { try LedgerPublicKey(verifierKey: "nonsense") }
+    }
+
+    func tamperedStore(_ tamper: (inout InMemoryLedgerStore.State) -> Void) async throws -> LedgerVerifier.Report {
+        let store = InMemoryLedgerStore()
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
+        for n in 0..<20 {
+            _ = try await ledger.append(draft(n))
+            if n % 5 == 4 { _ = try await ledger.checkpoint() }
+        }
+        store.state.withLock { tamper(&$0) }
+        return try await LedgerVerifier(store: store, publicKey: Self.key.publicKey, origin: "o").verify()
+    }
+
+    @Test func untouchedLedgerVerifies() async throws {
+        let report = try await tamperedStore { _ in }
+        #expect(report.problem == nil)
+        #expect(report.entries == 20 && report.checkpoints == 4)
+    }
+
+    @Test("changing one byte of an entry is found at its index")
+    func changedByte() async throws {
+        let report = try await tamperedStore { state in
+            let i = state.entries[12].bytes.firstIndex(of: UInt8(ascii: "m"))!  // inside "met-police"
+            state.entries[12].bytes[i] = UInt8(ascii: "n")
+        }
+        #expect(report.problem?.index == 12)
+    }
+
+    @Test("changing an entry and its stored leaf hash is caught by the signed checkpoints")
+    func changedEntryAndLeaf() async throws {
+        let report = try await tamperedStore { state in
+            var entry = try! LedgerEntry.decode(state.entries[12].bytes)
+            entry.recipient = "someone-else"
+            state.entries[12].bytes = try! entry.canonicalBytes()
+            state.entries[12].leafHash = MerkleHash.leaf(state.entries[12].bytes)
+        }
+        #expect(report.problem?.index == 10, "the change lies after the checkpoint at size 10")
+        #expect(report.problem?.reason.contains("10..<15") == true)
+    }
+
+    @Test("a deleted entry is named")
+    func deleted() async throws {
+        let report = try await tamperedStore { $0.entries.remove(at: 7) }
+        #expect(report.problem?.index == 7)
+    }
+
+    @Test("two swapped entries are named")
+    func reordered() async throws {
+        let report = try await tamperedStore { state in
+            let a = state.entries[3], b = state.entries[4]
+            state.entries[3] = StoredLedgerEntry(index: 3, bytes: b.bytes, leafHash: b.leafHash)
+            state.entries[4] = StoredLedgerEntry(index: 4, bytes: a.bytes, leafHash: a.leafHash)
+        }
+        #expect(report.problem?.index == 3)
+    }
+
+    @Test("a replaced checkpoint is named")
+    func replacedCheckpoint() async throws {
+        let forger = LedgerSigningKey(name: "o", privateKey: .init())
+        let report = try await tamperedStore { state in
+            state.checkpoints[15] = try! Checkpoint(origin: "o", size: 15, root: Array(repeating: 0, count: 32)).signed(with: forger)
+        }
+        #expect(report.problem?.index == 10)
+        #expect(report.problem?.reason.contains("checkpoint at size 15") == true)
+    }
+
+    @Test("entries cut from the end are caught by a checkpoint that covered them")
+    func truncated() async throws {
+        let report = try await tamperedStore { $0.entries.removeLast(3) }
+        #expect(report.problem != nil)
+        #expect(report.problem?.reason.contains("no longer stored") == true)
+    }
+}
+
