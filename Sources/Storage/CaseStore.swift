@@ -55,4 +55,6 @@ public protocol CaseStore: Sendable {
     func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase
     func list(_ query: CaseQuery) async throws -> CasePage
     func count() async throws -> Int
+    /// Cases in which a person with this name and date of birth is a party, found through the blind party index.
+    func caseIDs(partyName: String, dateOfBirth: CalendarDate?) async throws -> [UUID]
 }

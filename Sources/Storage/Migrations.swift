@@ -37,6 +37,41 @@ enum CaseDatabaseMigrations {
                 t.column("revoked_at", .datetime)
             }
         }
+        migrator.registerMigration("v2-ledger") { db in
+            try db.create(table: "ledger_entries") { t in
+                t.column("idx", .integer).primaryKey()
+                t.column("entry", .blob).notNull()
+                t.column("leaf_hash", .blob).notNull()
+                t.column("time", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("actor_id", .text).notNull()
+                t.column("recipient", .text)
+                t.column("purpose", .text)
+            }
+            try db.create(index: "ledger_by_recipient", on: "ledger_entries", columns: ["recipient", "idx"])
+            try db.create(index: "ledger_by_action", on: "ledger_entries", columns: ["action", "idx"])
+            try db.create(index: "ledger_by_actor", on: "ledger_entries", columns: ["actor_id", "idx"])
+            try db.create(index: "ledger_by_time", on: "ledger_entries", columns: ["time"])
+            try db.create(table: "ledger_entry_cases") { t in
+                t.column("case_id", .text).notNull()
+                t.column("idx", .integer).notNull()
+                t.primaryKey(["case_id", "idx"])
+            }
+            try db.create(table: "ledger_checkpoints") { t in
+                t.column("size", .integer).primaryKey()
+                t.column("note", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+        }
+        migrator.registerMigration("v2-party-index") { db in
+            // Keyed hashes of (name, date of birth) per party: subject access without decrypting every case.
+            try db.create(table: "party_index") { t in
+                t.column("lookup", .blob).notNull()
+                t.column("case_id", .text).notNull()
+                t.primaryKey(["lookup", "case_id"])
+            }
+            try db.create(index: "party_index_by_case", on: "party_index", columns: ["case_id"])
+        }
         return migrator
     }
 }

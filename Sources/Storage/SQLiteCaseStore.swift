@@ -8,17 +8,20 @@ public struct SQLiteCaseStore: CaseStore {
     let database: SQLiteDatabase
     let keyStore: KeyStore
     let clock: ServiceClock
+    let partyIndex: PartyIndex
 
     public init(database: SQLiteDatabase, clock: ServiceClock) {
         self.database = database
         self.keyStore = KeyStore(pool: database.keys, masterKey: database.masterKey)
         self.clock = clock
+        self.partyIndex = PartyIndex(masterKey: database.masterKey)
     }
 
     public func create(_ newCase: ASBCase) async throws -> ASBCase {
         // The key is written first: a crash between the two leaves an unused key, never unreadable data.
         let key = try keyStore.createKey(for: newCase.id)
         let clock = self.clock
+        let lookups = partyIndex.lookups(for: newCase)
         return try await mapErrors {
             try await database.cases.write { db in
                 let seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM cases") ?? 1
@@ -29,6 +32,7 @@ public struct SQLiteCaseStore: CaseStore {
                 }
                 let record = try Self.record(for: stored, seq: seq, version: 1, key: key, clock: clock)
                 try record.insert(db)
+                try Self.index(lookups, case: newCase.id, db)
                 return stored
             }
         }
@@ -45,6 +49,7 @@ public struct SQLiteCaseStore: CaseStore {
     public func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase {
         let clock = self.clock
         let keyStore = self.keyStore
+        let partyIndex = self.partyIndex
         return try await mapErrors {
             try await database.cases.write { db in
                 guard let record = try CaseRecord.filter(CaseRecord.Columns.id == id.uuidString).fetchOne(db) else {
@@ -56,6 +61,7 @@ public struct SQLiteCaseStore: CaseStore {
                 try change(&current)
                 let updated = try Self.record(for: current, seq: record.seq, version: record.version + 1, key: key, clock: clock)
                 try updated.update(db)
+                try Self.index(partyIndex.lookups(for: current), case: id, db)
                 return current
             }
         }
@@ -89,6 +95,22 @@ public struct SQLiteCaseStore: CaseStore {
         let cases = try page.map(decode)
         let next = records.count > limit ? page.last.map { Self.encodeCursor($0.seq) } : nil
         return CasePage(cases: cases, nextCursor: next)
+    }
+
+    public func caseIDs(partyName name: String, dateOfBirth: CalendarDate?) async throws -> [UUID] {
+        let lookup = partyIndex.lookup(name: name, dateOfBirth: dateOfBirth)
+        return try await mapErrors {
+            try await database.cases.read { db in
+                try String.fetchAll(db, sql: "SELECT case_id FROM party_index WHERE lookup = ? ORDER BY case_id", arguments: [lookup])
+            }
+        }.compactMap(UUID.init(uuidString:))
+    }
+
+    private static func index(_ lookups: Set<Data>, case id: UUID, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM party_index WHERE case_id = ?", arguments: [id.uuidString])
+        for lookup in lookups {
+            try db.execute(sql: "INSERT INTO party_index (lookup, case_id) VALUES (?, ?)", arguments: [lookup, id.uuidString])
+        }
     }
 
     public func count() async throws -> Int {

@@ -44,7 +44,7 @@ struct Demo: AsyncParsableCommand {
             try certs.ensurePartner(id: partner.id, organisation: organisation, ca: ca)
         }
 
-        let environment = try GatewayEnvironment.open(configuration)
+        let environment = try await GatewayEnvironment.open(configuration)
         if try await environment.cases.count() == 0 {
             var generator = DemoCaseGenerator(clock: environment.clock)
             for c in generator.makeCases(cases) { _ = try await environment.cases.create(c) }

@@ -11,7 +11,7 @@ struct Serve: AsyncParsableCommand {
         bootstrapLogging()
         let configuration = try options.configuration()
         _ = try loadPolicies(configuration.policiesDirectory)
-        let environment = try GatewayEnvironment.open(configuration)
+        let environment = try await GatewayEnvironment.open(configuration)
         let logger = Logger(label: "casegate")
         try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
             logger.info("listening", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])

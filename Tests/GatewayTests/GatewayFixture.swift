@@ -25,7 +25,7 @@ final class GatewayFixture: Sendable {
     /// - Parameters:
     ///   - masterKey: a fixed master key (the policy fixtures' test key), or a fresh one.
     ///   - now: the gateway's clock.
-    init(maxBodyBytes: Int = 1 << 20, masterKey: Data? = nil, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    init(maxBodyBytes: Int = 1 << 20, masterKey: Data? = nil, now: @escaping @Sendable () -> Date = { Date() }) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-gw-\(UUID().uuidString)")
         let certs = DevCertificateFiles(directory: root.appendingPathComponent("certs"))
         let (ca, _) = try certs.loadOrCreateCA()
@@ -47,10 +47,7 @@ final class GatewayFixture: Sendable {
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             try masterKey.write(to: data.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
         }
-        let opened = try GatewayEnvironment.open(configuration)
-        environment = GatewayEnvironment(
-            database: opened.database, cases: opened.cases, users: opened.users, policies: opened.policies, clock: opened.clock, now: now
-        )
+        environment = try await GatewayEnvironment.open(configuration, now: now)
     }
 
     var policiesDirectory: URL { URL(fileURLWithPath: configuration.policiesDirectory) }

@@ -14,7 +14,7 @@ struct PartnerListenerTests {
 
     @Test("a partner's certificate is accepted and mapped to the partner")
     func recognisesPartner() async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         try await fixture.withRunningGateway { gateway in
             let response = try await using(try gateway.partnerClient(fixture.metPolice)) { try await $0.get("/v1/whoami") }
             #expect(response.status == .ok)
@@ -27,7 +27,7 @@ struct PartnerListenerTests {
 
     @Test("a certificate matched by fingerprint maps to its partner")
     func fingerprintMatch() async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         // Issued under an organisation no policy names; the policy lists its fingerprint instead.
         let probation = try fixture.ca.issueClient(commonName: "probation-2", organisation: "HM Prison and Probation Service")
         let file = fixture.policiesDirectory.appendingPathComponent("partners/probation.yaml")
@@ -45,7 +45,7 @@ struct PartnerListenerTests {
 
     @Test("no certificate, another CA's certificate or an expired one never reach a handler")
     func refusesBadCertificates() async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         let foreignCA = try DevCertificateAuthority.create(commonName: "Some other CA")
         let foreign = try foreignCA.issueClient(commonName: "met-police", organisation: "Metropolitan Police Service")
         let expired = try fixture.ca.issueClient(
@@ -70,7 +70,7 @@ struct PartnerListenerTests {
 
     @Test("a valid certificate that no partner claims gets 403 problem+json")
     func unknownPartner() async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         let stranger = try fixture.ca.issueClient(commonName: "acme", organisation: "Acme Investigations Ltd")
         try await fixture.withRunningGateway { gateway in
             let response = try await using(try gateway.partnerClient(stranger)) { try await $0.get("/v1/whoami") }
@@ -81,7 +81,7 @@ struct PartnerListenerTests {
 
     @Test("TLS 1.1 and older are refused")
     func refusesOldTLS() async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         try await fixture.withRunningGateway { gateway in
             await #expect(throws: (any Error).self) {
                 _ = try await using(try gateway.partnerClient(fixture.metPolice, maximumTLSVersion: .tlsv11)) { try await $0.get("/v1/whoami") }
@@ -93,7 +93,7 @@ struct PartnerListenerTests {
     }
 
     @Test func healthEndpoints() async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         try await fixture.withRunningGateway { gateway in
             for path in ["/healthz", "/readyz"] {
                 let response = try await using(try gateway.partnerClient(fixture.metPolice)) { try await $0.get(path) }

@@ -33,7 +33,7 @@ struct PartnerViewTests {
         let first = try #require(fixtures.first)
         let key = try #require(Data(hexString: first.masterKey))
         let noon = now ?? Date(timeIntervalSince1970: Double(first.today.daysSinceEpoch) * 86400 + 12 * 3600)
-        let gateway = try GatewayFixture(masterKey: key, now: { noon })
+        let gateway = try await GatewayFixture(masterKey: key, now: { noon })
         for fixture in fixtures { _ = try await gateway.environment.cases.create(fixture.case) }
         return (gateway, fixtures)
     }
@@ -134,7 +134,7 @@ struct PartnerViewTests {
 
     @Test("views page through every admitted case once, by an opaque cursor")
     func paging() async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         var generator = DemoCaseGenerator(seed: 3, clock: fixture.environment.clock)
         let cases = generator.makeCases(80)
         for c in cases { _ = try await fixture.environment.cases.create(c) }

@@ -51,7 +51,7 @@ struct StaffAPITests {
 
     @Test("each role gets exactly its endpoints; missing, wrong and revoked tokens get 401")
     func roles() async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         let tokens = try await makeTokens(fixture)
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { client in
@@ -83,7 +83,7 @@ struct StaffAPITests {
 
     @Test("a caseworker records and progresses a case")
     func caseLifecycle() async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         let tokens = try await makeTokens(fixture)
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { client in
@@ -146,7 +146,7 @@ struct StaffAPITests {
               ("[]", .badRequest, "object"),
           ])
     func badInput(body: String, status: HTTPResponse.Status, detail: String) async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         let tokens = try await makeTokens(fixture)
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { client in
@@ -164,7 +164,7 @@ struct StaffAPITests {
 
     @Test("bodies over the limit get 413; other media types 415")
     func limits() async throws {
-        let fixture = try GatewayFixture(maxBodyBytes: 2048)
+        let fixture = try await GatewayFixture(maxBodyBytes: 2048)
         let tokens = try await makeTokens(fixture)
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { client in
@@ -181,7 +181,7 @@ struct StaffAPITests {
 
     @Test("query parameters are validated")
     func queryValidation() async throws {
-        let fixture = try GatewayFixture()
+        let fixture = try await GatewayFixture()
         let tokens = try await makeTokens(fixture)
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { client in

@@ -39,6 +39,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var tls: TLSFiles
     /// Largest request body accepted, in bytes.
     public var maxBodyBytes: Int
+    /// The ledger's origin line and checkpoint key name (C2SP), e.g. "ealing.gov.uk/casegate-ledger".
+    public var ledgerOrigin: String
 
     public init(
         partnerListener: Listener = .init(host: "127.0.0.1", port: 8443),
@@ -46,7 +48,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         dataDirectory: String = "data",
         policiesDirectory: String = "policies",
         tls: TLSFiles = .init(certificate: "certs/dev/server.pem", privateKey: "certs/dev/server.key", partnerCA: "certs/dev/ca.pem"),
-        maxBodyBytes: Int = 1 << 20
+        maxBodyBytes: Int = 1 << 20,
+        ledgerOrigin: String = "casegate.local/asb-ledger"
     ) {
         self.partnerListener = partnerListener
         self.staffListener = staffListener
@@ -54,6 +57,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.policiesDirectory = policiesDirectory
         self.tls = tls
         self.maxBodyBytes = maxBodyBytes
+        self.ledgerOrigin = ledgerOrigin
     }
 
     enum CodingKeys: String, CodingKey {
@@ -63,6 +67,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case policiesDirectory = "policies_directory"
         case tls
         case maxBodyBytes = "max_body_bytes"
+        case ledgerOrigin = "ledger_origin"
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults.
@@ -75,6 +80,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.policiesDirectory = try c.decodeIfPresent(String.self, forKey: .policiesDirectory) ?? defaults.policiesDirectory
         self.tls = try c.decodeIfPresent(TLSFiles.self, forKey: .tls) ?? defaults.tls
         self.maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? defaults.maxBodyBytes
+        self.ledgerOrigin = try c.decodeIfPresent(String.self, forKey: .ledgerOrigin) ?? defaults.ledgerOrigin
     }
 
     /// The bank holiday override file, in the GOV.UK feed format.

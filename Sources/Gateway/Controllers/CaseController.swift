@@ -8,6 +8,7 @@ struct CaseController {
     let store: any CaseStore
     let clock: ServiceClock
     let json: StrictJSONDecoding
+    let audit: Audit
     let now: @Sendable () -> Date
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
@@ -23,6 +24,7 @@ struct CaseController {
         let now = now()
         try body.validate(now: now)
         let stored = try await store.create(body.makeCase(now: now))
+        try await audit.staff(try context.requireUser(), .collection, caseIDs: [stored.id], requestID: context.requestID)
         context.logger.info("case created", metadata: ["case": "\(stored.id)", "category": "\(stored.category.rawValue)"])
         return EditedResponse(
             status: .created,
@@ -34,6 +36,7 @@ struct CaseController {
     @Sendable func get(_ request: Request, context: StaffRequestContext) async throws -> CaseResponse {
         let id = try caseID(context)
         guard let found = try await store.get(id) else { throw Problem.notFound("no case \(id.uuidString)") }
+        try await audit.staff(try context.requireUser(), .consultation, caseIDs: [id], requestID: context.requestID)
         return CaseResponse(found, clock: clock, today: CalendarDate(now()))
     }
 
@@ -70,6 +73,9 @@ struct CaseController {
         var cases = page.cases.map { CaseResponse($0, clock: clock, today: today) }
         // The stored column finds candidates; the clock has the final word on what is overdue today.
         if query.overdueOn != nil { cases = cases.filter(\.overdue) }
+        if !cases.isEmpty {
+            try await audit.staff(try context.requireUser(), .consultation, caseIDs: cases.map(\.case.id), requestID: context.requestID)
+        }
         return CaseListResponse(cases: cases, nextCursor: page.nextCursor)
     }
 
@@ -79,6 +85,7 @@ struct CaseController {
         let body = try await json.decode(NewEventRequest.self, from: request)
         let event = try body.makeEvent(author: user.id, now: now())
         let updated = try await store.update(id) { c in try c.record(event) }
+        try await audit.staff(user, .alteration, caseIDs: [id], requestID: context.requestID, details: ["event": event.kind.rawValue])
         context.logger.info("case event recorded", metadata: ["case": "\(id)", "event": "\(event.kind.rawValue)"])
         return EditedResponse(status: .created, response: CaseResponse(updated, clock: clock, today: CalendarDate(now())))
     }

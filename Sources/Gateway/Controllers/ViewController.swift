@@ -1,5 +1,6 @@
 import CaseModel
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Redaction
 import SharingPolicy
@@ -9,6 +10,7 @@ import Storage
 struct ViewController {
     let store: any CaseStore
     let policies: PolicyStore
+    let audit: Audit
     let now: @Sendable () -> Date
 
     func addRoutes(to group: RouterGroup<PartnerRequestContext>) {
@@ -40,13 +42,17 @@ struct ViewController {
         )
         let today = CalendarDate(now())
         var views: [ViewValue] = []
+        var caseIDs: [UUID] = []
         var next: String?
         // The store filters on clear columns; flags and roles are checked here, so keep reading until the page is full.
         repeat {
             query.limit = limit - views.count
             let page = try await store.list(query)
             for c in page.cases {
-                if let view = ViewBuilder.view(of: c, under: policy, today: today) { views.append(view.value) }
+                if let view = ViewBuilder.view(of: c, under: policy, today: today) {
+                    views.append(view.value)
+                    caseIDs.append(c.id)
+                }
             }
             next = page.nextCursor
             query.cursor = next
@@ -58,7 +64,7 @@ struct ViewController {
             ("views", .array(views)),
             ("next_cursor", next.map(ViewValue.string) ?? .null),
         ])
-        return jsonResponse(body)
+        return try await disclose(body, caseIDs: caseIDs, policy: policy, context: context)
     }
 
     /// One view; a case the filter does not admit is 404, exactly like one that does not exist.
@@ -69,7 +75,22 @@ struct ViewController {
         guard let id = UUID(uuidString: text), let c = try await store.get(id),
               let view = ViewBuilder.view(of: c, under: policy, today: CalendarDate(now()))
         else { throw notFound }
-        return jsonResponse(view.value)
+        return try await disclose(view.value, caseIDs: [c.id], policy: policy, context: context)
+    }
+
+    /// The disclosure path's last step: the entry is durable before the bytes leave, and the response carries its receipt.
+    private func disclose(_ value: ViewValue, caseIDs: [UUID], policy: CompiledPolicy, context: PartnerRequestContext) async throws -> Response {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2048)
+        value.write(to: &bytes)
+        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+        // An empty page discloses nothing, so it needs no entry.
+        if !caseIDs.isEmpty, let partner = context.partner {
+            let receipt = try await audit.disclosure(to: partner, under: policy, caseIDs: caseIDs, body: bytes, requestID: context.requestID)
+            headers[.casegateLedgerIndex] = String(receipt.index)
+            headers[.casegateEntryHash] = receipt.entryHash.hexString
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     private func compiledPolicy(_ request: Request, _ context: PartnerRequestContext) throws -> CompiledPolicy {
@@ -84,14 +105,11 @@ struct ViewController {
         throw Problem.badRequest("name the purpose with ?purpose=, one of: \(purposes.joined(separator: ", "))")
     }
 
-    private func jsonResponse(_ value: ViewValue) -> Response {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(2048)
-        value.write(to: &bytes)
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
-        )
-    }
+}
+
+extension HTTPField.Name {
+    /// The receipt: the ledger index of the entry recording this disclosure.
+    static let casegateLedgerIndex = Self("Casegate-Ledger-Index")!
+    /// The receipt: the entry's leaf hash, SHA-256(0x00 ‖ entry), in hex.
+    static let casegateEntryHash = Self("Casegate-Entry-Hash")!
 }

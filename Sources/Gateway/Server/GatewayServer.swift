@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Hummingbird
+import Ledger
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -27,7 +28,8 @@ public struct GatewayServer: Sendable {
         HealthController<PartnerRequestContext>(isReady: readiness).addRoutes(to: router)
         let v1 = router.group("v1").add(middleware: PartnerIdentityMiddleware(policies: environment.policies))
         PartnerController().addRoutes(to: v1)
-        ViewController(store: environment.cases, policies: environment.policies, now: environment.now)
+        LedgerController(ledger: environment.ledger).addRoutes(to: v1.group("ledger"))
+        ViewController(store: environment.cases, policies: environment.policies, audit: environment.audit, now: environment.now)
             .addRoutes(to: v1.group("views/cases").add(middleware: AgreementInForceMiddleware(policies: environment.policies, now: environment.now)))
         return router
     }
@@ -40,9 +42,16 @@ public struct GatewayServer: Sendable {
         let v1 = router.group("v1").add(middleware: StaffAuthMiddleware(users: environment.users))
         CaseController(
             store: environment.cases, clock: environment.clock,
-            json: StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes), now: environment.now
+            json: StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes), audit: environment.audit, now: environment.now
         ).addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.caseworker)))
-        PolicyController(policies: environment.policies).addRoutes(to: v1.group("policies").add(middleware: RequireRoleMiddleware(.admin)))
+        PolicyController(policies: environment.policies, audit: environment.audit)
+            .addRoutes(to: v1.group("policies").add(middleware: RequireRoleMiddleware(.admin)))
+        let governance = RequireRoleMiddleware(.igOfficer, .admin)
+        DisclosureController(ledger: environment.ledger, cases: environment.cases, audit: environment.audit).addRoutes(
+            disclosures: v1.group("disclosures").add(middleware: governance),
+            cases: v1.group("cases").add(middleware: governance),
+            subjects: v1.group("subjects").add(middleware: governance)
+        )
         return router
     }
 
@@ -111,6 +120,7 @@ public struct GatewayServer: Sendable {
                 services: [
                     .init(service: try partnerApplication { await ports.partner($0.localAddress?.port ?? 0) }),
                     .init(service: try staffApplication { await ports.staff($0.localAddress?.port ?? 0) }),
+                    .init(service: CheckpointSigner(ledger: environment.ledger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
@@ -154,5 +164,16 @@ extension Logger {
         var logger = self
         logger[metadataKey: "listener"] = .string(listener)
         return logger
+    }
+}
+
+/// Signs a checkpoint at least once a second while entries arrive.
+struct CheckpointSigner: Service {
+    let ledger: Ledger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await ledger.signCheckpoints(every: .seconds(1))
+        }
     }
 }

@@ -1,0 +1,69 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Ledger
+import Redaction
+import Storage
+
+/// Turns what happened into ledger entries. Nothing here carries personal
+/// data: ids, field paths, rules, justifications and hashes only.
+public struct Audit: Sendable {
+    let ledger: Ledger
+
+    /// Records a disclosure of `body` to a partner; the body may be sent only after this returns.
+    /// Throws a 503 problem when the entry cannot be made durable.
+    func disclosure(
+        to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: [UInt8], requestID: String
+    ) async throws -> LedgerReceipt {
+        let draft = LedgerDraft(
+            actor: LedgerActor(kind: .partner, id: partner.partner.id, certificateFingerprint: partner.certificateFingerprint),
+            recipient: partner.partner.id,
+            action: .disclosure,
+            caseIDs: caseIDs.map(\.uuidString),
+            purpose: policy.purpose.id,
+            lawfulBasis: policy.purpose.lawfulBasis,
+            policyVersion: policy.policyVersion,
+            fields: policy.disclosedFields.map { DisclosedField(path: $0.path, rule: $0.rule.description) },
+            responseSHA256: SHA256.hash(data: body).hexString,
+            requestID: requestID
+        )
+        return try await append(draft)
+    }
+
+    /// Records what a member of staff did with cases.
+    @discardableResult
+    func staff(_ user: StaffUser, _ action: LedgerAction, caseIDs: [UUID], requestID: String, details: [String: String]? = nil) async throws -> LedgerReceipt {
+        try await append(LedgerDraft(
+            actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue), action: action,
+            caseIDs: caseIDs.map(\.uuidString), requestID: requestID, details: details
+        ))
+    }
+
+    /// Records that a policy set took effect.
+    func policyLoad(_ set: CompiledPolicySet, requestID: String, by user: StaffUser? = nil) async throws {
+        let actor = user.map { LedgerActor(kind: .staff, id: $0.id, role: $0.role.rawValue) } ?? .system
+        _ = try await append(LedgerDraft(
+            actor: actor, action: .policyLoad, policyVersion: set.version, requestID: requestID,
+            details: ["partners": set.policySet.policies.map(\.partner.id).joined(separator: ",")]
+        ))
+    }
+
+    private func append(_ draft: LedgerDraft) async throws -> LedgerReceipt {
+        do {
+            return try await ledger.append(draft)
+        } catch {
+            throw Problem.unavailable("the audit ledger cannot be written just now; nothing was disclosed or recorded")
+        }
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}
+
+extension RequestContext {
+    /// The id Hummingbird gave this request; it goes in the ledger so a log line and an entry can be matched.
+    var requestID: String {
+        logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? UUID().uuidString
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import Ledger
+
+/// The ledger in the case database: entries with the columns IG queries need,
+/// an index of entries by case, and signed checkpoints.
+public struct SQLiteLedgerStore: LedgerStore {
+    let database: SQLiteDatabase
+
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    public func append(_ batch: [(entry: LedgerEntry, stored: StoredLedgerEntry)]) async throws {
+        try await mapErrors {
+            try await database.cases.write { db in
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                let link = try db.cachedStatement(sql: "INSERT INTO ledger_entry_cases (case_id, idx) VALUES (?, ?)")
+                for (entry, stored) in batch {
+                    try insert.execute(arguments: [
+                        stored.index, Data(stored.bytes), Data(stored.leafHash), entry.time, entry.action.rawValue,
+                        entry.actor.id, entry.recipient, entry.purpose,
+                    ])
+                    for caseID in Set(entry.caseIDs) { try link.execute(arguments: [caseID, stored.index]) }
+                }
+            }
+        }
+    }
+
+    public func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
+        try await mapErrors {
+            try await database.cases.read { db in
+                try Row.fetchAll(db, sql: "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?",
+                                 arguments: [index, limit]).map(Self.stored)
+            }
+        }
+    }
+
+    public func leafHashes() async throws -> [[UInt8]] {
+        try await mapErrors {
+            try await database.cases.read { db in
+                try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries ORDER BY idx").map { Array($0) }
+            }
+        }
+    }
+
+    public func saveCheckpoint(size: Int, note: String) async throws {
+        try await mapErrors {
+            try await database.cases.write { db in
+                try db.execute(sql: "INSERT OR IGNORE INTO ledger_checkpoints (size, note, created_at) VALUES (?, ?, ?)",
+                               arguments: [size, note, Date()])
+            }
+        }
+    }
+
+    public func latestCheckpoint() async throws -> (size: Int, note: String)? {
+        try await mapErrors {
+            try await database.cases.read { db in
+                try Row.fetchOne(db, sql: "SELECT size, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1").map { ($0["size"], $0["note"]) }
+            }
+        }
+    }
+
+    public func checkpoints() async throws -> [(size: Int, note: String)] {
+        try await mapErrors {
+            try await database.cases.read { db in
+                try Row.fetchAll(db, sql: "SELECT size, note FROM ledger_checkpoints ORDER BY size").map { ($0["size"], $0["note"]) }
+            }
+        }
+    }
+
+    public func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        var from = "ledger_entries e"
+        if let caseIDs = query.caseIDs {
+            if caseIDs.isEmpty { return [] }
+            from += " JOIN ledger_entry_cases c ON c.idx = e.idx"
+            conditions.append("c.case_id IN (\(caseIDs.map { _ in "?" }.joined(separator: ",")))")
+            arguments += caseIDs
+        }
+        if let recipient = query.recipient { conditions.append("e.recipient = ?"); arguments.append(recipient) }
+        if let actor = query.actorID { conditions.append("e.actor_id = ?"); arguments.append(actor) }
+        if let actions = query.actions {
+            conditions.append("e.action IN (\(actions.map { _ in "?" }.joined(separator: ",")))")
+            arguments += actions.map(\.rawValue)
+        }
+        if let lower = query.from { conditions.append("e.time >= ?"); arguments.append(lower) }
+        if let upper = query.to { conditions.append("e.time <= ?"); arguments.append(upper) }
+        if let after = query.after { conditions.append("e.idx > ?"); arguments.append(after) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT DISTINCT e.idx, e.entry, e.leaf_hash FROM \(from) \(whereClause) ORDER BY e.idx LIMIT ?"
+        arguments.append(max(1, min(query.limit, 100_000)))
+        let finalArguments = StatementArguments(arguments)
+        return try await mapErrors {
+            try await database.cases.read { db in try Row.fetchAll(db, sql: sql, arguments: finalArguments).map(Self.stored) }
+        }
+    }
+
+    static func stored(_ row: Row) -> StoredLedgerEntry {
+        StoredLedgerEntry(index: row["idx"], bytes: Array(row["entry"] as Data), leafHash: Array(row["leaf_hash"] as Data))
+    }
+}

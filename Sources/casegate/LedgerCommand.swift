@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Ledger
+import Storage
+
+struct LedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "Verify, prove, checkpoint and export the audit ledger.",
+        subcommands: [Verify.self, Proof.self, CheckpointCommand.self, Export.self, VerifyReceipt.self, PublicKey.self]
+    )
+
+    struct Options: ParsableArguments {
+        @Option(help: "Data directory.") var dataDir = "data"
+        @Option(help: "The ledger origin (the configuration's ledger_origin).") var origin = GatewayConfiguration().ledgerOrigin
+
+        func open() async throws -> Ledger {
+            let database = try SQLiteDatabase(directory: URL(fileURLWithPath: dataDir))
+            let key = try LedgerSigningKey.loadOrCreate(at: GatewayEnvironment.ledgerKeyFile(dataDir), name: origin)
+            return try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: origin)
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the whole tree from the stored entries and check every stored checkpoint; exit 1 on any discrepancy."
+        )
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            let ledger = try await options.open()
+            let started = ContinuousClock.now
+            let report = try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: options.origin).verify()
+            let elapsed = ContinuousClock.now - started
+            if let problem = report.problem {
+                print("FAILED at index \(problem.index): \(problem.reason)")
+                print("(\(report.entries) entries read before the failure)")
+                throw ExitCode.failure
+            }
+            print("ok: \(report.entries) entries, \(report.checkpoints) signed checkpoints, root \(Data(report.root).base64EncodedString()), in \(elapsed)")
+        }
+    }
+
+    struct Proof: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print an inclusion proof (JSON) for an entry.")
+        @OptionGroup var options: Options
+        @Option(help: "The entry's index.") var index: Int
+        @Option(help: "The tree size to prove against (default: the current size).") var size: Int?
+
+        func run() async throws {
+            let ledger = try await options.open()
+            let size = size ?? ledger.size
+            let proof = try ledger.inclusionProof(index: index, size: size)
+            let object: [String: Any] = [
+                "index": index, "size": size, "root": Data(ledger.root(size: size)).base64EncodedString(),
+                "proof": proof.map { Data($0).base64EncodedString() },
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+        }
+    }
+
+    struct CheckpointCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Sign (if needed) and print the latest checkpoint.")
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            print(try await options.open().checkpoint().note, terminator: "")
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export entries as JSON lines (exact bytes) or CSV.")
+        @OptionGroup var options: Options
+        @Option(help: "From this day or RFC 3339 time.") var from: String?
+        @Option(help: "Up to this day or RFC 3339 time.") var to: String?
+        @Option(help: "Only entries disclosing to this partner.") var partner: String?
+        @Option(help: "jsonl or csv.") var format = "jsonl"
+
+        func run() async throws {
+            guard ["jsonl", "csv"].contains(format) else { throw ValidationError("--format must be jsonl or csv") }
+            let ledger = try await options.open()
+            var query = LedgerQuery(recipient: partner, from: try bound(from, endOfDay: false), to: try bound(to, endOfDay: true), limit: 10_000)
+            if format == "csv" { print(LedgerCSV.header) }
+            while true {
+                let page = try await ledger.store.query(query)
+                if format == "jsonl" {
+                    for entry in page { print(String(decoding: entry.bytes, as: UTF8.self)) }
+                } else {
+                    print(try LedgerCSV.render(page).split(separator: "\r\n").dropFirst().joined(separator: "\n"))
+                }
+                guard page.count == query.limit, let last = page.last else { break }
+                query.after = last.index
+            }
+        }
+
+        private func bound(_ text: String?, endOfDay: Bool) throws -> String? {
+            guard let text else { return nil }
+            if text.count == 10 { return "\(text)T\(endOfDay ? "23:59:59.999" : "00:00:00.000")Z" }
+            guard let date = ISO8601DateFormatter().date(from: text) else { throw ValidationError("'\(text)' is not a date or RFC 3339 time") }
+            return LedgerEntry.timestamp(date)
+        }
+    }
+
+    struct VerifyReceipt: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-receipt",
+            abstract: "Check offline that an entry is in the ledger, with nothing but the ledger's public key.",
+            discussion: """
+                --checkpoint: the signed note from GET /v1/ledger/checkpoint. --proof: the JSON from \
+                GET /v1/ledger/proofs/inclusion?index=N&size=S, where S is the checkpoint's size. --entry: the entry's \
+                exact bytes (GET /v1/ledger/entries/N). --public-key: the verifier key (casegate ledger public-key).
+                """
+        )
+        @Option var checkpoint: String
+        @Option var proof: String
+        @Option var entry: String
+        @Option var publicKey: String
+
+        func run() throws {
+            let result = try ReceiptVerification.verify(
+                checkpoint: String(contentsOfFile: checkpoint, encoding: .utf8), proof: Data(contentsOf: URL(fileURLWithPath: proof)),
+                entry: Array(Data(contentsOf: URL(fileURLWithPath: entry))), verifierKey: String(contentsOfFile: publicKey, encoding: .utf8)
+            )
+            print("ok: entry \(result.index) (leaf \(result.leafHash)) is in the log of size \(result.size) signed by \(result.keyName)")
+        }
+    }
+
+    struct PublicKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "public-key", abstract: "Print the checkpoint verifier key to give to partners.")
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            print(try await options.open().publicKey.verifierKey)
+        }
+    }
+}
