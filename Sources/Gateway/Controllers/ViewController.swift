@@ -108,8 +108,9 @@ struct ViewController {
 }
 
 extension HTTPField.Name {
+    // Public so clients and tests read receipts by name.
     /// The receipt: the ledger index of the entry recording this disclosure.
-    static let casegateLedgerIndex = Self("Casegate-Ledger-Index")!
+    public static let casegateLedgerIndex = Self("Casegate-Ledger-Index")!
     /// The receipt: the entry's leaf hash, SHA-256(0x00 ‖ entry), in hex.
-    static let casegateEntryHash = Self("Casegate-Entry-Hash")!
+    public static let casegateEntryHash = Self("Casegate-Entry-Hash")!
 }

@@ -1,0 +1,90 @@
+import Benchmark
+import Crypto
+import Foundation
+import Ledger
+import Storage
+import Synchronization
+
+/// The ledger: durable batched appends, proofs, and full verification.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], timeUnits: .microseconds, maxDuration: .seconds(5))
+
+    // Appends from 64 concurrent callers into SQLite (WAL, synchronous=FULL): each group commit is one fsync.
+    Benchmark("append 10k entries, 64 callers, SQLite", configuration: .init(timeUnits: .milliseconds, maxIterations: 10)) { benchmark in
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let database = try SQLiteDatabase(directory: dir)
+        let key = LedgerSigningKey(name: "bench", privateKey: .init())
+        let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: "bench")
+        benchmark.startMeasurement()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<64 {
+                group.addTask {
+                    for n in 0..<(10_000 / 64 + (caller < 10_000 % 64 ? 1 : 0)) { _ = try await ledger.append(draft(n)) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        benchmark.stopMeasurement()
+        precondition(ledger.size == 10_000)
+    }
+
+    let leaves = (0..<1_000_000).map { MerkleHash.leaf(Array("entry \($0)".utf8)) }
+    let tree = MerkleTree(leafHashes: leaves)
+
+    Benchmark("inclusion proof, 1M-entry tree", configuration: .init(timeUnits: .nanoseconds, maxIterations: 200_000)) { benchmark in
+        var index = 12_345
+        for _ in benchmark.scaledIterations {
+            index = (index &* 7919 &+ 1) % 1_000_000
+            blackHole(tree.inclusionProof(index: index, size: 1_000_000))
+        }
+    }
+
+    Benchmark("verify 1M entries (store in memory)", configuration: .init(timeUnits: .milliseconds, maxIterations: 3)) { benchmark in
+        let store = MemoryStore()
+        let key = LedgerSigningKey(name: "bench", privateKey: .init())
+        let ledger = try await Ledger.open(store: store, key: key, origin: "bench")
+        var batch: [LedgerDraft] = []
+        for n in 0..<1_000_000 {
+            batch.append(draft(n))
+            if batch.count == 10_000 {
+                _ = try await ledger.append(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        _ = try await ledger.checkpoint()
+        benchmark.startMeasurement()
+        let report = try await LedgerVerifier(store: store, publicKey: key.publicKey, origin: "bench").verify(pageSize: 50_000)
+        benchmark.stopMeasurement()
+        precondition(report.problem == nil && report.entries == 1_000_000)
+    }
+}
+
+func draft(_ n: Int) -> LedgerDraft {
+    LedgerDraft(
+        actor: LedgerActor(kind: .partner, id: "met-police", certificateFingerprint: "cb2aa555ac6ee092d2884fcecc60e4deb0d880aa035ab5572050b7995a71bd6d"),
+        recipient: "met-police", action: .disclosure, caseIDs: ["FBA71B08-BA0E-46D9-8330-363074DD7B09"], purpose: "asb-case-coordination",
+        lawfulBasis: "UK GDPR Art 6(1)(e) and Art 10; DPA 2018 s.10 and Sch 1 para 10; Crime and Disorder Act 1998 s.115.",
+        policyVersion: "sha256:f7363a4bf59e260f94d407396217c501c6293265efc828b9ae96b242de326bcb",
+        fields: [DisclosedField(path: "reference", rule: "share"), DisclosedField(path: "narrative", rule: "scrub")],
+        responseSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", requestID: "req-\(n)"
+    )
+}
+
+/// An in-memory store, so verification is measured without the database read.
+final class MemoryStore: LedgerStore {
+    let entries = Mutex<[StoredLedgerEntry]>([])
+    let notes = Mutex<[(Int, String)]>([])
+
+    func append(_ batch: [(entry: LedgerEntry, stored: StoredLedgerEntry)]) async throws {
+        entries.withLock { $0 += batch.map(\.stored) }
+    }
+    func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
+        entries.withLock { all in index < all.count ? Array(all[index..<min(all.count, index + limit)]) : [] }
+    }
+    func leafHashes() async throws -> [[UInt8]] { entries.withLock { $0.map(\.leafHash) } }
+    func saveCheckpoint(size: Int, note: String) async throws { notes.withLock { $0.append((size, note)) } }
+    func latestCheckpoint() async throws -> (size: Int, note: String)? { notes.withLock { $0.last.map { ($0.0, $0.1) } } }
+    func checkpoints() async throws -> [(size: Int, note: String)] { notes.withLock { $0.map { ($0.0, $0.1) } } }
+    func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] { [] }
+}
