@@ -11,10 +11,10 @@ public struct CompiledPolicy: Sendable {
     public let policyVersion: String
     let pseudonymiser: Pseudonymiser
     /// Case-level rules in catalogue order; fields whose rule is omit are left out.
-    let caseRules: [(field: CaseField, rule: FieldRule)]
-    let eventRules: [(field: CaseField, rule: FieldRule)]
+    let caseRules: [(field: CaseField, attribute: CaseAttribute, rule: FieldRule)]
+    let eventRules: [(field: CaseField, attribute: EventAttribute, rule: FieldRule)]
     /// Party rules by role, in catalogue order, omit left out.
-    let partyRules: [PartyRole: [(field: CaseField, attribute: String, rule: FieldRule)]]
+    let partyRules: [PartyRole: [(field: CaseField, attribute: PartyAttribute, rule: FieldRule)]]
     /// Whether any rule scrubs, so the scrubber is only built when needed.
     let needsScrubber: Bool
 
@@ -24,21 +24,22 @@ public struct CompiledPolicy: Sendable {
         self.agreement = policy.agreement
         self.policyVersion = policyVersion
         self.pseudonymiser = Pseudonymiser(masterKey: masterKey, partnerID: policy.partner.id)
-        var caseRules: [(CaseField, FieldRule)] = []
-        var eventRules: [(CaseField, FieldRule)] = []
-        var partyRules: [PartyRole: [(CaseField, String, FieldRule)]] = [:]
+        var caseRules: [(CaseField, CaseAttribute, FieldRule)] = []
+        var eventRules: [(CaseField, EventAttribute, FieldRule)] = []
+        var partyRules: [PartyRole: [(CaseField, PartyAttribute, FieldRule)]] = [:]
         var scrubs = false
         for field in CaseFieldCatalogue.all {
             let rule = purpose.rule(for: field).rule
             if rule == .omit { continue }
             if rule == .scrub { scrubs = true }
+            // The catalogue and these enums name the same fields; a mismatch is a programming error caught by the tests.
+            let last = String(field.path.split(separator: ".").last!)
             if let role = field.role {
-                let attribute = String(field.path.split(separator: ".", maxSplits: 1)[1])
-                partyRules[role, default: []].append((field, attribute, rule))
+                partyRules[role, default: []].append((field, PartyAttribute(rawValue: last)!, rule))
             } else if field.path.hasPrefix("events.") {
-                eventRules.append((field, rule))
+                eventRules.append((field, EventAttribute(rawValue: last)!, rule))
             } else {
-                caseRules.append((field, rule))
+                caseRules.append((field, CaseAttribute(rawValue: field.path)!, rule))
             }
         }
         self.caseRules = caseRules

@@ -5,17 +5,19 @@ import Foundation
 /// master key with HKDF, so one person gets the same token in every view a
 /// partner receives, and tokens cannot be linked across partners.
 public struct Pseudonymiser: Sendable {
-    private let key: SymmetricKey
+    /// HMAC already keyed: copying the struct copies its state, so each token skips the key setup.
+    private let keyed: HMAC<SHA256>
 
     public init(masterKey: SymmetricKey, partnerID: String) {
-        key = HKDF<SHA256>.deriveKey(
+        let key = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: masterKey, salt: Data("casegate-pseudonym-v1".utf8), info: Data(partnerID.utf8), outputByteCount: 32
         )
+        keyed = HMAC<SHA256>(key: key)
     }
 
     /// "pn_" and 128 bits of HMAC in hex. `namespace` keeps different kinds of value apart.
     public func token(_ value: String, namespace: String) -> String {
-        var mac = HMAC<SHA256>(key: key)
+        var mac = keyed
         mac.update(data: Array(namespace.utf8))
         mac.update(data: [0])
         mac.update(data: Array(value.utf8))

@@ -16,11 +16,23 @@ public struct Scrubber {
     }
 
     private var names: [NamePattern] = []
-    private var counters: [Kind: [String: Int]] = [:]
+    /// Placeholder numbers by kind, then by normalised value; indexed by `Kind.rawValue`.
+    private var counters: [[String: Int]] = Array(repeating: [:], count: Kind.allCases.count)
     private var personNumbers: [Int: Int] = [:]
 
-    enum Kind: String {
-        case person = "PERSON", phone = "PHONE", email = "EMAIL", postcode = "POSTCODE", ni = "NI NUMBER", date = "DATE"
+    enum Kind: Int, CaseIterable {
+        case person, phone, email, postcode, ni, date
+
+        var label: String {
+            switch self {
+            case .person: "PERSON"
+            case .phone: "PHONE"
+            case .email: "EMAIL"
+            case .postcode: "POSTCODE"
+            case .ni: "NI NUMBER"
+            case .date: "DATE"
+            }
+        }
     }
 
     /// Prepares to scrub the names of these parties: each full name (any case)
@@ -95,18 +107,14 @@ public struct Scrubber {
                 number = personNumbers.count + 1
                 personNumbers[person] = number
             }
+        } else if let existing = counters[kind.rawValue][key] {
+            number = existing
         } else {
-            var table = counters[kind, default: [:]]
-            if let existing = table[key] {
-                number = existing
-            } else {
-                number = table.count + 1
-                table[key] = number
-                counters[kind] = table
-            }
+            number = counters[kind.rawValue].count + 1
+            counters[kind.rawValue][key] = number
         }
         out.append(UInt8(ascii: "["))
-        out.append(contentsOf: kind.rawValue.utf8)
+        out.append(contentsOf: kind.label.utf8)
         out.append(UInt8(ascii: " "))
         out.append(contentsOf: String(number).utf8)
         out.append(UInt8(ascii: "]"))
@@ -192,11 +200,19 @@ public struct Scrubber {
     /// UK postcodes, with or without the space, in either case.
     static func postcode(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
         var j = i
-        while j < n && isAlnum(s[j]) && j - i < 7 { j += 1 }
-        guard !isWordByte(s[j]) else { return nil }
-        let firstWord = s[i..<j]
-        if (5...7).contains(firstWord.count), Postcode(String(decoding: firstWord, as: UTF8.self)) != nil { return j }
-        guard (2...4).contains(firstWord.count), s[j] == UInt8(ascii: " ") else { return nil }
+        var digits = 0
+        while j < n && isAlnum(s[j]) && j - i < 7 {
+            if isDigit(s[j]) { digits += 1 }
+            j += 1
+        }
+        // Every postcode has a digit in each half; most words have none, and stop here.
+        guard digits > 0, !isWordByte(s[j]) else { return nil }
+        let length = j - i
+        if (5...7).contains(length) {
+            guard isDigit(s[j - 3]), isLetter(s[j - 2]), isLetter(s[j - 1]) else { return nil }
+            return Postcode(String(decoding: s[i..<j], as: UTF8.self)) != nil ? j : nil
+        }
+        guard (2...4).contains(length), s[j] == UInt8(ascii: " ") else { return nil }
         let k = j + 1
         guard isDigit(s[k]), isLetter(s[k + 1]), isLetter(s[k + 2]), !isWordByte(s[k + 3]) else { return nil }
         return Postcode(String(decoding: s[i..<(k + 3)], as: UTF8.self)) != nil ? k + 3 : nil
@@ -248,7 +264,8 @@ public struct Scrubber {
                                  "sept", "oct", "nov", "dec"].map { Array($0.utf8) }.sorted { $0.count > $1.count }
 
     private static func month(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
-        guard isUpper(s[i]) else { return nil }
+        // Month names start with one of A D F J M N O S.
+        guard isUpper(s[i]), monthInitials[Int(s[i] - 65)] else { return nil }
         for name in months where i + name.count <= n {
             var k = 0
             while k < name.count && lower(s[i + k]) == name[k] { k += 1 }
@@ -258,6 +275,8 @@ public struct Scrubber {
     }
 
     /// " 2026" or " 26" after a date, if present.
+    private static let monthInitials: [Bool] = (0..<26).map { "ADFJMNOS".utf8.contains(UInt8(65 + $0)) }
+
     private static func year(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
         guard s[i] == UInt8(ascii: " ") else { return nil }
         var j = i + 1

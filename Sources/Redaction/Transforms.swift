@@ -61,7 +61,20 @@ enum Transforms {
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - days * 86400
         let d = CalendarDate(daysSinceEpoch: days)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(d.description)T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+        var bytes = [UInt8](repeating: 0, count: 20)
+        func put(_ value: Int, _ width: Int, at offset: Int) {
+            var v = value
+            for k in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[k] = UInt8(48 + v % 10)
+                v /= 10
+            }
+        }
+        put(d.year, 4, at: 0); bytes[4] = 45
+        put(d.month, 2, at: 5); bytes[7] = 45
+        put(d.day, 2, at: 8); bytes[10] = 84
+        put(secondOfDay / 3600, 2, at: 11); bytes[13] = 58
+        put(secondOfDay / 60 % 60, 2, at: 14); bytes[16] = 58
+        put(secondOfDay % 60, 2, at: 17); bytes[19] = 90
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

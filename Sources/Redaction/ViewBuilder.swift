@@ -23,22 +23,17 @@ public enum ViewBuilder {
         var scrubber = policy.needsScrubber ? Scrubber(parties: c.parties) : nil
         var fields: [(String, ViewValue)] = []
         fields.reserveCapacity(policy.caseRules.count + 2)
-        for (field, rule) in policy.caseRules {
-            if let value = apply(rule, to: caseValue(field.path, c), field: field, policy: policy, today: today, scrubber: &scrubber) {
-                fields.append((field.path, value))
+        for (field, attribute, rule) in policy.caseRules {
+            if let value = apply(rule, to: attribute.value(c), field: field, policy: policy, today: today, scrubber: &scrubber) {
+                fields.append((attribute.rawValue, value))
             }
         }
         if !policy.eventRules.isEmpty && !c.events.isEmpty {
             let events: [ViewValue] = c.events.map { event in
                 var members: [(String, ViewValue)] = []
-                for (field, rule) in policy.eventRules {
-                    let raw: RawValue = switch field.path {
-                    case "events.kind": .text(event.kind.rawValue)
-                    case "events.at": .time(event.at)
-                    default: event.note.map(RawValue.text) ?? .none
-                    }
-                    if let value = apply(rule, to: raw, field: field, policy: policy, today: today, scrubber: &scrubber) {
-                        members.append((String(field.path.dropFirst("events.".count)), value))
+                for (field, attribute, rule) in policy.eventRules {
+                    if let value = apply(rule, to: attribute.value(event), field: field, policy: policy, today: today, scrubber: &scrubber) {
+                        members.append((attribute.rawValue, value))
                     }
                 }
                 return .object(members)
@@ -51,8 +46,8 @@ public enum ViewBuilder {
                 guard let rules = policy.partyRules[party.role] else { continue }
                 var members: [(String, ViewValue)] = [("role", .string(party.role.rawValue))]
                 for (field, attribute, rule) in rules {
-                    if let value = apply(rule, to: partyValue(attribute, party), field: field, policy: policy, today: today, scrubber: &scrubber) {
-                        members.append((attribute, value))
+                    if let value = apply(rule, to: attribute.value(party), field: field, policy: policy, today: today, scrubber: &scrubber) {
+                        members.append((attribute.rawValue, value))
                     }
                 }
                 if members.count > 1 { parties.append(.object(members)) }
@@ -81,41 +76,6 @@ public enum ViewBuilder {
         case address(Address)
     }
 
-    static func caseValue(_ path: String, _ c: ASBCase) -> RawValue {
-        switch path {
-        case "reference": .text(c.reference)
-        case "incident_type": .text(c.incidentType.rawValue)
-        case "category": .text(c.category.rawValue)
-        case "category_reason": c.categoryReason.map(RawValue.text) ?? .none
-        case "channel": .text(c.channel.rawValue)
-        case "received_at": .time(c.receivedAt)
-        case "police_reference": c.policeReference.map(RawValue.text) ?? .none
-        case "ward": .text(c.ward)
-        case "location": .text(c.location)
-        case "narrative": .text(c.narrative)
-        case "risk_flag": .bool(c.riskFlag)
-        case "tags": .list(c.tags)
-        case "status": .text(c.status.rawValue)
-        case "closed_at": c.closedAt.map(RawValue.time) ?? .none
-        case "updated_at": .time(c.updatedAt)
-        default: .none
-        }
-    }
-
-    static func partyValue(_ attribute: String, _ p: Party) -> RawValue {
-        switch attribute {
-        case "person_id": .text(p.id.uuidString)
-        case "name": .text(p.name)
-        case "date_of_birth": p.dateOfBirth.map(RawValue.date) ?? .none
-        case "address": p.address.map(RawValue.address) ?? .none
-        case "phone": p.phone.map(RawValue.text) ?? .none
-        case "email": p.email.map(RawValue.text) ?? .none
-        case "gender": p.gender.map(RawValue.text) ?? .none
-        case "vulnerability_notes": p.vulnerabilityNotes.map(RawValue.text) ?? .none
-        default: .none
-        }
-    }
-
     static func apply(
         _ rule: FieldRule, to raw: RawValue, field: CaseField, policy: CompiledPolicy, today: CalendarDate, scrubber: inout Scrubber?
     ) -> ViewValue? {
@@ -130,8 +90,9 @@ public enum ViewBuilder {
             return .string(Transforms.mask(s, first: first, last: last))
         case .pseudonymise:
             guard case .text(let s) = raw else { return nil }
-            let attribute = field.role == nil ? field.path : String(field.path.split(separator: ".")[1])
-            return .string(policy.pseudonymiser.token(Transforms.normaliseForPseudonym(s, kind: field.kind), namespace: attribute))
+            // Party fields share a namespace across roles, so a complainant and a victim who are one person get one token.
+            let namespace = field.role == nil ? field.path : String(field.path[field.path.index(after: field.path.firstIndex(of: ".")!)...])
+            return .string(policy.pseudonymiser.token(Transforms.normaliseForPseudonym(s, kind: field.kind), namespace: namespace))
         case .generalise(let level):
             return Transforms.generalise(raw, level, today: today).map(ViewValue.string)
         case .scrub:

@@ -1,0 +1,60 @@
+import CaseModel
+import Foundation
+
+/// Case fields as enum cases, resolved from their paths when a policy is
+/// compiled, so building a view switches on integers rather than strings.
+enum CaseAttribute: String, CaseIterable {
+    case reference, incidentType = "incident_type", category, categoryReason = "category_reason", channel
+    case receivedAt = "received_at", policeReference = "police_reference", ward, location, narrative
+    case riskFlag = "risk_flag", tags, status, closedAt = "closed_at", updatedAt = "updated_at"
+
+    func value(_ c: ASBCase) -> ViewBuilder.RawValue {
+        switch self {
+        case .reference: .text(c.reference)
+        case .incidentType: .text(c.incidentType.rawValue)
+        case .category: .text(c.category.rawValue)
+        case .categoryReason: c.categoryReason.map(ViewBuilder.RawValue.text) ?? .none
+        case .channel: .text(c.channel.rawValue)
+        case .receivedAt: .time(c.receivedAt)
+        case .policeReference: c.policeReference.map(ViewBuilder.RawValue.text) ?? .none
+        case .ward: .text(c.ward)
+        case .location: .text(c.location)
+        case .narrative: .text(c.narrative)
+        case .riskFlag: .bool(c.riskFlag)
+        case .tags: .list(c.tags)
+        case .status: .text(c.status.rawValue)
+        case .closedAt: c.closedAt.map(ViewBuilder.RawValue.time) ?? .none
+        case .updatedAt: .time(c.updatedAt)
+        }
+    }
+}
+
+enum EventAttribute: String, CaseIterable {
+    case kind, at, note
+
+    func value(_ e: CaseEvent) -> ViewBuilder.RawValue {
+        switch self {
+        case .kind: .text(e.kind.rawValue)
+        case .at: .time(e.at)
+        case .note: e.note.map(ViewBuilder.RawValue.text) ?? .none
+        }
+    }
+}
+
+enum PartyAttribute: String, CaseIterable {
+    case personID = "person_id", name, dateOfBirth = "date_of_birth", address, phone, email, gender
+    case vulnerabilityNotes = "vulnerability_notes"
+
+    func value(_ p: Party) -> ViewBuilder.RawValue {
+        switch self {
+        case .personID: .text(p.id.uuidString)
+        case .name: .text(p.name)
+        case .dateOfBirth: p.dateOfBirth.map(ViewBuilder.RawValue.date) ?? .none
+        case .address: p.address.map(ViewBuilder.RawValue.address) ?? .none
+        case .phone: p.phone.map(ViewBuilder.RawValue.text) ?? .none
+        case .email: p.email.map(ViewBuilder.RawValue.text) ?? .none
+        case .gender: p.gender.map(ViewBuilder.RawValue.text) ?? .none
+        case .vulnerabilityNotes: p.vulnerabilityNotes.map(ViewBuilder.RawValue.text) ?? .none
+        }
+    }
+}
