@@ -90,17 +90,6 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
         case details
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    /// The canonical bytes that are hashed and stored.
-    public func canonicalBytes() throws -> [UInt8] {
-        Array(try Self.encoder.encode(self))
-    }
-
     public static func decode(_ bytes: some Collection<UInt8>) throws -> LedgerEntry {
         try JSONDecoder().decode(LedgerEntry.self, from: Data(bytes))
     }

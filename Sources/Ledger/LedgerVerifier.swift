@@ -40,9 +40,11 @@ public struct LedgerVerifier: Sendable {
                 guard stored.index == expected else {
                     return fail(expected, "entry \(expected) is missing; the next stored entry is \(stored.index)")
                 }
-                guard let entry = try? stored.decoded() else { return fail(expected, "the stored bytes are not a valid entry") }
-                guard entry.index == expected else {
-                    return fail(expected, "the entry stored here says it is entry \(entry.index): entries were moved or replaced")
+                guard let index = LedgerEntry.index(inCanonical: stored.bytes) else {
+                    return fail(expected, "the stored bytes are not a valid entry")
+                }
+                guard index == expected else {
+                    return fail(expected, "the entry stored here says it is entry \(index): entries were moved or replaced")
                 }
                 let leaf = MerkleHash.leaf(stored.bytes)
                 guard leaf == stored.leafHash else { return fail(expected, "the entry's bytes do not match its leaf hash: it was altered") }

@@ -150,3 +150,31 @@ struct LedgerTests {
     }
 }
 
+
+@Suite("Canonical encoding")
+struct CanonicalEncodingTests {
+    @Test("the hand-written canonical form is what JSONEncoder with sorted keys writes", arguments: 0..<20)
+    func matchesJSONEncoder(seed: Int) throws {
+        let tricky = ["plain", "quote \" and \\ backslash", "new\nline\ttab", "control \u{01}", "unicode é ✓", "slash /", ""]
+        let entry = LedgerEntry.decodeFixture(seed: seed, strings: tricky)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let reference = Array(try encoder.encode(entry))
+        #expect(String(decoding: try entry.canonicalBytes(), as: UTF8.self) == String(decoding: reference, as: UTF8.self))
+        #expect(try LedgerEntry.decode(entry.canonicalBytes()) == entry)
+    }
+}
+
+extension LedgerEntry {
+    static func decodeFixture(seed: Int, strings: [String]) -> LedgerEntry {
+        func pick(_ k: Int) -> String { strings[(seed + k) % strings.count] }
+        let draft = LedgerDraft(
+            actor: LedgerActor(kind: .staff, id: pick(1), role: seed % 2 == 0 ? pick(2) : nil, certificateFingerprint: seed % 3 == 0 ? pick(3) : nil),
+            recipient: seed % 2 == 1 ? pick(4) : nil, action: LedgerAction.allCases[seed % LedgerAction.allCases.count],
+            caseIDs: (0..<(seed % 3)).map { pick($0) }, purpose: pick(5), lawfulBasis: seed % 4 == 0 ? nil : pick(6),
+            policyVersion: pick(7), fields: seed % 2 == 0 ? [DisclosedField(path: pick(8), rule: pick(9))] : nil,
+            responseSHA256: pick(10), requestID: pick(11), details: seed % 3 == 1 ? [pick(12) + "k": pick(13), "a": "b"] : nil
+        )
+        return draft.entry(index: seed * 1_000_003, time: Date(timeIntervalSince1970: Double(seed) * 86_400.123))
+    }
+}
