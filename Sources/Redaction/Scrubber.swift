@@ -10,12 +10,17 @@ import Foundation
 /// regular expressions, because this runs on every disclosure.
 public struct Scrubber {
     private struct NamePattern {
-        var bytes: [UInt8]
+        var start: Int
+        var count: Int
         var personKey: Int
         var caseInsensitive: Bool
     }
 
+    /// Every name pattern's bytes, back to back; patterns index into it (no per-pattern arrays to retain).
+    private var nameBytes: [UInt8] = []
     private var names: [NamePattern] = []
+    /// Which lower-cased first bytes start some name: most words are turned away by one lookup.
+    private var nameInitials = [Bool](repeating: false, count: 256)
     /// Placeholder numbers by kind, then by normalised value; indexed by `Kind.rawValue`.
     private var counters: [[String: Int]] = Array(repeating: [:], count: Kind.allCases.count)
     private var personNumbers: [Int: Int] = [:]
@@ -44,18 +49,21 @@ public struct Scrubber {
             // Parties with the same person id (a complainant who is also the victim) are one person.
             let index = personIndex[party.id] ?? personIndex.count
             personIndex[party.id] = index
-            let full = Array(party.name.utf8)
-            guard !full.isEmpty else { continue }
-            names.append(NamePattern(bytes: full, personKey: index, caseInsensitive: true))
+            guard !party.name.isEmpty else { continue }
+            add(party.name.utf8, person: index, caseInsensitive: true)
             let parts = party.name.split(whereSeparator: { $0 == " " || $0 == "-" })
             if parts.count > 1 {
-                for part in parts where part.count >= 3 {
-                    names.append(NamePattern(bytes: Array(part.utf8), personKey: index, caseInsensitive: false))
-                }
+                for part in parts where part.count >= 3 { add(part.utf8, person: index, caseInsensitive: false) }
             }
         }
         // Longest first, so a full name wins over its parts.
-        names.sort { $0.bytes.count > $1.bytes.count }
+        names.sort { $0.count > $1.count }
+    }
+
+    private mutating func add(_ bytes: some Collection<UInt8>, person: Int, caseInsensitive: Bool) {
+        names.append(NamePattern(start: nameBytes.count, count: bytes.count, personKey: person, caseInsensitive: caseInsensitive))
+        nameBytes += bytes
+        nameInitials[Int(Self.lower(bytes.first!))] = true
     }
 
     public mutating func scrub(_ text: String) -> String {
@@ -123,20 +131,19 @@ public struct Scrubber {
     // MARK: Recognisers. Each returns the end index of a match starting at i.
 
     private func name(_ s: [UInt8], _ i: Int, _ n: Int) -> (Int, Int)? {
-        for pattern in names where i + pattern.bytes.count <= n {
-            var j = 0
-            let p = pattern.bytes
-            while j < p.count {
-                let a = s[i + j], b = p[j]
-                if a != b && !(pattern.caseInsensitive && Self.lower(a) == Self.lower(b)) { break }
-                j += 1
+        guard nameInitials[Int(Self.lower(s[i]))] else { return nil }
+        return nameBytes.withUnsafeBufferPointer { p in
+            for pattern in names where i + pattern.count <= n {
+                var j = 0
+                while j < pattern.count {
+                    let a = s[i + j], b = p[pattern.start + j]
+                    if a != b && !(pattern.caseInsensitive && Self.lower(a) == Self.lower(b)) { break }
+                    j += 1
+                }
+                if j == pattern.count && !Self.isWordByte(s[i + j]) { return (i + j, pattern.personKey) }
             }
-            if j == p.count && !Self.isWordByte(s[i + j]) {
-                // A possessive "'s" stays outside the placeholder naturally.
-                return (i + j, pattern.personKey)
-            }
+            return nil
         }
-        return nil
     }
 
     static func email(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
