@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "casegate", targets: ["casegate"]),
         // For the benchmarks package in Benchmarks/.
-        .library(name: "CasegateCore", targets: ["CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "DemoData"]),
+        .library(name: "CasegateCore", targets: ["CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "Retention", "DemoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -67,6 +67,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Retention sweeps: schedule × cases → purges, crypto-shredding, erasure entries.
+        .target(
+            name: "Retention",
+            dependencies: ["CaseModel", "SharingPolicy", "Storage", "Ledger"],
+            swiftSettings: swiftSettings
+        ),
         // Development PKI: a CA, server and partner certificates made with swift-certificates.
         .target(
             name: "DevPKI",
@@ -85,6 +91,7 @@ let package = Package(
                 "SharingPolicy",
                 "Redaction",
                 "Ledger",
+                "Retention",
                 "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -122,6 +129,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SharingPolicyTests", dependencies: ["SharingPolicy"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RetentionTests",
+            dependencies: ["Retention", "DemoData", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData"], swiftSettings: swiftSettings),
         .testTarget(

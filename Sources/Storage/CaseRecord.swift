@@ -23,6 +23,8 @@ struct CaseRecord: Codable, FetchableRecord, PersistableRecord {
     var outstandingDue: String?
     var version: Int64
     var sealed: Data
+    /// The case's flags, comma-separated, for retention rules.
+    var flags: String?
 
     enum CodingKeys: String, CodingKey {
         case seq, id, reference
@@ -34,7 +36,7 @@ struct CaseRecord: Codable, FetchableRecord, PersistableRecord {
         case closedAt = "closed_at"
         case updatedAt = "updated_at"
         case outstandingDue = "outstanding_due"
-        case version, sealed
+        case version, sealed, flags
     }
 
     enum Columns {

@@ -21,6 +21,23 @@ struct KeyStore: Sendable {
         return key
     }
 
+    /// Destroys data keys: what makes a purge a crypto-shred. Returns how many existed.
+    @discardableResult
+    func destroyKeys(for caseIDs: [String]) throws -> Int {
+        try pool.write { db in
+            var destroyed = 0
+            for id in caseIDs {
+                try db.execute(sql: "DELETE FROM data_keys WHERE case_id = ?", arguments: [id])
+                destroyed += db.changesCount
+            }
+            return destroyed
+        }
+    }
+
+    func hasKey(for caseID: String) throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM data_keys WHERE case_id = ?)", arguments: [caseID]) ?? false }
+    }
+
     func key(for caseID: UUID) throws -> SymmetricKey {
         let wrapped = try pool.read { db in
             try Data.fetchOne(db, sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?", arguments: [caseID.uuidString])

@@ -72,6 +72,36 @@ enum CaseDatabaseMigrations {
             }
             try db.create(index: "party_index_by_case", on: "party_index", columns: ["case_id"])
         }
+        migrator.registerMigration("v3-retention") { db in
+            // Flags in clear, so retention rules can be matched without decrypting cases.
+            try db.alter(table: "cases") { t in t.add(column: "flags", .text) }
+            try db.create(table: "legal_holds") { t in
+                t.column("case_id", .text).primaryKey()
+                t.column("reason", .text).notNull()
+                t.column("placed_by", .text).notNull()
+                t.column("placed_at", .datetime).notNull()
+            }
+            try db.create(table: "retention_sweeps") { t in
+                t.column("id", .text).primaryKey()
+                t.column("started_at", .datetime).notNull()
+                t.column("finished_at", .datetime)
+                t.column("state", .text).notNull()
+                t.column("dry_run", .boolean).notNull()
+                t.column("schedule_version", .text).notNull()
+                t.column("started_by", .text).notNull()
+                t.column("summary", .blob)
+            }
+            // A purged case's last trace: which sweep and rule, and whether its key and ledger entry are done.
+            try db.create(table: "retention_tombstones") { t in
+                t.column("case_id", .text).primaryKey()
+                t.column("sweep_id", .text).notNull().indexed()
+                t.column("rule", .text).notNull()
+                t.column("category", .text).notNull()
+                t.column("purged_at", .datetime).notNull()
+                t.column("key_destroyed", .boolean).notNull()
+                t.column("ledger_index", .integer)
+            }
+        }
         return migrator
     }
 }

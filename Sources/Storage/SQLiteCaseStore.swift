@@ -144,7 +144,8 @@ public struct SQLiteCaseStore: CaseStore {
             updatedAt: c.updatedAt,
             outstandingDue: clock.earliestOutstandingDue(c)?.description,
             version: version,
-            sealed: try CaseSealer.seal(sealedCase, with: key)
+            sealed: try CaseSealer.seal(sealedCase, with: key),
+            flags: c.flags.sorted().joined(separator: ",")
         )
     }
 

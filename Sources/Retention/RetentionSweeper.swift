@@ -1,0 +1,170 @@
+import CaseModel
+import Foundation
+import Ledger
+import SharingPolicy
+import Storage
+
+/// Why a sweep could not run.
+public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
+    case alreadyRunning
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .alreadyRunning: "another retention sweep is running; only one may run at a time"
+        case .storage(let why): why
+        }
+    }
+}
+
+/// What the schedule says of one case today.
+public struct RetentionDecision: Sendable, Equatable {
+    public var rule: String
+    public var outcome: RetentionSchedule.Outcome
+    /// The last day the case may be kept; it expires the day after.
+    public var keepUntil: CalendarDate?
+    public var expired: Bool
+}
+
+/// Runs retention sweeps: finds expired cases by the schedule, skips held
+/// ones, and purges in batches (delete, then destroy the data key, then an
+/// erasure entry in the ledger). A sweep killed at any point leaves each case
+/// fully present or fully purged, and the next sweep finishes the job.
+public struct RetentionSweeper: Sendable {
+    public let store: SQLiteRetentionStore
+    public let ledger: Ledger
+    public let schedule: RetentionSchedule
+    let dataDirectory: URL
+    let today: @Sendable () -> CalendarDate
+
+    public init(store: SQLiteRetentionStore, ledger: Ledger, schedule: RetentionSchedule, dataDirectory: URL,
+                today: @escaping @Sendable () -> CalendarDate = { CalendarDate(Date()) }) {
+        self.store = store
+        self.ledger = ledger
+        self.schedule = schedule
+        self.dataDirectory = dataDirectory
+        self.today = today
+    }
+
+    public static func newSweepID(_ now: Date = Date()) -> String {
+        let stamp = LedgerEntry.timestamp(now).filter { $0.isNumber }.prefix(14)
+        return "sw-\(stamp)-\(UUID().uuidString.prefix(6).lowercased())"
+    }
+
+    /// The schedule's verdict on a case, or nil when no rule covers it (`policy check` prevents that).
+    public func decide(_ c: RetentionCandidate, on day: CalendarDate) -> RetentionDecision? {
+        guard let rule = schedule.rule(status: c.status, category: c.category, flags: c.flags, hasPoliceReference: c.hasPoliceReference) else {
+            return nil
+        }
+        let basis: Date? = switch rule.after {
+        case .closure: c.closedAt
+        case .lastActivity: c.updatedAt
+        case .receipt: c.receivedAt
+        }
+        guard let basis else { return RetentionDecision(rule: rule.id, outcome: rule.then, keepUntil: nil, expired: false) }
+        let keepUntil = rule.keep.added(to: CalendarDate(basis))
+        return RetentionDecision(rule: rule.id, outcome: rule.then, keepUntil: keepUntil, expired: day > keepUntil)
+    }
+
+    /// Runs a sweep. `onProgress` is called after each batch; `onRecord` whenever the stored record changes.
+    @discardableResult
+    public func run(
+        id: String = RetentionSweeper.newSweepID(), dryRun: Bool, startedBy: LedgerActor, batchSize: Int = 500,
+        onProgress: @Sendable (SweepProgress) -> Void = { _ in }
+    ) async throws -> SweepRecord {
+        guard let lock = SweepLock(directory: dataDirectory) else { throw SweepError.alreadyRunning }
+        defer { withExtendedLifetime(lock) {} }
+        var record = SweepRecord(id: id, startedAt: Date(), finishedAt: nil, state: "running", dryRun: dryRun,
+                                 scheduleVersion: schedule.version, startedBy: startedBy.id, summary: nil)
+        var summary = SweepSummary()
+        try await store.markInterrupted()
+        try await store.saveSweep(record)
+        do {
+            if !dryRun { summary.resumed = try await finishInterruptedPurges(actor: startedBy, summary: &summary) }
+            let day = today()
+            var toPurge: [(caseID: String, rule: String, category: String)] = []
+            var after: Int64 = 0
+            while true {
+                let (page, last) = try await store.candidates(afterSeq: after, limit: 5000)
+                guard let last else { break }
+                after = last
+                for c in page {
+                    summary.examined += 1
+                    guard let decision = decide(c, on: day), decision.expired else { continue }
+                    if decision.outcome == .review {
+                        summary.dueForReview += 1
+                        summary.reviewCaseIDs.append(c.id)
+                    } else if c.held {
+                        summary.held += 1
+                        summary.heldCaseIDs.append(c.id)
+                    } else {
+                        toPurge.append((c.id, decision.rule, c.category.rawValue))
+                    }
+                }
+            }
+            summary.total = toPurge.count
+            if dryRun {
+                for item in toPurge { count(item, in: &summary) }
+                summary.done = toPurge.count
+            } else {
+                let started = ContinuousClock.now
+                for start in stride(from: 0, to: toPurge.count, by: batchSize) {
+                    let batch = Array(toPurge[start..<min(start + batchSize, toPurge.count)])
+                    let purged = Set(try await store.purge(batch, sweepID: id))
+                    let done = batch.filter { purged.contains($0.caseID) }
+                    try await recordErasures(done.map { ($0.caseID, $0.rule) }, sweepID: id, actor: startedBy, summary: &summary)
+                    for item in done { count(item, in: &summary) }
+                    summary.done = min(start + batchSize, toPurge.count)
+                    record.summary = summary.encoded()
+                    try await store.saveSweep(record)
+                    onProgress(SweepProgress(done: summary.done, total: summary.total, elapsed: ContinuousClock.now - started))
+                }
+                try await store.checkpointWAL()
+            }
+            record.state = "completed"
+        } catch {
+            summary.error = "\(error)"
+            record.state = "failed"
+            record.finishedAt = Date()
+            record.summary = summary.encoded()
+            try? await store.saveSweep(record)
+            throw error
+        }
+        record.finishedAt = Date()
+        record.summary = summary.encoded()
+        try await store.saveSweep(record)
+        return record
+    }
+
+    private func count(_ item: (caseID: String, rule: String, category: String), in summary: inout SweepSummary) {
+        summary.purged += 1
+        summary.byRule[item.rule, default: 0] += 1
+        summary.byCategory[item.category, default: 0] += 1
+        summary.purgedCaseIDs.append(item.caseID)
+    }
+
+    /// One erasure entry per purged case, with metadata only.
+    private func recordErasures(_ cases: [(String, String)], sweepID: String, actor: LedgerActor, summary: inout SweepSummary) async throws {
+        guard !cases.isEmpty else { return }
+        let drafts = cases.map { id, rule in
+            LedgerDraft(actor: actor, action: .erasure, caseIDs: [id], requestID: sweepID,
+                        details: ["rule": rule, "schedule_version": schedule.version, "sweep_id": sweepID])
+        }
+        let receipts = try await ledger.append(drafts)
+        try await store.recordErasureEntries(Dictionary(uniqueKeysWithValues: zip(cases.map(\.0), receipts.map(\.index))))
+        summary.firstLedgerIndex = summary.firstLedgerIndex ?? receipts.first?.index
+        summary.lastLedgerIndex = receipts.last?.index ?? summary.lastLedgerIndex
+    }
+
+    /// Completes purges an interrupted sweep committed but did not finish: destroys leftover keys and writes missing erasure entries.
+    private func finishInterruptedPurges(actor: LedgerActor, summary: inout SweepSummary) async throws -> Int {
+        let unfinished = try await store.unfinishedTombstones()
+        guard !unfinished.isEmpty else { return 0 }
+        try await store.destroyKeys(unfinished.filter { !$0.keyDestroyed }.map(\.caseID))
+        let missing = unfinished.filter { $0.ledgerIndex == nil }
+        for (sweepID, group) in Dictionary(grouping: missing, by: \.sweepID) {
+            try await recordErasures(group.map { ($0.caseID, $0.rule) }, sweepID: sweepID, actor: actor, summary: &summary)
+        }
+        return unfinished.count
+    }
+}
