@@ -24,6 +24,37 @@ public struct RetentionDecision: Sendable, Equatable {
     /// The last day the case may be kept; it expires the day after.
     public var keepUntil: CalendarDate?
     public var expired: Bool
+
+    public init(rule: String, outcome: RetentionSchedule.Outcome, keepUntil: CalendarDate?, expired: Bool) {
+        self.rule = rule
+        self.outcome = outcome
+        self.keepUntil = keepUntil
+        self.expired = expired
+    }
+}
+
+/// Applies a schedule to one case.
+public struct RetentionEvaluator: Sendable {
+    public let schedule: RetentionSchedule
+
+    public init(schedule: RetentionSchedule) {
+        self.schedule = schedule
+    }
+
+    /// The schedule's verdict on a case, or nil when no rule covers it (`policy check` prevents that).
+    public func decide(_ c: RetentionCandidate, on day: CalendarDate) -> RetentionDecision? {
+        guard let rule = schedule.rule(status: c.status, category: c.category, flags: c.flags, hasPoliceReference: c.hasPoliceReference) else {
+            return nil
+        }
+        let basis: Date? = switch rule.after {
+        case .closure: c.closedAt
+        case .lastActivity: c.updatedAt
+        case .receipt: c.receivedAt
+        }
+        guard let basis else { return RetentionDecision(rule: rule.id, outcome: rule.then, keepUntil: nil, expired: false) }
+        let keepUntil = rule.keep.added(to: CalendarDate(basis))
+        return RetentionDecision(rule: rule.id, outcome: rule.then, keepUntil: keepUntil, expired: day > keepUntil)
+    }
 }
 
 /// Runs retention sweeps: finds expired cases by the schedule, skips held
@@ -51,21 +82,6 @@ public struct RetentionSweeper: Sendable {
         return "sw-\(stamp)-\(UUID().uuidString.prefix(6).lowercased())"
     }
 
-    /// The schedule's verdict on a case, or nil when no rule covers it (`policy check` prevents that).
-    public func decide(_ c: RetentionCandidate, on day: CalendarDate) -> RetentionDecision? {
-        guard let rule = schedule.rule(status: c.status, category: c.category, flags: c.flags, hasPoliceReference: c.hasPoliceReference) else {
-            return nil
-        }
-        let basis: Date? = switch rule.after {
-        case .closure: c.closedAt
-        case .lastActivity: c.updatedAt
-        case .receipt: c.receivedAt
-        }
-        guard let basis else { return RetentionDecision(rule: rule.id, outcome: rule.then, keepUntil: nil, expired: false) }
-        let keepUntil = rule.keep.added(to: CalendarDate(basis))
-        return RetentionDecision(rule: rule.id, outcome: rule.then, keepUntil: keepUntil, expired: day > keepUntil)
-    }
-
     /// Runs a sweep. `onProgress` is called after each batch; `onRecord` whenever the stored record changes.
     @discardableResult
     public func run(
@@ -90,7 +106,7 @@ public struct RetentionSweeper: Sendable {
                 after = last
                 for c in page {
                     summary.examined += 1
-                    guard let decision = decide(c, on: day), decision.expired else { continue }
+                    guard let decision = RetentionEvaluator(schedule: schedule).decide(c, on: day), decision.expired else { continue }
                     if decision.outcome == .review {
                         summary.dueForReview += 1
                         summary.reviewCaseIDs.append(c.id)
@@ -120,6 +136,7 @@ public struct RetentionSweeper: Sendable {
                     onProgress(SweepProgress(done: summary.done, total: summary.total, elapsed: ContinuousClock.now - started))
                 }
                 try await store.checkpointWAL()
+                if summary.purged > 0 || summary.resumed > 0 { _ = try await ledger.checkpoint() }
             }
             record.state = "completed"
         } catch {

@@ -13,6 +13,19 @@ public struct RetentionCandidate: Sendable, Equatable {
     public var closedAt: Date?
     public var updatedAt: Date
     public var held: Bool
+
+    public init(id: String, category: Category, status: CaseStatus, flags: Set<String>, hasPoliceReference: Bool, receivedAt: Date,
+                closedAt: Date?, updatedAt: Date, held: Bool) {
+        self.id = id
+        self.category = category
+        self.status = status
+        self.flags = flags
+        self.hasPoliceReference = hasPoliceReference
+        self.receivedAt = receivedAt
+        self.closedAt = closedAt
+        self.updatedAt = updatedAt
+        self.held = held
+    }
 }
 
 /// A legal hold: the case is never purged while it stands.

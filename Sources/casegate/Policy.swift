@@ -21,7 +21,15 @@ struct Policy: AsyncParsableCommand {
         func run() throws {
             let set = try loadPolicies(directory)
             let purposes = set.policies.reduce(0) { $0 + $1.purposes.count }
-            print("ok: \(set.policies.count) partners, \(purposes) purposes, version \(set.version)")
+            let scheduleFile = URL(fileURLWithPath: directory).appendingPathComponent("retention.yaml")
+            do {
+                let schedule = try RetentionSchedule.load(file: scheduleFile, displayPath: "\(directory)/retention.yaml")
+                print("ok: \(set.policies.count) partners, \(purposes) purposes, version \(set.version)")
+                print("ok: retention schedule, \(schedule.rules.count) rules, every case covered, version \(schedule.version)")
+            } catch {
+                printPolicyErrors(error)
+                throw ExitCode.failure
+            }
         }
     }
 

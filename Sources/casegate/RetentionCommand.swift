@@ -1,0 +1,174 @@
+import ArgumentParser
+import CaseModel
+import Foundation
+import Gateway
+import Ledger
+import Retention
+import SharingPolicy
+import Storage
+
+struct RetentionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention",
+        abstract: "Retention sweeps, legal holds and purge certificates.",
+        subcommands: [Sweep.self, Report.self, Hold.self, Release.self, Holds.self]
+    )
+
+    struct Options: ParsableArguments {
+        @Option(help: "Data directory.") var dataDir = "data"
+        @Option(help: "Policy directory (for retention.yaml).") var policiesDir = "policies"
+        @Option(help: "The ledger origin (the configuration's ledger_origin).") var origin = GatewayConfiguration().ledgerOrigin
+
+        func sweeper() async throws -> RetentionSweeper {
+            let schedule: RetentionSchedule
+            do {
+                schedule = try RetentionSchedule.load(file: URL(fileURLWithPath: policiesDir).appendingPathComponent("retention.yaml"))
+            } catch {
+                printPolicyErrors(error)
+                throw ExitCode.failure
+            }
+            let database = try SQLiteDatabase(directory: URL(fileURLWithPath: dataDir))
+            let key = try LedgerSigningKey.loadOrCreate(at: GatewayEnvironment.ledgerKeyFile(dataDir), name: origin)
+            let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: origin)
+            return RetentionSweeper(store: SQLiteRetentionStore(database: database), ledger: ledger, schedule: schedule,
+                                    dataDirectory: URL(fileURLWithPath: dataDir))
+        }
+    }
+
+    struct Sweep: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Purge expired cases by the schedule (or, with --dry-run, list what would go).",
+            discussion: "Interruptible: a sweep killed part way leaves every case whole or purged; the next sweep finishes the job."
+        )
+        @OptionGroup var options: Options
+        @Flag(help: "Count and list what would be purged; change nothing.") var dryRun = false
+        @Option(help: "Cases per transaction.") var batchSize = 500
+
+        func run() async throws {
+            let sweeper = try await options.sweeper()
+            let terminal = isatty(STDOUT_FILENO) == 1
+            let record = try await sweeper.run(dryRun: dryRun, startedBy: LedgerActor(kind: .system, id: "cli:\(NSUserName())"),
+                                               batchSize: batchSize) { progress in
+                ProgressDisplay.show(progress, terminal: terminal)
+            }
+            if terminal && !dryRun { print("") }
+            let summary = SweepSummary.decode(record.summary) ?? SweepSummary()
+            print(dryRun ? "dry run \(record.id): nothing changed" : "sweep \(record.id): \(record.state)")
+            print("schedule \(record.scheduleVersion)")
+            print("examined \(summary.examined); \(dryRun ? "would purge" : "purged") \(summary.purged); held \(summary.held); due for review \(summary.dueForReview)")
+            if summary.resumed > 0 { print("finished \(summary.resumed) purge(s) an interrupted sweep left") }
+            for (rule, n) in summary.byRule.sorted(by: { $0.key < $1.key }) { print("  rule \(rule): \(n)") }
+            for (category, n) in summary.byCategory.sorted(by: { $0.key < $1.key }) { print("  category \(category): \(n)") }
+            if dryRun {
+                for id in summary.purgedCaseIDs { print("  would purge \(id)") }
+            }
+            for id in summary.reviewCaseIDs { print("  for review \(id)") }
+            for id in summary.heldCaseIDs { print("  held \(id)") }
+        }
+    }
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a sweep's purge certificate: what was purged, under which rule, and the ledger range recording it.")
+        @OptionGroup var options: Options
+        @Option(help: "The sweep id.") var sweep: String
+
+        func run() async throws {
+            let sweeper = try await options.sweeper()
+            guard let record = try await sweeper.store.sweep(id: sweep) else { throw ValidationError("no sweep \(sweep)") }
+            let summary = SweepSummary.decode(record.summary) ?? SweepSummary()
+            let tombstones = try await sweeper.store.tombstones(sweepID: sweep)
+            print("PURGE CERTIFICATE")
+            print("sweep:            \(record.id) (\(record.dryRun ? "dry run" : "purge"), \(record.state))")
+            print("started:          \(record.startedAt.ISO8601Format()) by \(record.startedBy)")
+            print("finished:         \(record.finishedAt?.ISO8601Format() ?? "-")")
+            print("schedule version: \(record.scheduleVersion)")
+            print("cases purged:     \(tombstones.count) (data deleted, data keys destroyed: \(tombstones.filter(\.keyDestroyed).count))")
+            let indices = tombstones.compactMap(\.ledgerIndex)
+            if let low = indices.min(), let high = indices.max() {
+                print("ledger entries:   \(low)...\(high) (action erasure; check with: casegate ledger verify)")
+            }
+            for (rule, group) in Dictionary(grouping: tombstones, by: \.rule).sorted(by: { $0.key < $1.key }) {
+                print("rule \(rule): \(group.count)")
+                for t in group { print("  \(t.caseID)  category \(t.category)  ledger \(t.ledgerIndex.map(String.init) ?? "pending")") }
+            }
+            if summary.held > 0 { print("left under legal hold: \(summary.heldCaseIDs.joined(separator: ", "))") }
+        }
+    }
+
+    struct Hold: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Place a legal hold on a case: it will not be purged until released.")
+        @OptionGroup var options: Options
+        @Option(name: .customLong("case"), help: "Case id.") var caseID: String
+        @Option(help: "Why (no personal data: e.g. a court or claim reference).") var reason: String
+
+        func run() async throws {
+            let sweeper = try await options.sweeper()
+            guard let id = UUID(uuidString: caseID)?.uuidString else { throw ValidationError("not a case id: \(caseID)") }
+            let placed = try await sweeper.store.placeHold(caseID: id, reason: reason, by: "cli:\(NSUserName())")
+            if placed {
+                _ = try await sweeper.ledger.append(LedgerDraft(actor: LedgerActor(kind: .system, id: "cli:\(NSUserName())"),
+                                                                action: .legalHoldPlaced, caseIDs: [id]))
+            }
+            print(placed ? "hold placed on \(id)" : "\(id) was already held")
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lift a legal hold.")
+        @OptionGroup var options: Options
+        @Option(name: .customLong("case"), help: "Case id.") var caseID: String
+
+        func run() async throws {
+            let sweeper = try await options.sweeper()
+            guard let id = UUID(uuidString: caseID)?.uuidString else { throw ValidationError("not a case id: \(caseID)") }
+            let lifted = try await sweeper.store.liftHold(caseID: id)
+            if lifted {
+                _ = try await sweeper.ledger.append(LedgerDraft(actor: LedgerActor(kind: .system, id: "cli:\(NSUserName())"),
+                                                                action: .legalHoldLifted, caseIDs: [id]))
+            }
+            print(lifted ? "hold lifted from \(id)" : "\(id) was not held")
+        }
+    }
+
+    struct Holds: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List cases under legal hold.")
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            for hold in try await options.sweeper().store.holds() {
+                print("\(hold.caseID)\t\(hold.placedAt.ISO8601Format())\t\(hold.placedBy)\t\(hold.reason)")
+            }
+        }
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a data backup: the case database only, without the key store or master key.",
+        discussion: "Because data keys are never in a backup, purging a case shreds it in every backup too."
+    )
+    @Option(help: "Data directory.") var dataDir = "data"
+    @Option(help: "Directory to write the backup to.") var output: String
+
+    func run() async throws {
+        let database = try SQLiteDatabase(directory: URL(fileURLWithPath: dataDir))
+        let file = try await SQLiteRetentionStore(database: database).backup(to: URL(fileURLWithPath: output))
+        print("backup written to \(file.path) (no keys: keep keys.sqlite and master.key backed up separately and securely)")
+    }
+}
+
+/// A progress bar on a terminal; plain lines otherwise.
+enum ProgressDisplay {
+    static func show(_ p: SweepProgress, terminal: Bool) {
+        let eta = p.eta.map { "\(Int(Double($0.components.seconds)))s" } ?? "-"
+        let rate = String(format: "%.0f/s", p.rate)
+        if terminal {
+            let width = 30
+            let filled = p.total == 0 ? width : width * p.done / p.total
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            FileHandle.standardOutput.write(Data("\r[\(bar)] \(p.done)/\(p.total) \(rate) ETA \(eta)   ".utf8))
+        } else {
+            print("progress: \(p.done)/\(p.total) cases, \(rate), eta \(eta)")
+        }
+    }
+}
