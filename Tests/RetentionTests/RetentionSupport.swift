@@ -33,25 +33,33 @@ final class RetentionFixture: @unchecked Sendable {
     let database: SQLiteDatabase
     let cases: SQLiteCaseStore
     let ledger: Ledger
-    let key = LedgerSigningKey(name: "test/ledger", privateKey: .init())
+    let key: LedgerSigningKey
+    /// As the gateway and CLI name it, so a child `casegate` process writes to the same ledger.
+    static let origin = "casegate.local/asb-ledger"
 
     init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("retention-\(UUID())")
         database = try SQLiteDatabase(directory: directory)
         cases = SQLiteCaseStore(database: database, clock: clock)
-        ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: "test/ledger")
+        key = try LedgerSigningKey.loadOrCreate(at: directory.appendingPathComponent("ledger.key"), name: Self.origin)
+        ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: Self.origin)
+    }
+
+    /// A fresh view of the ledger (another process may have appended).
+    func reopenedLedger() async throws -> Ledger {
+        try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: Self.origin)
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
-    func sweeper(today: String) -> RetentionSweeper {
+    func sweeper(today: String, ledger: Ledger? = nil) -> RetentionSweeper {
         let day = CalendarDate(today)!
-        return RetentionSweeper(store: SQLiteRetentionStore(database: database), ledger: ledger, schedule: shippedSchedule,
+        return RetentionSweeper(store: SQLiteRetentionStore(database: database), ledger: ledger ?? self.ledger, schedule: shippedSchedule,
                                 dataDirectory: directory, today: { day })
     }
 
     func verify() async throws -> LedgerVerifier.Report {
-        try await LedgerVerifier(store: SQLiteLedgerStore(database: database), publicKey: key.publicKey, origin: "test/ledger").verify()
+        try await LedgerVerifier(store: SQLiteLedgerStore(database: database), publicKey: key.publicKey, origin: Self.origin).verify()
     }
 
     func rawBytes() throws -> Data {
