@@ -41,6 +41,15 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var maxBodyBytes: Int
     /// The ledger's origin line and checkpoint key name (C2SP), e.g. "ealing.gov.uk/casegate-ledger".
     public var ledgerOrigin: String
+    /// "HH:MM" (London time) to run a retention sweep every day; nil, the default, runs none.
+    public var retentionDailyAtText: String?
+
+    public var retentionDailyAt: (hour: Int, minute: Int)? {
+        guard let text = retentionDailyAtText else { return nil }
+        let parts = text.split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 2, (0..<24).contains(parts[0]), (0..<60).contains(parts[1]) else { return nil }
+        return (parts[0], parts[1])
+    }
 
     public init(
         partnerListener: Listener = .init(host: "127.0.0.1", port: 8443),
@@ -68,6 +77,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case tls
         case maxBodyBytes = "max_body_bytes"
         case ledgerOrigin = "ledger_origin"
+        case retentionDailyAtText = "retention_daily_at"
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults.
@@ -81,6 +91,10 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.tls = try c.decodeIfPresent(TLSFiles.self, forKey: .tls) ?? defaults.tls
         self.maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? defaults.maxBodyBytes
         self.ledgerOrigin = try c.decodeIfPresent(String.self, forKey: .ledgerOrigin) ?? defaults.ledgerOrigin
+        self.retentionDailyAtText = try c.decodeIfPresent(String.self, forKey: .retentionDailyAtText)
+        if let text = retentionDailyAtText, retentionDailyAt == nil {
+            throw DecodingError.dataCorruptedError(forKey: .retentionDailyAtText, in: c, debugDescription: "'\(text)' is not a time as HH:MM")
+        }
     }
 
     /// The bank holiday override file, in the GOV.UK feed format.

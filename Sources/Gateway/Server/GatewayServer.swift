@@ -34,6 +34,8 @@ public struct GatewayServer: Sendable {
         return router
     }
 
+    var retention: RetentionService { RetentionService(environment: environment, configuration: configuration, logger: logger) }
+
     public func staffRouter() -> Router<StaffRequestContext> {
         let router = Router(context: StaffRequestContext.self)
         router.add(middleware: AccessLogMiddleware())
@@ -46,6 +48,11 @@ public struct GatewayServer: Sendable {
         ).addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.caseworker)))
         PolicyController(policies: environment.policies, audit: environment.audit)
             .addRoutes(to: v1.group("policies").add(middleware: RequireRoleMiddleware(.admin)))
+        let admin = RequireRoleMiddleware(.admin)
+        RetentionController(service: retention).addRoutes(
+            sweeps: v1.group("retention/sweeps").add(middleware: admin),
+            cases: v1.group("cases").add(middleware: admin)
+        )
         let governance = RequireRoleMiddleware(.igOfficer, .admin)
         DisclosureController(ledger: environment.ledger, cases: environment.cases, audit: environment.audit).addRoutes(
             disclosures: v1.group("disclosures").add(middleware: governance),
@@ -115,13 +122,17 @@ public struct GatewayServer: Sendable {
         onReady: @escaping @Sendable (_ partnerPort: Int, _ staffPort: Int) async -> Void = { _, _ in }
     ) throws -> ServiceGroup {
         let ports = ReadyPorts(onReady: onReady)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: try partnerApplication { await ports.partner($0.localAddress?.port ?? 0) }),
+            .init(service: try staffApplication { await ports.staff($0.localAddress?.port ?? 0) }),
+            .init(service: CheckpointSigner(ledger: environment.ledger)),
+        ]
+        if let time = configuration.retentionDailyAt {
+            services.append(.init(service: DailySweep(service: retention, hour: time.hour, minute: time.minute)))
+        }
         return ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: try partnerApplication { await ports.partner($0.localAddress?.port ?? 0) }),
-                    .init(service: try staffApplication { await ports.staff($0.localAddress?.port ?? 0) }),
-                    .init(service: CheckpointSigner(ledger: environment.ledger)),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -1,0 +1,208 @@
+import CaseModel
+import Foundation
+import Hummingbird
+import Ledger
+import Logging
+import Retention
+import ServiceLifecycle
+import SharingPolicy
+import Storage
+
+/// Admins run retention: sweeps (`/v1/retention/sweeps`) and legal holds (`/v1/cases/{id}/hold`).
+struct RetentionController {
+    let service: RetentionService
+
+    func addRoutes(sweeps: RouterGroup<StaffRequestContext>, cases: RouterGroup<StaffRequestContext>) {
+        sweeps
+            .post(use: start)
+            .get(use: list)
+            .get("{id}", use: one)
+        cases
+            .post("{id}/hold", use: placeHold)
+            .delete("{id}/hold", use: liftHold)
+    }
+
+    struct StartRequest: Codable {
+        var dryRun: Bool
+    }
+
+    /// Starts a sweep in the background and answers at once with its id; poll `GET /v1/retention/sweeps/{id}`.
+    @Sendable func start(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<SweepView> {
+        let body = try await service.json.decode(StartRequest.self, from: request)
+        let user = try context.requireUser()
+        let id = try await service.start(dryRun: body.dryRun, actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue))
+        let record = try await service.store.sweep(id: id)
+        return EditedResponse(status: .accepted, headers: [.location: "/v1/retention/sweeps/\(id)"],
+                              response: SweepView(record: record ?? SweepRecord(id: id, startedAt: Date(), finishedAt: nil, state: "running",
+                                                                                dryRun: body.dryRun, scheduleVersion: "", startedBy: user.id, summary: nil)))
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> SweepList {
+        SweepList(sweeps: try await service.store.sweeps().map { SweepView(record: $0, withCaseIDs: false) })
+    }
+
+    @Sendable func one(_ request: Request, context: StaffRequestContext) async throws -> SweepView {
+        let id = try context.parameters.require("id")
+        guard let record = try await service.store.sweep(id: id) else { throw Problem.notFound("no sweep \(id)") }
+        return SweepView(record: record)
+    }
+
+    struct HoldRequest: Codable {
+        var reason: String
+    }
+
+    @Sendable func placeHold(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<HoldView> {
+        let id = try caseID(context)
+        let body = try await service.json.decode(HoldRequest.self, from: request)
+        let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500 else { throw Problem.badRequest("'reason' must be 1 to 500 characters") }
+        let user = try context.requireUser()
+        let placed = try await service.store.placeHold(caseID: id, reason: reason, by: user.id)
+        if placed { try await service.audit.staff(user, .legalHoldPlaced, caseIDs: [UUID(uuidString: id)!], requestID: context.requestID) }
+        return EditedResponse(status: placed ? .created : .ok, response: HoldView(caseId: id, held: true))
+    }
+
+    @Sendable func liftHold(_ request: Request, context: StaffRequestContext) async throws -> HoldView {
+        let id = try caseID(context)
+        let user = try context.requireUser()
+        guard try await service.store.liftHold(caseID: id) else { throw Problem.notFound("case \(id) is not under a legal hold") }
+        try await service.audit.staff(user, .legalHoldLifted, caseIDs: [UUID(uuidString: id)!], requestID: context.requestID)
+        return HoldView(caseId: id, held: false)
+    }
+
+    private func caseID(_ context: StaffRequestContext) throws -> String {
+        let text = try context.parameters.require("id")
+        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no case \(text)") }
+        return id.uuidString
+    }
+
+    struct HoldView: ResponseEncodable {
+        var caseId: String
+        var held: Bool
+    }
+
+    struct SweepList: ResponseEncodable {
+        var sweeps: [SweepView]
+    }
+
+    struct SweepView: ResponseEncodable {
+        var id: String
+        var state: String
+        var dryRun: Bool
+        var startedAt: Date
+        var finishedAt: Date?
+        var startedBy: String
+        var scheduleVersion: String
+        var summary: SweepSummary?
+
+        init(record: SweepRecord, withCaseIDs: Bool = true) {
+            id = record.id
+            state = record.state
+            dryRun = record.dryRun
+            startedAt = record.startedAt
+            finishedAt = record.finishedAt
+            startedBy = record.startedBy
+            scheduleVersion = record.scheduleVersion
+            summary = SweepSummary.decode(record.summary).map { s in
+                guard !withCaseIDs else { return s }
+                var brief = s
+                brief.purgedCaseIDs = []
+                brief.reviewCaseIDs = []
+                brief.heldCaseIDs = []
+                return brief
+            }
+        }
+    }
+}
+
+/// Starts sweeps in the background, one at a time, and runs the daily one when configured.
+public final class RetentionService: Sendable {
+    let store: SQLiteRetentionStore
+    let ledger: Ledger
+    let audit: Audit
+    let json: StrictJSONDecoding
+    let policiesDirectory: URL
+    let dataDirectory: URL
+    let logger: Logger
+
+    init(environment: GatewayEnvironment, configuration: GatewayConfiguration, logger: Logger) {
+        store = SQLiteRetentionStore(database: environment.database)
+        ledger = environment.ledger
+        audit = environment.audit
+        json = StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes)
+        policiesDirectory = URL(fileURLWithPath: configuration.policiesDirectory)
+        dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
+        self.logger = logger
+    }
+
+    func sweeper() throws -> RetentionSweeper {
+        let schedule: RetentionSchedule
+        do {
+            schedule = try RetentionSchedule.load(file: policiesDirectory.appendingPathComponent("retention.yaml"))
+        } catch {
+            throw Problem(.unprocessableContent, type: "invalid-policy", detail: "the retention schedule is invalid; no sweep was started",
+                          errors: error.diagnostics.map(\.description))
+        }
+        return RetentionSweeper(store: store, ledger: ledger, schedule: schedule, dataDirectory: dataDirectory)
+    }
+
+    /// Starts a sweep and returns its id once its record exists; the purge goes on in the background.
+    func start(dryRun: Bool, actor: LedgerActor) async throws -> String {
+        let sweeper = try sweeper()
+        let id = RetentionSweeper.newSweepID()
+        let (started, signal) = AsyncStream.makeStream(of: Bool.self)
+        let logger = self.logger
+        Task {
+            do {
+                let record = try await sweeper.run(id: id, dryRun: dryRun, startedBy: actor)
+                signal.yield(true)
+                logger.notice("retention sweep finished", metadata: ["sweep": "\(id)", "state": "\(record.state)"])
+            } catch SweepError.alreadyRunning {
+                signal.yield(false)
+            } catch {
+                signal.yield(true)
+                logger.error("retention sweep failed", metadata: ["sweep": "\(id)", "error.type": "\(type(of: error))"])
+            }
+            signal.finish()
+        }
+        // Wait until the sweep has its record (or was refused), so a GET straight after finds it.
+        for _ in 0..<200 {
+            if try await store.sweep(id: id) != nil { return id }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        var iterator = started.makeAsyncIterator()
+        if await iterator.next() == false {
+            throw Problem(.conflict, type: "sweep-running", detail: SweepError.alreadyRunning.description)
+        }
+        return id
+    }
+}
+
+/// Runs a sweep every day at a set time (London), when the configuration asks for one.
+struct DailySweep: Service {
+    let service: RetentionService
+    let hour: Int
+    let minute: Int
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let wait = Self.secondsUntil(hour: hour, minute: minute, from: Date())
+                try? await Task.sleep(for: .seconds(wait))
+                guard !Task.isCancelled else { return }
+                do {
+                    _ = try await service.sweeper().run(dryRun: false, startedBy: LedgerActor(kind: .system, id: "scheduled-sweep"))
+                } catch {
+                    service.logger.error("scheduled retention sweep failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    static func secondsUntil(hour: Int, minute: Int, from now: Date) -> Double {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .london
+        let next = calendar.nextDate(after: now, matching: DateComponents(hour: hour, minute: minute, second: 0), matchingPolicy: .nextTime)
+        return max(1, (next ?? now.addingTimeInterval(86400)).timeIntervalSince(now))
+    }
+}
