@@ -47,7 +47,7 @@ enum PartyAttribute: String, CaseIterable {
 
     func value(_ p: Party) -> ViewBuilder.RawValue {
         switch self {
-        case .personID: .text(p.id.uuidString)
+        case .personID: .text(p.id.text)
         case .name: .text(p.name)
         case .dateOfBirth: p.dateOfBirth.map(ViewBuilder.RawValue.date) ?? .none
         case .address: p.address.map(ViewBuilder.RawValue.address) ?? .none
@@ -56,5 +56,23 @@ enum PartyAttribute: String, CaseIterable {
         case .gender: p.gender.map(ViewBuilder.RawValue.text) ?? .none
         case .vulnerabilityNotes: p.vulnerabilityNotes.map(ViewBuilder.RawValue.text) ?? .none
         }
+    }
+}
+
+extension UUID {
+    /// The same text as `uuidString` (upper-case hex with dashes), written directly: uuidString is slow on Linux.
+    var text: String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out = [UInt8](repeating: 45, count: 36)
+        var o = 0
+        withUnsafeBytes(of: uuid) { bytes in
+            for (i, byte) in bytes.enumerated() {
+                if i == 4 || i == 6 || i == 8 || i == 10 { o += 1 }
+                out[o] = hex[Int(byte >> 4)]
+                out[o + 1] = hex[Int(byte & 0xF)]
+                o += 2
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

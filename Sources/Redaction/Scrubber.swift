@@ -19,8 +19,8 @@ public struct Scrubber {
     /// Every name pattern's bytes, back to back; patterns index into it (no per-pattern arrays to retain).
     private var nameBytes: [UInt8] = []
     private var names: [NamePattern] = []
-    /// Which lower-cased first bytes start some name: most words are turned away by one lookup.
-    private var nameInitials = [Bool](repeating: false, count: 256)
+    /// Which lower-cased first bytes start some name, as a 256-bit set: most words are turned away by one test.
+    private var nameInitials: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     /// Placeholder numbers by kind, then by normalised value; indexed by `Kind.rawValue`.
     private var counters: [[String: Int]] = Array(repeating: [:], count: Kind.allCases.count)
     private var personNumbers: [Int: Int] = [:]
@@ -44,11 +44,11 @@ public struct Scrubber {
     /// and each part of three or more letters as written (so "Grace" the name
     /// goes, "grace" the word stays).
     public init(parties: [Party]) {
-        var personIndex: [UUID: Int] = [:]
+        var people: [UUID] = []
         for party in parties {
             // Parties with the same person id (a complainant who is also the victim) are one person.
-            let index = personIndex[party.id] ?? personIndex.count
-            personIndex[party.id] = index
+            let index = people.firstIndex(of: party.id) ?? people.count
+            if index == people.count { people.append(party.id) }
             guard !party.name.isEmpty else { continue }
             add(party.name.utf8, person: index, caseInsensitive: true)
             let parts = party.name.split(whereSeparator: { $0 == " " || $0 == "-" })
@@ -63,7 +63,13 @@ public struct Scrubber {
     private mutating func add(_ bytes: some Collection<UInt8>, person: Int, caseInsensitive: Bool) {
         names.append(NamePattern(start: nameBytes.count, count: bytes.count, personKey: person, caseInsensitive: caseInsensitive))
         nameBytes += bytes
-        nameInitials[Int(Self.lower(bytes.first!))] = true
+        let b = Int(Self.lower(bytes.first!))
+        switch b >> 6 {
+        case 0: nameInitials.0 |= 1 << UInt64(b & 63)
+        case 1: nameInitials.1 |= 1 << UInt64(b & 63)
+        case 2: nameInitials.2 |= 1 << UInt64(b & 63)
+        default: nameInitials.3 |= 1 << UInt64(b & 63)
+        }
     }
 
     public mutating func scrub(_ text: String) -> String {
@@ -131,7 +137,14 @@ public struct Scrubber {
     // MARK: Recognisers. Each returns the end index of a match starting at i.
 
     private func name(_ s: [UInt8], _ i: Int, _ n: Int) -> (Int, Int)? {
-        guard nameInitials[Int(Self.lower(s[i]))] else { return nil }
+        let b = Int(Self.lower(s[i]))
+        let word = switch b >> 6 {
+        case 0: nameInitials.0
+        case 1: nameInitials.1
+        case 2: nameInitials.2
+        default: nameInitials.3
+        }
+        guard word & (1 << UInt64(b & 63)) != 0 else { return nil }
         return nameBytes.withUnsafeBufferPointer { p in
             for pattern in names where i + pattern.count <= n {
                 var j = 0

@@ -55,7 +55,7 @@ public enum ViewBuilder {
             if !parties.isEmpty { fields.append(("parties", .array(parties))) }
         }
         return .object([
-            ("case_id", .string(c.id.uuidString)),
+            ("case_id", .string(c.id.text)),
             ("partner", .string(policy.partner.id)),
             ("purpose", .string(policy.purpose.id)),
             ("lawful_basis", .string(policy.purpose.lawfulBasis)),

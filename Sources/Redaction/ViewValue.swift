@@ -1,6 +1,6 @@
 /// A value in a partner view. Objects keep their key order, so the same view
 /// always serialises to the same bytes (the ledger hashes those bytes).
-public indirect enum ViewValue: Sendable, Hashable {
+public enum ViewValue: Sendable, Hashable {
     case string(String)
     case bool(Bool)
     case null
