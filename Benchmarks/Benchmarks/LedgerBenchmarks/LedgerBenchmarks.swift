@@ -29,6 +29,19 @@ let benchmarks: @Sendable () -> Void = {
         precondition(ledger.size == 10_000)
     }
 
+    // Appends in batches of 1000 (as a bulk pull or a sweep's erasures arrive): one transaction per batch.
+    Benchmark("append 100k entries in batches of 1000, SQLite", configuration: .init(timeUnits: .milliseconds, maxIterations: 5)) { benchmark in
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let database = try SQLiteDatabase(directory: dir)
+        let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: LedgerSigningKey(name: "bench", privateKey: .init()), origin: "bench")
+        let batch = (0..<1000).map(draft)
+        benchmark.startMeasurement()
+        for _ in 0..<100 { _ = try await ledger.append(batch) }
+        benchmark.stopMeasurement()
+        precondition(ledger.size == 100_000)
+    }
+
     let leaves = (0..<1_000_000).map { MerkleHash.leaf(Array("entry \($0)".utf8)) }
     let tree = MerkleTree(leafHashes: leaves)
 
