@@ -94,6 +94,15 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
         try JSONDecoder().decode(LedgerEntry.self, from: Data(bytes))
     }
 
+    /// A query bound in the ledger's own timestamp form, from a day (`YYYY-MM-DD`, the whole day) or an RFC 3339 time.
+    public static func bound(_ text: String, endOfDay: Bool) -> String? {
+        let parts = text.split(separator: "-")
+        if text.count == 10, parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isNumber) }) {
+            return "\(text)T\(endOfDay ? "23:59:59.999" : "00:00:00.000")Z"
+        }
+        return (try? Date(text, strategy: .iso8601)).map(timestamp)
+    }
+
     public static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }

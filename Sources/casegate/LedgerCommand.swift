@@ -96,9 +96,8 @@ struct LedgerCommand: AsyncParsableCommand {
 
         private func bound(_ text: String?, endOfDay: Bool) throws -> String? {
             guard let text else { return nil }
-            if text.count == 10 { return "\(text)T\(endOfDay ? "23:59:59.999" : "00:00:00.000")Z" }
-            guard let date = ISO8601DateFormatter().date(from: text) else { throw ValidationError("'\(text)' is not a date or RFC 3339 time") }
-            return LedgerEntry.timestamp(date)
+            guard let bound = LedgerEntry.bound(text, endOfDay: endOfDay) else { throw ValidationError("'\(text)' is not a date or RFC 3339 time") }
+            return bound
         }
     }
 

@@ -47,7 +47,7 @@ struct RetentionCommand: AsyncParsableCommand {
         func run() async throws {
             let sweeper = try await options.sweeper()
             let terminal = isatty(STDOUT_FILENO) == 1
-            let record = try await sweeper.run(dryRun: dryRun, startedBy: LedgerActor(kind: .system, id: "cli:\(NSUserName())"),
+            let record = try await sweeper.run(dryRun: dryRun, startedBy: cliActor,
                                                batchSize: batchSize) { progress in
                 ProgressDisplay.show(progress, terminal: terminal)
             }
@@ -104,11 +104,8 @@ struct RetentionCommand: AsyncParsableCommand {
         func run() async throws {
             let sweeper = try await options.sweeper()
             guard let id = UUID(uuidString: caseID)?.uuidString else { throw ValidationError("not a case id: \(caseID)") }
-            let placed = try await sweeper.store.placeHold(caseID: id, reason: reason, by: "cli:\(NSUserName())")
-            if placed {
-                _ = try await sweeper.ledger.append(LedgerDraft(actor: LedgerActor(kind: .system, id: "cli:\(NSUserName())"),
-                                                                action: .legalHoldPlaced, caseIDs: [id]))
-            }
+            let placed = try await sweeper.store.placeHold(caseID: id, reason: reason, by: cliActor.id)
+            if placed { _ = try await sweeper.ledger.append(LedgerDraft(actor: cliActor, action: .legalHoldPlaced, caseIDs: [id])) }
             print(placed ? "hold placed on \(id)" : "\(id) was already held")
         }
     }
@@ -122,10 +119,7 @@ struct RetentionCommand: AsyncParsableCommand {
             let sweeper = try await options.sweeper()
             guard let id = UUID(uuidString: caseID)?.uuidString else { throw ValidationError("not a case id: \(caseID)") }
             let lifted = try await sweeper.store.liftHold(caseID: id)
-            if lifted {
-                _ = try await sweeper.ledger.append(LedgerDraft(actor: LedgerActor(kind: .system, id: "cli:\(NSUserName())"),
-                                                                action: .legalHoldLifted, caseIDs: [id]))
-            }
+            if lifted { _ = try await sweeper.ledger.append(LedgerDraft(actor: cliActor, action: .legalHoldLifted, caseIDs: [id])) }
             print(lifted ? "hold lifted from \(id)" : "\(id) was not held")
         }
     }
@@ -156,6 +150,9 @@ struct Backup: AsyncParsableCommand {
         print("backup written to \(file.path) (no keys: keep keys.sqlite and master.key backed up separately and securely)")
     }
 }
+
+/// Who the ledger says acted, for commands run at the shell: the operating-system user.
+var cliActor: LedgerActor { LedgerActor(kind: .system, id: "cli:\(NSUserName())") }
 
 /// A progress bar on a terminal; plain lines otherwise.
 enum ProgressDisplay {

@@ -81,12 +81,10 @@ struct DisclosureController {
     /// Accepts a date (whole day) or an RFC 3339 time; compares as the ledger's own timestamps.
     private func time(_ value: Substring?, _ name: String, endOfDay: Bool) throws -> String? {
         guard let value else { return nil }
-        let text = String(value)
-        if let day = CalendarDate(text) { return "\(day)T\(endOfDay ? "23:59:59.999" : "00:00:00.000")Z" }
-        guard let date = ISO8601DateFormatter().date(from: text) else {
+        guard let bound = LedgerEntry.bound(String(value), endOfDay: endOfDay) else {
             throw Problem.badRequest("'\(name)' must be a date (YYYY-MM-DD) or an RFC 3339 time")
         }
-        return LedgerEntry.timestamp(date)
+        return bound
     }
 
     private func actions(_ value: Substring?, default fallback: Set<LedgerAction>?) throws -> Set<LedgerAction>? {
