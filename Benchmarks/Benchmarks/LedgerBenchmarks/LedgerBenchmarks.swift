@@ -9,6 +9,17 @@ import Synchronization
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], timeUnits: .microseconds, maxDuration: .seconds(5))
 
+    // Baseline: 1000 empty durable SQLite transactions on this disk (one fsync each), against which appends are judged.
+    Benchmark("baseline: 1000 durable SQLite commits", configuration: .init(timeUnits: .milliseconds, maxIterations: 10)) { benchmark in
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let database = try SQLiteDatabase(directory: dir)
+        let store = SQLiteLedgerStore(database: database)
+        benchmark.startMeasurement()
+        for n in 0..<1000 { try await store.saveCheckpoint(size: n, note: "x") }
+        benchmark.stopMeasurement()
+    }
+
     // Appends from 64 concurrent callers into SQLite (WAL, synchronous=FULL): each group commit is one fsync.
     Benchmark("append 10k entries, 64 callers, SQLite", configuration: .init(timeUnits: .milliseconds, maxIterations: 10)) { benchmark in
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(UUID())")

@@ -14,6 +14,12 @@ let benchmarks: @Sendable () -> Void = {
     let c = TypicalCase.make()
     let today = CalendarDate("2026-11-25")!
 
+    // Baseline: JSONEncoder writing the whole case (what sharing everything, unredacted, would cost).
+    Benchmark("baseline: JSONEncoder, whole case") { benchmark in
+        let encoder = JSONEncoder()
+        for _ in benchmark.scaledIterations { blackHole(try encoder.encode(c)) }
+    }
+
     for partner in ["met-police", "ealing-homes", "wlmht", "lfb", "probation"] {
         let policy = compiled.policy(partner: partner, purpose: nil)!
         Benchmark("view \(partner)") { benchmark in
