@@ -21,6 +21,19 @@ struct KeyStore: Sendable {
         return key
     }
 
+    /// Makes and stores data keys for many cases in one transaction.
+    func createKeys(for caseIDs: [UUID]) throws -> [SymmetricKey] {
+        let keys = caseIDs.map { _ in SymmetricKey(size: .bits256) }
+        let wrapped = try keys.map { try AES.KeyWrap.wrap($0, using: masterKey.key) }
+        try pool.write { db in
+            let now = Date()
+            for (id, blob) in zip(caseIDs, wrapped) {
+                try db.execute(sql: "INSERT INTO data_keys (case_id, wrapped_key, created_at) VALUES (?, ?, ?)", arguments: [id.uuidString, blob, now])
+            }
+        }
+        return keys
+    }
+
     /// Destroys data keys: what makes a purge a crypto-shred. Returns how many existed.
     @discardableResult
     func destroyKeys(for caseIDs: [String]) throws -> Int {

@@ -38,6 +38,29 @@ public struct SQLiteCaseStore: CaseStore {
         }
     }
 
+    /// Stores many cases in two transactions (keys, then cases): for imports and demo data.
+    public func createMany(_ newCases: [ASBCase]) async throws -> [ASBCase] {
+        guard !newCases.isEmpty else { return [] }
+        let keys = try keyStore.createKeys(for: newCases.map(\.id))
+        let clock = self.clock
+        let lookups = newCases.map(partyIndex.lookups)
+        return try await mapErrors {
+            try await database.cases.write { db in
+                var seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM cases") ?? 0
+                var stored: [ASBCase] = []
+                for (n, newCase) in newCases.enumerated() {
+                    seq += 1
+                    var c = newCase
+                    if c.reference.isEmpty { c.reference = String(format: "ASB-%04d-%06lld", CalendarDate(c.receivedAt).year, seq) }
+                    try Self.record(for: c, seq: seq, version: 1, key: keys[n], clock: clock).insert(db)
+                    try Self.index(lookups[n], case: c.id, db)
+                    stored.append(c)
+                }
+                return stored
+            }
+        }
+    }
+
     public func get(_ id: UUID) async throws -> ASBCase? {
         let record = try await mapErrors {
             try await database.cases.read { db in try CaseRecord.filter(CaseRecord.Columns.id == id.uuidString).fetchOne(db) }

@@ -47,7 +47,7 @@ struct Demo: AsyncParsableCommand {
         let environment = try await GatewayEnvironment.open(configuration)
         if try await environment.cases.count() == 0 {
             var generator = DemoCaseGenerator(clock: environment.clock)
-            for c in generator.makeCases(cases) { _ = try await environment.cases.create(c) }
+            _ = try await SQLiteCaseStore(database: environment.database, clock: environment.clock).createMany(generator.makeCases(cases))
             print("made \(cases) synthetic cases")
         }
         let tokens = try await demoTokens(environment.users, dataDirectory: configuration.dataDirectory)

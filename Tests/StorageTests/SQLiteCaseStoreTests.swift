@@ -18,6 +18,17 @@ struct SQLiteCaseStoreTests {
         #expect(try await store.get(UUID()) == nil)
     }
 
+    @Test func bulkCreate() async throws {
+        let dir = try TemporaryDirectory()
+        let store = SQLiteCaseStore(database: try SQLiteDatabase(directory: dir.url), clock: testClock)
+        _ = try await store.create(sampleCase())
+        let many = try await store.createMany((0..<50).map { _ in sampleCase() })
+        #expect(many.last?.reference.hasSuffix("000051") == true)
+        #expect(try await store.count() == 51)
+        for c in many.prefix(5) { #expect(try await store.get(c.id) == c) }
+        #expect(try await store.caseIDs(partyName: "Theodora Quilliam-Vance", dateOfBirth: CalendarDate("1961-03-14")).count == 51)
+    }
+
     @Test func referencesAreSequential() async throws {
         let dir = try TemporaryDirectory()
         let store = SQLiteCaseStore(database: try SQLiteDatabase(directory: dir.url), clock: testClock)
