@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// RFC 9162 (Certificate Transparency 2.0) hashing: leaves and interior nodes
 /// are domain-separated so a leaf can never be passed off as a node.
@@ -6,20 +7,20 @@ public enum MerkleHash {
     public static let size = 32
 
     /// SHA-256(0x00 ‖ entry)
-    public static func leaf(_ entry: some Sequence<UInt8>) -> [UInt8] {
+    public static func leaf(_ entry: some DataProtocol) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(data: [0x00])
-        hasher.update(data: Array(entry))
-        return Array(hasher.finalize())
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        hasher.update(data: entry)
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// SHA-256(0x01 ‖ left ‖ right)
-    public static func node(_ left: some Collection<UInt8>, _ right: some Collection<UInt8>) -> [UInt8] {
+    public static func node(_ left: some DataProtocol, _ right: some DataProtocol) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(data: [0x01])
-        hasher.update(data: Array(left))
-        hasher.update(data: Array(right))
-        return Array(hasher.finalize())
+        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
+        hasher.update(data: left)
+        hasher.update(data: right)
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// The root of the empty tree: SHA-256 of nothing.
