@@ -31,21 +31,6 @@ struct CanonicalJSONWriter {
 
     mutating func raw(_ s: String) { bytes += s.utf8 }
 
-    /// Writes `{"key":value,...}` for the members present, in the order given (callers pass them sorted).
-    mutating func object(_ members: [(String, ((inout CanonicalJSONWriter) -> Void)?)]) {
-        bytes.append(123)
-        var first = true
-        for (key, write) in members {
-            guard let write else { continue }
-            if !first { bytes.append(44) }
-            first = false
-            string(key)
-            bytes.append(58)
-            write(&self)
-        }
-        bytes.append(125)
-    }
-
     mutating func array<T>(_ items: [T], _ write: (inout CanonicalJSONWriter, T) -> Void) {
         bytes.append(91)
         for (i, item) in items.enumerated() {
@@ -57,39 +42,72 @@ struct CanonicalJSONWriter {
 }
 
 extension LedgerEntry {
-    /// The canonical bytes that are hashed and stored.
+    /// The canonical bytes that are hashed and stored. Members are written in byte order of their keys.
     public func canonicalBytes() throws -> [UInt8] {
         var w = CanonicalJSONWriter()
-        func str(_ value: String?) -> ((inout CanonicalJSONWriter) -> Void)? {
-            value.map { v in { $0.string(v) } }
+        var first = true
+        func key(_ name: StaticString) {
+            if !first { w.bytes.append(44) }
+            first = false
+            w.bytes.append(34)
+            w.bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            w.bytes.append(34)
+            w.bytes.append(58)
         }
-        w.object([
-            ("action", str(action.rawValue)),
-            ("actor", { w in
-                w.object([
-                    ("certificate_fingerprint", str(actor.certificateFingerprint)),
-                    ("id", str(actor.id)),
-                    ("kind", str(actor.kind.rawValue)),
-                    ("role", str(actor.role)),
-                ])
-            }),
-            ("case_ids", { w in w.array(caseIDs) { $0.string($1) } }),
-            ("details", details.map { details in { w in
-                w.object(details.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.map { key in (key, str(details[key])) })
-            } }),
-            ("fields", fields.map { fields in { w in
-                w.array(fields) { w, field in w.object([("path", str(field.path)), ("rule", str(field.rule))]) }
-            } }),
-            ("index", { $0.raw(String(index)) }),
-            ("lawful_basis", str(lawfulBasis)),
-            ("policy_version", str(policyVersion)),
-            ("purpose", str(purpose)),
-            ("recipient", str(recipient)),
-            ("request_id", str(requestID)),
-            ("response_sha256", str(responseSHA256)),
-            ("time", str(time)),
-            ("v", { $0.raw(String(v)) }),
-        ])
+        func member(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            key(name)
+            w.string(value)
+        }
+        w.bytes.append(123)
+        member("action", action.rawValue)
+        key("actor")
+        w.bytes.append(123)
+        var actorFirst = true
+        for (name, value) in [("certificate_fingerprint", actor.certificateFingerprint), ("id", actor.id), ("kind", actor.kind.rawValue), ("role", actor.role)] {
+            guard let value else { continue }
+            if !actorFirst { w.bytes.append(44) }
+            actorFirst = false
+            w.string(name)
+            w.bytes.append(58)
+            w.string(value)
+        }
+        w.bytes.append(125)
+        key("case_ids")
+        w.array(caseIDs) { $0.string($1) }
+        if let details {
+            key("details")
+            w.bytes.append(123)
+            for (i, name) in details.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }).enumerated() {
+                if i > 0 { w.bytes.append(44) }
+                w.string(name)
+                w.bytes.append(58)
+                w.string(details[name]!)
+            }
+            w.bytes.append(125)
+        }
+        if let fields {
+            key("fields")
+            w.array(fields) { w, field in
+                w.raw("{\"path\":")
+                w.string(field.path)
+                w.raw(",\"rule\":")
+                w.string(field.rule)
+                w.bytes.append(125)
+            }
+        }
+        key("index")
+        w.raw(String(index))
+        member("lawful_basis", lawfulBasis)
+        member("policy_version", policyVersion)
+        member("purpose", purpose)
+        member("recipient", recipient)
+        member("request_id", requestID)
+        member("response_sha256", responseSHA256)
+        member("time", time)
+        key("v")
+        w.raw(String(v))
+        w.bytes.append(125)
         return w.bytes
     }
 

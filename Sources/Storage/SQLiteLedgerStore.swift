@@ -24,7 +24,11 @@ public struct SQLiteLedgerStore: LedgerStore {
                         stored.index, Data(stored.bytes), Data(stored.leafHash), entry.time, entry.action.rawValue,
                         entry.actor.id, entry.recipient, entry.purpose,
                     ])
-                    for caseID in Set(entry.caseIDs) { try link.execute(arguments: [caseID, stored.index]) }
+                    if entry.caseIDs.count == 1 {
+                        try link.execute(arguments: [entry.caseIDs[0], stored.index])
+                    } else {
+                        for caseID in Set(entry.caseIDs) { try link.execute(arguments: [caseID, stored.index]) }
+                    }
                 }
             }
         }
