@@ -29,6 +29,8 @@ public final class Ledger: Sendable {
         var queue: [Pending] = []
         var writing = false
         var lastCheckpoint: (size: Int, note: String)?
+        /// Entry times never go backwards, even if the wall clock does: time ranges map to index ranges.
+        var lastTime = Date.distantPast
     }
 
     private let state: Mutex<State>
@@ -38,7 +40,12 @@ public final class Ledger: Sendable {
     public static func open(store: any LedgerStore, key: LedgerSigningKey, origin: String, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> Ledger {
         let tree = MerkleTree(leafHashes: try await store.leafHashes())
         let last = try await store.latestCheckpoint()
-        return Ledger(store: store, key: key, origin: origin, tree: tree, lastCheckpoint: last, clock: clock)
+        let ledger = Ledger(store: store, key: key, origin: origin, tree: tree, lastCheckpoint: last, clock: clock)
+        if tree.size > 0, let newest = try await store.entries(from: tree.size - 1, limit: 1).first,
+           let time = try? Date(newest.decoded().time, strategy: .iso8601) {
+            ledger.state.withLock { $0.lastTime = time }
+        }
+        return ledger
     }
 
     private init(store: any LedgerStore, key: LedgerSigningKey, origin: String, tree: MerkleTree, lastCheckpoint: (size: Int, note: String)?,
@@ -74,24 +81,24 @@ public final class Ledger: Sendable {
     /// Writes everything queued, batch after batch, until the queue is empty.
     private func writeQueued() async {
         while true {
-            let next: ([Pending], Int)? = state.withLock { state in
+            let next: ([Pending], Int, Date)? = state.withLock { state in
                 if state.queue.isEmpty {
                     state.writing = false
                     return nil
                 }
                 defer { state.queue.removeAll(keepingCapacity: true) }
-                return (state.queue, state.tree.size)
+                state.lastTime = max(state.lastTime, clock())
+                return (state.queue, state.tree.size, state.lastTime)
             }
-            guard let (batch, base) = next else { return }
+            guard let (batch, base, time) = next else { return }
             var index = base
             var rows: [(entry: LedgerEntry, stored: StoredLedgerEntry)] = []
             var receipts: [[LedgerReceipt]] = []
-            let now = clock()
             do {
                 for pending in batch {
                     var mine: [LedgerReceipt] = []
                     for draft in pending.drafts {
-                        let entry = draft.entry(index: index, time: now)
+                        let entry = draft.entry(index: index, time: time)
                         let bytes = try entry.canonicalBytes()
                         let leaf = MerkleHash.leaf(bytes)
                         rows.append((entry, StoredLedgerEntry(index: index, bytes: bytes, leafHash: leaf)))

@@ -50,8 +50,6 @@ enum CaseDatabaseMigrations {
             }
             try db.create(index: "ledger_by_recipient", on: "ledger_entries", columns: ["recipient", "idx"])
             try db.create(index: "ledger_by_action", on: "ledger_entries", columns: ["action", "idx"])
-            try db.create(index: "ledger_by_actor", on: "ledger_entries", columns: ["actor_id", "idx"])
-            try db.create(index: "ledger_by_time", on: "ledger_entries", columns: ["time"])
             try db.create(table: "ledger_entry_cases", options: .withoutRowID) { t in
                 t.column("case_id", .text).notNull()
                 t.column("idx", .integer).notNull()

@@ -92,8 +92,9 @@ public struct SQLiteLedgerStore: LedgerStore {
             conditions.append("e.action IN (\(actions.map { _ in "?" }.joined(separator: ",")))")
             arguments += actions.map(\.rawValue)
         }
-        if let lower = query.from { conditions.append("e.time >= ?"); arguments.append(lower) }
-        if let upper = query.to { conditions.append("e.time <= ?"); arguments.append(upper) }
+        // Entry times never decrease along the log, so a time range is an index range: found by binary search on the key.
+        if let lower = query.from { conditions.append("e.idx >= ?"); arguments.append(try await firstIndex(atOrAfter: lower, strictly: false)) }
+        if let upper = query.to { conditions.append("e.idx < ?"); arguments.append(try await firstIndex(atOrAfter: upper, strictly: true)) }
         if let after = query.after { conditions.append("e.idx > ?"); arguments.append(after) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT DISTINCT e.idx, e.entry, e.leaf_hash FROM \(from) \(whereClause) ORDER BY e.idx LIMIT ?"
@@ -101,6 +102,22 @@ public struct SQLiteLedgerStore: LedgerStore {
         let finalArguments = StatementArguments(arguments)
         return try await mapErrors {
             try await database.cases.read { db in try Row.fetchAll(db, sql: sql, arguments: finalArguments).map(Self.stored) }
+        }
+    }
+
+    /// The first index whose time is ≥ `time` (or > it, when `strictly`); the log's size when there is none.
+    func firstIndex(atOrAfter time: String, strictly: Bool) async throws -> Int {
+        try await mapErrors {
+            try await database.cases.read { db in
+                var low = 0
+                var high = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries") ?? 0
+                while low < high {
+                    let mid = (low + high) / 2
+                    let t = try String.fetchOne(db, sql: "SELECT time FROM ledger_entries WHERE idx = ?", arguments: [mid]) ?? ""
+                    if strictly ? t > time : t >= time { high = mid } else { low = mid + 1 }
+                }
+                return low
+            }
         }
     }
 

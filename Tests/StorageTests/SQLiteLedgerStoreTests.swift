@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ledger
 import Storage
+import Synchronization
 import Testing
 
 @Suite("The ledger in SQLite: durable, queryable, tamper-evident")
@@ -82,5 +83,35 @@ struct SQLiteLedgerStoreTests {
         let problem = try #require(try await verify(database).problem)
         #expect(problem.reason.contains("checkpoint at size 20"))
         #expect(problem.index == 10)
+    }
+}
+
+@Suite("Ledger time ranges")
+struct LedgerTimeRangeTests {
+    @Test("time ranges select the right entries, and entry times never go backwards even when the clock does")
+    func timeRanges() async throws {
+        let dir = try TemporaryDirectory()
+        let database = try SQLiteDatabase(directory: dir.url)
+        let base = Date(timeIntervalSince1970: 1_780_000_000)
+        let ticks = Mutex(0)
+        // Minutes 1..10, except that the clock jumps back at the 6th append.
+        let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: LedgerSigningKey(name: "t", privateKey: .init()),
+                                           origin: "t", clock: {
+            let n = ticks.withLock { $0 += 1; return $0 }
+            return base.addingTimeInterval(Double(n == 6 ? 2 : n) * 60)
+        })
+        for n in 0..<10 {
+            _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["C\(n)"]))
+        }
+        let store = SQLiteLedgerStore(database: database)
+        let times = try await store.entries(from: 0, limit: 100).map { try $0.decoded().time }
+        #expect(times == times.sorted(), "monotonic")
+        #expect(times[5] == times[4], "the backward step is held at the previous time")
+        let from = LedgerEntry.timestamp(base.addingTimeInterval(3 * 60))
+        let to = LedgerEntry.timestamp(base.addingTimeInterval(7 * 60))
+        let picked = try await store.query(LedgerQuery(from: from, to: to, limit: 100)).map(\.index)
+        #expect(picked == [2, 3, 4, 5, 6])
+        #expect(try await store.query(LedgerQuery(from: LedgerEntry.timestamp(base.addingTimeInterval(3600)), limit: 100)).isEmpty)
+        #expect(try await store.query(LedgerQuery(to: LedgerEntry.timestamp(base), limit: 100)).isEmpty)
     }
 }
