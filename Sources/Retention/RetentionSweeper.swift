@@ -178,7 +178,17 @@ public struct RetentionSweeper: Sendable {
         let unfinished = try await store.unfinishedTombstones()
         guard !unfinished.isEmpty else { return 0 }
         try await store.destroyKeys(unfinished.filter { !$0.keyDestroyed }.map(\.caseID))
-        let missing = unfinished.filter { $0.ledgerIndex == nil }
+        var missing = unfinished.filter { $0.ledgerIndex == nil }
+        // A sweep killed between its ledger append and noting it on the tombstones already has entries: find them, do not repeat them.
+        if !missing.isEmpty {
+            let written = try await ledger.store.query(LedgerQuery(caseIDs: missing.map(\.caseID), actions: [.erasure], limit: missing.count * 2 + 10))
+            var found: [String: Int] = [:]
+            for stored in written {
+                for id in (try? stored.decoded().caseIDs) ?? [] { found[id] = stored.index }
+            }
+            try await store.recordErasureEntries(found)
+            missing.removeAll { found[$0.caseID] != nil }
+        }
         for (sweepID, group) in Dictionary(grouping: missing, by: \.sweepID) {
             try await recordErasures(group.map { ($0.caseID, $0.rule) }, sweepID: sweepID, actor: actor, summary: &summary)
         }

@@ -97,6 +97,24 @@ struct SweepTests {
         #expect(try await f.verify().problem == nil)
     }
 
+    @Test("a sweep killed after its erasure entries but before noting them does not write them twice")
+    func resumeAfterLedgerAppend() async throws {
+        let (f, expired, _, _, _) = try await populated()
+        let retention = SQLiteRetentionStore(database: f.database)
+        // What a sweep killed at that moment leaves: the case purged and its entry written, the tombstone not updated.
+        let purged = try await retention.purge([(expired.id.uuidString, "closed-cases", "B")], sweepID: "sw-killed")
+        #expect(purged == [expired.id.uuidString])
+        _ = try await f.ledger.append(LedgerDraft(actor: .system, action: .erasure, caseIDs: [expired.id.uuidString], requestID: "sw-killed",
+                                                  details: ["rule": "closed-cases", "sweep_id": "sw-killed"]))
+        #expect(try await retention.unfinishedTombstones().count == 1)
+
+        let record = try await f.sweeper(today: "2026-11-25").run(dryRun: false, startedBy: .system)
+        #expect(SweepSummary.decode(record.summary)?.resumed == 1)
+        #expect(try await retention.unfinishedTombstones().isEmpty)
+        let erasures = try await SQLiteLedgerStore(database: f.database).query(LedgerQuery(caseIDs: [expired.id.uuidString], actions: [.erasure], limit: 10))
+        #expect(erasures.count == 1)
+    }
+
     func sealedRow(in file: URL, id: UUID) throws -> Data? {
         let queue = try DatabaseQueue(path: file.path)
         defer { try? queue.close() }
