@@ -85,7 +85,7 @@ public struct RetentionSweeper: Sendable {
     /// Runs a sweep. `onProgress` is called after each batch; `onRecord` whenever the stored record changes.
     @discardableResult
     public func run(
-        id: String = RetentionSweeper.newSweepID(), dryRun: Bool, startedBy: LedgerActor, batchSize: Int = 500,
+        id: String = RetentionSweeper.newSweepID(), dryRun: Bool, startedBy: LedgerActor, batchSize: Int = 1000,
         onProgress: @Sendable (SweepProgress) -> Void = { _ in }
     ) async throws -> SweepRecord {
         guard let lock = SweepLock(directory: dataDirectory) else { throw SweepError.alreadyRunning }
@@ -120,7 +120,10 @@ public struct RetentionSweeper: Sendable {
             }
             summary.total = toPurge.count
             if dryRun {
-                for item in toPurge { count(item, in: &summary) }
+                for item in toPurge {
+                    count(item, in: &summary)
+                    summary.purgedCaseIDs.append(item.caseID)
+                }
                 summary.done = toPurge.count
             } else {
                 let started = ContinuousClock.now
@@ -157,7 +160,6 @@ public struct RetentionSweeper: Sendable {
         summary.purged += 1
         summary.byRule[item.rule, default: 0] += 1
         summary.byCategory[item.category, default: 0] += 1
-        summary.purgedCaseIDs.append(item.caseID)
     }
 
     /// One erasure entry per purged case, with metadata only.

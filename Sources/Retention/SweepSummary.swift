@@ -12,6 +12,7 @@ public struct SweepSummary: Codable, Sendable, Equatable {
     public var dueForReview = 0
     public var byRule: [String: Int] = [:]
     public var byCategory: [String: Int] = [:]
+    /// A dry run's list of what it would purge; a real sweep's purged cases are its tombstones (`retention report`).
     public var purgedCaseIDs: [String] = []
     public var reviewCaseIDs: [String] = []
     public var heldCaseIDs: [String] = []

@@ -126,7 +126,8 @@ public struct SQLiteRetentionStore: Sendable {
                 return done
             }
         }
-        try await destroyKeys(purged)
+        // The shred itself; the tombstones are marked with the erasure entries, in one write.
+        try keyStore.destroyKeys(for: purged)
         return purged
     }
 
@@ -141,12 +142,12 @@ public struct SQLiteRetentionStore: Sendable {
         }
     }
 
+    /// Notes each tombstone's erasure entry; the case's key is gone by then, so it is marked destroyed too.
     public func recordErasureEntries(_ indices: [String: Int]) async throws {
         try await mapErrors {
             try await database.cases.write { db in
-                for (id, index) in indices {
-                    try db.execute(sql: "UPDATE retention_tombstones SET ledger_index = ? WHERE case_id = ?", arguments: [index, id])
-                }
+                let update = try db.cachedStatement(sql: "UPDATE retention_tombstones SET ledger_index = ?, key_destroyed = 1 WHERE case_id = ?")
+                for (id, index) in indices { try update.execute(arguments: [index, id]) }
             }
         }
     }

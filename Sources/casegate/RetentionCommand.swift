@@ -42,7 +42,7 @@ struct RetentionCommand: AsyncParsableCommand {
         )
         @OptionGroup var options: Options
         @Flag(help: "Count and list what would be purged; change nothing.") var dryRun = false
-        @Option(help: "Cases per transaction.") var batchSize = 500
+        @Option(help: "Cases per transaction.") var batchSize = 1000
 
         func run() async throws {
             let sweeper = try await options.sweeper()
