@@ -100,12 +100,13 @@ public struct RetentionSweeper: Sendable {
             let day = today()
             var toPurge: [(caseID: String, rule: String, category: String)] = []
             var after: Int64 = 0
+            summary.examined = try await store.countCases()
+            let cutoffs = cutoffs(on: day)
             while true {
-                let (page, last) = try await store.candidates(afterSeq: after, limit: 5000)
+                let (page, last) = try await store.candidates(afterSeq: after, limit: 5000, cutoffs: cutoffs)
                 guard let last else { break }
                 after = last
                 for c in page {
-                    summary.examined += 1
                     guard let decision = RetentionEvaluator(schedule: schedule).decide(c, on: day), decision.expired else { continue }
                     if decision.outcome == .review {
                         summary.dueForReview += 1
@@ -154,6 +155,18 @@ public struct RetentionSweeper: Sendable {
         record.summary = summary.encoded()
         try await store.saveSweep(record)
         return record
+    }
+
+    /// For each basis, a day before which a case must be to have expired under the shortest rule counting from it.
+    /// Generous by two days; the evaluator still decides each case.
+    func cutoffs(on day: CalendarDate) -> SQLiteRetentionStore.Cutoffs {
+        func cutoff(_ basis: RetentionSchedule.Basis) -> Date? {
+            let periods = schedule.rules.filter { $0.after == basis }.map(\.keep)
+            guard !periods.isEmpty else { return nil }
+            let earliest = periods.map { RetentionSchedule.Period(amount: -$0.amount, unit: $0.unit).added(to: day) }.max()!
+            return Date(timeIntervalSince1970: Double(earliest.adding(days: 2).daysSinceEpoch) * 86400)
+        }
+        return .init(closure: cutoff(.closure), lastActivity: cutoff(.lastActivity), receipt: cutoff(.receipt))
     }
 
     private func count(_ item: (caseID: String, rule: String, category: String), in summary: inout SweepSummary) {

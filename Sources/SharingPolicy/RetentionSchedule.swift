@@ -24,6 +24,11 @@ public struct RetentionSchedule: Sendable, Encodable {
         public var amount: Int
         public var unit: Unit
 
+        public init(amount: Int, unit: Unit) {
+            self.amount = amount
+            self.unit = unit
+        }
+
         public func added(to date: CalendarDate) -> CalendarDate {
             switch unit {
             case .days: return date.adding(days: amount)

@@ -81,16 +81,46 @@ public struct SQLiteRetentionStore: Sendable {
         self.keyStore = KeyStore(pool: database.keys, masterKey: database.masterKey)
     }
 
-    /// A page of cases in recording order, with their hold state.
-    public func candidates(afterSeq: Int64, limit: Int) async throws -> (candidates: [RetentionCandidate], lastSeq: Int64?) {
-        try await mapErrors {
+    /// Dates before which a case could have expired, per basis; nil for a basis no rule counts from.
+    public struct Cutoffs: Sendable {
+        public var closure: Date?
+        public var lastActivity: Date?
+        public var receipt: Date?
+
+        public init(closure: Date?, lastActivity: Date?, receipt: Date?) {
+            self.closure = closure
+            self.lastActivity = lastActivity
+            self.receipt = receipt
+        }
+    }
+
+    public func countCases() async throws -> Int {
+        try await mapErrors { try await database.cases.read { db in try CaseRecord.fetchCount(db) } }
+    }
+
+    /// A page of cases in recording order, with their hold state. With `cutoffs`, only cases old enough
+    /// that some rule could have expired them: SQLite skips the rest without Swift ever decoding them.
+    public func candidates(afterSeq: Int64, limit: Int, cutoffs: Cutoffs? = nil) async throws -> (candidates: [RetentionCandidate], lastSeq: Int64?) {
+        var filter = ""
+        var arguments: [(any DatabaseValueConvertible)?] = [afterSeq]
+        if let cutoffs {
+            var clauses: [String] = []
+            if let d = cutoffs.closure { clauses.append("c.closed_at < ?"); arguments.append(d) }
+            if let d = cutoffs.lastActivity { clauses.append("c.updated_at < ?"); arguments.append(d) }
+            if let d = cutoffs.receipt { clauses.append("c.received_at < ?"); arguments.append(d) }
+            filter = clauses.isEmpty ? "AND 0" : "AND (" + clauses.joined(separator: " OR ") + ")"
+        }
+        arguments.append(limit)
+        let sql = """
+            SELECT c.seq, c.id, c.category, c.status, c.flags, c.has_police_reference, c.received_at, c.closed_at, c.updated_at,
+                   h.case_id IS NOT NULL AS held
+            FROM cases c LEFT JOIN legal_holds h ON h.case_id = c.id
+            WHERE c.seq > ? \(filter) ORDER BY c.seq LIMIT ?
+            """
+        let statementArguments = StatementArguments(arguments)
+        return try await mapErrors {
             try await database.cases.read { db in
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT c.seq, c.id, c.category, c.status, c.flags, c.has_police_reference, c.received_at, c.closed_at, c.updated_at,
-                           h.case_id IS NOT NULL AS held
-                    FROM cases c LEFT JOIN legal_holds h ON h.case_id = c.id
-                    WHERE c.seq > ? ORDER BY c.seq LIMIT ?
-                    """, arguments: [afterSeq, limit])
+                let rows = try Row.fetchAll(db, sql: sql, arguments: statementArguments)
                 let candidates = rows.compactMap { row -> RetentionCandidate? in
                     guard let category = Category(rawValue: row["category"]), let status = CaseStatus(rawValue: row["status"]) else { return nil }
                     let flags = (row["flags"] as String?).map { Set($0.split(separator: ",").map(String.init)) } ?? []

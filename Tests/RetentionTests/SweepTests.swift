@@ -97,6 +97,17 @@ struct SweepTests {
         #expect(try await f.verify().problem == nil)
     }
 
+    @Test("the database pre-filter keeps boundary cases: expired the day after the last day kept, not before")
+    func boundaryThroughTheSweep() async throws {
+        let f = try await RetentionFixture()
+        let c = try await f.cases.create(retentionCase(received: "2020-01-10", closed: "2020-06-30T12:00:00Z"))
+        let before = try await f.sweeper(today: "2026-06-30").run(dryRun: true, startedBy: .system)
+        #expect(SweepSummary.decode(before.summary)?.purged == 0)
+        let after = try await f.sweeper(today: "2026-07-01").run(dryRun: true, startedBy: .system)
+        #expect(SweepSummary.decode(after.summary)?.purgedCaseIDs == [c.id.uuidString])
+        #expect(SweepSummary.decode(after.summary)?.examined == 1)
+    }
+
     @Test("a sweep killed after its erasure entries but before noting them does not write them twice")
     func resumeAfterLedgerAppend() async throws {
         let (f, expired, _, _, _) = try await populated()
