@@ -10,7 +10,7 @@ import Storage
 /// (default 1,000,000; loading it takes minutes and is not measured).
 let benchmarks: @Sendable () -> Void = {
     let total = ProcessInfo.processInfo.environment["CASEGATE_BENCH_CASES"].flatMap(Int.init) ?? 1_000_000
-    Benchmark("sweep purging \(total / 10) of \(total) cases", configuration: .init(metrics: [.wallClock], timeUnits: .milliseconds, maxIterations: 1)) { benchmark in
+    Benchmark("sweep purging \(total / 10) of \(total) cases", configuration: .init(metrics: [.wallClock], timeUnits: .milliseconds, warmupIterations: 0, maxIterations: 1)) { benchmark in
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("retention-bench-\(UUID())")
         defer { try? FileManager.default.removeItem(at: dir) }
         let database = try SQLiteDatabase(directory: dir)
