@@ -128,13 +128,15 @@ public struct RetentionSweeper: Sendable {
                 summary.done = toPurge.count
             } else {
                 let started = ContinuousClock.now
-                for start in stride(from: 0, to: toPurge.count, by: batchSize) {
-                    let batch = Array(toPurge[start..<min(start + batchSize, toPurge.count)])
+                // Batches are bounded so their statements stay under SQLite's limit on bound parameters.
+                let size = min(max(1, batchSize), 5000)
+                for start in stride(from: 0, to: toPurge.count, by: size) {
+                    let batch = Array(toPurge[start..<min(start + size, toPurge.count)])
                     let purged = Set(try await store.purge(batch, sweepID: id))
                     let done = batch.filter { purged.contains($0.caseID) }
                     try await recordErasures(done.map { ($0.caseID, $0.rule) }, sweepID: id, actor: startedBy, summary: &summary)
                     for item in done { count(item, in: &summary) }
-                    summary.done = min(start + batchSize, toPurge.count)
+                    summary.done = min(start + size, toPurge.count)
                     record.summary = summary.encoded()
                     try await store.saveSweep(record)
                     onProgress(SweepProgress(done: summary.done, total: summary.total, elapsed: ContinuousClock.now - started))

@@ -37,10 +37,14 @@ struct KeyStore: Sendable {
     /// Destroys data keys: what makes a purge a crypto-shred. Returns how many existed.
     @discardableResult
     func destroyKeys(for caseIDs: [String]) throws -> Int {
-        try pool.write { db in
+        guard !caseIDs.isEmpty else { return 0 }
+        return try pool.write { db in
             var destroyed = 0
-            for id in caseIDs {
-                try db.execute(sql: "DELETE FROM data_keys WHERE case_id = ?", arguments: [id])
+            // In chunks well under SQLite's limit on bound parameters.
+            for start in stride(from: 0, to: caseIDs.count, by: 5000) {
+                let chunk = Array(caseIDs[start..<min(start + 5000, caseIDs.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                try db.execute(sql: "DELETE FROM data_keys WHERE case_id IN (\(marks))", arguments: StatementArguments(chunk))
                 destroyed += db.changesCount
             }
             return destroyed

@@ -139,21 +139,25 @@ public struct SQLiteRetentionStore: Sendable {
     public func purge(_ items: [(caseID: String, rule: String, category: String)], sweepID: String) async throws -> [String] {
         let purged = try await mapErrors {
             try await database.cases.write { db -> [String] in
-                var done: [String] = []
-                for item in items {
-                    // A hold placed since the case was evaluated still wins.
-                    let held = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM legal_holds WHERE case_id = ?)", arguments: [item.caseID]) ?? false
-                    guard !held else { continue }
-                    try db.execute(sql: "DELETE FROM cases WHERE id = ?", arguments: [item.caseID])
-                    guard db.changesCount == 1 else { continue }
-                    try db.execute(sql: "DELETE FROM party_index WHERE case_id = ?", arguments: [item.caseID])
-                    try db.execute(sql: """
-                        INSERT INTO retention_tombstones (case_id, sweep_id, rule, category, purged_at, key_destroyed)
-                        VALUES (?, ?, ?, ?, ?, 0)
-                        """, arguments: [item.caseID, sweepID, item.rule, item.category, Date()])
-                    done.append(item.caseID)
-                }
-                return done
+                // One statement per step for the whole batch; a hold placed since evaluation still wins.
+                let ids = items.map(\.caseID)
+                let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+                let held = Set(try String.fetchAll(db, sql: "SELECT case_id FROM legal_holds WHERE case_id IN (\(marks))",
+                                                   arguments: StatementArguments(ids)))
+                let present = Set(try String.fetchAll(db, sql: "SELECT id FROM cases WHERE id IN (\(marks))", arguments: StatementArguments(ids)))
+                let chosen = items.filter { !held.contains($0.caseID) && present.contains($0.caseID) }
+                guard !chosen.isEmpty else { return [] }
+                let chosenIDs = chosen.map(\.caseID)
+                let chosenMarks = Array(repeating: "?", count: chosenIDs.count).joined(separator: ",")
+                try db.execute(sql: "DELETE FROM cases WHERE id IN (\(chosenMarks))", arguments: StatementArguments(chosenIDs))
+                try db.execute(sql: "DELETE FROM party_index WHERE case_id IN (\(chosenMarks))", arguments: StatementArguments(chosenIDs))
+                let tombstone = try db.cachedStatement(sql: """
+                    INSERT INTO retention_tombstones (case_id, sweep_id, rule, category, purged_at, key_destroyed)
+                    VALUES (?, ?, ?, ?, ?, 0)
+                    """)
+                let now = Date()
+                for item in chosen { try tombstone.execute(arguments: [item.caseID, sweepID, item.rule, item.category, now]) }
+                return chosenIDs
             }
         }
         // The shred itself; the tombstones are marked with the erasure entries, in one write.
