@@ -17,6 +17,10 @@ public struct CompiledPolicy: Sendable {
     let partyRules: [PartyRole: [(field: CaseField, attribute: PartyAttribute, rule: FieldRule)]]
     /// Whether any rule scrubs, so the scrubber is only built when needed.
     let needsScrubber: Bool
+    /// The fields this purpose discloses, with their rules: what the ledger records.
+    public let disclosedFields: [(path: String, rule: FieldRule)]
+    /// The same, with each rule as the text the ledger stores; made once here, not per disclosure.
+    public let disclosedFieldTexts: [(path: String, rule: String)]
 
     public init(policy: PartnerPolicy, purpose: Purpose, policyVersion: String, masterKey: SymmetricKey) {
         self.partner = policy.partner
@@ -46,12 +50,10 @@ public struct CompiledPolicy: Sendable {
         self.eventRules = eventRules
         self.partyRules = partyRules
         self.needsScrubber = scrubs
-    }
-
-    /// The fields this purpose discloses, with their rules: what the ledger records.
-    public var disclosedFields: [(path: String, rule: FieldRule)] {
-        caseRules.map { ($0.field.path, $0.rule) } + eventRules.map { ($0.field.path, $0.rule) }
-            + PartyRole.allCases.flatMap { role in (partyRules[role] ?? []).map { ($0.field.path, $0.rule) } }
+        let disclosed = caseRules.map { ($0.0.path, $0.2) } + eventRules.map { ($0.0.path, $0.2) }
+            + PartyRole.allCases.flatMap { role in (partyRules[role] ?? []).map { ($0.0.path, $0.2) } }
+        self.disclosedFields = disclosed
+        self.disclosedFieldTexts = disclosed.map { ($0.0, $0.1.description) }
     }
 }
 

@@ -82,10 +82,11 @@ public struct RetentionSweeper: Sendable {
         return "sw-\(stamp)-\(UUID().uuidString.prefix(6).lowercased())"
     }
 
-    /// Runs a sweep. `onProgress` is called after each batch; `onRecord` whenever the stored record changes.
+    /// Runs a sweep. `onStarted` is called once its record is stored; `onProgress` after each batch.
     @discardableResult
     public func run(
         id: String = RetentionSweeper.newSweepID(), dryRun: Bool, startedBy: LedgerActor, batchSize: Int = 1000,
+        onStarted: @Sendable () -> Void = {},
         onProgress: @Sendable (SweepProgress) -> Void = { _ in }
     ) async throws -> SweepRecord {
         guard let lock = SweepLock(directory: dataDirectory) else { throw SweepError.alreadyRunning }
@@ -95,6 +96,7 @@ public struct RetentionSweeper: Sendable {
         var summary = SweepSummary()
         try await store.markInterrupted()
         try await store.saveSweep(record)
+        onStarted()
         do {
             if !dryRun { summary.resumed = try await finishInterruptedPurges(actor: startedBy, summary: &summary) }
             let day = today()

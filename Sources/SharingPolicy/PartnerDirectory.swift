@@ -31,9 +31,6 @@ public struct PartnerDirectory: Sendable {
         return partners.first { $0.certificateOrganisation == organisation }
     }
 
-    public func partner(id: String) -> Partner? {
-        partners.first { $0.id == id }
-    }
 
 }
 

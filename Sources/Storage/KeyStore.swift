@@ -51,10 +51,6 @@ struct KeyStore: Sendable {
         }
     }
 
-    func hasKey(for caseID: String) throws -> Bool {
-        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM data_keys WHERE case_id = ?)", arguments: [caseID]) ?? false }
-    }
-
     func key(for caseID: UUID) throws -> SymmetricKey {
         let wrapped = try pool.read { db in
             try Data.fetchOne(db, sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?", arguments: [caseID.uuidString])

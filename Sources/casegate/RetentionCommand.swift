@@ -48,9 +48,7 @@ struct RetentionCommand: AsyncParsableCommand {
             let sweeper = try await options.sweeper()
             let terminal = isatty(STDOUT_FILENO) == 1
             let record = try await sweeper.run(dryRun: dryRun, startedBy: cliActor,
-                                               batchSize: batchSize) { progress in
-                ProgressDisplay.show(progress, terminal: terminal)
-            }
+                                               batchSize: batchSize, onProgress: { ProgressDisplay.show($0, terminal: terminal) })
             if terminal && !dryRun { print("") }
             let summary = SweepSummary.decode(record.summary) ?? SweepSummary()
             print(dryRun ? "dry run \(record.id): nothing changed" : "sweep \(record.id): \(record.state)")

@@ -23,7 +23,7 @@ public struct Audit: Sendable {
             purpose: policy.purpose.id,
             lawfulBasis: policy.purpose.lawfulBasis,
             policyVersion: policy.policyVersion,
-            fields: policy.disclosedFields.map { DisclosedField(path: $0.path, rule: $0.rule.description) },
+            fields: policy.disclosedFieldTexts.map { DisclosedField(path: $0.path, rule: $0.rule) },
             responseSHA256: SHA256.hash(data: body).hexString,
             requestID: requestID
         )

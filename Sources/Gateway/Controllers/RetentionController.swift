@@ -150,28 +150,22 @@ public final class RetentionService: Sendable {
     func start(dryRun: Bool, actor: LedgerActor) async throws -> String {
         let sweeper = try sweeper()
         let id = RetentionSweeper.newSweepID()
+        // true once the sweep's record exists (so a GET straight after finds it), false if another sweep holds the lock.
         let (started, signal) = AsyncStream.makeStream(of: Bool.self)
         let logger = self.logger
         Task {
             do {
-                let record = try await sweeper.run(id: id, dryRun: dryRun, startedBy: actor)
-                signal.yield(true)
+                let record = try await sweeper.run(id: id, dryRun: dryRun, startedBy: actor, onStarted: { signal.yield(true) })
                 logger.notice("retention sweep finished", metadata: ["sweep": "\(id)", "state": "\(record.state)"])
             } catch SweepError.alreadyRunning {
                 signal.yield(false)
             } catch {
-                signal.yield(true)
                 logger.error("retention sweep failed", metadata: ["sweep": "\(id)", "error.type": "\(type(of: error))"])
             }
             signal.finish()
         }
-        // Wait until the sweep has its record (or was refused), so a GET straight after finds it.
-        for _ in 0..<200 {
-            if try await store.sweep(id: id) != nil { return id }
-            try await Task.sleep(for: .milliseconds(10))
-        }
         var iterator = started.makeAsyncIterator()
-        if await iterator.next() == false {
+        guard await iterator.next() == true else {
             throw Problem(.conflict, type: "sweep-running", detail: SweepError.alreadyRunning.description)
         }
         return id

@@ -13,11 +13,14 @@ public struct GatewayServer: Sendable {
     public let configuration: GatewayConfiguration
     public let environment: GatewayEnvironment
     let logger: Logger
+    /// Shared by the admin API and the daily sweep.
+    let retention: RetentionService
 
     public init(configuration: GatewayConfiguration, environment: GatewayEnvironment, logger: Logger = Logger(label: "casegate")) {
         self.configuration = configuration
         self.environment = environment
         self.logger = logger
+        self.retention = RetentionService(environment: environment, configuration: configuration, logger: logger)
     }
 
     /// The partner router, without TLS: tests drive it directly with an injected identity.
@@ -34,7 +37,6 @@ public struct GatewayServer: Sendable {
         return router
     }
 
-    var retention: RetentionService { RetentionService(environment: environment, configuration: configuration, logger: logger) }
 
     public func staffRouter() -> Router<StaffRequestContext> {
         let router = Router(context: StaffRequestContext.self)
