@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The ASB case: categories, parties, events, service clocks, working-day calendar.
@@ -105,6 +106,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The load generator: partners' traffic over mutual TLS, latency percentiles, receipt checks.
+        .target(
+            name: "LoadTest",
+            dependencies: [
+                "Ledger",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Synthetic demo data.
         .target(name: "DemoData", dependencies: ["CaseModel"], swiftSettings: swiftSettings),
         .executableTarget(
@@ -118,6 +130,7 @@ let package = Package(
                 "SharingPolicy",
                 "Storage",
                 "Ledger",
+                "LoadTest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -148,6 +161,7 @@ let package = Package(
                 "Redaction",
                 "Ledger",
                 "Storage",
+                "LoadTest",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

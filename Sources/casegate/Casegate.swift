@@ -6,7 +6,7 @@ struct Casegate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "casegate",
         abstract: "The council's multi-agency data-sharing gateway for anti-social behaviour cases.",
-        subcommands: [Demo.self, Serve.self, Certs.self, Users.self, Policy.self, LedgerCommand.self, RetentionCommand.self, Backup.self]
+        subcommands: [Demo.self, Serve.self, Certs.self, Users.self, Policy.self, LedgerCommand.self, RetentionCommand.self, Backup.self, LoadTestCommand.self]
     )
 }
 

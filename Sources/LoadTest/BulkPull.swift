@@ -1,0 +1,66 @@
+import Foundation
+import NIOCore
+
+/// A partner's full sync: every page of `GET /v1/views/cases`, one after another, as a partner's system pulls them.
+public struct BulkPull: Sendable {
+    let client: PartnerClient
+    let purpose: String?
+    let pageSize: Int
+
+    public init(client: PartnerClient, purpose: String?, pageSize: Int) {
+        self.client = client
+        self.purpose = purpose
+        self.pageSize = pageSize
+    }
+
+    /// Pulls every page and reports how long it took.
+    public func run() async throws -> BulkPullReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var pageTimes: [Int64] = []
+        var views = 0
+        var bytes = 0
+        var receipts = 0
+        try await pages { reply, ids in
+            views += ids.count
+            bytes += reply.body.readableBytes
+            if reply.ledgerIndex != nil { receipts += 1 }
+            pageTimes.append((clock.now - start).nanoseconds - pageTimes.reduce(0, +))
+        }
+        return BulkPullReport(views: views, pages: pageTimes.count, bytes: bytes, receipts: receipts,
+                              elapsed: clock.now - start, pageLatency: LatencySummary(nanoseconds: pageTimes))
+    }
+
+    /// The case id of every view the purpose admits.
+    func caseIDs() async throws -> [String] {
+        var ids: [String] = []
+        try await pages { _, page in ids += page }
+        return ids
+    }
+
+    private func pages(_ body: (PartnerClient.Reply, [String]) throws -> Void) async throws {
+        var cursor: String?
+        repeat {
+            var path = "/v1/views/cases?limit=\(pageSize)"
+            if let purpose { path += "&purpose=\(purpose.queryEscaped)" }
+            if let cursor { path += "&cursor=\(cursor.queryEscaped)" }
+            let reply = try await client.getOK(path)
+            guard let object = try? JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any],
+                  let views = object["views"] as? [[String: Any]]
+            else { throw LoadTestError.malformedResponse("a page of \(path) is not a view list") }
+            try body(reply, views.compactMap { $0["case_id"] as? String })
+            cursor = object["next_cursor"] as? String
+        } while cursor != nil
+    }
+}
+
+/// How a bulk pull went.
+public struct BulkPullReport: Sendable {
+    public var views: Int
+    public var pages: Int
+    public var bytes: Int
+    /// Pages that came with a ledger receipt (every non-empty page must).
+    public var receipts: Int
+    public var elapsed: Duration
+    public var pageLatency: LatencySummary
+}

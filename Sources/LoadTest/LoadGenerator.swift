@@ -1,0 +1,114 @@
+import Foundation
+import NIOCore
+
+/// Drives a partner's traffic at the gateway: `connections` loops, each with one request in flight, for a fixed time.
+public struct LoadGenerator: Sendable {
+    let plan: LoadPlan
+    let client: PartnerClient
+
+    public init(plan: LoadPlan) throws {
+        self.plan = plan
+        self.client = try PartnerClient(baseURL: plan.baseURL, credentials: plan.credentials, connections: plan.connections)
+    }
+
+    /// Runs the plan, then checks the receipts against a fresh signed checkpoint.
+    public func run() async throws -> LoadReport {
+        do {
+            let report = try await measure()
+            try await client.shutdown()
+            return report
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func measure() async throws -> LoadReport {
+        let paths = try await requestPaths()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let measureFrom = start + plan.warmup
+        let end = measureFrom + plan.duration
+        let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
+            for _ in 0..<plan.connections {
+                group.addTask {
+                    var result = WorkerResult()
+                    var generator = SystemRandomNumberGenerator()
+                    while true {
+                        let sent = clock.now
+                        if sent >= end { break }
+                        let path = paths[paths.count == 1 ? 0 : Int.random(in: 0..<paths.count, using: &generator)]
+                        let counted = sent >= measureFrom
+                        do {
+                            let reply = try await client.get(path)
+                            let elapsed = clock.now - sent
+                            guard counted else { continue }
+                            if reply.status == 200 {
+                                result.latencies.append(elapsed.nanoseconds)
+                                if let index = reply.ledgerIndex { result.receipts.append(Receipt(index: index, entryHash: reply.entryHash ?? "")) }
+                            } else {
+                                result.statuses[reply.status, default: 0] += 1
+                            }
+                        } catch {
+                            if counted { result.transportErrors += 1 }
+                        }
+                    }
+                    return result
+                }
+            }
+            var all: [WorkerResult] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        let elapsed = end - measureFrom
+        let latencies = results.flatMap(\.latencies)
+        let receipts = results.flatMap(\.receipts)
+        var statuses: [UInt: Int] = [:]
+        for result in results { statuses.merge(result.statuses, uniquingKeysWith: +) }
+        let check: ReceiptCheck? = plan.endpoint == .view ? try await ReceiptChecker(client: client).check(receipts) : nil
+        return LoadReport(
+            endpoint: plan.endpoint.rawValue, connections: plan.connections, duration: elapsed,
+            succeeded: latencies.count, failedByStatus: statuses, transportErrors: results.reduce(0) { $0 + $1.transportErrors },
+            latency: LatencySummary(nanoseconds: latencies), receipts: check
+        )
+    }
+
+    /// The paths the connections choose from: the ping, or a view of each case the purpose admits.
+    private func requestPaths() async throws -> [String] {
+        switch plan.endpoint {
+        case .ping:
+            return ["/v1/ping"]
+        case .view:
+            let ids = try await BulkPull(client: client, purpose: plan.purpose, pageSize: 1000).caseIDs()
+            guard !ids.isEmpty else { throw LoadTestError.noAdmittedCases(purpose: plan.purpose) }
+            let query = plan.purpose.map { "?purpose=\($0.queryEscaped)" } ?? ""
+            return ids.map { "/v1/views/cases/\($0)\(query)" }
+        }
+    }
+}
+
+/// What one connection's loop saw.
+struct WorkerResult: Sendable {
+    var latencies: [Int64] = []
+    var receipts: [Receipt] = []
+    var statuses: [UInt: Int] = [:]
+    var transportErrors = 0
+
+    init() {
+        latencies.reserveCapacity(1 << 16)
+        receipts.reserveCapacity(1 << 16)
+    }
+}
+
+/// A disclosure's receipt, as its response headers gave it.
+public struct Receipt: Sendable, Hashable {
+    public var index: Int
+    public var entryHash: String
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// What one load run does: which endpoint, how hard, for how long, as which partner.
+public struct LoadPlan: Sendable {
+    /// The partner listener's base URL, such as `https://localhost:8443`.
+    public var baseURL: String
+    public var endpoint: LoadEndpoint
+    /// Keep-alive connections, each with one request in flight at a time.
+    public var connections: Int
+    /// Measured time; requests made during `warmup` are not counted.
+    public var duration: Duration
+    public var warmup: Duration
+    /// The sharing purpose named on view requests; nil when the partner has only one.
+    public var purpose: String?
+    public var credentials: PartnerCredentials
+
+    public init(
+        baseURL: String, endpoint: LoadEndpoint, connections: Int, duration: Duration, warmup: Duration = .seconds(2),
+        purpose: String? = nil, credentials: PartnerCredentials
+    ) {
+        self.baseURL = baseURL
+        self.endpoint = endpoint
+        self.connections = connections
+        self.duration = duration
+        self.warmup = warmup
+        self.purpose = purpose
+        self.credentials = credentials
+    }
+}
+
+/// The request each connection repeats.
+public enum LoadEndpoint: String, Sendable, CaseIterable {
+    /// `GET /v1/ping`: TLS, client certificate and identity, no case work. The stack's baseline.
+    case ping
+    /// `GET /v1/views/cases/{id}` for a random case the partner's purpose admits: the full disclosure path.
+    case view
+}
+
+/// A partner's client certificate, its key, and the CA that issued the gateway's certificate (PEM files).
+public struct PartnerCredentials: Sendable {
+    public var certificate: String
+    public var privateKey: String
+    public var serverCA: String
+
+    public init(certificate: String, privateKey: String, serverCA: String) {
+        self.certificate = certificate
+        self.privateKey = privateKey
+        self.serverCA = serverCA
+    }
+}
+
+/// Why a load run could not start or finish.
+public enum LoadTestError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unreadableCredentials(String)
+    case unexpectedStatus(path: String, status: UInt, detail: String)
+    case malformedResponse(String)
+    case noAdmittedCases(purpose: String?)
+
+    public var description: String {
+        switch self {
+        case .unreadableCredentials(let detail): "cannot load the client credentials: \(detail)"
+        case .unexpectedStatus(let path, let status, let detail): "GET \(path) answered \(status): \(detail)"
+        case .malformedResponse(let detail): "malformed response: \(detail)"
+        case .noAdmittedCases(let purpose): "the partner's purpose \(purpose ?? "(default)") admits no cases; there is nothing to view"
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// What a load run measured.
+public struct LoadReport: Sendable {
+    public var endpoint: String
+    public var connections: Int
+    public var duration: Duration
+    public var succeeded: Int
+    public var failedByStatus: [UInt: Int]
+    public var transportErrors: Int
+    public var latency: LatencySummary
+    public var receipts: ReceiptCheck?
+
+    public var throughput: Double { duration.seconds > 0 ? Double(succeeded) / duration.seconds : 0 }
+    public var failed: Int { failedByStatus.values.reduce(transportErrors, +) }
+
+    /// Lines for a terminal.
+    public var text: String {
+        var lines = [
+            "endpoint      \(endpoint), \(connections) connections, \(String(format: "%.1f", duration.seconds)) s measured",
+            "throughput    \(String(format: "%.0f", throughput)) requests/s (\(succeeded) ok)",
+            "latency       p50 \(ms(latency.p50))  p90 \(ms(latency.p90))  p99 \(ms(latency.p99))  max \(ms(latency.max))",
+            "errors        \(failed)" + (failed == 0 ? "" : " (" + errorBreakdown + ")"),
+        ]
+        if let receipts {
+            lines.append("receipts      \(receipts.receipts) received, \(receipts.distinct) distinct, \(receipts.duplicates) duplicated, "
+                + "\(receipts.outsideTree) beyond the checkpoint (size \(receipts.treeSize)); "
+                + "\(receipts.proofsChecked - receipts.proofsFailed)/\(receipts.proofsChecked) sampled inclusion proofs verify")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One JSON object, for scripts.
+    public var json: String {
+        var object: [String: Any] = [
+            "endpoint": endpoint, "connections": connections, "seconds": duration.seconds,
+            "ok": succeeded, "errors": failed, "transport_errors": transportErrors,
+            "errors_by_status": Dictionary(uniqueKeysWithValues: failedByStatus.map { (String($0.key), $0.value) }),
+            "throughput": throughput,
+            "latency_ms": ["p50": latency.p50.milliseconds, "p90": latency.p90.milliseconds, "p99": latency.p99.milliseconds, "max": latency.max.milliseconds],
+        ]
+        if let receipts {
+            object["receipts"] = [
+                "received": receipts.receipts, "distinct": receipts.distinct, "duplicates": receipts.duplicates,
+                "outside_tree": receipts.outsideTree, "tree_size": receipts.treeSize,
+                "proofs_checked": receipts.proofsChecked, "proofs_failed": receipts.proofsFailed, "passed": receipts.passed,
+            ]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private var errorBreakdown: String {
+        var parts = failedByStatus.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }
+        if transportErrors > 0 { parts.append("\(transportErrors) × transport") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+extension BulkPullReport {
+    public var text: String {
+        let rate = elapsed.seconds > 0 ? Double(views) / elapsed.seconds : 0
+        return [
+            "bulk pull     \(views) views in \(pages) pages, \(bytes / 1024) KiB, \(String(format: "%.2f", elapsed.seconds)) s (\(String(format: "%.0f", rate)) views/s)",
+            "page latency  p50 \(ms(pageLatency.p50))  p99 \(ms(pageLatency.p99))  max \(ms(pageLatency.max))",
+            "receipts      \(receipts) of \(pages) pages",
+        ].joined(separator: "\n")
+    }
+
+    public var json: String {
+        let object: [String: Any] = ["endpoint": "list", "views": views, "pages": pages, "bytes": bytes, "seconds": elapsed.seconds,
+                                     "receipts": receipts, "page_p99_ms": pageLatency.p99.milliseconds]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+private func ms(_ d: Duration) -> String { String(format: "%.2f ms", d.milliseconds) }

@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+
+/// An HTTP/1.1 client that presents a partner's certificate, over a pool of keep-alive connections.
+public struct PartnerClient: Sendable {
+    let http: HTTPClient
+    let baseURL: String
+
+    public init(baseURL: String, credentials: PartnerCredentials, connections: Int) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        do {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(credentials.certificate).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: credentials.privateKey, format: .pem))
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(credentials.serverCA))
+        } catch {
+            throw LoadTestError.unreadableCredentials("\(error)")
+        }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            timeout: .init(connect: .seconds(10), read: .seconds(30)),
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+        )
+        configuration.httpVersion = .http1Only
+        configuration.decompression = .disabled
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+    }
+
+    /// One GET; the whole body is read so the connection can be reused.
+    public func get(_ path: String) async throws -> Reply {
+        let response = try await http.execute(HTTPClientRequest(url: baseURL + path), timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return Reply(
+            status: response.status.code, body: body,
+            ledgerIndex: response.headers.first(name: "Casegate-Ledger-Index").flatMap(Int.init),
+            entryHash: response.headers.first(name: "Casegate-Entry-Hash")
+        )
+    }
+
+    /// A GET that must answer 200.
+    func getOK(_ path: String) async throws -> Reply {
+        let reply = try await get(path)
+        guard reply.status == 200 else {
+            throw LoadTestError.unexpectedStatus(path: path, status: reply.status, detail: String(buffer: reply.body))
+        }
+        return reply
+    }
+
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    public struct Reply: Sendable {
+        public var status: UInt
+        public var body: ByteBuffer
+        /// The receipt: the ledger index of the entry recording this disclosure, and its leaf hash.
+        public var ledgerIndex: Int?
+        public var entryHash: String?
+    }
+}
+
+extension String {
+    /// Percent-encodes a query value.
+    var queryEscaped: String {
+        addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? self
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import LoadTest
+
+/// `casegate loadtest`: partner traffic over mutual TLS, with latency percentiles and receipt checks.
+struct LoadTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loadtest",
+        abstract: "Load the partner listener as one partner and report throughput, latency percentiles and errors.",
+        discussion: """
+            ping: GET /v1/ping (TLS, client certificate, identity; no case work), the stack's baseline. \
+            view: GET /v1/views/cases/{id} for random cases the purpose admits, the full disclosure path; \
+            afterwards every receipt is checked against a freshly signed checkpoint (distinct, inside the tree, \
+            sampled inclusion proofs). list: one partner's full sync, every page of GET /v1/views/cases in turn.
+            """
+    )
+
+    @Option(help: "The partner listener's base URL.")
+    var url = "https://localhost:8443"
+
+    @Option(help: "ping, view or list.")
+    var endpoint: Endpoint = .view
+
+    @Option(help: "Keep-alive connections, each with one request in flight.")
+    var connections = 64
+
+    @Option(help: "Seconds measured.")
+    var duration = 10.0
+
+    @Option(help: "Seconds of unmeasured load first.")
+    var warmup = 2.0
+
+    @Option(help: "The partner whose development certificate to use (certs/dev/partners/<partner>.pem and .key).")
+    var partner = "met-police"
+
+    @Option(help: "Client certificate (PEM); defaults to the partner's development certificate.")
+    var certificate: String?
+
+    @Option(help: "Client private key (PEM); defaults to the partner's development key.")
+    var privateKey: String?
+
+    @Option(help: "CA certificate the gateway's certificate chains to (PEM).")
+    var serverCA: String?
+
+    @Option(help: "Directory of the development certificates.")
+    var certsDir = "certs/dev"
+
+    @Option(help: "The sharing purpose to request (needed when the partner has more than one).")
+    var purpose: String?
+
+    @Option(help: "Views per page for --endpoint list.")
+    var pageSize = 1000
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    enum Endpoint: String, ExpressibleByArgument, CaseIterable {
+        case ping, view, list
+    }
+
+    func validate() throws {
+        guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
+        guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive and --warmup not negative") }
+        guard (1...1000).contains(pageSize) else { throw ValidationError("--page-size must be from 1 to 1000") }
+    }
+
+    func run() async throws {
+        let credentials = PartnerCredentials(
+            certificate: certificate ?? "\(certsDir)/partners/\(partner).pem",
+            privateKey: privateKey ?? "\(certsDir)/partners/\(partner).key",
+            serverCA: serverCA ?? "\(certsDir)/ca.pem"
+        )
+        do {
+            switch endpoint {
+            case .list:
+                let client = try PartnerClient(baseURL: url, credentials: credentials, connections: 1)
+                let report: BulkPullReport
+                do { report = try await BulkPull(client: client, purpose: purpose, pageSize: pageSize).run() } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
+                try await client.shutdown()
+                print(json ? report.json : report.text)
+            case .ping, .view:
+                let plan = LoadPlan(
+                    baseURL: url, endpoint: endpoint == .ping ? .ping : .view, connections: connections,
+                    duration: .milliseconds(Int(duration * 1000)), warmup: .milliseconds(Int(warmup * 1000)),
+                    purpose: purpose, credentials: credentials
+                )
+                let report = try await LoadGenerator(plan: plan).run()
+                print(json ? report.json : report.text)
+                if let receipts = report.receipts, !receipts.passed { throw ExitCode.failure }
+            }
+        } catch let error as LoadTestError {
+            throw ValidationError(error.description)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import DemoData
+import DevPKI
+import Foundation
+import LoadTest
+import Storage
+import Testing
+
+@Suite("casegate loadtest against a running gateway")
+struct LoadGeneratorTests {
+    /// A gateway with `cases` synthetic cases, and the met-police credentials as files.
+    static func gateway(cases: Int) async throws -> (GatewayFixture, PartnerCredentials) {
+        let fixture = try await GatewayFixture()
+        var generator = DemoCaseGenerator(clock: fixture.environment.clock)
+        _ = try await SQLiteCaseStore(database: fixture.environment.database, clock: fixture.environment.clock)
+            .createMany(generator.makeCases(cases))
+        let certificate = fixture.root.appendingPathComponent("met-police.pem")
+        let key = fixture.root.appendingPathComponent("met-police.key")
+        try fixture.metPolice.certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
+        try fixture.metPolice.privateKeyPEM.write(to: key, atomically: true, encoding: .utf8)
+        let ca = fixture.root.appendingPathComponent("certs/ca.pem")
+        return (fixture, PartnerCredentials(certificate: certificate.path, privateKey: key.path, serverCA: ca.path))
+    }
+
+    @Test("views under load: every request answered, every receipt distinct, inside the checkpoint, and proved")
+    func viewLoad() async throws {
+        let (fixture, credentials) = try await Self.gateway(cases: 60)
+        try await fixture.withRunningGateway { gateway in
+            let before = fixture.environment.ledger.size
+            let plan = LoadPlan(
+                baseURL: "https://localhost:\(gateway.partnerPort)", endpoint: .view, connections: 4,
+                duration: .milliseconds(700), warmup: .milliseconds(100), credentials: credentials
+            )
+            let report = try await LoadGenerator(plan: plan).run()
+            #expect(report.failed == 0)
+            #expect(report.succeeded > 0)
+            let receipts = try #require(report.receipts)
+            #expect(receipts.passed)
+            #expect(receipts.receipts == report.succeeded)
+            #expect(receipts.distinct == receipts.receipts)
+            #expect(receipts.proofsChecked == min(64, receipts.receipts))
+            // Every measured request, the warm-up and the id listing each made one entry.
+            let after = fixture.environment.ledger.size
+            #expect(after - before >= report.succeeded)
+            #expect(report.latency.p50 <= report.latency.p99 && report.latency.p99 <= report.latency.max)
+        }
+    }
+
+    @Test("ping answers without touching cases or the ledger")
+    func pingLoad() async throws {
+        let (fixture, credentials) = try await Self.gateway(cases: 1)
+        try await fixture.withRunningGateway { gateway in
+            let before = fixture.environment.ledger.size
+            let plan = LoadPlan(
+                baseURL: "https://localhost:\(gateway.partnerPort)", endpoint: .ping, connections: 2,
+                duration: .milliseconds(300), warmup: .zero, credentials: credentials
+            )
+            let report = try await LoadGenerator(plan: plan).run()
+            #expect(report.failed == 0)
+            #expect(report.succeeded > 0)
+            #expect(report.receipts == nil)
+            #expect(fixture.environment.ledger.size == before)
+        }
+    }
+
+    @Test("a bulk pull gets every admitted case once, one receipt per page")
+    func bulkPull() async throws {
+        let (fixture, credentials) = try await Self.gateway(cases: 150)
+        try await fixture.withRunningGateway { gateway in
+            let client = try PartnerClient(baseURL: "https://localhost:\(gateway.partnerPort)", credentials: credentials, connections: 1)
+            let report = try await BulkPull(client: client, purpose: nil, pageSize: 25).run()
+            try await client.shutdown()
+            let admitted = try await fixture.environment.cases.list(.init(limit: 1000)).cases
+                .filter { fixture.environment.policies.current.policy(partner: "met-police", purpose: nil)!.purpose.records.admits($0) }
+            #expect(report.views == admitted.count)
+            #expect(admitted.count > 25)
+            // Every page that carried views carried a receipt; a trailing empty page discloses nothing.
+            #expect(report.receipts == (admitted.count + 24) / 25)
+        }
+    }
+
+    @Test("a client certificate the gateway does not know is refused before any request counts")
+    func refusedCertificate() async throws {
+        let (fixture, credentials) = try await Self.gateway(cases: 1)
+        let stranger = try DevCertificateAuthority.create(commonName: "Elsewhere CA").issueClient(commonName: "x", organisation: "Nobody")
+        let certificate = fixture.root.appendingPathComponent("stranger.pem")
+        let key = fixture.root.appendingPathComponent("stranger.key")
+        try stranger.certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
+        try stranger.privateKeyPEM.write(to: key, atomically: true, encoding: .utf8)
+        try await fixture.withRunningGateway { gateway in
+            let plan = LoadPlan(
+                baseURL: "https://localhost:\(gateway.partnerPort)", endpoint: .ping, connections: 1,
+                duration: .milliseconds(200), warmup: .zero,
+                credentials: PartnerCredentials(certificate: certificate.path, privateKey: key.path, serverCA: credentials.serverCA)
+            )
+            let report = try await LoadGenerator(plan: plan).run()
+            #expect(report.succeeded == 0)
+            #expect(report.transportErrors > 0)
+        }
+    }
+}
