@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "casegate", targets: ["casegate"]),
         // For the benchmarks package in Benchmarks/.
-        .library(name: "CasegateCore", targets: ["CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "Retention", "DemoData"]),
+        .library(name: "CasegateCore", targets: ["HexEncoding", "CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "Retention", "DemoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -29,12 +29,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
+        // Lower-case hex for hashes, fingerprints and key ids.
+        .target(name: "HexEncoding", swiftSettings: swiftSettings),
         // The ASB case: categories, parties, events, service clocks, working-day calendar.
         .target(name: "CaseModel", swiftSettings: swiftSettings),
         // Partner directory and (later) per-field sharing policies, read from `policies/`.
         .target(
             name: "SharingPolicy",
-            dependencies: [
+            dependencies: ["HexEncoding", 
                 "CaseModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -44,7 +46,7 @@ let package = Package(
         // Partner views: compiled policy × case → the fields its rules produce.
         .target(
             name: "Redaction",
-            dependencies: [
+            dependencies: ["HexEncoding", 
                 "CaseModel",
                 "SharingPolicy",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -54,13 +56,13 @@ let package = Package(
         // The tamper-evident audit log: RFC 9162 Merkle tree, signed checkpoints, proofs.
         .target(
             name: "Ledger",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["HexEncoding", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // Case and key stores: SQLite through GRDB, per-case AES-GCM data keys wrapped by a master key.
         .target(
             name: "Storage",
-            dependencies: [
+            dependencies: ["HexEncoding", 
                 "CaseModel",
                 "Ledger",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -77,7 +79,7 @@ let package = Package(
         // Development PKI: a CA, server and partner certificates made with swift-certificates.
         .target(
             name: "DevPKI",
-            dependencies: [
+            dependencies: ["HexEncoding", 
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -87,7 +89,7 @@ let package = Package(
         // The Hummingbird application: listeners, identity, routes, problem+json.
         .target(
             name: "Gateway",
-            dependencies: [
+            dependencies: ["HexEncoding", 
                 "CaseModel",
                 "SharingPolicy",
                 "Redaction",
@@ -109,7 +111,7 @@ let package = Package(
         // The load generator: partners' traffic over mutual TLS, latency percentiles, receipt checks.
         .target(
             name: "LoadTest",
-            dependencies: [
+            dependencies: ["HexEncoding", 
                 "Ledger",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -150,7 +152,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
-        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData"], swiftSettings: swiftSettings),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData", "HexEncoding"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
@@ -162,6 +164,7 @@ let package = Package(
                 "Ledger",
                 "Storage",
                 "LoadTest",
+                "HexEncoding",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexEncoding
 import SwiftASN1
 import X509
 
@@ -26,7 +27,7 @@ extension Certificate {
         get throws {
             var serializer = DER.Serializer()
             try serializer.serialize(self)
-            return SHA256.hash(data: serializer.serializedBytes).map { String(format: "%02x", $0) }.joined()
+            return SHA256.hash(data: serializer.serializedBytes).hexString
         }
     }
 }

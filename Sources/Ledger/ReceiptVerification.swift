@@ -1,4 +1,5 @@
 import Foundation
+import HexEncoding
 
 /// Offline receipt checking, as a partner does it: the checkpoint's signature,
 /// then the entry's inclusion under that checkpoint's root.
@@ -54,6 +55,6 @@ public enum ReceiptVerification {
         guard MerkleProof.verifyInclusion(leafHash: leaf, index: document.index, size: document.size, proof: path, root: checkpoint.root) else {
             throw .notIncluded
         }
-        return Verified(index: document.index, size: document.size, leafHash: leaf.map { String(format: "%02x", $0) }.joined(), keyName: key.name)
+        return Verified(index: document.index, size: document.size, leafHash: leaf.hexString, keyName: key.name)
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexEncoding
 
 /// A checkpoint: the log's size and root at a moment, in the C2SP
 /// tlog-checkpoint format, signed as a C2SP signed note with Ed25519.
@@ -112,7 +113,7 @@ public struct LedgerPublicKey: Sendable, Equatable {
 
     /// The C2SP verifier key form: `<name>+<hex key id>+<base64(0x01 ‖ public key)>`.
     public var verifierKey: String {
-        let id = keyID.map { String(format: "%02x", $0) }.joined()
+        let id = keyID.hexString
         return "\(name)+\(id)+\((Data([0x01]) + key.rawRepresentation).base64EncodedString())"
     }
 
@@ -122,7 +123,7 @@ public struct LedgerPublicKey: Sendable, Equatable {
               let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst())
         else { throw .malformed("a verifier key is '<name>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>'") }
         self.init(name: String(parts[0]), key: key)
-        let id = keyID.map { String(format: "%02x", $0) }.joined()
+        let id = keyID.hexString
         guard id == parts[1] else { throw .malformed("the key id \(parts[1]) does not match the key (\(id))") }
     }
 

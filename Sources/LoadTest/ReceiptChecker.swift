@@ -1,4 +1,5 @@
 import Foundation
+import HexEncoding
 import Ledger
 import NIOCore
 
@@ -40,21 +41,8 @@ struct ReceiptChecker: Sendable {
               let proofText = object["proof"] as? [String]
         else { throw LoadTestError.malformedResponse("inclusion proof for \(receipt.index)") }
         let proof = proofText.compactMap { Data(base64Encoded: $0).map(Array.init) }
-        guard proof.count == proofText.count, let leaf = bytes(hex: receipt.entryHash) else { return false }
+        guard proof.count == proofText.count, let leaf = [UInt8](hex: receipt.entryHash), leaf.count == 32 else { return false }
         return MerkleProof.verifyInclusion(leafHash: leaf, index: receipt.index, size: checkpoint.size, proof: proof, root: checkpoint.root)
-    }
-
-    private func bytes(hex: String) -> [UInt8]? {
-        guard hex.count == 64 else { return nil }
-        var out: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            out.append(byte)
-            index = next
-        }
-        return out
     }
 }
 

@@ -1,6 +1,7 @@
 import CaseModel
 import Crypto
 import Foundation
+import HexEncoding
 import SharingPolicy
 
 /// A policy test fixture: one case and, for every partner purpose, the exact
@@ -136,7 +137,7 @@ public enum PolicyFixtureRunner {
     }
 
     static func views(_ fixture: PolicyFixture, _ policies: PolicySet) -> [String: [String: JSONValue]] {
-        guard let keyData = Data(hexString: fixture.masterKey), keyData.count == 32 else { return [:] }
+        guard let keyData = [UInt8](hex: fixture.masterKey).map({ Data($0) }), keyData.count == 32 else { return [:] }
         let compiled = CompiledPolicySet(policies, masterKey: SymmetricKey(data: keyData))
         var result: [String: [String: JSONValue]] = [:]
         for policy in policies.policies {
@@ -162,18 +163,5 @@ public enum PolicyFixtureRunner {
             }
         }
         return failures
-    }
-}
-
-extension Data {
-    /// Bytes from hex digits, or nil if the text is not hex.
-    public init?(hexString: String) {
-        var bytes: [UInt8] = []
-        var iterator = hexString.makeIterator()
-        while let high = iterator.next() {
-            guard let low = iterator.next(), let h = high.hexDigitValue, let l = low.hexDigitValue else { return nil }
-            bytes.append(UInt8(h << 4 | l))
-        }
-        self.init(bytes)
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexEncoding
 
 /// Every partner policy, loaded and validated together. A set either loads
 /// whole or not at all, so a reload never leaves half a set in force.
@@ -68,7 +69,7 @@ public struct PolicySet: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let canonical = (try? encoder.encode(policies)) ?? Data()
-        return "sha256:" + SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+        return "sha256:" + SHA256.hash(data: canonical).hexString
     }
 
     private static func relativePath(_ url: URL) -> String {

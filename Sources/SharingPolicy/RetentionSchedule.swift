@@ -1,6 +1,7 @@
 import CaseModel
 import Crypto
 import Foundation
+import HexEncoding
 import Yams
 
 /// How long cases are kept: rules tried in order, the first whose criteria
@@ -103,7 +104,7 @@ public struct RetentionSchedule: Sendable, Encodable {
     static func hash(_ schedule: RetentionSchedule) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return "sha256:" + SHA256.hash(data: (try? encoder.encode(schedule.rules)) ?? Data()).map { String(format: "%02x", $0) }.joined()
+        return "sha256:" + SHA256.hash(data: (try? encoder.encode(schedule.rules)) ?? Data()).hexString
     }
 
     /// Reads and validates `retention.yaml`; every problem is reported with file, line and column,

@@ -53,7 +53,7 @@ struct KeyStore: Sendable {
 
     func key(for caseID: UUID) throws -> SymmetricKey {
         let wrapped = try pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?", arguments: [caseID.uuidString])
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?"), arguments: [caseID.uuidString])
         }
         guard let wrapped else { throw StorageError.dataKeyMissing(caseID: caseID.uuidString) }
         return try AES.KeyWrap.unwrap(wrapped, using: masterKey.key)

@@ -61,12 +61,20 @@ public struct SQLiteCaseStore: CaseStore {
         }
     }
 
+    /// On every disclosure: one cached statement, two columns, and the key read and the case opened
+    /// on the reader's queue rather than the caller's.
     public func get(_ id: UUID) async throws -> ASBCase? {
-        let record = try await mapErrors {
-            try await database.cases.read { db in try CaseRecord.filter(CaseRecord.Columns.id == id.uuidString).fetchOne(db) }
+        let keyStore = self.keyStore
+        return try await mapErrors {
+            try await database.cases.read { db -> ASBCase? in
+                let statement = try db.cachedStatement(sql: "SELECT reference, sealed FROM cases WHERE id = ?")
+                guard let row = try Row.fetchOne(statement, arguments: [id.uuidString]) else { return nil }
+                let sealed: Data = row[1]
+                var c = try CaseSealer.open(sealed, id: id, with: try keyStore.key(for: id))
+                c.reference = row[0]
+                return c
+            }
         }
-        guard let record else { return nil }
-        return try decode(record)
     }
 
     public func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase {

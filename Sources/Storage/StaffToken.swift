@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexEncoding
 
 /// A personal bearer token: `cgt_<user id>_<secret>`. The user id finds the
 /// row; the 256-bit secret is checked against its stored SHA-256 in constant time.
@@ -16,7 +17,7 @@ public struct StaffToken: Sendable, Equatable {
         var rng = SystemRandomNumberGenerator()
         for i in idBytes.indices { idBytes[i] = rng.next() }
         for i in secretBytes.indices { secretBytes[i] = rng.next() }
-        let id = idBytes.map { String(format: "%02x", $0) }.joined()
+        let id = idBytes.hexString
         return StaffToken(userID: "u\(id)", secret: base64URL(Data(secretBytes)))
     }
 

@@ -1,12 +1,13 @@
 import CaseModel
+import DemoData
 import DevPKI
 import Foundation
 import HTTPTypes
+import HexEncoding
 import HummingbirdTesting
 import NIOCore
 import Redaction
 import SharingPolicy
-import DemoData
 import Testing
 
 @Suite("Partner views over mutual TLS")
@@ -31,7 +32,7 @@ struct PartnerViewTests {
     static func fixtureGateway(now: Date? = nil) async throws -> (GatewayFixture, [PolicyFixture]) {
         let fixtures = try fixtures()
         let first = try #require(fixtures.first)
-        let key = try #require(Data(hexString: first.masterKey))
+        let key = try #require([UInt8](hex: first.masterKey).map { Data($0) })
         let noon = now ?? Date(timeIntervalSince1970: Double(first.today.daysSinceEpoch) * 86400 + 12 * 3600)
         let gateway = try await GatewayFixture(masterKey: key, now: { noon })
         for fixture in fixtures { _ = try await gateway.environment.cases.create(fixture.case) }

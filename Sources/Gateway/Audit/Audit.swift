@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexEncoding
 import Hummingbird
 import Ledger
 import Redaction
@@ -55,10 +56,6 @@ public struct Audit: Sendable {
             throw Problem.unavailable("the audit ledger cannot be written just now; nothing was disclosed or recorded")
         }
     }
-}
-
-extension Sequence where Element == UInt8 {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
 }
 
 extension RequestContext {

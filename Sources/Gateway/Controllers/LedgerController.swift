@@ -1,4 +1,5 @@
 import Foundation
+import HexEncoding
 import Hummingbird
 import Ledger
 

@@ -1,6 +1,7 @@
 import CaseModel
 import Foundation
 import HTTPTypes
+import HexEncoding
 import Hummingbird
 import Redaction
 import SharingPolicy

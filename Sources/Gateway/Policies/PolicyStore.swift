@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexEncoding
 import Logging
 import Redaction
 import SharingPolicy
@@ -10,29 +11,50 @@ import Synchronization
 public final class PolicyStore: Sendable {
     public let directory: URL
     private let masterKey: SymmetricKey
-    private let state: Mutex<CompiledPolicySet>
+    private let state: Mutex<State>
+
+    /// The set in force and the partners its certificates resolved to, which die with it.
+    private struct State {
+        var set: CompiledPolicySet
+        /// DER bytes → partner (or none). Partners present the same certificate on every request,
+        /// and resolving one means a parse and a hash.
+        var identities: [[UInt8]: AuthenticatedPartner?] = [:]
+    }
+
+    /// Enough for every partner's certificates, with room for rotation; cleared when full.
+    static let identityCacheLimit = 1024
 
     public init(directory: URL, masterKey: SymmetricKey) throws(PolicyError) {
         self.directory = directory
         self.masterKey = masterKey
-        self.state = Mutex(CompiledPolicySet(try PolicySet.load(directory: directory), masterKey: masterKey))
+        self.state = Mutex(State(set: CompiledPolicySet(try PolicySet.load(directory: directory), masterKey: masterKey)))
     }
 
-    public var current: CompiledPolicySet { state.withLock { $0 } }
+    public var current: CompiledPolicySet { state.withLock { $0.set } }
 
     /// Re-reads the directory. Throws, changing nothing, when the new set is invalid.
     @discardableResult
     public func reload() throws(PolicyError) -> CompiledPolicySet {
         let compiled = CompiledPolicySet(try PolicySet.load(directory: directory), masterKey: masterKey)
-        state.withLock { $0 = compiled }
+        state.withLock { $0 = State(set: compiled) }
         return compiled
     }
 
     /// The partner a verified client certificate belongs to, or nil when no policy claims it.
+    /// The certificate itself was verified in the handshake (chain, validity); this only maps it to a partner.
     public func resolve(certificateDER der: [UInt8]) -> AuthenticatedPartner? {
-        let fingerprint = SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
+        let (set, cached) = state.withLock { ($0.set, $0.identities[der]) }
+        if let cached { return cached }
+        let fingerprint = SHA256.hash(data: der).hexString
         let organisation = CertificateSubject.organisation(der: der)
-        guard let partner = current.policySet.directory.partner(fingerprint: fingerprint, organisation: organisation) else { return nil }
-        return AuthenticatedPartner(partner: partner, certificateFingerprint: fingerprint)
+        let resolved = set.policySet.directory.partner(fingerprint: fingerprint, organisation: organisation)
+            .map { AuthenticatedPartner(partner: $0, certificateFingerprint: fingerprint) }
+        state.withLock { state in
+            // A reload in between has made its own cache; this answer belongs to the old set.
+            guard state.set.version == set.version else { return }
+            if state.identities.count >= Self.identityCacheLimit { state.identities.removeAll(keepingCapacity: true) }
+            state.identities[der] = .some(resolved)
+        }
+        return resolved
     }
 }

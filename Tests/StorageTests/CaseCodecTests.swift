@@ -1,0 +1,43 @@
+import CaseModel
+import DemoData
+import Foundation
+@testable import Storage
+import Testing
+
+@Suite("Sealed case document")
+struct CaseCodecTests {
+    @Test("every demo case round-trips exactly: parties, events, optionals, dates to the bit")
+    func roundTrip() throws {
+        var generator = DemoCaseGenerator(seed: 7, clock: testClock)
+        var cases = generator.makeCases(300)
+        var odd = sampleCase()
+        odd.narrative = "Ünïcödé ✓ — \u{0}nul and\nnewlines"
+        odd.receivedAt = Date(timeIntervalSinceReferenceDate: 0.1 + 1e-9)
+        odd.parties[0].dateOfBirth = CalendarDate(year: 1899, month: 12, day: 31)
+        cases.append(odd)
+        for c in cases {
+            let bytes = CaseCodec.encode(c)
+            #expect(bytes.first == CaseCodec.formatV2)
+            #expect(try CaseCodec.decode(bytes) == c)
+        }
+        #expect(cases.contains { !$0.events.isEmpty && $0.closedAt != nil && $0.parties.contains { $0.address != nil } })
+    }
+
+    @Test("a case sealed as JSON before the binary format still reads")
+    func legacyJSON() throws {
+        let c = sampleCase()
+        let json = try JSONEncoder().encode(c)
+        #expect(try CaseCodec.decode(json) == c)
+    }
+
+    @Test("a damaged document is an error, never a different case")
+    func damaged() throws {
+        let bytes = CaseCodec.encode(sampleCase())
+        for cut in [1, 17, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: CaseCodecError.self) { try CaseCodec.decode(bytes.prefix(cut)) }
+        }
+        #expect(throws: CaseCodecError.self) { try CaseCodec.decode(bytes + [0]) }
+        #expect(throws: CaseCodecError.unknownFormat(9)) { try CaseCodec.decode([9] + bytes.dropFirst()) }
+        #expect(throws: CaseCodecError.truncated) { try CaseCodec.decode([UInt8]()) }
+    }
+}
