@@ -152,7 +152,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
-        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData", "HexEncoding"], swiftSettings: swiftSettings),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData", "HexEncoding", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

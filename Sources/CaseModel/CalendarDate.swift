@@ -79,8 +79,22 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         return years
     }
 
+    /// `YYYY-MM-DD`; written digit by digit because views print dates on every disclosure.
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        guard (0...9999).contains(year) else { return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)" }
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            buffer[0] = UInt8(48 + year / 1000)
+            buffer[1] = UInt8(48 + year / 100 % 10)
+            buffer[2] = UInt8(48 + year / 10 % 10)
+            buffer[3] = UInt8(48 + year % 10)
+            buffer[4] = UInt8(ascii: "-")
+            buffer[5] = UInt8(48 + month / 10)
+            buffer[6] = UInt8(48 + month % 10)
+            buffer[7] = UInt8(ascii: "-")
+            buffer[8] = UInt8(48 + day / 10)
+            buffer[9] = UInt8(48 + day % 10)
+            return 10
+        }
     }
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {

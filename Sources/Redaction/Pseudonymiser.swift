@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Keyed HMAC-SHA256 tokens. Each partner has its own key, derived from the
 /// master key with HKDF, so one person gets the same token in every view a
@@ -7,6 +8,10 @@ import Foundation
 public struct Pseudonymiser: Sendable {
     /// HMAC already keyed: copying the struct copies its state, so each token skips the key setup.
     private let keyed: HMAC<SHA256>
+    /// Tokens already made for person ids (random UUIDs, no personal data in themselves): partners
+    /// see the same people again and again, and an HMAC costs more than the rest of a view's fields
+    /// together. Names, phones and emails are never kept. Bounded; cleared when full.
+    private let cache = TokenCache()
 
     public init(masterKey: SymmetricKey, partnerID: String) {
         let key = HKDF<SHA256>.deriveKey(
@@ -16,7 +21,20 @@ public struct Pseudonymiser: Sendable {
     }
 
     /// "pn_" and 128 bits of HMAC in hex. `namespace` keeps different kinds of value apart.
-    public func token(_ value: String, namespace: String) -> String {
+    /// - Parameter remember: keep the token for next time; only for values that are not personal data themselves.
+    public func token(_ value: String, namespace: String, remember: Bool = false) -> String {
+        guard remember else { return makeToken(value, namespace: namespace) }
+        let key = CacheKey(namespace: namespace, value: value)
+        if let token = cache.tokens.withLock({ $0[key] }) { return token }
+        let token = makeToken(value, namespace: namespace)
+        cache.tokens.withLock { tokens in
+            if tokens.count >= TokenCache.limit { tokens.removeAll(keepingCapacity: true) }
+            tokens[key] = token
+        }
+        return token
+    }
+
+    private func makeToken(_ value: String, namespace: String) -> String {
         var mac = keyed
         mac.update(data: Array(namespace.utf8))
         mac.update(data: [0])
@@ -32,4 +50,14 @@ public struct Pseudonymiser: Sendable {
     }
 
     private static let hex = Array("0123456789abcdef")
+}
+
+private struct CacheKey: Hashable {
+    var namespace: String
+    var value: String
+}
+
+private final class TokenCache: Sendable {
+    static let limit = 65_536
+    let tokens = Mutex<[CacheKey: String]>([:])
 }

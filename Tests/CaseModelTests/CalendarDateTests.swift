@@ -4,6 +4,15 @@ import Testing
 
 @Suite("Calendar dates and postcodes")
 struct CalendarDateTests {
+    @Test("description is YYYY-MM-DD for every day from year 1 to 9999, and round-trips")
+    func description() {
+        for days in stride(from: -719_162, through: 2_932_896, by: 97) {
+            let date = CalendarDate(daysSinceEpoch: days)
+            #expect(date.description == String(format: "%04d-%02d-%02d", date.year, date.month, date.day))
+            #expect(CalendarDate(date.description) == date)
+        }
+    }
+
     @Test func roundTripsThroughDaysSinceEpoch() {
         for days in stride(from: -800_000, to: 800_000, by: 997) {
             #expect(CalendarDate(daysSinceEpoch: days).daysSinceEpoch == days)

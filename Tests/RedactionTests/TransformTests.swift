@@ -1,4 +1,5 @@
 import CaseModel
+import Crypto
 import Foundation
 import Redaction
 import SharingPolicy
@@ -58,6 +59,21 @@ struct TransformTests {
         #expect(first["name"] != first["person_id"], "different kinds of value never share a token")
         let pseudonym = first["name"]?.string ?? ""
         #expect(!pseudonym.contains("Grace"))
+    }
+
+    @Test("a remembered token is the token made afresh, per partner and namespace")
+    func pseudonymCache() throws {
+        let key = SymmetricKey(size: .bits256)
+        let a = Pseudonymiser(masterKey: key, partnerID: "partner-a")
+        let b = Pseudonymiser(masterKey: key, partnerID: "partner-b")
+        for i in 0..<200 {
+            let id = UUID().uuidString
+            let fresh = a.token(id, namespace: "person_id")
+            #expect(a.token(id, namespace: "person_id", remember: true) == fresh)
+            #expect(a.token(id, namespace: "person_id", remember: true) == fresh, "second call, from the cache (\(i))")
+            #expect(b.token(id, namespace: "person_id", remember: true) != fresh)
+            #expect(a.token(id, namespace: "reference", remember: true) != fresh)
+        }
     }
 
     @Test("generalise: age bands, months, years, postcode districts and sectors")
