@@ -124,6 +124,7 @@ let package = Package(
         .executableTarget(
             name: "casegate",
             dependencies: [
+                "CaseModel",
                 "Gateway",
                 "DevPKI",
                 "DemoData",

@@ -19,6 +19,22 @@ public struct DemoCaseGenerator {
         (0..<count).map { _ in makeCase() }
     }
 
+    /// A case closed more than ten years ago: past every shipped retention rule, so a sweep purges it.
+    /// For retention demonstrations and load measurements during sweeps.
+    public mutating func makeExpiredCase() -> ASBCase {
+        var c = makeCase()
+        let shift = -10 * 366 * 86400.0
+        c.receivedAt.addTimeInterval(shift)
+        c.updatedAt.addTimeInterval(shift)
+        c.closedAt?.addTimeInterval(shift)
+        for i in c.events.indices { c.events[i].at.addTimeInterval(shift) }
+        if c.status == .open {
+            let at = (c.events.last?.at ?? c.receivedAt).addingTimeInterval(86400)
+            try? c.record(CaseEvent(kind: .caseClosed, at: at, author: "demo-caseworker", note: "No further reports."))
+        }
+        return c
+    }
+
     public mutating func makeCase() -> ASBCase {
         // Most cases are recent; about one in seven is old enough for retention to matter.
         let ageDays = int(0..<7) == 0 ? int(540..<2900) : int(0..<540)

@@ -26,19 +26,24 @@ public struct BulkPull: Sendable {
             bytes += reply.body.readableBytes
             if reply.ledgerIndex != nil { receipts += 1 }
             pageTimes.append((clock.now - start).nanoseconds - pageTimes.reduce(0, +))
+            return true
         }
         return BulkPullReport(views: views, pages: pageTimes.count, bytes: bytes, receipts: receipts,
                               elapsed: clock.now - start, pageLatency: LatencySummary(nanoseconds: pageTimes))
     }
 
-    /// The case id of every view the purpose admits.
-    func caseIDs() async throws -> [String] {
+    /// The case ids of the first `limit` views the purpose admits.
+    func caseIDs(limit: Int = .max) async throws -> [String] {
         var ids: [String] = []
-        try await pages { _, page in ids += page }
-        return ids
+        try await pages { _, page in
+            ids += page
+            return ids.count < limit
+        }
+        return Array(ids.prefix(limit))
     }
 
-    private func pages(_ body: (PartnerClient.Reply, [String]) throws -> Void) async throws {
+    /// Calls `body` with each page until the last, or until `body` returns false.
+    private func pages(_ body: (PartnerClient.Reply, [String]) throws -> Bool) async throws {
         var cursor: String?
         repeat {
             var path = "/v1/views/cases?limit=\(pageSize)"
@@ -48,7 +53,7 @@ public struct BulkPull: Sendable {
             guard let object = try? JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any],
                   let views = object["views"] as? [[String: Any]]
             else { throw LoadTestError.malformedResponse("a page of \(path) is not a view list") }
-            try body(reply, views.compactMap { $0["case_id"] as? String })
+            guard try body(reply, views.compactMap { $0["case_id"] as? String }) else { return }
             cursor = object["next_cursor"] as? String
         } while cursor != nil
     }

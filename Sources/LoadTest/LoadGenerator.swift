@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Synchronization
 
 /// Drives a partner's traffic at the gateway: `connections` loops, each with one request in flight, for a fixed time.
 public struct LoadGenerator: Sendable {
@@ -12,9 +13,10 @@ public struct LoadGenerator: Sendable {
     }
 
     /// Runs the plan, then checks the receipts against a fresh signed checkpoint.
-    public func run() async throws -> LoadReport {
+    /// `stop` ends the run early (on SIGINT, say); the report covers the time measured until then.
+    public func run(stop: StopSignal = StopSignal()) async throws -> LoadReport {
         do {
-            let report = try await measure()
+            let report = try await measure(stop)
             try await client.shutdown()
             return report
         } catch {
@@ -23,7 +25,7 @@ public struct LoadGenerator: Sendable {
         }
     }
 
-    private func measure() async throws -> LoadReport {
+    private func measure(_ stop: StopSignal) async throws -> LoadReport {
         let paths = try await requestPaths()
         let clock = ContinuousClock()
         let start = clock.now
@@ -36,7 +38,7 @@ public struct LoadGenerator: Sendable {
                     var generator = SystemRandomNumberGenerator()
                     while true {
                         let sent = clock.now
-                        if sent >= end { break }
+                        if sent >= end || stop.isStopped { break }
                         let path = paths[paths.count == 1 ? 0 : Int.random(in: 0..<paths.count, using: &generator)]
                         let counted = sent >= measureFrom
                         do {
@@ -60,7 +62,8 @@ public struct LoadGenerator: Sendable {
             for try await result in group { all.append(result) }
             return all
         }
-        let elapsed = end - measureFrom
+        let stoppedAt = stop.stoppedAt.map { min(end, max(measureFrom, $0)) } ?? end
+        let elapsed = stoppedAt - measureFrom
         let latencies = results.flatMap(\.latencies)
         let receipts = results.flatMap(\.receipts)
         var statuses: [UInt: Int] = [:]
@@ -79,12 +82,26 @@ public struct LoadGenerator: Sendable {
         case .ping:
             return ["/v1/ping"]
         case .view:
-            let ids = try await BulkPull(client: client, purpose: plan.purpose, pageSize: 1000).caseIDs()
+            let ids = try await BulkPull(client: client, purpose: plan.purpose, pageSize: min(1000, plan.sample)).caseIDs(limit: plan.sample)
             guard !ids.isEmpty else { throw LoadTestError.noAdmittedCases(purpose: plan.purpose) }
             let query = plan.purpose.map { "?purpose=\($0.queryEscaped)" } ?? ""
             return ids.map { "/v1/views/cases/\($0)\(query)" }
         }
     }
+}
+
+/// Ends a run early, from another task or a signal handler.
+public final class StopSignal: Sendable {
+    private let stopped = Mutex<ContinuousClock.Instant?>(nil)
+
+    public init() {}
+
+    public func stop() {
+        stopped.withLock { $0 = $0 ?? ContinuousClock.now }
+    }
+
+    var isStopped: Bool { stopped.withLock { $0 != nil } }
+    var stoppedAt: ContinuousClock.Instant? { stopped.withLock { $0 } }
 }
 
 /// What one connection's loop saw.

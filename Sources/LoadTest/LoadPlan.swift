@@ -12,12 +12,15 @@ public struct LoadPlan: Sendable {
     public var warmup: Duration
     /// The sharing purpose named on view requests; nil when the partner has only one.
     public var purpose: String?
+    /// How many admitted case ids to collect before the run (the first pages of the list): views pick among these.
+    public var sample: Int
     public var credentials: PartnerCredentials
 
     public init(
         baseURL: String, endpoint: LoadEndpoint, connections: Int, duration: Duration, warmup: Duration = .seconds(2),
-        purpose: String? = nil, credentials: PartnerCredentials
+        purpose: String? = nil, sample: Int = 10_000, credentials: PartnerCredentials
     ) {
+        self.sample = sample
         self.baseURL = baseURL
         self.endpoint = endpoint
         self.connections = connections

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaseModel
 import DemoData
 import DevPKI
 import Foundation
@@ -25,6 +26,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Synthetic cases to make when the store is empty.")
     var cases = 200
 
+    @Option(help: "Of those, how many to make closed more than ten years ago, so a retention sweep has work.")
+    var expiredCases = 0
+
     @Flag(help: "Set everything up, print how to use it, and exit without serving.")
     var setupOnly = false
 
@@ -46,9 +50,7 @@ struct Demo: AsyncParsableCommand {
 
         let environment = try await GatewayEnvironment.open(configuration)
         if try await environment.cases.count() == 0 {
-            var generator = DemoCaseGenerator(clock: environment.clock)
-            _ = try await SQLiteCaseStore(database: environment.database, clock: environment.clock).createMany(generator.makeCases(cases))
-            print("made \(cases) synthetic cases")
+            try await makeCases(environment)
         }
         let tokens = try await demoTokens(environment.users, dataDirectory: configuration.dataDirectory)
 
@@ -58,6 +60,30 @@ struct Demo: AsyncParsableCommand {
         try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
             logger.info("demo gateway ready", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
         }
+    }
+
+    /// Synthetic cases in batches of 10,000 (a million cases fit in memory a batch at a time), expired ones spread evenly.
+    private func makeCases(_ environment: GatewayEnvironment) async throws {
+        guard (0...cases).contains(expiredCases) else { throw ValidationError("--expired-cases must be from 0 to --cases") }
+        var generator = DemoCaseGenerator(clock: environment.clock)
+        let store = SQLiteCaseStore(database: environment.database, clock: environment.clock)
+        let every = expiredCases == 0 ? Int.max : max(1, cases / expiredCases)
+        var batch: [ASBCase] = []
+        var expired = 0
+        for n in 0..<cases {
+            if n % every == 0 && expired < expiredCases {
+                batch.append(generator.makeExpiredCase())
+                expired += 1
+            } else {
+                batch.append(generator.makeCase())
+            }
+            if batch.count == 10_000 || n == cases - 1 {
+                _ = try await store.createMany(batch)
+                batch.removeAll(keepingCapacity: true)
+                if cases > 10_000 { print("made \(n + 1) of \(cases) synthetic cases", terminator: n == cases - 1 ? "\n" : "\r") }
+            }
+        }
+        print("made \(cases) synthetic cases" + (expiredCases > 0 ? ", \(expiredCases) of them closed over ten years ago" : ""))
     }
 
     /// One token per role, kept in `data/demo-tokens.json` (mode 0600) so scripts can read them.

@@ -48,6 +48,9 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "The sharing purpose to request (needed when the partner has more than one).")
     var purpose: String?
 
+    @Option(help: "For --endpoint view: how many admitted cases (the first pages of the list) the views pick among.")
+    var sample = 10_000
+
     @Option(help: "Views per page for --endpoint list.")
     var pageSize = 1000
 
@@ -61,6 +64,7 @@ struct LoadTestCommand: AsyncParsableCommand {
     func validate() throws {
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive and --warmup not negative") }
+        guard sample >= 1 else { throw ValidationError("--sample must be at least 1") }
         guard (1...1000).contains(pageSize) else { throw ValidationError("--page-size must be from 1 to 1000") }
     }
 
@@ -85,9 +89,19 @@ struct LoadTestCommand: AsyncParsableCommand {
                 let plan = LoadPlan(
                     baseURL: url, endpoint: endpoint == .ping ? .ping : .view, connections: connections,
                     duration: .milliseconds(Int(duration * 1000)), warmup: .milliseconds(Int(warmup * 1000)),
-                    purpose: purpose, credentials: credentials
+                    purpose: purpose, sample: sample, credentials: credentials
                 )
-                let report = try await LoadGenerator(plan: plan).run()
+                // SIGINT or SIGTERM ends the load early and still reports what was measured.
+                let stop = StopSignal()
+                let sources = [SIGINT, SIGTERM].map { number in
+                    signal(number, SIG_IGN)
+                    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                    source.setEventHandler { stop.stop() }
+                    source.resume()
+                    return source
+                }
+                defer { sources.forEach { $0.cancel() } }
+                let report = try await LoadGenerator(plan: plan).run(stop: stop)
                 print(json ? report.json : report.text)
                 if let receipts = report.receipts, !receipts.passed { throw ExitCode.failure }
             }

@@ -62,6 +62,26 @@ struct LoadGeneratorTests {
         }
     }
 
+    @Test("a stop signal ends a long run early and reports the time it measured")
+    func stopEarly() async throws {
+        let (fixture, credentials) = try await Self.gateway(cases: 1)
+        try await fixture.withRunningGateway { gateway in
+            let plan = LoadPlan(
+                baseURL: "https://localhost:\(gateway.partnerPort)", endpoint: .ping, connections: 2,
+                duration: .seconds(600), warmup: .zero, credentials: credentials
+            )
+            let stop = StopSignal()
+            let stopper = Task {
+                try await Task.sleep(for: .milliseconds(400))
+                stop.stop()
+            }
+            let report = try await LoadGenerator(plan: plan).run(stop: stop)
+            try await stopper.value
+            #expect(report.succeeded > 0)
+            #expect(report.duration >= .milliseconds(300) && report.duration < .seconds(5))
+        }
+    }
+
     @Test("a bulk pull gets every admitted case once, one receipt per page")
     func bulkPull() async throws {
         let (fixture, credentials) = try await Self.gateway(cases: 150)

@@ -1,4 +1,5 @@
 import CaseModel
+import DemoData
 import Foundation
 import Retention
 import SharingPolicy
@@ -30,6 +31,21 @@ struct ScheduleTests {
                                                                                        keepUntil: CalendarDate("2023-06-30"), expired: true))
         #expect(sweeper.decide(candidate(category: .c, police: true), on: day)?.rule == "closed-cases")
         #expect(sweeper.decide(candidate(category: .c, police: true), on: day)?.expired == false)
+    }
+
+    @Test("the demo's expired cases are past every rule, so a sweep purges them")
+    func demoExpiredCases() {
+        var generator = DemoCaseGenerator(seed: 3, clock: ServiceClock(calendar: WorkingDayCalendar()))
+        for _ in 0..<200 {
+            let c = generator.makeExpiredCase()
+            let candidate = RetentionCandidate(
+                id: c.id.uuidString, category: c.category, status: c.status, flags: c.flags, hasPoliceReference: c.policeReference != nil,
+                receivedAt: c.receivedAt, closedAt: c.closedAt, updatedAt: c.updatedAt, held: false
+            )
+            let decision = sweeper.decide(candidate, on: CalendarDate(Date()))
+            #expect(c.status == .closed)
+            #expect(decision?.outcome == .purge && decision?.expired == true)
+        }
     }
 
     @Test("a 29 February closure keeps to 28 February")
