@@ -9,6 +9,9 @@ import Foundation
 /// It scans UTF-8 bytes once, trying the recognisers only at word starts; no
 /// regular expressions, because this runs on every disclosure.
 public struct Scrubber {
+    /// The text being scrubbed, with a zero byte after it so look-aheads need no bounds test.
+    typealias Bytes = UnsafeBufferPointer<UInt8>
+
     private struct NamePattern {
         var start: Int
         var count: Int
@@ -78,28 +81,50 @@ public struct Scrubber {
         let n = input.count - 1
         var out = [UInt8]()
         out.reserveCapacity(n + 32)
-        var i = 0
-        while i < n {
-            let byte = input[i]
-            let wordStart = i == 0 || !Self.isWordByte(input[i - 1])
-            let opensNumber = (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && Self.isDigit(input[i + 1])
-            if wordStart && Self.isWordByte(byte) || opensNumber {
-                if let (end, kind, key) = match(input, at: i, count: n) {
+        // Most narratives hold no email address: one pass here spares the email recogniser at every word.
+        let hasAt = input.contains(UInt8(ascii: "@"))
+        input.withUnsafeBufferPointer { s in
+            var i = 0
+            while i < n {
+                let byte = s[i]
+                if Self.isWordByte(byte) {
+                    // A word: try the recognisers once, at its start, then copy it whole.
+                    if let (end, kind, key) = match(s, at: i, count: n, hasAt: hasAt) {
+                        appendPlaceholder(kind, key: key, to: &out)
+                        i = end
+                        continue
+                    }
+                    let start = i
+                    i += 1
+                    while Self.isWordByte(s[i]) { i += 1 }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: s[start..<i]))
+                    continue
+                }
+                if (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && Self.isDigit(s[i + 1]),
+                   let (end, kind, key) = match(s, at: i, count: n, hasAt: hasAt) {
                     appendPlaceholder(kind, key: key, to: &out)
                     i = end
                     continue
                 }
+                out.append(byte)
+                i += 1
             }
-            out.append(byte)
-            i += 1
         }
         return String(decoding: out, as: UTF8.self)
     }
 
-    private mutating func match(_ s: [UInt8], at i: Int, count n: Int) -> (Int, Kind, String)? {
-        if let end = Self.email(s, i, n) { return (end, .email, String(decoding: s[i..<end], as: UTF8.self).lowercased()) }
+    private mutating func match(_ s: Bytes, at i: Int, count n: Int, hasAt: Bool) -> (Int, Kind, String)? {
+        if hasAt, let end = Self.email(s, i, n) { return (end, .email, String(decoding: s[i..<end], as: UTF8.self).lowercased()) }
         if Self.isLetter(s[i]) {
             if let (end, person) = name(s, i, n) { return (end, .person, String(person)) }
+            // What is left (NI numbers, postcodes, "March 12") needs a digit in the word or just after it.
+            var j = i + 1
+            var digit = false
+            while Self.isWordByte(s[j]) {
+                if Self.isDigit(s[j]) { digit = true }
+                j += 1
+            }
+            guard digit || (s[j] == UInt8(ascii: " ") && Self.isDigit(s[j + 1])) else { return nil }
             if let end = Self.niNumber(s, i, n) { return (end, .ni, Self.normalised(s[i..<end])) }
             if let end = Self.postcode(s, i, n) { return (end, .postcode, Self.normalised(s[i..<end])) }
             if let end = Self.monthFirstDate(s, i, n) { return (end, .date, String(decoding: s[i..<end], as: UTF8.self)) }
@@ -136,7 +161,7 @@ public struct Scrubber {
 
     // MARK: Recognisers. Each returns the end index of a match starting at i.
 
-    private func name(_ s: [UInt8], _ i: Int, _ n: Int) -> (Int, Int)? {
+    private func name(_ s: Bytes, _ i: Int, _ n: Int) -> (Int, Int)? {
         let b = Int(Self.lower(s[i]))
         let word = switch b >> 6 {
         case 0: nameInitials.0
@@ -159,7 +184,7 @@ public struct Scrubber {
         }
     }
 
-    static func email(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
+    static func email(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
         var j = i
         while j < n && isEmailLocal(s[j]) { j += 1 }
         guard j > i, j < n, s[j] == UInt8(ascii: "@") else { return nil }
@@ -173,7 +198,7 @@ public struct Scrubber {
     }
 
     /// UK phone numbers: 0 then 9 or 10 more digits, or +44 then 9 or 10 digits, with spaces, hyphens or brackets.
-    static func phone(_ s: [UInt8], _ i: Int, _ n: Int) -> (Int, String)? {
+    static func phone(_ s: Bytes, _ i: Int, _ n: Int) -> (Int, String)? {
         var j = i
         var digits = [UInt8]()
         var lastDigitEnd = i
@@ -202,7 +227,7 @@ public struct Scrubber {
     }
 
     /// National Insurance numbers: two letters, six digits (optionally in spaced pairs), a letter A-D.
-    static func niNumber(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
+    static func niNumber(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
         guard isUpper(s[i]), isUpper(s[i + 1]) else { return nil }
         var j = i + 2
         var digits = 0
@@ -218,7 +243,7 @@ public struct Scrubber {
     }
 
     /// UK postcodes, with or without the space, in either case.
-    static func postcode(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
+    static func postcode(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
         var j = i
         var digits = 0
         while j < n && isAlnum(s[j]) && j - i < 7 {
@@ -239,7 +264,7 @@ public struct Scrubber {
     }
 
     /// 12/03/2026, 12-3-26, 12.03.2026 and 2026-03-12.
-    static func numericDate(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
+    static func numericDate(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
         func number(_ j: Int, max: Int) -> (Int, Int)? {
             var k = j
             while k < n && isDigit(s[k]) && k - j < max { k += 1 }
@@ -256,7 +281,7 @@ public struct Scrubber {
     }
 
     /// 12 March 2026, 12th March, 3 Jan 25.
-    static func dayFirstDate(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
+    static func dayFirstDate(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
         var j = i
         while j < n && isDigit(s[j]) && j - i < 2 { j += 1 }
         guard j > i, !isDigit(s[j]) else { return nil }
@@ -266,7 +291,7 @@ public struct Scrubber {
     }
 
     /// March 12, March 12th 2026, March 2026.
-    static func monthFirstDate(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
+    static func monthFirstDate(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
         guard let end = month(s, i, n), s[end] == UInt8(ascii: " "), isDigit(s[end + 1]) else { return nil }
         var j = end + 1
         while j < n && isDigit(s[j]) && j - end <= 4 { j += 1 }
@@ -283,7 +308,7 @@ public struct Scrubber {
                                  "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
                                  "sept", "oct", "nov", "dec"].map { Array($0.utf8) }.sorted { $0.count > $1.count }
 
-    private static func month(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
+    private static func month(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
         // Month names start with one of A D F J M N O S.
         guard isUpper(s[i]), monthInitials[Int(s[i] - 65)] else { return nil }
         for name in months where i + name.count <= n {
@@ -297,7 +322,7 @@ public struct Scrubber {
     /// " 2026" or " 26" after a date, if present.
     private static let monthInitials: [Bool] = (0..<26).map { "ADFJMNOS".utf8.contains(UInt8(65 + $0)) }
 
-    private static func year(_ s: [UInt8], _ i: Int, _ n: Int) -> Int? {
+    private static func year(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
         guard s[i] == UInt8(ascii: " ") else { return nil }
         var j = i + 1
         while j < n && isDigit(s[j]) && j - i <= 4 { j += 1 }
@@ -305,7 +330,7 @@ public struct Scrubber {
         return (digits == 4 || digits == 2) && !isWordByte(s[j]) ? j : nil
     }
 
-    private static func startsWith(_ s: [UInt8], _ i: Int, _ text: String) -> Bool {
+    private static func startsWith(_ s: Bytes, _ i: Int, _ text: String) -> Bool {
         var k = i
         for b in text.utf8 {
             guard k < s.count, s[k] == b else { return false }
@@ -314,7 +339,7 @@ public struct Scrubber {
         return !isWordByte(k < s.count ? s[k] : 0)
     }
 
-    private static func normalised(_ bytes: ArraySlice<UInt8>) -> String {
+    private static func normalised(_ bytes: Slice<Bytes>) -> String {
         String(decoding: bytes.filter { $0 != UInt8(ascii: " ") }.map { lower($0) }, as: UTF8.self)
     }
 
