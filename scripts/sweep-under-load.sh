@@ -52,14 +52,16 @@ baseline=$(load --duration "$BASELINE")
 echo "baseline: $baseline"
 
 # The sweep's length is not known in advance: load for long enough, then stop the load when it ends.
-load --duration 600 >"$WORK/during.json" &
+# Started directly (not through a function) so that $! is the load generator itself, which reports on SIGTERM.
+"$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --endpoint view \
+  --connections "$CONNECTIONS" --warmup 2 --json --duration 600 >"$WORK/during.json" &
 loader=$!
 sleep 4
 started=$(date +%s.%N)
 sweep=$(staff -X POST -H 'Content-Type: application/json' -d '{"dry_run": false}' "https://localhost:$STAFF_PORT/v1/retention/sweeps" | jq -r '.id')
 while [ "$(staff "https://localhost:$STAFF_PORT/v1/retention/sweeps/$sweep" | jq -r '.state')" = "running" ]; do sleep 0.5; done
 finished=$(date +%s.%N)
-kill -INT $loader
+kill -TERM $loader
 wait $loader || true
 rm -f "$marker"
 during=$(cat "$WORK/during.json")

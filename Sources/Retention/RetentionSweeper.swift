@@ -83,9 +83,16 @@ public struct RetentionSweeper: Sendable {
     }
 
     /// Runs a sweep. `onStarted` is called once its record is stored; `onProgress` after each batch.
+    ///
+    /// - Parameters:
+    ///   - batchSize: the most cases purged in one transaction.
+    ///   - batchTime: how long one purge transaction should hold the database's write lock. Disclosures
+    ///     wait for that lock to make their ledger entries durable, so batches are resized as they go to
+    ///     stay near it; nil keeps every batch at `batchSize` (fastest, for a quiet store).
     @discardableResult
     public func run(
-        id: String = RetentionSweeper.newSweepID(), dryRun: Bool, startedBy: LedgerActor, batchSize: Int = 1000,
+        id: String = RetentionSweeper.newSweepID(), dryRun: Bool, startedBy: LedgerActor, batchSize: Int = 5000,
+        batchTime: Duration? = .milliseconds(25),
         onStarted: @Sendable () -> Void = {},
         onProgress: @Sendable (SweepProgress) -> Void = { _ in }
     ) async throws -> SweepRecord {
@@ -131,14 +138,22 @@ public struct RetentionSweeper: Sendable {
             } else {
                 let started = ContinuousClock.now
                 // Batches are bounded so their statements stay under SQLite's limit on bound parameters.
-                let size = min(max(1, batchSize), 5000)
-                for start in stride(from: 0, to: toPurge.count, by: size) {
-                    let batch = Array(toPurge[start..<min(start + size, toPurge.count)])
+                let largest = min(max(1, batchSize), 5000)
+                var size = batchTime == nil ? largest : min(largest, 100)
+                var start = 0
+                while start < toPurge.count {
+                    let end = min(start + size, toPurge.count)
+                    let batch = Array(toPurge[start..<end])
+                    let purgeStarted = ContinuousClock.now
                     let purged = Set(try await store.purge(batch, sweepID: id))
+                    if let batchTime {
+                        size = Self.nextBatchSize(size, took: ContinuousClock.now - purgeStarted, target: batchTime, largest: largest)
+                    }
                     let done = batch.filter { purged.contains($0.caseID) }
                     try await recordErasures(done.map { ($0.caseID, $0.rule) }, sweepID: id, actor: startedBy, summary: &summary)
                     for item in done { count(item, in: &summary) }
-                    summary.done = min(start + size, toPurge.count)
+                    start = end
+                    summary.done = end
                     record.summary = summary.encoded()
                     try await store.saveSweep(record)
                     onProgress(SweepProgress(done: summary.done, total: summary.total, elapsed: ContinuousClock.now - started))
@@ -159,6 +174,12 @@ public struct RetentionSweeper: Sendable {
         record.summary = summary.encoded()
         try await store.saveSweep(record)
         return record
+    }
+
+    /// The next batch's size: scaled towards `target` by the last batch's time, at most doubling or halving.
+    static func nextBatchSize(_ size: Int, took: Duration, target: Duration, largest: Int) -> Int {
+        let ratio = took > .zero ? target / took : 2
+        return min(largest, max(10, Int(Double(size) * min(2, max(0.5, ratio)))))
     }
 
     /// For each basis, a day before which a case must be to have expired under the shortest rule counting from it.

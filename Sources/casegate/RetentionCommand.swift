@@ -42,13 +42,16 @@ struct RetentionCommand: AsyncParsableCommand {
         )
         @OptionGroup var options: Options
         @Flag(help: "Count and list what would be purged; change nothing.") var dryRun = false
-        @Option(help: "Cases per transaction.") var batchSize = 1000
+        @Option(help: "The most cases purged in one transaction.") var batchSize = 5000
+        @Option(help: "Milliseconds one purge transaction may hold the write lock (disclosures wait for it); 0 for fixed batches of --batch-size.")
+        var batchMilliseconds = 25
 
         func run() async throws {
             let sweeper = try await options.sweeper()
             let terminal = isatty(STDOUT_FILENO) == 1
             let record = try await sweeper.run(dryRun: dryRun, startedBy: cliActor,
-                                               batchSize: batchSize, onProgress: { ProgressDisplay.show($0, terminal: terminal) })
+                                               batchSize: batchSize, batchTime: batchMilliseconds > 0 ? .milliseconds(batchMilliseconds) : nil,
+                                               onProgress: { ProgressDisplay.show($0, terminal: terminal) })
             if terminal && !dryRun { print("") }
             let summary = SweepSummary.decode(record.summary) ?? SweepSummary()
             print(dryRun ? "dry run \(record.id): nothing changed" : "sweep \(record.id): \(record.state)")

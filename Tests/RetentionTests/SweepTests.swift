@@ -6,7 +6,7 @@ import Glibc
 #endif
 import GRDB
 import Ledger
-import Retention
+@testable import Retention
 import Storage
 import Testing
 
@@ -22,6 +22,17 @@ struct SweepTests {
         let idle = try await f.cases.create(retentionCase(received: "2022-01-01", name: "Idle Person"))
         _ = try await SQLiteRetentionStore(database: f.database).placeHold(caseID: held.id.uuidString, reason: "Claim 2026/44", by: "u-admin")
         return (f, expired, held, recent, idle)
+    }
+
+    @Test("batches grow towards the time the write lock may be held, and shrink when it is overrun")
+    func batchSizing() {
+        let target = Duration.milliseconds(25)
+        #expect(RetentionSweeper.nextBatchSize(100, took: .milliseconds(5), target: target, largest: 5000) == 200, "at most doubling")
+        #expect(RetentionSweeper.nextBatchSize(100, took: .milliseconds(20), target: target, largest: 5000) == 125)
+        #expect(RetentionSweeper.nextBatchSize(100, took: .milliseconds(400), target: target, largest: 5000) == 50, "at most halving")
+        #expect(RetentionSweeper.nextBatchSize(15, took: .seconds(1), target: target, largest: 5000) == 10, "never below 10")
+        #expect(RetentionSweeper.nextBatchSize(4000, took: .milliseconds(1), target: target, largest: 5000) == 5000, "never above the largest")
+        #expect(RetentionSweeper.nextBatchSize(100, took: .zero, target: target, largest: 5000) == 200)
     }
 
     @Test("a dry run counts, lists and changes nothing")
