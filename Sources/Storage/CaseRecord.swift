@@ -42,6 +42,8 @@ struct CaseRecord: Codable, FetchableRecord, PersistableRecord {
     enum Columns {
         static let seq = Column(CodingKeys.seq)
         static let id = Column(CodingKeys.id)
+        static let reference = Column(CodingKeys.reference)
+        static let sealed = Column(CodingKeys.sealed)
         static let category = Column(CodingKeys.category)
         static let status = Column(CodingKeys.status)
         static let ward = Column(CodingKeys.ward)

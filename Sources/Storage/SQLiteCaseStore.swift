@@ -64,15 +64,12 @@ public struct SQLiteCaseStore: CaseStore {
     /// On every disclosure: one cached statement, two columns, and the key read and the case opened
     /// on the reader's queue rather than the caller's.
     public func get(_ id: UUID) async throws -> ASBCase? {
-        let keyStore = self.keyStore
+        let open = self.open
         return try await mapErrors {
             try await database.cases.read { db -> ASBCase? in
                 let statement = try db.cachedStatement(sql: "SELECT reference, sealed FROM cases WHERE id = ?")
                 guard let row = try Row.fetchOne(statement, arguments: [id.uuidString]) else { return nil }
-                let sealed: Data = row[1]
-                var c = try CaseSealer.open(sealed, id: id, with: try keyStore.key(for: id))
-                c.reference = row[0]
-                return c
+                return try open(id.uuidString, row[0], row[1])
             }
         }
     }
@@ -107,7 +104,8 @@ public struct SQLiteCaseStore: CaseStore {
             afterSeq = nil
         }
         let limit = max(1, min(query.limit, 1000))
-        let records = try await mapErrors {
+        let open = self.open
+        return try await mapErrors {
             try await database.cases.read { db in
                 var request = CaseRecord.all()
                 if let categories = query.categories { request = request.filter(categories.map(\.rawValue).contains(CaseRecord.Columns.category)) }
@@ -119,13 +117,18 @@ public struct SQLiteCaseStore: CaseStore {
                     request = request.filter(query.order == .newestFirst ? CaseRecord.Columns.seq < afterSeq : CaseRecord.Columns.seq > afterSeq)
                 }
                 let ordering = query.order == .newestFirst ? CaseRecord.Columns.seq.desc : CaseRecord.Columns.seq.asc
-                return try request.order(ordering).limit(limit + 1).fetchAll(db)
+                // Only the columns a case is rebuilt from; opened here, on the reader's queue.
+                let rows = try Row.fetchAll(db, request.select(
+                    CaseRecord.Columns.seq, CaseRecord.Columns.id, CaseRecord.Columns.reference, CaseRecord.Columns.sealed
+                )
+                    .order(ordering).limit(limit + 1))
+                var cases: [ASBCase] = []
+                cases.reserveCapacity(min(rows.count, limit))
+                for row in rows.prefix(limit) { cases.append(try open(row[1], row[2], row[3])) }
+                let next = rows.count > limit ? Self.encodeCursor(rows[limit - 1][0]) : nil
+                return CasePage(cases: cases, nextCursor: next)
             }
         }
-        let page = Array(records.prefix(limit))
-        let cases = try page.map(decode)
-        let next = records.count > limit ? page.last.map { Self.encodeCursor($0.seq) } : nil
-        return CasePage(cases: cases, nextCursor: next)
     }
 
     public func caseIDs(partyName name: String, dateOfBirth: CalendarDate?) async throws -> [UUID] {
@@ -148,12 +151,15 @@ public struct SQLiteCaseStore: CaseStore {
         try await mapErrors { try await database.cases.read { db in try CaseRecord.fetchCount(db) } }
     }
 
-    private func decode(_ record: CaseRecord) throws -> ASBCase {
-        guard let id = UUID(uuidString: record.id) else { throw StorageError.corrupt(caseID: record.id) }
-        let key = try keyStore.key(for: id)
-        var c = try CaseSealer.open(record.sealed, id: id, with: key)
-        c.reference = record.reference
-        return c
+    /// Rebuilds a case from its row: the sealed document opened with its data key, and the reference kept in clear.
+    private var open: @Sendable (_ id: String, _ reference: String, _ sealed: Data) throws -> ASBCase {
+        let keyStore = self.keyStore
+        return { id, reference, sealed in
+            guard let uuid = UUID(uuidString: id) else { throw StorageError.corrupt(caseID: id) }
+            var c = try CaseSealer.open(sealed, id: uuid, with: try keyStore.key(for: uuid))
+            c.reference = reference
+            return c
+        }
     }
 
     private static func record(for c: ASBCase, seq: Int64, version: Int64, key: SymmetricKey, clock: ServiceClock) throws -> CaseRecord {
