@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "casegate", targets: ["casegate"]),
         // For the benchmarks package in Benchmarks/.
-        .library(name: "CasegateCore", targets: ["HexEncoding", "CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "Retention", "DemoData"]),
+        .library(name: "CasegateCore", targets: ["ByteEncoding", "CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "Retention", "DemoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -30,13 +30,13 @@ let package = Package(
     ],
     targets: [
         // Lower-case hex for hashes, fingerprints and key ids.
-        .target(name: "HexEncoding", swiftSettings: swiftSettings),
+        .target(name: "ByteEncoding", swiftSettings: swiftSettings),
         // The ASB case: categories, parties, events, service clocks, working-day calendar.
         .target(name: "CaseModel", swiftSettings: swiftSettings),
         // Partner directory and (later) per-field sharing policies, read from `policies/`.
         .target(
             name: "SharingPolicy",
-            dependencies: ["HexEncoding", 
+            dependencies: ["ByteEncoding", 
                 "CaseModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -46,7 +46,7 @@ let package = Package(
         // Partner views: compiled policy × case → the fields its rules produce.
         .target(
             name: "Redaction",
-            dependencies: ["HexEncoding", 
+            dependencies: ["ByteEncoding", 
                 "CaseModel",
                 "SharingPolicy",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -56,13 +56,13 @@ let package = Package(
         // The tamper-evident audit log: RFC 9162 Merkle tree, signed checkpoints, proofs.
         .target(
             name: "Ledger",
-            dependencies: ["HexEncoding", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ByteEncoding", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // Case and key stores: SQLite through GRDB, per-case AES-GCM data keys wrapped by a master key.
         .target(
             name: "Storage",
-            dependencies: ["HexEncoding", 
+            dependencies: ["ByteEncoding", 
                 "CaseModel",
                 "Ledger",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -79,7 +79,7 @@ let package = Package(
         // Development PKI: a CA, server and partner certificates made with swift-certificates.
         .target(
             name: "DevPKI",
-            dependencies: ["HexEncoding", 
+            dependencies: ["ByteEncoding", 
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -89,7 +89,7 @@ let package = Package(
         // The Hummingbird application: listeners, identity, routes, problem+json.
         .target(
             name: "Gateway",
-            dependencies: ["HexEncoding", 
+            dependencies: ["ByteEncoding", 
                 "CaseModel",
                 "SharingPolicy",
                 "Redaction",
@@ -111,7 +111,7 @@ let package = Package(
         // The load generator: partners' traffic over mutual TLS, latency percentiles, receipt checks.
         .target(
             name: "LoadTest",
-            dependencies: ["HexEncoding", 
+            dependencies: ["ByteEncoding", 
                 "Ledger",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -140,6 +140,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ByteEncodingTests", dependencies: ["ByteEncoding"], swiftSettings: swiftSettings),
         .testTarget(name: "CaseModelTests", dependencies: ["CaseModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
@@ -153,7 +154,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
-        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData", "HexEncoding", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData", "ByteEncoding", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
@@ -165,7 +166,7 @@ let package = Package(
                 "Ledger",
                 "Storage",
                 "LoadTest",
-                "HexEncoding",
+                "ByteEncoding",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

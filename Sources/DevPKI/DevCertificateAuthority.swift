@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import HexEncoding
+import ByteEncoding
 import SwiftASN1
 import X509
 

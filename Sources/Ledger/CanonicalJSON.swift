@@ -1,3 +1,5 @@
+import ByteEncoding
+
 /// Writes a ledger entry's canonical form directly as bytes: keys in byte
 /// order, no insignificant white space, absent values left out, strings
 /// escaped minimally (`"`, `\`, and control characters). Faster than
@@ -10,23 +12,7 @@ struct CanonicalJSONWriter {
     }
 
     mutating func string(_ s: String) {
-        bytes.append(34)
-        for b in s.utf8 {
-            switch b {
-            case 34: bytes += [92, 34]
-            case 92: bytes += [92, 92]
-            case 0x08: bytes += [92, 98]
-            case 0x0C: bytes += [92, 102]
-            case 0x0A: bytes += [92, 110]
-            case 0x0D: bytes += [92, 114]
-            case 0x09: bytes += [92, 116]
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes += [92, 117, 48, 48, hex[Int(b >> 4)], hex[Int(b & 0xF)]]
-            default: bytes.append(b)
-            }
-        }
-        bytes.append(34)
+        JSONString.append(s, to: &bytes)
     }
 
     mutating func raw(_ s: String) { bytes += s.utf8 }

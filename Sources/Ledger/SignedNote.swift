@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import HexEncoding
+import ByteEncoding
 
 /// A checkpoint: the log's size and root at a moment, in the C2SP
 /// tlog-checkpoint format, signed as a C2SP signed note with Ed25519.

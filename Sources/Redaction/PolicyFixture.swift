@@ -1,7 +1,7 @@
 import CaseModel
 import Crypto
 import Foundation
-import HexEncoding
+import ByteEncoding
 import SharingPolicy
 
 /// A policy test fixture: one case and, for every partner purpose, the exact

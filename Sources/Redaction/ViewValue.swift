@@ -1,3 +1,5 @@
+import ByteEncoding
+
 /// A value in a partner view. Objects keep their key order, so the same view
 /// always serialises to the same bytes (the ledger hashes those bytes).
 public enum ViewValue: Sendable, Hashable {
@@ -55,21 +57,7 @@ public enum ViewValue: Sendable, Hashable {
     }
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        JSONString.append(s, to: &out)
     }
 
     /// Looks up a member of an object.

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import HexEncoding
+import ByteEncoding
 
 /// Every partner policy, loaded and validated together. A set either loads
 /// whole or not at all, so a reload never leaves half a set in force.

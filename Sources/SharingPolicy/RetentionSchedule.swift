@@ -1,7 +1,7 @@
 import CaseModel
 import Crypto
 import Foundation
-import HexEncoding
+import ByteEncoding
 import Yams
 
 /// How long cases are kept: rules tried in order, the first whose criteria

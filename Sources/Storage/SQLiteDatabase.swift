@@ -42,8 +42,6 @@ public struct SQLiteDatabase: Sendable {
             // Deleted pages are overwritten, not left readable in the file.
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Reads map the file instead of copying pages through pread on every case read.
-            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         let pool = try DatabasePool(path: url.path, configuration: configuration)
         try migrator.migrate(pool)

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import HexEncoding
+import ByteEncoding
 
 /// A personal bearer token: `cgt_<user id>_<secret>`. The user id finds the
 /// row; the 256-bit secret is checked against its stored SHA-256 in constant time.

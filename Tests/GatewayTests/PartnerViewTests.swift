@@ -3,7 +3,7 @@ import DemoData
 import DevPKI
 import Foundation
 import HTTPTypes
-import HexEncoding
+import ByteEncoding
 import HummingbirdTesting
 import NIOCore
 import Redaction

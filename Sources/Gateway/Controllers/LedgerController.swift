@@ -1,5 +1,5 @@
 import Foundation
-import HexEncoding
+import ByteEncoding
 import Hummingbird
 import Ledger
 

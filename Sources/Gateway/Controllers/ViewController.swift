@@ -1,7 +1,7 @@
 import CaseModel
 import Foundation
 import HTTPTypes
-import HexEncoding
+import ByteEncoding
 import Hummingbird
 import Redaction
 import SharingPolicy

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import HexEncoding
+import ByteEncoding
 import Logging
 import Redaction
 import SharingPolicy
