@@ -17,6 +17,10 @@ public struct Scrubber {
         var count: Int
         var personKey: Int
         var caseInsensitive: Bool
+        /// Every byte a word byte: it can only match a word of exactly its length.
+        var plain: Bool
+        /// Lower-cased first byte.
+        var initial: UInt8
     }
 
     /// Every name pattern's bytes, back to back; patterns index into it (no per-pattern arrays to retain).
@@ -53,10 +57,15 @@ public struct Scrubber {
             let index = people.firstIndex(of: party.id) ?? people.count
             if index == people.count { people.append(party.id) }
             guard !party.name.isEmpty else { continue }
-            add(party.name.utf8, person: index, caseInsensitive: true)
-            let parts = party.name.split(whereSeparator: { $0 == " " || $0 == "-" })
+            let name = Array(party.name.utf8)
+            add(name, person: index, caseInsensitive: true)
+            // Split on bytes, not Characters: grapheme breaking cost more than the whole scrub.
+            let parts = name.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "-") })
             if parts.count > 1 {
-                for part in parts where part.count >= 3 { add(part.utf8, person: index, caseInsensitive: false) }
+                // Three or more letters: UTF-8 lead bytes, so "Zoë" counts three.
+                for part in parts where part.count(where: { $0 & 0xC0 != 0x80 }) >= 3 {
+                    add(part, person: index, caseInsensitive: false)
+                }
             }
         }
         // Longest first, so a full name wins over its parts.
@@ -64,7 +73,8 @@ public struct Scrubber {
     }
 
     private mutating func add(_ bytes: some Collection<UInt8>, person: Int, caseInsensitive: Bool) {
-        names.append(NamePattern(start: nameBytes.count, count: bytes.count, personKey: person, caseInsensitive: caseInsensitive))
+        names.append(NamePattern(start: nameBytes.count, count: bytes.count, personKey: person, caseInsensitive: caseInsensitive,
+                                 plain: bytes.allSatisfy(Self.isWordByte), initial: Self.lower(bytes.first!)))
         nameBytes += bytes
         let b = Int(Self.lower(bytes.first!))
         switch b >> 6 {
@@ -85,8 +95,16 @@ public struct Scrubber {
         let hasAt = input.contains(UInt8(ascii: "@"))
         input.withUnsafeBufferPointer { s in
             var i = 0
+            var nextAt = hasAt ? -1 : Int.max
             while i < n {
                 let byte = s[i]
+                if nextAt < i {
+                    nextAt = i
+                    while nextAt < n && s[nextAt] != UInt8(ascii: "@") { nextAt += 1 }
+                    if nextAt == n { nextAt = Int.max }
+                }
+                // An address's local part is at most 64 bytes: further from the next @, no word can be one.
+                let hasAt = nextAt - i <= 64
                 if Self.isWordByte(byte) {
                     // A word: try the recognisers once, at its start, then copy it whole.
                     if let (end, kind, key) = match(s, at: i, count: n, hasAt: hasAt) {
@@ -116,14 +134,14 @@ public struct Scrubber {
     private mutating func match(_ s: Bytes, at i: Int, count n: Int, hasAt: Bool) -> (Int, Kind, String)? {
         if hasAt, let end = Self.email(s, i, n) { return (end, .email, String(decoding: s[i..<end], as: UTF8.self).lowercased()) }
         if Self.isLetter(s[i]) {
-            if let (end, person) = name(s, i, n) { return (end, .person, String(person)) }
-            // What is left (NI numbers, postcodes, "March 12") needs a digit in the word or just after it.
             var j = i + 1
             var digit = false
             while Self.isWordByte(s[j]) {
                 if Self.isDigit(s[j]) { digit = true }
                 j += 1
             }
+            if let (end, person) = name(s, i, wordEnd: j, n) { return (end, .person, String(person)) }
+            // What is left (NI numbers, postcodes, "March 12") needs a digit in the word or just after it.
             guard digit || (s[j] == UInt8(ascii: " ") && Self.isDigit(s[j + 1])) else { return nil }
             if let end = Self.niNumber(s, i, n) { return (end, .ni, Self.normalised(s[i..<end])) }
             if let end = Self.postcode(s, i, n) { return (end, .postcode, Self.normalised(s[i..<end])) }
@@ -161,8 +179,9 @@ public struct Scrubber {
 
     // MARK: Recognisers. Each returns the end index of a match starting at i.
 
-    private func name(_ s: Bytes, _ i: Int, _ n: Int) -> (Int, Int)? {
-        let b = Int(Self.lower(s[i]))
+    private func name(_ s: Bytes, _ i: Int, wordEnd: Int, _ n: Int) -> (Int, Int)? {
+        let initial = Self.lower(s[i])
+        let b = Int(initial)
         let word = switch b >> 6 {
         case 0: nameInitials.0
         case 1: nameInitials.1
@@ -170,8 +189,11 @@ public struct Scrubber {
         default: nameInitials.3
         }
         guard word & (1 << UInt64(b & 63)) != 0 else { return nil }
+        let wordLength = wordEnd - i
         return nameBytes.withUnsafeBufferPointer { p in
-            for pattern in names where i + pattern.count <= n {
+            for pattern in names where pattern.initial == initial && i + pattern.count <= n {
+                // A plain pattern is a whole word or nothing; one with a space or apostrophe runs past the first word.
+                guard pattern.plain ? pattern.count == wordLength : pattern.count > wordLength else { continue }
                 var j = 0
                 while j < pattern.count {
                     let a = s[i + j], b = p[pattern.start + j]

@@ -90,9 +90,9 @@ public enum ViewBuilder {
             return .string(Transforms.mask(s, first: first, last: last))
         case .pseudonymise:
             guard case .text(let s) = raw else { return nil }
-            // Party fields share a namespace across roles, so a complainant and a victim who are one person get one token.
-            let namespace = field.role == nil ? field.path : String(field.path[field.path.index(after: field.path.firstIndex(of: ".")!)...])
-            return .string(policy.pseudonymiser.token(Transforms.normaliseForPseudonym(s, kind: field.kind), namespace: namespace, remember: field.kind == .personID))
+            return .string(policy.pseudonymiser.token(
+                Transforms.normaliseForPseudonym(s, kind: field.kind), namespace: field.pseudonymNamespace, remember: field.kind == .personID
+            ))
         case .generalise(let level):
             return Transforms.generalise(raw, level, today: today).map(ViewValue.string)
         case .scrub:

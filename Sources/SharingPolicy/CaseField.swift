@@ -25,6 +25,20 @@ public struct CaseField: Sendable, Hashable, CustomStringConvertible {
     public let kind: FieldKind
     /// Set for party fields.
     public let role: PartyRole?
+    /// What pseudonyms of this field are keyed under: party fields share one namespace across roles
+    /// (`name`, not `victim.name`), so a complainant who is also the victim gets one token.
+    public let pseudonymNamespace: String
+
+    public init(path: String, kind: FieldKind, role: PartyRole?) {
+        self.path = path
+        self.kind = kind
+        self.role = role
+        if role != nil, let dot = path.firstIndex(of: ".") {
+            pseudonymNamespace = String(path[path.index(after: dot)...])
+        } else {
+            pseudonymNamespace = path
+        }
+    }
 
     public var description: String { path }
 
