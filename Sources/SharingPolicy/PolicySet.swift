@@ -7,10 +7,13 @@ import ByteEncoding
 public struct PolicySet: Sendable {
     public let policies: [PartnerPolicy]
     public let directory: PartnerDirectory
-    /// "sha256:" and the hex SHA-256 of the set's canonical JSON form.
+    /// "sha256:" and the hex SHA-256 of the set's canonical JSON form (the partner policies).
     public let version: String
+    /// Certificates refused although within their dates.
+    public let revocations: RevocationList
 
-    public init(policies: [PartnerPolicy]) throws(PolicyError) {
+    public init(policies: [PartnerPolicy], revocations: RevocationList = .none) throws(PolicyError) {
+        self.revocations = revocations
         let sorted = policies.sorted { $0.partner.id < $1.partner.id }
         var seen: [String: String] = [:]
         var problems: [PolicyDiagnostic] = []
@@ -53,11 +56,13 @@ public struct PolicySet: Sendable {
             case .failure(let error): problems += error.diagnostics
             }
         }
+        var revocations = RevocationList.none
+        do { revocations = try RevocationList.load(directory: directory, display: relativePath) } catch { problems += error.diagnostics }
         if !problems.isEmpty { throw .diagnostics(problems) }
         if policies.isEmpty {
             throw .diagnostics([PolicyDiagnostic(file: relativePath(partnersDirectory), line: 1, column: 1, message: "no partner policy files")])
         }
-        return try PolicySet(policies: policies)
+        return try PolicySet(policies: policies, revocations: revocations)
     }
 
     /// Parses one policy file's text; for tests and `policy check` of a single file.

@@ -1,12 +1,13 @@
 import ArgumentParser
 import DevPKI
 import Foundation
+import SharingPolicy
 import X509
 
 struct Certs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make and inspect partner CA and certificates.",
-        subcommands: [CA.self, Issue.self, Show.self]
+        subcommands: [CA.self, Issue.self, Show.self, Revoke.self]
     )
 
     struct CA: ParsableCommand {
@@ -67,6 +68,50 @@ struct Certs: ParsableCommand {
             print("valid from:  \(certificate.notValidBefore)")
             print("valid until: \(certificate.notValidAfter)")
             print("sha-256:     \(try certificate.sha256Fingerprint)")
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a partner certificate: add it to policies/revoked-certificates.yaml.",
+            discussion: "Takes effect when the policies are reloaded: POST /v1/policies/reload, or kill -HUP the gateway."
+        )
+
+        @Option(help: "The certificate (PEM) to revoke.") var certificate: String?
+        @Option(help: "Or its SHA-256 fingerprint, in hex.") var fingerprint: String?
+        @Option(help: "Why, for the record (no personal data).") var reason: String
+        @Option(help: "Directory of sharing policies.") var policiesDir = "policies"
+
+        func validate() throws {
+            guard (certificate == nil) != (fingerprint == nil) else { throw ValidationError("give --certificate or --fingerprint, not both") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason must say why") }
+        }
+
+        func run() throws {
+            let target: String
+            if let certificate {
+                let pem: String
+                do { pem = try String(contentsOfFile: certificate, encoding: .utf8) } catch { throw ValidationError("cannot read \(certificate)") }
+                do { target = try Certificate(pemEncoded: pem).sha256Fingerprint } catch { throw ValidationError("\(certificate) is not a PEM certificate") }
+            } else {
+                target = normaliseFingerprint(fingerprint ?? "")
+            }
+            let file = URL(fileURLWithPath: policiesDir).appendingPathComponent(RevocationList.fileName)
+            let existing = FileManager.default.contents(atPath: file.path).map { String(decoding: $0, as: UTF8.self) }
+            if let existing, let list = try? RevocationList.parse(text: existing, file: file.path), list.isRevoked(fingerprint: target) {
+                print("\(target) is already revoked; \(file.path) unchanged")
+                return
+            }
+            let day = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "Europe/London")!, formatOptions: [.withFullDate])
+            let text = RevocationList.appending(.init(fingerprint: target, reason: reason, revokedAt: day), to: existing)
+            // The new file must read back whole before it replaces the old one.
+            do { _ = try RevocationList.parse(text: text, file: file.path) } catch {
+                printPolicyErrors(error)
+                throw ExitCode.failure
+            }
+            try Data(text.utf8).write(to: file, options: .atomic)
+            print("revoked \(target) in \(file.path)")
+            print("reload the policies for it to take effect: POST /v1/policies/reload, or kill -HUP the gateway")
         }
     }
 }

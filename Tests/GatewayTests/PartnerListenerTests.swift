@@ -2,6 +2,7 @@ import DevPKI
 import Foundation
 import HummingbirdTesting
 import NIOSSL
+import SharingPolicy
 import Testing
 
 @Suite("Partner listener: mutual TLS")
@@ -22,6 +23,28 @@ struct PartnerListenerTests {
             #expect(body.partner == "met-police")
             #expect(body.name == "Metropolitan Police Service")
             #expect(body.certificate_fingerprint == (try fixture.metPolice.fingerprint))
+        }
+    }
+
+    @Test("a revoked certificate is refused with 403 once the policies reload; the partner's other certificates still work")
+    func revokedCertificate() async throws {
+        let fixture = try await GatewayFixture()
+        let stolen = try fixture.ca.issueClient(commonName: "met-police-laptop", organisation: "Metropolitan Police Service")
+        let file = fixture.policiesDirectory.appendingPathComponent(RevocationList.fileName)
+        try RevocationList.appending(.init(fingerprint: try stolen.fingerprint, reason: "laptop stolen", revokedAt: "2026-11-20"), to: nil)
+            .write(to: file, atomically: true, encoding: .utf8)
+        try await fixture.withRunningGateway { gateway in
+            // Before the reload the old set (nothing revoked) is in force.
+            let before = try await using(try gateway.partnerClient(stolen)) { try await $0.get("/v1/whoami") }
+            #expect(before.status == .ok)
+            _ = try GatewayFixture.reloadPartners(fixture)
+            for path in ["/v1/whoami", "/v1/ping", "/v1/views/cases", "/v1/ledger/checkpoint"] {
+                let response = try await using(try gateway.partnerClient(stolen)) { try await $0.get(path) }
+                #expect(response.status == .forbidden, "\(path)")
+                #expect(String(buffer: try #require(response.body)).contains("revoked"))
+            }
+            let other = try await using(try gateway.partnerClient(fixture.metPolice)) { try await $0.get("/v1/whoami") }
+            #expect(other.status == .ok)
         }
     }
 

@@ -17,8 +17,15 @@ public struct PartnerIdentityMiddleware: RouterMiddleware {
         else {
             throw Problem.unauthorised("a client certificate is required on the partner listener")
         }
-        guard let identity = policies.resolve(certificateDER: try certificate.toDERBytes()) else {
-            context.logger.warning("client certificate not mapped to any partner")
+        let identity: AuthenticatedPartner
+        switch policies.resolve(certificateDER: try certificate.toDERBytes()) {
+        case .partner(let partner):
+            identity = partner
+        case .revoked(let fingerprint):
+            context.logger.warning("revoked client certificate refused", metadata: ["certificate_fingerprint": .string(fingerprint)])
+            throw Problem.forbidden("this certificate has been revoked")
+        case .unknown(let fingerprint):
+            context.logger.warning("client certificate not mapped to any partner", metadata: ["certificate_fingerprint": .string(fingerprint)])
             throw Problem.forbidden("this certificate is not registered to any partner agency")
         }
         var context = context

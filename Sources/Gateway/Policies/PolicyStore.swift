@@ -18,7 +18,7 @@ public final class PolicyStore: Sendable {
         var set: CompiledPolicySet
         /// DER bytes → partner (or none). Partners present the same certificate on every request,
         /// and resolving one means a parse and a hash.
-        var identities: [[UInt8]: AuthenticatedPartner?] = [:]
+        var identities: [[UInt8]: CertificateResolution] = [:]
     }
 
     /// Enough for every partner's certificates, with room for rotation; cleared when full.
@@ -40,21 +40,35 @@ public final class PolicyStore: Sendable {
         return compiled
     }
 
-    /// The partner a verified client certificate belongs to, or nil when no policy claims it.
-    /// The certificate itself was verified in the handshake (chain, validity); this only maps it to a partner.
-    public func resolve(certificateDER der: [UInt8]) -> AuthenticatedPartner? {
+    /// The partner a verified client certificate belongs to, unless the certificate is revoked or no policy claims it.
+    /// The certificate itself was verified in the handshake (chain, validity); this maps it to a partner.
+    public func resolve(certificateDER der: [UInt8]) -> CertificateResolution {
         let (set, cached) = state.withLock { ($0.set, $0.identities[der]) }
         if let cached { return cached }
         let fingerprint = SHA256.hash(data: der).hexString
-        let organisation = CertificateSubject.organisation(der: der)
-        let resolved = set.policySet.directory.partner(fingerprint: fingerprint, organisation: organisation)
-            .map { AuthenticatedPartner(partner: $0, certificateFingerprint: fingerprint) }
+        let resolution: CertificateResolution
+        if set.policySet.revocations.isRevoked(fingerprint: fingerprint) {
+            resolution = .revoked(fingerprint: fingerprint)
+        } else if let partner = set.policySet.directory.partner(fingerprint: fingerprint, organisation: CertificateSubject.organisation(der: der)) {
+            resolution = .partner(AuthenticatedPartner(partner: partner, certificateFingerprint: fingerprint))
+        } else {
+            resolution = .unknown(fingerprint: fingerprint)
+        }
         state.withLock { state in
             // A reload in between has made its own cache; this answer belongs to the old set.
-            guard state.set.version == set.version else { return }
+            guard state.set.version == set.version, state.set.policySet.revocations == set.policySet.revocations else { return }
             if state.identities.count >= Self.identityCacheLimit { state.identities.removeAll(keepingCapacity: true) }
-            state.identities[der] = .some(resolved)
+            state.identities[der] = resolution
         }
-        return resolved
+        return resolution
     }
+}
+
+/// What a verified client certificate means to the gateway.
+public enum CertificateResolution: Sendable, Equatable {
+    case partner(AuthenticatedPartner)
+    /// On the revocation list (`policies/revoked-certificates.yaml`).
+    case revoked(fingerprint: String)
+    /// Issued by the partner CA, but no partner's policy claims it.
+    case unknown(fingerprint: String)
 }

@@ -1,0 +1,119 @@
+import Foundation
+import Yams
+
+/// Partner client certificates that must no longer be accepted, though still within their dates:
+/// `policies/revoked-certificates.yaml`. Loaded and reloaded with the policy set, so a revocation takes
+/// effect on `POST /v1/policies/reload` or SIGHUP, and a mistake in the file keeps the old set in force.
+///
+/// ```yaml
+/// revoked:
+///   - fingerprint: 3f2a…   # SHA-256 of the certificate's DER, hex (colons allowed)
+///     reason: laptop stolen, reported by MPS 2026-11-20
+///     revoked_at: 2026-11-20
+/// ```
+public struct RevocationList: Sendable, Equatable {
+    public struct Revocation: Sendable, Equatable, Codable {
+        /// Lower-case hex, 64 digits.
+        public var fingerprint: String
+        public var reason: String
+        /// `YYYY-MM-DD`.
+        public var revokedAt: String
+
+        public init(fingerprint: String, reason: String, revokedAt: String) {
+            self.fingerprint = fingerprint
+            self.reason = reason
+            self.revokedAt = revokedAt
+        }
+    }
+
+    public static let fileName = "revoked-certificates.yaml"
+    public static let none = RevocationList(entries: [])
+
+    public let entries: [Revocation]
+    private let fingerprints: Set<String>
+
+    public init(entries: [Revocation]) {
+        self.entries = entries
+        self.fingerprints = Set(entries.map(\.fingerprint))
+    }
+
+    public func isRevoked(fingerprint: String) -> Bool {
+        fingerprints.contains(fingerprint)
+    }
+
+    /// Reads `policies/revoked-certificates.yaml`; a missing file revokes nothing.
+    public static func load(directory: URL, display: (URL) -> String) throws(PolicyError) -> RevocationList {
+        let url = directory.appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return .none }
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+            throw .diagnostics([PolicyDiagnostic(file: display(url), line: 1, column: 1, message: "cannot be read as UTF-8 text")])
+        }
+        return try parse(text: text, file: display(url))
+    }
+
+    public static func parse(text: String, file: String) throws(PolicyError) -> RevocationList {
+        let cursor = YAMLCursor(file: file)
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch {
+            throw .diagnostics([PolicyDiagnostic(file: file, line: 1, column: 1, message: "not valid YAML: \(error)")])
+        }
+        // An empty file, or one with only comments, revokes nothing.
+        guard let root else { return .none }
+        var entries: [Revocation] = []
+        if let top = cursor.mapping(root, "the revocation list", required: ["revoked"]), let list = top["revoked"] {
+            if case .sequence(let items) = list {
+                for item in items {
+                    guard let fields = cursor.mapping(item, "a revocation", required: ["fingerprint", "reason", "revoked_at"]) else { continue }
+                    let fingerprint = cursor.string(fields["fingerprint"], "'fingerprint'").map(normaliseFingerprint)
+                    if let fingerprint, fingerprint.count != 64 || !fingerprint.allSatisfy(\.isHexDigit) {
+                        cursor.error(fields["fingerprint"], "'fingerprint' must be the certificate's SHA-256 in hex (64 digits); `casegate certs show FILE` prints it")
+                    }
+                    let reason = cursor.string(fields["reason"], "'reason'")
+                    let revokedAt = cursor.string(fields["revoked_at"], "'revoked_at'")
+                    if let revokedAt, !Self.isDay(revokedAt) {
+                        cursor.error(fields["revoked_at"], "'revoked_at' must be a date, YYYY-MM-DD")
+                    }
+                    if let fingerprint, let reason, let revokedAt {
+                        if entries.contains(where: { $0.fingerprint == fingerprint }) {
+                            cursor.error(fields["fingerprint"], "this certificate is already revoked above")
+                        }
+                        entries.append(Revocation(fingerprint: fingerprint, reason: reason, revokedAt: revokedAt))
+                    }
+                }
+            } else if list.null == nil {
+                cursor.error(list, "'revoked' must be a list of revocations")
+            }
+        }
+        if !cursor.diagnostics.isEmpty { throw .diagnostics(cursor.diagnostics) }
+        return RevocationList(entries: entries)
+    }
+
+    private static func isDay(_ text: String) -> Bool {
+        let parts = text.split(separator: "-")
+        return text.count == 10 && parts.count == 3 && parts.allSatisfy { $0.allSatisfy(\.isNumber) }
+            && (1...12).contains(Int(parts[1]) ?? 0) && (1...31).contains(Int(parts[2]) ?? 0)
+    }
+
+    /// The file's text with `revocation` added, comments and earlier entries kept as they are.
+    public static func appending(_ revocation: Revocation, to text: String?) -> String {
+        var out = text ?? """
+            # Partner client certificates that must no longer be accepted, by SHA-256 fingerprint.
+            # Reload the policies (POST /v1/policies/reload or SIGHUP) for a change to take effect.
+
+            """
+        if !out.contains(where: { !$0.isWhitespace }) || !out.split(separator: "\n").contains(where: { $0.hasPrefix("revoked:") }) {
+            if !out.isEmpty && !out.hasSuffix("\n") { out += "\n" }
+            out += "revoked:\n"
+        }
+        if !out.hasSuffix("\n") { out += "\n" }
+        out += "  - fingerprint: \(revocation.fingerprint)\n"
+        out += "    reason: \(yamlQuoted(revocation.reason))\n"
+        out += "    revoked_at: \(revocation.revokedAt)\n"
+        return out
+    }
+
+    private static func yamlQuoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: " ") + "\""
+    }
+}

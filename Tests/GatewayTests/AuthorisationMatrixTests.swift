@@ -1,0 +1,207 @@
+import DemoData
+import DevPKI
+import Foundation
+import Gateway
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import SharingPolicy
+import Testing
+
+/// Every endpoint × every principal, over real sockets. A route added to either router
+/// without a row here fails the test.
+@Suite("Authorisation matrix")
+struct AuthorisationMatrixTests {
+    /// What a request should meet: a status, or a refused TLS handshake (no HTTP at all).
+    enum Outcome: Equatable, CustomStringConvertible {
+        case status(HTTPResponse.Status)
+        case refused
+
+        var description: String {
+            switch self {
+            case .status(let status): "\(status.code)"
+            case .refused: "refused handshake"
+            }
+        }
+    }
+
+    static let partners = [
+        "met-police": "Metropolitan Police Service", "ealing-homes": "Ealing Homes Housing Association",
+        "wlmht": "West London NHS Trust", "lfb": "London Fire Brigade", "probation": "The Probation Service",
+    ]
+
+    /// The partner side's principals beyond the shipped partners.
+    enum Stranger: String, CaseIterable {
+        case noCertificate = "no certificate"
+        case foreignCA = "certificate from another CA"
+        case expired = "expired certificate"
+        case revoked = "revoked certificate"
+        case unclaimed = "our CA, no partner claims it"
+    }
+
+    @Test("partner listener: each shipped partner, and every kind of stranger")
+    func partnerListener() async throws {
+        let fixture = try await GatewayFixture()
+        var generator = DemoCaseGenerator(seed: 5, clock: fixture.environment.clock)
+        let cases = generator.makeCases(40)
+        for c in cases { _ = try await fixture.environment.cases.create(c) }
+        let ca = fixture.ca
+        var identities: [String: IssuedCertificate?] = [:]
+        for (id, organisation) in Self.partners { identities[id] = try ca.issueClient(commonName: id, organisation: organisation) }
+        let revoked = try ca.issueClient(commonName: "met-police-old", organisation: "Metropolitan Police Service")
+        try RevocationList.appending(.init(fingerprint: try revoked.fingerprint, reason: "test", revokedAt: "2026-11-20"), to: nil)
+            .write(to: fixture.policiesDirectory.appendingPathComponent(RevocationList.fileName), atomically: true, encoding: .utf8)
+        _ = try GatewayFixture.reloadPartners(fixture)
+        identities[Stranger.noCertificate.rawValue] = .some(nil)
+        identities[Stranger.foreignCA.rawValue] = try DevCertificateAuthority.create(commonName: "Elsewhere").issueClient(
+            commonName: "met-police", organisation: "Metropolitan Police Service")
+        identities[Stranger.expired.rawValue] = try ca.issueClient(
+            commonName: "met-police", organisation: "Metropolitan Police Service",
+            validFrom: Date().addingTimeInterval(-30 * 86400), validUntil: Date().addingTimeInterval(-86400))
+        identities[Stranger.revoked.rawValue] = revoked
+        identities[Stranger.unclaimed.rawValue] = try ca.issueClient(commonName: "x", organisation: "Nobody Agency")
+
+        let principals = identities
+        let set = fixture.environment.policies.current
+        let probe = try #require(cases.first { set.policy(partner: "met-police", purpose: nil)!.purpose.records.admits($0) })
+
+        try await fixture.withRunningGateway { gateway in
+            // One disclosure to met-police, so its ledger entry can be fetched by met-police only.
+            let disclosed = try await using(try gateway.partnerClient(principals["met-police"]!)) {
+                try await $0.get("/v1/views/cases/\(probe.id.uuidString)")
+            }
+            let index = try #require(disclosed.headers[.casegateLedgerIndex])
+
+            func partnerOutcome(_ principal: String, _ allowed: (String) -> HTTPResponse.Status) -> Outcome {
+                switch Stranger(rawValue: principal) {
+                case .noCertificate, .foreignCA, .expired: .refused
+                case .revoked, .unclaimed: .status(.forbidden)
+                case nil: .status(allowed(principal))
+                }
+            }
+            let everyone = Array(principals.keys).sorted()
+            // (method, route as registered, request path, outcome per principal)
+            let rows: [(HTTPRequest.Method, String, String, (String) -> Outcome)] = [
+                (.get, "healthz", "/healthz", { Stranger(rawValue: $0).map { [.noCertificate, .foreignCA, .expired].contains($0) ? .refused : .status(.ok) } ?? .status(.ok) }),
+                (.get, "readyz", "/readyz", { Stranger(rawValue: $0).map { [.noCertificate, .foreignCA, .expired].contains($0) ? .refused : .status(.ok) } ?? .status(.ok) }),
+                (.get, "v1/whoami", "/v1/whoami", { partnerOutcome($0) { _ in .ok } }),
+                (.get, "v1/ping", "/v1/ping", { partnerOutcome($0) { _ in .ok } }),
+                (.get, "v1/ledger/checkpoint", "/v1/ledger/checkpoint", { partnerOutcome($0) { _ in .ok } }),
+                (.get, "v1/ledger/public-key", "/v1/ledger/public-key", { partnerOutcome($0) { _ in .ok } }),
+                (.get, "v1/ledger/proofs/inclusion", "/v1/ledger/proofs/inclusion?index=0&size=1", { partnerOutcome($0) { _ in .ok } }),
+                (.get, "v1/ledger/proofs/consistency", "/v1/ledger/proofs/consistency?from=1&to=1", { partnerOutcome($0) { _ in .ok } }),
+                (.get, "v1/ledger/entries/{index}", "/v1/ledger/entries/\(index)", { partnerOutcome($0) { $0 == "met-police" ? .ok : .notFound } }),
+                (.get, "v1/views/cases", "/v1/views/cases", { partnerOutcome($0) { _ in .ok } }),
+                (.get, "v1/views/cases/{id}", "/v1/views/cases/\(probe.id.uuidString)", {
+                    partnerOutcome($0) { set.policy(partner: $0, purpose: nil)!.purpose.records.admits(probe) ? .ok : .notFound }
+                }),
+            ]
+            let registered = Set(GatewayServer(configuration: fixture.configuration, environment: fixture.environment).partnerRouter().routes
+                .map { "\($0.method) \(Self.trimmed("\($0.path)"))" })
+            #expect(Set(rows.map { "\($0.0) \($0.1)" }) == registered, "every partner route has a row, and every row a route")
+
+            for (method, _, path, expected) in rows {
+                for principal in everyone {
+                    let outcome = await Self.outcome { try gateway.partnerClient(principals[principal]!) } request: {
+                        try await $0.execute(.init(path, method: method))
+                    }
+                    #expect(outcome == expected(principal), "\(method) \(path) as \(principal)")
+                }
+            }
+        }
+    }
+
+    @Test("staff listener: each role, no token, a revoked token, a malformed one")
+    func staffListener() async throws {
+        let fixture = try await GatewayFixture()
+        let users = fixture.environment.users
+        let former = try await users.add(name: "Former", role: .admin)
+        _ = try await users.revoke(id: former.0.id)
+        let tokens: [String: String?] = [
+            "caseworker": try await users.add(name: "Casey", role: .caseworker).token,
+            "ig-officer": try await users.add(name: "Iggy", role: .igOfficer).token,
+            "admin": try await users.add(name: "Addy", role: .admin).token,
+            "no token": nil,
+            "revoked token": former.token,
+            "malformed token": "cgt_nope",
+        ]
+        var generator = DemoCaseGenerator(seed: 6, clock: fixture.environment.clock)
+        // An open case, so events can be recorded on it.
+        let open = try #require((0..<50).lazy.map { _ in generator.makeCase() }.first { $0.status == .open })
+        let c = try await fixture.environment.cases.create(open)
+        let id = c.id.uuidString
+
+        try await fixture.withRunningGateway { gateway in
+            try await using(try gateway.staffClient()) { client in
+                func send(_ method: HTTPRequest.Method, _ path: String, _ token: String?, _ body: String?) async throws -> TestClient.Response {
+                    var headers: HTTPFields = [:]
+                    if let token { headers[.authorization] = "Bearer \(token)" }
+                    if body != nil { headers[.contentType] = "application/json" }
+                    return try await client.execute(.init(path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }))
+                }
+                // A finished sweep to read back.
+                let started = try await send(.post, "/v1/retention/sweeps", tokens["admin"]!, #"{"dry_run": true}"#)
+                #expect(started.status == .accepted)
+                let sweep = try #require(started.headers[.location])
+                for _ in 0..<100 where !String(buffer: try #require(try await send(.get, sweep, tokens["admin"]!, nil).body)).contains("completed") {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+
+                func only(_ roles: String..., status: HTTPResponse.Status) -> (String) -> HTTPResponse.Status {
+                    { principal in
+                        switch principal {
+                        case "no token", "revoked token", "malformed token": .unauthorized
+                        default: roles.contains(principal) ? status : .forbidden
+                        }
+                    }
+                }
+                let everyone: (String) -> HTTPResponse.Status = { _ in .ok }
+                // (method, route as registered, request path, body, status per principal); rows run in order.
+                let rows: [(HTTPRequest.Method, String, String, String?, (String) -> HTTPResponse.Status)] = [
+                    (.get, "healthz", "/healthz", nil, everyone),
+                    (.get, "readyz", "/readyz", nil, everyone),
+                    (.post, "v1/cases", "/v1/cases", StaffAPITests.newCase, only("caseworker", status: .created)),
+                    (.get, "v1/cases", "/v1/cases", nil, only("caseworker", status: .ok)),
+                    (.get, "v1/cases/{id}", "/v1/cases/\(id)", nil, only("caseworker", status: .ok)),
+                    (.post, "v1/cases/{id}/events", "/v1/cases/\(id)/events", #"{"kind": "home-visit-offered"}"#, only("caseworker", status: .created)),
+                    (.post, "v1/policies/reload", "/v1/policies/reload", nil, only("admin", status: .ok)),
+                    (.get, "v1/retention/sweeps", "/v1/retention/sweeps", nil, only("admin", status: .ok)),
+                    (.get, "v1/retention/sweeps/{id}", sweep, nil, only("admin", status: .ok)),
+                    (.post, "v1/retention/sweeps", "/v1/retention/sweeps", #"{"dry_run": true}"#, only("admin", status: .accepted)),
+                    (.post, "v1/cases/{id}/hold", "/v1/cases/\(id)/hold", #"{"reason": "Claim 2026/12"}"#, only("admin", status: .created)),
+                    (.delete, "v1/cases/{id}/hold", "/v1/cases/\(id)/hold", nil, only("admin", status: .ok)),
+                    (.get, "v1/disclosures", "/v1/disclosures", nil, only("ig-officer", "admin", status: .ok)),
+                    (.get, "v1/cases/{id}/disclosures", "/v1/cases/\(id)/disclosures", nil, only("ig-officer", "admin", status: .ok)),
+                    (.get, "v1/subjects/disclosures", "/v1/subjects/disclosures?name=Nobody%20Known", nil, only("ig-officer", "admin", status: .ok)),
+                ]
+                let registered = Set(GatewayServer(configuration: fixture.configuration, environment: fixture.environment).staffRouter().routes
+                    .map { "\($0.method) \(Self.trimmed("\($0.path)"))" })
+                #expect(Set(rows.map { "\($0.0) \($0.1)" }) == registered, "every staff route has a row, and every row a route")
+
+                for (method, _, path, body, expected) in rows {
+                    for principal in tokens.keys.sorted() {
+                        let response = try await send(method, path, tokens[principal]!, body)
+                        #expect(response.status == expected(principal), "\(method) \(path) as \(principal)")
+                        if response.status.code >= 400 { #expect(response.headers[.contentType] == "application/problem+json") }
+                    }
+                }
+            }
+        }
+    }
+
+    static func trimmed(_ path: String) -> String {
+        path.hasPrefix("/") ? String(path.dropFirst()) : path
+    }
+
+    /// The status of one request on a fresh connection, or `.refused` when the handshake fails.
+    static func outcome(
+        _ makeClient: () throws -> TestClient, request: (TestClient) async throws -> TestClient.Response
+    ) async -> Outcome {
+        do {
+            let client = try makeClient()
+            return try await using(client) { .status(try await request($0).status) }
+        } catch {
+            return .refused
+        }
+    }
+}
