@@ -30,7 +30,7 @@ server_args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$
 if [ -n "$DATABASE_URL" ]; then server_args+=(--database-url "$DATABASE_URL"); fi
 "$bin" demo "${server_args[@]}" --cases "$CASES" --setup-only >/dev/null
 
-"$bin" demo "${server_args[@]}" --cases "$CASES" >/dev/null 2>"$WORK/gateway.log" &
+"$bin" demo "${server_args[@]}" --cases "$CASES" --partner-rate-limit off >/dev/null 2>"$WORK/gateway.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

@@ -33,7 +33,7 @@ if [ ! -f "$marker" ]; then
 fi
 args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
 "$bin" demo "${args[@]}" --setup-only >/dev/null
-"$bin" demo "${args[@]}" >/dev/null 2>"$WORK/gateway.log" &
+"$bin" demo "${args[@]}" --partner-rate-limit off >/dev/null 2>"$WORK/gateway.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 150); do

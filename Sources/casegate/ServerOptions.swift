@@ -32,6 +32,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "CA certificate that issues partner client certificates (PEM).")
     var partnerCA: String?
 
+    @Option(help: "Requests a second per partner (bursts of twice that), or 'off' (for load tests).")
+    var partnerRateLimit: String?
+
     func configuration(defaults: GatewayConfiguration = GatewayConfiguration()) throws -> GatewayConfiguration {
         var configuration = defaults
         if let config {
@@ -54,6 +57,15 @@ struct ServerOptions: ParsableArguments {
         if let certificate { configuration.tls.certificate = certificate }
         if let privateKey { configuration.tls.privateKey = privateKey }
         if let partnerCA { configuration.tls.partnerCA = partnerCA }
+        if let partnerRateLimit {
+            if partnerRateLimit == "off" {
+                configuration.partnerRateLimit = nil
+            } else if let rate = Double(partnerRateLimit), rate > 0 {
+                configuration.partnerRateLimit = .init(requestsPerSecond: rate, burst: max(1, Int((2 * rate).rounded(.up))))
+            } else {
+                throw ValidationError("--partner-rate-limit must be a number of requests a second, or 'off'")
+            }
+        }
         return configuration
     }
 }

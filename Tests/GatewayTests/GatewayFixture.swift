@@ -25,7 +25,11 @@ final class GatewayFixture: Sendable {
     /// - Parameters:
     ///   - masterKey: a fixed master key (the policy fixtures' test key), or a fresh one.
     ///   - now: the gateway's clock.
-    init(maxBodyBytes: Int = 1 << 20, masterKey: Data? = nil, now: @escaping @Sendable () -> Date = { Date() }) async throws {
+    ///   - rateLimit: per partner; off unless a test is about it.
+    init(
+        maxBodyBytes: Int = 1 << 20, masterKey: Data? = nil, rateLimit: GatewayConfiguration.RateLimit? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-gw-\(UUID().uuidString)")
         let certs = DevCertificateFiles(directory: root.appendingPathComponent("certs"))
         let (ca, _) = try certs.loadOrCreateCA()
@@ -40,7 +44,8 @@ final class GatewayFixture: Sendable {
             dataDirectory: root.appendingPathComponent("data").path,
             policiesDirectory: policies.path,
             tls: .init(certificate: certs.serverCertificate.path, privateKey: certs.serverKey.path, partnerCA: certs.caCertificate.path),
-            maxBodyBytes: maxBodyBytes
+            maxBodyBytes: maxBodyBytes,
+            partnerRateLimit: rateLimit
         )
         if let masterKey {
             let data = root.appendingPathComponent("data")

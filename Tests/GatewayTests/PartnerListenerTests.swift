@@ -1,4 +1,5 @@
 import DevPKI
+import Gateway
 import Foundation
 import HummingbirdTesting
 import NIOSSL
@@ -46,6 +47,41 @@ struct PartnerListenerTests {
             let other = try await using(try gateway.partnerClient(fixture.metPolice)) { try await $0.get("/v1/whoami") }
             #expect(other.status == .ok)
         }
+    }
+
+    @Test("a partner over its rate gets 429 with Retry-After; other partners are not held back")
+    func rateLimited() async throws {
+        let fixture = try await GatewayFixture(rateLimit: .init(requestsPerSecond: 0.5, burst: 3))
+        let lfb = try fixture.ca.issueClient(commonName: "lfb", organisation: "London Fire Brigade")
+        try await fixture.withRunningGateway { gateway in
+            try await using(try gateway.partnerClient(fixture.metPolice)) { client in
+                for _ in 0..<3 { #expect(try await client.get("/v1/ping").status == .ok) }
+                let refused = try await client.get("/v1/ping")
+                #expect(refused.status == .tooManyRequests)
+                #expect(refused.headers[.retryAfter] == "2")
+                #expect(refused.headers[.contentType] == "application/problem+json")
+                // Health checks are not partner work and are never limited.
+                #expect(try await client.get("/healthz").status == .ok)
+            }
+            let other = try await using(try gateway.partnerClient(lfb)) { try await $0.get("/v1/ping") }
+            #expect(other.status == .ok)
+        }
+    }
+
+    @Test("the token bucket refills at the configured rate, up to the burst")
+    func tokenBucket() {
+        let limiter = PartnerRateLimiter(limit: .init(requestsPerSecond: 10, burst: 2))
+        let t0 = ContinuousClock.now
+        #expect(limiter.take(partner: "a", now: t0) == nil)
+        #expect(limiter.take(partner: "a", now: t0) == nil)
+        let wait = limiter.take(partner: "a", now: t0)
+        #expect(wait != nil && wait! <= .milliseconds(100) && wait! > .zero)
+        #expect(limiter.take(partner: "b", now: t0) == nil, "buckets are per partner")
+        #expect(limiter.take(partner: "a", now: t0 + .milliseconds(100)) == nil, "one token back after 1/rate")
+        #expect(limiter.take(partner: "a", now: t0 + .milliseconds(100)) != nil)
+        #expect(limiter.take(partner: "a", now: t0 + .seconds(60)) == nil)
+        #expect(limiter.take(partner: "a", now: t0 + .seconds(60)) == nil)
+        #expect(limiter.take(partner: "a", now: t0 + .seconds(60)) != nil, "never more than the burst saved up")
     }
 
     @Test("a certificate matched by fingerprint maps to its partner")

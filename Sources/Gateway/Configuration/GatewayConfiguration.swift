@@ -32,6 +32,22 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// Requests a partner may make: `burst` at once, then `requests_per_second`.
+    public struct RateLimit: Codable, Sendable, Equatable {
+        public var requestsPerSecond: Double
+        public var burst: Int
+
+        public init(requestsPerSecond: Double, burst: Int) {
+            self.requestsPerSecond = requestsPerSecond
+            self.burst = burst
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case requestsPerSecond = "requests_per_second"
+            case burst
+        }
+    }
+
     public var partnerListener: Listener
     public var staffListener: Listener
     public var dataDirectory: String
@@ -43,6 +59,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var ledgerOrigin: String
     /// "HH:MM" (London time) to run a retention sweep every day; nil, the default, runs none.
     public var retentionDailyAtText: String?
+    /// Per partner; nil turns the limit off (for load tests).
+    public var partnerRateLimit: RateLimit?
 
     public var retentionDailyAt: (hour: Int, minute: Int)? {
         guard let text = retentionDailyAtText else { return nil }
@@ -58,8 +76,10 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         policiesDirectory: String = "policies",
         tls: TLSFiles = .init(certificate: "certs/dev/server.pem", privateKey: "certs/dev/server.key", partnerCA: "certs/dev/ca.pem"),
         maxBodyBytes: Int = 1 << 20,
-        ledgerOrigin: String = "casegate.local/asb-ledger"
+        ledgerOrigin: String = "casegate.local/asb-ledger",
+        partnerRateLimit: RateLimit? = .init(requestsPerSecond: 50, burst: 100)
     ) {
+        self.partnerRateLimit = partnerRateLimit
         self.partnerListener = partnerListener
         self.staffListener = staffListener
         self.dataDirectory = dataDirectory
@@ -78,6 +98,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case maxBodyBytes = "max_body_bytes"
         case ledgerOrigin = "ledger_origin"
         case retentionDailyAtText = "retention_daily_at"
+        case partnerRateLimit = "partner_rate_limit"
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults.
@@ -92,6 +113,15 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? defaults.maxBodyBytes
         self.ledgerOrigin = try c.decodeIfPresent(String.self, forKey: .ledgerOrigin) ?? defaults.ledgerOrigin
         self.retentionDailyAtText = try c.decodeIfPresent(String.self, forKey: .retentionDailyAtText)
+        // `partner_rate_limit: off` turns it off; left out, the default applies.
+        if (try? c.decode(String.self, forKey: .partnerRateLimit)) == "off" {
+            self.partnerRateLimit = nil
+        } else {
+            self.partnerRateLimit = try c.decodeIfPresent(RateLimit.self, forKey: .partnerRateLimit) ?? defaults.partnerRateLimit
+        }
+        if let limit = partnerRateLimit, !(limit.requestsPerSecond > 0) || limit.burst < 1 {
+            throw DecodingError.dataCorruptedError(forKey: .partnerRateLimit, in: c, debugDescription: "requests_per_second must be above 0 and burst at least 1")
+        }
         if let text = retentionDailyAtText, retentionDailyAt == nil {
             throw DecodingError.dataCorruptedError(forKey: .retentionDailyAtText, in: c, debugDescription: "'\(text)' is not a time as HH:MM")
         }

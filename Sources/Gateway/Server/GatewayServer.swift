@@ -15,12 +15,15 @@ public struct GatewayServer: Sendable {
     let logger: Logger
     /// Shared by the admin API and the daily sweep.
     let retention: RetentionService
+    /// One per server, so every partner request counts against the same buckets.
+    let rateLimiter: PartnerRateLimiter?
 
     public init(configuration: GatewayConfiguration, environment: GatewayEnvironment, logger: Logger = Logger(label: "casegate")) {
         self.configuration = configuration
         self.environment = environment
         self.logger = logger
         self.retention = RetentionService(environment: environment, configuration: configuration, logger: logger)
+        self.rateLimiter = configuration.partnerRateLimit.map(PartnerRateLimiter.init)
     }
 
     /// The partner router, without TLS: tests drive it directly with an injected identity.
@@ -30,6 +33,7 @@ public struct GatewayServer: Sendable {
         router.add(middleware: ProblemMiddleware())
         HealthController<PartnerRequestContext>(isReady: readiness).addRoutes(to: router)
         let v1 = router.group("v1").add(middleware: PartnerIdentityMiddleware(policies: environment.policies))
+        if let rateLimiter { v1.add(middleware: PartnerRateLimitMiddleware(limiter: rateLimiter)) }
         PartnerController().addRoutes(to: v1)
         LedgerController(ledger: environment.ledger).addRoutes(to: v1.group("ledger"))
         ViewController(store: environment.cases, policies: environment.policies, audit: environment.audit, now: environment.now)

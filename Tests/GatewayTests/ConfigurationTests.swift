@@ -1,0 +1,32 @@
+import Foundation
+import Gateway
+import Testing
+
+@Suite("Gateway configuration")
+struct ConfigurationTests {
+    func decode(_ json: String) throws -> GatewayConfiguration {
+        try JSONDecoder().decode(GatewayConfiguration.self, from: Data(json.utf8))
+    }
+
+    @Test("keys left out keep their defaults, the partner rate limit among them")
+    func defaults() throws {
+        let configuration = try decode("{}")
+        #expect(configuration == GatewayConfiguration())
+        #expect(configuration.partnerRateLimit == .init(requestsPerSecond: 50, burst: 100))
+    }
+
+    @Test("the partner rate limit can be set, or turned off, but not made meaningless")
+    func rateLimit() throws {
+        #expect(try decode(#"{"partner_rate_limit": {"requests_per_second": 5, "burst": 20}}"#).partnerRateLimit == .init(requestsPerSecond: 5, burst: 20))
+        #expect(try decode(#"{"partner_rate_limit": "off"}"#).partnerRateLimit == nil)
+        #expect(throws: DecodingError.self) { try decode(#"{"partner_rate_limit": {"requests_per_second": 0, "burst": 20}}"#) }
+        #expect(throws: DecodingError.self) { try decode(#"{"partner_rate_limit": {"requests_per_second": 5, "burst": 0}}"#) }
+        #expect(throws: DecodingError.self) { try decode(#"{"partner_rate_limit": "sometimes"}"#) }
+    }
+
+    @Test("a daily sweep time must be HH:MM")
+    func dailySweep() throws {
+        #expect(try decode(#"{"retention_daily_at": "02:30"}"#).retentionDailyAt! == (2, 30))
+        #expect(throws: DecodingError.self) { try decode(#"{"retention_daily_at": "25:00"}"#) }
+    }
+}
