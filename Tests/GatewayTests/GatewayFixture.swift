@@ -27,7 +27,7 @@ final class GatewayFixture: Sendable {
     ///   - now: the gateway's clock.
     ///   - rateLimit: per partner; off unless a test is about it.
     init(
-        maxBodyBytes: Int = 1 << 20, masterKey: Data? = nil, rateLimit: GatewayConfiguration.RateLimit? = nil,
+        maxBodyBytes: Int = 1 << 20, masterKey: Data? = nil, rateLimit: GatewayConfiguration.RateLimit? = nil, idleTimeoutSeconds: Int = 30,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-gw-\(UUID().uuidString)")
@@ -45,7 +45,8 @@ final class GatewayFixture: Sendable {
             policiesDirectory: policies.path,
             tls: .init(certificate: certs.serverCertificate.path, privateKey: certs.serverKey.path, partnerCA: certs.caCertificate.path),
             maxBodyBytes: maxBodyBytes,
-            partnerRateLimit: rateLimit
+            partnerRateLimit: rateLimit,
+            idleTimeoutSeconds: idleTimeoutSeconds
         )
         if let masterKey {
             let data = root.appendingPathComponent("data")

@@ -61,6 +61,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var retentionDailyAtText: String?
     /// Per partner; nil turns the limit off (for load tests).
     public var partnerRateLimit: RateLimit?
+    /// A connection with nothing read or written for this long is closed.
+    public var idleTimeoutSeconds: Int
 
     public var retentionDailyAt: (hour: Int, minute: Int)? {
         guard let text = retentionDailyAtText else { return nil }
@@ -77,8 +79,10 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         tls: TLSFiles = .init(certificate: "certs/dev/server.pem", privateKey: "certs/dev/server.key", partnerCA: "certs/dev/ca.pem"),
         maxBodyBytes: Int = 1 << 20,
         ledgerOrigin: String = "casegate.local/asb-ledger",
-        partnerRateLimit: RateLimit? = .init(requestsPerSecond: 50, burst: 100)
+        partnerRateLimit: RateLimit? = .init(requestsPerSecond: 50, burst: 100),
+        idleTimeoutSeconds: Int = 30
     ) {
+        self.idleTimeoutSeconds = idleTimeoutSeconds
         self.partnerRateLimit = partnerRateLimit
         self.partnerListener = partnerListener
         self.staffListener = staffListener
@@ -99,6 +103,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case ledgerOrigin = "ledger_origin"
         case retentionDailyAtText = "retention_daily_at"
         case partnerRateLimit = "partner_rate_limit"
+        case idleTimeoutSeconds = "idle_timeout_seconds"
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults.
@@ -118,6 +123,10 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
             self.partnerRateLimit = nil
         } else {
             self.partnerRateLimit = try c.decodeIfPresent(RateLimit.self, forKey: .partnerRateLimit) ?? defaults.partnerRateLimit
+        }
+        self.idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds) ?? defaults.idleTimeoutSeconds
+        guard (1...3600).contains(idleTimeoutSeconds) else {
+            throw DecodingError.dataCorruptedError(forKey: .idleTimeoutSeconds, in: c, debugDescription: "idle_timeout_seconds must be from 1 to 3600")
         }
         if let limit = partnerRateLimit, !(limit.requestsPerSecond > 0) || limit.burst < 1 {
             throw DecodingError.dataCorruptedError(forKey: .partnerRateLimit, in: c, debugDescription: "requests_per_second must be above 0 and burst at least 1")

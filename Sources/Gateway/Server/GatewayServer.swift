@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Hummingbird
 import Ledger
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -71,7 +72,7 @@ public struct GatewayServer: Sendable {
     public func partnerApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         Application(
             router: partnerRouter(),
-            server: try .tls(.http1(), tlsConfiguration: TLSSetup.partner(configuration.tls)),
+            server: try .tls(.http1(configuration: http1), tlsConfiguration: TLSSetup.partner(configuration.tls)),
             configuration: .init(
                 address: .hostname(configuration.partnerListener.host, port: configuration.partnerListener.port),
                 serverName: "casegate"
@@ -84,7 +85,7 @@ public struct GatewayServer: Sendable {
     public func staffApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         Application(
             router: staffRouter(),
-            server: try .tls(.http1(), tlsConfiguration: TLSSetup.staff(configuration.tls)),
+            server: try .tls(.http1(configuration: http1), tlsConfiguration: TLSSetup.staff(configuration.tls)),
             configuration: .init(
                 address: .hostname(configuration.staffListener.host, port: configuration.staffListener.port),
                 serverName: "casegate"
@@ -142,6 +143,14 @@ public struct GatewayServer: Sendable {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
+        )
+    }
+
+    /// Idle connections closed; headers bounded well below what any real client sends (431 beyond).
+    private var http1: HTTP1Channel.Configuration {
+        .init(
+            idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 100)
         )
     }
 
