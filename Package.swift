@@ -117,6 +117,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -141,6 +142,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Shared by test targets that run the built `casegate` executable.
+        .target(name: "CasegateTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "ByteEncodingTests", dependencies: ["ByteEncoding"], swiftSettings: swiftSettings),
         .testTarget(name: "CaseModelTests", dependencies: ["CaseModel"], swiftSettings: swiftSettings),
         .testTarget(
@@ -151,7 +154,7 @@ let package = Package(
         .testTarget(name: "SharingPolicyTests", dependencies: ["SharingPolicy"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RetentionTests",
-            dependencies: ["Retention", "DemoData", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Retention", "DemoData", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
@@ -168,6 +171,7 @@ let package = Package(
                 "Storage",
                 "LoadTest",
                 "ByteEncoding",
+                "CasegateTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

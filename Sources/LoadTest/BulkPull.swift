@@ -32,6 +32,11 @@ public struct BulkPull: Sendable {
                               elapsed: clock.now - start, pageLatency: LatencySummary(nanoseconds: pageTimes))
     }
 
+    /// The case id of every view the purpose admits.
+    public func caseIDList() async throws -> [String] {
+        try await caseIDs()
+    }
+
     /// The case ids of the first `limit` views the purpose admits.
     func caseIDs(limit: Int = .max) async throws -> [String] {
         var ids: [String] = []

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 
 /// An HTTP/1.1 client that presents a partner's certificate, over a pool of keep-alive connections.
@@ -31,7 +32,19 @@ public struct PartnerClient: Sendable {
 
     /// One GET; the whole body is read so the connection can be reused.
     public func get(_ path: String) async throws -> Reply {
-        let response = try await http.execute(HTTPClientRequest(url: baseURL + path), timeout: .seconds(30))
+        try await send(.GET, path)
+    }
+
+    /// Any request, with a bearer token and a JSON body when given (the staff listener takes these).
+    public func send(_ method: HTTPMethod, _ path: String, bearer: String? = nil, json: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let response = try await http.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 64 << 20)
         return Reply(
             status: response.status.code, body: body,

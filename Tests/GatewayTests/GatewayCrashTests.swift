@@ -1,0 +1,138 @@
+import CasegateTestSupport
+import ByteEncoding
+import Foundation
+import Gateway
+import Ledger
+import LoadTest
+import Storage
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real gateway as a child process, `kill -9`ed under load.
+@Suite("A gateway killed mid-load")
+struct GatewayCrashTests {
+    @Test("kill -9 during disclosures and case writes: the ledger verifies, every receipt is in it, every acknowledged write is kept",
+          .timeLimit(.minutes(5)))
+    func killedUnderLoad() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-crash-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("data").path
+        let certs = root.appendingPathComponent("certs").path
+        let partnerPort = Int.random(in: 20_000..<40_000)
+        let staffPort = partnerPort + 1
+        let arguments = ["demo", "--data-dir", data, "--certs-dir", certs, "--cases", "60", "--partner-port", "\(partnerPort)",
+                         "--staff-port", "\(staffPort)", "--host", "127.0.0.1", "--partner-rate-limit", "off",
+                         "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path]
+        let setup = try Self.start(arguments + ["--setup-only"])
+        setup.waitUntilExit()
+        #expect(setup.terminationStatus == 0)
+        let tokens = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: data + "/demo-tokens.json")))
+        let caseworker = try #require(tokens["caseworker"])
+
+        let credentials = PartnerCredentials(certificate: certs + "/partners/met-police.pem", privateKey: certs + "/partners/met-police.key",
+                                             serverCA: certs + "/ca.pem")
+        let partner = try PartnerClient(baseURL: "https://localhost:\(partnerPort)", credentials: credentials, connections: 8)
+        let staff = try PartnerClient(baseURL: "https://localhost:\(staffPort)", credentials: credentials, connections: 4)
+
+        var gateway = try Self.start(arguments)
+        try await Self.waitReady(partner)
+        let ids = try await BulkPull(client: partner, purpose: nil, pageSize: 100).caseIDList()
+        try #require(!ids.isEmpty)
+
+        // Load until the kill: views (receipts kept) and case writes (ids kept when 201 came back).
+        let seen = Seen()
+        let newCase = #"{"incident_type": "vehicle-nuisance", "channel": "email", "ward": "Hanwell", "location": "Boston Road", "narrative": "Car left running.", "parties": [{"role": "complainant", "name": "Crash Test"}]}"#
+        let running = gateway
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var n = worker
+                    while !seen.stop.withLock({ $0 }) {
+                        n += 1
+                        do {
+                            if n % 4 == 0 {
+                                let reply = try await staff.send(.POST, "/v1/cases", bearer: caseworker, json: newCase)
+                                if reply.status == 201,
+                                   let object = try? JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any],
+                                   let c = object["case"] as? [String: Any], let id = c["id"] as? String {
+                                    seen.written.withLock { $0.append(id) }
+                                }
+                            } else {
+                                let reply = try await partner.get("/v1/views/cases/\(ids[n % ids.count])")
+                                if reply.status == 200, let index = reply.ledgerIndex, let hash = reply.entryHash {
+                                    seen.receipts.withLock { $0.append((index, hash)) }
+                                }
+                            }
+                        } catch {
+                            // The kill: connections drop mid-request. Those requests were never acknowledged.
+                        }
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(1500))
+            kill(running.processIdentifier, SIGKILL)
+            running.waitUntilExit()
+            seen.stop.withLock { $0 = true }
+            try await group.waitForAll()
+        }
+        #expect(gateway.terminationReason == .uncaughtSignal)
+        let got = seen.receipts.withLock { $0 }
+        let acknowledged = seen.written.withLock { $0 }
+        #expect(got.count > 20, "the load ran before the kill")
+        #expect(acknowledged.count > 5)
+
+        // Restarted, it serves again over the same store.
+        gateway = try Self.start(arguments)
+        try await Self.waitReady(partner)
+        #expect(try await partner.get("/v1/views/cases/\(ids[0])").status == 200)
+        kill(gateway.processIdentifier, SIGTERM)
+        gateway.waitUntilExit()
+        try await partner.shutdown()
+        try await staff.shutdown()
+
+        let configuration = GatewayConfiguration(dataDirectory: data, policiesDirectory: CasegateExecutable.packageRoot.appendingPathComponent("policies").path)
+        let environment = try await GatewayEnvironment.open(configuration)
+        let ledger = environment.ledger
+        let report = try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: configuration.ledgerOrigin).verify()
+        #expect(report.entries == ledger.size)
+        // Every receipt a partner was given names an entry that is there, with that leaf hash.
+        for (index, hash) in got {
+            let stored = try #require(try await ledger.store.entries(from: index, limit: 1).first)
+            #expect(stored.index == index && stored.leafHash.hexString == hash)
+            #expect(try stored.decoded().action == .disclosure)
+        }
+        #expect(Set(got.map(\.0)).count == got.count, "receipts are distinct")
+        // Every write the caseworker saw acknowledged survived.
+        for id in acknowledged {
+            #expect(try await environment.cases.get(try #require(UUID(uuidString: id))) != nil, "case \(id)")
+        }
+    }
+
+    /// What the clients were told before the kill.
+    final class Seen: Sendable {
+        let receipts = Mutex<[(Int, String)]>([])
+        let written = Mutex<[String]>([])
+        let stop = Mutex(false)
+    }
+
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = try CasegateExecutable.path()
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func waitReady(_ client: PartnerClient) async throws {
+        for _ in 0..<200 {
+            if (try? await client.get("/v1/ping"))?.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CancellationError()
+    }
+}
