@@ -104,10 +104,10 @@ public struct Scrubber {
                     if nextAt == n { nextAt = Int.max }
                 }
                 // An address's local part is at most 64 bytes: further from the next @, no word can be one.
-                let hasAt = nextAt - i <= 64
+                let nearAt = nextAt - i <= 64
                 if Self.isWordByte(byte) {
                     // A word: try the recognisers once, at its start, then copy it whole.
-                    if let (end, kind, key) = match(s, at: i, count: n, hasAt: hasAt) {
+                    if let (end, kind, key) = match(s, at: i, count: n, nearAt: nearAt) {
                         appendPlaceholder(kind, key: key, to: &out)
                         i = end
                         continue
@@ -119,7 +119,7 @@ public struct Scrubber {
                     continue
                 }
                 if (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && Self.isDigit(s[i + 1]),
-                   let (end, kind, key) = match(s, at: i, count: n, hasAt: hasAt) {
+                   let (end, kind, key) = match(s, at: i, count: n, nearAt: nearAt) {
                     appendPlaceholder(kind, key: key, to: &out)
                     i = end
                     continue
@@ -131,8 +131,8 @@ public struct Scrubber {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private mutating func match(_ s: Bytes, at i: Int, count n: Int, hasAt: Bool) -> (Int, Kind, String)? {
-        if hasAt, let end = Self.email(s, i, n) { return (end, .email, String(decoding: s[i..<end], as: UTF8.self).lowercased()) }
+    private mutating func match(_ s: Bytes, at i: Int, count n: Int, nearAt: Bool) -> (Int, Kind, String)? {
+        if nearAt, let end = Self.email(s, i, n) { return (end, .email, String(decoding: s[i..<end], as: UTF8.self).lowercased()) }
         if Self.isLetter(s[i]) {
             var j = i + 1
             var digit = false
