@@ -84,6 +84,7 @@ struct AuthorisationMatrixTests {
             let rows: [(HTTPRequest.Method, String, String, (String) -> Outcome)] = [
                 (.get, "healthz", "/healthz", { Stranger(rawValue: $0).map { [.noCertificate, .foreignCA, .expired].contains($0) ? .refused : .status(.ok) } ?? .status(.ok) }),
                 (.get, "readyz", "/readyz", { Stranger(rawValue: $0).map { [.noCertificate, .foreignCA, .expired].contains($0) ? .refused : .status(.ok) } ?? .status(.ok) }),
+                (.get, "openapi.yaml", "/openapi.yaml", { Stranger(rawValue: $0).map { [.noCertificate, .foreignCA, .expired].contains($0) ? .refused : .status(.ok) } ?? .status(.ok) }),
                 (.get, "v1/whoami", "/v1/whoami", { partnerOutcome($0) { _ in .ok } }),
                 (.get, "v1/ping", "/v1/ping", { partnerOutcome($0) { _ in .ok } }),
                 (.get, "v1/ledger/checkpoint", "/v1/ledger/checkpoint", { partnerOutcome($0) { _ in .ok } }),
@@ -160,6 +161,7 @@ struct AuthorisationMatrixTests {
                 let rows: [(HTTPRequest.Method, String, String, String?, (String) -> HTTPResponse.Status)] = [
                     (.get, "healthz", "/healthz", nil, everyone),
                     (.get, "readyz", "/readyz", nil, everyone),
+                    (.get, "openapi.yaml", "/openapi.yaml", nil, everyone),
                     (.post, "v1/cases", "/v1/cases", StaffAPITests.newCase, only("caseworker", status: .created)),
                     (.get, "v1/cases", "/v1/cases", nil, only("caseworker", status: .ok)),
                     (.get, "v1/cases/{id}", "/v1/cases/\(id)", nil, only("caseworker", status: .ok)),
