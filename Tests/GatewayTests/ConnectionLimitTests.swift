@@ -1,6 +1,9 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
+import NIOPosix
+import NIOSSL
 import Testing
 
 @Suite("Connection limits")
@@ -35,6 +38,38 @@ struct ConnectionLimitTests {
                 try await Task.sleep(for: .milliseconds(2500))
                 await #expect(throws: (any Error).self) { _ = try await client.get("/v1/ping") }
             }
+        }
+    }
+
+    @Test("a client trickling its headers is cut off at the request deadline, though it is never idle")
+    func slowClient() async throws {
+        let fixture = try await GatewayFixture(idleTimeoutSeconds: 30, requestTimeoutSeconds: 1)
+        try await fixture.withRunningGateway { gateway in
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(fixture.ca.issued.certificatePEM.utf8), format: .pem)])
+            let context = try NIOSSLContext(configuration: tls)
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+                    }
+                }
+                .connect(host: "127.0.0.1", port: gateway.staffPort).get()
+            let start = ContinuousClock.now
+            try await channel.writeAndFlush(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: localhost\r\n"))
+            // One header line every 200 ms: never idle for a second, never finished.
+            var closedAfter: Duration?
+            for n in 0..<25 {
+                try await Task.sleep(for: .milliseconds(200))
+                if !channel.isActive {
+                    closedAfter = ContinuousClock.now - start
+                    break
+                }
+                try? await channel.writeAndFlush(ByteBuffer(string: "X-Slow-\(n): y\r\n"))
+            }
+            let after = try #require(closedAfter, "the server kept a trickling client for 5 s")
+            #expect(after >= .milliseconds(900) && after < .seconds(3))
+            try? await channel.close()
         }
     }
 

@@ -28,6 +28,7 @@ final class GatewayFixture: Sendable {
     ///   - rateLimit: per partner; off unless a test is about it.
     init(
         maxBodyBytes: Int = 1 << 20, masterKey: Data? = nil, rateLimit: GatewayConfiguration.RateLimit? = nil, idleTimeoutSeconds: Int = 30,
+        requestTimeoutSeconds: Int = 30,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-gw-\(UUID().uuidString)")
@@ -46,7 +47,8 @@ final class GatewayFixture: Sendable {
             tls: .init(certificate: certs.serverCertificate.path, privateKey: certs.serverKey.path, partnerCA: certs.caCertificate.path),
             maxBodyBytes: maxBodyBytes,
             partnerRateLimit: rateLimit,
-            idleTimeoutSeconds: idleTimeoutSeconds
+            idleTimeoutSeconds: idleTimeoutSeconds,
+            requestTimeoutSeconds: requestTimeoutSeconds
         )
         if let masterKey {
             let data = root.appendingPathComponent("data")

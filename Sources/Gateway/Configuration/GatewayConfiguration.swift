@@ -63,6 +63,9 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var partnerRateLimit: RateLimit?
     /// A connection with nothing read or written for this long is closed.
     public var idleTimeoutSeconds: Int
+    /// A whole request (headers and body) must arrive within this long of the connection opening or the
+    /// previous response; slower clients are cut off.
+    public var requestTimeoutSeconds: Int
 
     public var retentionDailyAt: (hour: Int, minute: Int)? {
         guard let text = retentionDailyAtText else { return nil }
@@ -80,9 +83,11 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         maxBodyBytes: Int = 1 << 20,
         ledgerOrigin: String = "casegate.local/asb-ledger",
         partnerRateLimit: RateLimit? = .init(requestsPerSecond: 50, burst: 100),
-        idleTimeoutSeconds: Int = 30
+        idleTimeoutSeconds: Int = 30,
+        requestTimeoutSeconds: Int = 30
     ) {
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.requestTimeoutSeconds = requestTimeoutSeconds
         self.partnerRateLimit = partnerRateLimit
         self.partnerListener = partnerListener
         self.staffListener = staffListener
@@ -104,6 +109,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case retentionDailyAtText = "retention_daily_at"
         case partnerRateLimit = "partner_rate_limit"
         case idleTimeoutSeconds = "idle_timeout_seconds"
+        case requestTimeoutSeconds = "request_timeout_seconds"
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults.
@@ -127,6 +133,10 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds) ?? defaults.idleTimeoutSeconds
         guard (1...3600).contains(idleTimeoutSeconds) else {
             throw DecodingError.dataCorruptedError(forKey: .idleTimeoutSeconds, in: c, debugDescription: "idle_timeout_seconds must be from 1 to 3600")
+        }
+        self.requestTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .requestTimeoutSeconds) ?? defaults.requestTimeoutSeconds
+        guard (1...3600).contains(requestTimeoutSeconds) else {
+            throw DecodingError.dataCorruptedError(forKey: .requestTimeoutSeconds, in: c, debugDescription: "request_timeout_seconds must be from 1 to 3600")
         }
         if let limit = partnerRateLimit, !(limit.requestsPerSecond > 0) || limit.burst < 1 {
             throw DecodingError.dataCorruptedError(forKey: .partnerRateLimit, in: c, debugDescription: "requests_per_second must be above 0 and burst at least 1")

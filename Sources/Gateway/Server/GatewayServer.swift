@@ -150,9 +150,11 @@ public struct GatewayServer: Sendable {
         )
     }
 
-    /// Idle connections closed; headers bounded well below what any real client sends (431 beyond).
+    /// Idle and slow connections closed; headers bounded well below what any real client sends.
     private var http1: HTTP1Channel.Configuration {
-        .init(
+        let deadline = TimeAmount.seconds(Int64(configuration.requestTimeoutSeconds))
+        return .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(deadline: deadline)],
             idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 100)
         )
