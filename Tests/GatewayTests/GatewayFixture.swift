@@ -102,7 +102,7 @@ struct RunningGateway: Sendable {
 
     /// A client on the partner listener presenting `identity` (or no certificate).
     func partnerClient(
-        _ identity: IssuedCertificate?, maximumTLSVersion: TLSVersion? = nil
+        _ identity: IssuedCertificate?, maximumTLSVersion: TLSVersion? = nil, timeout: Duration = .seconds(5)
     ) throws -> TestClient {
         var tls = try clientTLS()
         if let identity {
@@ -113,16 +113,16 @@ struct RunningGateway: Sendable {
             tls.minimumTLSVersion = .tlsv1
             tls.maximumTLSVersion = maximumTLSVersion
         }
-        return TestClient(host: "127.0.0.1", port: partnerPort, configuration: .init(tlsConfiguration: tls, timeout: .seconds(5), serverName: "localhost"))
+        return TestClient(host: "127.0.0.1", port: partnerPort, configuration: .init(tlsConfiguration: tls, timeout: timeout, serverName: "localhost"))
     }
 
-    func staffClient(maximumTLSVersion: TLSVersion? = nil) throws -> TestClient {
+    func staffClient(maximumTLSVersion: TLSVersion? = nil, timeout: Duration = .seconds(5)) throws -> TestClient {
         var tls = try clientTLS()
         if let maximumTLSVersion {
             tls.minimumTLSVersion = .tlsv1
             tls.maximumTLSVersion = maximumTLSVersion
         }
-        return TestClient(host: "127.0.0.1", port: staffPort, configuration: .init(tlsConfiguration: tls, timeout: .seconds(5), serverName: "localhost"))
+        return TestClient(host: "127.0.0.1", port: staffPort, configuration: .init(tlsConfiguration: tls, timeout: timeout, serverName: "localhost"))
     }
 
     private func clientTLS() throws -> TLSConfiguration {

@@ -114,6 +114,68 @@ struct LedgerEndpointTests {
         }
     }
 
+    @Test("a database another process holds locked: 503 for writes and disclosures, nothing written or sent; fine once released",
+          .timeLimit(.minutes(1)))
+    func lockedDatabase() async throws {
+        let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway()
+        let target = try #require(fixtures.first { $0.expected["met-police"]?.first?.value != .null })
+        let token = try await fixture.environment.users.add(name: "Casey", role: .caseworker).token
+        let before = try await fixture.environment.cases.count()
+        let entries = fixture.environment.ledger.size
+        // Another process's connection takes the write lock and keeps it past the gateway's 5 s busy timeout.
+        let locker = try DatabaseQueue(path: fixture.environment.database.caseFile.path)
+        // On a thread of its own: a lock held by a blocked task would starve Swift's cooperative pool.
+        let release = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        await withCheckedContinuation { (locked: CheckedContinuation<Void, Never>) in
+            Thread {
+                try? locker.writeWithoutTransaction { db in
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    locked.resume()
+                    release.wait()
+                    try db.execute(sql: "ROLLBACK")
+                }
+                finished.signal()
+            }.start()
+        }
+        try await fixture.withRunningGateway { gateway in
+            try await using(try gateway.staffClient(timeout: .seconds(20))) { client in
+                let response = try await client.execute(.init(
+                    "/v1/cases", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                    body: ByteBuffer(string: StaffAPITests.newCase)
+                ))
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.headers[.retryAfter] != nil)
+            }
+            let identity = try gateway.fixture.ca.issueClient(commonName: "met-police", organisation: "Metropolitan Police Service")
+            try await using(try gateway.partnerClient(identity, timeout: .seconds(20))) { client in
+                let response = try await client.get("/v1/views/cases/\(target.case.id.uuidString)")
+                #expect(response.status == .serviceUnavailable)
+                let body = try #require(response.body)
+                #expect(!String(buffer: body).contains(target.case.reference))
+            }
+            release.signal()
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                Thread {
+                    finished.wait()
+                    done.resume()
+                }.start()
+            }
+            #expect(try await fixture.environment.cases.count() == before, "no case half-written")
+            #expect(fixture.environment.ledger.size == entries, "no entry for what did not happen")
+            try await using(try gateway.staffClient()) { client in
+                let response = try await client.execute(.init(
+                    "/v1/cases", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                    body: ByteBuffer(string: StaffAPITests.newCase)
+                ))
+                #expect(response.status == .created, "recovers once the lock is released")
+            }
+            let again = try await using(try client(gateway, "met-police")) { try await $0.get("/v1/views/cases/\(target.case.id.uuidString)") }
+            #expect(again.status == .ok)
+        }
+    }
+
     @Test("IG officers query disclosures (JSON and CSV), a case's history and a subject's disclosures; others cannot")
     func governanceQueries() async throws {
         let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway()
