@@ -14,9 +14,17 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
                 "method": .string(request.method.rawValue),
                 "path": .string(request.uri.path),
                 "status": .stringConvertible(response.status.code),
-                "ms": .string(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
+                "ms": .string(Self.milliseconds(elapsed)),
             ]
         )
         return response
+    }
+
+    /// "12.34": two decimals, without a Foundation formatter on every request.
+    static func milliseconds(_ d: Duration) -> String {
+        let hundredths = d.components.seconds * 100_000 + d.components.attoseconds / 10_000_000_000_000
+        let ms = hundredths / 100
+        let fraction = hundredths % 100
+        return "\(ms).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }
