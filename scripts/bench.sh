@@ -10,6 +10,7 @@
 #   scripts/bench.sh                      # 10,000 cases, 64 connections, 20 s per run
 #   DURATION=600 scripts/bench.sh         # the 10-minute soak: RSS at start and end of the view load
 #   CASES=20000 CONNECTIONS=32 scripts/bench.sh
+# The data set in .build-bench/ is kept between runs (ledger included); remove the folder to start over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,15 +29,9 @@ bin=.build/release/casegate
 mkdir -p "$WORK"
 server_args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
 if [ -n "$DATABASE_URL" ]; then server_args+=(--database-url "$DATABASE_URL"); fi
-"$bin" demo "${server_args[@]}" --cases "$CASES" --setup-only >/dev/null
-
-"$bin" demo "${server_args[@]}" --cases "$CASES" --partner-rate-limit off >/dev/null 2>"$WORK/gateway.log" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf --cacert "$WORK/certs/ca.pem" "https://localhost:$STAFF_PORT/readyz" >/dev/null && break
-  sleep 0.2
-done
+source scripts/demo-gateway.sh
+start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${server_args[@]}" --cases "$CASES" --partner-rate-limit off
+server=$demo_gateway_pid
 
 rss() { awk '/VmRSS/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$server/status"; }
 load() {

@@ -32,14 +32,8 @@ if [ ! -f "$marker" ]; then
   touch "$marker"
 fi
 args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
-"$bin" demo "${args[@]}" --setup-only >/dev/null
-"$bin" demo "${args[@]}" --partner-rate-limit off >/dev/null 2>"$WORK/gateway.log" &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 150); do
-  curl -sf --cacert "$WORK/certs/ca.pem" "https://localhost:$STAFF_PORT/readyz" >/dev/null && break
-  sleep 0.2
-done
+source scripts/demo-gateway.sh
+start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${args[@]}" --partner-rate-limit off
 token=$(jq -r '.admin' "$WORK/data/demo-tokens.json")
 staff() { curl -sf --cacert "$WORK/certs/ca.pem" -H "Authorization: Bearer $token" "$@"; }
 load() {
