@@ -32,13 +32,8 @@ public struct BulkPull: Sendable {
                               elapsed: clock.now - start, pageLatency: LatencySummary(nanoseconds: pageTimes))
     }
 
-    /// The case id of every view the purpose admits.
-    public func caseIDList() async throws -> [String] {
-        try await caseIDs()
-    }
-
-    /// The case ids of the first `limit` views the purpose admits.
-    func caseIDs(limit: Int = .max) async throws -> [String] {
+    /// The case ids of the first `limit` views the purpose admits (all of them by default).
+    public func caseIDs(limit: Int = .max) async throws -> [String] {
         var ids: [String] = []
         try await pages { _, page in
             ids += page

@@ -39,7 +39,7 @@ struct GatewayCrashTests {
 
         var gateway = try Self.start(arguments)
         try await Self.waitReady(partner)
-        let ids = try await BulkPull(client: partner, purpose: nil, pageSize: 100).caseIDList()
+        let ids = try await BulkPull(client: partner, purpose: nil, pageSize: 100).caseIDs()
         try #require(!ids.isEmpty)
 
         // Load until the kill: views (receipts kept) and case writes (ids kept when 201 came back).

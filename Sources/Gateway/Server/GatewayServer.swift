@@ -18,7 +18,7 @@ public struct GatewayServer: Sendable {
     let retention: RetentionService
     /// One per server, so every partner request counts against the same buckets.
     let rateLimiter: PartnerRateLimiter?
-    let openAPIDocument: ByteBuffer
+    let openAPIDocument: ByteBuffer?
 
     public init(configuration: GatewayConfiguration, environment: GatewayEnvironment, logger: Logger = Logger(label: "casegate")) {
         self.configuration = configuration
