@@ -36,19 +36,16 @@ source scripts/demo-gateway.sh
 start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${args[@]}" --partner-rate-limit off
 token=$(jq -r '.admin' "$WORK/data/demo-tokens.json")
 staff() { curl -sf --cacert "$WORK/certs/ca.pem" -H "Authorization: Bearer $token" "$@"; }
-load() {
-  "$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --endpoint view \
-    --connections "$CONNECTIONS" --warmup 2 --json "$@"
-}
+load_args=(loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --endpoint view
+  --connections "$CONNECTIONS" --warmup 2 --json)
 
 echo "machine: $(nproc) cores, $(uname -sr); $CASES cases, $EXPIRED expired; $CONNECTIONS partner connections"
-baseline=$(load --duration "$BASELINE")
+baseline=$("$bin" "${load_args[@]}" --duration "$BASELINE")
 echo "baseline: $baseline"
 
 # The sweep's length is not known in advance: load for long enough, then stop the load when it ends.
-# Started directly (not through a function) so that $! is the load generator itself, which reports on SIGTERM.
-"$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --endpoint view \
-  --connections "$CONNECTIONS" --warmup 2 --json --duration 600 >"$WORK/during.json" &
+# Started directly so that $! is the load generator itself, which reports on SIGTERM.
+"$bin" "${load_args[@]}" --duration 600 >"$WORK/during.json" &
 loader=$!
 sleep 4
 started=$(date +%s.%N)

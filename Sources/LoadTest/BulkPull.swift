@@ -17,6 +17,7 @@ public struct BulkPull: Sendable {
     public func run() async throws -> BulkPullReport {
         let clock = ContinuousClock()
         let start = clock.now
+        var pageStart = start
         var pageTimes: [Int64] = []
         var views = 0
         var bytes = 0
@@ -25,7 +26,9 @@ public struct BulkPull: Sendable {
             views += ids.count
             bytes += reply.body.readableBytes
             if reply.ledgerIndex != nil { receipts += 1 }
-            pageTimes.append((clock.now - start).nanoseconds - pageTimes.reduce(0, +))
+            let now = clock.now
+            pageTimes.append((now - pageStart).nanoseconds)
+            pageStart = now
             return true
         }
         return BulkPullReport(views: views, pages: pageTimes.count, bytes: bytes, receipts: receipts,

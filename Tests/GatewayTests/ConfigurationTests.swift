@@ -24,6 +24,15 @@ struct ConfigurationTests {
         #expect(throws: DecodingError.self) { try decode(#"{"partner_rate_limit": "sometimes"}"#) }
     }
 
+    @Test("connection timeouts are read, and refused outside 1 s to an hour")
+    func timeouts() throws {
+        let configuration = try decode(#"{"idle_timeout_seconds": 10, "request_timeout_seconds": 5}"#)
+        #expect(configuration.idleTimeoutSeconds == 10 && configuration.requestTimeoutSeconds == 5)
+        #expect(try decode("{}").requestTimeoutSeconds == 30)
+        #expect(throws: DecodingError.self) { try decode(#"{"idle_timeout_seconds": 0}"#) }
+        #expect(throws: DecodingError.self) { try decode(#"{"request_timeout_seconds": 4000}"#) }
+    }
+
     @Test("a daily sweep time must be HH:MM")
     func dailySweep() throws {
         #expect(try decode(#"{"retention_daily_at": "02:30"}"#).retentionDailyAt! == (2, 30))

@@ -1,6 +1,7 @@
 import DevPKI
 import Foundation
 import Gateway
+import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOSSL
@@ -59,6 +60,18 @@ final class GatewayFixture: Sendable {
     }
 
     var policiesDirectory: URL { URL(fileURLWithPath: configuration.policiesDirectory) }
+
+    /// Each listener's routes as "METHOD path" (no leading slash), read from the routers themselves.
+    var routes: (partner: Set<String>, staff: Set<String>) {
+        let server = GatewayServer(configuration: configuration, environment: environment)
+        func keys<Context>(_ router: Router<Context>) -> Set<String> {
+            Set(router.routes.map { route in
+                let path = "\(route.path)"
+                return "\(route.method) \(path.hasPrefix("/") ? String(path.dropFirst()) : path)"
+            })
+        }
+        return (keys(server.partnerRouter()), keys(server.staffRouter()))
+    }
 
     /// Re-reads the partner files into the running resolver; returns the partner ids.
     static func reloadPartners(_ fixture: GatewayFixture) throws -> [String] {

@@ -130,14 +130,15 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         } else {
             self.partnerRateLimit = try c.decodeIfPresent(RateLimit.self, forKey: .partnerRateLimit) ?? defaults.partnerRateLimit
         }
-        self.idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds) ?? defaults.idleTimeoutSeconds
-        guard (1...3600).contains(idleTimeoutSeconds) else {
-            throw DecodingError.dataCorruptedError(forKey: .idleTimeoutSeconds, in: c, debugDescription: "idle_timeout_seconds must be from 1 to 3600")
+        func timeout(_ key: CodingKeys, default value: Int) throws -> Int {
+            let seconds = try c.decodeIfPresent(Int.self, forKey: key) ?? value
+            guard (1...3600).contains(seconds) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(key.rawValue) must be from 1 to 3600")
+            }
+            return seconds
         }
-        self.requestTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .requestTimeoutSeconds) ?? defaults.requestTimeoutSeconds
-        guard (1...3600).contains(requestTimeoutSeconds) else {
-            throw DecodingError.dataCorruptedError(forKey: .requestTimeoutSeconds, in: c, debugDescription: "request_timeout_seconds must be from 1 to 3600")
-        }
+        self.idleTimeoutSeconds = try timeout(.idleTimeoutSeconds, default: defaults.idleTimeoutSeconds)
+        self.requestTimeoutSeconds = try timeout(.requestTimeoutSeconds, default: defaults.requestTimeoutSeconds)
         if let limit = partnerRateLimit, !(limit.requestsPerSecond > 0) || limit.burst < 1 {
             throw DecodingError.dataCorruptedError(forKey: .partnerRateLimit, in: c, debugDescription: "requests_per_second must be above 0 and burst at least 1")
         }

@@ -24,7 +24,7 @@ public final class PartnerRateLimiter: Sendable {
         return buckets.withLock { buckets in
             var bucket = buckets[partner] ?? Bucket(tokens: burst, updated: now)
             let elapsed = now - bucket.updated
-            bucket.tokens = min(burst, bucket.tokens + rate * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            bucket.tokens = min(burst, bucket.tokens + rate * seconds(elapsed))
             bucket.updated = now
             defer { buckets[partner] = bucket }
             guard bucket.tokens >= 1 else { return .seconds((1 - bucket.tokens) / rate) }
@@ -42,12 +42,12 @@ struct PartnerRateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let partner = context.partner?.partner.id else { return try await next(request, context) }
         if let wait = limiter.take(partner: partner) {
-            let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
-            context.logger.notice("partner over its request rate", metadata: ["retry_after": "\(seconds)"])
+            let retryAfter = max(1, Int(seconds(wait).rounded(.up)))
+            context.logger.notice("partner over its request rate", metadata: ["retry_after": "\(retryAfter)"])
             throw Problem(
                 .tooManyRequests, type: "rate-limited",
-                detail: "more than \(limit) requests; retry after \(seconds) s",
-                headers: [.retryAfter: String(seconds)]
+                detail: "more than \(limit) requests; retry after \(retryAfter) s",
+                headers: [.retryAfter: String(retryAfter)]
             )
         }
         return try await next(request, context)
@@ -56,4 +56,8 @@ struct PartnerRateLimitMiddleware: RouterMiddleware {
     private var limit: String {
         "\(limiter.limit.burst) at once or \(limiter.limit.requestsPerSecond.formatted()) a second"
     }
+}
+
+private func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }

@@ -16,6 +16,8 @@ public final class PolicyStore: Sendable {
     /// The set in force and the partners its certificates resolved to, which die with it.
     private struct State {
         var set: CompiledPolicySet
+        /// Bumped by every reload, so an answer worked out against an older set is not cached.
+        var generation = 0
         /// DER bytes → partner (or none). Partners present the same certificate on every request,
         /// and resolving one means a parse and a hash.
         var identities: [[UInt8]: CertificateResolution] = [:]
@@ -36,14 +38,14 @@ public final class PolicyStore: Sendable {
     @discardableResult
     public func reload() throws(PolicyError) -> CompiledPolicySet {
         let compiled = CompiledPolicySet(try PolicySet.load(directory: directory), masterKey: masterKey)
-        state.withLock { $0 = State(set: compiled) }
+        state.withLock { $0 = State(set: compiled, generation: $0.generation + 1) }
         return compiled
     }
 
     /// The partner a verified client certificate belongs to, unless the certificate is revoked or no policy claims it.
     /// The certificate itself was verified in the handshake (chain, validity); this maps it to a partner.
     public func resolve(certificateDER der: [UInt8]) -> CertificateResolution {
-        let (set, cached) = state.withLock { ($0.set, $0.identities[der]) }
+        let (set, generation, cached) = state.withLock { ($0.set, $0.generation, $0.identities[der]) }
         if let cached { return cached }
         let fingerprint = SHA256.hash(data: der).hexString
         let resolution: CertificateResolution
@@ -56,7 +58,7 @@ public final class PolicyStore: Sendable {
         }
         state.withLock { state in
             // A reload in between has made its own cache; this answer belongs to the old set.
-            guard state.set.version == set.version, state.set.policySet.revocations == set.policySet.revocations else { return }
+            guard state.generation == generation else { return }
             if state.identities.count >= Self.identityCacheLimit { state.identities.removeAll(keepingCapacity: true) }
             state.identities[der] = resolution
         }

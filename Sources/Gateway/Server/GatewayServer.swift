@@ -18,7 +18,6 @@ public struct GatewayServer: Sendable {
     let retention: RetentionService
     /// One per server, so every partner request counts against the same buckets.
     let rateLimiter: PartnerRateLimiter?
-    let openAPIDocument: ByteBuffer?
 
     public init(configuration: GatewayConfiguration, environment: GatewayEnvironment, logger: Logger = Logger(label: "casegate")) {
         self.configuration = configuration
@@ -26,7 +25,6 @@ public struct GatewayServer: Sendable {
         self.logger = logger
         self.retention = RetentionService(environment: environment, configuration: configuration, logger: logger)
         self.rateLimiter = configuration.partnerRateLimit.map(PartnerRateLimiter.init)
-        self.openAPIDocument = OpenAPIController<PartnerRequestContext>.document
     }
 
     /// The partner router, without TLS: tests drive it directly with an injected identity.
@@ -35,7 +33,7 @@ public struct GatewayServer: Sendable {
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthController<PartnerRequestContext>(isReady: readiness).addRoutes(to: router)
-        OpenAPIController<PartnerRequestContext>(document: openAPIDocument).addRoutes(to: router)
+        OpenAPIController<PartnerRequestContext>().addRoutes(to: router)
         let v1 = router.group("v1").add(middleware: PartnerIdentityMiddleware(policies: environment.policies))
         if let rateLimiter { v1.add(middleware: PartnerRateLimitMiddleware(limiter: rateLimiter)) }
         PartnerController().addRoutes(to: v1)
@@ -51,7 +49,7 @@ public struct GatewayServer: Sendable {
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthController<StaffRequestContext>(isReady: readiness).addRoutes(to: router)
-        OpenAPIController<StaffRequestContext>(document: openAPIDocument).addRoutes(to: router)
+        OpenAPIController<StaffRequestContext>().addRoutes(to: router)
         let v1 = router.group("v1").add(middleware: StaffAuthMiddleware(users: environment.users))
         CaseController(
             store: environment.cases, clock: environment.clock,
