@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Lower-case hex for hashes, fingerprints and key ids.
@@ -71,6 +72,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The same stores over PostgreSQL (PostgresNIO), for several gateway instances sharing one database.
+        .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "CaseModel",
+                "Ledger",
+                "Storage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Retention sweeps: schedule × cases → purges, crypto-shredding, erasure entries.
         .target(
             name: "Retention",
@@ -97,6 +115,7 @@ let package = Package(
                 "Ledger",
                 "Retention",
                 "Storage",
+                "PostgresStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -146,18 +165,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Shared by test targets that run the built `casegate` executable.
-        .target(name: "CasegateTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
+        .target(
+            name: "CasegateTestSupport",
+            dependencies: [
+                "Storage", "PostgresStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support", swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ByteEncodingTests", dependencies: ["ByteEncoding"], swiftSettings: swiftSettings),
         .testTarget(name: "CaseModelTests", dependencies: ["CaseModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "DemoData", "Ledger", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Storage", "PostgresStorage", "DemoData", "Ledger", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SharingPolicyTests", dependencies: ["SharingPolicy"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RetentionTests",
-            dependencies: ["Retention", "DemoData", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Retention", "PostgresStorage", "DemoData", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),

@@ -38,11 +38,11 @@ public final class Ledger: Sendable {
 
     /// Opens the ledger over a store, rebuilding the tree from the stored leaf hashes.
     public static func open(store: any LedgerStore, key: LedgerSigningKey, origin: String, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> Ledger {
-        let tree = MerkleTree(leafHashes: try await store.leafHashes())
+        let tree = MerkleTree(leafHashes: try await store.leafHashes(from: 0))
         let last = try await store.latestCheckpoint()
         let ledger = Ledger(store: store, key: key, origin: origin, tree: tree, lastCheckpoint: last, clock: clock)
         if tree.size > 0, let newest = try await store.entries(from: tree.size - 1, limit: 1).first,
-           let time = try? Date(newest.decoded().time, strategy: .iso8601) {
+           let time = LedgerEntry.date(fromTimestamp: try newest.decoded().time) {
             ledger.state.withLock { $0.lastTime = time }
         }
         return ledger
@@ -81,42 +81,73 @@ public final class Ledger: Sendable {
     /// Writes everything queued, batch after batch, until the queue is empty.
     private func writeQueued() async {
         while true {
-            let next: ([Pending], Int, Date)? = state.withLock { state in
+            let next: ([Pending], Int)? = state.withLock { state in
                 if state.queue.isEmpty {
                     state.writing = false
                     return nil
                 }
                 defer { state.queue.removeAll(keepingCapacity: true) }
-                state.lastTime = max(state.lastTime, clock())
-                return (state.queue, state.tree.size, state.lastTime)
+                return (state.queue, state.tree.size)
             }
-            guard let (batch, base, time) = next else { return }
-            var index = base
-            var rows: [(entry: LedgerEntry, stored: StoredLedgerEntry)] = []
-            var receipts: [[LedgerReceipt]] = []
+            guard let (batch, knownSize) = next else { return }
+            let drafts = batch.map(\.drafts)
+            let rows: [LedgerRow]
+            let head: LedgerHead
             do {
-                for pending in batch {
-                    var mine: [LedgerReceipt] = []
-                    for draft in pending.drafts {
+                // Built under the store's write lock, from the head it found there.
+                let built = Mutex<[LedgerRow]>([])
+                head = try await store.append(knownSize: knownSize) { [self] head in
+                    let time = self.entryTime(after: head.lastTime)
+                    var index = head.size
+                    var rows: [LedgerRow] = []
+                    rows.reserveCapacity(drafts.reduce(0) { $0 + $1.count })
+                    for draft in drafts.joined() {
                         let entry = draft.entry(index: index, time: time)
                         let bytes = try entry.canonicalBytes()
-                        let leaf = MerkleHash.leaf(bytes)
-                        rows.append((entry, StoredLedgerEntry(index: index, bytes: bytes, leafHash: leaf)))
-                        mine.append(LedgerReceipt(index: index, entryHash: leaf, entryBytes: bytes))
+                        rows.append((entry, StoredLedgerEntry(index: index, bytes: bytes, leafHash: MerkleHash.leaf(bytes))))
                         index += 1
                     }
-                    receipts.append(mine)
+                    built.withLock { $0 = rows }
+                    return rows
                 }
-                try await store.append(rows)
+                rows = built.withLock { $0 }
             } catch {
                 for pending in batch { pending.continuation.resume(throwing: error) }
                 continue
             }
             state.withLock { state in
-                for row in rows { state.tree.append(leafHash: row.stored.leafHash) }
+                state.tree.integrate(from: knownSize, head.newLeafHashes)
+                state.tree.integrate(from: head.size, rows.map(\.stored.leafHash))
             }
-            for (pending, mine) in zip(batch, receipts) { pending.continuation.resume(returning: mine) }
+            var offset = 0
+            for pending in batch {
+                let mine = rows[offset..<offset + pending.drafts.count].map {
+                    LedgerReceipt(index: $0.stored.index, entryHash: $0.stored.leafHash, entryBytes: $0.stored.bytes)
+                }
+                offset += pending.drafts.count
+                pending.continuation.resume(returning: mine)
+            }
         }
+    }
+
+    /// The time for the next batch: the clock, held back from going behind the last entry's time
+    /// (this process's, or another writer's as the store reports it).
+    private func entryTime(after stored: String?) -> Date {
+        state.withLock { state in
+            state.lastTime = max(state.lastTime, clock())
+            if let stored, stored > LedgerEntry.timestamp(state.lastTime), let time = LedgerEntry.date(fromTimestamp: stored) {
+                state.lastTime = time
+            }
+            return state.lastTime
+        }
+    }
+
+    /// Brings the tree up to the store: entries other writers (processes or instances) appended.
+    public func catchUp() async throws {
+        let known = size
+        let hashes = try await store.leafHashes(from: known)
+        guard !hashes.isEmpty else { return }
+        state.withLock { $0.tree.integrate(from: known, hashes) }
     }
 
     public func root(size: Int) -> [UInt8] { state.withLock { $0.tree.root(size: size) } }
@@ -140,10 +171,12 @@ public final class Ledger: Sendable {
     /// The latest signed checkpoint, signing a new one first when entries have
     /// arrived since the last (so it always covers every receipt given out).
     public func checkpoint() async throws -> (size: Int, note: String) {
+        try await catchUp()
         let (size, root, last) = state.withLock { ($0.tree.size, $0.tree.root(), $0.lastCheckpoint) }
         if let last, last.size == size { return last }
-        let note = try Checkpoint(origin: origin, size: size, root: root).signed(with: key)
-        try await store.saveCheckpoint(size: size, note: note)
+        let signed = try Checkpoint(origin: origin, size: size, root: root).signed(with: key)
+        // Another instance may have signed this size first: its note stands.
+        let note = try await store.saveCheckpoint(size: size, note: signed)
         state.withLock { state in
             if (state.lastCheckpoint?.size ?? -1) < size { state.lastCheckpoint = (size, note) }
         }

@@ -106,6 +106,11 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     public static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
+
+    /// The instant an entry's `time` names.
+    public static func date(fromTimestamp text: String) -> Date? {
+        try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
 }
 
 /// An entry before the ledger gives it its index and time.

@@ -30,6 +30,13 @@ public struct MerkleTree: Sendable {
         }
     }
 
+    /// Appends the leaves of `hashes` that are new, given that `hashes[0]` is leaf `start`: overlap
+    /// with leaves already here is skipped, and a batch that would leave a gap is ignored.
+    public mutating func integrate(from start: Int, _ hashes: [[UInt8]]) {
+        guard start <= size, start + hashes.count > size else { return }
+        for hash in hashes[(size - start)...] { append(leafHash: hash) }
+    }
+
     public func leafHash(_ index: Int) -> [UInt8] { Array(node(0, index)) }
 
     /// The root of the first `size` leaves.

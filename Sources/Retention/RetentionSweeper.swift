@@ -62,18 +62,16 @@ public struct RetentionEvaluator: Sendable {
 /// erasure entry in the ledger). A sweep killed at any point leaves each case
 /// fully present or fully purged, and the next sweep finishes the job.
 public struct RetentionSweeper: Sendable {
-    public let store: SQLiteRetentionStore
+    public let store: any RetentionStore
     public let ledger: Ledger
     public let schedule: RetentionSchedule
-    let dataDirectory: URL
     let today: @Sendable () -> CalendarDate
 
-    public init(store: SQLiteRetentionStore, ledger: Ledger, schedule: RetentionSchedule, dataDirectory: URL,
+    public init(store: any RetentionStore, ledger: Ledger, schedule: RetentionSchedule,
                 today: @escaping @Sendable () -> CalendarDate = { CalendarDate(Date()) }) {
         self.store = store
         self.ledger = ledger
         self.schedule = schedule
-        self.dataDirectory = dataDirectory
         self.today = today
     }
 
@@ -96,8 +94,22 @@ public struct RetentionSweeper: Sendable {
         onStarted: @Sendable () -> Void = {},
         onProgress: @Sendable (SweepProgress) -> Void = { _ in }
     ) async throws -> SweepRecord {
-        guard let lock = SweepLock(directory: dataDirectory) else { throw SweepError.alreadyRunning }
-        defer { withExtendedLifetime(lock) {} }
+        guard let lease = try await store.acquireSweepLease() else { throw SweepError.alreadyRunning }
+        do {
+            let record = try await runLeased(id: id, dryRun: dryRun, startedBy: startedBy, batchSize: batchSize, batchTime: batchTime,
+                                             onStarted: onStarted, onProgress: onProgress)
+            await lease.release()
+            return record
+        } catch {
+            await lease.release()
+            throw error
+        }
+    }
+
+    private func runLeased(
+        id: String, dryRun: Bool, startedBy: LedgerActor, batchSize: Int, batchTime: Duration?,
+        onStarted: @Sendable () -> Void, onProgress: @Sendable (SweepProgress) -> Void
+    ) async throws -> SweepRecord {
         var record = SweepRecord(id: id, startedAt: Date(), finishedAt: nil, state: "running", dryRun: dryRun,
                                  scheduleVersion: schedule.version, startedBy: startedBy.id, summary: nil)
         var summary = SweepSummary()
@@ -158,7 +170,7 @@ public struct RetentionSweeper: Sendable {
                     try await store.saveSweep(record)
                     onProgress(SweepProgress(done: summary.done, total: summary.total, elapsed: ContinuousClock.now - started))
                 }
-                try await store.checkpointWAL()
+                try await store.removeResidue()
                 if summary.purged > 0 || summary.resumed > 0 { _ = try await ledger.checkpoint() }
             }
             record.state = "completed"
@@ -184,7 +196,7 @@ public struct RetentionSweeper: Sendable {
 
     /// For each basis, a day before which a case must be to have expired under the shortest rule counting from it.
     /// Generous by two days; the evaluator still decides each case.
-    func cutoffs(on day: CalendarDate) -> SQLiteRetentionStore.Cutoffs {
+    func cutoffs(on day: CalendarDate) -> RetentionCutoffs {
         func cutoff(_ basis: RetentionSchedule.Basis) -> Date? {
             let periods = schedule.rules.filter { $0.after == basis }.map(\.keep)
             guard !periods.isEmpty else { return nil }

@@ -39,6 +39,26 @@ struct CaseRecord: Codable, FetchableRecord, PersistableRecord {
         case version, sealed, flags
     }
 
+    init(_ columns: CaseColumns, seq: Int64, version: Int64, sealed: Data) {
+        self.seq = seq
+        id = columns.id
+        reference = columns.reference
+        incidentType = columns.incidentType
+        category = columns.category
+        channel = columns.channel
+        status = columns.status
+        ward = columns.ward
+        riskFlag = columns.riskFlag
+        hasPoliceReference = columns.hasPoliceReference
+        receivedAt = columns.receivedAt
+        closedAt = columns.closedAt
+        updatedAt = columns.updatedAt
+        outstandingDue = columns.outstandingDue
+        self.version = version
+        self.sealed = sealed
+        flags = columns.flags
+    }
+
     enum Columns {
         static let seq = Column(CodingKeys.seq)
         static let id = Column(CodingKeys.id)

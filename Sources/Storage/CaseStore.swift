@@ -44,12 +44,19 @@ public struct CasePage: Sendable {
     public var cases: [ASBCase]
     /// Pass back as `CaseQuery.cursor` for the next page; nil on the last page.
     public var nextCursor: String?
+
+    public init(cases: [ASBCase], nextCursor: String?) {
+        self.cases = cases
+        self.nextCursor = nextCursor
+    }
 }
 
 /// Where cases live. Implementations encrypt every personal field at rest.
 public protocol CaseStore: Sendable {
     /// Stores a new case, assigning its reference, and returns it as stored.
     func create(_ newCase: ASBCase) async throws -> ASBCase
+    /// Stores many cases in few transactions: for imports and demo data.
+    func createMany(_ newCases: [ASBCase]) async throws -> [ASBCase]
     func get(_ id: UUID) async throws -> ASBCase?
     /// Reads, changes and writes back one case atomically.
     func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase

@@ -11,7 +11,7 @@ struct KeyStore: Sendable {
     /// Makes and stores a new data key for a case.
     func createKey(for caseID: UUID) throws -> SymmetricKey {
         let key = SymmetricKey(size: .bits256)
-        let wrapped = try AES.KeyWrap.wrap(key, using: masterKey.key)
+        let wrapped = try masterKey.wrap(key)
         try pool.write { db in
             try db.execute(
                 sql: "INSERT INTO data_keys (case_id, wrapped_key, created_at) VALUES (?, ?, ?)",
@@ -24,7 +24,7 @@ struct KeyStore: Sendable {
     /// Makes and stores data keys for many cases in one transaction.
     func createKeys(for caseIDs: [UUID]) throws -> [SymmetricKey] {
         let keys = caseIDs.map { _ in SymmetricKey(size: .bits256) }
-        let wrapped = try keys.map { try AES.KeyWrap.wrap($0, using: masterKey.key) }
+        let wrapped = try keys.map { try masterKey.wrap($0) }
         try pool.write { db in
             let now = Date()
             for (id, blob) in zip(caseIDs, wrapped) {
@@ -56,6 +56,6 @@ struct KeyStore: Sendable {
             try Data.fetchOne(db.cachedStatement(sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?"), arguments: [caseID.uuidString])
         }
         guard let wrapped else { throw StorageError.dataKeyMissing(caseID: caseID.uuidString) }
-        return try AES.KeyWrap.unwrap(wrapped, using: masterKey.key)
+        return try masterKey.unwrap(wrapped)
     }
 }

@@ -39,6 +39,15 @@ public struct MasterKey: Sendable {
         return MasterKey(key: SymmetricKey(data: data))
     }
 
+    /// A case's data key wrapped for storage (AES key wrap, RFC 3394).
+    public func wrap(_ dataKey: SymmetricKey) throws -> Data {
+        try AES.KeyWrap.wrap(dataKey, using: key)
+    }
+
+    public func unwrap(_ wrapped: Data) throws -> SymmetricKey {
+        try AES.KeyWrap.unwrap(wrapped, using: key)
+    }
+
     /// A key for one purpose, derived with HKDF so the master key itself is used only for wrapping.
     public func derivedKey(for purpose: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(

@@ -20,7 +20,7 @@ public struct PartyIndex: Sendable {
         return Data(HMAC<SHA256>.authenticationCode(for: Data(normalised.utf8), using: key))
     }
 
-    func lookups(for c: ASBCase) -> Set<Data> {
+    public func lookups(for c: ASBCase) -> Set<Data> {
         Set(c.parties.map { lookup(name: $0.name, dateOfBirth: $0.dateOfBirth) })
     }
 }

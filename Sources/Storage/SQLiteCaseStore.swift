@@ -28,7 +28,7 @@ public struct SQLiteCaseStore: CaseStore {
                 var stored = newCase
                 // A reference carried over from another system is kept; new reports get the next one.
                 if stored.reference.isEmpty {
-                    stored.reference = String(format: "ASB-%04d-%06lld", CalendarDate(newCase.receivedAt).year, seq)
+                    stored.reference = CaseColumns.reference(receivedAt: newCase.receivedAt, seq: seq)
                 }
                 let record = try Self.record(for: stored, seq: seq, version: 1, key: key, clock: clock)
                 try record.insert(db)
@@ -51,7 +51,7 @@ public struct SQLiteCaseStore: CaseStore {
                 for (n, newCase) in newCases.enumerated() {
                     seq += 1
                     var c = newCase
-                    if c.reference.isEmpty { c.reference = String(format: "ASB-%04d-%06lld", CalendarDate(c.receivedAt).year, seq) }
+                    if c.reference.isEmpty { c.reference = CaseColumns.reference(receivedAt: c.receivedAt, seq: seq) }
                     try Self.record(for: c, seq: seq, version: 1, key: keys[n], clock: clock).insert(db)
                     try Self.index(lookups[n], case: c.id, db)
                     stored.append(c)
@@ -98,7 +98,7 @@ public struct SQLiteCaseStore: CaseStore {
     public func list(_ query: CaseQuery) async throws -> CasePage {
         let afterSeq: Int64?
         if let cursor = query.cursor {
-            guard let seq = Self.decodeCursor(cursor) else { throw StorageError.invalidCursor }
+            guard let seq = CaseCursor.decode(cursor) else { throw StorageError.invalidCursor }
             afterSeq = seq
         } else {
             afterSeq = nil
@@ -125,7 +125,7 @@ public struct SQLiteCaseStore: CaseStore {
                 var cases: [ASBCase] = []
                 cases.reserveCapacity(min(rows.count, limit))
                 for row in rows.prefix(limit) { cases.append(try open(row[1], row[2], row[3])) }
-                let next = rows.count > limit ? Self.encodeCursor(rows[limit - 1][0]) : nil
+                let next = rows.count > limit ? CaseCursor.encode(rows[limit - 1][0]) : nil
                 return CasePage(cases: cases, nextCursor: next)
             }
         }
@@ -163,40 +163,7 @@ public struct SQLiteCaseStore: CaseStore {
     }
 
     private static func record(for c: ASBCase, seq: Int64, version: Int64, key: SymmetricKey, clock: ServiceClock) throws -> CaseRecord {
-        var sealedCase = c
-        sealedCase.reference = ""
-        return CaseRecord(
-            seq: seq,
-            id: c.id.uuidString,
-            reference: c.reference,
-            incidentType: c.incidentType.rawValue,
-            category: c.category.rawValue,
-            channel: c.channel.rawValue,
-            status: c.status.rawValue,
-            ward: c.ward,
-            riskFlag: c.riskFlag,
-            hasPoliceReference: c.policeReference != nil,
-            receivedAt: c.receivedAt,
-            closedAt: c.closedAt,
-            updatedAt: c.updatedAt,
-            outstandingDue: clock.earliestOutstandingDue(c)?.description,
-            version: version,
-            sealed: try CaseSealer.seal(sealedCase, with: key),
-            flags: c.flags.sorted().joined(separator: ",")
-        )
-    }
-
-    static func encodeCursor(_ seq: Int64) -> String {
-        Data("c1:\(seq)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decodeCursor(_ cursor: String) -> Int64? {
-        var text = cursor
-        while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let s = String(data: data, encoding: .utf8), s.hasPrefix("c1:") else {
-            return nil
-        }
-        return Int64(s.dropFirst(3))
+        CaseRecord(CaseColumns(c, clock: clock), seq: seq, version: version, sealed: try CaseSealer.seal(CaseColumns.sealable(c), with: key))
     }
 }
 

@@ -11,25 +11,45 @@ public struct SQLiteLedgerStore: LedgerStore {
         self.database = database
     }
 
-    public func append(_ batch: [(entry: LedgerEntry, stored: StoredLedgerEntry)]) async throws {
+    /// SQLite's own write lock (an IMMEDIATE transaction) serialises writers, in this process or another.
+    public func append(knownSize: Int, _ build: @escaping @Sendable (LedgerHead) throws -> [LedgerRow]) async throws -> LedgerHead {
         try await mapErrors {
-            try await database.cases.write { db in
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                let link = try db.cachedStatement(sql: "INSERT INTO ledger_entry_cases (case_id, idx) VALUES (?, ?)")
-                for (entry, stored) in batch {
-                    try insert.execute(arguments: [
-                        stored.index, Data(stored.bytes), Data(stored.leafHash), entry.time, entry.action.rawValue,
-                        entry.actor.id, entry.recipient, entry.purpose,
-                    ])
-                    if entry.caseIDs.count == 1 {
-                        try link.execute(arguments: [entry.caseIDs[0], stored.index])
-                    } else {
-                        for caseID in Set(entry.caseIDs) { try link.execute(arguments: [caseID, stored.index]) }
+            try await database.cases.writeWithoutTransaction { db in
+                var head = LedgerHead(size: 0, newLeafHashes: [], lastTime: nil)
+                try db.inTransaction(.immediate) {
+                    let size = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")) ?? 0
+                    guard size >= knownSize else { throw StorageError.ledgerBehind(stored: size, known: knownSize) }
+                    head.size = size
+                    if size > 0 {
+                        head.lastTime = try String.fetchOne(db.cachedStatement(sql: "SELECT time FROM ledger_entries WHERE idx = ?"), arguments: [size - 1])
                     }
+                    if size > knownSize {
+                        head.newLeafHashes = try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx",
+                                                               arguments: [knownSize]).map { Array($0) }
+                    }
+                    try Self.insert(try build(head), db)
+                    return .commit
                 }
+                return head
+            }
+        }
+    }
+
+    private static func insert(_ rows: [LedgerRow], _ db: Database) throws {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let link = try db.cachedStatement(sql: "INSERT INTO ledger_entry_cases (case_id, idx) VALUES (?, ?)")
+        for (entry, stored) in rows {
+            try insert.execute(arguments: [
+                stored.index, Data(stored.bytes), Data(stored.leafHash), entry.time, entry.action.rawValue,
+                entry.actor.id, entry.recipient, entry.purpose,
+            ])
+            if entry.caseIDs.count == 1 {
+                try link.execute(arguments: [entry.caseIDs[0], stored.index])
+            } else {
+                for caseID in Set(entry.caseIDs) { try link.execute(arguments: [caseID, stored.index]) }
             }
         }
     }
@@ -43,19 +63,20 @@ public struct SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    public func leafHashes() async throws -> [[UInt8]] {
+    public func leafHashes(from index: Int) async throws -> [[UInt8]] {
         try await mapErrors {
             try await database.cases.read { db in
-                try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries ORDER BY idx").map { Array($0) }
+                try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx", arguments: [index]).map { Array($0) }
             }
         }
     }
 
-    public func saveCheckpoint(size: Int, note: String) async throws {
+    public func saveCheckpoint(size: Int, note: String) async throws -> String {
         try await mapErrors {
             try await database.cases.write { db in
                 try db.execute(sql: "INSERT OR IGNORE INTO ledger_checkpoints (size, note, created_at) VALUES (?, ?, ?)",
                                arguments: [size, note, Date()])
+                return try String.fetchOne(db, sql: "SELECT note FROM ledger_checkpoints WHERE size = ?", arguments: [size]) ?? note
             }
         }
     }

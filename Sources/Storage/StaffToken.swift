@@ -11,7 +11,7 @@ public struct StaffToken: Sendable, Equatable {
     static let prefix = "cgt_"
 
     /// A fresh token for a new user id.
-    static func generate() -> StaffToken {
+    public static func generate() -> StaffToken {
         var idBytes = [UInt8](repeating: 0, count: 6)
         var secretBytes = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
@@ -39,7 +39,7 @@ public struct StaffToken: Sendable, Equatable {
 
     public var text: String { "\(Self.prefix)\(userID)_\(secret)" }
 
-    var secretHash: Data { Data(SHA256.hash(data: Data(secret.utf8))) }
+    public var secretHash: Data { Data(SHA256.hash(data: Data(secret.utf8))) }
 
     static func base64URL(_ data: Data) -> String {
         data.base64EncodedString()

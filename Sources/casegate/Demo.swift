@@ -66,7 +66,7 @@ struct Demo: AsyncParsableCommand {
     private func makeCases(_ environment: GatewayEnvironment) async throws {
         guard (0...cases).contains(expiredCases) else { throw ValidationError("--expired-cases must be from 0 to --cases") }
         var generator = DemoCaseGenerator(clock: environment.clock)
-        let store = SQLiteCaseStore(database: environment.database, clock: environment.clock)
+        let store = environment.cases
         let every = expiredCases == 0 ? Int.max : max(1, cases / expiredCases)
         var batch: [ASBCase] = []
         var expired = 0

@@ -12,13 +12,13 @@ struct LedgerCommand: AsyncParsableCommand {
     )
 
     struct Options: ParsableArguments {
-        @Option(help: "Data directory.") var dataDir = "data"
+        @OptionGroup var storage: StorageOptions
         @Option(help: "The ledger origin (the configuration's ledger_origin).") var origin = GatewayConfiguration().ledgerOrigin
 
         func open() async throws -> Ledger {
-            let database = try SQLiteDatabase(directory: URL(fileURLWithPath: dataDir))
-            let key = try LedgerSigningKey.loadOrCreate(at: GatewayEnvironment.ledgerKeyFile(dataDir), name: origin)
-            return try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: origin)
+            let backend = try await storage.open()
+            let key = try LedgerSigningKey.loadOrCreate(at: GatewayEnvironment.ledgerKeyFile(storage.dataDir), name: origin)
+            return try await Ledger.open(store: backend.ledger, key: key, origin: origin)
         }
     }
 

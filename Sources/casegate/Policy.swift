@@ -39,7 +39,7 @@ struct Policy: AsyncParsableCommand {
         @Option(help: "Partner id.") var partner: String
         @Option(name: .customLong("case"), help: "Case id.") var caseID: String
         @Option(help: "Purpose id (needed when the partner has several).") var purpose: String?
-        @Option(help: "Data directory.") var dataDir = "data"
+        @OptionGroup var storage: StorageOptions
         @Option(help: "Policy directory.") var policiesDir = "policies"
 
         func run() async throws {
@@ -49,7 +49,7 @@ struct Policy: AsyncParsableCommand {
             }
             let purposes = purpose.map { id in policy.purposes.filter { $0.id == id } } ?? policy.purposes
             guard !purposes.isEmpty else { throw ValidationError("'\(partner)' has no purpose '\(purpose ?? "")'") }
-            let c = try await CaseLoader(dataDir: dataDir, policiesDir: policiesDir).load(caseID)
+            let c = try await CaseLoader(storage: storage, policiesDir: policiesDir).load(caseID)
             print("case \(c.reference) (\(c.id)), category \(c.category.rawValue), \(c.status.rawValue), ward \(c.ward), flags [\(c.flags.sorted().joined(separator: ", "))]")
             print("partner \(policy.partner.id), agreement \(policy.agreement.reference) (review \(policy.agreement.reviewDate)), policy \(set.version)")
             for purpose in purposes {
@@ -99,12 +99,12 @@ struct Policy: AsyncParsableCommand {
 
         @Argument(help: "The policy directory in force.") var old: String
         @Argument(help: "The proposed policy directory.") var new: String
-        @Option(help: "Data directory.") var dataDir = "data"
+        @OptionGroup var storage: StorageOptions
 
         func run() async throws {
             let oldSet = try loadPolicies(old)
             let newSet = try loadPolicies(new)
-            let loader = try CaseLoader(dataDir: dataDir, policiesDir: new)
+            let loader = try await CaseLoader(storage: storage, policiesDir: new)
             let cases = try await loader.all()
             let report = PolicyDiff.compare(old: oldSet, new: newSet, cases: cases, masterKey: loader.masterKey, today: CalendarDate(Date()))
             print("over \(cases.count) cases: policy \(oldSet.version.prefix(19)) → \(newSet.version.prefix(19))")
@@ -113,16 +113,16 @@ struct Policy: AsyncParsableCommand {
     }
 }
 
-/// Reads cases from the data directory for the policy tools.
+/// Reads cases from the store for the policy tools.
 struct CaseLoader {
-    let store: SQLiteCaseStore
+    let store: any CaseStore
     let masterKey: SymmetricKey
 
-    init(dataDir: String, policiesDir: String) throws {
-        let database = try SQLiteDatabase(directory: URL(fileURLWithPath: dataDir))
+    init(storage: StorageOptions, policiesDir: String) async throws {
+        let backend = try await storage.open()
         let calendar = try GatewayEnvironment.loadCalendar(URL(fileURLWithPath: policiesDir).appendingPathComponent("bank-holidays.json"))
-        store = SQLiteCaseStore(database: database, clock: ServiceClock(calendar: calendar))
-        masterKey = database.masterKey.key
+        store = backend.cases(clock: ServiceClock(calendar: calendar))
+        masterKey = backend.masterKey.key
     }
 
     func load(_ id: String) async throws -> ASBCase {

@@ -15,7 +15,7 @@ struct RetentionCommand: AsyncParsableCommand {
     )
 
     struct Options: ParsableArguments {
-        @Option(help: "Data directory.") var dataDir = "data"
+        @OptionGroup var storage: StorageOptions
         @Option(help: "Policy directory (for retention.yaml).") var policiesDir = "policies"
         @Option(help: "The ledger origin (the configuration's ledger_origin).") var origin = GatewayConfiguration().ledgerOrigin
 
@@ -27,11 +27,10 @@ struct RetentionCommand: AsyncParsableCommand {
                 printPolicyErrors(error)
                 throw ExitCode.failure
             }
-            let database = try SQLiteDatabase(directory: URL(fileURLWithPath: dataDir))
-            let key = try LedgerSigningKey.loadOrCreate(at: GatewayEnvironment.ledgerKeyFile(dataDir), name: origin)
-            let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: origin)
-            return RetentionSweeper(store: SQLiteRetentionStore(database: database), ledger: ledger, schedule: schedule,
-                                    dataDirectory: URL(fileURLWithPath: dataDir))
+            let backend = try await storage.open()
+            let key = try LedgerSigningKey.loadOrCreate(at: GatewayEnvironment.ledgerKeyFile(storage.dataDir), name: origin)
+            let ledger = try await Ledger.open(store: backend.ledger, key: key, origin: origin)
+            return RetentionSweeper(store: backend.retention, ledger: ledger, schedule: schedule)
         }
     }
 
@@ -139,8 +138,11 @@ struct RetentionCommand: AsyncParsableCommand {
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a data backup: the case database only, without the key store or master key.",
-        discussion: "Because data keys are never in a backup, purging a case shreds it in every backup too."
+        abstract: "Write a data backup of the embedded store: the case database only, without the key store or master key.",
+        discussion: """
+            Because data keys are never in a backup, purging a case shreds it in every backup too. With PostgreSQL, \
+            use pg_dump --exclude-schema=casegate_keys to the same effect (see README).
+            """
     )
     @Option(help: "Data directory.") var dataDir = "data"
     @Option(help: "Directory to write the backup to.") var output: String

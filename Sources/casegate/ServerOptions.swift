@@ -11,6 +11,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Directory for the databases and the master key.")
     var dataDir: String?
 
+    @Option(help: "A postgres:// URL to keep the data in PostgreSQL instead of SQLite files in the data directory.")
+    var databaseURL: String?
+
     @Option(help: "Directory of sharing policies and the bank-holiday overrides.")
     var policiesDir: String?
 
@@ -47,6 +50,7 @@ struct ServerOptions: ParsableArguments {
             }
         }
         if let dataDir { configuration.dataDirectory = dataDir }
+        if let databaseURL { configuration.database = databaseURL }
         if let policiesDir { configuration.policiesDirectory = policiesDir }
         if let partnerPort { configuration.partnerListener.port = partnerPort }
         if let staffPort { configuration.staffListener.port = staffPort }

@@ -19,6 +19,9 @@ final class GatewayFixture: Sendable {
     let configuration: GatewayConfiguration
     let environment: GatewayEnvironment
 
+    /// The embedded case database's file, for tests that reach behind the gateway.
+    var caseDatabasePath: String { (environment.storage as! SQLiteBackend).database.caseFile.path }
+
     static let repositoryPolicies = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("policies")

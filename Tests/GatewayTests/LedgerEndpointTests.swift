@@ -93,7 +93,7 @@ struct LedgerEndpointTests {
         let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway()
         let target = try #require(fixtures.first { $0.expected["met-police"]?.first?.value != .null })
         // Another connection makes every new ledger row fail, as a full disk would.
-        let queue = try DatabaseQueue(path: fixture.environment.database.caseFile.path)
+        let queue = try DatabaseQueue(path: fixture.caseDatabasePath)
         try await queue.write { db in
             try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON ledger_entries BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END")
         }
@@ -123,7 +123,7 @@ struct LedgerEndpointTests {
         let before = try await fixture.environment.cases.count()
         let entries = fixture.environment.ledger.size
         // Another process's connection takes the write lock and keeps it past the gateway's 5 s busy timeout.
-        let locker = try DatabaseQueue(path: fixture.environment.database.caseFile.path)
+        let locker = try DatabaseQueue(path: fixture.caseDatabasePath)
         // On a thread of its own: a lock held by a blocked task would starve Swift's cooperative pool.
         let release = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
@@ -236,7 +236,7 @@ struct LedgerEndpointTests {
                 }
             }
         }
-        let queue = try DatabaseQueue(path: fixture.environment.database.caseFile.path)
+        let queue = try DatabaseQueue(path: fixture.caseDatabasePath)
         let rows = try await queue.read { db in try Data.fetchAll(db, sql: "SELECT entry FROM ledger_entries") }
         #expect(rows.count > 10)
         let ledgerText = rows.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")

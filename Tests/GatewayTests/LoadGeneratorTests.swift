@@ -11,8 +11,7 @@ struct LoadGeneratorTests {
     static func gateway(cases: Int) async throws -> (GatewayFixture, PartnerCredentials) {
         let fixture = try await GatewayFixture()
         var generator = DemoCaseGenerator(clock: fixture.environment.clock)
-        _ = try await SQLiteCaseStore(database: fixture.environment.database, clock: fixture.environment.clock)
-            .createMany(generator.makeCases(cases))
+        _ = try await fixture.environment.cases.createMany(generator.makeCases(cases))
         let certificate = fixture.root.appendingPathComponent("met-police.pem")
         let key = fixture.root.appendingPathComponent("met-police.key")
         try fixture.metPolice.certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)

@@ -12,11 +12,14 @@ final class InMemoryLedgerStore: LedgerStore {
 
     let state = Mutex(State())
 
-    func append(_ batch: [(entry: LedgerEntry, stored: StoredLedgerEntry)]) async throws {
+    func append(knownSize: Int, _ build: @escaping @Sendable (LedgerHead) throws -> [LedgerRow]) async throws -> LedgerHead {
         try state.withLock { state in
             state.appendCalls += 1
             if state.failAppends { throw TestFailure.appendFailed }
-            state.entries += batch.map(\.stored)
+            let head = LedgerHead(size: state.entries.count, newLeafHashes: state.entries[knownSize...].map(\.leafHash),
+                                  lastTime: try state.entries.last?.decoded().time)
+            state.entries += try build(head).map(\.stored)
+            return head
         }
     }
 
@@ -24,9 +27,14 @@ final class InMemoryLedgerStore: LedgerStore {
         state.withLock { state in Array(state.entries.filter { $0.index >= index }.sorted { $0.index < $1.index }.prefix(limit)) }
     }
 
-    func leafHashes() async throws -> [[UInt8]] { state.withLock { $0.entries.map(\.leafHash) } }
+    func leafHashes(from index: Int) async throws -> [[UInt8]] { state.withLock { $0.entries[index...].map(\.leafHash) } }
 
-    func saveCheckpoint(size: Int, note: String) async throws { state.withLock { $0.checkpoints[size] = note } }
+    func saveCheckpoint(size: Int, note: String) async throws -> String {
+        state.withLock { state in
+            if state.checkpoints[size] == nil { state.checkpoints[size] = note }
+            return state.checkpoints[size]!
+        }
+    }
 
     func latestCheckpoint() async throws -> (size: Int, note: String)? {
         state.withLock { state in state.checkpoints.max { $0.key < $1.key }.map { ($0.key, $0.value) } }

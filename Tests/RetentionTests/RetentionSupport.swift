@@ -1,3 +1,4 @@
+import CasegateTestSupport
 import CaseModel
 import Foundation
 import Ledger
@@ -27,46 +28,48 @@ func retentionCase(
     return c
 }
 
-/// An embedded store, ledger and sweeper in a temporary directory.
+/// A store (SQLite, or a database of its own on the PostgreSQL test server), ledger and sweeper.
 final class RetentionFixture: @unchecked Sendable {
-    let directory: URL
-    let database: SQLiteDatabase
-    let cases: SQLiteCaseStore
+    let store: TestBackend
+    let cases: any CaseStore
     let ledger: Ledger
     let key: LedgerSigningKey
     /// As the gateway and CLI name it, so a child `casegate` process writes to the same ledger.
     static let origin = "casegate.local/asb-ledger"
 
-    init() async throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("retention-\(UUID())")
-        database = try SQLiteDatabase(directory: directory)
-        cases = SQLiteCaseStore(database: database, clock: clock)
-        key = try LedgerSigningKey.loadOrCreate(at: directory.appendingPathComponent("ledger.key"), name: Self.origin)
-        ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: Self.origin)
+    init(_ kind: BackendKind = .sqlite) async throws {
+        store = try await TestBackend.make(kind)
+        cases = store.backend.cases(clock: clock)
+        key = try LedgerSigningKey.loadOrCreate(at: store.directory.appendingPathComponent("ledger.key"), name: Self.origin)
+        ledger = try await Ledger.open(store: store.backend.ledger, key: key, origin: Self.origin)
+    }
+
+    var directory: URL { store.directory }
+    var retention: any RetentionStore { store.backend.retention }
+    var ledgerStore: any LedgerStore { store.backend.ledger }
+    /// The SQLite database, for the tests of what the embedded files hold.
+    var sqlite: SQLiteDatabase? { (store.backend as? SQLiteBackend)?.database }
+
+    /// Arguments that point a child `casegate` process at this store.
+    var storageArguments: [String] {
+        ["--data-dir", directory.path] + (store.databaseURL.map { ["--database-url", $0] } ?? [])
     }
 
     /// A fresh view of the ledger (another process may have appended).
     func reopenedLedger() async throws -> Ledger {
-        try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: Self.origin)
+        try await Ledger.open(store: store.backend.ledger, key: key, origin: Self.origin)
     }
 
-    deinit { try? FileManager.default.removeItem(at: directory) }
+    func remove() async { await store.remove() }
 
     func sweeper(today: String, ledger: Ledger? = nil) -> RetentionSweeper {
         let day = CalendarDate(today)!
-        return RetentionSweeper(store: SQLiteRetentionStore(database: database), ledger: ledger ?? self.ledger, schedule: shippedSchedule,
-                                dataDirectory: directory, today: { day })
+        return RetentionSweeper(store: retention, ledger: ledger ?? self.ledger, schedule: shippedSchedule, today: { day })
     }
 
     func verify() async throws -> LedgerVerifier.Report {
-        try await LedgerVerifier(store: SQLiteLedgerStore(database: database), publicKey: key.publicKey, origin: Self.origin).verify()
+        try await LedgerVerifier(store: ledgerStore, publicKey: key.publicKey, origin: Self.origin).verify()
     }
 
-    func rawBytes() throws -> Data {
-        var all = Data()
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.contains(".sqlite") {
-            all += try Data(contentsOf: directory.appendingPathComponent(name))
-        }
-        return all
-    }
+    func rawBytes() async throws -> Data { try await store.rawContents() }
 }

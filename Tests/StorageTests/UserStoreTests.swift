@@ -1,13 +1,12 @@
+import CasegateTestSupport
 import Foundation
 import Storage
 import Testing
 
-@Suite("Staff users and tokens")
+@Suite("Staff users and tokens (each backend)")
 struct UserStoreTests {
-    @Test func tokensAuthenticateUntilRevoked() async throws {
-        let dir = try TemporaryDirectory()
-        let database = try SQLiteDatabase(directory: dir.url)
-        let users = SQLiteUserStore(database: database)
+    @Test(arguments: BackendKind.available) func tokensAuthenticateUntilRevoked(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let users = t.backend.users
         let (user, token) = try await users.add(name: "Casey Worker", role: .caseworker)
         #expect(token.hasPrefix("cgt_\(user.id)_"))
         #expect(try await users.authenticate(token: token)?.id == user.id)
@@ -23,23 +22,21 @@ struct UserStoreTests {
         #expect(try await users.authenticate(token: token) == nil)
         #expect(try await users.revoke(id: "u-missing") == false)
         #expect(try await users.list().first?.revokedAt != nil)
-    }
+    } }
 
-    @Test("tokens have at least 128 bits of secret and are stored only as hashes")
-    func tokensAreHashed() async throws {
-        let dir = try TemporaryDirectory()
-        let database = try SQLiteDatabase(directory: dir.url)
-        let users = SQLiteUserStore(database: database)
+    @Test("tokens have at least 128 bits of secret and are stored only as hashes", arguments: BackendKind.available)
+    func tokensAreHashed(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let users = t.backend.users
         let (user, token) = try await users.add(name: "Ig Officer", role: .igOfficer)
         // The secret is everything after "cgt_<id>_"; base64url may itself contain "_".
         let secret = String(token.dropFirst("cgt_\(user.id)_".count))
         #expect(secret.count == 43)
         #expect(secret.count * 6 >= 128)
-        let bytes = try Data(contentsOf: database.caseFile) + Data(contentsOf: URL(fileURLWithPath: database.caseFile.path + "-wal"))
-        #expect(!bytes.contains(secret))
+        let bytes = try await t.rawContents()
+        #expect(bytes.contains(user.id) && !bytes.contains(secret))
         let (_, other) = try await users.add(name: "Ig Officer", role: .igOfficer)
         #expect(other != token)
-    }
+    } }
 
     @Test func constantTimeComparison() {
         #expect(constantTimeEqual([1, 2, 3], [1, 2, 3]))

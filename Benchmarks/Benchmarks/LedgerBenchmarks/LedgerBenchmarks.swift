@@ -16,7 +16,7 @@ let benchmarks: @Sendable () -> Void = {
         let database = try SQLiteDatabase(directory: dir)
         let store = SQLiteLedgerStore(database: database)
         benchmark.startMeasurement()
-        for n in 0..<1000 { try await store.saveCheckpoint(size: n, note: "x") }
+        for n in 0..<1000 { _ = try await store.saveCheckpoint(size: n, note: "x") }
         benchmark.stopMeasurement()
     }
 
@@ -100,14 +100,18 @@ final class MemoryStore: LedgerStore {
     let entries = Mutex<[StoredLedgerEntry]>([])
     let notes = Mutex<[(Int, String)]>([])
 
-    func append(_ batch: [(entry: LedgerEntry, stored: StoredLedgerEntry)]) async throws {
-        entries.withLock { $0 += batch.map(\.stored) }
+    func append(knownSize: Int, _ build: @escaping @Sendable (LedgerHead) throws -> [LedgerRow]) async throws -> LedgerHead {
+        try entries.withLock { all in
+            let head = LedgerHead(size: all.count, newLeafHashes: all[knownSize...].map(\.leafHash), lastTime: nil)
+            all += try build(head).map(\.stored)
+            return head
+        }
     }
     func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
         entries.withLock { all in index < all.count ? Array(all[index..<min(all.count, index + limit)]) : [] }
     }
-    func leafHashes() async throws -> [[UInt8]] { entries.withLock { $0.map(\.leafHash) } }
-    func saveCheckpoint(size: Int, note: String) async throws { notes.withLock { $0.append((size, note)) } }
+    func leafHashes(from index: Int) async throws -> [[UInt8]] { entries.withLock { $0[index...].map(\.leafHash) } }
+    func saveCheckpoint(size: Int, note: String) async throws -> String { notes.withLock { $0.append((size, note)) }; return note }
     func latestCheckpoint() async throws -> (size: Int, note: String)? { notes.withLock { $0.last.map { ($0.0, $0.1) } } }
     func checkpoints() async throws -> [(size: Int, note: String)] { notes.withLock { $0.map { ($0.0, $0.1) } } }
     func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] { [] }

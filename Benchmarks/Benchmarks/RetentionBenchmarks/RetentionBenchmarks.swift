@@ -36,7 +36,7 @@ let benchmarks: @Sendable () -> Void = {
             .deletingLastPathComponent().appendingPathComponent("policies/retention.yaml")
         let schedule = try RetentionSchedule.load(file: policies)
         let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: LedgerSigningKey(name: "b", privateKey: .init()), origin: "b")
-        let sweeper = RetentionSweeper(store: SQLiteRetentionStore(database: database), ledger: ledger, schedule: schedule, dataDirectory: dir)
+        let sweeper = RetentionSweeper(store: SQLiteRetentionStore(database: database), ledger: ledger, schedule: schedule)
 
         benchmark.startMeasurement()
         let record = try await sweeper.run(dryRun: false, startedBy: .system)

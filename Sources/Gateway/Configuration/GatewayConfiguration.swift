@@ -51,6 +51,9 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var partnerListener: Listener
     public var staffListener: Listener
     public var dataDirectory: String
+    /// A `postgres://` URL to keep everything in PostgreSQL (several instances may share it); nil keeps the
+    /// embedded SQLite files in `dataDirectory`. The master and ledger keys stay in `dataDirectory` either way.
+    public var database: String?
     public var policiesDirectory: String
     public var tls: TLSFiles
     /// Largest request body accepted, in bytes.
@@ -78,6 +81,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         partnerListener: Listener = .init(host: "127.0.0.1", port: 8443),
         staffListener: Listener = .init(host: "127.0.0.1", port: 9443),
         dataDirectory: String = "data",
+        database: String? = nil,
         policiesDirectory: String = "policies",
         tls: TLSFiles = .init(certificate: "certs/dev/server.pem", privateKey: "certs/dev/server.key", partnerCA: "certs/dev/ca.pem"),
         maxBodyBytes: Int = 1 << 20,
@@ -92,6 +96,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.partnerListener = partnerListener
         self.staffListener = staffListener
         self.dataDirectory = dataDirectory
+        self.database = database
         self.policiesDirectory = policiesDirectory
         self.tls = tls
         self.maxBodyBytes = maxBodyBytes
@@ -102,6 +107,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case partnerListener = "partner_listener"
         case staffListener = "staff_listener"
         case dataDirectory = "data_directory"
+        case database
         case policiesDirectory = "policies_directory"
         case tls
         case maxBodyBytes = "max_body_bytes"
@@ -119,6 +125,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.partnerListener = try c.decodeIfPresent(Listener.self, forKey: .partnerListener) ?? defaults.partnerListener
         self.staffListener = try c.decodeIfPresent(Listener.self, forKey: .staffListener) ?? defaults.staffListener
         self.dataDirectory = try c.decodeIfPresent(String.self, forKey: .dataDirectory) ?? defaults.dataDirectory
+        self.database = try c.decodeIfPresent(String.self, forKey: .database)
         self.policiesDirectory = try c.decodeIfPresent(String.self, forKey: .policiesDirectory) ?? defaults.policiesDirectory
         self.tls = try c.decodeIfPresent(TLSFiles.self, forKey: .tls) ?? defaults.tls
         self.maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? defaults.maxBodyBytes

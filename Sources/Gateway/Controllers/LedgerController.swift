@@ -32,6 +32,8 @@ struct LedgerController {
     @Sendable func inclusion(_ request: Request, context: PartnerRequestContext) async throws -> InclusionProof {
         let index = try integer(request, "index")
         let size = try integer(request, "size")
+        // Another instance may have signed a checkpoint this one's tree has not reached yet.
+        if size > ledger.size { try await ledger.catchUp() }
         do {
             let proof = try ledger.inclusionProof(index: index, size: size)
             return InclusionProof(index: index, size: size, root: base64(ledger.root(size: size)), proof: proof.map(base64))
@@ -43,6 +45,7 @@ struct LedgerController {
     @Sendable func consistency(_ request: Request, context: PartnerRequestContext) async throws -> ConsistencyProof {
         let from = try integer(request, "from")
         let to = try integer(request, "to")
+        if to > ledger.size { try await ledger.catchUp() }
         do {
             let proof = try ledger.consistencyProof(from: from, to: to)
             return ConsistencyProof(from: from, to: to, fromRoot: base64(ledger.root(size: from)), toRoot: base64(ledger.root(size: to)),

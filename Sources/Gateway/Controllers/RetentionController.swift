@@ -117,21 +117,19 @@ struct RetentionController {
 
 /// Starts sweeps in the background, one at a time, and runs the daily one when configured.
 public final class RetentionService: Sendable {
-    let store: SQLiteRetentionStore
+    let store: any RetentionStore
     let ledger: Ledger
     let audit: Audit
     let json: StrictJSONDecoding
     let policiesDirectory: URL
-    let dataDirectory: URL
     let logger: Logger
 
     init(environment: GatewayEnvironment, configuration: GatewayConfiguration, logger: Logger) {
-        store = SQLiteRetentionStore(database: environment.database)
+        store = environment.storage.retention
         ledger = environment.ledger
         audit = environment.audit
         json = StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes)
         policiesDirectory = URL(fileURLWithPath: configuration.policiesDirectory)
-        dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
         self.logger = logger
     }
 
@@ -143,7 +141,7 @@ public final class RetentionService: Sendable {
             throw Problem(.unprocessableContent, type: "invalid-policy", detail: "the retention schedule is invalid; no sweep was started",
                           errors: error.diagnostics.map(\.description))
         }
-        return RetentionSweeper(store: store, ledger: ledger, schedule: schedule, dataDirectory: dataDirectory)
+        return RetentionSweeper(store: store, ledger: ledger, schedule: schedule)
     }
 
     /// Starts a sweep and returns its id once its record exists; the purge goes on in the background.

@@ -6,7 +6,7 @@ import Storage
 
 /// The long-lived parts every listener shares: stores, partner directory, clocks.
 public struct GatewayEnvironment: Sendable {
-    public let database: SQLiteDatabase
+    public let storage: any StorageBackend
     public let cases: any CaseStore
     public let users: any UserStore
     public let policies: PolicyStore
@@ -15,12 +15,12 @@ public struct GatewayEnvironment: Sendable {
     public let now: @Sendable () -> Date
 
     public init(
-        database: SQLiteDatabase, cases: any CaseStore, users: any UserStore, policies: PolicyStore, ledger: Ledger,
+        storage: any StorageBackend, policies: PolicyStore, ledger: Ledger,
         clock: ServiceClock, now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.database = database
-        self.cases = cases
-        self.users = users
+        self.storage = storage
+        self.cases = storage.cases(clock: clock)
+        self.users = storage.users
         self.policies = policies
         self.ledger = ledger
         self.clock = clock
@@ -32,18 +32,25 @@ public struct GatewayEnvironment: Sendable {
         URL(fileURLWithPath: dataDirectory).appendingPathComponent("ledger.key")
     }
 
-    /// Opens the embedded store and ledger, loads policies as the configuration says,
-    /// and records the policy load in the ledger.
+    /// Opens the store (SQLite, or PostgreSQL when the configuration names one) and the ledger, loads
+    /// policies as the configuration says, and records the policy load in the ledger.
     public static func open(_ configuration: GatewayConfiguration, now: @escaping @Sendable () -> Date = { Date() }) async throws -> GatewayEnvironment {
-        let database = try SQLiteDatabase(directory: URL(fileURLWithPath: configuration.dataDirectory))
+        let storage = try await GatewayStorage.open(dataDirectory: configuration.dataDirectory, databaseURL: configuration.database)
+        do {
+            return try await open(configuration, storage: storage, now: now)
+        } catch {
+            await storage.close()
+            throw error
+        }
+    }
+
+    private static func open(_ configuration: GatewayConfiguration, storage: any StorageBackend, now: @escaping @Sendable () -> Date) async throws -> GatewayEnvironment {
         let clock = ServiceClock(calendar: try loadCalendar(configuration.bankHolidaysFile))
-        let policies = try PolicyStore(directory: URL(fileURLWithPath: configuration.policiesDirectory), masterKey: database.masterKey.key)
+        let policies = try PolicyStore(directory: URL(fileURLWithPath: configuration.policiesDirectory), masterKey: storage.masterKey.key)
         let key = try LedgerSigningKey.loadOrCreate(at: ledgerKeyFile(configuration.dataDirectory), name: configuration.ledgerOrigin)
-        let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: key, origin: configuration.ledgerOrigin, clock: now)
+        let ledger = try await Ledger.open(store: storage.ledger, key: key, origin: configuration.ledgerOrigin, clock: now)
         let environment = GatewayEnvironment(
-            database: database,
-            cases: SQLiteCaseStore(database: database, clock: clock),
-            users: SQLiteUserStore(database: database),
+            storage: storage,
             policies: policies,
             ledger: ledger,
             clock: clock,

@@ -159,8 +159,8 @@ public struct GatewayServer: Sendable {
     }
 
     private var readiness: @Sendable () async -> Bool {
-        let database = environment.database
-        return { await database.isReady() }
+        let storage = environment.storage
+        return { await storage.isReady() }
     }
 }
 

@@ -1,0 +1,40 @@
+# Sourced by .ci/run and scripts: a throwaway PostgreSQL server on loopback.
+#   start_test_postgres DIR PORT   initdb in DIR, start on 127.0.0.1:PORT, create database "casegate_test";
+#                                  exports CASEGATE_TEST_POSTGRES_URL
+#   stop_test_postgres DIR         fast shutdown
+# PostgreSQL refuses to run as root, so as root the server runs as the "postgres" user.
+
+pg_bin() {
+    if command -v pg_ctl >/dev/null 2>&1; then dirname "$(readlink -f "$(command -v pg_ctl)")"; return; fi
+    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
+}
+
+ensure_postgres_installed() {
+    if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+        echo "PostgreSQL not found: installing Debian's postgresql package" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
+}
+
+as_pg_user() {
+    if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi
+}
+
+start_test_postgres() {
+    local dir="$1" port="$2" bin
+    ensure_postgres_installed
+    bin="$(pg_bin)"
+    rm -rf "$dir"; mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    as_pg_user "'$bin/initdb' -D '$dir/data' -U casegate --auth=trust -E UTF8 --no-locale" >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; return 1; }
+    as_pg_user "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-h 127.0.0.1 -p $port -k '$dir' -c fsync=on -c max_connections=200\" start" >/dev/null \
+        || { cat "$dir/server.log" >&2; return 1; }
+    "$bin/createdb" -h 127.0.0.1 -p "$port" -U casegate casegate_test
+    export CASEGATE_TEST_POSTGRES_URL="postgres://casegate@127.0.0.1:$port/casegate_test"
+}
+
+stop_test_postgres() {
+    local dir="$1"
+    as_pg_user "'$(pg_bin)/pg_ctl' -D '$dir/data' -m fast -w stop" >/dev/null 2>&1 || true
+}

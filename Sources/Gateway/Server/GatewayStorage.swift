@@ -1,0 +1,17 @@
+import Foundation
+import PostgresStorage
+import Storage
+
+/// Opens the store a configuration names: PostgreSQL for a `postgres://` URL, else the embedded
+/// SQLite files. The master key file is in the data directory either way.
+public enum GatewayStorage {
+    public static func open(dataDirectory: String, databaseURL: String?) async throws -> any StorageBackend {
+        let directory = URL(fileURLWithPath: dataDirectory)
+        guard let databaseURL, !databaseURL.isEmpty else {
+            return SQLiteBackend(database: try SQLiteDatabase(directory: directory))
+        }
+        let url = try PostgresURL(databaseURL)
+        let masterKey = try MasterKey.loadOrCreate(at: directory.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
+        return PostgresBackend(database: try await PostgresDatabase.open(url: url, masterKey: masterKey))
+    }
+}

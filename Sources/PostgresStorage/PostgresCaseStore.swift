@@ -1,0 +1,224 @@
+import CaseModel
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import PostgresNIO
+import Storage
+
+/// Cases in PostgreSQL: the clear columns, the sealed document, its wrapped data
+/// key (in the `casegate_keys` schema) and the blind party index.
+public struct PostgresCaseStore: CaseStore {
+    let database: PostgresDatabase
+    let clock: ServiceClock
+    let partyIndex: PartyIndex
+
+    public init(database: PostgresDatabase, clock: ServiceClock) {
+        self.database = database
+        self.clock = clock
+        self.partyIndex = PartyIndex(masterKey: database.masterKey)
+    }
+
+    public func create(_ newCase: ASBCase) async throws -> ASBCase {
+        try await createMany([newCase])[0]
+    }
+
+    /// One transaction: keys, cases and index rows together. New cases are numbered under a lock, so the
+    /// recording order (and with it partners' paging) is the order in which they became visible.
+    public func createMany(_ newCases: [ASBCase]) async throws -> [ASBCase] {
+        guard !newCases.isEmpty else { return [] }
+        let keys = newCases.map { _ in SymmetricKey(size: .bits256) }
+        let wrapped = try keys.map { try database.masterKey.wrap($0) }
+        let clock = self.clock
+        let lookups = newCases.map(partyIndex.lookups)
+        return try await database.transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(AdvisoryLock.caseNumbers))", logger: database.logger)
+            var seq = try await connection.query("SELECT COALESCE(MAX(seq), 0) FROM cases", logger: database.logger)
+                .collect().first?.decode(Int64.self) ?? 0
+            var stored: [ASBCase] = []
+            var rows = CaseRows()
+            for (n, newCase) in newCases.enumerated() {
+                seq += 1
+                var c = newCase
+                if c.reference.isEmpty { c.reference = CaseColumns.reference(receivedAt: c.receivedAt, seq: seq) }
+                rows.append(CaseColumns(c, clock: clock), seq: seq, sealed: try CaseSealer.seal(CaseColumns.sealable(c), with: keys[n]))
+                stored.append(c)
+            }
+            let ids = stored.map(\.id.uuidString)
+            try await connection.query("""
+                INSERT INTO casegate_keys.data_keys (case_id, wrapped_key, created_at)
+                SELECT id, key, now() FROM unnest(\(ids)::text[], \(wrapped.map { ByteBuffer(data: $0) })::bytea[]) AS k(id, key)
+                """, logger: database.logger)
+            try await rows.insert(connection, logger: database.logger)
+            try await Self.index(zip(ids, lookups), connection, database)
+            return stored
+        }
+    }
+
+    /// One round trip: the sealed case and its wrapped key, joined.
+    public func get(_ id: UUID) async throws -> ASBCase? {
+        let rows = try await database.mapErrors {
+            try await database.client.query("""
+                SELECT c.reference, c.sealed, k.wrapped_key FROM cases c
+                LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE c.id = \(id.uuidString)
+                """, logger: database.logger).collect()
+        }
+        guard let row = rows.first else { return nil }
+        let (reference, sealed, wrapped) = try row.decode((String, Data, Data?).self)
+        return try open(id, reference: reference, sealed: sealed, wrapped: wrapped)
+    }
+
+    public func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase {
+        let clock = self.clock
+        return try await database.transaction { connection in
+            let rows = try await connection.query("""
+                SELECT c.seq, c.version, c.reference, c.sealed, k.wrapped_key FROM cases c
+                LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE c.id = \(id.uuidString) FOR UPDATE OF c
+                """, logger: database.logger).collect()
+            guard let row = rows.first else { throw StorageError.notFound(caseID: id.uuidString) }
+            let (seq, version, reference, sealed, wrapped) = try row.decode((Int64, Int64, String, Data, Data?).self)
+            guard let wrapped else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
+            let key = try database.masterKey.unwrap(wrapped)
+            var current = try CaseSealer.open(sealed, id: id, with: key)
+            current.reference = reference
+            try change(&current)
+            let columns = CaseColumns(current, clock: clock)
+            let newSealed = try CaseSealer.seal(CaseColumns.sealable(current), with: key)
+            try await connection.query("""
+                UPDATE cases SET incident_type = \(columns.incidentType), category = \(columns.category), channel = \(columns.channel),
+                    status = \(columns.status), ward = \(columns.ward), risk_flag = \(columns.riskFlag),
+                    has_police_reference = \(columns.hasPoliceReference), received_at = \(columns.receivedAt),
+                    closed_at = \(columns.closedAt), updated_at = \(columns.updatedAt), outstanding_due = \(columns.outstandingDue),
+                    version = \(version + 1), sealed = \(newSealed), flags = \(columns.flags)
+                WHERE seq = \(seq)
+                """, logger: database.logger)
+            try await Self.index([(id.uuidString, partyIndex.lookups(for: current))], connection, database)
+            return current
+        }
+    }
+
+    public func list(_ query: CaseQuery) async throws -> CasePage {
+        var afterSeq: Int64?
+        if let cursor = query.cursor {
+            guard let seq = CaseCursor.decode(cursor) else { throw StorageError.invalidCursor }
+            afterSeq = seq
+        }
+        let limit = max(1, min(query.limit, 1000))
+        var sql = """
+            SELECT c.seq, c.id, c.reference, c.sealed, k.wrapped_key FROM cases c
+            LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE TRUE
+            """
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        if let categories = query.categories { sql += " AND c.category = ANY(\(bind(categories.map(\.rawValue))))" }
+        if let statuses = query.statuses { sql += " AND c.status = ANY(\(bind(statuses.map(\.rawValue))))" }
+        if let wards = query.wards { sql += " AND c.ward = ANY(\(bind(Array(wards))))" }
+        if let day = query.overdueOn { sql += " AND c.outstanding_due < \(bind(day.description))" }
+        if let since = query.updatedSince { sql += " AND c.updated_at >= \(bind(since))" }
+        if let afterSeq { sql += " AND c.seq \(query.order == .newestFirst ? "<" : ">") \(bind(afterSeq))" }
+        sql += " ORDER BY c.seq \(query.order == .newestFirst ? "DESC" : "ASC") LIMIT \(bind(limit + 1))"
+        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
+        let rows = try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect() }
+        var cases: [ASBCase] = []
+        cases.reserveCapacity(min(rows.count, limit))
+        var lastSeq: Int64 = 0
+        for row in rows.prefix(limit) {
+            let (seq, id, reference, sealed, wrapped) = try row.decode((Int64, String, String, Data, Data?).self)
+            guard let uuid = UUID(uuidString: id) else { throw StorageError.corrupt(caseID: id) }
+            cases.append(try open(uuid, reference: reference, sealed: sealed, wrapped: wrapped))
+            lastSeq = seq
+        }
+        return CasePage(cases: cases, nextCursor: rows.count > limit ? CaseCursor.encode(lastSeq) : nil)
+    }
+
+    public func count() async throws -> Int {
+        try await database.mapErrors {
+            try await database.client.query("SELECT COUNT(*) FROM cases", logger: database.logger).collect().first?.decode(Int.self) ?? 0
+        }
+    }
+
+    public func caseIDs(partyName name: String, dateOfBirth: CalendarDate?) async throws -> [UUID] {
+        let lookup = partyIndex.lookup(name: name, dateOfBirth: dateOfBirth)
+        return try await database.mapErrors {
+            var ids: [UUID] = []
+            let rows = try await database.client.query("SELECT case_id FROM party_index WHERE lookup = \(lookup) ORDER BY case_id",
+                                                       logger: database.logger)
+            for try await id in rows.decode(String.self) { if let uuid = UUID(uuidString: id) { ids.append(uuid) } }
+            return ids
+        }
+    }
+
+    private func open(_ id: UUID, reference: String, sealed: Data, wrapped: Data?) throws -> ASBCase {
+        guard let wrapped else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
+        var c = try CaseSealer.open(sealed, id: id, with: try database.masterKey.unwrap(wrapped))
+        c.reference = reference
+        return c
+    }
+
+    /// Replaces the party index rows of the given cases.
+    private static func index(_ cases: some Sequence<(String, Set<Data>)>, _ connection: PostgresConnection, _ database: PostgresDatabase) async throws {
+        var ids: [String] = []
+        var lookupIDs: [String] = []
+        var lookups: [ByteBuffer] = []
+        for (id, set) in cases {
+            ids.append(id)
+            for lookup in set {
+                lookupIDs.append(id)
+                lookups.append(ByteBuffer(data: lookup))
+            }
+        }
+        try await connection.query("DELETE FROM party_index WHERE case_id = ANY(\(ids))", logger: database.logger)
+        try await connection.query("""
+            INSERT INTO party_index (lookup, case_id) SELECT * FROM unnest(\(lookups)::bytea[], \(lookupIDs)::text[])
+            ON CONFLICT DO NOTHING
+            """, logger: database.logger)
+    }
+}
+
+/// Case rows as column arrays, inserted in one statement with `unnest`.
+struct CaseRows {
+    var seq: [Int64] = [], id: [String] = [], reference: [String] = [], incidentType: [String] = [], category: [String] = []
+    var channel: [String] = [], status: [String] = [], ward: [String] = [], riskFlag: [Bool] = [], hasPoliceReference: [Bool] = []
+    var receivedAt: [Date] = [], closedAt: [Date] = [], closed: [Bool] = [], updatedAt: [Date] = [], outstandingDue: [String] = []
+    var sealed: [ByteBuffer] = [], flags: [String] = []
+
+    mutating func append(_ c: CaseColumns, seq: Int64, sealed blob: Data) {
+        self.seq.append(seq)
+        id.append(c.id)
+        reference.append(c.reference)
+        incidentType.append(c.incidentType)
+        category.append(c.category)
+        channel.append(c.channel)
+        status.append(c.status)
+        ward.append(c.ward)
+        riskFlag.append(c.riskFlag)
+        hasPoliceReference.append(c.hasPoliceReference)
+        receivedAt.append(c.receivedAt)
+        // Arrays of PostgresNIO carry no NULLs: absent values travel as flags or empty strings.
+        closedAt.append(c.closedAt ?? c.receivedAt)
+        closed.append(c.closedAt != nil)
+        updatedAt.append(c.updatedAt)
+        outstandingDue.append(c.outstandingDue ?? "")
+        sealed.append(ByteBuffer(data: blob))
+        flags.append(c.flags)
+    }
+
+    func insert(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO cases (seq, id, reference, incident_type, category, channel, status, ward, risk_flag, has_police_reference,
+                               received_at, closed_at, updated_at, outstanding_due, version, sealed, flags)
+            SELECT seq, id, reference, incident_type, category, channel, status, ward, risk_flag, has_police_reference,
+                   received_at, CASE WHEN closed THEN closed_at END, updated_at, NULLIF(outstanding_due, ''), 1, sealed, flags
+            FROM unnest(\(seq)::bigint[], \(id)::text[], \(reference)::text[], \(incidentType)::text[], \(category)::text[],
+                        \(channel)::text[], \(status)::text[], \(ward)::text[], \(riskFlag)::boolean[], \(hasPoliceReference)::boolean[],
+                        \(receivedAt)::timestamptz[], \(closedAt)::timestamptz[], \(closed)::boolean[], \(updatedAt)::timestamptz[],
+                        \(outstandingDue)::text[], \(sealed)::bytea[], \(flags)::text[])
+                AS r(seq, id, reference, incident_type, category, channel, status, ward, risk_flag, has_police_reference,
+                     received_at, closed_at, closed, updated_at, outstanding_due, sealed, flags)
+            """, logger: logger)
+    }
+}

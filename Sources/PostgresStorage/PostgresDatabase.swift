@@ -1,0 +1,122 @@
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Storage
+
+/// A connection pool to the shared database, migrated and checked against this
+/// instance's master key when opened.
+public final class PostgresDatabase: Sendable {
+    public let url: PostgresURL
+    public let masterKey: MasterKey
+    let client: PostgresClient
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    private init(url: PostgresURL, masterKey: MasterKey, client: PostgresClient, logger: Logger) {
+        self.url = url
+        self.masterKey = masterKey
+        self.client = client
+        self.logger = logger
+        runner = Task { await client.run() }
+    }
+
+    /// Connects, applies missing migrations (one instance at a time) and checks the master key.
+    public static func open(url: PostgresURL, masterKey: MasterKey, logger: Logger = Logger(label: "casegate.postgres")) async throws -> PostgresDatabase {
+        let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
+        let database = PostgresDatabase(url: url, masterKey: masterKey, client: client, logger: logger)
+        do {
+            try await database.mapErrors { try await PostgresMigrations.migrate(client, logger: logger) }
+            try await database.checkMasterKey()
+        } catch {
+            await database.close()
+            throw error
+        }
+        return database
+    }
+
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    /// The first instance records a check value of its master key; any other key is refused, because
+    /// cases sealed under one key cannot be read under another.
+    private func checkMasterKey() async throws {
+        let check = Data(HMAC<SHA256>.authenticationCode(for: Data("casegate master key check".utf8), using: masterKey.key))
+        let stored = try await mapErrors {
+            try await client.query("""
+                INSERT INTO casegate_meta (name, value) VALUES ('master_key_check', \(check))
+                ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING value
+                """, logger: logger).collect().first?.decode(Data.self)
+        }
+        guard let stored, stored == check else {
+            throw StorageError.masterKey(path: url.description, reason: "this master key is not the one the database was created with")
+        }
+    }
+
+    /// Whether the server answers.
+    public func isReady() async -> Bool {
+        (try? await client.query("SELECT 1", logger: logger).collect()) != nil
+    }
+
+    /// A connection of its own, outside the pool: for locks held as long as a session lives.
+    func dedicatedConnection() async throws -> PostgresConnection {
+        try await mapErrors {
+            try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try url.connectionConfiguration(),
+                id: Int.random(in: 1...Int.max), logger: logger
+            ).get()
+        }
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws (its error is rethrown as is).
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await mapErrors {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                if let failure = error.closureError { throw failure }
+                if let failure = error.beginError ?? error.commitError ?? error.rollbackError { throw failure }
+                throw error
+            }
+        }
+    }
+
+    @discardableResult
+    /// PostgreSQL's failures as `StorageError.unavailable` (with the SQLSTATE and server message, which name
+    /// tables and keys, never case content); our own errors pass through.
+    func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            throw StorageError.unavailable(reason: Self.describe(error))
+        } catch let error as PostgresDecodingError {
+            throw StorageError.unavailable(reason: "PostgreSQL returned an unexpected column type: \(error.postgresType)")
+        } catch let error as StorageError {
+            throw error
+        } catch let error as CancellationError {
+            throw error
+        } catch let error as ChannelError {
+            throw StorageError.unavailable(reason: "PostgreSQL connection: \(error)")
+        }
+    }
+
+    static func describe(_ error: PSQLError) -> String {
+        if let info = error.serverInfo {
+            return "PostgreSQL \(info[.sqlState] ?? "?"): \(info[.message] ?? "no message")"
+        }
+        return "PostgreSQL: \(error.code)\(error.underlying.map { " (\($0))" } ?? "")"
+    }
+}
+
+extension PostgresRowSequence {
+    /// Every row, for results known to be small.
+    func collect() async throws -> [PostgresRow] {
+        var rows: [PostgresRow] = []
+        for try await row in self { rows.append(row) }
+        return rows
+    }
+}

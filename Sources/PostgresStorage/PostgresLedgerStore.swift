@@ -1,0 +1,139 @@
+import Foundation
+import Ledger
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import PostgresNIO
+import Storage
+
+/// The ledger in PostgreSQL, shared by every instance. Each append takes the ledger's advisory lock for its
+/// transaction: the holder is the log's sequencer for that batch. It reads the head, takes the next indices
+/// and writes its entries; the commit (or the holder's death, which aborts the transaction) frees the lock.
+public struct PostgresLedgerStore: LedgerStore {
+    let database: PostgresDatabase
+
+    public init(database: PostgresDatabase) {
+        self.database = database
+    }
+
+    public func append(knownSize: Int, _ build: @escaping @Sendable (LedgerHead) throws -> [LedgerRow]) async throws -> LedgerHead {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(AdvisoryLock.ledger))", logger: logger)
+            let newest = try await connection.query("SELECT idx, time FROM ledger_entries ORDER BY idx DESC LIMIT 1", logger: logger)
+                .collect().first?.decode((Int, String).self)
+            let size = (newest?.0).map { $0 + 1 } ?? 0
+            guard size >= knownSize else { throw StorageError.ledgerBehind(stored: size, known: knownSize) }
+            var head = LedgerHead(size: size, newLeafHashes: [], lastTime: newest?.1)
+            if size > knownSize { head.newLeafHashes = try await leafHashes(from: knownSize, on: connection) }
+            try await insert(try build(head), connection)
+            return head
+        }
+    }
+
+    private func insert(_ rows: [LedgerRow], _ connection: PostgresConnection) async throws {
+        var idx: [Int] = [], entry: [ByteBuffer] = [], leaf: [ByteBuffer] = [], time: [String] = [], action: [String] = []
+        var actor: [String] = [], recipient: [String] = [], purpose: [String] = []
+        var linkCase: [String] = [], linkIndex: [Int] = []
+        for (e, stored) in rows {
+            idx.append(stored.index)
+            entry.append(ByteBuffer(bytes: stored.bytes))
+            leaf.append(ByteBuffer(bytes: stored.leafHash))
+            time.append(e.time)
+            action.append(e.action.rawValue)
+            actor.append(e.actor.id)
+            recipient.append(e.recipient ?? "")
+            purpose.append(e.purpose ?? "")
+            for caseID in Set(e.caseIDs) {
+                linkCase.append(caseID)
+                linkIndex.append(stored.index)
+            }
+        }
+        try await connection.query("""
+            INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose)
+            SELECT idx, entry, leaf, time, action, actor, NULLIF(recipient, ''), NULLIF(purpose, '')
+            FROM unnest(\(idx)::bigint[], \(entry)::bytea[], \(leaf)::bytea[], \(time)::text[], \(action)::text[], \(actor)::text[],
+                        \(recipient)::text[], \(purpose)::text[]) AS r(idx, entry, leaf, time, action, actor, recipient, purpose)
+            """, logger: database.logger)
+        if !linkCase.isEmpty {
+            try await connection.query("""
+                INSERT INTO ledger_entry_cases (case_id, idx) SELECT * FROM unnest(\(linkCase)::text[], \(linkIndex)::bigint[])
+                """, logger: database.logger)
+        }
+    }
+
+    public func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
+        try await database.mapErrors {
+            try await database.client.query("SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= \(index) ORDER BY idx LIMIT \(limit)",
+                                            logger: database.logger).collect().map(Self.stored)
+        }
+    }
+
+    public func leafHashes(from index: Int) async throws -> [[UInt8]] {
+        try await database.mapErrors {
+            try await database.client.withConnection { connection in try await leafHashes(from: index, on: connection) }
+        }
+    }
+
+    private func leafHashes(from index: Int, on connection: PostgresConnection) async throws -> [[UInt8]] {
+        var hashes: [[UInt8]] = []
+        let rows = try await connection.query("SELECT leaf_hash FROM ledger_entries WHERE idx >= \(index) ORDER BY idx", logger: database.logger)
+        for try await hash in rows.decode(ByteBuffer.self) { hashes.append(Array(buffer: hash)) }
+        return hashes
+    }
+
+    public func saveCheckpoint(size: Int, note: String) async throws -> String {
+        try await database.mapErrors {
+            try await database.client.query("""
+                INSERT INTO ledger_checkpoints (size, note, created_at) VALUES (\(size), \(note), now())
+                ON CONFLICT (size) DO UPDATE SET size = EXCLUDED.size RETURNING note
+                """, logger: database.logger).collect().first?.decode(String.self) ?? note
+        }
+    }
+
+    public func latestCheckpoint() async throws -> (size: Int, note: String)? {
+        try await database.mapErrors {
+            try await database.client.query("SELECT size, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1", logger: database.logger)
+                .collect().first?.decode((Int, String).self)
+        }
+    }
+
+    public func checkpoints() async throws -> [(size: Int, note: String)] {
+        try await database.mapErrors {
+            try await database.client.query("SELECT size, note FROM ledger_checkpoints ORDER BY size", logger: database.logger)
+                .collect().map { try $0.decode((Int, String).self) }
+        }
+    }
+
+    public func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] {
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        var conditions: [String] = []
+        var from = "ledger_entries e"
+        if let caseIDs = query.caseIDs {
+            if caseIDs.isEmpty { return [] }
+            from += " JOIN ledger_entry_cases c ON c.idx = e.idx"
+            conditions.append("c.case_id = ANY(\(bind(caseIDs)))")
+        }
+        if let recipient = query.recipient { conditions.append("e.recipient = \(bind(recipient))") }
+        if let actor = query.actorID { conditions.append("e.actor_id = \(bind(actor))") }
+        if let actions = query.actions { conditions.append("e.action = ANY(\(bind(actions.map(\.rawValue))))") }
+        // Entry times never decrease along the log (the sequencer holds them back), so the text compares in order.
+        if let lower = query.from { conditions.append("e.time >= \(bind(lower))") }
+        if let upper = query.to { conditions.append("e.time <= \(bind(upper))") }
+        if let after = query.after { conditions.append("e.idx > \(bind(after))") }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let limit = bind(max(1, min(query.limit, 100_000)))
+        let statement = PostgresQuery(unsafeSQL: "SELECT DISTINCT e.idx, e.entry, e.leaf_hash FROM \(from) \(whereClause) ORDER BY e.idx LIMIT \(limit)",
+                                      binds: binds)
+        return try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect().map(Self.stored) }
+    }
+
+    static func stored(_ row: PostgresRow) throws -> StoredLedgerEntry {
+        let (index, entry, leaf) = try row.decode((Int, ByteBuffer, ByteBuffer).self)
+        return StoredLedgerEntry(index: index, bytes: Array(buffer: entry), leafHash: Array(buffer: leaf))
+    }
+}

@@ -1,0 +1,37 @@
+import CaseModel
+import Ledger
+
+/// Every store the gateway uses, over one database: the embedded SQLite files
+/// (`SQLiteBackend`) or a PostgreSQL server shared by several instances.
+public protocol StorageBackend: Sendable {
+    /// Wraps every case's data key; also the root of the party index and pseudonym keys.
+    var masterKey: MasterKey { get }
+    var users: any UserStore { get }
+    var ledger: any LedgerStore { get }
+    var retention: any RetentionStore { get }
+    func cases(clock: ServiceClock) -> any CaseStore
+    /// Whether the database answers a trivial query.
+    func isReady() async -> Bool
+    /// Closes connections; the stores must not be used afterwards.
+    func close() async
+    /// Where the data is, for log lines: no credentials.
+    var location: String { get }
+}
+
+/// The embedded default: SQLite files in the data directory.
+public struct SQLiteBackend: StorageBackend {
+    public let database: SQLiteDatabase
+
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    public var masterKey: MasterKey { database.masterKey }
+    public var users: any UserStore { SQLiteUserStore(database: database) }
+    public var ledger: any LedgerStore { SQLiteLedgerStore(database: database) }
+    public var retention: any RetentionStore { SQLiteRetentionStore(database: database) }
+    public func cases(clock: ServiceClock) -> any CaseStore { SQLiteCaseStore(database: database, clock: clock) }
+    public func isReady() async -> Bool { await database.isReady() }
+    public func close() async {}
+    public var location: String { "SQLite in \(database.directory.path)" }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Storage
+
+/// Where the data is, for commands that open the store directly.
+struct StorageOptions: ParsableArguments {
+    @Option(help: "Data directory (the master and ledger keys; the SQLite files unless --database-url is given).")
+    var dataDir = "data"
+
+    @Option(help: "A postgres:// URL when the gateway keeps its data in PostgreSQL (default: $CASEGATE_DATABASE_URL, else SQLite).")
+    var databaseURL: String?
+
+    var resolvedDatabaseURL: String? { databaseURL ?? ProcessInfo.processInfo.environment["CASEGATE_DATABASE_URL"] }
+
+    func open() async throws -> any StorageBackend {
+        try await GatewayStorage.open(dataDirectory: dataDir, databaseURL: resolvedDatabaseURL)
+    }
+
+    /// Opens the store for `body` and closes it afterwards.
+    func with<T>(_ body: (any StorageBackend) async throws -> T) async throws -> T {
+        let backend = try await open()
+        do {
+            let result = try await body(backend)
+            await backend.close()
+            return result
+        } catch {
+            await backend.close()
+            throw error
+        }
+    }
+}

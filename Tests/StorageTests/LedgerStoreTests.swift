@@ -1,0 +1,165 @@
+import CasegateTestSupport
+import Foundation
+import Ledger
+import PostgresNIO
+@testable import PostgresStorage
+import Storage
+import Synchronization
+import Testing
+
+@Suite("The ledger's store: durable, queryable, tamper-evident, shared by many writers (each backend)")
+struct LedgerStoreTests {
+    static let key = LedgerSigningKey(name: "test/ledger", privateKey: .init())
+
+    func filledLedger(_ t: TestBackend) async throws -> Ledger {
+        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        for n in 0..<30 {
+            _ = try await ledger.append(LedgerDraft(
+                actor: LedgerActor(kind: .partner, id: n % 2 == 0 ? "met-police" : "lfb"), recipient: n % 2 == 0 ? "met-police" : "lfb",
+                action: n % 3 == 0 ? .consultation : .disclosure, caseIDs: ["CASE-\(n % 4)"], requestID: "r\(n)"))
+            if n % 10 == 9 { _ = try await ledger.checkpoint() }
+        }
+        return ledger
+    }
+
+    func verify(_ store: any LedgerStore) async throws -> LedgerVerifier.Report {
+        try await LedgerVerifier(store: store, publicKey: Self.key.publicKey, origin: "test/ledger").verify()
+    }
+
+    @Test(arguments: BackendKind.available) func reopensAndQueries(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let ledger = try await filledLedger(t)
+        let reopened = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        #expect(reopened.size == 30 && reopened.root(size: 30) == ledger.root(size: 30))
+        let store = t.backend.ledger
+        let police = try await store.query(LedgerQuery(recipient: "met-police", actions: [.disclosure], limit: 100))
+        #expect(police.count == 10)  // even n, not divisible by 3
+        let byCase = try await store.query(LedgerQuery(caseIDs: ["CASE-1"], limit: 100))
+        #expect(byCase.map(\.index) == [1, 5, 9, 13, 17, 21, 25, 29])
+        let page = try await store.query(LedgerQuery(after: 25, limit: 100))
+        #expect(page.map(\.index) == [26, 27, 28, 29])
+        #expect(try await verify(store).problem == nil)
+    } }
+
+    @Test("a changed byte in a stored entry is named", arguments: BackendKind.available)
+    func changedByte(kind: BackendKind) async throws { try await withStore(kind) { t in
+        _ = try await filledLedger(t)
+        try await t.execute(kind == .sqlite
+            ? "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"r12\"', '\"r99\"') AS BLOB) WHERE idx = 12"
+            : "UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '\"r12\"', '\"r99\"'), 'UTF8') WHERE idx = 12")
+        #expect(try await verify(t.backend.ledger).problem?.index == 12)
+    } }
+
+    @Test("a deleted entry is named", arguments: BackendKind.available)
+    func deleted(kind: BackendKind) async throws { try await withStore(kind) { t in
+        _ = try await filledLedger(t)
+        try await t.execute("DELETE FROM ledger_entries WHERE idx = 17")
+        #expect(try await verify(t.backend.ledger).problem?.index == 17)
+    } }
+
+    @Test("two swapped entries are named", arguments: BackendKind.available)
+    func swapped(kind: BackendKind) async throws { try await withStore(kind) { t in
+        _ = try await filledLedger(t)
+        try await t.execute("UPDATE ledger_entries SET idx = -1 WHERE idx = 4")
+        try await t.execute("UPDATE ledger_entries SET idx = 4 WHERE idx = 5")
+        try await t.execute("UPDATE ledger_entries SET idx = 5 WHERE idx = -1")
+        #expect(try await verify(t.backend.ledger).problem?.index == 4)
+    } }
+
+    @Test("a replaced checkpoint is named", arguments: BackendKind.available)
+    func replacedCheckpoint(kind: BackendKind) async throws { try await withStore(kind) { t in
+        _ = try await filledLedger(t)
+        let forged = try Checkpoint(origin: "test/ledger", size: 20, root: Array(repeating: 7, count: 32))
+            .signed(with: LedgerSigningKey(name: "test/ledger", privateKey: .init()))
+        try await t.execute("UPDATE ledger_checkpoints SET note = '\(forged)' WHERE size = 20")
+        let problem = try #require(try await verify(t.backend.ledger).problem)
+        #expect(problem.reason.contains("checkpoint at size 20"))
+        #expect(problem.index == 10)
+    } }
+
+    @Test("two writers on one store make one log: every entry once, in one tree, each writer's proofs good for the other's entries",
+          arguments: BackendKind.available)
+    func twoWriters(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let otherBackend = try await t.reopen()
+        let a = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        let b = try await Ledger.open(store: otherBackend.ledger, key: Self.key, origin: "test/ledger")
+        let receipts = try await withThrowingTaskGroup(of: LedgerReceipt.self) { group in
+            for n in 0..<200 {
+                let ledger = n % 2 == 0 ? a : b
+                group.addTask {
+                    try await ledger.append(LedgerDraft(actor: LedgerActor(kind: .partner, id: "p\(n % 2)"), action: .disclosure,
+                                                        caseIDs: ["C\(n)"], requestID: "r\(n)"))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(receipts.map(\.index)) == Set(0..<200), "every index used once")
+        let (size, note) = try await a.checkpoint()
+        #expect(size == 200, "a checkpoint covers the other writer's entries too")
+        #expect(try await b.checkpoint().note == note, "the first note signed for a size is the one both give")
+        for receipt in receipts.prefix(20) {
+            let proof = try b.inclusionProof(index: receipt.index, size: size)
+            #expect(MerkleProof.verifyInclusion(leafHash: receipt.entryHash, index: receipt.index, size: size, proof: proof, root: a.root(size: size)))
+        }
+        #expect(try await verify(t.backend.ledger).problem == nil)
+        let times = try await t.backend.ledger.entries(from: 0, limit: 1000).map { try $0.decoded().time }
+        #expect(times == times.sorted(), "entry times never go backwards across writers")
+        await otherBackend.close()
+    } }
+
+    @Test("a sequencer that dies holding the ledger's lock is replaced: the next writer goes on once its session ends")
+    func sequencerFailOver() async throws {
+        guard BackendKind.available.contains(.postgres) else { return }
+        try await withStore(.postgres) { t in
+            let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+            _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["before"]))
+            let url = try PostgresURL(t.databaseURL!)
+            // Another instance's sequencer: it takes the lock in a transaction and then hangs.
+            let stuck = try await PostgresConnection.connect(
+                configuration: .init(host: url.host, port: url.port, username: url.username, password: nil, database: url.database, tls: .disable),
+                id: 99, logger: .init(label: "test"))
+            try await stuck.query("BEGIN", logger: .init(label: "test"))
+            try await stuck.query("SELECT pg_advisory_xact_lock(\(AdvisoryLock.ledger))", logger: .init(label: "test"))
+            let done = Mutex(false)
+            let append = Task {
+                let receipt = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["after"]))
+                done.withLock { $0 = true }
+                return receipt
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(!done.withLock { $0 }, "the append waits while the lock is held")
+            try await stuck.close()  // the holder dies: the server aborts its transaction and frees the lock
+            let receipt = try await append.value
+            #expect(receipt.index == 1)
+            #expect(try await verify(t.backend.ledger).problem == nil)
+        }
+    }
+}
+
+@Suite("Ledger time ranges (each backend)")
+struct LedgerTimeRangeTests {
+    @Test("time ranges select the right entries, and entry times never go backwards even when the clock does",
+          arguments: BackendKind.available)
+    func timeRanges(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let base = Date(timeIntervalSince1970: 1_780_000_000)
+        let ticks = Mutex(0)
+        // Minutes 1..10, except that the clock jumps back at the 6th append.
+        let ledger = try await Ledger.open(store: t.backend.ledger, key: LedgerSigningKey(name: "t", privateKey: .init()),
+                                           origin: "t", clock: {
+            let n = ticks.withLock { $0 += 1; return $0 }
+            return base.addingTimeInterval(Double(n == 6 ? 2 : n) * 60)
+        })
+        for n in 0..<10 {
+            _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["C\(n)"]))
+        }
+        let store = t.backend.ledger
+        let times = try await store.entries(from: 0, limit: 100).map { try $0.decoded().time }
+        #expect(times == times.sorted(), "monotonic")
+        #expect(times[5] == times[4], "the backward step is held at the previous time")
+        let from = LedgerEntry.timestamp(base.addingTimeInterval(3 * 60))
+        let to = LedgerEntry.timestamp(base.addingTimeInterval(7 * 60))
+        let picked = try await store.query(LedgerQuery(from: from, to: to, limit: 100)).map(\.index)
+        #expect(picked == [2, 3, 4, 5, 6])
+        #expect(try await store.query(LedgerQuery(from: LedgerEntry.timestamp(base.addingTimeInterval(3600)), limit: 100)).isEmpty)
+        #expect(try await store.query(LedgerQuery(to: LedgerEntry.timestamp(base), limit: 100)).isEmpty)
+    } }
+}
