@@ -1,4 +1,4 @@
-# Sourced by .ci/run and scripts: a throwaway PostgreSQL server on loopback.
+# Sourced by scripts/test.sh and the benchmark scripts: a throwaway PostgreSQL server on loopback.
 #   start_test_postgres DIR PORT   initdb in DIR, start on 127.0.0.1:PORT, create database "casegate_test";
 #                                  exports CASEGATE_TEST_POSTGRES_URL
 #   stop_test_postgres DIR         fast shutdown
@@ -12,7 +12,8 @@ pg_bin() {
 ensure_postgres_installed() {
     if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
         echo "PostgreSQL not found: installing Debian's postgresql package" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
     fi
 }
 

@@ -1,0 +1,112 @@
+import CasegateTestSupport
+import ByteEncoding
+import Foundation
+import Gateway
+import Ledger
+@testable import LoadTest
+import Storage
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Two gateway processes over one PostgreSQL database: one store, one ledger.
+@Suite("Several instances over PostgreSQL", .enabled(if: BackendKind.postgresURL != nil, "needs CASEGATE_TEST_POSTGRES_URL"))
+struct MultiInstanceTests {
+    @Test("disclosures through two instances at once: one ledger that verifies, every receipt in it exactly once, proofs from either",
+          .timeLimit(.minutes(5)))
+    func twoInstancesOneLedger() async throws {
+        let store = try await TestBackend.make(.postgres)
+        await store.backend.close()
+        let root = store.directory
+        let data = root.appendingPathComponent("data").path
+        let certs = root.appendingPathComponent("certs").path
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: root.appendingPathComponent("master.key").path, toPath: data + "/master.key")
+        let base = Int.random(in: 20_000..<40_000)
+        func arguments(_ n: Int) -> [String] {
+            ["demo", "--data-dir", data, "--database-url", store.databaseURL!, "--certs-dir", certs, "--cases", "40",
+             "--partner-port", "\(base + 2 * n)", "--staff-port", "\(base + 2 * n + 1)", "--host", "127.0.0.1", "--partner-rate-limit", "off",
+             "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path]
+        }
+        let setup = try GatewayCrashTests.start(arguments(0) + ["--setup-only"])
+        setup.waitUntilExit()
+        try #require(setup.terminationStatus == 0)
+
+        let credentials = PartnerCredentials(certificate: certs + "/partners/met-police.pem", privateKey: certs + "/partners/met-police.key",
+                                             serverCA: certs + "/ca.pem")
+        var instances: [Process] = []
+        var started: [PartnerClient] = []
+        for n in 0..<2 {
+            instances.append(try GatewayCrashTests.start(arguments(n)))
+            let client = try PartnerClient(baseURL: "https://localhost:\(base + 2 * n)", credentials: credentials, connections: 8)
+            try await GatewayCrashTests.waitReady(client)
+            started.append(client)
+        }
+        let clients = started
+        let ids = try await BulkPull(client: clients[0], purpose: nil, pageSize: 100).caseIDs()
+        try #require(ids.count > 10)
+
+        // 16 workers, half on each instance, for two seconds.
+        let tally = Tally()
+        let deadline = ContinuousClock.now + .seconds(2)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<16 {
+                let instance = worker % 2
+                let client = clients[instance]
+                group.addTask {
+                    var n = worker
+                    while ContinuousClock.now < deadline {
+                        n += 1
+                        let reply = try await client.get("/v1/views/cases/\(ids[n % ids.count])")
+                        if reply.status == 200, let index = reply.ledgerIndex, let hash = reply.entryHash {
+                            tally.receipts.withLock { $0.append((instance, Receipt(index: index, entryHash: hash))) }
+                        } else {
+                            tally.failures.withLock { $0 += 1 }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let all = tally.receipts.withLock { $0 }
+        #expect(tally.failures.withLock { $0 } == 0)
+        #expect(all.filter { $0.instance == 0 }.count > 20 && all.filter { $0.instance == 1 }.count > 20, "both instances served")
+
+        // Each instance's checkpoint covers the other's receipts, and its proofs hold for them.
+        for client in clients {
+            let check = try await ReceiptChecker(client: client, sampleSize: 40).check(all.map(\.receipt))
+            #expect(check.passed, "\(check)")
+            #expect(check.distinct == all.count, "every receipt distinct across instances")
+        }
+
+        for process in instances {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        for client in clients { try await client.shutdown() }
+
+        // The stored ledger verifies, and every receipt names its entry, a disclosure, with that hash: each exactly once.
+        let backend = try await GatewayStorage.open(dataDirectory: data, databaseURL: store.databaseURL)
+        let key = try LedgerSigningKey.loadOrCreate(at: GatewayEnvironment.ledgerKeyFile(data), name: GatewayConfiguration().ledgerOrigin)
+        let report = try await LedgerVerifier(store: backend.ledger, publicKey: key.publicKey, origin: GatewayConfiguration().ledgerOrigin).verify()
+        #expect(report.problem == nil)
+        let stored = try await backend.ledger.entries(from: 0, limit: 1_000_000)
+        let byIndex = Dictionary(uniqueKeysWithValues: stored.map { ($0.index, $0) })
+        for (_, receipt) in all {
+            let entry = try #require(byIndex[receipt.index])
+            #expect(entry.leafHash.hexString == receipt.entryHash)
+            #expect(try entry.decoded().action == .disclosure)
+        }
+        let disclosures = try stored.filter { try $0.decoded().action == .disclosure && $0.decoded().recipient == "met-police" }
+        #expect(disclosures.count >= all.count)
+        await backend.close()
+        await store.remove()
+    }
+
+    final class Tally: Sendable {
+        let receipts = Mutex<[(instance: Int, receipt: Receipt)]>([])
+        let failures = Mutex(0)
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: starts a throwaway PostgreSQL server on loopback (installing Debian's package
+# if it is missing), runs `swift test` with CASEGATE_TEST_POSTGRES_URL pointing at it, so every
+# storage-level test runs against both SQLite and PostgreSQL, then stops the server.
+# With CASEGATE_TEST_POSTGRES_URL already set, that server is used instead. Extra arguments go to swift test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+
+if [ -z "${CASEGATE_TEST_POSTGRES_URL:-}" ]; then
+    PG_DIR="$(mktemp -d /tmp/casegate-pg.XXXXXX)"
+    PG_PORT="${CASEGATE_TEST_POSTGRES_PORT:-$((25432 + RANDOM % 1000))}"
+    trap 'stop_test_postgres "$PG_DIR"; rm -rf "$PG_DIR"' EXIT
+    start_test_postgres "$PG_DIR" "$PG_PORT"
+    echo "PostgreSQL test server: $CASEGATE_TEST_POSTGRES_URL"
+fi
+swift test "$@"
