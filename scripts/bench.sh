@@ -40,7 +40,7 @@ load() {
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
-echo "data:    $CASES synthetic cases, partner $PARTNER, $CONNECTIONS connections, ${DURATION} s per run, store ${DATABASE_URL:+postgres}${DATABASE_URL:-sqlite}"
+echo "data:    $CASES synthetic cases, partner $PARTNER, $CONNECTIONS connections, ${DURATION} s per run, store $([ -n "$DATABASE_URL" ] && echo postgresql || echo sqlite)"
 ping=$(load --endpoint ping)
 echo "ping:    $ping"
 rss_before=$(rss)

@@ -20,7 +20,8 @@ public final class PostgresDatabase: Sendable {
         self.masterKey = masterKey
         self.client = client
         self.logger = logger
-        runner = Task { await client.run() }
+        // Started at once, so the pool is running before the first query asks it for a connection.
+        runner = Task.immediate { await client.run() }
     }
 
     /// Connects, applies missing migrations (one instance at a time) and checks the master key.
@@ -28,6 +29,9 @@ public final class PostgresDatabase: Sendable {
         let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
         let database = PostgresDatabase(url: url, masterKey: masterKey, client: client, logger: logger)
         do {
+            // One plain connection first: an unreachable server or bad credentials fail at once, with the
+            // server's reason, rather than after the pool's retries.
+            try await database.dedicatedConnection().close()
             try await database.mapErrors { try await PostgresMigrations.migrate(client, logger: logger) }
             try await database.checkMasterKey()
         } catch {
@@ -64,11 +68,15 @@ public final class PostgresDatabase: Sendable {
 
     /// A connection of its own, outside the pool: for locks held as long as a session lives.
     func dedicatedConnection() async throws -> PostgresConnection {
-        try await mapErrors {
-            try await PostgresConnection.connect(
+        do {
+            return try await PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try url.connectionConfiguration(),
                 id: Int.random(in: 1...Int.max), logger: logger
             ).get()
+        } catch let error as PSQLError where error.serverInfo == nil {
+            throw StorageError.unavailable(reason: "cannot connect to \(url): \(error.underlying.map { "\($0)" } ?? "\(error.code)")")
+        } catch let error as PSQLError {
+            throw StorageError.unavailable(reason: Self.describe(error))
         }
     }
 
@@ -101,6 +109,9 @@ public final class PostgresDatabase: Sendable {
             throw error
         } catch let error as ChannelError {
             throw StorageError.unavailable(reason: "PostgreSQL connection: \(error)")
+        } catch where String(reflecting: type(of: error)).contains("ConnectionPoolError") {
+            // The pool's own error type is in an underscored module; it means no connection could be made.
+            throw StorageError.unavailable(reason: "cannot connect to \(url)")
         }
     }
 

@@ -55,11 +55,20 @@ struct Demo: AsyncParsableCommand {
         let tokens = try await demoTokens(environment.users, dataDirectory: configuration.dataDirectory)
 
         printUsage(configuration: configuration, certs: certs, partners: directory.partners, tokens: tokens)
-        guard !setupOnly else { return }
-        let logger = Logger(label: "casegate")
-        try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
-            logger.info("demo gateway ready", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
+        guard !setupOnly else {
+            await environment.storage.close()
+            return
         }
+        let logger = Logger(label: "casegate")
+        do {
+            try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
+                logger.info("demo gateway ready", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
+            }
+        } catch {
+            await environment.storage.close()
+            throw error
+        }
+        await environment.storage.close()
     }
 
     /// Synthetic cases in batches of 10,000 (a million cases fit in memory a batch at a time), expired ones spread evenly.

@@ -13,8 +13,15 @@ struct Serve: AsyncParsableCommand {
         _ = try loadPolicies(configuration.policiesDirectory)
         let environment = try await GatewayEnvironment.open(configuration)
         let logger = Logger(label: "casegate")
-        try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
-            logger.info("listening", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
+        logger.info("store open", metadata: ["store": "\(environment.storage.location)"])
+        do {
+            try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
+                logger.info("listening", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
+            }
+        } catch {
+            await environment.storage.close()
+            throw error
         }
+        await environment.storage.close()
     }
 }

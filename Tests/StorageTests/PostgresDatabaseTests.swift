@@ -18,6 +18,16 @@ struct PostgresDatabaseTests {
         #expect(throws: PostgresURL.ParseError.badSSLMode("verify-full")) { try PostgresURL("postgres://u@h/d?sslmode=verify-full") }
     }
 
+    @Test("an unreachable server is a prompt, precise error, not a hang")
+    func unreachableServer() async throws {
+        let started = ContinuousClock.now
+        let key = MasterKey(key: .init(size: .bits256))
+        await #expect(throws: StorageError.self) {
+            _ = try await PostgresDatabase.open(url: try PostgresURL("postgres://casegate@127.0.0.1:1/none?sslmode=disable"), masterKey: key)
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
     @Test("instances starting together migrate once, under the migration lock")
     func concurrentMigrations() async throws {
         guard BackendKind.postgresURL != nil else { return }
