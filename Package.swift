@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Lower-case hex for hashes, fingerprints and key ids.
@@ -95,6 +96,8 @@ let package = Package(
             dependencies: ["CaseModel", "SharingPolicy", "Storage", "Ledger"],
             swiftSettings: swiftSettings
         ),
+        // IG reports: service standards, community trigger watch, records of processing, publication statistics.
+        .target(name: "Reports", dependencies: ["CaseModel", "SharingPolicy"], swiftSettings: swiftSettings),
         // Development PKI: a CA, server and partner certificates made with swift-certificates.
         .target(
             name: "DevPKI",
@@ -116,6 +119,8 @@ let package = Package(
                 "Retention",
                 "Storage",
                 "PostgresStorage",
+                "Reports",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -128,7 +133,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            resources: [.copy("OpenAPI/openapi.yaml")],
+            resources: [.copy("OpenAPI/openapi.yaml"), .copy("Console/Templates"), .copy("Console/Assets")],
             swiftSettings: swiftSettings
         ),
         // The load generator: partners' traffic over mutual TLS, latency percentiles, receipt checks.
@@ -154,6 +159,7 @@ let package = Package(
                 "DemoData",
                 "Redaction",
                 "Retention",
+                "Reports",
                 "SharingPolicy",
                 "Storage",
                 "Ledger",
@@ -190,6 +196,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "CaseModel", "SharingPolicy", "DemoData"], swiftSettings: swiftSettings),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData", "ByteEncoding", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",

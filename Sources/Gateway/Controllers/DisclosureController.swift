@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Ledger
+import Reports
 import Storage
 
 /// IG officers and admins read the ledger back: the disclosure log, a case's
@@ -150,11 +151,5 @@ public enum LedgerCSV {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// RFC 4180 quoting, and a leading apostrophe on anything a spreadsheet would run as a formula.
-    static func cell(_ value: String) -> String {
-        var text = value
-        if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func cell(_ value: String) -> String { CSVTable.cell(value) }
 }
