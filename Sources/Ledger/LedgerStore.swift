@@ -4,6 +4,8 @@ public struct LedgerQuery: Sendable, Equatable {
     public var caseIDs: [String]?
     public var actorID: String?
     public var actions: Set<LedgerAction>?
+    /// The purpose id a disclosure was made for.
+    public var purpose: String?
     /// RFC 3339 bounds on the entry time, inclusive.
     public var from: String?
     public var to: String?
@@ -13,8 +15,9 @@ public struct LedgerQuery: Sendable, Equatable {
 
     public init(
         recipient: String? = nil, caseIDs: [String]? = nil, actorID: String? = nil, actions: Set<LedgerAction>? = nil,
-        from: String? = nil, to: String? = nil, after: Int? = nil, limit: Int = 100
+        purpose: String? = nil, from: String? = nil, to: String? = nil, after: Int? = nil, limit: Int = 100
     ) {
+        self.purpose = purpose
         self.recipient = recipient
         self.caseIDs = caseIDs
         self.actorID = actorID

@@ -120,6 +120,7 @@ public struct PostgresLedgerStore: LedgerStore {
         }
         if let recipient = query.recipient { conditions.append("e.recipient = \(bind(recipient))") }
         if let actor = query.actorID { conditions.append("e.actor_id = \(bind(actor))") }
+        if let purpose = query.purpose { conditions.append("e.purpose = \(bind(purpose))") }
         if let actions = query.actions { conditions.append("e.action = ANY(\(bind(actions.map(\.rawValue))))") }
         // Entry times never decrease along the log (the sequencer holds them back), so the text compares in order.
         if let lower = query.from { conditions.append("e.time >= \(bind(lower))") }

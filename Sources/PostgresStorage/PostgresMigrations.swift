@@ -79,6 +79,16 @@ enum PostgresMigrations {
             // A check value of the master key: an instance started with another key refuses to run.
             "CREATE TABLE casegate_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL)",
         ]),
+        ("v2-staff-sessions", [
+            // IG console sign-ins, shared by every instance: the cookie's secret only as a hash.
+            """
+            CREATE TABLE staff_sessions (
+                id TEXT PRIMARY KEY, user_id TEXT NOT NULL, secret_hash BYTEA NOT NULL, csrf_token TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE INDEX staff_sessions_by_user ON staff_sessions (user_id)",
+        ]),
     ]
 
     /// Applies what is missing, each migration in its own transaction, under the migration lock.

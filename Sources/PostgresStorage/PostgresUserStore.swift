@@ -50,4 +50,35 @@ public struct PostgresUserStore: UserStore {
         guard revoked == nil, constantTimeEqual(hash, token.secretHash), let role = StaffRole(rawValue: role) else { return nil }
         return StaffUser(id: token.userID, name: name, role: role, createdAt: created)
     }
+
+    public func saveSession(_ session: StaffSession, secretHash: Data) async throws {
+        try await database.transaction { connection in
+            try await connection.query("DELETE FROM staff_sessions WHERE expires_at < now()", logger: database.logger)
+            try await connection.query("""
+                INSERT INTO staff_sessions (id, user_id, secret_hash, csrf_token, created_at, expires_at)
+                VALUES (\(session.id), \(session.userID), \(secretHash), \(session.csrfToken), now(), \(session.expiresAt))
+                """, logger: database.logger)
+        }
+    }
+
+    public func session(token text: String, now: Date) async throws -> (StaffUser, StaffSession)? {
+        guard let token = StaffToken(parsingSession: text) else { return nil }
+        let rows = try await database.mapErrors {
+            try await database.client.query("""
+                SELECT s.user_id, s.secret_hash, s.csrf_token, s.expires_at, u.name, u.role, u.created_at, u.revoked_at
+                FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id WHERE s.id = \(token.userID)
+                """, logger: database.logger).collect()
+        }
+        guard let row = rows.first else { return nil }
+        let (userID, hash, csrf, expires, name, role, created, revoked) = try row.decode((String, Data, String, Date, String, String, Date, Date?).self)
+        guard revoked == nil, constantTimeEqual(hash, token.secretHash), expires > now, let role = StaffRole(rawValue: role) else { return nil }
+        return (StaffUser(id: userID, name: name, role: role, createdAt: created),
+                StaffSession(id: token.userID, userID: userID, csrfToken: csrf, expiresAt: expires))
+    }
+
+    public func endSession(id: String) async throws {
+        try await database.mapErrors {
+            try await database.client.query("DELETE FROM staff_sessions WHERE id = \(id)", logger: database.logger)
+        }
+    }
 }

@@ -65,3 +65,17 @@ public protocol CaseStore: Sendable {
     /// Cases in which a person with this name and date of birth is a party, found through the blind party index.
     func caseIDs(partyName: String, dateOfBirth: CalendarDate?) async throws -> [UUID]
 }
+
+extension CaseStore {
+    /// Every case, oldest first, a page at a time: for reports over the whole store.
+    public func allCases() async throws -> [ASBCase] {
+        var cases: [ASBCase] = []
+        var query = CaseQuery(order: .oldestFirst, limit: 1000)
+        repeat {
+            let page = try await list(query)
+            cases += page.cases
+            query.cursor = page.nextCursor
+        } while query.cursor != nil
+        return cases
+    }
+}

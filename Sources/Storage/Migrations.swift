@@ -100,6 +100,17 @@ enum CaseDatabaseMigrations {
                 t.column("ledger_index", .integer)
             }
         }
+        migrator.registerMigration("v4-staff-sessions") { db in
+            // IG console sign-ins: the cookie's secret only as a hash.
+            try db.create(table: "staff_sessions") { t in
+                t.column("id", .text).primaryKey()
+                t.column("user_id", .text).notNull().indexed()
+                t.column("secret_hash", .blob).notNull()
+                t.column("csrf_token", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("expires_at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

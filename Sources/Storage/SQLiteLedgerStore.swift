@@ -109,6 +109,7 @@ public struct SQLiteLedgerStore: LedgerStore {
         }
         if let recipient = query.recipient { conditions.append("e.recipient = ?"); arguments.append(recipient) }
         if let actor = query.actorID { conditions.append("e.actor_id = ?"); arguments.append(actor) }
+        if let purpose = query.purpose { conditions.append("e.purpose = ?"); arguments.append(purpose) }
         if let actions = query.actions {
             conditions.append("e.action IN (\(actions.map { _ in "?" }.joined(separator: ",")))")
             arguments += actions.map(\.rawValue)

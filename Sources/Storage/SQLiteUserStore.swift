@@ -72,4 +72,36 @@ public struct SQLiteUserStore: UserStore {
         }
         return record.user
     }
+
+    public func saveSession(_ session: StaffSession, secretHash: Data) async throws {
+        try await mapErrors {
+            try await database.cases.write { db in
+                try db.execute(sql: "DELETE FROM staff_sessions WHERE expires_at < ?", arguments: [Date()])
+                try db.execute(sql: """
+                    INSERT INTO staff_sessions (id, user_id, secret_hash, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [session.id, session.userID, secretHash, session.csrfToken, Date(), session.expiresAt])
+            }
+        }
+    }
+
+    public func session(token text: String, now: Date) async throws -> (StaffUser, StaffSession)? {
+        guard let token = StaffToken(parsingSession: text) else { return nil }
+        let found = try await mapErrors {
+            try await database.cases.read { db -> (StaffUserRecord, StaffSession, Data)? in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM staff_sessions WHERE id = ?", arguments: [token.userID]),
+                      let user = try StaffUserRecord.fetchOne(db, key: row["user_id"] as String) else { return nil }
+                let session = StaffSession(id: row["id"], userID: row["user_id"], csrfToken: row["csrf_token"], expiresAt: row["expires_at"])
+                return (user, session, row["secret_hash"])
+            }
+        }
+        guard let (record, session, hash) = found, record.revokedAt == nil, let user = record.user,
+              constantTimeEqual(hash, token.secretHash), session.expiresAt > now else { return nil }
+        return (user, session)
+    }
+
+    public func endSession(id: String) async throws {
+        try await mapErrors {
+            try await database.cases.write { db in try db.execute(sql: "DELETE FROM staff_sessions WHERE id = ?", arguments: [id]) }
+        }
+    }
 }

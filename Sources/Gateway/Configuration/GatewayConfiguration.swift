@@ -69,6 +69,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     /// A whole request (headers and body) must arrive within this long of the connection opening or the
     /// previous response; slower clients are cut off.
     public var requestTimeoutSeconds: Int
+    /// How long an IG console sign-in lasts; then the officer signs in again.
+    public var consoleSessionMinutes: Int
 
     public var retentionDailyAt: (hour: Int, minute: Int)? {
         guard let text = retentionDailyAtText else { return nil }
@@ -88,8 +90,10 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         ledgerOrigin: String = "casegate.local/asb-ledger",
         partnerRateLimit: RateLimit? = .init(requestsPerSecond: 50, burst: 100),
         idleTimeoutSeconds: Int = 30,
-        requestTimeoutSeconds: Int = 30
+        requestTimeoutSeconds: Int = 30,
+        consoleSessionMinutes: Int = 30
     ) {
+        self.consoleSessionMinutes = consoleSessionMinutes
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.requestTimeoutSeconds = requestTimeoutSeconds
         self.partnerRateLimit = partnerRateLimit
@@ -116,6 +120,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case partnerRateLimit = "partner_rate_limit"
         case idleTimeoutSeconds = "idle_timeout_seconds"
         case requestTimeoutSeconds = "request_timeout_seconds"
+        case consoleSessionMinutes = "console_session_minutes"
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults.
@@ -145,6 +150,10 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
             return seconds
         }
         self.idleTimeoutSeconds = try timeout(.idleTimeoutSeconds, default: defaults.idleTimeoutSeconds)
+        self.consoleSessionMinutes = try c.decodeIfPresent(Int.self, forKey: .consoleSessionMinutes) ?? defaults.consoleSessionMinutes
+        guard (1...720).contains(consoleSessionMinutes) else {
+            throw DecodingError.dataCorruptedError(forKey: .consoleSessionMinutes, in: c, debugDescription: "console_session_minutes must be from 1 to 720")
+        }
         self.requestTimeoutSeconds = try timeout(.requestTimeoutSeconds, default: defaults.requestTimeoutSeconds)
         if let limit = partnerRateLimit, !(limit.requestsPerSecond > 0) || limit.burst < 1 {
             throw DecodingError.dataCorruptedError(forKey: .partnerRateLimit, in: c, debugDescription: "requests_per_second must be above 0 and burst at least 1")

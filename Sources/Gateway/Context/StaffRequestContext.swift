@@ -6,10 +6,13 @@ import Storage
 public struct StaffRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var user: StaffUser?
+    /// The console session, on console pages.
+    public var session: StaffSession?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.user = nil
+        self.session = nil
     }
 
     public var responseEncoder: JSONEncoder { APICoding.encoder }

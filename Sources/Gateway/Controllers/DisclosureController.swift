@@ -19,14 +19,15 @@ struct DisclosureController {
         subjects.get("disclosures", use: subject)
     }
 
-    /// `GET /v1/disclosures?partner=&case=&actor=&action=&from=&to=&cursor=&limit=&format=json|csv`
+    /// `GET /v1/disclosures?partner=&case=&purpose=&actor=&action=&from=&to=&cursor=&limit=&format=json|csv`
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let params = request.uri.queryParameters
-        var query = try baseQuery(params)
+        var query = try Self.baseQuery(params)
         query.recipient = params["partner"].map(String.init)
         query.actorID = params["actor"].map(String.init)
+        query.purpose = params["purpose"].map(String.init)
         if let caseID = params["case"] { query.caseIDs = [String(caseID).uppercased()] }
-        query.actions = try actions(params["action"], default: [.disclosure])
+        query.actions = try Self.actions(params["action"], default: [.disclosure])
         return try await respond(query, format: params["format"], request: request)
     }
 
@@ -35,9 +36,9 @@ struct DisclosureController {
         let text = try context.parameters.require("id")
         guard let id = UUID(uuidString: text) else { throw Problem.notFound("no case \(text)") }
         let params = request.uri.queryParameters
-        var query = try baseQuery(params)
+        var query = try Self.baseQuery(params)
         query.caseIDs = [id.uuidString]
-        query.actions = try actions(params["action"], default: nil)
+        query.actions = try Self.actions(params["action"], default: nil)
         return try await respond(query, format: params["format"], request: request)
     }
 
@@ -58,13 +59,13 @@ struct DisclosureController {
             try await audit.staff(try context.requireUser(), .consultation, caseIDs: caseIDs, requestID: context.requestID,
                                   details: ["reason": "subject-access"])
         }
-        var query = try baseQuery(params)
+        var query = try Self.baseQuery(params)
         query.caseIDs = caseIDs.map(\.uuidString)
         query.actions = [.disclosure]
         return try await respond(query, format: params["format"], request: request, extra: [("cases_found", String(caseIDs.count))])
     }
 
-    private func baseQuery(_ params: Parameters) throws -> LedgerQuery {
+    static func baseQuery(_ params: Parameters) throws -> LedgerQuery {
         var query = LedgerQuery(limit: 100)
         if let text = params["limit"] {
             guard let n = Int(String(text)), (1...10_000).contains(n) else { throw Problem.badRequest("'limit' must be from 1 to 10000") }
@@ -74,13 +75,13 @@ struct DisclosureController {
             guard let after = Int(String(text)), after >= 0 else { throw Problem.badRequest("'cursor' is not one this server issued") }
             query.after = after
         }
-        query.from = try time(params["from"], "from", endOfDay: false)
-        query.to = try time(params["to"], "to", endOfDay: true)
+        query.from = try Self.time(params["from"], "from", endOfDay: false)
+        query.to = try Self.time(params["to"], "to", endOfDay: true)
         return query
     }
 
     /// Accepts a date (whole day) or an RFC 3339 time; compares as the ledger's own timestamps.
-    private func time(_ value: Substring?, _ name: String, endOfDay: Bool) throws -> String? {
+    static func time(_ value: Substring?, _ name: String, endOfDay: Bool) throws -> String? {
         guard let value else { return nil }
         guard let bound = LedgerEntry.bound(String(value), endOfDay: endOfDay) else {
             throw Problem.badRequest("'\(name)' must be a date (YYYY-MM-DD) or an RFC 3339 time")
@@ -88,7 +89,7 @@ struct DisclosureController {
         return bound
     }
 
-    private func actions(_ value: Substring?, default fallback: Set<LedgerAction>?) throws -> Set<LedgerAction>? {
+    static func actions(_ value: Substring?, default fallback: Set<LedgerAction>?) throws -> Set<LedgerAction>? {
         guard let value else { return fallback }
         if value == "any" { return nil }
         var result = Set<LedgerAction>()

@@ -18,6 +18,8 @@ public struct GatewayServer: Sendable {
     let retention: RetentionService
     /// One per server, so every partner request counts against the same buckets.
     let rateLimiter: PartnerRateLimiter?
+    /// The console's last full ledger verification.
+    let verification = LedgerVerificationStatus()
 
     public init(configuration: GatewayConfiguration, environment: GatewayEnvironment, logger: Logger = Logger(label: "casegate")) {
         self.configuration = configuration
@@ -68,6 +70,7 @@ public struct GatewayServer: Sendable {
             cases: v1.group("cases").add(middleware: governance),
             subjects: v1.group("subjects").add(middleware: governance)
         )
+        ConsoleController(environment: environment, configuration: configuration, verification: verification).addRoutes(to: router)
         return router
     }
 

@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// The IG officer web console on the staff listener, under `/console`: server-rendered pages
+/// (swift-mustache), a session cookie from a personal token, CSRF tokens on every form, no scripts.
+struct ConsoleController {
+    let environment: GatewayEnvironment
+    let configuration: GatewayConfiguration
+    let verification: LedgerVerificationStatus
+
+    func addRoutes(to router: Router<StaffRequestContext>) {
+        let console = router.group("console").add(middleware: ConsoleSecurityHeaders())
+        console.get("assets/console.css", use: stylesheet)
+        let signedIn = console.group().add(middleware: ConsoleSessionMiddleware(users: environment.users, now: environment.now))
+        SignInController(users: environment.users, audit: environment.audit,
+                         sessionLifetime: TimeInterval(configuration.consoleSessionMinutes * 60), now: environment.now)
+            .addRoutes(open: console, signedIn: signedIn)
+        signedIn.get(use: home)
+        let policiesDirectory = URL(fileURLWithPath: configuration.policiesDirectory)
+        DisclosurePages(ledger: environment.ledger, cases: environment.cases, policies: environment.policies, audit: environment.audit,
+                        now: environment.now).addRoutes(to: signedIn)
+        GovernancePages(ledger: environment.ledger, retention: environment.storage.retention, policiesDirectory: policiesDirectory,
+                        verification: verification, origin: configuration.ledgerOrigin).addRoutes(to: signedIn)
+        ReportPages(cases: environment.cases, clock: environment.clock, policies: environment.policies, policiesDirectory: policiesDirectory,
+                    audit: environment.audit, now: environment.now).addRoutes(to: signedIn)
+    }
+
+    @Sendable func home(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        Response(status: .seeOther, headers: [.location: "/console/disclosures"])
+    }
+
+    @Sendable func stylesheet(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        guard let css = ConsoleTemplates.stylesheet else { throw Problem.notFound("the console stylesheet is missing from this build") }
+        return Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: css)))
+    }
+}

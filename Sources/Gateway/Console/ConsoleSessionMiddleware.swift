@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Storage
+
+/// Console pages need a signed-in session of an IG officer or an admin. Without one, a page request
+/// is sent to the sign-in page; any other request gets 403. Every POST must carry the session's CSRF
+/// token in its form.
+struct ConsoleSessionMiddleware: RouterMiddleware {
+    typealias Context = StaffRequestContext
+    static let cookieName = "__Host-casegate_session"
+    let users: any UserStore
+    let now: @Sendable () -> Date
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let cookie = request.cookies[Self.cookieName]?.value,
+              let (user, session) = try await users.session(token: cookie, now: now()) else {
+            if request.method == .get || request.method == .head {
+                return Response(status: .seeOther, headers: [.location: "/console/sign-in", .setCookie: ConsoleCookies.expired(Self.cookieName)])
+            }
+            throw Problem.forbidden("sign in to the console first")
+        }
+        guard user.role == .igOfficer || user.role == .admin else {
+            throw Problem.forbidden("the console is for the ig-officer and admin roles; you are \(user.role.rawValue)")
+        }
+        var context = context
+        context.user = user
+        context.session = session
+        context.logger[metadataKey: "staff"] = .string(user.id)
+        return try await next(request, context)
+    }
+}
+
+/// Reads a POSTed form (application/x-www-form-urlencoded), bounded in size.
+enum ConsoleForm {
+    static func read(_ request: Request, limit: Int = 64 * 1024) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: limit)
+        var fields: [String: String] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            if let key = parts.first, !key.isEmpty { fields[key] = parts.count > 1 ? parts[1] : "" }
+        }
+        return fields
+    }
+
+    /// The form's CSRF token must be the session's.
+    static func requireCSRF(_ fields: [String: String], context: StaffRequestContext) throws {
+        guard let expected = context.session?.csrfToken, let given = fields["csrf"],
+              constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
+            throw Problem.forbidden("the form's CSRF token is missing or wrong; reload the page and try again")
+        }
+    }
+}
+
+/// Cookie attributes: Secure, HttpOnly, SameSite=Strict, host-only (`__Host-` prefix), path /.
+enum ConsoleCookies {
+    static func set(_ name: String, _ value: String, maxAge: Int) -> String {
+        "\(name)=\(value); Path=/; Max-Age=\(maxAge); Secure; HttpOnly; SameSite=Strict"
+    }
+
+    static func expired(_ name: String) -> String {
+        "\(name)=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict"
+    }
+}

@@ -1,0 +1,60 @@
+import ByteEncoding
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Storage
+
+/// Sign-in with a personal token, exchanged for a session cookie; sign-out. The sign-in form is
+/// protected from login CSRF by a double-submit cookie.
+struct SignInController {
+    let users: any UserStore
+    let audit: Audit
+    let sessionLifetime: TimeInterval
+    let now: @Sendable () -> Date
+    static let signInCookie = "__Host-casegate_signin"
+
+    func addRoutes(open: RouterGroup<StaffRequestContext>, signedIn: RouterGroup<StaffRequestContext>) {
+        open.get("sign-in", use: form)
+        open.post("sign-in", use: signIn)
+        signedIn.post("sign-out", use: signOut)
+    }
+
+    @Sendable func form(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        try page(context: context, error: nil, status: .ok)
+    }
+
+    private func page(context: StaffRequestContext, error: String?, status: HTTPResponse.Status) throws -> Response {
+        let nonce = StaffToken.generateSession().secretHash.hexString
+        var response = try ConsoleTemplates.page("sign-in", title: "Sign in", ["nonce": nonce, "error": error as Any], context: context, status: status)
+        response.headers[.setCookie] = ConsoleCookies.set(Self.signInCookie, nonce, maxAge: 1800)
+        return response
+    }
+
+    @Sendable func signIn(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let fields = try await ConsoleForm.read(request)
+        guard let nonce = fields["nonce"], let cookie = request.cookies[Self.signInCookie]?.value,
+              constantTimeEqual(Array(nonce.utf8), Array(cookie.utf8)) else {
+            return try page(context: context, error: "The sign-in form had expired. Please try again.", status: .forbidden)
+        }
+        let token = (fields["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let user = try await users.authenticate(token: token) else {
+            return try page(context: context, error: "That token is not valid, or has been revoked.", status: .unauthorized)
+        }
+        guard user.role == .igOfficer || user.role == .admin else {
+            return try page(context: context, error: "The console is for information governance officers and admins.", status: .forbidden)
+        }
+        let (session, secret) = StaffSession.start(userID: user.id, expiresAt: now().addingTimeInterval(sessionLifetime))
+        try await users.saveSession(session, secretHash: secret.secretHash)
+        try await audit.staff(user, .consultation, caseIDs: [], requestID: context.requestID, details: ["console": "sign-in"])
+        var headers: HTTPFields = [.location: "/console/disclosures"]
+        headers.append(HTTPField(name: .setCookie, value: ConsoleCookies.set(ConsoleSessionMiddleware.cookieName, secret.text, maxAge: Int(sessionLifetime))))
+        headers.append(HTTPField(name: .setCookie, value: ConsoleCookies.expired(Self.signInCookie)))
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    @Sendable func signOut(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        try ConsoleForm.requireCSRF(try await ConsoleForm.read(request), context: context)
+        if let session = context.session { try await users.endSession(id: session.id) }
+        return Response(status: .seeOther, headers: [.location: "/console/sign-in", .setCookie: ConsoleCookies.expired(ConsoleSessionMiddleware.cookieName)])
+    }
+}
