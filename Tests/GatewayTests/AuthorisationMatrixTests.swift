@@ -6,6 +6,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import SharingPolicy
+import Storage
 import Testing
 
 /// Every endpoint × every principal, over real sockets. A route added to either router
@@ -181,13 +182,23 @@ struct AuthorisationMatrixTests {
                     (.get, "v1/cases/{id}/disclosures", "/v1/cases/\(id)/disclosures", nil, only("ig-officer", "admin", status: .ok)),
                     (.get, "v1/subjects/disclosures", "/v1/subjects/disclosures?name=Nobody%20Known", nil, only("ig-officer", "admin", status: .ok)),
                 ]
-                #expect(Set(rows.map { "\($0.0) \($0.1)" }) == fixture.routes.staff, "every staff route has a row, and every row a route")
+                // The console takes no bearer tokens: whoever presents one, pages send it to sign in and posts are refused.
+                // Its own principals (sessions) are in the console matrix below.
+                let consoleRows = ConsoleMatrix.rows(caseID: id)
+                #expect(Set(rows.map { "\($0.0) \($0.1)" } + consoleRows.map { "\($0.method) \($0.route)" }) == fixture.routes.staff,
+                        "every staff route has a row, and every row a route")
 
                 for (method, _, path, body, expected) in rows {
                     for principal in tokens.keys.sorted() {
                         let response = try await send(method, path, tokens[principal]!, body)
                         #expect(response.status == expected(principal), "\(method) \(path) as \(principal)")
                         if response.status.code >= 400 { #expect(response.headers[.contentType] == "application/problem+json") }
+                    }
+                }
+                for row in consoleRows {
+                    for principal in tokens.keys.sorted() {
+                        let response = try await send(row.method, row.path, tokens[principal]!, nil)
+                        #expect(response.status == row.expected("no session"), "\(row.method) \(row.path) with a bearer token as \(principal)")
                     }
                 }
             }
@@ -204,5 +215,90 @@ struct AuthorisationMatrixTests {
         } catch {
             return .refused
         }
+    }
+
+    @Test("console: each session principal (IG officer, admin, none, expired, signed out, forged) on every console route, over real sockets")
+    func console() async throws {
+        let fixture = try await GatewayFixture()
+        let users = fixture.environment.users
+        func session(_ role: StaffRole, expiresIn seconds: TimeInterval, end: Bool = false) async throws -> (cookie: String, csrf: String) {
+            let (user, _) = try await users.add(name: "Console \(role.rawValue)", role: role)
+            let (session, token) = StaffSession.start(userID: user.id, expiresAt: Date().addingTimeInterval(seconds))
+            try await users.saveSession(session, secretHash: token.secretHash)
+            if end { try await users.endSession(id: session.id) }
+            return (session.token!, session.csrfToken)
+        }
+        let principals: [String: (cookie: String, csrf: String)?] = [
+            "ig-officer session": try await session(.igOfficer, expiresIn: 600),
+            "admin session": try await session(.admin, expiresIn: 600),
+            "caseworker session": try await session(.caseworker, expiresIn: 600),
+            "expired session": try await session(.igOfficer, expiresIn: -1),
+            "signed-out session": try await session(.igOfficer, expiresIn: 600, end: true),
+            "forged cookie": ("cgs_s000000000000_" + String(repeating: "A", count: 43), "x"),
+            "no session": nil,
+        ]
+        var generator = DemoCaseGenerator(seed: 3, clock: fixture.environment.clock)
+        let c = try await fixture.environment.cases.create(generator.makeCase())
+        try await fixture.withRunningGateway { gateway in
+            try await using(try gateway.staffClient()) { client in
+                for row in ConsoleMatrix.rows(caseID: c.id.uuidString) {
+                    for principal in principals.keys.sorted() {
+                        var headers: HTTPFields = [:]
+                        var body: ByteBuffer?
+                        if let credentials = principals[principal]! {
+                            headers[.cookie] = "__Host-casegate_session=\(credentials.cookie)"
+                            if row.method == .post {
+                                headers[.contentType] = "application/x-www-form-urlencoded"
+                                body = ByteBuffer(string: "csrf=\(credentials.csrf)")
+                            }
+                        }
+                        let response = try await client.execute(.init(row.path, method: row.method, headers: headers, body: body))
+                        #expect(response.status == row.expected(principal), "\(row.method) \(row.path) as \(principal)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every console route with the status each session principal gets.
+enum ConsoleMatrix {
+    struct Row {
+        var method: HTTPRequest.Method
+        var route: String
+        var path: String
+        var expected: (String) -> HTTPResponse.Status
+    }
+
+    static func rows(caseID: String) -> [Row] {
+        /// IG officers and admins get `status`; a caseworker's session 403; no valid session: pages go to sign-in (303), posts 403.
+        func signedIn(_ status: HTTPResponse.Status, post: Bool = false) -> (String) -> HTTPResponse.Status {
+            { principal in
+                switch principal {
+                case "ig-officer session", "admin session": status
+                case "caseworker session": .forbidden
+                default: post ? .forbidden : .seeOther
+                }
+            }
+        }
+        let open: (String) -> HTTPResponse.Status = { _ in .ok }
+        let pages = ["disclosures", "disclosures.csv", "disclosures.json", "subject-access", "subject-access.csv?name=Nobody", "ledger", "retention",
+                     "service-standards", "service-standards.csv", "community-trigger", "records-of-processing", "records-of-processing.csv",
+                     "publication-statistics", "publication-statistics.csv"]
+        return [
+            Row(method: .get, route: "console/assets/console.css", path: "/console/assets/console.css", expected: open),
+            Row(method: .get, route: "console/sign-in", path: "/console/sign-in", expected: open),
+            // No sign-in nonce cookie: refused whoever asks.
+            Row(method: .post, route: "console/sign-in", path: "/console/sign-in", expected: { _ in .forbidden }),
+            Row(method: .get, route: "console", path: "/console", expected: signedIn(.seeOther)),
+            Row(method: .get, route: "console/ledger/entries/{index}", path: "/console/ledger/entries/0", expected: signedIn(.ok)),
+            Row(method: .get, route: "console/cases/{id}/history", path: "/console/cases/\(caseID)/history", expected: signedIn(.ok)),
+            Row(method: .post, route: "console/ledger/verify", path: "/console/ledger/verify", expected: signedIn(.seeOther, post: true)),
+        ] + pages.map { page in
+            Row(method: .get, route: "console/" + String(page.prefix { $0 != "?" }), path: "/console/" + page, expected: signedIn(.ok))
+        } + [
+            // Last: it ends the sessions.
+            Row(method: .post, route: "console/sign-out", path: "/console/sign-out", expected: signedIn(.seeOther, post: true)),
+        ]
     }
 }

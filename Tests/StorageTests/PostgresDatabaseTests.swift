@@ -33,10 +33,8 @@ struct PostgresDatabaseTests {
         guard BackendKind.postgresURL != nil else { return }
         let first = try await TestBackend.make(.postgres)
         // A fresh database: drop what the first open made, then start six instances at once.
-        for table in ["schema_migrations", "cases", "party_index", "staff_users", "ledger_entries", "ledger_entry_cases", "ledger_checkpoints",
-                      "legal_holds", "retention_sweeps", "retention_tombstones", "casegate_meta"] {
-            try await first.execute("DROP TABLE \(table)")
-        }
+        try await first.execute("DROP SCHEMA public CASCADE")
+        try await first.execute("CREATE SCHEMA public")
         try await first.execute("DROP SCHEMA casegate_keys CASCADE")
         let url = try PostgresURL(first.databaseURL!)
         let key = first.backend.masterKey
