@@ -286,7 +286,7 @@ enum ConsoleMatrix {
                      "service-standards", "service-standards.csv", "community-trigger", "records-of-processing", "records-of-processing.csv",
                      "publication-statistics", "publication-statistics.csv"]
         return [
-            Row(method: .get, route: "console/assets/console.css", path: "/console/assets/console.css", expected: open),
+            Row(method: .get, route: "console/assets/{file}", path: "/console/assets/console.css", expected: open),
             Row(method: .get, route: "console/sign-in", path: "/console/sign-in", expected: open),
             // No sign-in nonce cookie: refused whoever asks.
             Row(method: .post, route: "console/sign-in", path: "/console/sign-in", expected: { _ in .forbidden }),

@@ -11,7 +11,7 @@ struct ConsoleController {
 
     func addRoutes(to router: Router<StaffRequestContext>) {
         let console = router.group("console").add(middleware: ConsoleSecurityHeaders())
-        console.get("assets/console.css", use: stylesheet)
+        console.get("assets/{file}", use: asset)
         let signedIn = console.group().add(middleware: ConsoleSessionMiddleware(users: environment.users, now: environment.now))
         SignInController(users: environment.users, audit: environment.audit,
                          sessionLifetime: TimeInterval(configuration.consoleSessionMinutes * 60), now: environment.now)
@@ -30,8 +30,9 @@ struct ConsoleController {
         Response(status: .seeOther, headers: [.location: "/console/disclosures"])
     }
 
-    @Sendable func stylesheet(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        guard let css = ConsoleTemplates.stylesheet else { throw Problem.notFound("the console stylesheet is missing from this build") }
-        return Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: css)))
+    @Sendable func asset(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let name = try context.parameters.require("file")
+        guard let asset = ConsoleTemplates.assets[name] else { throw Problem.notFound("no console asset \(name)") }
+        return Response(status: .ok, headers: [.contentType: asset.type], body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }
 }

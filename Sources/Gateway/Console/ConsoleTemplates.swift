@@ -22,8 +22,15 @@ struct ConsoleTemplates: Sendable {
         return ConsoleTemplates(library: library)
     }.mapError { ($0 as? ConsoleError) ?? .templates("\($0)") }
 
-    static let stylesheet: [UInt8]? = Bundle.module.url(forResource: "Assets", withExtension: nil)
-        .flatMap { try? Data(contentsOf: $0.appendingPathComponent("console.css")) }.map(Array.init)
+    /// The stylesheet and icon, by file name, with their content types.
+    static let assets: [String: (type: String, bytes: [UInt8])] = {
+        guard let directory = Bundle.module.url(forResource: "Assets", withExtension: nil) else { return [:] }
+        var assets: [String: (type: String, bytes: [UInt8])] = [:]
+        for (name, type) in [("console.css", "text/css; charset=utf-8"), ("favicon.svg", "image/svg+xml")] {
+            if let data = try? Data(contentsOf: directory.appendingPathComponent(name)) { assets[name] = (type, Array(data)) }
+        }
+        return assets
+    }()
 
     /// A whole page: `template` rendered with `page`, inside the layout with the navigation.
     static func page(_ template: String, title: String, _ page: [String: Any], context: StaffRequestContext, status: HTTPResponse.Status = .ok) throws -> Response {

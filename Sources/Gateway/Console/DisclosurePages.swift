@@ -28,7 +28,12 @@ struct DisclosurePages {
     /// The filter the page and its exports share: partner, case, purpose, action, date range, cursor.
     private func filter(_ request: Request) throws -> (LedgerQuery, [String: String]) {
         let params = request.uri.queryParameters
-        var query = try DisclosureController.baseQuery(params)
+        // A form sends every field, empty ones too: empty means "any".
+        var query = LedgerQuery(limit: Self.pageSize)
+        if let text = params["cursor"], !text.isEmpty {
+            guard let after = Int(String(text)), after >= 0 else { throw Problem.badRequest("the page link is not one this server made") }
+            query.after = after
+        }
         var values: [String: String] = [:]
         for key in ["partner", "case", "purpose", "action", "from", "to"] {
             if let value = params[Substring(key)].map(String.init), !value.isEmpty { values[key] = value }
@@ -39,7 +44,6 @@ struct DisclosurePages {
         query.actions = try DisclosureController.actions(values["action"].map { Substring($0) }, default: [.disclosure])
         query.from = try DisclosureController.time(values["from"].map { Substring($0) }, "from", endOfDay: false)
         query.to = try DisclosureController.time(values["to"].map { Substring($0) }, "to", endOfDay: true)
-        if params["limit"] == nil { query.limit = Self.pageSize }
         return (query, values)
     }
 
