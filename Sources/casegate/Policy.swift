@@ -1,4 +1,5 @@
 import ArgumentParser
+import Reports
 import CaseModel
 import Crypto
 import Foundation
@@ -10,7 +11,7 @@ import Storage
 struct Policy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check, explain, test and compare sharing policies.",
-        subcommands: [Check.self, Explain.self, Test.self, Diff.self]
+        subcommands: [Check.self, Explain.self, Test.self, Diff.self, RecordsOfProcessingCommand.self]
     )
 
     struct Check: ParsableCommand {
@@ -111,6 +112,47 @@ struct Policy: AsyncParsableCommand {
             print(report.isEmpty ? "no change in what any partner sees" : report.lines.joined(separator: "\n"))
         }
     }
+
+    struct RecordsOfProcessingCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ropa",
+            abstract: "The record of processing activities (UK GDPR Art 30) for case sharing, from the policies and retention schedule.",
+            discussion: "Each partner purpose: recipient, purpose, lawful basis, data subjects and categories, agreement and its review date (flagged when overdue), retention."
+        )
+        @Option(help: "Policy directory.") var policiesDir = "policies"
+        @Flag(help: "Print CSV instead of text.") var csv = false
+        @Option(help: "The controller's name, as the record gives it.") var controller = "London Borough of Ealing, Safer Communities"
+
+        func run() async throws {
+            let set = try loadPolicies(policiesDir)
+            let schedule: RetentionSchedule
+            do {
+                schedule = try RetentionSchedule.load(file: URL(fileURLWithPath: policiesDir).appendingPathComponent("retention.yaml"))
+            } catch {
+                printPolicyErrors(error)
+                throw ExitCode.failure
+            }
+            let ropa = RecordsOfProcessing(policies: set, schedule: schedule, today: CalendarDate(Date()), controller: controller)
+            if csv {
+                print(ropa.csv.text, terminator: "")
+                return
+            }
+            print("Record of processing activities: \(ropa.controller)")
+            print("policies \(ropa.policyVersion), retention schedule \(ropa.scheduleVersion)")
+            for a in ropa.activities {
+                print("\n\(a.recipient) (\(a.partnerID)), purpose \(a.purposeID): \(a.purpose)")
+                print("  lawful basis:      \(a.lawfulBasis)")
+                print("  data subjects:     \(a.dataSubjects.joined(separator: ", "))")
+                print("  data shared:       \(a.dataCategories.joined(separator: ", "))")
+                print("  records:           \(a.recordsShared)")
+                print("  special category:  \(a.specialCategoryData ? "yes" : "no"); criminal offence data: \(a.criminalOffenceData ? "yes" : "no")")
+                print("  agreement:         \(a.agreementReference), review by \(a.agreementReviewDate)\(a.reviewOverdue ? "  ** REVIEW OVERDUE **" : "")")
+                print("  kept by recipient: \(a.recipientRetention)")
+            }
+            print("\nretention by the council:")
+            for line in ropa.retention { print("  \(line)") }
+        }
+    }
 }
 
 /// Reads cases from the store for the policy tools.
@@ -130,14 +172,5 @@ struct CaseLoader {
         return c
     }
 
-    func all() async throws -> [ASBCase] {
-        var cases: [ASBCase] = []
-        var query = CaseQuery(order: .oldestFirst, limit: 1000)
-        repeat {
-            let page = try await store.list(query)
-            cases += page.cases
-            query.cursor = page.nextCursor
-        } while query.cursor != nil
-        return cases
-    }
+    func all() async throws -> [ASBCase] { try await store.allCases() }
 }
