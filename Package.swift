@@ -210,6 +210,7 @@ let package = Package(
                 "Storage",
                 "LoadTest",
                 "ByteEncoding",
+                "Retention",
                 "CasegateTestSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

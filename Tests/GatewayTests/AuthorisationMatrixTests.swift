@@ -184,7 +184,7 @@ struct AuthorisationMatrixTests {
                 ]
                 // The console takes no bearer tokens: whoever presents one, pages send it to sign in and posts are refused.
                 // Its own principals (sessions) are in the console matrix below.
-                let consoleRows = ConsoleMatrix.rows(caseID: id)
+                let consoleRows = ConsoleMatrix.rows(caseID: id, sweepID: String(sweep.split(separator: "/").last!))
                 #expect(Set(rows.map { "\($0.0) \($0.1)" } + consoleRows.map { "\($0.method) \($0.route)" }) == fixture.routes.staff,
                         "every staff route has a row, and every row a route")
 
@@ -239,9 +239,12 @@ struct AuthorisationMatrixTests {
         ]
         var generator = DemoCaseGenerator(seed: 3, clock: fixture.environment.clock)
         let c = try await fixture.environment.cases.create(generator.makeCase())
+        let sweep = SweepRecord(id: "sw-matrix", startedAt: Date(), finishedAt: Date(), state: "completed", dryRun: true,
+                                scheduleVersion: "sha256:0", startedBy: "u-admin", summary: nil)
+        try await fixture.environment.storage.retention.saveSweep(sweep)
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { client in
-                for row in ConsoleMatrix.rows(caseID: c.id.uuidString) {
+                for row in ConsoleMatrix.rows(caseID: c.id.uuidString, sweepID: sweep.id) {
                     for principal in principals.keys.sorted() {
                         var headers: HTTPFields = [:]
                         var body: ByteBuffer?
@@ -270,7 +273,7 @@ enum ConsoleMatrix {
         var expected: (String) -> HTTPResponse.Status
     }
 
-    static func rows(caseID: String) -> [Row] {
+    static func rows(caseID: String, sweepID: String) -> [Row] {
         /// IG officers and admins get `status`; a caseworker's session 403; no valid session: pages go to sign-in (303), posts 403.
         func signedIn(_ status: HTTPResponse.Status, post: Bool = false) -> (String) -> HTTPResponse.Status {
             { principal in
@@ -294,6 +297,7 @@ enum ConsoleMatrix {
             Row(method: .get, route: "console/ledger/entries/{index}", path: "/console/ledger/entries/0", expected: signedIn(.ok)),
             Row(method: .get, route: "console/cases/{id}/history", path: "/console/cases/\(caseID)/history", expected: signedIn(.ok)),
             Row(method: .post, route: "console/ledger/verify", path: "/console/ledger/verify", expected: signedIn(.seeOther, post: true)),
+            Row(method: .get, route: "console/retention/sweeps/{id}", path: "/console/retention/sweeps/\(sweepID)", expected: signedIn(.ok)),
         ] + pages.map { page in
             Row(method: .get, route: "console/" + String(page.prefix { $0 != "?" }), path: "/console/" + page, expected: signedIn(.ok))
         } + [

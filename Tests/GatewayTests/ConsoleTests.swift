@@ -1,4 +1,5 @@
 import CaseModel
+import DemoData
 import DevPKI
 import Foundation
 import Gateway
@@ -6,6 +7,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Ledger
+import Retention
+import SharingPolicy
 import Storage
 import Synchronization
 import Testing
@@ -180,6 +183,29 @@ struct ConsoleTests {
                 let (_, stats) = try await browser.get("/console/publication-statistics.csv")
                 #expect(stats.contains("Hanwell,B,<5"))
                 #expect(try await browser.get("/console/ledger/entries/999999").0.status == .notFound)
+            }
+        }
+    }
+
+    @Test("retention: a real sweep's purge certificate lists the purged case, its rule, key destruction and erasure entry")
+    func purgeCertificate() async throws {
+        let fixture = try await GatewayFixture()
+        let ig = try await fixture.environment.users.add(name: "Iggy", role: .igOfficer).token
+        var generator = DemoCaseGenerator(seed: 11, clock: fixture.environment.clock)
+        let expired = try await fixture.environment.cases.create(generator.makeExpiredCase())
+        let schedule = try RetentionSchedule.load(file: fixture.policiesDirectory.appendingPathComponent("retention.yaml"))
+        let record = try await RetentionSweeper(store: fixture.environment.storage.retention, ledger: fixture.environment.ledger, schedule: schedule)
+            .run(dryRun: false, startedBy: .system)
+        try await fixture.withRunningGateway { gateway in
+            try await using(try gateway.staffClient()) { client in
+                var browser = Browser(client: client)
+                _ = try await browser.signIn(ig)
+                let (_, list) = try await browser.get("/console/retention")
+                #expect(list.contains("/console/retention/sweeps/\(record.id)"))
+                let (response, page) = try await browser.get("/console/retention/sweeps/\(record.id)")
+                #expect(response.status == .ok)
+                #expect(page.contains(expired.id.uuidString) && page.contains("Rule ") && page.contains("yes"))
+                #expect(try await browser.get("/console/retention/sweeps/sw-nope").0.status == .notFound)
             }
         }
     }

@@ -33,6 +33,29 @@ struct GovernancePages {
         console.get("ledger", use: ledgerPage)
         console.post("ledger/verify", use: verify)
         console.get("retention", use: retentionPage)
+        console.get("retention/sweeps/{id}", use: certificate)
+    }
+
+    /// A sweep's purge certificate: what was purged, under which rule, with key destruction and the erasure entries.
+    @Sendable func certificate(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let record = try await retention.sweep(id: id) else { throw Problem.notFound("no sweep \(id)") }
+        let summary = SweepSummary.decode(record.summary) ?? SweepSummary()
+        let tombstones = try await retention.tombstones(sweepID: id)
+        let indices = tombstones.compactMap(\.ledgerIndex)
+        let rules = Dictionary(grouping: tombstones, by: \.rule).sorted { $0.key < $1.key }.map { rule, group in
+            ["rule": rule, "count": group.count,
+             "cases": group.map { ["caseID": $0.caseID, "category": $0.category, "keyDestroyed": $0.keyDestroyed,
+                                   "ledger": $0.ledgerIndex.map(String.init) ?? "pending"] }] as [String: Any]
+        }
+        let page: [String: Any] = [
+            "id": record.id, "kind": record.dryRun ? "dry run" : "purge", "state": record.state, "started": LedgerEntry.timestamp(record.startedAt),
+            "finished": record.finishedAt.map(LedgerEntry.timestamp) ?? "–", "by": record.startedBy, "schedule": record.scheduleVersion,
+            "purged": tombstones.count, "keysDestroyed": tombstones.filter(\.keyDestroyed).count, "examined": summary.examined,
+            "held": summary.held, "review": summary.dueForReview,
+            "ledgerRange": indices.min().map { "\($0)–\(indices.max()!)" } ?? "–", "rules": rules, "hasRules": !rules.isEmpty,
+        ]
+        return try ConsoleTemplates.page("sweep", title: "Purge certificate", page, context: context)
     }
 
     @Sendable func ledgerPage(_ request: Request, context: StaffRequestContext) async throws -> Response {
