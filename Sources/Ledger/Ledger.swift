@@ -21,6 +21,7 @@ public final class Ledger: Sendable {
 
     private struct Pending {
         var drafts: [LedgerDraft]
+        var effect: (any LedgerEffect)?
         var continuation: CheckedContinuation<[LedgerReceipt], any Error>
     }
 
@@ -65,11 +66,12 @@ public final class Ledger: Sendable {
         try await append([draft])[0]
     }
 
-    /// Appends entries as consecutive indices; returns once they are durable.
-    public func append(_ drafts: [LedgerDraft]) async throws -> [LedgerReceipt] {
+    /// Appends entries as consecutive indices; returns once they are durable. With an `effect`, the store
+    /// runs it in the same transaction: both are durable or neither is, and the effect's error is thrown.
+    public func append(_ drafts: [LedgerDraft], effect: (any LedgerEffect)? = nil) async throws -> [LedgerReceipt] {
         try await withCheckedThrowingContinuation { continuation in
             let lead = state.withLock { state in
-                state.queue.append(Pending(drafts: drafts, continuation: continuation))
+                state.queue.append(Pending(drafts: drafts, effect: effect, continuation: continuation))
                 if state.writing { return false }
                 state.writing = true
                 return true
@@ -92,20 +94,22 @@ public final class Ledger: Sendable {
             guard let (batch, knownSize) = next else { return }
             let drafts = batch.map(\.drafts)
             let rows: [LedgerRow]
-            let head: LedgerHead
+            let result: LedgerAppendResult
             do {
-                // Built under the store's write lock, from the head it found there.
+                // Built under the store's write lock, from the head it found there, leaving out callers whose effect failed.
                 let built = Mutex<[LedgerRow]>([])
-                head = try await store.append(knownSize: knownSize) { [self] head in
+                result = try await store.append(knownSize: knownSize, effects: batch.map(\.effect)) { [self] head, failed in
                     let time = self.entryTime(after: head.lastTime)
                     var index = head.size
                     var rows: [LedgerRow] = []
                     rows.reserveCapacity(drafts.reduce(0) { $0 + $1.count })
-                    for draft in drafts.joined() {
-                        let entry = draft.entry(index: index, time: time)
-                        let bytes = try entry.canonicalBytes()
-                        rows.append((entry, StoredLedgerEntry(index: index, bytes: bytes, leafHash: MerkleHash.leaf(bytes))))
-                        index += 1
+                    for (position, mine) in drafts.enumerated() where !failed.contains(position) {
+                        for draft in mine {
+                            let entry = draft.entry(index: index, time: time)
+                            let bytes = try entry.canonicalBytes()
+                            rows.append((entry, StoredLedgerEntry(index: index, bytes: bytes, leafHash: MerkleHash.leaf(bytes))))
+                            index += 1
+                        }
                     }
                     built.withLock { $0 = rows }
                     return rows
@@ -116,11 +120,15 @@ public final class Ledger: Sendable {
                 continue
             }
             state.withLock { state in
-                state.tree.integrate(from: knownSize, head.newLeafHashes)
-                state.tree.integrate(from: head.size, rows.map(\.stored.leafHash))
+                state.tree.integrate(from: knownSize, result.head.newLeafHashes)
+                state.tree.integrate(from: result.head.size, rows.map(\.stored.leafHash))
             }
             var offset = 0
-            for pending in batch {
+            for (position, pending) in batch.enumerated() {
+                if let failure = result.failures[position] {
+                    pending.continuation.resume(throwing: failure)
+                    continue
+                }
                 let mine = rows[offset..<offset + pending.drafts.count].map {
                     LedgerReceipt(index: $0.stored.index, entryHash: $0.stored.leafHash, entryBytes: $0.stored.bytes)
                 }

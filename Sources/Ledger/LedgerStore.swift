@@ -48,6 +48,34 @@ public struct LedgerHead: Sendable, Equatable {
     }
 }
 
+/// Work a store does in the same transaction as a caller's entries, so the two are durable together or
+/// not at all: a case write and the ledger entry recording it. Each store has its own kind; the ledger
+/// only carries them.
+public protocol LedgerEffect: Sendable {}
+
+/// What an append did: the head it found, and the callers whose effect failed (by their position in the
+/// batch), whose entries were therefore not written.
+public struct LedgerAppendResult: Sendable {
+    public var head: LedgerHead
+    public var failures: [Int: any Error]
+
+    public init(head: LedgerHead, failures: [Int: any Error]) {
+        self.head = head
+        self.failures = failures
+    }
+}
+
+public enum LedgerEffectError: Error, Equatable, CustomStringConvertible {
+    /// The store cannot run this kind of effect (it belongs to another store).
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .unsupported(let kind): "this ledger store cannot run a \(kind) in its transaction"
+        }
+    }
+}
+
 /// Where the ledger's entries and checkpoints are kept.
 ///
 /// Several processes may append to one store (the gateway and the CLI over one SQLite file, or many
@@ -55,10 +83,12 @@ public struct LedgerHead: Sendable, Equatable {
 /// is the log's sequencer for that batch: it learns the head, assigns the next indices and writes them in
 /// one transaction. A holder that dies loses the lock with its transaction, so another takes over.
 public protocol LedgerStore: Sendable {
-    /// Appends a batch under the store's write lock: `build` gets the head (with the leaf hashes after
-    /// `knownSize`) and returns the rows to write at `head.size...`; they are durable, or none is, when this
-    /// returns. Returns the head `build` was given.
-    func append(knownSize: Int, _ build: @escaping @Sendable (LedgerHead) throws -> [LedgerRow]) async throws -> LedgerHead
+    /// Appends a batch under the store's write lock. First each caller's effect runs (each in a savepoint:
+    /// one that throws is undone alone and its caller listed in `failures`); then `build` gets the head
+    /// (with the leaf hashes after `knownSize`) and the failed positions, and returns the rows to write at
+    /// `head.size...`. Effects and rows are durable together, or none is, when this returns.
+    func append(knownSize: Int, effects: [(any LedgerEffect)?],
+                _ build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult
     /// Up to `limit` entries from `index` on, in order, as stored.
     func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry]
     /// Leaf hashes of every entry from `index` on, in order.

@@ -1,6 +1,7 @@
 import CaseModel
 import Crypto
 import Foundation
+import Ledger
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -28,11 +29,27 @@ public struct PostgresCaseStore: CaseStore {
     /// recording order (and with it partners' paging) is the order in which they became visible.
     public func createMany(_ newCases: [ASBCase]) async throws -> [ASBCase] {
         guard !newCases.isEmpty else { return [] }
+        let insert = try inserter(newCases)
+        return try await database.transaction { connection in try await insert(connection) }
+    }
+
+    public func create(_ newCase: ASBCase, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> (ASBCase, LedgerReceipt) {
+        let insert = try inserter([newCase])
+        let result = EffectResult<ASBCase>()
+        let receipts = try await database.mapErrors {
+            try await ledger.append([draft], effect: PostgresLedgerEffect { connection in result.set(try await insert(connection)[0]) })
+        }
+        return (try result.get(), receipts[0])
+    }
+
+    /// The write of new cases with fresh data keys, on a connection in a transaction.
+    private func inserter(_ newCases: [ASBCase]) throws -> @Sendable (PostgresConnection) async throws -> [ASBCase] {
+        let database = self.database
         let keys = newCases.map { _ in SymmetricKey(size: .bits256) }
         let wrapped = try keys.map { try database.masterKey.wrap($0) }
         let clock = self.clock
         let lookups = newCases.map(partyIndex.lookups)
-        return try await database.transaction { connection in
+        return { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(AdvisoryLock.caseNumbers))", logger: database.logger)
             var seq = try await connection.query("SELECT COALESCE(MAX(seq), 0) FROM cases", logger: database.logger)
                 .collect().first?.decode(Int64.self) ?? 0
@@ -70,32 +87,42 @@ public struct PostgresCaseStore: CaseStore {
     }
 
     public func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase {
-        let clock = self.clock
-        return try await database.transaction { connection in
-            let rows = try await connection.query("""
-                SELECT c.seq, c.version, c.reference, c.sealed, k.wrapped_key FROM cases c
-                LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE c.id = \(id.uuidString) FOR UPDATE OF c
-                """, logger: database.logger).collect()
-            guard let row = rows.first else { throw StorageError.notFound(caseID: id.uuidString) }
-            let (seq, version, reference, sealed, wrapped) = try row.decode((Int64, Int64, String, Data, Data?).self)
-            guard let wrapped else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
-            let key = try database.masterKey.unwrap(wrapped)
-            var current = try CaseSealer.open(sealed, id: id, with: key)
-            current.reference = reference
-            try change(&current)
-            let columns = CaseColumns(current, clock: clock)
-            let newSealed = try CaseSealer.seal(CaseColumns.sealable(current), with: key)
-            try await connection.query("""
-                UPDATE cases SET incident_type = \(columns.incidentType), category = \(columns.category), channel = \(columns.channel),
-                    status = \(columns.status), ward = \(columns.ward), risk_flag = \(columns.riskFlag),
-                    has_police_reference = \(columns.hasPoliceReference), received_at = \(columns.receivedAt),
-                    closed_at = \(columns.closedAt), updated_at = \(columns.updatedAt), outstanding_due = \(columns.outstandingDue),
-                    version = \(version + 1), sealed = \(newSealed), flags = \(columns.flags)
-                WHERE seq = \(seq)
-                """, logger: database.logger)
-            try await Self.index([(id.uuidString, partyIndex.lookups(for: current))], connection, database)
-            return current
+        try await database.transaction { connection in try await update(id, connection, change) }
+    }
+
+    public func update(_ id: UUID, recordedBy draft: LedgerDraft, in ledger: Ledger,
+                       _ change: @escaping @Sendable (inout ASBCase) throws -> Void) async throws -> (ASBCase, LedgerReceipt) {
+        let result = EffectResult<ASBCase>()
+        let receipts = try await database.mapErrors {
+            try await ledger.append([draft], effect: PostgresLedgerEffect { connection in result.set(try await update(id, connection, change)) })
         }
+        return (try result.get(), receipts[0])
+    }
+
+    private func update(_ id: UUID, _ connection: PostgresConnection, _ change: (inout ASBCase) throws -> Void) async throws -> ASBCase {
+        let rows = try await connection.query("""
+            SELECT c.seq, c.version, c.reference, c.sealed, k.wrapped_key FROM cases c
+            LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE c.id = \(id.uuidString) FOR UPDATE OF c
+            """, logger: database.logger).collect()
+        guard let row = rows.first else { throw StorageError.notFound(caseID: id.uuidString) }
+        let (seq, version, reference, sealed, wrapped) = try row.decode((Int64, Int64, String, Data, Data?).self)
+        guard let wrapped else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
+        let key = try database.masterKey.unwrap(wrapped)
+        var current = try CaseSealer.open(sealed, id: id, with: key)
+        current.reference = reference
+        try change(&current)
+        let columns = CaseColumns(current, clock: clock)
+        let newSealed = try CaseSealer.seal(CaseColumns.sealable(current), with: key)
+        try await connection.query("""
+            UPDATE cases SET incident_type = \(columns.incidentType), category = \(columns.category), channel = \(columns.channel),
+                status = \(columns.status), ward = \(columns.ward), risk_flag = \(columns.riskFlag),
+                has_police_reference = \(columns.hasPoliceReference), received_at = \(columns.receivedAt),
+                closed_at = \(columns.closedAt), updated_at = \(columns.updatedAt), outstanding_due = \(columns.outstandingDue),
+                version = \(version + 1), sealed = \(newSealed), flags = \(columns.flags)
+            WHERE seq = \(seq)
+            """, logger: database.logger)
+        try await Self.index([(id.uuidString, partyIndex.lookups(for: current))], connection, database)
+        return current
     }
 
     public func list(_ query: CaseQuery) async throws -> CasePage {

@@ -115,6 +115,13 @@ public final class PostgresDatabase: Sendable {
         }
     }
 
+    /// Failures of the server, its disk or the connection (SQLSTATE classes 08, 53, 57, 58, XX), as opposed to a
+    /// statement's own (a constraint, a missing row).
+    static func isStorageFailure(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return true }
+        return ["08", "53", "57", "58", "XX"].contains(String(state.prefix(2)))
+    }
+
     static func describe(_ error: PSQLError) -> String {
         if let info = error.serverInfo {
             return "PostgreSQL \(info[.sqlState] ?? "?"): \(info[.message] ?? "no message")"

@@ -16,7 +16,8 @@ public struct PostgresLedgerStore: LedgerStore {
         self.database = database
     }
 
-    public func append(knownSize: Int, _ build: @escaping @Sendable (LedgerHead) throws -> [LedgerRow]) async throws -> LedgerHead {
+    public func append(knownSize: Int, effects: [(any LedgerEffect)?],
+                       _ build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
         let logger = database.logger
         return try await database.transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(AdvisoryLock.ledger))", logger: logger)
@@ -24,10 +25,27 @@ public struct PostgresLedgerStore: LedgerStore {
                 .collect().first?.decode((Int, String).self)
             let size = (newest?.0).map { $0 + 1 } ?? 0
             guard size >= knownSize else { throw StorageError.ledgerBehind(stored: size, known: knownSize) }
-            var head = LedgerHead(size: size, newLeafHashes: [], lastTime: newest?.1)
-            if size > knownSize { head.newLeafHashes = try await leafHashes(from: knownSize, on: connection) }
-            try await insert(try build(head), connection)
-            return head
+            var result = LedgerAppendResult(head: LedgerHead(size: size, newLeafHashes: [], lastTime: newest?.1), failures: [:])
+            if size > knownSize { result.head.newLeafHashes = try await leafHashes(from: knownSize, on: connection) }
+            for (position, effect) in effects.enumerated() {
+                guard let effect else { continue }
+                guard let effect = effect as? PostgresLedgerEffect else {
+                    result.failures[position] = LedgerEffectError.unsupported("\(type(of: effect))")
+                    continue
+                }
+                try await connection.query("SAVEPOINT ledger_effect", logger: logger)
+                do {
+                    try await effect.apply(connection)
+                    try await connection.query("RELEASE SAVEPOINT ledger_effect", logger: logger)
+                } catch let error as PSQLError where PostgresDatabase.isStorageFailure(error) {
+                    throw error  // the server or the disk: the whole batch fails
+                } catch {
+                    try await connection.query("ROLLBACK TO SAVEPOINT ledger_effect", logger: logger)
+                    result.failures[position] = error
+                }
+            }
+            try await insert(try build(result.head, Set(result.failures.keys)), connection)
+            return result
         }
     }
 

@@ -1,5 +1,7 @@
 import CaseModel
 import Foundation
+import Ledger
+import Synchronization
 
 /// Filters and paging for listing cases. Only clear columns are filtered on;
 /// within one criterion any listed value matches.
@@ -60,6 +62,11 @@ public protocol CaseStore: Sendable {
     func get(_ id: UUID) async throws -> ASBCase?
     /// Reads, changes and writes back one case atomically.
     func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase
+    /// Stores a new case and, in the same transaction, the ledger entry recording it: both are durable or neither is.
+    func create(_ newCase: ASBCase, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> (ASBCase, LedgerReceipt)
+    /// Changes a case and records it in the ledger in the same transaction; a change that throws writes neither.
+    func update(_ id: UUID, recordedBy draft: LedgerDraft, in ledger: Ledger,
+                _ change: @escaping @Sendable (inout ASBCase) throws -> Void) async throws -> (ASBCase, LedgerReceipt)
     func list(_ query: CaseQuery) async throws -> CasePage
     func count() async throws -> Int
     /// Cases in which a person with this name and date of birth is a party, found through the blind party index.
@@ -77,5 +84,19 @@ extension CaseStore {
             query.cursor = page.nextCursor
         } while query.cursor != nil
         return cases
+    }
+}
+
+/// Carries what an effect made out of the ledger's transaction.
+public final class EffectResult<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+
+    public init() {}
+
+    public func set(_ new: Value) { value.withLock { $0 = new } }
+
+    public func get() throws -> Value {
+        guard let result = value.withLock({ $0 }) else { throw StorageError.unavailable(reason: "the write did not complete") }
+        return result
     }
 }

@@ -2,6 +2,7 @@ import CaseModel
 import Crypto
 import Foundation
 import GRDB
+import Ledger
 
 /// The embedded case store: SQLite through GRDB, in WAL mode.
 public struct SQLiteCaseStore: CaseStore {
@@ -18,23 +19,33 @@ public struct SQLiteCaseStore: CaseStore {
     }
 
     public func create(_ newCase: ASBCase) async throws -> ASBCase {
-        // The key is written first: a crash between the two leaves an unused key, never unreadable data.
+        let insert = try inserter(newCase)
+        return try await mapErrors { try await database.cases.write { db in try insert(db) } }
+    }
+
+    public func create(_ newCase: ASBCase, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> (ASBCase, LedgerReceipt) {
+        let insert = try inserter(newCase)
+        let result = EffectResult<ASBCase>()
+        let receipts = try await ledger.append([draft], effect: SQLiteLedgerEffect { db in result.set(try insert(db)) })
+        return (try result.get(), receipts[0])
+    }
+
+    /// Makes the case's data key now (a crash before the case is written leaves an unused key, never
+    /// unreadable data) and returns the write of the case itself.
+    private func inserter(_ newCase: ASBCase) throws -> @Sendable (Database) throws -> ASBCase {
         let key = try keyStore.createKey(for: newCase.id)
         let clock = self.clock
         let lookups = partyIndex.lookups(for: newCase)
-        return try await mapErrors {
-            try await database.cases.write { db in
-                let seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM cases") ?? 1
-                var stored = newCase
-                // A reference carried over from another system is kept; new reports get the next one.
-                if stored.reference.isEmpty {
-                    stored.reference = CaseColumns.reference(receivedAt: newCase.receivedAt, seq: seq)
-                }
-                let record = try Self.record(for: stored, seq: seq, version: 1, key: key, clock: clock)
-                try record.insert(db)
-                try Self.index(lookups, case: newCase.id, db)
-                return stored
+        return { db in
+            let seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM cases") ?? 1
+            var stored = newCase
+            // A reference carried over from another system is kept; new reports get the next one.
+            if stored.reference.isEmpty {
+                stored.reference = CaseColumns.reference(receivedAt: newCase.receivedAt, seq: seq)
             }
+            try Self.record(for: stored, seq: seq, version: 1, key: key, clock: clock).insert(db)
+            try Self.index(lookups, case: newCase.id, db)
+            return stored
         }
     }
 
@@ -75,24 +86,28 @@ public struct SQLiteCaseStore: CaseStore {
     }
 
     public func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase {
-        let clock = self.clock
-        let keyStore = self.keyStore
-        let partyIndex = self.partyIndex
-        return try await mapErrors {
-            try await database.cases.write { db in
-                guard let record = try CaseRecord.filter(CaseRecord.Columns.id == id.uuidString).fetchOne(db) else {
-                    throw StorageError.notFound(caseID: id.uuidString)
-                }
-                let key = try keyStore.key(for: id)
-                var current = try CaseSealer.open(record.sealed, id: id, with: key)
-                current.reference = record.reference
-                try change(&current)
-                let updated = try Self.record(for: current, seq: record.seq, version: record.version + 1, key: key, clock: clock)
-                try updated.update(db)
-                try Self.index(partyIndex.lookups(for: current), case: id, db)
-                return current
-            }
+        try await mapErrors { try await database.cases.write { db in try self.update(id, db, change) } }
+    }
+
+    public func update(_ id: UUID, recordedBy draft: LedgerDraft, in ledger: Ledger,
+                       _ change: @escaping @Sendable (inout ASBCase) throws -> Void) async throws -> (ASBCase, LedgerReceipt) {
+        let result = EffectResult<ASBCase>()
+        let receipts = try await ledger.append([draft], effect: SQLiteLedgerEffect { db in result.set(try self.update(id, db, change)) })
+        return (try result.get(), receipts[0])
+    }
+
+    private func update(_ id: UUID, _ db: Database, _ change: (inout ASBCase) throws -> Void) throws -> ASBCase {
+        guard let record = try CaseRecord.filter(CaseRecord.Columns.id == id.uuidString).fetchOne(db) else {
+            throw StorageError.notFound(caseID: id.uuidString)
         }
+        let key = try keyStore.key(for: id)
+        var current = try CaseSealer.open(record.sealed, id: id, with: key)
+        current.reference = record.reference
+        try change(&current)
+        let updated = try Self.record(for: current, seq: record.seq, version: record.version + 1, key: key, clock: clock)
+        try updated.update(db)
+        try Self.index(partyIndex.lookups(for: current), case: id, db)
+        return current
     }
 
     public func list(_ query: CaseQuery) async throws -> CasePage {

@@ -24,6 +24,19 @@ public struct SQLiteDatabase: Sendable {
 
     public var caseFile: URL { directory.appendingPathComponent(Self.caseFileName) }
 
+    /// Caps the case database at `pages` pages (nil lifts the cap), as a quota or a full disk would:
+    /// a write that needs more fails with SQLITE_FULL and changes nothing.
+    public func limitSize(toPages pages: Int?) async throws {
+        try await cases.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA max_page_count = \(pages ?? 4_294_967_294)")
+        }
+    }
+
+    /// Pages in the case database now.
+    public func pageCount() async throws -> Int {
+        try await cases.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+    }
+
     /// Whether both databases answer a trivial query.
     public func isReady() async -> Bool {
         do {

@@ -12,27 +12,51 @@ public struct SQLiteLedgerStore: LedgerStore {
     }
 
     /// SQLite's own write lock (an IMMEDIATE transaction) serialises writers, in this process or another.
-    public func append(knownSize: Int, _ build: @escaping @Sendable (LedgerHead) throws -> [LedgerRow]) async throws -> LedgerHead {
+    public func append(knownSize: Int, effects: [(any LedgerEffect)?],
+                       _ build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
         try await mapErrors {
             try await database.cases.writeWithoutTransaction { db in
-                var head = LedgerHead(size: 0, newLeafHashes: [], lastTime: nil)
+                var result = LedgerAppendResult(head: LedgerHead(size: 0, newLeafHashes: [], lastTime: nil), failures: [:])
                 try db.inTransaction(.immediate) {
                     let size = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")) ?? 0
                     guard size >= knownSize else { throw StorageError.ledgerBehind(stored: size, known: knownSize) }
-                    head.size = size
+                    result.head.size = size
                     if size > 0 {
-                        head.lastTime = try String.fetchOne(db.cachedStatement(sql: "SELECT time FROM ledger_entries WHERE idx = ?"), arguments: [size - 1])
+                        result.head.lastTime = try String.fetchOne(db.cachedStatement(sql: "SELECT time FROM ledger_entries WHERE idx = ?"), arguments: [size - 1])
                     }
                     if size > knownSize {
-                        head.newLeafHashes = try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx",
-                                                               arguments: [knownSize]).map { Array($0) }
+                        result.head.newLeafHashes = try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx",
+                                                                      arguments: [knownSize]).map { Array($0) }
                     }
-                    try Self.insert(try build(head), db)
+                    for (position, effect) in effects.enumerated() {
+                        guard let effect else { continue }
+                        guard let effect = effect as? SQLiteLedgerEffect else {
+                            result.failures[position] = LedgerEffectError.unsupported("\(type(of: effect))")
+                            continue
+                        }
+                        do {
+                            try db.inSavepoint {
+                                try effect.apply(db)
+                                return .commit
+                            }
+                        } catch let error as DatabaseError where Self.isStorageFailure(error) {
+                            throw error  // a full disk or I/O error fails the whole batch
+                        } catch {
+                            result.failures[position] = error
+                        }
+                    }
+                    try Self.insert(try build(result.head, Set(result.failures.keys)), db)
                     return .commit
                 }
-                return head
+                return result
             }
         }
+    }
+
+    /// Failures of the database itself, as opposed to an effect's own (a rule, a missing row, a constraint).
+    static func isStorageFailure(_ error: DatabaseError) -> Bool {
+        [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_READONLY, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_CANTOPEN]
+            .contains(error.resultCode)
     }
 
     private static func insert(_ rows: [LedgerRow], _ db: Database) throws {

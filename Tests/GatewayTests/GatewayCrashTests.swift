@@ -72,7 +72,11 @@ struct GatewayCrashTests {
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(1500))
+            // Killed once the load has got going (sooner on a quiet machine, later on a busy one).
+            for _ in 0..<300 {
+                try await Task.sleep(for: .milliseconds(50))
+                if seen.receipts.withLock({ $0.count }) > 40 && seen.written.withLock({ $0.count }) > 8 { break }
+            }
             kill(running.processIdentifier, SIGKILL)
             running.waitUntilExit()
             seen.stop.withLock { $0 = true }

@@ -12,14 +12,18 @@ final class InMemoryLedgerStore: LedgerStore {
 
     let state = Mutex(State())
 
-    func append(knownSize: Int, _ build: @escaping @Sendable (LedgerHead) throws -> [LedgerRow]) async throws -> LedgerHead {
+    /// Effects are not run here: each caller with one fails with `unsupported`.
+    func append(knownSize: Int, effects: [(any LedgerEffect)?],
+                _ build: @escaping @Sendable (LedgerHead, Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
         try state.withLock { state in
             state.appendCalls += 1
             if state.failAppends { throw TestFailure.appendFailed }
             let head = LedgerHead(size: state.entries.count, newLeafHashes: state.entries[knownSize...].map(\.leafHash),
                                   lastTime: try state.entries.last?.decoded().time)
-            state.entries += try build(head).map(\.stored)
-            return head
+            var failures: [Int: any Error] = [:]
+            for (position, effect) in effects.enumerated() where effect != nil { failures[position] = LedgerEffectError.unsupported("effect") }
+            state.entries += try build(head, Set(failures.keys)).map(\.stored)
+            return LedgerAppendResult(head: head, failures: failures)
         }
     }
 

@@ -1,4 +1,5 @@
 import CasegateTestSupport
+import CaseModel
 import Foundation
 import Ledger
 import PostgresNIO
@@ -104,6 +105,55 @@ struct LedgerStoreTests {
         let times = try await t.backend.ledger.entries(from: 0, limit: 1000).map { try $0.decoded().time }
         #expect(times == times.sorted(), "entry times never go backwards across writers")
         await otherBackend.close()
+    } }
+
+    @Test("a case write and its ledger entry are one transaction: a change that throws undoes both, alone in its batch",
+          arguments: BackendKind.available)
+    func writesWithTheirEntries(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        let cases = t.backend.cases(clock: testClock)
+        let draft: @Sendable (UUID, String) -> LedgerDraft = { id, note in LedgerDraft(actor: .system, action: .alteration, caseIDs: [id.uuidString], requestID: note) }
+        let newCase = sampleCase()
+        let (created, receipt) = try await cases.create(newCase, recordedBy: LedgerDraft(actor: .system, action: .collection, caseIDs: [newCase.id.uuidString]), in: ledger)
+        #expect(try await cases.get(created.id) == created && receipt.index == 0)
+        // In one batch with others: a good change, a change that breaks a rule, plain entries.
+        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+            group.addTask {
+                _ = try await cases.update(created.id, recordedBy: draft(created.id, "close"), in: ledger) {
+                    try $0.record(CaseEvent(kind: .caseClosed, at: Date(), author: "u1"))
+                }
+                return "closed"
+            }
+            group.addTask {
+                do {
+                    _ = try await cases.update(UUID(), recordedBy: draft(UUID(), "missing"), in: ledger) { _ in }
+                    return "missing written"
+                } catch let error as StorageError {
+                    return error.description.hasPrefix("no case") ? "missing refused" : "\(error)"
+                }
+            }
+            for n in 0..<20 {
+                group.addTask {
+                    _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["other-\(n)"]))
+                    return "plain"
+                }
+            }
+            return try await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+        }
+        #expect(outcomes == ["closed": 1, "missing refused": 1, "plain": 20])
+        // A rule broken inside the change: the error comes back, and neither the case nor the ledger changes.
+        let size = ledger.size
+        await #expect(throws: CaseRuleViolation.self) {
+            _ = try await cases.update(created.id, recordedBy: draft(created.id, "visit"), in: ledger) {
+                try $0.record(CaseEvent(kind: .homeVisitOffered, at: Date(), author: "u1"))
+            }
+        }
+        #expect(ledger.size == size)
+        #expect(try await cases.get(created.id)?.events.map(\.kind) == [.caseClosed])
+        let alterations = try await t.backend.ledger.query(LedgerQuery(actions: [.alteration], limit: 100))
+        #expect(alterations.count == 1)
+        #expect(try alterations.first?.decoded().requestID == "close")
+        #expect(try await verify(t.backend.ledger).problem == nil)
     } }
 
     @Test("a sequencer that dies holding the ledger's lock is replaced: the next writer goes on once its session ends")

@@ -100,11 +100,12 @@ final class MemoryStore: LedgerStore {
     let entries = Mutex<[StoredLedgerEntry]>([])
     let notes = Mutex<[(Int, String)]>([])
 
-    func append(knownSize: Int, _ build: @escaping @Sendable (LedgerHead) throws -> [LedgerRow]) async throws -> LedgerHead {
+    func append(knownSize: Int, effects: [(any LedgerEffect)?],
+                _ build: @escaping @Sendable (LedgerHead, Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
         try entries.withLock { all in
             let head = LedgerHead(size: all.count, newLeafHashes: all[knownSize...].map(\.leafHash), lastTime: nil)
-            all += try build(head).map(\.stored)
-            return head
+            all += try build(head, []).map(\.stored)
+            return LedgerAppendResult(head: head, failures: [:])
         }
     }
     func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {

@@ -31,13 +31,16 @@ public struct Audit: Sendable {
         return try await append(draft)
     }
 
+    /// The entry for what a member of staff did, for a store to write with the change itself.
+    func staffDraft(_ user: StaffUser, _ action: LedgerAction, caseIDs: [UUID], requestID: String, details: [String: String]? = nil) -> LedgerDraft {
+        LedgerDraft(actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue), action: action,
+                    caseIDs: caseIDs.map(\.uuidString), requestID: requestID, details: details)
+    }
+
     /// Records what a member of staff did with cases.
     @discardableResult
     func staff(_ user: StaffUser, _ action: LedgerAction, caseIDs: [UUID], requestID: String, details: [String: String]? = nil) async throws -> LedgerReceipt {
-        try await append(LedgerDraft(
-            actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue), action: action,
-            caseIDs: caseIDs.map(\.uuidString), requestID: requestID, details: details
-        ))
+        try await append(staffDraft(user, action, caseIDs: caseIDs, requestID: requestID, details: details))
     }
 
     /// Records that a policy set took effect.

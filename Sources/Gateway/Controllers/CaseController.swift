@@ -23,8 +23,10 @@ struct CaseController {
         let body = try await json.decode(NewCaseRequest.self, from: request)
         let now = now()
         try body.validate(now: now)
-        let stored = try await store.create(body.makeCase(now: now))
-        try await audit.staff(try context.requireUser(), .collection, caseIDs: [stored.id], requestID: context.requestID)
+        let newCase = body.makeCase(now: now)
+        // The case and its ledger entry are written in one transaction: both, or (full disk, say) neither.
+        let draft = audit.staffDraft(try context.requireUser(), .collection, caseIDs: [newCase.id], requestID: context.requestID)
+        let (stored, _) = try await store.create(newCase, recordedBy: draft, in: audit.ledger)
         context.logger.info("case created", metadata: ["case": "\(stored.id)", "category": "\(stored.category.rawValue)"])
         return EditedResponse(
             status: .created,
@@ -84,8 +86,8 @@ struct CaseController {
         let user = try context.requireUser()
         let body = try await json.decode(NewEventRequest.self, from: request)
         let event = try body.makeEvent(author: user.id, now: now())
-        let updated = try await store.update(id) { c in try c.record(event) }
-        try await audit.staff(user, .alteration, caseIDs: [id], requestID: context.requestID, details: ["event": event.kind.rawValue])
+        let draft = audit.staffDraft(user, .alteration, caseIDs: [id], requestID: context.requestID, details: ["event": event.kind.rawValue])
+        let (updated, _) = try await store.update(id, recordedBy: draft, in: audit.ledger) { c in try c.record(event) }
         context.logger.info("case event recorded", metadata: ["case": "\(id)", "event": "\(event.kind.rawValue)"])
         return EditedResponse(status: .created, response: CaseResponse(updated, clock: clock, today: CalendarDate(now())))
     }
