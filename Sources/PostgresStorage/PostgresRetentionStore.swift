@@ -1,5 +1,6 @@
 import CaseModel
 import Foundation
+import Ledger
 import Logging
 import PostgresNIO
 import Storage
@@ -149,21 +150,41 @@ public struct PostgresRetentionStore: RetentionStore {
     // MARK: Holds
 
     public func placeHold(caseID: String, reason: String, by user: String) async throws -> Bool {
-        try await database.transaction { connection in
-            let exists = try await connection.query("SELECT 1 FROM cases WHERE id = \(caseID) FOR SHARE", logger: database.logger).collect()
-            guard !exists.isEmpty else { throw StorageError.notFound(caseID: caseID) }
-            return try await connection.query("""
-                INSERT INTO legal_holds (case_id, reason, placed_by, placed_at) VALUES (\(caseID), \(reason), \(user), now())
-                ON CONFLICT (case_id) DO NOTHING RETURNING case_id
-                """, logger: database.logger).collect().count == 1
-        }
+        try await database.transaction { connection in try await placeHold(caseID: caseID, reason: reason, by: user, connection) }
     }
 
     public func liftHold(caseID: String) async throws -> Bool {
+        try await database.transaction { connection in try await liftHold(caseID: caseID, connection) }
+    }
+
+    public func placeHold(caseID: String, reason: String, by user: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool {
         try await database.mapErrors {
-            try await database.client.query("DELETE FROM legal_holds WHERE case_id = \(caseID) RETURNING case_id", logger: database.logger)
-                .collect().count == 1
+            try await ledger.recordHoldChange(draft, effect: PostgresLedgerEffect { connection in
+                guard try await placeHold(caseID: caseID, reason: reason, by: user, connection) else { throw HoldUnchanged() }
+            })
         }
+    }
+
+    public func liftHold(caseID: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool {
+        try await database.mapErrors {
+            try await ledger.recordHoldChange(draft, effect: PostgresLedgerEffect { connection in
+                guard try await liftHold(caseID: caseID, connection) else { throw HoldUnchanged() }
+            })
+        }
+    }
+
+    private func placeHold(caseID: String, reason: String, by user: String, _ connection: PostgresConnection) async throws -> Bool {
+        let exists = try await connection.query("SELECT 1 FROM cases WHERE id = \(caseID) FOR SHARE", logger: database.logger).collect()
+        guard !exists.isEmpty else { throw StorageError.notFound(caseID: caseID) }
+        return try await connection.query("""
+            INSERT INTO legal_holds (case_id, reason, placed_by, placed_at) VALUES (\(caseID), \(reason), \(user), now())
+            ON CONFLICT (case_id) DO NOTHING RETURNING case_id
+            """, logger: database.logger).collect().count == 1
+    }
+
+    private func liftHold(caseID: String, _ connection: PostgresConnection) async throws -> Bool {
+        try await connection.query("DELETE FROM legal_holds WHERE case_id = \(caseID) RETURNING case_id", logger: database.logger)
+            .collect().count == 1
     }
 
     public func holds() async throws -> [LegalHold] {

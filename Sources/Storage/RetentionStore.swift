@@ -1,5 +1,6 @@
 import CaseModel
 import Foundation
+import Ledger
 
 /// What retention needs to know of a case, all from clear columns.
 public struct RetentionCandidate: Sendable, Equatable {
@@ -126,6 +127,10 @@ public protocol RetentionStore: Sendable {
     /// Places a hold; false if one was already in place. Throws `notFound` for an unknown case.
     func placeHold(caseID: String, reason: String, by user: String) async throws -> Bool
     func liftHold(caseID: String) async throws -> Bool
+    /// Places a hold and writes its ledger entry in one transaction; false, and no entry, if the case was already held.
+    func placeHold(caseID: String, reason: String, by user: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool
+    /// Lifts a hold and writes its ledger entry in one transaction; false, and no entry, if there was none.
+    func liftHold(caseID: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool
     func holds() async throws -> [LegalHold]
     func saveSweep(_ sweep: SweepRecord) async throws
     func sweep(id: String) async throws -> SweepRecord?
@@ -135,4 +140,21 @@ public protocol RetentionStore: Sendable {
     func markInterrupted() async throws
     /// After a purge: removes what the store itself keeps of deleted rows (SQLite's WAL; PostgreSQL's dead tuples).
     func removeResidue() async throws
+}
+
+/// Thrown inside a hold's ledger effect when there is nothing to change, so no entry is written.
+public struct HoldUnchanged: Error {
+    public init() {}
+}
+
+extension Ledger {
+    /// Runs a hold change with its entry: true if it changed something (and was recorded), false if there was nothing to change.
+    public func recordHoldChange(_ draft: LedgerDraft, effect: any LedgerEffect) async throws -> Bool {
+        do {
+            _ = try await append([draft], effect: effect)
+            return true
+        } catch is HoldUnchanged {
+            return false
+        }
+    }
 }

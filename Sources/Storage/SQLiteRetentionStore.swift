@@ -1,6 +1,7 @@
 import CaseModel
 import Foundation
 import GRDB
+import Ledger
 
 /// Retention's view of the embedded store.
 public struct SQLiteRetentionStore: RetentionStore {
@@ -131,25 +132,37 @@ public struct SQLiteRetentionStore: RetentionStore {
     // MARK: Holds
 
     public func placeHold(caseID: String, reason: String, by user: String) async throws -> Bool {
-        try await mapErrors {
-            try await database.cases.write { db in
-                guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ?)", arguments: [caseID]) == true else {
-                    throw StorageError.notFound(caseID: caseID)
-                }
-                try db.execute(sql: "INSERT OR IGNORE INTO legal_holds (case_id, reason, placed_by, placed_at) VALUES (?, ?, ?, ?)",
-                               arguments: [caseID, reason, user, Date()])
-                return db.changesCount == 1
-            }
-        }
+        try await mapErrors { try await database.cases.write { db in try Self.placeHold(caseID: caseID, reason: reason, by: user, db) } }
     }
 
     public func liftHold(caseID: String) async throws -> Bool {
-        try await mapErrors {
-            try await database.cases.write { db in
-                try db.execute(sql: "DELETE FROM legal_holds WHERE case_id = ?", arguments: [caseID])
-                return db.changesCount == 1
-            }
+        try await mapErrors { try await database.cases.write { db in try Self.liftHold(caseID: caseID, db) } }
+    }
+
+    public func placeHold(caseID: String, reason: String, by user: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool {
+        try await ledger.recordHoldChange(draft, effect: SQLiteLedgerEffect { db in
+            guard try Self.placeHold(caseID: caseID, reason: reason, by: user, db) else { throw HoldUnchanged() }
+        })
+    }
+
+    public func liftHold(caseID: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool {
+        try await ledger.recordHoldChange(draft, effect: SQLiteLedgerEffect { db in
+            guard try Self.liftHold(caseID: caseID, db) else { throw HoldUnchanged() }
+        })
+    }
+
+    private static func placeHold(caseID: String, reason: String, by user: String, _ db: Database) throws -> Bool {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ?)", arguments: [caseID]) == true else {
+            throw StorageError.notFound(caseID: caseID)
         }
+        try db.execute(sql: "INSERT OR IGNORE INTO legal_holds (case_id, reason, placed_by, placed_at) VALUES (?, ?, ?, ?)",
+                       arguments: [caseID, reason, user, Date()])
+        return db.changesCount == 1
+    }
+
+    private static func liftHold(caseID: String, _ db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM legal_holds WHERE case_id = ?", arguments: [caseID])
+        return db.changesCount == 1
     }
 
     public func holds() async throws -> [LegalHold] {

@@ -104,8 +104,8 @@ struct RetentionCommand: AsyncParsableCommand {
         func run() async throws {
             let sweeper = try await options.sweeper()
             guard let id = UUID(uuidString: caseID)?.uuidString else { throw ValidationError("not a case id: \(caseID)") }
-            let placed = try await sweeper.store.placeHold(caseID: id, reason: reason, by: cliActor.id)
-            if placed { _ = try await sweeper.ledger.append(LedgerDraft(actor: cliActor, action: .legalHoldPlaced, caseIDs: [id])) }
+            let placed = try await sweeper.store.placeHold(caseID: id, reason: reason, by: cliActor.id,
+                                                           recordedBy: LedgerDraft(actor: cliActor, action: .legalHoldPlaced, caseIDs: [id]), in: sweeper.ledger)
             print(placed ? "hold placed on \(id)" : "\(id) was already held")
         }
     }
@@ -118,8 +118,8 @@ struct RetentionCommand: AsyncParsableCommand {
         func run() async throws {
             let sweeper = try await options.sweeper()
             guard let id = UUID(uuidString: caseID)?.uuidString else { throw ValidationError("not a case id: \(caseID)") }
-            let lifted = try await sweeper.store.liftHold(caseID: id)
-            if lifted { _ = try await sweeper.ledger.append(LedgerDraft(actor: cliActor, action: .legalHoldLifted, caseIDs: [id])) }
+            let lifted = try await sweeper.store.liftHold(caseID: id, recordedBy: LedgerDraft(actor: cliActor, action: .legalHoldLifted, caseIDs: [id]),
+                                                          in: sweeper.ledger)
             print(lifted ? "hold lifted from \(id)" : "\(id) was not held")
         }
     }

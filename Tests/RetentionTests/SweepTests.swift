@@ -109,8 +109,18 @@ struct SweepTests {
         await #expect(throws: StorageError.notFound(caseID: "missing")) {
             _ = try await f.retention.placeHold(caseID: "missing", reason: "x", by: "u-admin")
         }
-        #expect(try await f.retention.liftHold(caseID: held.id.uuidString))
-        #expect(try await f.retention.liftHold(caseID: held.id.uuidString) == false)
+        // Lifted with its ledger entry, in one transaction; lifting again changes nothing and records nothing.
+        let lifted = LedgerDraft(actor: .system, action: .legalHoldLifted, caseIDs: [held.id.uuidString])
+        #expect(try await f.retention.liftHold(caseID: held.id.uuidString, recordedBy: lifted, in: f.ledger))
+        let entries = f.ledger.size
+        #expect(try await f.retention.liftHold(caseID: held.id.uuidString, recordedBy: lifted, in: f.ledger) == false)
+        #expect(f.ledger.size == entries)
+        let placed = LedgerDraft(actor: .system, action: .legalHoldPlaced, caseIDs: ["missing"])
+        await #expect(throws: StorageError.notFound(caseID: "missing")) {
+            _ = try await f.retention.placeHold(caseID: "missing", reason: "x", by: "u-admin", recordedBy: placed, in: f.ledger)
+        }
+        #expect(f.ledger.size == entries, "no entry for a hold that was not placed")
+        #expect(try await f.ledgerStore.query(LedgerQuery(caseIDs: [held.id.uuidString], actions: [.legalHoldLifted], limit: 10)).count == 1)
         let sweeper = f.sweeper(today: "2026-11-25")
         // Another process (another instance) holds the sweep lease: this sweep may not start.
         let other = try await f.store.reopen()

@@ -57,16 +57,19 @@ struct RetentionController {
         let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.count <= 500 else { throw Problem.badRequest("'reason' must be 1 to 500 characters") }
         let user = try context.requireUser()
-        let placed = try await service.store.placeHold(caseID: id, reason: reason, by: user.id)
-        if placed { try await service.audit.staff(user, .legalHoldPlaced, caseIDs: [UUID(uuidString: id)!], requestID: context.requestID) }
+        // The hold and its ledger entry are written together, or neither is.
+        let draft = service.audit.staffDraft(user, .legalHoldPlaced, caseIDs: [UUID(uuidString: id)!], requestID: context.requestID)
+        let placed = try await service.store.placeHold(caseID: id, reason: reason, by: user.id, recordedBy: draft, in: service.ledger)
         return EditedResponse(status: placed ? .created : .ok, response: HoldView(caseId: id, held: true))
     }
 
     @Sendable func liftHold(_ request: Request, context: StaffRequestContext) async throws -> HoldView {
         let id = try caseID(context)
         let user = try context.requireUser()
-        guard try await service.store.liftHold(caseID: id) else { throw Problem.notFound("case \(id) is not under a legal hold") }
-        try await service.audit.staff(user, .legalHoldLifted, caseIDs: [UUID(uuidString: id)!], requestID: context.requestID)
+        let draft = service.audit.staffDraft(user, .legalHoldLifted, caseIDs: [UUID(uuidString: id)!], requestID: context.requestID)
+        guard try await service.store.liftHold(caseID: id, recordedBy: draft, in: service.ledger) else {
+            throw Problem.notFound("case \(id) is not under a legal hold")
+        }
         return HoldView(caseId: id, held: false)
     }
 
