@@ -32,6 +32,16 @@ func loadPolicies(_ directory: String) throws -> PolicySet {
     }
 }
 
+/// Loads `retention.yaml` from a policy directory, printing every problem as file:line:column on failure.
+func loadSchedule(_ policiesDirectory: String) throws -> RetentionSchedule {
+    do {
+        return try RetentionSchedule.load(file: URL(fileURLWithPath: policiesDirectory).appendingPathComponent("retention.yaml"))
+    } catch {
+        printPolicyErrors(error)
+        throw ExitCode.failure
+    }
+}
+
 func printPolicyErrors(_ error: PolicyError) {
     var stderr = StandardError()
     for diagnostic in error.diagnostics { print("error: \(diagnostic)", to: &stderr) }

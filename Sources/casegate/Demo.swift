@@ -60,15 +60,9 @@ struct Demo: AsyncParsableCommand {
             return
         }
         let logger = Logger(label: "casegate")
-        do {
-            try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
-                logger.info("demo gateway ready", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
-            }
-        } catch {
-            await environment.storage.close()
-            throw error
+        try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
+            logger.info("demo gateway ready", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
         }
-        await environment.storage.close()
     }
 
     /// Synthetic cases in batches of 10,000 (a million cases fit in memory a batch at a time), expired ones spread evenly.

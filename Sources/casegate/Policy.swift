@@ -125,13 +125,7 @@ struct Policy: AsyncParsableCommand {
 
         func run() async throws {
             let set = try loadPolicies(policiesDir)
-            let schedule: RetentionSchedule
-            do {
-                schedule = try RetentionSchedule.load(file: URL(fileURLWithPath: policiesDir).appendingPathComponent("retention.yaml"))
-            } catch {
-                printPolicyErrors(error)
-                throw ExitCode.failure
-            }
+            let schedule = try loadSchedule(policiesDir)
             let ropa = RecordsOfProcessing(policies: set, schedule: schedule, today: CalendarDate(Date()), controller: controller)
             if csv {
                 print(ropa.csv.text, terminator: "")

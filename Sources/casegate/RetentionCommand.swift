@@ -20,13 +20,7 @@ struct RetentionCommand: AsyncParsableCommand {
         @Option(help: "The ledger origin (the configuration's ledger_origin).") var origin = GatewayConfiguration().ledgerOrigin
 
         func sweeper() async throws -> RetentionSweeper {
-            let schedule: RetentionSchedule
-            do {
-                schedule = try RetentionSchedule.load(file: URL(fileURLWithPath: policiesDir).appendingPathComponent("retention.yaml"))
-            } catch {
-                printPolicyErrors(error)
-                throw ExitCode.failure
-            }
+            let schedule = try loadSchedule(policiesDir)
             let backend = try await storage.open()
             let key = try LedgerSigningKey.loadOrCreate(at: GatewayEnvironment.ledgerKeyFile(storage.dataDir), name: origin)
             let ledger = try await Ledger.open(store: backend.ledger, key: key, origin: origin)

@@ -14,14 +14,8 @@ struct Serve: AsyncParsableCommand {
         let environment = try await GatewayEnvironment.open(configuration)
         let logger = Logger(label: "casegate")
         logger.info("store open", metadata: ["store": "\(environment.storage.location)"])
-        do {
-            try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
-                logger.info("listening", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
-            }
-        } catch {
-            await environment.storage.close()
-            throw error
+        try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
+            logger.info("listening", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
         }
-        await environment.storage.close()
     }
 }

@@ -100,11 +100,17 @@ public struct GatewayServer: Sendable {
         )
     }
 
-    /// Runs both listeners until SIGINT or SIGTERM.
+    /// Runs both listeners until SIGINT or SIGTERM, then closes the store.
     public func run(onReady: @escaping @Sendable (_ partnerPort: Int, _ staffPort: Int) async -> Void = { _, _ in }) async throws {
         let reloader = reloadPoliciesOnSIGHUP()
         defer { reloader.cancel() }
-        try await serviceGroup(onReady: onReady).run()
+        do {
+            try await serviceGroup(onReady: onReady).run()
+        } catch {
+            await environment.storage.close()
+            throw error
+        }
+        await environment.storage.close()
     }
 
     /// `kill -HUP` reloads the sharing policies, like `POST /v1/policies/reload`.
