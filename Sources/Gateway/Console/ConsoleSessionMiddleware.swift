@@ -34,15 +34,13 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
 /// Reads a POSTed form (application/x-www-form-urlencoded), bounded in size.
 enum ConsoleForm {
     static func read(_ request: Request, limit: Int = 64 * 1024) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: limit)
-        var fields: [String: String] = [:]
-        for pair in String(buffer: buffer).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            if let key = parts.first, !key.isEmpty { fields[key] = parts.count > 1 ? parts[1] : "" }
+        let text = String(buffer: try await request.body.collect(upTo: limit))
+        guard !text.isEmpty else { return [:] }
+        do {
+            return try URLEncodedFormDecoder().decode([String: String].self, from: text)
+        } catch {
+            throw Problem.badRequest("the form could not be read")
         }
-        return fields
     }
 
     /// The form's CSRF token must be the session's.

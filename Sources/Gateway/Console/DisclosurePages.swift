@@ -77,12 +77,7 @@ struct DisclosurePages {
     @Sendable func disclosuresJSON(_ request: Request, context: StaffRequestContext) async throws -> Response {
         var (query, _) = try filter(request)
         query.limit = 10_000
-        var out = Array("{\"entries\":[".utf8)
-        for (i, entry) in try await ledger.store.query(query).enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out += entry.bytes
-        }
-        out += Array("]}".utf8)
+        let out = DisclosureController.entriesJSON(try await ledger.store.query(query))
         return download(String(decoding: out, as: UTF8.self), type: "application/json", name: "casegate-disclosures.json")
     }
 

@@ -107,16 +107,10 @@ struct DisclosureController {
         let next = entries.count == query.limit ? entries.last.map { String($0.index) } : nil
         switch format ?? "json" {
         case "json":
-            var out = Array("{\"entries\":[".utf8)
-            for (i, entry) in entries.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out += entry.bytes
-            }
-            out += Array("],\"next_cursor\":\(next.map { "\"\($0)\"" } ?? "null")".utf8)
-            for (key, value) in extra { out += Array(",\"\(key)\":\"\(value)\"".utf8) }
-            out.append(UInt8(ascii: "}"))
+            var members = [("next_cursor", next.map { "\"\($0)\"" } ?? "null")]
+            members += extra.map { ($0.0, "\"\($0.1)\"") }
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: out)))
+                            body: .init(byteBuffer: ByteBuffer(bytes: Self.entriesJSON(entries, members: members))))
         case "csv":
             var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
                                        .contentDisposition: "attachment; filename=\"casegate-ledger.csv\""]
@@ -125,6 +119,21 @@ struct DisclosureController {
         default:
             throw Problem.badRequest("'format' must be json or csv")
         }
+    }
+}
+
+extension DisclosureController {
+    /// `{"entries":[…], …}`: each entry exactly as stored (as hashed), then the other members, already JSON.
+    static func entriesJSON(_ entries: [StoredLedgerEntry], members: [(String, String)] = []) -> [UInt8] {
+        var out = Array("{\"entries\":[".utf8)
+        for (i, entry) in entries.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out += entry.bytes
+        }
+        out.append(UInt8(ascii: "]"))
+        for (key, value) in members { out += Array(",\"\(key)\":\(value)".utf8) }
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }
 
