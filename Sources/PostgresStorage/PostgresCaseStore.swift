@@ -36,9 +36,7 @@ public struct PostgresCaseStore: CaseStore {
     public func create(_ newCase: ASBCase, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> (ASBCase, LedgerReceipt) {
         let insert = try inserter([newCase])
         let result = EffectResult<ASBCase>()
-        let receipts = try await database.mapErrors {
-            try await ledger.append([draft], effect: PostgresLedgerEffect { connection in result.set(try await insert(connection)[0]) })
-        }
+        let receipts = try await ledger.append([draft], effect: PostgresLedgerEffect { connection in result.set(try await insert(connection)[0]) })
         return (try result.get(), receipts[0])
     }
 
@@ -93,9 +91,7 @@ public struct PostgresCaseStore: CaseStore {
     public func update(_ id: UUID, recordedBy draft: LedgerDraft, in ledger: Ledger,
                        _ change: @escaping @Sendable (inout ASBCase) throws -> Void) async throws -> (ASBCase, LedgerReceipt) {
         let result = EffectResult<ASBCase>()
-        let receipts = try await database.mapErrors {
-            try await ledger.append([draft], effect: PostgresLedgerEffect { connection in result.set(try await update(id, connection, change)) })
-        }
+        let receipts = try await ledger.append([draft], effect: PostgresLedgerEffect { connection in result.set(try await update(id, connection, change)) })
         return (try result.get(), receipts[0])
     }
 
@@ -136,19 +132,15 @@ public struct PostgresCaseStore: CaseStore {
             SELECT c.seq, c.id, c.reference, c.sealed, k.wrapped_key FROM cases c
             LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE TRUE
             """
-        var binds = PostgresBindings()
-        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
-            binds.append(value)
-            return "$\(binds.count)"
-        }
-        if let categories = query.categories { sql += " AND c.category = ANY(\(bind(categories.map(\.rawValue))))" }
-        if let statuses = query.statuses { sql += " AND c.status = ANY(\(bind(statuses.map(\.rawValue))))" }
-        if let wards = query.wards { sql += " AND c.ward = ANY(\(bind(Array(wards))))" }
-        if let day = query.overdueOn { sql += " AND c.outstanding_due < \(bind(day.description))" }
-        if let since = query.updatedSince { sql += " AND c.updated_at >= \(bind(since))" }
-        if let afterSeq { sql += " AND c.seq \(query.order == .newestFirst ? "<" : ">") \(bind(afterSeq))" }
-        sql += " ORDER BY c.seq \(query.order == .newestFirst ? "DESC" : "ASC") LIMIT \(bind(limit + 1))"
-        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
+        var binds = DynamicBindings()
+        if let categories = query.categories { sql += " AND c.category = ANY(\(binds.bind(categories.map(\.rawValue))))" }
+        if let statuses = query.statuses { sql += " AND c.status = ANY(\(binds.bind(statuses.map(\.rawValue))))" }
+        if let wards = query.wards { sql += " AND c.ward = ANY(\(binds.bind(Array(wards))))" }
+        if let day = query.overdueOn { sql += " AND c.outstanding_due < \(binds.bind(day.description))" }
+        if let since = query.updatedSince { sql += " AND c.updated_at >= \(binds.bind(since))" }
+        if let afterSeq { sql += " AND c.seq \(query.order == .newestFirst ? "<" : ">") \(binds.bind(afterSeq))" }
+        sql += " ORDER BY c.seq \(query.order == .newestFirst ? "DESC" : "ASC") LIMIT \(binds.bind(limit + 1))"
+        let statement = binds.query(sql)
         let rows = try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect() }
         var cases: [ASBCase] = []
         cases.reserveCapacity(min(rows.count, limit))

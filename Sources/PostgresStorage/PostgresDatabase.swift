@@ -93,9 +93,9 @@ public final class PostgresDatabase: Sendable {
         }
     }
 
-    @discardableResult
     /// PostgreSQL's failures as `StorageError.unavailable` (with the SQLSTATE and server message, which name
     /// tables and keys, never case content); our own errors pass through.
+    @discardableResult
     func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()

@@ -124,30 +124,25 @@ public struct PostgresLedgerStore: LedgerStore {
     }
 
     public func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] {
-        var binds = PostgresBindings()
-        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
-            binds.append(value)
-            return "$\(binds.count)"
-        }
+        var binds = DynamicBindings()
         var conditions: [String] = []
         var from = "ledger_entries e"
         if let caseIDs = query.caseIDs {
             if caseIDs.isEmpty { return [] }
             from += " JOIN ledger_entry_cases c ON c.idx = e.idx"
-            conditions.append("c.case_id = ANY(\(bind(caseIDs)))")
+            conditions.append("c.case_id = ANY(\(binds.bind(caseIDs)))")
         }
-        if let recipient = query.recipient { conditions.append("e.recipient = \(bind(recipient))") }
-        if let actor = query.actorID { conditions.append("e.actor_id = \(bind(actor))") }
-        if let purpose = query.purpose { conditions.append("e.purpose = \(bind(purpose))") }
-        if let actions = query.actions { conditions.append("e.action = ANY(\(bind(actions.map(\.rawValue))))") }
+        if let recipient = query.recipient { conditions.append("e.recipient = \(binds.bind(recipient))") }
+        if let actor = query.actorID { conditions.append("e.actor_id = \(binds.bind(actor))") }
+        if let purpose = query.purpose { conditions.append("e.purpose = \(binds.bind(purpose))") }
+        if let actions = query.actions { conditions.append("e.action = ANY(\(binds.bind(actions.map(\.rawValue))))") }
         // Entry times never decrease along the log (the sequencer holds them back), so the text compares in order.
-        if let lower = query.from { conditions.append("e.time >= \(bind(lower))") }
-        if let upper = query.to { conditions.append("e.time <= \(bind(upper))") }
-        if let after = query.after { conditions.append("e.idx > \(bind(after))") }
+        if let lower = query.from { conditions.append("e.time >= \(binds.bind(lower))") }
+        if let upper = query.to { conditions.append("e.time <= \(binds.bind(upper))") }
+        if let after = query.after { conditions.append("e.idx > \(binds.bind(after))") }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let limit = bind(max(1, min(query.limit, 100_000)))
-        let statement = PostgresQuery(unsafeSQL: "SELECT DISTINCT e.idx, e.entry, e.leaf_hash FROM \(from) \(whereClause) ORDER BY e.idx LIMIT \(limit)",
-                                      binds: binds)
+        let limit = binds.bind(max(1, min(query.limit, 100_000)))
+        let statement = binds.query("SELECT DISTINCT e.idx, e.entry, e.leaf_hash FROM \(from) \(whereClause) ORDER BY e.idx LIMIT \(limit)")
         return try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect().map(Self.stored) }
     }
 

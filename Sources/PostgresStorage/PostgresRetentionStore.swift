@@ -35,27 +35,23 @@ public struct PostgresRetentionStore: RetentionStore {
     }
 
     public func candidates(afterSeq: Int64, limit: Int, cutoffs: RetentionCutoffs?) async throws -> (candidates: [RetentionCandidate], lastSeq: Int64?) {
-        var binds = PostgresBindings()
-        func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
-            binds.append(value)
-            return "$\(binds.count)"
-        }
+        var binds = DynamicBindings()
         var filter = ""
-        let after = bind(afterSeq)
+        let after = binds.bind(afterSeq)
         if let cutoffs {
             var clauses: [String] = []
-            if let d = cutoffs.closure { clauses.append("c.closed_at < \(bind(d))") }
-            if let d = cutoffs.lastActivity { clauses.append("c.updated_at < \(bind(d))") }
-            if let d = cutoffs.receipt { clauses.append("c.received_at < \(bind(d))") }
+            if let d = cutoffs.closure { clauses.append("c.closed_at < \(binds.bind(d))") }
+            if let d = cutoffs.lastActivity { clauses.append("c.updated_at < \(binds.bind(d))") }
+            if let d = cutoffs.receipt { clauses.append("c.received_at < \(binds.bind(d))") }
             filter = clauses.isEmpty ? "AND FALSE" : "AND (" + clauses.joined(separator: " OR ") + ")"
         }
         let sql = """
             SELECT c.seq, c.id, c.category, c.status, c.flags, c.has_police_reference, c.received_at, c.closed_at, c.updated_at,
                    h.case_id IS NOT NULL AS held
             FROM cases c LEFT JOIN legal_holds h ON h.case_id = c.id
-            WHERE c.seq > \(after) \(filter) ORDER BY c.seq LIMIT \(bind(limit))
+            WHERE c.seq > \(after) \(filter) ORDER BY c.seq LIMIT \(binds.bind(limit))
             """
-        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
+        let statement = binds.query(sql)
         let rows = try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect() }
         var candidates: [RetentionCandidate] = []
         var lastSeq: Int64?
@@ -158,19 +154,15 @@ public struct PostgresRetentionStore: RetentionStore {
     }
 
     public func placeHold(caseID: String, reason: String, by user: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool {
-        try await database.mapErrors {
-            try await ledger.recordHoldChange(draft, effect: PostgresLedgerEffect { connection in
-                guard try await placeHold(caseID: caseID, reason: reason, by: user, connection) else { throw HoldUnchanged() }
-            })
-        }
+        try await ledger.recordHoldChange(draft, effect: PostgresLedgerEffect { connection in
+            guard try await placeHold(caseID: caseID, reason: reason, by: user, connection) else { throw HoldUnchanged() }
+        })
     }
 
     public func liftHold(caseID: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool {
-        try await database.mapErrors {
-            try await ledger.recordHoldChange(draft, effect: PostgresLedgerEffect { connection in
-                guard try await liftHold(caseID: caseID, connection) else { throw HoldUnchanged() }
-            })
-        }
+        try await ledger.recordHoldChange(draft, effect: PostgresLedgerEffect { connection in
+            guard try await liftHold(caseID: caseID, connection) else { throw HoldUnchanged() }
+        })
     }
 
     private func placeHold(caseID: String, reason: String, by user: String, _ connection: PostgresConnection) async throws -> Bool {

@@ -49,10 +49,9 @@ public struct CommunityTriggerWatch: Sendable {
                 let key = "person:" + Self.normalise(party.name) + "|" + (party.dateOfBirth?.description ?? "")
                 if keys.insert(key).inserted { groups[key, default: (.person, party.name, [])].cases.append(c) }
                 if let address = party.address {
-                    let place = "place:" + Self.normalise((address.lines + [address.postcode.description]).joined(separator: " "))
-                    if keys.insert(place).inserted {
-                        groups[place, default: (.place, (address.lines + [address.postcode.description]).joined(separator: ", "), [])].cases.append(c)
-                    }
+                    let text = (address.lines + [address.postcode.description]).joined(separator: ", ")
+                    let place = "place:" + Self.normalise(text)
+                    if keys.insert(place).inserted { groups[place, default: (.place, text, [])].cases.append(c) }
                 }
             }
             let place = "place:" + Self.normalise(c.location)

@@ -118,7 +118,10 @@ struct DisclosurePages {
         if let search = try await searchSubject(params, context: context) {
             page = page.merging([
                 "name": search.name, "dateOfBirth": search.dateOfBirth?.description ?? "", "received": search.received.description,
-                "searched": true, "casesFound": search.caseIDs.count, "rows": search.rows, "empty": search.rows.isEmpty,
+                "searched": true, "casesFound": search.caseIDs.count, "empty": search.disclosures.isEmpty,
+                "rows": search.disclosures.map { entry in
+                    Self.row(entry).merging(["recipientName": search.recipientName(entry)]) { $1 }
+                },
                 "deadline": SubjectAccessDeadline.due(receivedOn: search.received).description,
                 "csvLink": "/console/subject-access.csv?" + Self.queryString(["name": search.name, "date_of_birth": search.dateOfBirth?.description ?? "",
                                                                               "received": search.received.description]),
@@ -130,10 +133,10 @@ struct DisclosurePages {
     @Sendable func subjectAccessCSV(_ request: Request, context: StaffRequestContext) async throws -> Response {
         guard let search = try await searchSubject(request.uri.queryParameters, context: context) else { throw Problem.badRequest("'name' is required") }
         var table = CSVTable(header: ["date", "recipient", "partner_id", "purpose", "lawful_basis", "case_id", "fields", "ledger_index"])
-        for row in search.rows {
-            table.append([row["time"] as? String ?? "", row["recipientName"] as? String ?? "", row["recipient"] as? String ?? "",
-                          row["purpose"] as? String ?? "", row["lawfulBasis"] as? String ?? "", row["cases"] as? String ?? "",
-                          row["fieldList"] as? String ?? "", String(row["index"] as? Int ?? 0)])
+        for e in search.disclosures {
+            table.append([e.time, search.recipientName(e), e.recipient ?? "", e.purpose ?? "", e.lawfulBasis ?? "",
+                          e.caseIDs.joined(separator: " "), (e.fields ?? []).map { "\($0.path)=\($0.rule)" }.joined(separator: "; "),
+                          String(e.index)])
         }
         return download(table.text, type: "text/csv; charset=utf-8", name: "subject-access.csv")
     }
@@ -143,7 +146,13 @@ struct DisclosurePages {
         var dateOfBirth: CalendarDate?
         var received: CalendarDate
         var caseIDs: [UUID]
-        var rows: [[String: Any]]
+        var disclosures: [LedgerEntry]
+        /// Partners' display names by id, from the policies in force.
+        var partnerNames: [String: String]
+
+        func recipientName(_ entry: LedgerEntry) -> String {
+            entry.recipient.map { partnerNames[$0] ?? $0 } ?? ""
+        }
     }
 
     /// Finds the person's cases through the blind party index and their disclosures; the search is itself recorded.
@@ -166,12 +175,8 @@ struct DisclosurePages {
         }
         let entries = caseIDs.isEmpty ? [] : try await ledger.store.query(LedgerQuery(caseIDs: caseIDs.map(\.uuidString), actions: [.disclosure], limit: 10_000))
         let names = Dictionary(policies.current.policySet.policies.map { ($0.partner.id, $0.partner.name) }) { first, _ in first }
-        let rows = try entries.map { stored -> [String: Any] in
-            var row = Self.row(try stored.decoded())
-            row["recipientName"] = names[row["recipient"] as? String ?? ""] ?? row["recipient"]
-            return row
-        }
-        return SubjectSearch(name: name, dateOfBirth: dateOfBirth, received: received, caseIDs: caseIDs, rows: rows)
+        return SubjectSearch(name: name, dateOfBirth: dateOfBirth, received: received, caseIDs: caseIDs,
+                             disclosures: try entries.map { try $0.decoded() }, partnerNames: names)
     }
 
     /// A ledger entry as a table row.

@@ -75,8 +75,7 @@ struct GovernancePages {
         try ConsoleForm.requireCSRF(try await ConsoleForm.read(request), context: context)
         let started = ContinuousClock.now
         let report = try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: origin).verify()
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - started).inSeconds
         verification.last.withLock {
             $0 = .init(finishedAt: Date(), entries: report.entries, checkpoints: report.checkpoints,
                        problem: report.problem.map { "entry \($0.index): \($0.reason)" }, seconds: seconds)

@@ -24,7 +24,7 @@ public final class PartnerRateLimiter: Sendable {
         return buckets.withLock { buckets in
             var bucket = buckets[partner] ?? Bucket(tokens: burst, updated: now)
             let elapsed = now - bucket.updated
-            bucket.tokens = min(burst, bucket.tokens + rate * seconds(elapsed))
+            bucket.tokens = min(burst, bucket.tokens + rate * elapsed.inSeconds)
             bucket.updated = now
             defer { buckets[partner] = bucket }
             guard bucket.tokens >= 1 else { return .seconds((1 - bucket.tokens) / rate) }
@@ -42,7 +42,7 @@ struct PartnerRateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let partner = context.partner?.partner.id else { return try await next(request, context) }
         if let wait = limiter.take(partner: partner) {
-            let retryAfter = max(1, Int(seconds(wait).rounded(.up)))
+            let retryAfter = max(1, Int(wait.inSeconds.rounded(.up)))
             context.logger.notice("partner over its request rate", metadata: ["retry_after": "\(retryAfter)"])
             throw Problem(
                 .tooManyRequests, type: "rate-limited",
@@ -58,6 +58,7 @@ struct PartnerRateLimitMiddleware: RouterMiddleware {
     }
 }
 
-private func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
