@@ -11,21 +11,36 @@ public struct Postcode: Hashable, Sendable, Codable, CustomStringConvertible {
     public init?(_ text: String) {
         var compact: [UInt8] = []
         compact.reserveCapacity(8)
-        for b in text.utf8 {
+        guard Self.compact(text.utf8, into: &compact) else { return nil }
+        self.outward = String(decoding: compact.dropLast(3), as: UTF8.self)
+        self.inward = String(decoding: compact.suffix(3), as: UTF8.self)
+    }
+
+    /// Whether these bytes spell a postcode as `init` reads them, without making one: the scrubber asks
+    /// this of every postcode-shaped word.
+    public static func isValid(utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        var compact: (UInt64) = 0
+        return withUnsafeMutableBytes(of: &compact) { buffer in
+            var out = buffer.bindMemory(to: UInt8.self)
+            return Self.compact(utf8, into: &out)
+        }
+    }
+
+    /// Upper-cases `utf8` without its white space into `out` and checks its shape.
+    private static func compact(_ utf8: some Collection<UInt8>, into out: inout some PostcodeBytes) -> Bool {
+        var count = 0
+        for b in utf8 {
             switch b {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): compact.append(b - 32)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): compact.append(b)
-            default: return nil
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): out.put(b - 32, at: count)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): out.put(b, at: count)
+            default: return false
             }
-            if compact.count > 7 { return nil }
+            count += 1
+            if count > 7 { return false }
         }
-        guard compact.count >= 5 else { return nil }
-        let outward = compact.prefix(compact.count - 3)
-        let inward = compact.suffix(3)
-        guard Self.isValidOutward(outward), Self.isValidInward(inward) else { return nil }
-        self.outward = String(decoding: outward, as: UTF8.self)
-        self.inward = String(decoding: inward, as: UTF8.self)
+        guard count >= 5 else { return false }
+        return isValidOutward(out.bytes(0..<(count - 3))) && isValidInward(out.bytes((count - 3)..<count))
     }
 
     /// The postcode district: the outward code ("W5").
@@ -51,7 +66,7 @@ public struct Postcode: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     // Outward forms: A9, A99, AA9, AA99, A9A, AA9A (upper-case bytes by now).
-    private static func isValidOutward(_ s: ArraySlice<UInt8>) -> Bool {
+    private static func isValidOutward(_ s: some Collection<UInt8>) -> Bool {
         var shape = 0  // one bit per character, 1 for a letter, read first character highest
         for b in s { shape = shape << 1 | (isLetter(b) ? 1 : 0) }
         guard let first = s.first, isLetter(first) else { return false }
@@ -61,10 +76,28 @@ public struct Postcode: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
-    private static func isValidInward(_ s: ArraySlice<UInt8>) -> Bool {
-        let c = Array(s)
-        return c.count == 3 && !isLetter(c[0]) && isLetter(c[1]) && isLetter(c[2])
+    private static func isValidInward(_ s: some Collection<UInt8>) -> Bool {
+        var i = s.makeIterator()
+        guard s.count == 3, let a = i.next(), let b = i.next(), let c = i.next() else { return false }
+        return !isLetter(a) && isLetter(b) && isLetter(c)
     }
 
     private static func isLetter(_ b: UInt8) -> Bool { b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") }
+}
+
+/// Where `Postcode.compact` writes: a growing array when making a postcode, eight bytes on the stack when only checking.
+private protocol PostcodeBytes {
+    associatedtype Slice: Collection<UInt8>
+    mutating func put(_ byte: UInt8, at index: Int)
+    func bytes(_ range: Range<Int>) -> Slice
+}
+
+extension [UInt8]: PostcodeBytes {
+    fileprivate mutating func put(_ byte: UInt8, at index: Int) { append(byte) }
+    fileprivate func bytes(_ range: Range<Int>) -> ArraySlice<UInt8> { self[range] }
+}
+
+extension UnsafeMutableBufferPointer<UInt8>: PostcodeBytes {
+    fileprivate mutating func put(_ byte: UInt8, at index: Int) { self[index] = byte }
+    fileprivate func bytes(_ range: Range<Int>) -> Slice<UnsafeMutableBufferPointer<UInt8>> { self[range] }
 }

@@ -1,9 +1,10 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 
 /// Case fields as enum cases, resolved from their paths when a policy is
 /// compiled, so building a view switches on integers rather than strings.
-enum CaseAttribute: String, CaseIterable {
+enum CaseAttribute: String, CaseIterable, Sendable {
     case reference, incidentType = "incident_type", category, categoryReason = "category_reason", channel
     case receivedAt = "received_at", policeReference = "police_reference", ward, location, narrative
     case riskFlag = "risk_flag", tags, status, closedAt = "closed_at", updatedAt = "updated_at"
@@ -29,7 +30,7 @@ enum CaseAttribute: String, CaseIterable {
     }
 }
 
-enum EventAttribute: String, CaseIterable {
+enum EventAttribute: String, CaseIterable, Sendable {
     case kind, at, note
 
     func value(_ e: CaseEvent) -> ViewBuilder.RawValue {
@@ -41,13 +42,13 @@ enum EventAttribute: String, CaseIterable {
     }
 }
 
-enum PartyAttribute: String, CaseIterable {
+enum PartyAttribute: String, CaseIterable, Sendable {
     case personID = "person_id", name, dateOfBirth = "date_of_birth", address, phone, email, gender
     case vulnerabilityNotes = "vulnerability_notes"
 
     func value(_ p: Party) -> ViewBuilder.RawValue {
         switch self {
-        case .personID: .text(p.id.text)
+        case .personID: .id(p.id)
         case .name: .text(p.name)
         case .dateOfBirth: p.dateOfBirth.map(ViewBuilder.RawValue.date) ?? .none
         case .address: p.address.map(ViewBuilder.RawValue.address) ?? .none
@@ -62,17 +63,32 @@ enum PartyAttribute: String, CaseIterable {
 extension UUID {
     /// The same text as `uuidString` (upper-case hex with dashes), written directly: uuidString is slow on Linux.
     var text: String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out = [UInt8](repeating: 45, count: 36)
-        var o = 0
+        String(unsafeUninitializedCapacity: 36) { write(to: $0.baseAddress!); return 36 }
+    }
+
+    func appendText(to out: inout ByteWriter) {
+        var text: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &text) { buffer in
+            let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            write(to: p)
+            out.append(contentsOf: UnsafeBufferPointer(start: p, count: 36))
+        }
+    }
+
+    /// Writes the 36 bytes of the text at `p`.
+    private func write(to p: UnsafeMutablePointer<UInt8>) {
+        let hex: StaticString = "0123456789ABCDEF"
         withUnsafeBytes(of: uuid) { bytes in
-            for (i, byte) in bytes.enumerated() {
-                if i == 4 || i == 6 || i == 8 || i == 10 { o += 1 }
-                out[o] = hex[Int(byte >> 4)]
-                out[o + 1] = hex[Int(byte & 0xF)]
+            var o = 0
+            for i in 0..<16 {
+                if i == 4 || i == 6 || i == 8 || i == 10 {
+                    p[o] = UInt8(ascii: "-")
+                    o += 1
+                }
+                p[o] = hex.utf8Start[Int(bytes[i] >> 4)]
+                p[o + 1] = hex.utf8Start[Int(bytes[i] & 0xF)]
                 o += 2
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

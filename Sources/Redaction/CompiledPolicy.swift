@@ -1,6 +1,33 @@
+import ByteEncoding
 import CaseModel
 import Crypto
 import SharingPolicy
+
+/// One field's rule, resolved: the attribute to read, the rule, and where the member's key (`"name":`)
+/// is in the policy's key bytes. Plain values only, so walking the rules retains nothing.
+struct CompiledRule<Attribute: Sendable>: Sendable {
+    let attribute: Attribute
+    let rule: FieldRule
+    let kind: FieldKind
+    /// Index into `CompiledPolicy.namespaces`.
+    let namespace: Int
+    let key: Range<Int>
+}
+
+/// Builds the rules' shared tables while a policy compiles.
+private struct RuleTables {
+    var keys: [UInt8] = []
+    var namespaces: [String] = []
+
+    mutating func rule<A>(_ field: CaseField, _ attribute: A, _ rule: FieldRule, name: String) -> CompiledRule<A> {
+        let start = keys.count
+        JSONString.append(name, to: &keys)
+        keys.append(UInt8(ascii: ":"))
+        let namespace = namespaces.firstIndex(of: field.pseudonymNamespace) ?? namespaces.count
+        if namespace == namespaces.count { namespaces.append(field.pseudonymNamespace) }
+        return CompiledRule(attribute: attribute, rule: rule, kind: field.kind, namespace: namespace, key: start..<keys.count)
+    }
+}
 
 /// One partner purpose, compiled once so building a view walks plain arrays
 /// and switches on enums: no rule text is parsed on the disclosure path.
@@ -11,10 +38,15 @@ public struct CompiledPolicy: Sendable {
     public let policyVersion: String
     let pseudonymiser: Pseudonymiser
     /// Case-level rules in catalogue order; fields whose rule is omit are left out.
-    let caseRules: [(field: CaseField, attribute: CaseAttribute, rule: FieldRule)]
-    let eventRules: [(field: CaseField, attribute: EventAttribute, rule: FieldRule)]
+    let caseRules: [CompiledRule<CaseAttribute>]
+    let eventRules: [CompiledRule<EventAttribute>]
     /// Party rules by role, in catalogue order, omit left out.
-    let partyRules: [PartyRole: [(field: CaseField, attribute: PartyAttribute, rule: FieldRule)]]
+    let partyRules: [PartyRole: [CompiledRule<PartyAttribute>]]
+    /// Every rule's key, back to back.
+    let keys: [UInt8]
+    let namespaces: [String]
+    /// Every view's members after its case id, up to the opening of its "case" object, as JSON.
+    let header: [UInt8]
     /// Whether any rule scrubs, so the scrubber is only built when needed.
     let needsScrubber: Bool
     /// The fields this purpose discloses, with their rules: what the ledger records.
@@ -28,9 +60,12 @@ public struct CompiledPolicy: Sendable {
         self.agreement = policy.agreement
         self.policyVersion = policyVersion
         self.pseudonymiser = Pseudonymiser(masterKey: masterKey, partnerID: policy.partner.id)
-        var caseRules: [(CaseField, CaseAttribute, FieldRule)] = []
-        var eventRules: [(CaseField, EventAttribute, FieldRule)] = []
-        var partyRules: [PartyRole: [(CaseField, PartyAttribute, FieldRule)]] = [:]
+        var tables = RuleTables()
+        var caseRules: [CompiledRule<CaseAttribute>] = []
+        var disclosedCase: [(String, FieldRule)] = [], disclosedEvents: [(String, FieldRule)] = []
+        var disclosedParties: [PartyRole: [(String, FieldRule)]] = [:]
+        var eventRules: [CompiledRule<EventAttribute>] = []
+        var partyRules: [PartyRole: [CompiledRule<PartyAttribute>]] = [:]
         var scrubs = false
         for field in CaseFieldCatalogue.all {
             let rule = purpose.rule(for: field).rule
@@ -39,19 +74,33 @@ public struct CompiledPolicy: Sendable {
             // The catalogue and these enums name the same fields; a mismatch is a programming error caught by the tests.
             let last = String(field.path.split(separator: ".").last!)
             if let role = field.role {
-                partyRules[role, default: []].append((field, PartyAttribute(rawValue: last)!, rule))
+                partyRules[role, default: []].append(tables.rule(field, PartyAttribute(rawValue: last)!, rule, name: last))
+                disclosedParties[role, default: []].append((field.path, rule))
             } else if field.path.hasPrefix("events.") {
-                eventRules.append((field, EventAttribute(rawValue: last)!, rule))
+                eventRules.append(tables.rule(field, EventAttribute(rawValue: last)!, rule, name: last))
+                disclosedEvents.append((field.path, rule))
             } else {
-                caseRules.append((field, CaseAttribute(rawValue: field.path)!, rule))
+                caseRules.append(tables.rule(field, CaseAttribute(rawValue: field.path)!, rule, name: field.path))
+                disclosedCase.append((field.path, rule))
             }
         }
         self.caseRules = caseRules
         self.eventRules = eventRules
         self.partyRules = partyRules
         self.needsScrubber = scrubs
-        let disclosed = caseRules.map { ($0.0.path, $0.2) } + eventRules.map { ($0.0.path, $0.2) }
-            + PartyRole.allCases.flatMap { role in (partyRules[role] ?? []).map { ($0.0.path, $0.2) } }
+        self.keys = tables.keys
+        self.namespaces = tables.namespaces
+        var header: [UInt8] = []
+        for (key, value) in [("partner", policy.partner.id), ("purpose", purpose.id), ("lawful_basis", purpose.lawfulBasis),
+                             ("agreement", policy.agreement.reference), ("policy_version", policyVersion)] {
+            header.append(UInt8(ascii: ","))
+            JSONString.append(key, to: &header)
+            header.append(UInt8(ascii: ":"))
+            JSONString.append(value, to: &header)
+        }
+        header.append(",\"case\":{")
+        self.header = header
+        let disclosed = disclosedCase + disclosedEvents + PartyRole.allCases.flatMap { disclosedParties[$0] ?? [] }
         self.disclosedFields = disclosed
         self.disclosedFieldTexts = disclosed.map { ($0.0, $0.1.description) }
     }

@@ -10,7 +10,8 @@ public struct Pseudonymiser: Sendable {
     private let keyed: HMAC<SHA256>
     /// Tokens already made for person ids (random UUIDs, no personal data in themselves): partners
     /// see the same people again and again, and an HMAC costs more than the rest of a view's fields
-    /// together. Names, phones and emails are never kept. Bounded; cleared when full.
+    /// together. Names, phones and emails are never kept. Bounded; cleared when full; keyed by the id's
+    /// 16 bytes, so a lookup hashes no text.
     private let cache = TokenCache()
 
     public init(masterKey: SymmetricKey, partnerID: String) {
@@ -21,12 +22,15 @@ public struct Pseudonymiser: Sendable {
     }
 
     /// "pn_" and 128 bits of HMAC in hex. `namespace` keeps different kinds of value apart.
-    /// - Parameter remember: keep the token for next time; only for values that are not personal data themselves.
-    public func token(_ value: String, namespace: String, remember: Bool = false) -> String {
-        guard remember else { return makeToken(value, namespace: namespace) }
-        let key = CacheKey(namespace: namespace, value: value)
+    public func token(_ value: String, namespace: String) -> String {
+        makeToken(value, namespace: namespace)
+    }
+
+    /// The token of a person id (its upper-case text, as `token(_:namespace:)` would make it), remembered.
+    public func token(person id: UUID, namespace: String) -> String {
+        let key = CacheKey(namespace: namespace, id: id)
         if let token = cache.tokens.withLock({ $0[key] }) { return token }
-        let token = makeToken(value, namespace: namespace)
+        let token = makeToken(id.uuidString, namespace: namespace)
         cache.tokens.withLock { tokens in
             if tokens.count >= TokenCache.limit { tokens.removeAll(keepingCapacity: true) }
             tokens[key] = token
@@ -54,7 +58,7 @@ public struct Pseudonymiser: Sendable {
 
 private struct CacheKey: Hashable {
     var namespace: String
-    var value: String
+    var id: UUID
 }
 
 private final class TokenCache: Sendable {

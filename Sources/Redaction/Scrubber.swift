@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 
@@ -6,16 +7,15 @@ import Foundation
 /// `[DATE 1]`). One scrubber serves one view, so the same person or number
 /// gets the same placeholder in every field of that view.
 ///
-/// It scans UTF-8 bytes once, trying the recognisers only at word starts; no
-/// regular expressions, because this runs on every disclosure.
+/// It scans the UTF-8 bytes once, in place, trying the recognisers only at the
+/// few word starts that could begin an identifier, and copies the text between
+/// identifiers in whole runs (JSON-escaped when writing a view). No regular
+/// expressions, no per-word strings, no hashing: this runs on every disclosure.
 public struct Scrubber {
-    /// The text being scrubbed, with a zero byte after it so look-aheads need no bounds test.
-    typealias Bytes = UnsafeBufferPointer<UInt8>
-
     private struct NamePattern {
         var start: Int
         var count: Int
-        var personKey: Int
+        var person: Int
         var caseInsensitive: Bool
         /// Every byte a word byte: it can only match a word of exactly its length.
         var plain: Bool
@@ -23,26 +23,36 @@ public struct Scrubber {
         var initial: UInt8
     }
 
+    /// A placeholder already given: its kind and the normalised value's bytes in `seenBytes` (for a person, their index).
+    private struct Seen {
+        var kind: Kind
+        var start: Int
+        var count: Int
+        var number: Int
+    }
+
     /// Every name pattern's bytes, back to back; patterns index into it (no per-pattern arrays to retain).
     private var nameBytes: [UInt8] = []
     private var names: [NamePattern] = []
-    /// Which lower-cased first bytes start some name, as a 256-bit set: most words are turned away by one test.
-    private var nameInitials: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    /// Placeholder numbers by kind, then by normalised value; indexed by `Kind.rawValue`.
-    private var counters: [[String: Int]] = Array(repeating: [:], count: Kind.allCases.count)
-    private var personNumbers: [Int: Int] = [:]
+    /// The shapes of names' first words (lower-cased first byte and length), hashed into a 128-bit set:
+    /// most words are turned away by one test. Two words picked by a conditional move: indexing a tuple
+    /// or vector by a variable costs a jump table or a trip through memory, on every word.
+    private var nameShapesLow: UInt64 = 0
+    private var nameShapesHigh: UInt64 = 0
+    private var seen: [Seen] = []
+    private var seenBytes: [UInt8] = []
 
-    enum Kind: Int, CaseIterable {
+    enum Kind: UInt8 {
         case person, phone, email, postcode, ni, date
 
-        var label: String {
+        var label: StaticString {
             switch self {
-            case .person: "PERSON"
-            case .phone: "PHONE"
-            case .email: "EMAIL"
-            case .postcode: "POSTCODE"
-            case .ni: "NI NUMBER"
-            case .date: "DATE"
+            case .person: "[PERSON "
+            case .phone: "[PHONE "
+            case .email: "[EMAIL "
+            case .postcode: "[POSTCODE "
+            case .ni: "[NI NUMBER "
+            case .date: "[DATE "
             }
         }
     }
@@ -51,20 +61,24 @@ public struct Scrubber {
     /// and each part of three or more letters as written (so "Grace" the name
     /// goes, "grace" the word stays).
     public init(parties: [Party]) {
-        var people: [UUID] = []
-        for party in parties {
-            // Parties with the same person id (a complainant who is also the victim) are one person.
-            let index = people.firstIndex(of: party.id) ?? people.count
-            if index == people.count { people.append(party.id) }
-            guard !party.name.isEmpty else { continue }
-            let name = Array(party.name.utf8)
-            add(name, person: index, caseInsensitive: true)
-            // Split on bytes, not Characters: grapheme breaking cost more than the whole scrub.
-            let parts = name.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "-") })
-            if parts.count > 1 {
-                // Three or more letters: UTF-8 lead bytes, so "Zoë" counts three.
-                for part in parts where part.count(where: { $0 & 0xC0 != 0x80 }) >= 3 {
-                    add(part, person: index, caseInsensitive: false)
+        nameBytes.reserveCapacity(parties.count * 24)
+        names.reserveCapacity(parties.count * 3)
+        for (k, party) in parties.enumerated() where !party.name.isEmpty {
+            // Parties with the same person id (a complainant who is also the victim) are one person:
+            // a person is numbered by the first party with their id.
+            let person = parties.firstIndex { $0.id == party.id }!
+            if person < k { continue }
+            var name = party.name
+            name.withUTF8 { name in
+                add(name, person: person, caseInsensitive: true)
+                // Parts split on bytes, not Characters: grapheme breaking cost more than the whole scrub.
+                var start = 0
+                for end in 0...name.count where end == name.count || name[end] == UInt8(ascii: " ") || name[end] == UInt8(ascii: "-") {
+                    defer { start = end + 1 }
+                    let part = UnsafeBufferPointer(rebasing: name[start..<end])
+                    // Three or more letters (UTF-8 lead bytes, so "Zoë" counts three), and not the whole name again.
+                    guard part.count < name.count, part.count(where: { $0 & 0xC0 != 0x80 }) >= 3 else { continue }
+                    add(part, person: person, caseInsensitive: false)
                 }
             }
         }
@@ -72,147 +86,251 @@ public struct Scrubber {
         names.sort { $0.count > $1.count }
     }
 
-    private mutating func add(_ bytes: some Collection<UInt8>, person: Int, caseInsensitive: Bool) {
-        names.append(NamePattern(start: nameBytes.count, count: bytes.count, personKey: person, caseInsensitive: caseInsensitive,
-                                 plain: bytes.allSatisfy(Self.isWordByte), initial: Self.lower(bytes.first!)))
-        nameBytes += bytes
-        let b = Int(Self.lower(bytes.first!))
-        switch b >> 6 {
-        case 0: nameInitials.0 |= 1 << UInt64(b & 63)
-        case 1: nameInitials.1 |= 1 << UInt64(b & 63)
-        case 2: nameInitials.2 |= 1 << UInt64(b & 63)
-        default: nameInitials.3 |= 1 << UInt64(b & 63)
-        }
+    private mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, person: Int, caseInsensitive: Bool) {
+        let initial = Text.lower(bytes[0])
+        names.append(NamePattern(start: nameBytes.count, count: bytes.count, person: person, caseInsensitive: caseInsensitive,
+                                 plain: bytes.allSatisfy(Text.isWordByte), initial: initial))
+        nameBytes.append(contentsOf: bytes)
+        let firstWord = bytes.firstIndex { !Text.isWordByte($0) } ?? bytes.count
+        let b = Self.shape(initial, firstWord)
+        if b < 64 { nameShapesLow |= 1 << UInt64(b) } else { nameShapesHigh |= 1 << UInt64(b & 63) }
     }
 
+    /// The text with its identifiers replaced.
     public mutating func scrub(_ text: String) -> String {
-        var input = Array(text.utf8)
-        input.append(0)  // sentinel: every look-ahead can read one past the end
-        let n = input.count - 1
-        var out = [UInt8]()
-        out.reserveCapacity(n + 32)
-        // Most narratives hold no email address: one pass here spares the email recogniser at every word.
-        let hasAt = input.contains(UInt8(ascii: "@"))
-        input.withUnsafeBufferPointer { s in
-            var i = 0
-            var nextAt = hasAt ? -1 : Int.max
+        var out = ByteWriter(capacity: text.utf8.count + 32)
+        var text = text
+        text.withUTF8 { scrub(Text(base: $0.baseAddress, count: $0.count), into: &out, escapingJSON: false) }
+        return out.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Appends the scrubbed text to `out` as a JSON string literal, quotes included.
+    public mutating func scrub(_ text: String, asJSONStringTo out: inout ByteWriter) {
+        out.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { scrub(Text(base: $0.baseAddress, count: $0.count), into: &out, escapingJSON: true) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func scrub(_ s: Text, into out: inout ByteWriter, escapingJSON: Bool) {
+        let n = s.count
+        guard n > 0 else { return }
+        // Copied so far: text between identifiers goes out in whole runs. Every byte that needs a JSON escape
+        // is a separator the loop stops at, so runs are copied as they are.
+        var run = 0
+        // The next @ at or after i: an address's local part is at most 64 bytes, so only words near one are tried.
+        var nextAt = -1
+        var i = 0
+        let classes = ByteClass.table
+        do {
             while i < n {
-                let byte = s[i]
-                if nextAt < i {
-                    nextAt = i
-                    while nextAt < n && s[nextAt] != UInt8(ascii: "@") { nextAt += 1 }
-                    if nextAt == n { nextAt = Int.max }
-                }
-                // An address's local part is at most 64 bytes: further from the next @, no word can be one.
-                let nearAt = nextAt - i <= 64
-                if Self.isWordByte(byte) {
-                    // A word: try the recognisers once, at its start, then copy it whole.
-                    if let (end, kind, key) = match(s, at: i, count: n, nearAt: nearAt) {
-                        appendPlaceholder(kind, key: key, to: &out)
-                        i = end
+                let byte = s.base[i]
+                let c = classes[Int(byte)]
+                if c & ByteClass.word != 0 {
+                    if nextAt < i { nextAt = s.next(UInt8(ascii: "@"), from: i) }
+                    var j = i + 1
+                    var seen = c
+                    while j < n {
+                        let next = classes[Int(s.base[j])]
+                        if next & ByteClass.word == 0 { break }
+                        seen |= next
+                        j += 1
+                    }
+                    let digit = seen & ByteClass.digit != 0
+                    // Most words are ordinary: not near an @, no digit in or just after them, not shaped like a name.
+                    let nearAt = nextAt - i <= 64
+                    guard nearAt || digit || c & ByteClass.letter == 0 || Text.isDigit(s[j + 1]) || mayBeName(byte, length: j - i) else {
+                        i = j
                         continue
                     }
-                    let start = i
-                    i += 1
-                    while Self.isWordByte(s[i]) { i += 1 }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: s[start..<i]))
+                    if let (end, kind, value) = match(s, at: i, wordEnd: j, hasDigit: digit, nearAt: nearAt) {
+                        out.append(s, from: run, to: i)
+                        appendPlaceholder(kind, s, from: i, to: end, value: value, to: &out)
+                        i = end
+                        run = end
+                    } else {
+                        i = j
+                    }
                     continue
                 }
-                if (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && Self.isDigit(s[i + 1]),
-                   let (end, kind, key) = match(s, at: i, count: n, nearAt: nearAt) {
-                    appendPlaceholder(kind, key: key, to: &out)
-                    i = end
-                    continue
+                if c & ByteClass.special != 0 {
+                    if (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && Text.isDigit(s[i + 1]), let end = Text.phone(s, i) {
+                        out.append(s, from: run, to: i)
+                        appendPlaceholder(.phone, s, from: i, to: end, value: 0, to: &out)
+                        i = end
+                        run = end
+                        continue
+                    }
+                    if escapingJSON && JSONString.needsEscape(byte) {
+                        out.append(s, from: run, to: i)
+                        JSONString.appendEscape(byte, to: &out)
+                        run = i + 1
+                    }
                 }
-                out.append(byte)
                 i += 1
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        out.append(s, from: run, to: n)
     }
 
-    private mutating func match(_ s: Bytes, at i: Int, count n: Int, nearAt: Bool) -> (Int, Kind, String)? {
-        if nearAt, let end = Self.email(s, i, n) { return (end, .email, String(decoding: s[i..<end], as: UTF8.self).lowercased()) }
-        if Self.isLetter(s[i]) {
-            var j = i + 1
-            var digit = false
-            while Self.isWordByte(s[j]) {
-                if Self.isDigit(s[j]) { digit = true }
-                j += 1
-            }
-            if let (end, person) = name(s, i, wordEnd: j, n) { return (end, .person, String(person)) }
+    /// The identifier starting at the word s[i..<wordEnd], if there is one: where it ends, its kind, and for a person their index.
+    private func match(_ s: Text, at i: Int, wordEnd: Int, hasDigit: Bool, nearAt: Bool) -> (Int, Kind, Int)? {
+        if nearAt, let end = Text.email(s, i) { return (end, .email, 0) }
+        let first = s.base[i]
+        if Text.isLetter(first) {
+            if let (end, person) = name(s, i, wordEnd: wordEnd) { return (end, .person, person) }
             // What is left (NI numbers, postcodes, "March 12") needs a digit in the word or just after it.
-            guard digit || (s[j] == UInt8(ascii: " ") && Self.isDigit(s[j + 1])) else { return nil }
-            if let end = Self.niNumber(s, i, n) { return (end, .ni, Self.normalised(s[i..<end])) }
-            if let end = Self.postcode(s, i, n) { return (end, .postcode, Self.normalised(s[i..<end])) }
-            if let end = Self.monthFirstDate(s, i, n) { return (end, .date, String(decoding: s[i..<end], as: UTF8.self)) }
-        } else if Self.isDigit(s[i]) || s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "(") {
-            if let end = Self.numericDate(s, i, n) ?? Self.dayFirstDate(s, i, n) {
-                return (end, .date, String(decoding: s[i..<end], as: UTF8.self))
-            }
-            if let (end, digits) = Self.phone(s, i, n) { return (end, .phone, digits) }
+            guard hasDigit || (s[wordEnd] == UInt8(ascii: " ") && Text.isDigit(s[wordEnd + 1])) else { return nil }
+            if let end = Text.niNumber(s, i) { return (end, .ni, 0) }
+            if let end = Text.postcode(s, i) { return (end, .postcode, 0) }
+            if let end = Text.monthFirstDate(s, i) { return (end, .date, 0) }
+        } else if Text.isDigit(first) {
+            if let end = Text.numericDate(s, i) ?? Text.dayFirstDate(s, i) { return (end, .date, 0) }
+            if let end = Text.phone(s, i) { return (end, .phone, 0) }
         }
         return nil
     }
 
-    private mutating func appendPlaceholder(_ kind: Kind, key: String, to out: inout [UInt8]) {
-        let number: Int
-        if kind == .person, let person = Int(key) {
-            if let existing = personNumbers[person] {
-                number = existing
-            } else {
-                number = personNumbers.count + 1
-                personNumbers[person] = number
-            }
-        } else if let existing = counters[kind.rawValue][key] {
-            number = existing
-        } else {
-            number = counters[kind.rawValue].count + 1
-            counters[kind.rawValue][key] = number
-        }
-        out.append(UInt8(ascii: "["))
-        out.append(contentsOf: kind.label.utf8)
-        out.append(UInt8(ascii: " "))
-        out.append(contentsOf: String(number).utf8)
-        out.append(UInt8(ascii: "]"))
+    @inline(__always) private static func shape(_ initial: UInt8, _ length: Int) -> Int {
+        (Int(initial) &* 7 &+ length) & 127
     }
 
-    // MARK: Recognisers. Each returns the end index of a match starting at i.
+    /// Whether a word could begin some name: false for certain, true perhaps.
+    @inline(__always) private func mayBeName(_ byte: UInt8, length: Int) -> Bool {
+        let b = Self.shape(Text.lower(byte), length)
+        let set = b < 64 ? nameShapesLow : nameShapesHigh
+        return set & (1 << UInt64(b & 63)) != 0
+    }
 
-    private func name(_ s: Bytes, _ i: Int, wordEnd: Int, _ n: Int) -> (Int, Int)? {
-        let initial = Self.lower(s[i])
-        let b = Int(initial)
-        let word = switch b >> 6 {
-        case 0: nameInitials.0
-        case 1: nameInitials.1
-        case 2: nameInitials.2
-        default: nameInitials.3
-        }
-        guard word & (1 << UInt64(b & 63)) != 0 else { return nil }
+    private func name(_ s: Text, _ i: Int, wordEnd: Int) -> (Int, Int)? {
+        guard mayBeName(s.base[i], length: wordEnd - i) else { return nil }
+        let initial = Text.lower(s.base[i])
         let wordLength = wordEnd - i
         return nameBytes.withUnsafeBufferPointer { p in
-            for pattern in names where pattern.initial == initial && i + pattern.count <= n {
-                // A plain pattern is a whole word or nothing; one with a space or apostrophe runs past the first word.
-                guard pattern.plain ? pattern.count == wordLength : pattern.count > wordLength else { continue }
+            let after = s[wordEnd]
+            for pattern in names where pattern.initial == initial && i + pattern.count <= s.count {
+                // A plain pattern is a whole word or nothing; one with a space or apostrophe runs past the first
+                // word, with that separator just where the word stops.
+                guard pattern.plain
+                    ? pattern.count == wordLength
+                    : pattern.count > wordLength && p[pattern.start + wordLength] == after
+                else { continue }
                 var j = 0
                 while j < pattern.count {
-                    let a = s[i + j], b = p[pattern.start + j]
-                    if a != b && !(pattern.caseInsensitive && Self.lower(a) == Self.lower(b)) { break }
+                    let a = s.base[i + j], b = p[pattern.start + j]
+                    if a != b && !(pattern.caseInsensitive && Text.lower(a) == Text.lower(b)) { break }
                     j += 1
                 }
-                if j == pattern.count && !Self.isWordByte(s[i + j]) { return (i + j, pattern.personKey) }
+                if j == pattern.count && !Text.isWordByte(s[i + j]) { return (i + j, pattern.person) }
             }
             return nil
         }
     }
 
-    static func email(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
+    /// Writes the placeholder, numbering values in order of first appearance within this view.
+    private mutating func appendPlaceholder(_ kind: Kind, _ s: Text, from i: Int, to end: Int, value person: Int, to out: inout ByteWriter) {
+        let number = kind == .person ? self.number(person: person) : self.number(kind, normalising: s, from: i, to: end)
+        out.append(kind.label)
+        out.appendDecimal(number)
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// The number of a person (by the index of their first party), in order of first appearance.
+    private mutating func number(person: Int) -> Int {
+        var people = 0
+        for entry in seen where entry.kind == .person {
+            people += 1
+            if entry.start == person { return entry.number }
+        }
+        seen.append(Seen(kind: .person, start: person, count: 0, number: people + 1))
+        return people + 1
+    }
+
+    /// The number of this value among those of its kind: the same number, once spaces and case (or a phone
+    /// number's prefix) are set aside, gets the same placeholder.
+    private mutating func number(_ kind: Kind, normalising s: Text, from i: Int, to end: Int) -> Int {
+        let start = seenBytes.count
+        switch kind {
+        case .phone:
+            for k in i..<end where Text.isDigit(s.base[k]) { seenBytes.append(s.base[k]) }
+            // National form: +44 20… and 020… are the same number.
+            var prefix = 0
+            if s.base[i] == UInt8(ascii: "+") && seenBytes[start...].starts(with: [52, 52]) { prefix = 2 }
+            if seenBytes.count > start + prefix && seenBytes[start + prefix] == UInt8(ascii: "0") { prefix += 1 }
+            seenBytes.removeSubrange(start..<(start + prefix))
+        case .date:
+            seenBytes.append(contentsOf: UnsafeBufferPointer(start: s.base + i, count: end - i))
+        default:
+            for k in i..<end where s.base[k] != UInt8(ascii: " ") { seenBytes.append(Text.lower(s.base[k])) }
+        }
+        let count = seenBytes.count - start
+        var sameKind = 0
+        for entry in seen where entry.kind == kind {
+            sameKind += 1
+            let same = entry.count == count && seenBytes.withUnsafeBufferPointer { b in
+                memcmp(b.baseAddress! + entry.start, b.baseAddress! + start, count) == 0
+            }
+            if same {
+                seenBytes.removeSubrange(start...)
+                return entry.number
+            }
+        }
+        seen.append(Seen(kind: kind, start: start, count: count, number: sameKind + 1))
+        return sameKind + 1
+    }
+}
+
+/// What the scrubber's main loop needs to know of a byte, looked up once per byte.
+private enum ByteClass {
+    static let word: UInt8 = 1
+    static let digit: UInt8 = 2
+    static let letter: UInt8 = 4
+    /// A separator the loop must look at: a phone number's "+" or "(", or a byte JSON escapes.
+    static let special: UInt8 = 8
+
+    /// 256 classes, made once and kept for the life of the process (a pointer, so reading it needs no closure).
+    nonisolated(unsafe) static let table: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for b in 0...255 {
+            let byte = UInt8(b)
+            table[b] = if Text.isDigit(byte) { word | digit }
+                else if Text.isLetter(byte) { word | letter }
+                else if Text.isWordByte(byte) { word }
+                else if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(") || JSONString.needsEscape(byte) { special }
+                else { 0 }
+        }
+        return UnsafePointer(table)
+    }()
+}
+
+/// Text being scrubbed: its UTF-8 bytes in place, read as 0 past the end so look-aheads need no bounds test.
+struct Text {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+
+    init(base: UnsafePointer<UInt8>?, count: Int) {
+        // An empty string may have no storage; it is never read.
+        self.base = base ?? UnsafePointer(bitPattern: 1)!
+        self.count = count
+    }
+
+    @inline(__always) subscript(i: Int) -> UInt8 { i < count ? base[i] : 0 }
+
+    /// The index of the next `byte` at or after `i`, or Int.max.
+    func next(_ byte: UInt8, from i: Int) -> Int {
+        guard i < count, let found = memchr(base + i, Int32(byte), count - i) else { return Int.max }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    // MARK: Recognisers. Each returns the end index of a match starting at i.
+
+    static func email(_ s: Text, _ i: Int) -> Int? {
         var j = i
-        while j < n && isEmailLocal(s[j]) { j += 1 }
-        guard j > i, j < n, s[j] == UInt8(ascii: "@") else { return nil }
+        while isEmailLocal(s[j]) { j += 1 }
+        guard j > i, s[j] == UInt8(ascii: "@") else { return nil }
         var k = j + 1
         var dots = 0
-        while k < n && (isAlnum(s[k]) || s[k] == UInt8(ascii: "-") || (s[k] == UInt8(ascii: ".") && isAlnum(s[k + 1]))) {
+        while isAlnum(s[k]) || s[k] == UInt8(ascii: "-") || (s[k] == UInt8(ascii: ".") && isAlnum(s[k + 1])) {
             if s[k] == UInt8(ascii: ".") { dots += 1 }
             k += 1
         }
@@ -220,15 +338,17 @@ public struct Scrubber {
     }
 
     /// UK phone numbers: 0 then 9 or 10 more digits, or +44 then 9 or 10 digits, with spaces, hyphens or brackets.
-    static func phone(_ s: Bytes, _ i: Int, _ n: Int) -> (Int, String)? {
+    static func phone(_ s: Text, _ i: Int) -> Int? {
         var j = i
-        var digits = [UInt8]()
+        var digits = 0
+        var first: UInt8 = 0, second: UInt8 = 0
         var lastDigitEnd = i
         if s[j] == UInt8(ascii: "+") { j += 1 }
-        while j < n && digits.count < 13 {
+        while j < s.count && digits < 13 {
             let c = s[j]
             if isDigit(c) {
-                digits.append(c)
+                if digits == 0 { first = c } else if digits == 1 { second = c }
+                digits += 1
                 lastDigitEnd = j + 1
             } else if c == UInt8(ascii: " ") || c == UInt8(ascii: "-") || c == UInt8(ascii: "(") || c == UInt8(ascii: ")") {
                 if !(isDigit(s[j + 1]) || s[j + 1] == UInt8(ascii: "(") || c == UInt8(ascii: ")")) { break }
@@ -238,18 +358,14 @@ public struct Scrubber {
             j += 1
         }
         guard !isWordByte(s[lastDigitEnd]) else { return nil }
-        let international = s[i] == UInt8(ascii: "+")
-        let ok = international
-            ? digits.count >= 11 && digits.count <= 12 && digits[0] == UInt8(ascii: "4") && digits[1] == UInt8(ascii: "4")
-            : digits.count >= 10 && digits.count <= 11 && digits[0] == UInt8(ascii: "0")
-        guard ok else { return nil }
-        var national = international ? Array(digits.dropFirst(2)) : Array(digits.dropFirst())
-        if national.first == UInt8(ascii: "0") { national.removeFirst() }
-        return (lastDigitEnd, String(decoding: national, as: UTF8.self))
+        let ok = s[i] == UInt8(ascii: "+")
+            ? (11...12).contains(digits) && first == UInt8(ascii: "4") && second == UInt8(ascii: "4")
+            : (10...11).contains(digits) && first == UInt8(ascii: "0")
+        return ok ? lastDigitEnd : nil
     }
 
     /// National Insurance numbers: two letters, six digits (optionally in spaced pairs), a letter A-D.
-    static func niNumber(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
+    static func niNumber(_ s: Text, _ i: Int) -> Int? {
         guard isUpper(s[i]), isUpper(s[i + 1]) else { return nil }
         var j = i + 2
         var digits = 0
@@ -265,10 +381,10 @@ public struct Scrubber {
     }
 
     /// UK postcodes, with or without the space, in either case.
-    static func postcode(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
+    static func postcode(_ s: Text, _ i: Int) -> Int? {
         var j = i
         var digits = 0
-        while j < n && isAlnum(s[j]) && j - i < 7 {
+        while isAlnum(s[j]) && j - i < 7 {
             if isDigit(s[j]) { digits += 1 }
             j += 1
         }
@@ -277,19 +393,23 @@ public struct Scrubber {
         let length = j - i
         if (5...7).contains(length) {
             guard isDigit(s[j - 3]), isLetter(s[j - 2]), isLetter(s[j - 1]) else { return nil }
-            return Postcode(String(decoding: s[i..<j], as: UTF8.self)) != nil ? j : nil
+            return isPostcode(s, i, j) ? j : nil
         }
         guard (2...4).contains(length), s[j] == UInt8(ascii: " ") else { return nil }
         let k = j + 1
         guard isDigit(s[k]), isLetter(s[k + 1]), isLetter(s[k + 2]), !isWordByte(s[k + 3]) else { return nil }
-        return Postcode(String(decoding: s[i..<(k + 3)], as: UTF8.self)) != nil ? k + 3 : nil
+        return isPostcode(s, i, k + 3) ? k + 3 : nil
+    }
+
+    private static func isPostcode(_ s: Text, _ i: Int, _ end: Int) -> Bool {
+        Postcode.isValid(utf8: UnsafeBufferPointer(start: s.base + i, count: end - i))
     }
 
     /// 12/03/2026, 12-3-26, 12.03.2026 and 2026-03-12.
-    static func numericDate(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
+    static func numericDate(_ s: Text, _ i: Int) -> Int? {
         func number(_ j: Int, max: Int) -> (Int, Int)? {
             var k = j
-            while k < n && isDigit(s[k]) && k - j < max { k += 1 }
+            while isDigit(s[k]) && k - j < max { k += 1 }
             return k > j ? (k, k - j) : nil
         }
         guard let (a, aLen) = number(i, max: 4) else { return nil }
@@ -303,76 +423,86 @@ public struct Scrubber {
     }
 
     /// 12 March 2026, 12th March, 3 Jan 25.
-    static func dayFirstDate(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
+    static func dayFirstDate(_ s: Text, _ i: Int) -> Int? {
         var j = i
-        while j < n && isDigit(s[j]) && j - i < 2 { j += 1 }
+        while isDigit(s[j]) && j - i < 2 { j += 1 }
         guard j > i, !isDigit(s[j]) else { return nil }
-        for suffix in ["st", "nd", "rd", "th"] where startsWith(s, j, suffix) { j += 2; break }
-        guard s[j] == UInt8(ascii: " "), let end = month(s, j + 1, n) else { return nil }
-        return year(s, end, n) ?? end
+        j = afterOrdinal(s, j)
+        guard s[j] == UInt8(ascii: " "), let end = month(s, j + 1) else { return nil }
+        return year(s, end) ?? end
     }
 
     /// March 12, March 12th 2026, March 2026.
-    static func monthFirstDate(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
-        guard let end = month(s, i, n), s[end] == UInt8(ascii: " "), isDigit(s[end + 1]) else { return nil }
+    static func monthFirstDate(_ s: Text, _ i: Int) -> Int? {
+        guard let end = month(s, i), s[end] == UInt8(ascii: " "), isDigit(s[end + 1]) else { return nil }
         var j = end + 1
-        while j < n && isDigit(s[j]) && j - end <= 4 { j += 1 }
+        while isDigit(s[j]) && j - end <= 4 { j += 1 }
         let digits = j - end - 1
         if digits == 4 { return isWordByte(s[j]) ? nil : j }
         guard digits <= 2 else { return nil }
-        for suffix in ["st", "nd", "rd", "th"] where startsWith(s, j, suffix) { j += 2; break }
+        j = afterOrdinal(s, j)
         guard !isWordByte(s[j]) else { return nil }
-        if s[j] == UInt8(ascii: ","), let y = year(s, j + 1, n) { return y }
-        return year(s, j, n) ?? j
+        if s[j] == UInt8(ascii: ","), let y = year(s, j + 1) { return y }
+        return year(s, j) ?? j
     }
 
-    private static let months = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-                                 "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-                                 "sept", "oct", "nov", "dec"].map { Array($0.utf8) }.sorted { $0.count > $1.count }
-
-    private static func month(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
-        // Month names start with one of A D F J M N O S.
-        guard isUpper(s[i]), monthInitials[Int(s[i] - 65)] else { return nil }
-        for name in months where i + name.count <= n {
-            var k = 0
-            while k < name.count && lower(s[i + k]) == name[k] { k += 1 }
-            if k == name.count && !isWordByte(s[i + k]) { return i + k }
+    /// Past "st", "nd", "rd" or "th" ending a word at j, if there is one.
+    private static func afterOrdinal(_ s: Text, _ j: Int) -> Int {
+        switch (s[j], s[j + 1]) {
+        case (UInt8(ascii: "s"), UInt8(ascii: "t")), (UInt8(ascii: "n"), UInt8(ascii: "d")),
+             (UInt8(ascii: "r"), UInt8(ascii: "d")), (UInt8(ascii: "t"), UInt8(ascii: "h")):
+            isWordByte(s[j + 2]) ? j : j + 2
+        default: j
         }
-        return nil
+    }
+
+    /// Month names and their short forms, each packed five bits a letter (see `monthKey`).
+    private static let months: [UInt64] = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                                           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+                                           "sep", "sept", "oct", "nov", "dec"].map { name in
+        name.utf8.reduce(0) { $0 << 5 | UInt64($1 - 96) }
+    }
+
+    /// The end of the month name that is the whole word at i, in any case but starting with a capital.
+    private static func month(_ s: Text, _ i: Int) -> Int? {
+        let first = s[i]
+        // A bit per capital letter: A D F J M N O S.
+        let initials: UInt32 = 1 << 0 | 1 << 3 | 1 << 5 | 1 << 9 | 1 << 12 | 1 << 13 | 1 << 14 | 1 << 18
+        guard isUpper(first), initials & (1 << UInt32(first - 65)) != 0 else { return nil }
+        var key: UInt64 = 0
+        var k = 0
+        while k < 10, isLetter(s[i + k]) {
+            key = key << 5 | UInt64(lower(s[i + k]) - 96)
+            k += 1
+        }
+        guard (3...9).contains(k), !isWordByte(s[i + k]) else { return nil }
+        return months.contains(key) ? i + k : nil
     }
 
     /// " 2026" or " 26" after a date, if present.
-    private static let monthInitials: [Bool] = (0..<26).map { "ADFJMNOS".utf8.contains(UInt8(65 + $0)) }
-
-    private static func year(_ s: Bytes, _ i: Int, _ n: Int) -> Int? {
+    private static func year(_ s: Text, _ i: Int) -> Int? {
         guard s[i] == UInt8(ascii: " ") else { return nil }
         var j = i + 1
-        while j < n && isDigit(s[j]) && j - i <= 4 { j += 1 }
+        while isDigit(s[j]) && j - i <= 4 { j += 1 }
         let digits = j - i - 1
         return (digits == 4 || digits == 2) && !isWordByte(s[j]) ? j : nil
     }
 
-    private static func startsWith(_ s: Bytes, _ i: Int, _ text: String) -> Bool {
-        var k = i
-        for b in text.utf8 {
-            guard k < s.count, s[k] == b else { return false }
-            k += 1
-        }
-        return !isWordByte(k < s.count ? s[k] : 0)
-    }
-
-    private static func normalised(_ bytes: Slice<Bytes>) -> String {
-        String(decoding: bytes.filter { $0 != UInt8(ascii: " ") }.map { lower($0) }, as: UTF8.self)
-    }
-
-    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
-    @inline(__always) static func isUpper(_ b: UInt8) -> Bool { b >= 65 && b <= 90 }
-    @inline(__always) static func isLetter(_ b: UInt8) -> Bool { isUpper(b) || (b >= 97 && b <= 122) }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
+    @inline(__always) static func isUpper(_ b: UInt8) -> Bool { b &- 65 < 26 }
+    @inline(__always) static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- 97 < 26 }
     @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { isDigit(b) || isLetter(b) }
-    /// Letters, digits, apostrophes inside names, and any non-ASCII byte (accented letters).
+    /// Letters, digits, underscores and any non-ASCII byte (accented letters).
     @inline(__always) static func isWordByte(_ b: UInt8) -> Bool { isAlnum(b) || b >= 0x80 || b == UInt8(ascii: "_") }
     @inline(__always) static func isEmailLocal(_ b: UInt8) -> Bool {
         isAlnum(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "%") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
     }
     @inline(__always) static func lower(_ b: UInt8) -> UInt8 { isUpper(b) ? b + 32 : b }
+}
+
+extension ByteWriter {
+    fileprivate mutating func append(_ s: Text, from: Int, to: Int) {
+        guard to > from else { return }
+        append(contentsOf: UnsafeBufferPointer(start: s.base + from, count: to - from))
+    }
 }

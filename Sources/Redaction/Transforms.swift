@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import SharingPolicy
 import Foundation
@@ -57,24 +58,74 @@ enum Transforms {
 
     /// "2026-11-25T14:03:09Z", without Foundation's formatter on the hot path.
     static func iso8601(_ date: Date) -> String {
+        var bytes: [UInt8] = []
+        appendISO8601(date, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func appendISO8601<Sink: ByteSink & ~Copyable>(_ date: Date, to out: inout Sink) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - days * 86400
         let d = CalendarDate(daysSinceEpoch: days)
-        var bytes = [UInt8](repeating: 0, count: 20)
-        func put(_ value: Int, _ width: Int, at offset: Int) {
-            var v = value
-            for k in stride(from: offset + width - 1, through: offset, by: -1) {
-                bytes[k] = UInt8(48 + v % 10)
-                v /= 10
-            }
+        guard (0...9999).contains(d.year) else {
+            appendDate(d, to: &out)
+            out.append(UInt8(ascii: "T"))
+            appendTime(secondOfDay, to: &out)
+            return
         }
-        put(d.year, 4, at: 0); bytes[4] = 45
-        put(d.month, 2, at: 5); bytes[7] = 45
-        put(d.day, 2, at: 8); bytes[10] = 84
-        put(secondOfDay / 3600, 2, at: 11); bytes[13] = 58
-        put(secondOfDay / 60 % 60, 2, at: 14); bytes[16] = 58
-        put(secondOfDay % 60, 2, at: 17); bytes[19] = 90
-        return String(decoding: bytes, as: UTF8.self)
+        // All twenty bytes on the stack, then one append: this runs for every time in every view.
+        var text: (UInt64, UInt64, UInt32) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &text) { buffer in
+            let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            writeDate(d, at: p)
+            p[10] = UInt8(ascii: "T")
+            writeTwo(secondOfDay / 3600, at: p + 11)
+            p[13] = UInt8(ascii: ":")
+            writeTwo(secondOfDay / 60 % 60, at: p + 14)
+            p[16] = UInt8(ascii: ":")
+            writeTwo(secondOfDay % 60, at: p + 17)
+            p[19] = UInt8(ascii: "Z")
+            out.append(contentsOf: UnsafeBufferPointer(start: p, count: 20))
+        }
+    }
+
+    private static func appendTime<Sink: ByteSink & ~Copyable>(_ secondOfDay: Int, to out: inout Sink) {
+        out.appendDigits(secondOfDay / 3600, width: 2)
+        out.append(UInt8(ascii: ":"))
+        out.appendDigits(secondOfDay / 60 % 60, width: 2)
+        out.append(UInt8(ascii: ":"))
+        out.appendDigits(secondOfDay % 60, width: 2)
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    /// "YYYY-MM-DD" at p, for a year in 0...9999.
+    private static func writeDate(_ d: CalendarDate, at p: UnsafeMutablePointer<UInt8>) {
+        writeTwo(d.year / 100, at: p)
+        writeTwo(d.year % 100, at: p + 2)
+        p[4] = UInt8(ascii: "-")
+        writeTwo(d.month, at: p + 5)
+        p[7] = UInt8(ascii: "-")
+        writeTwo(d.day, at: p + 8)
+    }
+
+    @inline(__always) private static func writeTwo(_ value: Int, at p: UnsafeMutablePointer<UInt8>) {
+        p[0] = UInt8(48 + value / 10)
+        p[1] = UInt8(48 + value % 10)
+    }
+
+    /// "2026-11-25"; years outside 0...9999 as CalendarDate prints them.
+    static func appendDate<Sink: ByteSink & ~Copyable>(_ d: CalendarDate, to out: inout Sink) {
+        guard (0...9999).contains(d.year) else {
+            var text = d.description
+            text.withUTF8 { out.append(contentsOf: $0) }
+            return
+        }
+        var text: (UInt64, UInt16) = (0, 0)
+        withUnsafeMutableBytes(of: &text) { buffer in
+            let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            writeDate(d, at: p)
+            out.append(contentsOf: UnsafeBufferPointer(start: p, count: 10))
+        }
     }
 }

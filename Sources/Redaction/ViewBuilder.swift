@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 import SharingPolicy
@@ -5,111 +6,186 @@ import SharingPolicy
 /// A partner's view of one case: only what the purpose's rules produce.
 public struct PartnerView: Sendable, Equatable {
     public let caseID: UUID
-    public let value: ViewValue
+    /// The exact bytes sent to the partner (compact JSON): what the ledger hashes.
+    public let bytes: [UInt8]
 
-    /// The exact bytes sent to the partner.
-    public var json: String { value.json }
+    public var json: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The view as a value, read back from its bytes: for fixtures, diffs and tests, not the disclosure path.
+    public var value: ViewValue { try! ViewValue(json: bytes) }
 }
 
 /// Builds partner views: deny by default, every field through its rule.
+///
+/// A view is written straight into JSON bytes: the rules were compiled with their keys already
+/// encoded, and no intermediate tree is made, because this runs once per case per disclosure.
 public enum ViewBuilder {
     /// The view of `c` under `policy`, or nil when the purpose's record filter does not admit the case.
     public static func view(of c: ASBCase, under policy: CompiledPolicy, today: CalendarDate) -> PartnerView? {
-        guard policy.purpose.records.admits(c) else { return nil }
-        return PartnerView(caseID: c.id, value: build(c, policy, today))
+        var out = ByteWriter(capacity: 4096)
+        guard write(c, under: policy, today: today, to: &out) else { return nil }
+        return PartnerView(caseID: c.id, bytes: out.bytes)
     }
 
-    static func build(_ c: ASBCase, _ policy: CompiledPolicy, _ today: CalendarDate) -> ViewValue {
-        var scrubber = policy.needsScrubber ? Scrubber(parties: c.parties) : nil
-        var fields: [(String, ViewValue)] = []
-        fields.reserveCapacity(policy.caseRules.count + 2)
-        for (field, attribute, rule) in policy.caseRules {
-            if let value = apply(rule, to: attribute.value(c), field: field, policy: policy, today: today, scrubber: &scrubber) {
-                fields.append((attribute.rawValue, value))
-            }
+    /// Appends the view of `c` to `out` as one JSON object; false (and nothing written) when the filter does not admit it.
+    public static func write(_ c: ASBCase, under policy: CompiledPolicy, today: CalendarDate, to out: inout ByteWriter) -> Bool {
+        guard policy.purpose.records.admits(c) else { return false }
+        var writer = Writer(policy: policy, today: today, scrubber: policy.needsScrubber ? Scrubber(parties: c.parties) : nil)
+        out.append("{\"case_id\":\"")
+        c.id.appendText(to: &out)
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: policy.header)
+        var first = true
+        // By index, not for-in: that would copy (retain and release) every rule.
+        for r in policy.caseRules.indices {
+            writer.member(policy.caseRules[r], attribute: policy.caseRules[r].attribute.value(c), first: &first, to: &out)
         }
         if !policy.eventRules.isEmpty && !c.events.isEmpty {
-            let events: [ViewValue] = c.events.map { event in
-                var members: [(String, ViewValue)] = []
-                for (field, attribute, rule) in policy.eventRules {
-                    if let value = apply(rule, to: attribute.value(event), field: field, policy: policy, today: today, scrubber: &scrubber) {
-                        members.append((attribute.rawValue, value))
-                    }
+            out.append(first ? "\"events\":[" : ",\"events\":[")
+            first = false
+            for (i, event) in c.events.enumerated() {
+                out.append(i == 0 ? "{" : ",{")
+                var firstMember = true
+                for r in policy.eventRules.indices {
+                    writer.member(policy.eventRules[r], attribute: policy.eventRules[r].attribute.value(event), first: &firstMember, to: &out)
                 }
-                return .object(members)
+                out.append(UInt8(ascii: "}"))
             }
-            fields.append(("events", .array(events)))
+            out.append(UInt8(ascii: "]"))
         }
         if !policy.partyRules.isEmpty {
-            var parties: [ViewValue] = []
+            let mark = out.count
+            out.append(first ? "\"parties\":[" : ",\"parties\":[")
+            var written = 0
             for party in c.parties {
                 guard let rules = policy.partyRules[party.role] else { continue }
-                var members: [(String, ViewValue)] = [("role", .string(party.role.rawValue))]
-                for (field, attribute, rule) in rules {
-                    if let value = apply(rule, to: attribute.value(party), field: field, policy: policy, today: today, scrubber: &scrubber) {
-                        members.append((attribute.rawValue, value))
-                    }
+                let partyMark = out.count
+                if written > 0 { out.append(UInt8(ascii: ",")) }
+                out.append("{\"role\":")
+                JSONString.append(party.role.rawValue, to: &out)
+                let afterRole = out.count
+                var firstMember = false
+                for r in rules.indices {
+                    writer.member(rules[r], attribute: rules[r].attribute.value(party), first: &firstMember, to: &out)
                 }
-                if members.count > 1 { parties.append(.object(members)) }
+                // A party with nothing but its role tells the partner nothing: left out.
+                if out.count == afterRole {
+                    out.truncate(to: partyMark)
+                } else {
+                    out.append(UInt8(ascii: "}"))
+                    written += 1
+                }
             }
-            if !parties.isEmpty { fields.append(("parties", .array(parties))) }
+            if written == 0 { out.truncate(to: mark) } else { out.append(UInt8(ascii: "]")); first = false }
         }
-        return .object([
-            ("case_id", .string(c.id.text)),
-            ("partner", .string(policy.partner.id)),
-            ("purpose", .string(policy.purpose.id)),
-            ("lawful_basis", .string(policy.purpose.lawfulBasis)),
-            ("agreement", .string(policy.agreement.reference)),
-            ("policy_version", .string(policy.policyVersion)),
-            ("case", .object(fields)),
-        ])
+        out.append("}}")
+        return true
     }
 
     /// A field's value before its rule.
     enum RawValue {
         case none
         case text(String)
+        /// A person id: text when shared, pseudonymised without making its text.
+        case id(UUID)
         case bool(Bool)
         case list([String])
         case time(Date)
         case date(CalendarDate)
         case address(Address)
-    }
 
-    static func apply(
-        _ rule: FieldRule, to raw: RawValue, field: CaseField, policy: CompiledPolicy, today: CalendarDate, scrubber: inout Scrubber?
-    ) -> ViewValue? {
-        if case .none = raw { return nil }
-        switch rule {
-        case .omit:
-            return nil
-        case .share:
-            return share(raw)
-        case .mask(let first, let last):
-            guard case .text(let s) = raw else { return nil }
-            return .string(Transforms.mask(s, first: first, last: last))
-        case .pseudonymise:
-            guard case .text(let s) = raw else { return nil }
-            return .string(policy.pseudonymiser.token(
-                Transforms.normaliseForPseudonym(s, kind: field.kind), namespace: field.pseudonymNamespace, remember: field.kind == .personID
-            ))
-        case .generalise(let level):
-            return Transforms.generalise(raw, level, today: today).map(ViewValue.string)
-        case .scrub:
-            guard case .text(let s) = raw else { return nil }
-            return .string(scrubber!.scrub(s))
+        /// The value as text, for the rules that work on text.
+        var text: String? {
+            switch self {
+            case .text(let s): s
+            case .id(let id): id.text
+            default: nil
+            }
         }
     }
 
-    static func share(_ raw: RawValue) -> ViewValue? {
+    /// Writes members of one JSON object, each through its rule; one per view, so the scrubber's numbering spans the view.
+    struct Writer {
+        let policy: CompiledPolicy
+        let today: CalendarDate
+        var scrubber: Scrubber?
+
+        /// Writes `"key":value` (with a comma unless first) when the rule produces a value; otherwise nothing.
+        mutating func member<Attribute>(
+            _ rule: CompiledRule<Attribute>, attribute value: RawValue, first: inout Bool, to out: inout ByteWriter
+        ) {
+            if case .none = value { return }
+            let mark = out.count
+            if !first { out.append(UInt8(ascii: ",")) }
+            policy.keys.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[rule.key])) }
+            if write(rule.rule, value, kind: rule.kind, namespace: rule.namespace, to: &out) {
+                first = false
+            } else {
+                out.truncate(to: mark)
+            }
+        }
+
+        mutating func write(_ rule: FieldRule, _ raw: RawValue, kind: FieldKind, namespace: Int, to out: inout ByteWriter) -> Bool {
+            switch rule {
+            case .omit:
+                return false
+            case .share:
+                return ViewBuilder.share(raw, to: &out)
+            case .mask(let first, let last):
+                guard let s = raw.text else { return false }
+                JSONString.append(Transforms.mask(s, first: first, last: last), to: &out)
+            case .pseudonymise:
+                let token = switch raw {
+                case .id(let id): policy.pseudonymiser.token(person: id, namespace: policy.namespaces[namespace])
+                default: raw.text.map { policy.pseudonymiser.token(Transforms.normaliseForPseudonym($0, kind: kind), namespace: policy.namespaces[namespace]) }
+                }
+                guard let token else { return false }
+                JSONString.append(token, to: &out)
+            case .generalise(let level):
+                guard let text = Transforms.generalise(raw, level, today: today) else { return false }
+                JSONString.append(text, to: &out)
+            case .scrub:
+                guard let s = raw.text else { return false }
+                scrubber!.scrub(s, asJSONStringTo: &out)
+            }
+            return true
+        }
+    }
+
+    static func share(_ raw: RawValue, to out: inout ByteWriter) -> Bool {
         switch raw {
-        case .none: nil
-        case .text(let s): .string(s)
-        case .bool(let b): .bool(b)
-        case .list(let items): .array(items.map(ViewValue.string))
-        case .time(let t): .string(Transforms.iso8601(t))
-        case .date(let d): .string(d.description)
-        case .address(let a): .object([("lines", .array(a.lines.map(ViewValue.string))), ("postcode", .string(a.postcode.description))])
+        case .none:
+            return false
+        case .text(let s):
+            JSONString.append(s, to: &out)
+        case .id(let id):
+            out.append(UInt8(ascii: "\""))
+            id.appendText(to: &out)
+            out.append(UInt8(ascii: "\""))
+        case .bool(let b):
+            out.append(b ? "true" : "false")
+        case .list(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONString.append(item, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .time(let t):
+            out.append(UInt8(ascii: "\""))
+            Transforms.appendISO8601(t, to: &out)
+            out.append(UInt8(ascii: "\""))
+        case .date(let d):
+            out.append(UInt8(ascii: "\""))
+            Transforms.appendDate(d, to: &out)
+            out.append(UInt8(ascii: "\""))
+        case .address(let a):
+            out.append("{\"lines\":")
+            _ = share(.list(a.lines), to: &out)
+            out.append(",\"postcode\":")
+            JSONString.append(a.postcode.description, to: &out)
+            out.append(UInt8(ascii: "}"))
         }
+        return true
     }
 }

@@ -42,30 +42,36 @@ struct ViewController {
             order: .oldestFirst, limit: limit, cursor: params["cursor"].map(String.init)
         )
         let today = CalendarDate(now())
-        var views: [ViewValue] = []
+        // The page is written as it is read: each view straight into the body's bytes.
+        var body = ByteWriter(capacity: limit * 2048)
+        body.append("{\"partner\":")
+        JSONString.append(policy.partner.id, to: &body)
+        body.append(",\"purpose\":")
+        JSONString.append(policy.purpose.id, to: &body)
+        body.append(",\"policy_version\":")
+        JSONString.append(policy.policyVersion, to: &body)
+        body.append(",\"views\":[")
         var caseIDs: [UUID] = []
         var next: String?
         // The store filters on clear columns; flags and roles are checked here, so keep reading until the page is full.
         repeat {
-            query.limit = limit - views.count
+            query.limit = limit - caseIDs.count
             let page = try await store.list(query)
             for c in page.cases {
-                if let view = ViewBuilder.view(of: c, under: policy, today: today) {
-                    views.append(view.value)
+                if !caseIDs.isEmpty { body.append(UInt8(ascii: ",")) }
+                if ViewBuilder.write(c, under: policy, today: today, to: &body) {
                     caseIDs.append(c.id)
+                } else if !caseIDs.isEmpty {
+                    body.truncate(to: body.count - 1)
                 }
             }
             next = page.nextCursor
             query.cursor = next
-        } while views.count < limit && next != nil
-        let body = ViewValue.object([
-            ("partner", .string(policy.partner.id)),
-            ("purpose", .string(policy.purpose.id)),
-            ("policy_version", .string(policy.policyVersion)),
-            ("views", .array(views)),
-            ("next_cursor", next.map(ViewValue.string) ?? .null),
-        ])
-        return try await disclose(body, caseIDs: caseIDs, policy: policy, context: context)
+        } while caseIDs.count < limit && next != nil
+        body.append("],\"next_cursor\":")
+        if let next { JSONString.append(next, to: &body) } else { body.append("null") }
+        body.append(UInt8(ascii: "}"))
+        return try await disclose(body.bytes, caseIDs: caseIDs, policy: policy, context: context)
     }
 
     /// One view; a case the filter does not admit is 404, exactly like one that does not exist.
@@ -76,14 +82,11 @@ struct ViewController {
         guard let id = UUID(uuidString: text), let c = try await store.get(id),
               let view = ViewBuilder.view(of: c, under: policy, today: CalendarDate(now()))
         else { throw notFound }
-        return try await disclose(view.value, caseIDs: [c.id], policy: policy, context: context)
+        return try await disclose(view.bytes, caseIDs: [c.id], policy: policy, context: context)
     }
 
     /// The disclosure path's last step: the entry is durable before the bytes leave, and the response carries its receipt.
-    private func disclose(_ value: ViewValue, caseIDs: [UUID], policy: CompiledPolicy, context: PartnerRequestContext) async throws -> Response {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(2048)
-        value.write(to: &bytes)
+    private func disclose(_ bytes: [UInt8], caseIDs: [UUID], policy: CompiledPolicy, context: PartnerRequestContext) async throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
         // An empty page discloses nothing, so it needs no entry.
         if !caseIDs.isEmpty, let partner = context.partner {

@@ -1,0 +1,114 @@
+/// Somewhere bytes are appended: an array, or a `ByteWriter` on the disclosure path.
+public protocol ByteSink: ~Copyable {
+    mutating func append(_ byte: UInt8)
+    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension [UInt8]: ByteSink {}
+
+/// A response body being written: a growable buffer whose appends are one capacity test and a copy.
+///
+/// `[UInt8]` makes a runtime uniqueness check on every append, and building one partner view makes
+/// hundreds of appends; this is what views are written into. Not copyable, so it has one owner and
+/// frees its memory when done.
+public struct ByteWriter: ~Copyable, ByteSink {
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var capacity: Int
+    @usableFromInline var written: Int
+
+    /// Bytes written so far.
+    public var count: Int { written }
+
+    public init(capacity: Int = 4096) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+        written = 0
+    }
+
+    deinit { base.deallocate() }
+
+    @inlinable @inline(__always)
+    public mutating func append(_ byte: UInt8) {
+        if written == capacity { grow(toHold: written + 1) }
+        base[written] = byte
+        written += 1
+    }
+
+    @inlinable @inline(__always)
+    public mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        if written + bytes.count > capacity { grow(toHold: written + bytes.count) }
+        (base + written).initialize(from: source, count: bytes.count)
+        written += bytes.count
+    }
+
+    public mutating func append(contentsOf bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
+    /// Drops what was written after the first `count` bytes: a member that turned out to have no value.
+    public mutating func truncate(to count: Int) {
+        precondition(count >= 0 && count <= written)
+        written = count
+    }
+
+    /// The last byte written, if any.
+    public var last: UInt8? { count > 0 ? base[count - 1] : nil }
+
+    /// A copy of the bytes written.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    @usableFromInline mutating func grow(toHold needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.initialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+}
+
+extension ByteSink where Self: ~Copyable {
+    /// Appends the bytes of a string literal.
+    @inlinable @inline(__always)
+    public mutating func append(_ literal: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// Appends a non-negative integer in decimal, without making a String.
+    @inlinable
+    public mutating func appendDecimal(_ value: Int) {
+        precondition(value >= 0)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for Int.max's 19 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var v = value
+            var k = buffer.count
+            repeat {
+                k -= 1
+                buffer[k] = UInt8(48 + v % 10)
+                v /= 10
+            } while v > 0
+            append(contentsOf: UnsafeBufferPointer(rebasing: buffer.bindMemory(to: UInt8.self)[k...]))
+        }
+    }
+
+    /// Appends `value` as exactly `width` (at most 8) decimal digits, zero-padded: dates and times.
+    @inlinable
+    public mutating func appendDigits(_ value: Int, width: Int) {
+        precondition(width > 0 && width <= 8)
+        var digits: UInt64 = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var v = value
+            for k in stride(from: width - 1, through: 0, by: -1) {
+                buffer[k] = UInt8(48 + v % 10)
+                v /= 10
+            }
+            append(contentsOf: UnsafeBufferPointer(rebasing: buffer.bindMemory(to: UInt8.self)[..<width]))
+        }
+    }
+}
