@@ -1,3 +1,4 @@
+import ByteEncoding
 import Crypto
 import Foundation
 import Synchronization
@@ -10,8 +11,8 @@ public struct Pseudonymiser: Sendable {
     private let keyed: HMAC<SHA256>
     /// Tokens already made for person ids (random UUIDs, no personal data in themselves): partners
     /// see the same people again and again, and an HMAC costs more than the rest of a view's fields
-    /// together. Names, phones and emails are never kept. Bounded; cleared when full; keyed by the id's
-    /// 16 bytes, so a lookup hashes no text.
+    /// together. Names, phones and emails are never kept. A fixed table of slots chosen by the id's
+    /// bytes, so a lookup hashes nothing and memory stays flat.
     private let cache = TokenCache()
 
     public init(masterKey: SymmetricKey, partnerID: String) {
@@ -28,40 +29,50 @@ public struct Pseudonymiser: Sendable {
 
     /// The token of a person id (its upper-case text, as `token(_:namespace:)` would make it), remembered.
     public func token(person id: UUID, namespace: String) -> String {
-        let key = CacheKey(namespace: namespace, id: id)
-        if let token = cache.tokens.withLock({ $0[key] }) { return token }
-        let token = makeToken(id.uuidString, namespace: namespace)
-        cache.tokens.withLock { tokens in
-            if tokens.count >= TokenCache.limit { tokens.removeAll(keepingCapacity: true) }
-            tokens[key] = token
+        // Person ids are random, so their bytes pick the slot: no hashing.
+        let slot = withUnsafeBytes(of: id.uuid) { Int(truncatingIfNeeded: $0.loadUnaligned(as: UInt64.self)) } & (TokenCache.slots - 1)
+        let cached = cache.slots.withLock { slots in
+            slots[slot].flatMap { $0.id == id && $0.namespace == namespace ? $0.token : nil }
         }
+        if let cached { return cached }
+        let token = makeToken(id.uuidString, namespace: namespace)
+        cache.slots.withLock { $0[slot] = TokenCache.Entry(id: id, namespace: namespace, token: token) }
         return token
     }
 
     private func makeToken(_ value: String, namespace: String) -> String {
+        // One buffer, one update: namespace, a zero byte, the value.
+        var message = ByteWriter(capacity: namespace.utf8.count + value.utf8.count + 1)
+        var namespace = namespace, value = value
+        namespace.withUTF8 { message.append(contentsOf: $0) }
+        message.append(0)
+        value.withUTF8 { message.append(contentsOf: $0) }
         var mac = keyed
-        mac.update(data: Array(namespace.utf8))
-        mac.update(data: [0])
-        mac.update(data: Array(value.utf8))
-        let digest = mac.finalize()
-        var out = "pn_"
-        out.reserveCapacity(35)
-        for byte in digest.prefix(16) {
-            out.append(Self.hex[Int(byte >> 4)])
-            out.append(Self.hex[Int(byte & 0xF)])
+        message.withUnsafeBytes { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return mac.finalize().withUnsafeBytes { digest in
+            String(unsafeUninitializedCapacity: 35) { text in
+                let hex: StaticString = "0123456789abcdef"
+                text[0] = UInt8(ascii: "p")
+                text[1] = UInt8(ascii: "n")
+                text[2] = UInt8(ascii: "_")
+                for i in 0..<16 {
+                    text[3 + 2 * i] = hex.utf8Start[Int(digest[i] >> 4)]
+                    text[4 + 2 * i] = hex.utf8Start[Int(digest[i] & 0xF)]
+                }
+                return 35
+            }
         }
-        return out
+    }
+}
+
+/// Direct-mapped: a new id replaces whatever shared its slot, so the cache never grows.
+private final class TokenCache: Sendable {
+    struct Entry {
+        var id: UUID
+        var namespace: String
+        var token: String
     }
 
-    private static let hex = Array("0123456789abcdef")
-}
-
-private struct CacheKey: Hashable {
-    var namespace: String
-    var id: UUID
-}
-
-private final class TokenCache: Sendable {
-    static let limit = 65_536
-    let tokens = Mutex<[CacheKey: String]>([:])
+    static let slots = 1 << 15
+    let slots = Mutex<[Entry?]>(Array(repeating: nil, count: TokenCache.slots))
 }

@@ -14,10 +14,28 @@ enum Transforms {
 
     /// Names and emails compare case- and space-insensitively; phones by digits.
     static func normaliseForPseudonym(_ s: String, kind: FieldKind) -> String {
+        // ASCII, the usual case, byte by byte: Unicode case mapping and white-space tests cost more than the HMAC.
+        let ascii = s.utf8.allSatisfy { $0 < 0x80 }
         switch kind {
-        case .name, .email, .text: s.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        case .phone: String(s.filter(\.isNumber))
-        default: s
+        case .name, .email, .text:
+            guard ascii else { return s.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+            var out: [UInt8] = []
+            out.reserveCapacity(s.utf8.count)
+            var space = false
+            for b in s.utf8 {
+                if b == 0x20 || (0x09...0x0D).contains(b) {
+                    space = !out.isEmpty
+                    continue
+                }
+                if space { out.append(0x20); space = false }
+                out.append(b &- 65 < 26 ? b + 32 : b)
+            }
+            return String(decoding: out, as: UTF8.self)
+        case .phone:
+            guard ascii else { return String(s.filter(\.isNumber)) }
+            return String(decoding: s.utf8.filter { $0 &- 48 < 10 }, as: UTF8.self)
+        default:
+            return s
         }
     }
 
