@@ -36,10 +36,22 @@ public struct ByteWriter: ~Copyable, ByteSink {
 
     @inlinable @inline(__always)
     public mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        if written + bytes.count > capacity { grow(toHold: written + bytes.count) }
-        (base + written).initialize(from: source, count: bytes.count)
-        written += bytes.count
+        guard let source = bytes.baseAddress else { return }
+        let n = bytes.count
+        if written + n > capacity { grow(toHold: written + n) }
+        let target = base + written
+        // Most appends are keys and short values: two overlapping eight-byte moves beat a call to memcpy.
+        if n >= 8 && n <= 16 {
+            let raw = UnsafeRawPointer(source)
+            let head = raw.loadUnaligned(as: UInt64.self), tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            UnsafeMutableRawPointer(target).storeBytes(of: head, as: UInt64.self)
+            UnsafeMutableRawPointer(target).storeBytes(of: tail, toByteOffset: n - 8, as: UInt64.self)
+        } else if n < 8 {
+            for k in 0..<n { target[k] = source[k] }
+        } else {
+            target.initialize(from: source, count: n)
+        }
+        written += n
     }
 
     public mutating func append(contentsOf bytes: [UInt8]) {
@@ -84,6 +96,10 @@ extension ByteSink where Self: ~Copyable {
     @inlinable
     public mutating func appendDecimal(_ value: Int) {
         precondition(value >= 0)
+        if value < 10 {
+            append(UInt8(48 + value))
+            return
+        }
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for Int.max's 19 digits
         withUnsafeMutableBytes(of: &digits) { buffer in
             var v = value

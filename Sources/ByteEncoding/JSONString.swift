@@ -5,8 +5,10 @@ public enum JSONString {
     @inlinable
     public static func append<Sink: ByteSink & ~Copyable>(_ string: String, to out: inout Sink) {
         out.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { appendContents($0, to: &out) }
+        if string.utf8.withContiguousStorageIfAvailable({ appendContents($0, to: &out) }) == nil {
+            var string = string
+            string.withUTF8 { appendContents($0, to: &out) }
+        }
         out.append(UInt8(ascii: "\""))
     }
 
@@ -14,6 +16,16 @@ public enum JSONString {
     @inlinable
     public static func appendContents<Sink: ByteSink & ~Copyable>(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
         guard let base = utf8.baseAddress else { return }
+        // The common case in one or two tests: eight bytes or more, none needing an escape.
+        if utf8.count >= 8 {
+            var k = 0
+            while k + 8 <= utf8.count && !mayNeedEscape(UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)) { k += 8 }
+            if k == utf8.count || (k + 8 > utf8.count
+                && !mayNeedEscape(UnsafeRawPointer(base + utf8.count - 8).loadUnaligned(as: UInt64.self))) {
+                out.append(contentsOf: utf8)
+                return
+            }
+        }
         var run = 0
         var i = 0
         while i < utf8.count {

@@ -47,7 +47,16 @@ public struct Postcode: Hashable, Sendable, Codable, CustomStringConvertible {
     public var district: String { outward }
 
     /// The postcode sector: outward code and the inward digit ("W5 2").
-    public var sector: String { "\(outward) \(inward.prefix(1))" }
+    public var sector: String {
+        // Built from bytes (a small string, no allocation): views generalise addresses to sectors.
+        let outward = Array(self.outward.utf8)
+        return String(unsafeUninitializedCapacity: outward.count + 2) { text in
+            _ = text.initialize(fromContentsOf: outward)
+            text[outward.count] = UInt8(ascii: " ")
+            text[outward.count + 1] = inward.utf8.first!
+            return outward.count + 2
+        }
+    }
 
     public var description: String { "\(outward) \(inward)" }
 

@@ -41,7 +41,9 @@ public struct CompiledPolicy: Sendable {
     let caseRules: [CompiledRule<CaseAttribute>]
     let eventRules: [CompiledRule<EventAttribute>]
     /// Party rules by role, in catalogue order, omit left out.
-    let partyRules: [PartyRole: [CompiledRule<PartyAttribute>]]
+    let partyRules: [[CompiledRule<PartyAttribute>]]
+    /// Whether any role has a party rule.
+    let hasPartyRules: Bool
     /// Every rule's key, back to back.
     let keys: [UInt8]
     let namespaces: [String]
@@ -86,7 +88,8 @@ public struct CompiledPolicy: Sendable {
         }
         self.caseRules = caseRules
         self.eventRules = eventRules
-        self.partyRules = partyRules
+        self.partyRules = PartyRole.allCases.map { partyRules[$0] ?? [] }
+        self.hasPartyRules = !partyRules.isEmpty
         self.needsScrubber = scrubs
         self.keys = tables.keys
         self.namespaces = tables.namespaces
@@ -135,5 +138,17 @@ public struct CompiledPolicySet: Sendable {
 
     public func purposes(of partner: String) -> [String] {
         policySet.policy(for: partner)?.purposes.map(\.id) ?? []
+    }
+}
+
+extension PartyRole {
+    /// The role's position in `allCases`: party rules are kept in an array, so finding a party's rules hashes nothing.
+    var ordinal: Int {
+        switch self {
+        case .complainant: 0
+        case .victim: 1
+        case .witness: 2
+        case .allegedPerpetrator: 3
+        }
     }
 }

@@ -61,39 +61,59 @@ public struct Scrubber {
     /// and each part of three or more letters as written (so "Grace" the name
     /// goes, "grace" the word stays).
     public init(parties: [Party]) {
-        nameBytes.reserveCapacity(parties.count * 24)
+        // Each name and its parts, copied once into one buffer: a part is never longer than its name.
+        let capacity = parties.reduce(0) { $0 + 2 * $1.name.utf8.count }
+        var names: [NamePattern] = []
         names.reserveCapacity(parties.count * 3)
-        for (k, party) in parties.enumerated() where !party.name.isEmpty {
-            // Parties with the same person id (a complainant who is also the victim) are one person:
-            // a person is numbered by the first party with their id.
-            let person = parties.firstIndex { $0.id == party.id }!
-            if person < k { continue }
-            var name = party.name
-            name.withUTF8 { name in
-                add(name, person: person, caseInsensitive: true)
-                // Parts split on bytes, not Characters: grapheme breaking cost more than the whole scrub.
-                var start = 0
-                for end in 0...name.count where end == name.count || name[end] == UInt8(ascii: " ") || name[end] == UInt8(ascii: "-") {
-                    defer { start = end + 1 }
-                    let part = UnsafeBufferPointer(rebasing: name[start..<end])
-                    // Three or more letters (UTF-8 lead bytes, so "Zoë" counts three), and not the whole name again.
-                    guard part.count < name.count, part.count(where: { $0 & 0xC0 != 0x80 }) >= 3 else { continue }
-                    add(part, person: person, caseInsensitive: false)
+        var shapesLow: UInt64 = 0, shapesHigh: UInt64 = 0
+        nameBytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            for (k, party) in parties.enumerated() where !party.name.isEmpty {
+                // Parties with the same person id (a complainant who is also the victim) are one person:
+                // a person is numbered by the first party with their id.
+                let person = parties.firstIndex { $0.id == party.id }!
+                if person < k { continue }
+                var name = party.name
+                name.withUTF8 { name in
+                    Self.add(name, person: person, caseInsensitive: true, to: buffer, &count, &names, &shapesLow, &shapesHigh)
+                    // Parts split on bytes, not Characters: grapheme breaking cost more than the whole scrub.
+                    var start = 0
+                    for end in 0...name.count where end == name.count || name[end] == UInt8(ascii: " ") || name[end] == UInt8(ascii: "-") {
+                        defer { start = end + 1 }
+                        let part = UnsafeBufferPointer(rebasing: name[start..<end])
+                        // Three or more letters (UTF-8 lead bytes, so "Zoë" counts three), and not the whole name again.
+                        guard part.count < name.count, part.count(where: { $0 & 0xC0 != 0x80 }) >= 3 else { continue }
+                        Self.add(part, person: person, caseInsensitive: false, to: buffer, &count, &names, &shapesLow, &shapesHigh)
+                    }
                 }
             }
         }
         // Longest first, so a full name wins over its parts.
         names.sort { $0.count > $1.count }
+        self.names = names
+        nameShapesLow = shapesLow
+        nameShapesHigh = shapesHigh
+        seen.reserveCapacity(16)
+        seenBytes.reserveCapacity(256)
     }
 
-    private mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, person: Int, caseInsensitive: Bool) {
+    /// Adds one name pattern: its bytes at `count` in `buffer`, its entry, its shape.
+    private static func add(
+        _ bytes: UnsafeBufferPointer<UInt8>, person: Int, caseInsensitive: Bool, to buffer: UnsafeMutableBufferPointer<UInt8>,
+        _ count: inout Int, _ names: inout [NamePattern], _ shapesLow: inout UInt64, _ shapesHigh: inout UInt64
+    ) {
         let initial = Text.lower(bytes[0])
-        names.append(NamePattern(start: nameBytes.count, count: bytes.count, person: person, caseInsensitive: caseInsensitive,
-                                 plain: bytes.allSatisfy(Text.isWordByte), initial: initial))
-        nameBytes.append(contentsOf: bytes)
-        let firstWord = bytes.firstIndex { !Text.isWordByte($0) } ?? bytes.count
-        let b = Self.shape(initial, firstWord)
-        if b < 64 { nameShapesLow |= 1 << UInt64(b) } else { nameShapesHigh |= 1 << UInt64(b & 63) }
+        var plain = true
+        var firstWord = bytes.count
+        for (k, b) in bytes.enumerated() where !Text.isWordByte(b) {
+            if plain { firstWord = k }
+            plain = false
+        }
+        names.append(NamePattern(start: count, count: bytes.count, person: person, caseInsensitive: caseInsensitive,
+                                 plain: plain, initial: initial))
+        _ = UnsafeMutableBufferPointer(rebasing: buffer[count...]).initialize(fromContentsOf: bytes)
+        count += bytes.count
+        let b = shape(initial, firstWord)
+        if b < 64 { shapesLow |= 1 << UInt64(b) } else { shapesHigh |= 1 << UInt64(b & 63) }
     }
 
     /// The text with its identifiers replaced.

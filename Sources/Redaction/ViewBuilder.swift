@@ -30,7 +30,7 @@ public enum ViewBuilder {
     /// Appends the view of `c` to `out` as one JSON object; false (and nothing written) when the filter does not admit it.
     public static func write(_ c: ASBCase, under policy: CompiledPolicy, today: CalendarDate, to out: inout ByteWriter) -> Bool {
         guard policy.purpose.records.admits(c) else { return false }
-        var writer = Writer(policy: policy, today: today, scrubber: policy.needsScrubber ? Scrubber(parties: c.parties) : nil)
+        var writer = Writer(today: today, scrubber: policy.needsScrubber ? Scrubber(parties: c.parties) : nil)
         out.append("{\"case_id\":\"")
         c.id.appendText(to: &out)
         out.append(UInt8(ascii: "\""))
@@ -38,7 +38,7 @@ public enum ViewBuilder {
         var first = true
         // By index, not for-in: that would copy (retain and release) every rule.
         for r in policy.caseRules.indices {
-            writer.member(policy.caseRules[r], attribute: policy.caseRules[r].attribute.value(c), first: &first, to: &out)
+            writer.member(policy.caseRules[r], attribute: policy.caseRules[r].attribute.value(c), first: &first, policy: policy, to: &out)
         }
         if !policy.eventRules.isEmpty && !c.events.isEmpty {
             out.append(first ? "\"events\":[" : ",\"events\":[")
@@ -47,18 +47,19 @@ public enum ViewBuilder {
                 out.append(i == 0 ? "{" : ",{")
                 var firstMember = true
                 for r in policy.eventRules.indices {
-                    writer.member(policy.eventRules[r], attribute: policy.eventRules[r].attribute.value(event), first: &firstMember, to: &out)
+                    writer.member(policy.eventRules[r], attribute: policy.eventRules[r].attribute.value(event), first: &firstMember, policy: policy, to: &out)
                 }
                 out.append(UInt8(ascii: "}"))
             }
             out.append(UInt8(ascii: "]"))
         }
-        if !policy.partyRules.isEmpty {
+        if policy.hasPartyRules {
             let mark = out.count
             out.append(first ? "\"parties\":[" : ",\"parties\":[")
             var written = 0
             for party in c.parties {
-                guard let rules = policy.partyRules[party.role] else { continue }
+                let rules = policy.partyRules[party.role.ordinal]
+                guard !rules.isEmpty else { continue }
                 let partyMark = out.count
                 if written > 0 { out.append(UInt8(ascii: ",")) }
                 out.append("{\"role\":")
@@ -66,7 +67,7 @@ public enum ViewBuilder {
                 let afterRole = out.count
                 var firstMember = false
                 for r in rules.indices {
-                    writer.member(rules[r], attribute: rules[r].attribute.value(party), first: &firstMember, to: &out)
+                    writer.member(rules[r], attribute: rules[r].attribute.value(party), first: &firstMember, policy: policy, to: &out)
                 }
                 // A party with nothing but its role tells the partner nothing: left out.
                 if out.count == afterRole {
@@ -106,26 +107,27 @@ public enum ViewBuilder {
 
     /// Writes members of one JSON object, each through its rule; one per view, so the scrubber's numbering spans the view.
     struct Writer {
-        let policy: CompiledPolicy
         let today: CalendarDate
         var scrubber: Scrubber?
 
         /// Writes `"key":value` (with a comma unless first) when the rule produces a value; otherwise nothing.
         mutating func member<Attribute>(
-            _ rule: CompiledRule<Attribute>, attribute value: RawValue, first: inout Bool, to out: inout ByteWriter
+            _ rule: CompiledRule<Attribute>, attribute value: RawValue, first: inout Bool, policy: CompiledPolicy, to out: inout ByteWriter
         ) {
             if case .none = value { return }
             let mark = out.count
             if !first { out.append(UInt8(ascii: ",")) }
             policy.keys.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[rule.key])) }
-            if write(rule.rule, value, kind: rule.kind, namespace: rule.namespace, to: &out) {
+            if write(rule.rule, value, kind: rule.kind, namespace: rule.namespace, policy: policy, to: &out) {
                 first = false
             } else {
                 out.truncate(to: mark)
             }
         }
 
-        mutating func write(_ rule: FieldRule, _ raw: RawValue, kind: FieldKind, namespace: Int, to out: inout ByteWriter) -> Bool {
+        mutating func write(
+            _ rule: FieldRule, _ raw: RawValue, kind: FieldKind, namespace: Int, policy: CompiledPolicy, to out: inout ByteWriter
+        ) -> Bool {
             switch rule {
             case .omit:
                 return false
