@@ -5,11 +5,17 @@ public enum JSONString {
     @inlinable
     public static func append<Sink: ByteSink & ~Copyable>(_ string: String, to out: inout Sink) {
         out.append(UInt8(ascii: "\""))
+        appendContents(of: string, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends a string's text escaped for use inside a JSON string literal, without the quotes.
+    @inlinable
+    public static func appendContents<Sink: ByteSink & ~Copyable>(of string: String, to out: inout Sink) {
         if string.utf8.withContiguousStorageIfAvailable({ appendContents($0, to: &out) }) == nil {
             var string = string
             string.withUTF8 { appendContents($0, to: &out) }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Appends UTF-8 text escaped for use inside a JSON string literal, without the quotes.

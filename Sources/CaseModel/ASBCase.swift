@@ -121,6 +121,17 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
         return flags
     }
 
+    /// Whether the case has this flag: `flags.contains(flag)` without making the set, for record filters
+    /// that run on every case of a bulk pull.
+    public func hasFlag(_ flag: String) -> Bool {
+        switch flag {
+        case "risk" where riskFlag: true
+        case "vulnerable" where parties.contains(where: { $0.vulnerabilityNotes != nil }): true
+        case "police-reference" where policeReference != nil: true
+        default: tags.contains(flag)
+        }
+    }
+
     /// A tag is lower-case letters, digits, '-' and at most one ':' (e.g. "tenant:ealing-homes").
     public static func isValidTag(_ tag: String) -> Bool {
         !tag.isEmpty && tag.count <= 64 && tag.filter { $0 == ":" }.count <= 1

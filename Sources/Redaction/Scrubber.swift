@@ -149,17 +149,20 @@ public struct Scrubber {
                 if c & ByteClass.word != 0 {
                     if nextAt < i { nextAt = s.next(UInt8(ascii: "@"), from: i) }
                     var j = i + 1
-                    var seen = c
+                    var seen = UInt(c)  // word-sized: byte-sized, the or costs register shuffles on every byte
                     while j < n {
-                        let next = classes[Int(s.base[j])]
-                        if next & ByteClass.word == 0 { break }
+                        let next = UInt(classes[Int(s.base[j])])
+                        if next & UInt(ByteClass.word) == 0 { break }
                         seen |= next
                         j += 1
                     }
-                    let digit = seen & ByteClass.digit != 0
+                    let digit = seen & UInt(ByteClass.digit) != 0
                     // Most words are ordinary: not near an @, no digit in or just after them, not shaped like a name.
                     let nearAt = nextAt - i <= 64
-                    guard nearAt || digit || c & ByteClass.letter == 0 || Text.isDigit(s[j + 1]) || mayBeName(byte, length: j - i) else {
+                    // (A letter word followed by a number matters only capitalised: an NI number's letters, a month.)
+                    guard nearAt || digit || c & ByteClass.letter == 0 || (Text.isUpper(byte) && Text.isDigit(s[j + 1]))
+                        || mayBeName(byte, length: j - i)
+                    else {
                         i = j
                         continue
                     }
@@ -194,6 +197,8 @@ public struct Scrubber {
     }
 
     /// The identifier starting at the word s[i..<wordEnd], if there is one: where it ends, its kind, and for a person their index.
+    /// Kept out of line: inlined, it crowds the main loop's registers.
+    @inline(never)
     private func match(_ s: Text, at i: Int, wordEnd: Int, hasDigit: Bool, nearAt: Bool) -> (Int, Kind, Int)? {
         if nearAt, let end = Text.email(s, i) { return (end, .email, 0) }
         let first = s.base[i]

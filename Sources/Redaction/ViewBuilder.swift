@@ -63,7 +63,7 @@ public enum ViewBuilder {
                 let partyMark = out.count
                 if written > 0 { out.append(UInt8(ascii: ",")) }
                 out.append("{\"role\":")
-                JSONString.append(party.role.rawValue, to: &out)
+                _ = ViewBuilder.share(.name(party.role.rawValue), to: &out)
                 let afterRole = out.count
                 var firstMember = false
                 for r in rules.indices {
@@ -87,6 +87,8 @@ public enum ViewBuilder {
     enum RawValue {
         case none
         case text(String)
+        /// An enumeration's raw value: plain ASCII that JSON needs no escape for, so it is copied unexamined.
+        case name(String)
         /// A person id: text when shared, pseudonymised without making its text.
         case id(UUID)
         case bool(Bool)
@@ -98,7 +100,7 @@ public enum ViewBuilder {
         /// The value as text, for the rules that work on text.
         var text: String? {
             switch self {
-            case .text(let s): s
+            case .text(let s), .name(let s): s
             case .id(let id): id.text
             default: nil
             }
@@ -160,6 +162,10 @@ public enum ViewBuilder {
             return false
         case .text(let s):
             JSONString.append(s, to: &out)
+        case .name(let s):
+            out.append(UInt8(ascii: "\""))
+            if s.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil { JSONString.appendContents(of: s, to: &out) }
+            out.append(UInt8(ascii: "\""))
         case .id(let id):
             out.append(UInt8(ascii: "\""))
             id.appendText(to: &out)

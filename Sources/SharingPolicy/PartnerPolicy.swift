@@ -37,7 +37,16 @@ public struct RecordFilter: Sendable, Hashable, Encodable {
         self.parties = parties
     }
 
-    public func admits(_ c: ASBCase) -> Bool { rejection(of: c) == nil }
+    /// The same answer as `rejection(of:) == nil`, without making any text or set: it runs on every case
+    /// of every disclosure.
+    public func admits(_ c: ASBCase) -> Bool {
+        if let categories, !categories.contains(where: { $0 == c.category }) { return false }
+        if let statuses, !statuses.contains(where: { $0 == c.status }) { return false }
+        if let wards, !wards.contains(c.ward) { return false }
+        if let flags, !flags.contains(where: c.hasFlag) { return false }
+        if let parties, !c.parties.contains(where: { party in parties.contains(where: { $0 == party.role }) }) { return false }
+        return true
+    }
 
     /// Why the filter turns the case away, or nil when it admits it.
     public func rejection(of c: ASBCase) -> String? {

@@ -33,3 +33,49 @@ struct ByteEncodingTests {
         #expect(String(decoding: out, as: UTF8.self) == #""\b\f\n\r\t\u0001\"\\""#)
     }
 }
+
+@Suite("ByteWriter")
+struct ByteWriterTests {
+    @Test("appends of every small length and across growth keep every byte in order")
+    func appends() {
+        var writer = ByteWriter(capacity: 16)
+        var expected: [UInt8] = []
+        for length in 0...40 {
+            let chunk = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ length) }
+            chunk.withUnsafeBufferPointer { writer.append(contentsOf: $0) }
+            expected += chunk
+            writer.append(UInt8(length))
+            expected.append(UInt8(length))
+        }
+        writer.append("literal")
+        expected += Array("literal".utf8)
+        #expect(writer.bytes == expected)
+        #expect(writer.count == expected.count)
+        writer.truncate(to: 5)
+        #expect(writer.bytes == Array(expected.prefix(5)))
+        #expect(writer.last == expected[4])
+    }
+
+    @Test("decimal and fixed-width digits", arguments: [0, 7, 10, 99, 12345, Int.max])
+    func digits(_ value: Int) {
+        var writer = ByteWriter()
+        writer.appendDecimal(value)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == String(value))
+        var padded = ByteWriter()
+        padded.appendDigits(value % 10_000, width: 4)
+        #expect(String(decoding: padded.bytes, as: UTF8.self) == String(format: "%04d", value % 10_000))
+    }
+
+    @Test("JSON strings into a ByteWriter: a quote or control byte at every position of a long run is escaped")
+    func escapesAtEveryPosition() throws {
+        for position in 0..<24 {
+            for special in ["\"", "\\", "\n", "\u{1}"] {
+                var text = String(repeating: "a", count: 24)
+                text.replaceSubrange(text.index(text.startIndex, offsetBy: position)...text.index(text.startIndex, offsetBy: position), with: special)
+                var writer = ByteWriter()
+                JSONString.append(text, to: &writer)
+                #expect(try JSONDecoder().decode(String.self, from: Data(writer.bytes)) == text, "\(special.debugDescription) at \(position)")
+            }
+        }
+    }
+}

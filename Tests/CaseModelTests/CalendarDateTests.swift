@@ -49,6 +49,8 @@ struct CalendarDateTests {
           arguments: [("w5 2hl", "W5 2HL"), ("UB109AB", "UB10 9AB"), ("EC1A 1BB", "EC1A 1BB"), (" sw1a2aa ", "SW1A 2AA")])
     func postcodes(input: String, normalised: String) {
         #expect(Postcode(input)?.description == normalised)
+        var text = input
+        #expect(text.withUTF8 { Postcode.isValid(utf8: $0) })
     }
 
     @Test("postcode district and sector")
@@ -58,8 +60,10 @@ struct CalendarDateTests {
         #expect(postcode.sector == "UB10 9")
     }
 
-    @Test("not postcodes", arguments: ["", "W5", "12345", "W5 2H1", "WWW5 2HL", "W5 2HLL"])
+    @Test("not postcodes", arguments: ["", "W5", "12345", "W5 2H1", "WWW5 2HL", "W5 2HLL", "AB12 3CDE", "W5 2H£"])
     func notPostcodes(input: String) {
         #expect(Postcode(input) == nil)
+        var text = input
+        #expect(!text.withUTF8 { Postcode.isValid(utf8: $0) })
     }
 }

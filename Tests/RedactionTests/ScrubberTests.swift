@@ -75,3 +75,28 @@ struct ScrubberTests {
         #expect(scrub(text) == "Zoë saw [PERSON 1] near the café — [PHONE 1]!")
     }
 }
+
+@Suite("Scrubbed text in views")
+struct ScrubbedViewTests {
+    @Test("a narrative with quotes, backslashes, tabs and newlines is valid JSON in the view, and scrubbed")
+    func escapedNarrative() throws {
+        let narrative = "He said \"Grace Okafor\" owes him\\n money.\tCall 07700 900461\nor email dp@example.net\u{1}."
+        let p = try policy(["narrative": "scrub"])
+        let bytes = try #require(ViewBuilder.view(of: sampleCase(narrative: narrative), under: p, today: today)).bytes
+        let decoded = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+        let text = try #require((decoded?["case"] as? [String: Any])?["narrative"] as? String)
+        #expect(text == "He said \"[PERSON 1]\" owes him\\n money.\tCall [PHONE 1]\nor email [EMAIL 1]\u{1}.")
+    }
+
+    @Test("the view's bytes read back as the same value, key order kept")
+    func readBack() throws {
+        let p = try policy(["reference": "share", "narrative": "scrub", "tags": "share", "risk_flag": "share", "complainant.name": "share"])
+        let view = try #require(ViewBuilder.view(of: sampleCase(narrative: "Tab\there, \u{1F600} and \"quotes\""), under: p, today: today))
+        var again: [UInt8] = []
+        view.value.write(to: &again)
+        #expect(again == view.bytes)
+        #expect(view.value["case"]?["reference"] == .string("ASB-2026-000042"))
+        #expect(throws: ViewValue.ParseError.self) { try ViewValue(json: Array("{\"a\":1}".utf8)) }
+        #expect(throws: ViewValue.ParseError.self) { try ViewValue(json: Array("{\"a\":\"x\"".utf8)) }
+    }
+}

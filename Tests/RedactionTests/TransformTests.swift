@@ -116,6 +116,26 @@ struct TransformTests {
         #expect(view(c, p)?.json == view(c, p)?.json)
     }
 
+    @Test("record filters: the fast test agrees with the explained one, and flags with the flag set")
+    func filtersAgree() throws {
+        let policies = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("policies")
+        let set = try PolicySet.load(directory: policies)
+        var generator = DemoCaseGenerator(seed: 5, clock: ServiceClock(calendar: WorkingDayCalendar()))
+        let filters = set.policies.flatMap { $0.purposes.map(\.records) }
+        var admittedSome = false
+        for c in generator.makeCases(400) {
+            for flag in ["risk", "vulnerable", "police-reference", "safeguarding", "tenant:ealing-homes", "nothing"] {
+                #expect(c.hasFlag(flag) == c.flags.contains(flag), "\(flag)")
+            }
+            for filter in filters {
+                #expect(filter.admits(c) == (filter.rejection(of: c) == nil))
+                admittedSome = admittedSome || filter.admits(c)
+            }
+        }
+        #expect(admittedSome)
+    }
+
     @Test("the demo data never shows a value a rule keeps back", arguments: ["met-police", "ealing-homes", "wlmht", "lfb", "probation"])
     func shippedPoliciesHoldBackContactDetails(partner: String) throws {
         let policies = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
