@@ -49,12 +49,15 @@ public struct Postcode: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The postcode sector: outward code and the inward digit ("W5 2").
     public var sector: String {
         // Built from bytes (a small string, no allocation): views generalise addresses to sectors.
-        let outward = Array(self.outward.utf8)
-        return String(unsafeUninitializedCapacity: outward.count + 2) { text in
-            _ = text.initialize(fromContentsOf: outward)
-            text[outward.count] = UInt8(ascii: " ")
-            text[outward.count + 1] = inward.utf8.first!
-            return outward.count + 2
+        String(unsafeUninitializedCapacity: outward.utf8.count + 2) { text in
+            var k = 0
+            for b in outward.utf8 {
+                text[k] = b
+                k += 1
+            }
+            text[k] = UInt8(ascii: " ")
+            text[k + 1] = inward.utf8.first!
+            return k + 2
         }
     }
 

@@ -138,8 +138,8 @@ public struct Scrubber {
         // Copied so far: text between identifiers goes out in whole runs. Every byte that needs a JSON escape
         // is a separator the loop stops at, so runs are copied as they are.
         var run = 0
-        // The next @ at or after i: an address's local part is at most 64 bytes, so only words near one are tried.
-        var nextAt = -1
+        // The next email address at or after i, found from its @: only the word that starts it is tried.
+        var email = (start: -1, end: -1)
         var i = 0
         let classes = ByteClass.table
         do {
@@ -147,7 +147,14 @@ public struct Scrubber {
                 let byte = s.base[i]
                 let c = classes[Int(byte)]
                 if c & ByteClass.word != 0 {
-                    if nextAt < i { nextAt = s.next(UInt8(ascii: "@"), from: i) }
+                    if email.start < i { email = Text.nextEmail(s, from: i) }
+                    if email.start == i {
+                        out.append(s, from: run, to: i)
+                        appendPlaceholder(.email, s, from: i, to: email.end, value: 0, to: &out)
+                        i = email.end
+                        run = i
+                        continue
+                    }
                     var j = i + 1
                     var seen = UInt(c)  // word-sized: byte-sized, the or costs register shuffles on every byte
                     while j < n {
@@ -157,16 +164,15 @@ public struct Scrubber {
                         j += 1
                     }
                     let digit = seen & UInt(ByteClass.digit) != 0
-                    // Most words are ordinary: not near an @, no digit in or just after them, not shaped like a name.
-                    let nearAt = nextAt - i <= 64
+                    // Most words are ordinary: no digit in or just after them, not shaped like a name.
                     // (A letter word followed by a number matters only capitalised: an NI number's letters, a month.)
-                    guard nearAt || digit || c & ByteClass.letter == 0 || (Text.isUpper(byte) && Text.isDigit(s[j + 1]))
+                    guard digit || c & ByteClass.letter == 0 || (Text.isUpper(byte) && Text.isDigit(s[j + 1]))
                         || mayBeName(byte, length: j - i)
                     else {
                         i = j
                         continue
                     }
-                    if let (end, kind, value) = match(s, at: i, wordEnd: j, hasDigit: digit, nearAt: nearAt) {
+                    if let (end, kind, value) = match(s, at: i, wordEnd: j, hasDigit: digit) {
                         out.append(s, from: run, to: i)
                         appendPlaceholder(kind, s, from: i, to: end, value: value, to: &out)
                         i = end
@@ -199,8 +205,7 @@ public struct Scrubber {
     /// The identifier starting at the word s[i..<wordEnd], if there is one: where it ends, its kind, and for a person their index.
     /// Kept out of line: inlined, it crowds the main loop's registers.
     @inline(never)
-    private func match(_ s: Text, at i: Int, wordEnd: Int, hasDigit: Bool, nearAt: Bool) -> (Int, Kind, Int)? {
-        if nearAt, let end = Text.email(s, i) { return (end, .email, 0) }
+    private func match(_ s: Text, at i: Int, wordEnd: Int, hasDigit: Bool) -> (Int, Kind, Int)? {
         let first = s.base[i]
         if Text.isLetter(first) {
             if let (end, person) = name(s, i, wordEnd: wordEnd) { return (end, .person, person) }
@@ -253,6 +258,7 @@ public struct Scrubber {
     }
 
     /// Writes the placeholder, numbering values in order of first appearance within this view.
+    @inline(never)
     private mutating func appendPlaceholder(_ kind: Kind, _ s: Text, from i: Int, to end: Int, value person: Int, to out: inout ByteWriter) {
         let number = kind == .person ? self.number(person: person) : self.number(kind, normalising: s, from: i, to: end)
         out.append(kind.label)
@@ -345,6 +351,22 @@ struct Text {
     func next(_ byte: UInt8, from i: Int) -> Int {
         guard i < count, let found = memchr(base + i, Int32(byte), count - i) else { return Int.max }
         return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The next email address from `i` on, or (Int.max, Int.max): found from the @ signs, so ordinary words
+    /// are never tried as addresses. It starts at the first word byte of its local part, no earlier than `i`
+    /// and at most 64 bytes before the @ (the longest a local part may be).
+    @inline(never)
+    static func nextEmail(_ s: Text, from i: Int) -> (start: Int, end: Int) {
+        var at = s.next(UInt8(ascii: "@"), from: i)
+        while at != Int.max {
+            var start = at
+            while start > i, at - start < 64, isEmailLocal(s[start - 1]) { start -= 1 }
+            while start < at, !isWordByte(s[start]) { start += 1 }
+            if start < at, let end = email(s, start) { return (start, end) }
+            at = s.next(UInt8(ascii: "@"), from: at + 1)
+        }
+        return (Int.max, Int.max)
     }
 
     // MARK: Recognisers. Each returns the end index of a match starting at i.

@@ -25,6 +25,10 @@ struct ScrubberTests {
         ("call +44 7700 900461", "call [PHONE 1]"),
         ("call (020) 8123-4567", "call [PHONE 1]"),
         ("mail grace.o+asb@example.org.", "mail [EMAIL 1]."),
+        ("a@b.co and c.d@e.org", "[EMAIL 1] and [EMAIL 2]"),
+        ("Grace@example.org", "[EMAIL 1]"),
+        ("(kwame_1@mail.example.co.uk)", "([EMAIL 1])"),
+        ("not@an-address and x@y", "not@an-address and x@y"),
         ("lives at UB2 4NZ.", "lives at [POSTCODE 1]."),
         ("lives at w5 2hl", "lives at [POSTCODE 1]"),
         ("lives at SW1A2AA", "lives at [POSTCODE 1]"),
@@ -98,5 +102,15 @@ struct ScrubbedViewTests {
         #expect(view.value["case"]?["reference"] == .string("ASB-2026-000042"))
         #expect(throws: ViewValue.ParseError.self) { try ViewValue(json: Array("{\"a\":1}".utf8)) }
         #expect(throws: ViewValue.ParseError.self) { try ViewValue(json: Array("{\"a\":\"x\"".utf8)) }
+    }
+}
+
+extension ScrubberTests {
+    @Test("an address's local part longer than 64 bytes is still removed from its last 64 bytes")
+    func longLocalPart() {
+        let local = String(repeating: "a", count: 70) + ".grace"
+        let scrubbed = scrub("write to \(local)@example.org today")
+        #expect(!scrubbed.contains("grace") && !scrubbed.contains("example.org"))
+        #expect(scrubbed.hasSuffix("[EMAIL 1] today"))
     }
 }
