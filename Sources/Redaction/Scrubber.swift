@@ -21,14 +21,8 @@ public struct Scrubber {
         var plain: Bool
         /// Lower-cased first byte.
         var initial: UInt8
-    }
-
-    /// A placeholder already given: its kind and the normalised value's bytes in `seenBytes` (for a person, their index).
-    private struct Seen {
-        var kind: Kind
-        var start: Int
-        var count: Int
-        var number: Int
+        /// Length of the first word: a word can only begin a name whose first word is as long.
+        var firstWord: Int
     }
 
     /// Every name pattern's bytes, back to back; patterns index into it (no per-pattern arrays to retain).
@@ -39,8 +33,10 @@ public struct Scrubber {
     /// or vector by a variable costs a jump table or a trip through memory, on every word.
     private var nameShapesLow: UInt64 = 0
     private var nameShapesHigh: UInt64 = 0
-    private var seen: [Seen] = []
-    private var seenBytes: [UInt8] = []
+    /// The placeholders given so far, back to back, each as its kind (one byte), number (four bytes) and key
+    /// length (two bytes), little-endian, then its key: the value normalised, or for a person their party index.
+    /// One buffer, so a view's numbering costs one allocation.
+    private var seen: [UInt8] = []
 
     enum Kind: UInt8 {
         case person, phone, email, postcode, ni, date
@@ -67,12 +63,15 @@ public struct Scrubber {
         names.reserveCapacity(parties.count * 3)
         var shapesLow: UInt64 = 0, shapesHigh: UInt64 = 0
         nameBytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-            for (k, party) in parties.enumerated() where !party.name.isEmpty {
+            // By index: iterating would copy every party, every field retained and released.
+            for k in parties.indices where !parties[k].name.isEmpty {
                 // Parties with the same person id (a complainant who is also the victim) are one person:
                 // a person is numbered by the first party with their id.
-                let person = parties.firstIndex { $0.id == party.id }!
+                let id = parties[k].id
+                var person = 0
+                while parties[person].id != id { person += 1 }
                 if person < k { continue }
-                var name = party.name
+                var name = parties[k].name
                 name.withUTF8 { name in
                     Self.add(name, person: person, caseInsensitive: true, to: buffer, &count, &names, &shapesLow, &shapesHigh)
                     // Parts split on bytes, not Characters: grapheme breaking cost more than the whole scrub.
@@ -92,8 +91,7 @@ public struct Scrubber {
         self.names = names
         nameShapesLow = shapesLow
         nameShapesHigh = shapesHigh
-        seen.reserveCapacity(16)
-        seenBytes.reserveCapacity(256)
+        seen.reserveCapacity(512)
     }
 
     /// Adds one name pattern: its bytes at `count` in `buffer`, its entry, its shape.
@@ -109,7 +107,7 @@ public struct Scrubber {
             plain = false
         }
         names.append(NamePattern(start: count, count: bytes.count, person: person, caseInsensitive: caseInsensitive,
-                                 plain: plain, initial: initial))
+                                 plain: plain, initial: initial, firstWord: firstWord))
         _ = UnsafeMutableBufferPointer(rebasing: buffer[count...]).initialize(fromContentsOf: bytes)
         count += bytes.count
         let b = shape(initial, firstWord)
@@ -238,13 +236,11 @@ public struct Scrubber {
         let wordLength = wordEnd - i
         return nameBytes.withUnsafeBufferPointer { p in
             let after = s[wordEnd]
-            for pattern in names where pattern.initial == initial && i + pattern.count <= s.count {
-                // A plain pattern is a whole word or nothing; one with a space or apostrophe runs past the first
-                // word, with that separator just where the word stops.
-                guard pattern.plain
-                    ? pattern.count == wordLength
-                    : pattern.count > wordLength && p[pattern.start + wordLength] == after
-                else { continue }
+            // The word must be the pattern's first word: a plain pattern is that word or nothing; one with a
+            // space or hyphen runs on, with the same separator just where the word stops.
+            for k in names.indices where names[k].initial == initial && names[k].firstWord == wordLength {
+                let pattern = names[k]
+                guard i + pattern.count <= s.count, pattern.plain || p[pattern.start + wordLength] == after else { continue }
                 var j = 0
                 while j < pattern.count {
                     let a = s.base[i + j], b = p[pattern.start + j]
@@ -268,46 +264,73 @@ public struct Scrubber {
 
     /// The number of a person (by the index of their first party), in order of first appearance.
     private mutating func number(person: Int) -> Int {
-        var people = 0
-        for entry in seen where entry.kind == .person {
-            people += 1
-            if entry.start == person { return entry.number }
-        }
-        seen.append(Seen(kind: .person, start: person, count: 0, number: people + 1))
-        return people + 1
+        let entry = beginEntry(.person)
+        seen.append(UInt8(truncatingIfNeeded: person))
+        seen.append(UInt8(truncatingIfNeeded: person >> 8))
+        return endEntry(entry)
     }
 
     /// The number of this value among those of its kind: the same number, once spaces and case (or a phone
     /// number's prefix) are set aside, gets the same placeholder.
     private mutating func number(_ kind: Kind, normalising s: Text, from i: Int, to end: Int) -> Int {
-        let start = seenBytes.count
+        let entry = beginEntry(kind)
+        let start = seen.count
         switch kind {
         case .phone:
-            for k in i..<end where Text.isDigit(s.base[k]) { seenBytes.append(s.base[k]) }
+            for k in i..<end where Text.isDigit(s.base[k]) { seen.append(s.base[k]) }
             // National form: +44 20… and 020… are the same number.
             var prefix = 0
-            if s.base[i] == UInt8(ascii: "+") && seenBytes[start...].starts(with: [52, 52]) { prefix = 2 }
-            if seenBytes.count > start + prefix && seenBytes[start + prefix] == UInt8(ascii: "0") { prefix += 1 }
-            seenBytes.removeSubrange(start..<(start + prefix))
+            if s.base[i] == UInt8(ascii: "+") && seen[start...].starts(with: [52, 52]) { prefix = 2 }
+            if seen.count > start + prefix && seen[start + prefix] == UInt8(ascii: "0") { prefix += 1 }
+            seen.removeSubrange(start..<(start + prefix))
         case .date:
-            seenBytes.append(contentsOf: UnsafeBufferPointer(start: s.base + i, count: end - i))
+            seen.append(contentsOf: UnsafeBufferPointer(start: s.base + i, count: end - i))
         default:
-            for k in i..<end where s.base[k] != UInt8(ascii: " ") { seenBytes.append(Text.lower(s.base[k])) }
+            for k in i..<end where s.base[k] != UInt8(ascii: " ") { seen.append(Text.lower(s.base[k])) }
         }
-        let count = seenBytes.count - start
+        return endEntry(entry)
+    }
+
+    /// Starts a candidate entry at the end of `seen`; its key is appended next.
+    private mutating func beginEntry(_ kind: Kind) -> Int {
+        let entry = seen.count
+        seen.append(kind.rawValue)
+        for _ in 0..<6 { seen.append(0) }
+        return entry
+    }
+
+    /// The number of the candidate entry's key if an earlier entry of its kind has the same key (the candidate
+    /// is then dropped), or the next number of its kind (the candidate is kept).
+    private mutating func endEntry(_ entry: Int) -> Int {
+        // Keys past 65,535 bytes are cut there: at worst two such values share a number.
+        let count = min(seen.count - entry - 7, 0xFFFF)
+        seen.removeSubrange((entry + 7 + count)...)
+        let kind = seen[entry]
         var sameKind = 0
-        for entry in seen where entry.kind == kind {
-            sameKind += 1
-            let same = entry.count == count && seenBytes.withUnsafeBufferPointer { b in
-                memcmp(b.baseAddress! + entry.start, b.baseAddress! + start, count) == 0
-            }
-            if same {
-                seenBytes.removeSubrange(start...)
-                return entry.number
+        var found = 0
+        seen.withUnsafeBufferPointer { p in
+            var k = 0
+            while k < entry {
+                let length = Int(p[k + 5]) | Int(p[k + 6]) << 8
+                if p[k] == kind {
+                    sameKind += 1
+                    if length == count && memcmp(p.baseAddress! + k + 7, p.baseAddress! + entry + 7, count) == 0 {
+                        found = Int(p[k + 1]) | Int(p[k + 2]) << 8 | Int(p[k + 3]) << 16 | Int(p[k + 4]) << 24
+                        return
+                    }
+                }
+                k += 7 + length
             }
         }
-        seen.append(Seen(kind: kind, start: start, count: count, number: sameKind + 1))
-        return sameKind + 1
+        if found > 0 {
+            seen.removeSubrange(entry...)
+            return found
+        }
+        let number = sameKind + 1
+        for b in 0..<4 { seen[entry + 1 + b] = UInt8(truncatingIfNeeded: number >> (8 * b)) }
+        seen[entry + 5] = UInt8(truncatingIfNeeded: count)
+        seen[entry + 6] = UInt8(truncatingIfNeeded: count >> 8)
+        return number
     }
 }
 

@@ -43,11 +43,12 @@ public enum ViewBuilder {
         if !policy.eventRules.isEmpty && !c.events.isEmpty {
             out.append(first ? "\"events\":[" : ",\"events\":[")
             first = false
-            for (i, event) in c.events.enumerated() {
-                out.append(i == 0 ? "{" : ",{")
+            // Events and parties by index: iterating would copy each one, every field retained and released.
+            for e in c.events.indices {
+                out.append(e == 0 ? "{" : ",{")
                 var firstMember = true
                 for r in policy.eventRules.indices {
-                    writer.member(policy.eventRules[r], attribute: policy.eventRules[r].attribute.value(event), first: &firstMember, policy: policy, to: &out)
+                    writer.member(policy.eventRules[r], attribute: policy.eventRules[r].attribute.value(c.events[e]), first: &firstMember, policy: policy, to: &out)
                 }
                 out.append(UInt8(ascii: "}"))
             }
@@ -57,17 +58,18 @@ public enum ViewBuilder {
             let mark = out.count
             out.append(first ? "\"parties\":[" : ",\"parties\":[")
             var written = 0
-            for party in c.parties {
-                let rules = policy.partyRules[party.role.ordinal]
+            for p in c.parties.indices {
+                let role = c.parties[p].role
+                let rules = policy.partyRules[role.ordinal]
                 guard !rules.isEmpty else { continue }
                 let partyMark = out.count
                 if written > 0 { out.append(UInt8(ascii: ",")) }
                 out.append("{\"role\":")
-                _ = ViewBuilder.share(.name(party.role.rawValue), to: &out)
+                _ = ViewBuilder.share(.name(role.rawValue), to: &out)
                 let afterRole = out.count
                 var firstMember = false
                 for r in rules.indices {
-                    writer.member(rules[r], attribute: rules[r].attribute.value(party), first: &firstMember, policy: policy, to: &out)
+                    writer.member(rules[r], attribute: rules[r].attribute.value(c.parties[p]), first: &firstMember, policy: policy, to: &out)
                 }
                 // A party with nothing but its role tells the partner nothing: left out.
                 if out.count == afterRole {
