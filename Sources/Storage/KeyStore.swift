@@ -52,7 +52,8 @@ struct KeyStore: Sendable {
     }
 
     func key(for caseID: UUID) throws -> SymmetricKey {
-        let wrapped = try pool.read { db in
+        // One SELECT needs no transaction around it (the default read would add BEGIN and COMMIT).
+        let wrapped = try pool.unsafeRead { db in
             try Data.fetchOne(db.cachedStatement(sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?"), arguments: [caseID.uuidString])
         }
         guard let wrapped else { throw StorageError.dataKeyMissing(caseID: caseID.uuidString) }
