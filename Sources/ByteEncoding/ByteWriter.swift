@@ -15,6 +15,8 @@ public struct ByteWriter: ~Copyable, ByteSink {
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var capacity: Int
     @usableFromInline var written: Int
+    /// False while writing into the caller's memory (see `init(scratch:)`), which is never freed here.
+    @usableFromInline var owned: Bool
 
     /// Bytes written so far.
     public var count: Int { written }
@@ -23,9 +25,22 @@ public struct ByteWriter: ~Copyable, ByteSink {
         self.capacity = max(capacity, 16)
         base = .allocate(capacity: self.capacity)
         written = 0
+        owned = true
     }
 
-    deinit { base.deallocate() }
+    /// Writes into `scratch` (say, an array's uninitialised storage) while it has room; past that, into memory
+    /// of its own, after copying what was written. `isInScratch` tells which happened.
+    public init(scratch: UnsafeMutableBufferPointer<UInt8>) {
+        base = scratch.baseAddress ?? .allocate(capacity: 16)
+        capacity = scratch.baseAddress == nil ? 16 : scratch.count
+        written = 0
+        owned = scratch.baseAddress == nil
+    }
+
+    /// Whether everything written is still in the scratch space given to `init(scratch:)`.
+    public var isInScratch: Bool { !owned }
+
+    deinit { if owned { base.deallocate() } }
 
     @inlinable @inline(__always)
     public mutating func append(_ byte: UInt8) {
@@ -79,9 +94,10 @@ public struct ByteWriter: ~Copyable, ByteSink {
         while newCapacity < needed { newCapacity *= 2 }
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.initialize(from: base, count: count)
-        base.deallocate()
+        if owned { base.deallocate() }
         base = newBase
         capacity = newCapacity
+        owned = true
     }
 }
 

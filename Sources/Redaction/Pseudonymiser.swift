@@ -32,11 +32,15 @@ public struct Pseudonymiser: Sendable {
         // Person ids are random, so their bytes pick the slot: no hashing.
         let slot = withUnsafeBytes(of: id.uuid) { Int(truncatingIfNeeded: $0.loadUnaligned(as: UInt64.self)) } & (TokenCache.slots - 1)
         let cached = cache.slots.withLock { slots in
-            slots[slot].flatMap { $0.id == id && $0.namespace == namespace ? $0.token : nil }
+            slots.isEmpty ? nil : slots[slot].flatMap { $0.id == id && $0.namespace == namespace ? $0.token : nil }
         }
         if let cached { return cached }
         let token = makeToken(id.uuidString, namespace: namespace)
-        cache.slots.withLock { $0[slot] = TokenCache.Entry(id: id, namespace: namespace, token: token) }
+        cache.slots.withLock { slots in
+            // Made on first use: compiling a policy set stays cheap, and partners that never see person ids hold no table.
+            if slots.isEmpty { slots = Array(repeating: nil, count: TokenCache.slots) }
+            slots[slot] = TokenCache.Entry(id: id, namespace: namespace, token: token)
+        }
         return token
     }
 
@@ -74,5 +78,5 @@ private final class TokenCache: Sendable {
     }
 
     static let slots = 1 << 15
-    let slots = Mutex<[Entry?]>(Array(repeating: nil, count: TokenCache.slots))
+    let slots = Mutex<[Entry?]>([])
 }

@@ -155,10 +155,18 @@ public struct Scrubber {
                     }
                     var j = i + 1
                     var seen = UInt(c)  // word-sized: byte-sized, the or costs register shuffles on every byte
-                    while j < n {
-                        let next = UInt(classes[Int(s.base[j])])
-                        if next & UInt(ByteClass.word) == 0 { break }
-                        seen |= next
+                    // Two bytes a turn: words are short, and the loop's own test and branch cost as much as the lookup.
+                    while j + 1 < n {
+                        let a = UInt(classes[Int(s.base[j])]), b = UInt(classes[Int(s.base[j + 1])])
+                        if a & UInt(ByteClass.word) == 0 { break }
+                        seen |= a
+                        j += 1
+                        if b & UInt(ByteClass.word) == 0 { break }
+                        seen |= b
+                        j += 1
+                    }
+                    if j + 1 == n, classes[Int(s.base[j])] & ByteClass.word != 0 {
+                        seen |= UInt(classes[Int(s.base[j])])
                         j += 1
                     }
                     let digit = seen & UInt(ByteClass.digit) != 0

@@ -22,9 +22,22 @@ public struct PartnerView: Sendable, Equatable {
 public enum ViewBuilder {
     /// The view of `c` under `policy`, or nil when the purpose's record filter does not admit the case.
     public static func view(of c: ASBCase, under policy: CompiledPolicy, today: CalendarDate) -> PartnerView? {
-        var out = ByteWriter(capacity: 4096)
-        guard write(c, under: policy, today: today, to: &out) else { return nil }
-        return PartnerView(caseID: c.id, bytes: out.bytes)
+        // Written straight into the array's storage, so the view is neither copied nor allocated twice;
+        // a view too big for it moves to the writer's own memory and is copied once.
+        var admitted = false
+        var spilled: [UInt8]?
+        let bytes = [UInt8](unsafeUninitializedCapacity: 4096) { storage, count in
+            var out = ByteWriter(scratch: storage)
+            admitted = write(c, under: policy, today: today, to: &out)
+            if out.isInScratch {
+                count = out.count
+            } else {
+                spilled = out.bytes
+                count = 0
+            }
+        }
+        guard admitted else { return nil }
+        return PartnerView(caseID: c.id, bytes: spilled ?? bytes)
     }
 
     /// Appends the view of `c` to `out` as one JSON object; false (and nothing written) when the filter does not admit it.

@@ -56,6 +56,21 @@ struct ByteWriterTests {
         #expect(writer.last == expected[4])
     }
 
+    @Test("scratch space: used while it has room, then left for memory of its own with everything copied")
+    func scratch() {
+        let bytes = [UInt8](unsafeUninitializedCapacity: 32) { storage, count in
+            var writer = ByteWriter(scratch: storage)
+            writer.append("sixteen bytes!!!")
+            let before = writer.isInScratch
+            writer.append("and sixteen more, and then some")
+            let after = writer.isInScratch
+            #expect(before && !after)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == "sixteen bytes!!!and sixteen more, and then some")
+            count = 0
+        }
+        #expect(bytes.isEmpty)
+    }
+
     @Test("decimal and fixed-width digits", arguments: [0, 7, 10, 99, 12345, Int.max])
     func digits(_ value: Int) {
         var writer = ByteWriter()
