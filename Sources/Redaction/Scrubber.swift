@@ -272,72 +272,70 @@ public struct Scrubber {
 
     /// The number of a person (by the index of their first party), in order of first appearance.
     private mutating func number(person: Int) -> Int {
-        let entry = beginEntry(.person)
-        seen.append(UInt8(truncatingIfNeeded: person))
-        seen.append(UInt8(truncatingIfNeeded: person >> 8))
-        return endEntry(entry)
+        var key = UInt16(truncatingIfNeeded: person)
+        return withUnsafeBytes(of: &key) { number(.person, key: $0.bindMemory(to: UInt8.self)) }
     }
 
     /// The number of this value among those of its kind: the same number, once spaces and case (or a phone
     /// number's prefix) are set aside, gets the same placeholder.
     private mutating func number(_ kind: Kind, normalising s: Text, from i: Int, to end: Int) -> Int {
-        let entry = beginEntry(kind)
-        let start = seen.count
-        switch kind {
-        case .phone:
-            for k in i..<end where Text.isDigit(s.base[k]) { seen.append(s.base[k]) }
-            // National form: +44 20… and 020… are the same number.
-            var prefix = 0
-            if s.base[i] == UInt8(ascii: "+") && seen[start...].starts(with: [52, 52]) { prefix = 2 }
-            if seen.count > start + prefix && seen[start + prefix] == UInt8(ascii: "0") { prefix += 1 }
-            seen.removeSubrange(start..<(start + prefix))
-        case .date:
-            seen.append(contentsOf: UnsafeBufferPointer(start: s.base + i, count: end - i))
-        default:
-            for k in i..<end where s.base[k] != UInt8(ascii: " ") { seen.append(Text.lower(s.base[k])) }
+        // The key is made on the stack (a normalised value is never longer than the text it came from).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: end - i) { key in
+            var n = 0
+            switch kind {
+            case .phone:
+                for k in i..<end where Text.isDigit(s.base[k]) {
+                    key[n] = s.base[k]
+                    n += 1
+                }
+                // National form: +44 20… and 020… are the same number.
+                var prefix = 0
+                if s.base[i] == UInt8(ascii: "+") && n >= 2 && key[0] == 52 && key[1] == 52 { prefix = 2 }
+                if n > prefix && key[prefix] == UInt8(ascii: "0") { prefix += 1 }
+                return number(kind, key: UnsafeBufferPointer(rebasing: key[prefix..<n]))
+            case .date:
+                return number(kind, key: UnsafeBufferPointer(start: s.base + i, count: end - i))
+            default:
+                for k in i..<end where s.base[k] != UInt8(ascii: " ") {
+                    key[n] = Text.lower(s.base[k])
+                    n += 1
+                }
+                return number(kind, key: UnsafeBufferPointer(rebasing: key[..<n]))
+            }
         }
-        return endEntry(entry)
     }
 
-    /// Starts a candidate entry at the end of `seen`; its key is appended next.
-    private mutating func beginEntry(_ kind: Kind) -> Int {
-        let entry = seen.count
-        seen.append(kind.rawValue)
-        for _ in 0..<6 { seen.append(0) }
-        return entry
-    }
-
-    /// The number of the candidate entry's key if an earlier entry of its kind has the same key (the candidate
-    /// is then dropped), or the next number of its kind (the candidate is kept).
-    private mutating func endEntry(_ entry: Int) -> Int {
+    /// The number an earlier entry of this kind with the same key was given, or the next number of its kind
+    /// (and the entry added).
+    private mutating func number(_ kind: Kind, key: UnsafeBufferPointer<UInt8>) -> Int {
         // Keys past 65,535 bytes are cut there: at worst two such values share a number.
-        let count = min(seen.count - entry - 7, 0xFFFF)
-        seen.removeSubrange((entry + 7 + count)...)
-        let kind = seen[entry]
+        let key = UnsafeBufferPointer(rebasing: key.prefix(0xFFFF))
         var sameKind = 0
-        var found = 0
-        seen.withUnsafeBufferPointer { p in
+        let found = seen.withUnsafeBufferPointer { p -> Int in
             var k = 0
-            while k < entry {
+            while k < p.count {
                 let length = Int(p[k + 5]) | Int(p[k + 6]) << 8
-                if p[k] == kind {
+                if p[k] == kind.rawValue {
                     sameKind += 1
-                    if length == count && memcmp(p.baseAddress! + k + 7, p.baseAddress! + entry + 7, count) == 0 {
-                        found = Int(p[k + 1]) | Int(p[k + 2]) << 8 | Int(p[k + 3]) << 16 | Int(p[k + 4]) << 24
-                        return
+                    if length == key.count && (length == 0 || memcmp(p.baseAddress! + k + 7, key.baseAddress!, length) == 0) {
+                        return Int(p[k + 1]) | Int(p[k + 2]) << 8 | Int(p[k + 3]) << 16 | Int(p[k + 4]) << 24
                     }
                 }
                 k += 7 + length
             }
+            return 0
         }
-        if found > 0 {
-            seen.removeSubrange(entry...)
-            return found
-        }
+        if found > 0 { return found }
         let number = sameKind + 1
-        for b in 0..<4 { seen[entry + 1 + b] = UInt8(truncatingIfNeeded: number >> (8 * b)) }
-        seen[entry + 5] = UInt8(truncatingIfNeeded: count)
-        seen[entry + 6] = UInt8(truncatingIfNeeded: count >> 8)
+        var header: (UInt8, UInt32, UInt16) = (kind.rawValue, 0, 0)
+        withUnsafeMutableBytes(of: &header) { raw in
+            raw[0] = kind.rawValue
+            for b in 0..<4 { raw[1 + b] = UInt8(truncatingIfNeeded: number >> (8 * b)) }
+            raw[5] = UInt8(truncatingIfNeeded: key.count)
+            raw[6] = UInt8(truncatingIfNeeded: key.count >> 8)
+            seen.append(contentsOf: raw.bindMemory(to: UInt8.self).prefix(7))
+        }
+        seen.append(contentsOf: key)
         return number
     }
 }
