@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# CPU per request: the gateway's and the load generator's, for each endpoint, from /proc/<pid>/stat over
+# a window in the middle of a load. The view/ping difference is what the disclosure path costs the
+# gateway, without the load generator's share that end-to-end ratios include.
+#
+#   scripts/bench-cpu.sh                     # ping and view, 64 connections, on .build-bench (made by scripts/bench.sh)
+#   ENDPOINTS=view CONNECTIONS=8 scripts/bench-cpu.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ENDPOINTS=${ENDPOINTS:-ping view}
+CONNECTIONS=${CONNECTIONS:-64}
+CASES=${CASES:-10000}
+PARTNER=${PARTNER:-met-police}
+WORK=${BENCH_DIR:-.build-bench}
+WINDOW=${WINDOW:-5}
+
+swift build -c release --product casegate >&2
+bin=.build/release/casegate
+mkdir -p "$WORK"
+source scripts/demo-gateway.sh
+start_demo_gateway "$bin" "$WORK" 18444 --data-dir "$WORK/data" --certs-dir "$WORK/certs" \
+  --partner-port 18443 --staff-port 18444 --cases "$CASES" --partner-rate-limit off
+server=$demo_gateway_pid
+hz=$(getconf CLK_TCK)
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+for endpoint in $ENDPOINTS; do
+  "$bin" loadtest --url https://localhost:18443 --certs-dir "$WORK/certs" --partner "$PARTNER" \
+    --connections "$CONNECTIONS" --duration $((WINDOW + 6)) --warmup 2 --json --endpoint "$endpoint" >"$WORK/cpu-$endpoint.json" &
+  load=$!
+  sleep 4
+  s0=$(ticks "$server"); c0=$(ticks "$load"); t0=$(date +%s.%N)
+  sleep "$WINDOW"
+  s1=$(ticks "$server"); c1=$(ticks "$load"); t1=$(date +%s.%N)
+  wait "$load"
+  rps=$(jq '.throughput' "$WORK/cpu-$endpoint.json")
+  awk -v e="$endpoint" -v rps="$rps" -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
+    secs = t1 - t0; sc = s / hz / secs; cc = c / hz / secs
+    printf "%-5s %8.0f req/s   gateway %.2f cores, %4.0f µs a request   load generator %.2f cores, %4.0f µs a request\n",
+      e, rps, sc, sc / rps * 1e6, cc, cc / rps * 1e6 }'
+done
