@@ -79,9 +79,6 @@ public struct ByteWriter: ~Copyable, ByteSink {
         written = count
     }
 
-    /// The last byte written, if any.
-    public var last: UInt8? { count > 0 ? base[count - 1] : nil }
-
     /// A copy of the bytes written.
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 

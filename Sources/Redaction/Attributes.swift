@@ -12,10 +12,10 @@ enum CaseAttribute: String, CaseIterable, Sendable {
     func value(_ c: ASBCase) -> ViewBuilder.RawValue {
         switch self {
         case .reference: .text(c.reference)
-        case .incidentType: .name(c.incidentType.rawValue)
-        case .category: .name(c.category.rawValue)
+        case .incidentType: .enumeration(c.incidentType.rawValue)
+        case .category: .enumeration(c.category.rawValue)
         case .categoryReason: c.categoryReason.map(ViewBuilder.RawValue.text) ?? .none
-        case .channel: .name(c.channel.rawValue)
+        case .channel: .enumeration(c.channel.rawValue)
         case .receivedAt: .time(c.receivedAt)
         case .policeReference: c.policeReference.map(ViewBuilder.RawValue.text) ?? .none
         case .ward: .text(c.ward)
@@ -23,7 +23,7 @@ enum CaseAttribute: String, CaseIterable, Sendable {
         case .narrative: .text(c.narrative)
         case .riskFlag: .bool(c.riskFlag)
         case .tags: .list(c.tags)
-        case .status: .name(c.status.rawValue)
+        case .status: .enumeration(c.status.rawValue)
         case .closedAt: c.closedAt.map(ViewBuilder.RawValue.time) ?? .none
         case .updatedAt: .time(c.updatedAt)
         }
@@ -35,7 +35,7 @@ enum EventAttribute: String, CaseIterable, Sendable {
 
     func value(_ e: CaseEvent) -> ViewBuilder.RawValue {
         switch self {
-        case .kind: .name(e.kind.rawValue)
+        case .kind: .enumeration(e.kind.rawValue)
         case .at: .time(e.at)
         case .note: e.note.map(ViewBuilder.RawValue.text) ?? .none
         }

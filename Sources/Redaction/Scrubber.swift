@@ -99,10 +99,10 @@ public struct Scrubber {
         _ bytes: UnsafeBufferPointer<UInt8>, person: Int, caseInsensitive: Bool, to buffer: UnsafeMutableBufferPointer<UInt8>,
         _ count: inout Int, _ names: inout [NamePattern], _ shapesLow: inout UInt64, _ shapesHigh: inout UInt64
     ) {
-        let initial = Text.lower(bytes[0])
+        let initial = TextBytes.lower(bytes[0])
         var plain = true
         var firstWord = bytes.count
-        for (k, b) in bytes.enumerated() where !Text.isWordByte(b) {
+        for (k, b) in bytes.enumerated() where !TextBytes.isWordByte(b) {
             if plain { firstWord = k }
             plain = false
         }
@@ -118,7 +118,7 @@ public struct Scrubber {
     public mutating func scrub(_ text: String) -> String {
         var out = ByteWriter(capacity: text.utf8.count + 32)
         var text = text
-        text.withUTF8 { scrub(Text(base: $0.baseAddress, count: $0.count), into: &out, escapingJSON: false) }
+        text.withUTF8 { scrub(TextBytes(base: $0.baseAddress, count: $0.count), into: &out, escapingJSON: false) }
         return out.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
     }
 
@@ -126,11 +126,11 @@ public struct Scrubber {
     public mutating func scrub(_ text: String, asJSONStringTo out: inout ByteWriter) {
         out.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { scrub(Text(base: $0.baseAddress, count: $0.count), into: &out, escapingJSON: true) }
+        text.withUTF8 { scrub(TextBytes(base: $0.baseAddress, count: $0.count), into: &out, escapingJSON: true) }
         out.append(UInt8(ascii: "\""))
     }
 
-    private mutating func scrub(_ s: Text, into out: inout ByteWriter, escapingJSON: Bool) {
+    private mutating func scrub(_ s: TextBytes, into out: inout ByteWriter, escapingJSON: Bool) {
         let n = s.count
         guard n > 0 else { return }
         // Copied so far: text between identifiers goes out in whole runs. Every byte that needs a JSON escape
@@ -145,7 +145,7 @@ public struct Scrubber {
                 let byte = s.base[i]
                 let c = classes[Int(byte)]
                 if c & ByteClass.word != 0 {
-                    if email.start < i { email = Text.nextEmail(s, from: i) }
+                    if email.start < i { email = TextBytes.nextEmail(s, from: i) }
                     if email.start == i {
                         out.append(s, from: run, to: i)
                         appendPlaceholder(.email, s, from: i, to: email.end, value: 0, to: &out)
@@ -172,7 +172,7 @@ public struct Scrubber {
                     let digit = seen & UInt(ByteClass.digit) != 0
                     // Most words are ordinary: no digit in or just after them, not shaped like a name.
                     // (A letter word followed by a number matters only capitalised: an NI number's letters, a month.)
-                    guard digit || c & ByteClass.letter == 0 || (Text.isUpper(byte) && Text.isDigit(s[j + 1]))
+                    guard digit || c & ByteClass.letter == 0 || (TextBytes.isUpper(byte) && TextBytes.isDigit(s[j + 1]))
                         || mayBeName(byte, length: j - i)
                     else {
                         i = j
@@ -189,7 +189,7 @@ public struct Scrubber {
                     continue
                 }
                 if c & ByteClass.special != 0 {
-                    if (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && Text.isDigit(s[i + 1]), let end = Text.phone(s, i) {
+                    if (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && TextBytes.isDigit(s[i + 1]), let end = TextBytes.phone(s, i) {
                         out.append(s, from: run, to: i)
                         appendPlaceholder(.phone, s, from: i, to: end, value: 0, to: &out)
                         i = end
@@ -211,18 +211,18 @@ public struct Scrubber {
     /// The identifier starting at the word s[i..<wordEnd], if there is one: where it ends, its kind, and for a person their index.
     /// Kept out of line: inlined, it crowds the main loop's registers.
     @inline(never)
-    private func match(_ s: Text, at i: Int, wordEnd: Int, hasDigit: Bool) -> (Int, Kind, Int)? {
+    private func match(_ s: TextBytes, at i: Int, wordEnd: Int, hasDigit: Bool) -> (Int, Kind, Int)? {
         let first = s.base[i]
-        if Text.isLetter(first) {
+        if TextBytes.isLetter(first) {
             if let (end, person) = name(s, i, wordEnd: wordEnd) { return (end, .person, person) }
             // What is left (NI numbers, postcodes, "March 12") needs a digit in the word or just after it.
-            guard hasDigit || (s[wordEnd] == UInt8(ascii: " ") && Text.isDigit(s[wordEnd + 1])) else { return nil }
-            if let end = Text.niNumber(s, i) { return (end, .ni, 0) }
-            if let end = Text.postcode(s, i) { return (end, .postcode, 0) }
-            if let end = Text.monthFirstDate(s, i) { return (end, .date, 0) }
-        } else if Text.isDigit(first) {
-            if let end = Text.numericDate(s, i) ?? Text.dayFirstDate(s, i) { return (end, .date, 0) }
-            if let end = Text.phone(s, i) { return (end, .phone, 0) }
+            guard hasDigit || (s[wordEnd] == UInt8(ascii: " ") && TextBytes.isDigit(s[wordEnd + 1])) else { return nil }
+            if let end = TextBytes.niNumber(s, i) { return (end, .ni, 0) }
+            if let end = TextBytes.postcode(s, i) { return (end, .postcode, 0) }
+            if let end = TextBytes.monthFirstDate(s, i) { return (end, .date, 0) }
+        } else if TextBytes.isDigit(first) {
+            if let end = TextBytes.numericDate(s, i) ?? TextBytes.dayFirstDate(s, i) { return (end, .date, 0) }
+            if let end = TextBytes.phone(s, i) { return (end, .phone, 0) }
         }
         return nil
     }
@@ -233,14 +233,14 @@ public struct Scrubber {
 
     /// Whether a word could begin some name: false for certain, true perhaps.
     @inline(__always) private func mayBeName(_ byte: UInt8, length: Int) -> Bool {
-        let b = Self.shape(Text.lower(byte), length)
+        let b = Self.shape(TextBytes.lower(byte), length)
         let set = b < 64 ? nameShapesLow : nameShapesHigh
         return set & (1 << UInt64(b & 63)) != 0
     }
 
-    private func name(_ s: Text, _ i: Int, wordEnd: Int) -> (Int, Int)? {
+    private func name(_ s: TextBytes, _ i: Int, wordEnd: Int) -> (Int, Int)? {
         guard mayBeName(s.base[i], length: wordEnd - i) else { return nil }
-        let initial = Text.lower(s.base[i])
+        let initial = TextBytes.lower(s.base[i])
         let wordLength = wordEnd - i
         return nameBytes.withUnsafeBufferPointer { p in
             let after = s[wordEnd]
@@ -252,10 +252,10 @@ public struct Scrubber {
                 var j = 0
                 while j < pattern.count {
                     let a = s.base[i + j], b = p[pattern.start + j]
-                    if a != b && !(pattern.caseInsensitive && Text.lower(a) == Text.lower(b)) { break }
+                    if a != b && !(pattern.caseInsensitive && TextBytes.lower(a) == TextBytes.lower(b)) { break }
                     j += 1
                 }
-                if j == pattern.count && !Text.isWordByte(s[i + j]) { return (i + j, pattern.person) }
+                if j == pattern.count && !TextBytes.isWordByte(s[i + j]) { return (i + j, pattern.person) }
             }
             return nil
         }
@@ -263,7 +263,7 @@ public struct Scrubber {
 
     /// Writes the placeholder, numbering values in order of first appearance within this view.
     @inline(never)
-    private mutating func appendPlaceholder(_ kind: Kind, _ s: Text, from i: Int, to end: Int, value person: Int, to out: inout ByteWriter) {
+    private mutating func appendPlaceholder(_ kind: Kind, _ s: TextBytes, from i: Int, to end: Int, value person: Int, to out: inout ByteWriter) {
         let number = kind == .person ? self.number(person: person) : self.number(kind, normalising: s, from: i, to: end)
         out.append(kind.label)
         out.appendDecimal(number)
@@ -278,13 +278,13 @@ public struct Scrubber {
 
     /// The number of this value among those of its kind: the same number, once spaces and case (or a phone
     /// number's prefix) are set aside, gets the same placeholder.
-    private mutating func number(_ kind: Kind, normalising s: Text, from i: Int, to end: Int) -> Int {
+    private mutating func number(_ kind: Kind, normalising s: TextBytes, from i: Int, to end: Int) -> Int {
         // The key is made on the stack (a normalised value is never longer than the text it came from).
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: end - i) { key in
             var n = 0
             switch kind {
             case .phone:
-                for k in i..<end where Text.isDigit(s.base[k]) {
+                for k in i..<end where TextBytes.isDigit(s.base[k]) {
                     key[n] = s.base[k]
                     n += 1
                 }
@@ -297,7 +297,7 @@ public struct Scrubber {
                 return number(kind, key: UnsafeBufferPointer(start: s.base + i, count: end - i))
             default:
                 for k in i..<end where s.base[k] != UInt8(ascii: " ") {
-                    key[n] = Text.lower(s.base[k])
+                    key[n] = TextBytes.lower(s.base[k])
                     n += 1
                 }
                 return number(kind, key: UnsafeBufferPointer(rebasing: key[..<n]))
@@ -353,9 +353,9 @@ private enum ByteClass {
         let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
         for b in 0...255 {
             let byte = UInt8(b)
-            table[b] = if Text.isDigit(byte) { word | digit }
-                else if Text.isLetter(byte) { word | letter }
-                else if Text.isWordByte(byte) { word }
+            table[b] = if TextBytes.isDigit(byte) { word | digit }
+                else if TextBytes.isLetter(byte) { word | letter }
+                else if TextBytes.isWordByte(byte) { word }
                 else if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(") || JSONString.needsEscape(byte) { special }
                 else { 0 }
         }
@@ -364,7 +364,7 @@ private enum ByteClass {
 }
 
 /// Text being scrubbed: its UTF-8 bytes in place, read as 0 past the end so look-aheads need no bounds test.
-struct Text {
+struct TextBytes {
     let base: UnsafePointer<UInt8>
     let count: Int
 
@@ -386,7 +386,7 @@ struct Text {
     /// are never tried as addresses. It starts at the first word byte of its local part, no earlier than `i`
     /// and at most 64 bytes before the @ (the longest a local part may be).
     @inline(never)
-    static func nextEmail(_ s: Text, from i: Int) -> (start: Int, end: Int) {
+    static func nextEmail(_ s: TextBytes, from i: Int) -> (start: Int, end: Int) {
         var at = s.next(UInt8(ascii: "@"), from: i)
         while at != Int.max {
             var start = at
@@ -400,7 +400,7 @@ struct Text {
 
     // MARK: Recognisers. Each returns the end index of a match starting at i.
 
-    static func email(_ s: Text, _ i: Int) -> Int? {
+    static func email(_ s: TextBytes, _ i: Int) -> Int? {
         var j = i
         while isEmailLocal(s[j]) { j += 1 }
         guard j > i, s[j] == UInt8(ascii: "@") else { return nil }
@@ -414,7 +414,7 @@ struct Text {
     }
 
     /// UK phone numbers: 0 then 9 or 10 more digits, or +44 then 9 or 10 digits, with spaces, hyphens or brackets.
-    static func phone(_ s: Text, _ i: Int) -> Int? {
+    static func phone(_ s: TextBytes, _ i: Int) -> Int? {
         var j = i
         var digits = 0
         var first: UInt8 = 0, second: UInt8 = 0
@@ -441,7 +441,7 @@ struct Text {
     }
 
     /// National Insurance numbers: two letters, six digits (optionally in spaced pairs), a letter A-D.
-    static func niNumber(_ s: Text, _ i: Int) -> Int? {
+    static func niNumber(_ s: TextBytes, _ i: Int) -> Int? {
         guard isUpper(s[i]), isUpper(s[i + 1]) else { return nil }
         var j = i + 2
         var digits = 0
@@ -457,7 +457,7 @@ struct Text {
     }
 
     /// UK postcodes, with or without the space, in either case.
-    static func postcode(_ s: Text, _ i: Int) -> Int? {
+    static func postcode(_ s: TextBytes, _ i: Int) -> Int? {
         var j = i
         var digits = 0
         while isAlnum(s[j]) && j - i < 7 {
@@ -477,12 +477,12 @@ struct Text {
         return isPostcode(s, i, k + 3) ? k + 3 : nil
     }
 
-    private static func isPostcode(_ s: Text, _ i: Int, _ end: Int) -> Bool {
+    private static func isPostcode(_ s: TextBytes, _ i: Int, _ end: Int) -> Bool {
         Postcode.isValid(utf8: UnsafeBufferPointer(start: s.base + i, count: end - i))
     }
 
     /// 12/03/2026, 12-3-26, 12.03.2026 and 2026-03-12.
-    static func numericDate(_ s: Text, _ i: Int) -> Int? {
+    static func numericDate(_ s: TextBytes, _ i: Int) -> Int? {
         func number(_ j: Int, max: Int) -> (Int, Int)? {
             var k = j
             while isDigit(s[k]) && k - j < max { k += 1 }
@@ -499,7 +499,7 @@ struct Text {
     }
 
     /// 12 March 2026, 12th March, 3 Jan 25.
-    static func dayFirstDate(_ s: Text, _ i: Int) -> Int? {
+    static func dayFirstDate(_ s: TextBytes, _ i: Int) -> Int? {
         var j = i
         while isDigit(s[j]) && j - i < 2 { j += 1 }
         guard j > i, !isDigit(s[j]) else { return nil }
@@ -509,7 +509,7 @@ struct Text {
     }
 
     /// March 12, March 12th 2026, March 2026.
-    static func monthFirstDate(_ s: Text, _ i: Int) -> Int? {
+    static func monthFirstDate(_ s: TextBytes, _ i: Int) -> Int? {
         guard let end = month(s, i), s[end] == UInt8(ascii: " "), isDigit(s[end + 1]) else { return nil }
         var j = end + 1
         while isDigit(s[j]) && j - end <= 4 { j += 1 }
@@ -523,7 +523,7 @@ struct Text {
     }
 
     /// Past "st", "nd", "rd" or "th" ending a word at j, if there is one.
-    private static func afterOrdinal(_ s: Text, _ j: Int) -> Int {
+    private static func afterOrdinal(_ s: TextBytes, _ j: Int) -> Int {
         switch (s[j], s[j + 1]) {
         case (UInt8(ascii: "s"), UInt8(ascii: "t")), (UInt8(ascii: "n"), UInt8(ascii: "d")),
              (UInt8(ascii: "r"), UInt8(ascii: "d")), (UInt8(ascii: "t"), UInt8(ascii: "h")):
@@ -540,7 +540,7 @@ struct Text {
     }
 
     /// The end of the month name that is the whole word at i, in any case but starting with a capital.
-    private static func month(_ s: Text, _ i: Int) -> Int? {
+    private static func month(_ s: TextBytes, _ i: Int) -> Int? {
         let first = s[i]
         // A bit per capital letter: A D F J M N O S.
         let initials: UInt32 = 1 << 0 | 1 << 3 | 1 << 5 | 1 << 9 | 1 << 12 | 1 << 13 | 1 << 14 | 1 << 18
@@ -556,7 +556,7 @@ struct Text {
     }
 
     /// " 2026" or " 26" after a date, if present.
-    private static func year(_ s: Text, _ i: Int) -> Int? {
+    private static func year(_ s: TextBytes, _ i: Int) -> Int? {
         guard s[i] == UInt8(ascii: " ") else { return nil }
         var j = i + 1
         while isDigit(s[j]) && j - i <= 4 { j += 1 }
@@ -577,7 +577,7 @@ struct Text {
 }
 
 extension ByteWriter {
-    fileprivate mutating func append(_ s: Text, from: Int, to: Int) {
+    fileprivate mutating func append(_ s: TextBytes, from: Int, to: Int) {
         guard to > from else { return }
         append(contentsOf: UnsafeBufferPointer(start: s.base + from, count: to - from))
     }

@@ -74,13 +74,7 @@ enum Transforms {
         return found
     }
 
-    /// "2026-11-25T14:03:09Z", without Foundation's formatter on the hot path.
-    static func iso8601(_ date: Date) -> String {
-        var bytes: [UInt8] = []
-        appendISO8601(date, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
+    /// "2026-11-25T14:03:09Z", written straight into the view: no Foundation formatter on the hot path.
     static func appendISO8601<Sink: ByteSink & ~Copyable>(_ date: Date, to out: inout Sink) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400

@@ -78,7 +78,7 @@ public enum ViewBuilder {
                 let partyMark = out.count
                 if written > 0 { out.append(UInt8(ascii: ",")) }
                 out.append("{\"role\":")
-                _ = ViewBuilder.share(.name(role.rawValue), to: &out)
+                _ = ViewBuilder.share(.enumeration(role.rawValue), to: &out)
                 let afterRole = out.count
                 var firstMember = false
                 for r in rules.indices {
@@ -103,7 +103,7 @@ public enum ViewBuilder {
         case none
         case text(String)
         /// An enumeration's raw value: plain ASCII that JSON needs no escape for, so it is copied unexamined.
-        case name(String)
+        case enumeration(String)
         /// A person id: text when shared, pseudonymised without making its text.
         case id(UUID)
         case bool(Bool)
@@ -115,7 +115,7 @@ public enum ViewBuilder {
         /// The value as text, for the rules that work on text.
         var text: String? {
             switch self {
-            case .text(let s), .name(let s): s
+            case .text(let s), .enumeration(let s): s
             case .id(let id): id.text
             default: nil
             }
@@ -177,7 +177,7 @@ public enum ViewBuilder {
             return false
         case .text(let s):
             JSONString.append(s, to: &out)
-        case .name(let s):
+        case .enumeration(let s):
             out.append(UInt8(ascii: "\""))
             if s.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil { JSONString.appendContents(of: s, to: &out) }
             out.append(UInt8(ascii: "\""))

@@ -53,7 +53,6 @@ struct ByteWriterTests {
         #expect(writer.count == expected.count)
         writer.truncate(to: 5)
         #expect(writer.bytes == Array(expected.prefix(5)))
-        #expect(writer.last == expected[4])
     }
 
     @Test("scratch space: used while it has room, then left for memory of its own with everything copied")
