@@ -39,7 +39,13 @@ public final class Ledger: Sendable {
 
     /// Opens the ledger over a store, rebuilding the tree from the stored leaf hashes.
     public static func open(store: any LedgerStore, key: LedgerSigningKey, origin: String, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> Ledger {
-        let tree = MerkleTree(leafHashes: try await store.leafHashes(from: 0))
+        // In chunks, so starting on a long log never holds all its leaf hashes at once.
+        var tree = MerkleTree()
+        while true {
+            let chunk = try await store.leafHashes(from: tree.size, count: 1 << 16)
+            if chunk.isEmpty { break }
+            for hash in chunk { tree.append(leafHash: hash) }
+        }
         let last = try await store.latestCheckpoint()
         let ledger = Ledger(store: store, key: key, origin: origin, tree: tree, lastCheckpoint: last, clock: clock)
         if tree.size > 0, let newest = try await store.entries(from: tree.size - 1, limit: 1).first,
@@ -158,29 +164,54 @@ public final class Ledger: Sendable {
         state.withLock { $0.tree.integrate(from: known, hashes) }
     }
 
-    public func root(size: Int) -> [UInt8] { state.withLock { $0.tree.root(size: size) } }
-
-    public func inclusionProof(index: Int, size: Int) throws(LedgerError) -> [[UInt8]] {
-        try state.withLock { state throws(LedgerError) in
-            guard size <= state.tree.size else { throw .beyondTree(size: size, treeSize: state.tree.size) }
-            guard index >= 0, index < size else { throw .indexOutOfRange(index: index, size: size) }
-            return state.tree.inclusionProof(index: index, size: size)
+    /// The root of the first `size` entries.
+    public func root(size: Int) async throws -> [UInt8] {
+        try await withTiles { tree, tiles in
+            guard size <= tree.size else { throw LedgerError.beyondTree(size: size, treeSize: tree.size) }
+            return try tree.root(size: size, tiles: tiles)
         }
     }
 
-    public func consistencyProof(from: Int, to: Int) throws(LedgerError) -> [[UInt8]] {
-        try state.withLock { state throws(LedgerError) in
-            guard to <= state.tree.size else { throw .beyondTree(size: to, treeSize: state.tree.size) }
-            guard from > 0, from <= to else { throw .badRange(from: from, to: to) }
-            return state.tree.consistencyProof(from: from, to: to)
+    public func inclusionProof(index: Int, size: Int) async throws -> [[UInt8]] {
+        try await withTiles { tree, tiles in
+            guard size <= tree.size else { throw LedgerError.beyondTree(size: size, treeSize: tree.size) }
+            guard index >= 0, index < size else { throw LedgerError.indexOutOfRange(index: index, size: size) }
+            return try tree.inclusionProof(index: index, size: size, tiles: tiles)
         }
     }
 
-    /// The latest signed checkpoint, signing a new one first when entries have
-    /// arrived since the last (so it always covers every receipt given out).
+    public func consistencyProof(from: Int, to: Int) async throws -> [[UInt8]] {
+        try await withTiles { tree, tiles in
+            guard to <= tree.size else { throw LedgerError.beyondTree(size: to, treeSize: tree.size) }
+            guard from > 0, from <= to else { throw LedgerError.badRange(from: from, to: to) }
+            return try tree.consistencyProof(from: from, to: to, tiles: tiles)
+        }
+    }
+
+    /// Runs `body` on the tree under the lock; when it needs an earlier tile, reads that tile's leaf hashes
+    /// from the store (outside the lock) and runs it again. A proof needs at most three tiles.
+    private func withTiles<T: Sendable>(_ body: (MerkleTree, [Int: MerkleTree.Tile]) throws -> T) async throws -> T {
+        var tiles: [Int: MerkleTree.Tile] = [:]
+        while true {
+            let (result, tileHeight): (Result<T, any Error>, Int) = state.withLock { state in
+                (Result { try body(state.tree, tiles) }, state.tree.tileHeight)
+            }
+            switch result {
+            case .success(let value):
+                return value
+            case .failure(let missing as MerkleTree.MissingTile):
+                let leaves = try await store.leafHashes(from: missing.tile << tileHeight, count: 1 << tileHeight)
+                guard leaves.count == 1 << tileHeight else { throw LedgerError.beyondTree(size: (missing.tile + 1) << tileHeight, treeSize: size) }
+                tiles[missing.tile] = MerkleTree.Tile(leafHashes: leaves, tileHeight: tileHeight)
+            case .failure(let error):
+                throw error
+            }
+        }
+    }
+
     public func checkpoint() async throws -> (size: Int, note: String) {
         try await catchUp()
-        let (size, root, last) = state.withLock { ($0.tree.size, $0.tree.root(), $0.lastCheckpoint) }
+        let (size, root, last) = state.withLock { ($0.tree.size, $0.tree.currentRoot(), $0.lastCheckpoint) }
         if let last, last.size == size { return last }
         let signed = try Checkpoint(origin: origin, size: size, root: root).signed(with: key)
         // Another instance may have signed this size first: its note stands.

@@ -93,6 +93,8 @@ public protocol LedgerStore: Sendable {
     func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry]
     /// Leaf hashes of every entry from `index` on, in order.
     func leafHashes(from index: Int) async throws -> [[UInt8]]
+    /// Leaf hashes of up to `count` entries from `index` on, in order: a tile for a proof, or a chunk at startup.
+    func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]]
     /// Stores a checkpoint unless one of that size is stored already; returns the note stored for that size.
     func saveCheckpoint(size: Int, note: String) async throws -> String
     func latestCheckpoint() async throws -> (size: Int, note: String)?

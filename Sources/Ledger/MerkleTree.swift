@@ -1,32 +1,81 @@
-/// An append-only Merkle tree held in memory as the hashes of every complete,
-/// aligned subtree, so roots and proofs for any size take O(log n) hashes.
+/// An append-only Merkle tree held in memory as the hashes of complete, aligned subtrees, so roots and
+/// proofs for any size take O(log n) hashes.
 ///
-/// Level k holds one 32-byte hash per complete subtree of 2^k leaves; the
-/// arrays are flat bytes to keep a million-entry tree in about 64 MB.
+/// Memory is bounded by tiles: a tile is an aligned run of 2^`tileHeight` leaves. Levels from
+/// `tileHeight` up are kept whole (one hash per 2^`tileHeight` leaves and fewer above); the levels below
+/// keep only the last, incomplete tile. A proof or root that needs a node inside an earlier tile throws
+/// `MissingTile`; the caller reads that tile's leaf hashes from the store and asks again with it
+/// (`Ledger` does). With the default height of 8 a million entries hold about 250 KB, where keeping every
+/// level held 64 MB.
 public struct MerkleTree: Sendable {
-    private var levels: [[UInt8]] = [[]]
-
-    public init() {}
-
-    public init(leafHashes: [[UInt8]]) {
-        for hash in leafHashes { append(leafHash: hash) }
+    /// A proof or root needs the leaf hashes of this complete tile.
+    public struct MissingTile: Error, Equatable {
+        public let tile: Int
     }
 
-    public var size: Int { levels[0].count / MerkleHash.size }
+    /// The leaf hashes of one complete tile, with its lower levels computed once.
+    public struct Tile: Sendable {
+        /// Level k holds the 2^(tileHeight - k) hashes of that level within the tile, as flat bytes.
+        fileprivate let levels: [[UInt8]]
+
+        public init(leafHashes: [[UInt8]], tileHeight: Int) {
+            precondition(leafHashes.count == 1 << tileHeight)
+            var levels = [leafHashes.flatMap { $0 }]
+            for level in 1..<max(tileHeight, 1) {
+                let below = levels[level - 1]
+                var hashes: [UInt8] = []
+                hashes.reserveCapacity(below.count / 2)
+                for i in stride(from: 0, to: below.count, by: 2 * MerkleHash.size) {
+                    hashes += MerkleHash.node(below[i..<(i + MerkleHash.size)], below[(i + MerkleHash.size)..<(i + 2 * MerkleHash.size)])
+                }
+                levels.append(hashes)
+            }
+            self.levels = levels
+        }
+    }
+
+    public static let defaultTileHeight = 8
+    /// Keeps every level: for trees that are built, used and dropped, such as a verifier's.
+    public static let keepEverything = 62
+
+    public let tileHeight: Int
+    /// Level k's hashes, flat; below `tileHeight`, only those from `lowBase[k]` on.
+    private var levels: [[UInt8]] = [[]]
+    private var lowBase: [Int]
+    public private(set) var size = 0
+
+    public init(tileHeight: Int = MerkleTree.defaultTileHeight) {
+        precondition(tileHeight >= 1 && tileHeight <= Self.keepEverything)
+        self.tileHeight = tileHeight
+        lowBase = Array(repeating: 0, count: tileHeight)
+    }
+
+    public init(leafHashes: [[UInt8]], tileHeight: Int = MerkleTree.defaultTileHeight) {
+        self.init(tileHeight: tileHeight)
+        for hash in leafHashes { append(leafHash: hash) }
+    }
 
     public mutating func append(leafHash: [UInt8]) {
         precondition(leafHash.count == MerkleHash.size)
         levels[0].append(contentsOf: leafHash)
+        size += 1
         var level = 0
         var index = size - 1
         // Each time the new leaf completes a subtree, add that subtree's hash one level up.
         while index & 1 == 1 {
-            let right = node(level, index)
-            let left = node(level, index - 1)
+            let right = try! node(level, index, tiles: [:])
+            let left = try! node(level, index - 1, tiles: [:])
             level += 1
             if levels.count == level { levels.append([]) }
             levels[level].append(contentsOf: MerkleHash.node(left, right))
             index >>= 1
+        }
+        // A tile just completed: its lower levels are in the store, and its hash one level up is kept.
+        if tileHeight < Self.keepEverything && size & ((1 << tileHeight) - 1) == 0 {
+            for k in 0..<min(tileHeight, levels.count) {
+                levels[k].removeAll(keepingCapacity: true)
+                lowBase[k] = size >> k
+            }
         }
     }
 
@@ -37,71 +86,83 @@ public struct MerkleTree: Sendable {
         for hash in hashes[(size - start)...] { append(leafHash: hash) }
     }
 
-    public func leafHash(_ index: Int) -> [UInt8] { Array(node(0, index)) }
+    /// The root of the whole tree: never needs a tile from the store (earlier tiles enter it only through
+    /// the levels kept whole).
+    public func currentRoot() -> [UInt8] {
+        do { return try root() } catch { preconditionFailure("the current root needs no stored tile") }
+    }
+
+    /// The tile holding leaf `index`.
+    public func tile(ofLeaf index: Int) -> Int { index >> tileHeight }
 
     /// The root of the first `size` leaves.
-    public func root(size n: Int? = nil) -> [UInt8] {
+    public func root(size n: Int? = nil, tiles: [Int: Tile] = [:]) throws(MissingTile) -> [UInt8] {
         let n = n ?? size
         precondition(n <= size)
-        return n == 0 ? MerkleHash.empty : subtree(start: 0, count: n)
+        return n == 0 ? MerkleHash.empty : try subtree(start: 0, count: n, tiles)
     }
 
     /// The audit path for leaf `index` in the tree of the first `size` leaves (RFC 9162 §2.1.3.1).
-    public func inclusionProof(index: Int, size n: Int) -> [[UInt8]] {
+    public func inclusionProof(index: Int, size n: Int, tiles: [Int: Tile] = [:]) throws(MissingTile) -> [[UInt8]] {
         precondition(index < n && n <= size)
         var proof: [[UInt8]] = []
-        path(index, start: 0, count: n, into: &proof)
+        try path(index, start: 0, count: n, tiles, into: &proof)
         return proof
     }
 
     /// The proof that the tree of size `from` is a prefix of the tree of size `to` (RFC 9162 §2.1.4.1).
-    public func consistencyProof(from m: Int, to n: Int) -> [[UInt8]] {
+    public func consistencyProof(from m: Int, to n: Int, tiles: [Int: Tile] = [:]) throws(MissingTile) -> [[UInt8]] {
         precondition(0 < m && m <= n && n <= size)
         var proof: [[UInt8]] = []
-        subproof(m, start: 0, count: n, complete: true, into: &proof)
+        try subproof(m, start: 0, count: n, complete: true, tiles, into: &proof)
         return proof
     }
 
-    private func path(_ m: Int, start: Int, count n: Int, into proof: inout [[UInt8]]) {
+    private func path(_ m: Int, start: Int, count n: Int, _ tiles: [Int: Tile], into proof: inout [[UInt8]]) throws(MissingTile) {
         guard n > 1 else { return }
         let k = splitPoint(n)
         if m < k {
-            path(m, start: start, count: k, into: &proof)
-            proof.append(subtree(start: start + k, count: n - k))
+            try path(m, start: start, count: k, tiles, into: &proof)
+            proof.append(try subtree(start: start + k, count: n - k, tiles))
         } else {
-            path(m - k, start: start + k, count: n - k, into: &proof)
-            proof.append(subtree(start: start, count: k))
+            try path(m - k, start: start + k, count: n - k, tiles, into: &proof)
+            proof.append(try subtree(start: start, count: k, tiles))
         }
     }
 
-    private func subproof(_ m: Int, start: Int, count n: Int, complete: Bool, into proof: inout [[UInt8]]) {
+    private func subproof(_ m: Int, start: Int, count n: Int, complete: Bool, _ tiles: [Int: Tile], into proof: inout [[UInt8]]) throws(MissingTile) {
         if m == n {
-            if !complete { proof.append(subtree(start: start, count: n)) }
+            if !complete { proof.append(try subtree(start: start, count: n, tiles)) }
             return
         }
         let k = splitPoint(n)
         if m <= k {
-            subproof(m, start: start, count: k, complete: complete, into: &proof)
-            proof.append(subtree(start: start + k, count: n - k))
+            try subproof(m, start: start, count: k, complete: complete, tiles, into: &proof)
+            proof.append(try subtree(start: start + k, count: n - k, tiles))
         } else {
-            subproof(m - k, start: start + k, count: n - k, complete: false, into: &proof)
-            proof.append(subtree(start: start, count: k))
+            try subproof(m - k, start: start + k, count: n - k, complete: false, tiles, into: &proof)
+            proof.append(try subtree(start: start, count: k, tiles))
         }
     }
 
     /// MTH of leaves [start, start + count): a stored node when aligned and complete, otherwise split.
-    private func subtree(start: Int, count: Int) -> [UInt8] {
+    private func subtree(start: Int, count: Int, _ tiles: [Int: Tile]) throws(MissingTile) -> [UInt8] {
         if count & (count - 1) == 0 {
             let level = count.trailingZeroBitCount
-            if start % count == 0 { return Array(node(level, start >> level)) }
+            if start % count == 0 { return Array(try node(level, start >> level, tiles: tiles)) }
         }
-        if count == 1 { return Array(node(0, start)) }
         let k = splitPoint(count)
-        return MerkleHash.node(subtree(start: start, count: k), subtree(start: start + k, count: count - k))
+        return MerkleHash.node(try subtree(start: start, count: k, tiles), try subtree(start: start + k, count: count - k, tiles))
     }
 
-    private func node(_ level: Int, _ index: Int) -> ArraySlice<UInt8> {
-        let offset = index * MerkleHash.size
-        return levels[level][offset..<(offset + MerkleHash.size)]
+    private func node(_ level: Int, _ index: Int, tiles: [Int: Tile]) throws(MissingTile) -> ArraySlice<UInt8> {
+        if level >= tileHeight || index >= lowBase[level] {
+            let offset = (level >= tileHeight ? index : index - lowBase[level]) * MerkleHash.size
+            return levels[level][offset..<(offset + MerkleHash.size)]
+        }
+        let tile = (index << level) >> tileHeight
+        guard let found = tiles[tile] else { throw MissingTile(tile: tile) }
+        let offset = (index - (tile << (tileHeight - level))) * MerkleHash.size
+        return found.levels[level][offset..<(offset + MerkleHash.size)]
     }
 }

@@ -88,14 +88,19 @@ public struct PostgresLedgerStore: LedgerStore {
     }
 
     public func leafHashes(from index: Int) async throws -> [[UInt8]] {
+        try await leafHashes(from: index, count: Int(Int64.max))
+    }
+
+    public func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] {
         try await database.mapErrors {
-            try await database.client.withConnection { connection in try await leafHashes(from: index, on: connection) }
+            try await database.client.withConnection { connection in try await leafHashes(from: index, count: count, on: connection) }
         }
     }
 
-    private func leafHashes(from index: Int, on connection: PostgresConnection) async throws -> [[UInt8]] {
+    private func leafHashes(from index: Int, count: Int = Int(Int64.max), on connection: PostgresConnection) async throws -> [[UInt8]] {
         var hashes: [[UInt8]] = []
-        let rows = try await connection.query("SELECT leaf_hash FROM ledger_entries WHERE idx >= \(index) ORDER BY idx", logger: database.logger)
+        let rows = try await connection.query("SELECT leaf_hash FROM ledger_entries WHERE idx >= \(index) ORDER BY idx LIMIT \(count)",
+                                              logger: database.logger)
         for try await hash in rows.decode(ByteBuffer.self) { hashes.append(Array(buffer: hash)) }
         return hashes
     }

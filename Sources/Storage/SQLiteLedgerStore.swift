@@ -88,9 +88,14 @@ public struct SQLiteLedgerStore: LedgerStore {
     }
 
     public func leafHashes(from index: Int) async throws -> [[UInt8]] {
+        try await leafHashes(from: index, count: Int(Int64.max))
+    }
+
+    public func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] {
         try await mapErrors {
             try await database.cases.read { db in
-                try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx", arguments: [index]).map { Array($0) }
+                try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?",
+                                  arguments: [index, count]).map { Array($0) }
             }
         }
     }

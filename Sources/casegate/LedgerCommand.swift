@@ -51,9 +51,9 @@ struct LedgerCommand: AsyncParsableCommand {
         func run() async throws {
             let ledger = try await options.open()
             let size = size ?? ledger.size
-            let proof = try ledger.inclusionProof(index: index, size: size)
+            let proof = try await ledger.inclusionProof(index: index, size: size)
             let object: [String: Any] = [
-                "index": index, "size": size, "root": Data(ledger.root(size: size)).base64EncodedString(),
+                "index": index, "size": size, "root": Data(try await ledger.root(size: size)).base64EncodedString(),
                 "proof": proof.map { Data($0).base64EncodedString() },
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))

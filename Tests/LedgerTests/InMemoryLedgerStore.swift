@@ -32,6 +32,9 @@ final class InMemoryLedgerStore: LedgerStore {
     }
 
     func leafHashes(from index: Int) async throws -> [[UInt8]] { state.withLock { $0.entries[index...].map(\.leafHash) } }
+    func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] {
+        state.withLock { $0.entries[index...].prefix(count).map(\.leafHash) }
+    }
 
     func saveCheckpoint(size: Int, note: String) async throws -> String {
         state.withLock { state in

@@ -53,27 +53,27 @@ struct MerkleTreeTests {
     var tree: MerkleTree { MerkleTree(leafHashes: Self.leaves.map(MerkleHash.leaf)) }
 
     @Test func emptyTreeRoot() {
-        #expect(MerkleTree().root() == Self.hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
+        #expect(MerkleTree().currentRoot() == Self.hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
     }
 
     @Test("roots of every prefix", arguments: 1...8)
-    func roots(size: Int) {
-        #expect(tree.root(size: size) == Self.hex(Self.roots[size - 1]))
-        #expect(MerkleTree(leafHashes: Self.leaves.prefix(size).map(MerkleHash.leaf)).root() == Self.hex(Self.roots[size - 1]))
+    func roots(size: Int) throws {
+        #expect(try tree.root(size: size) == Self.hex(Self.roots[size - 1]))
+        #expect(MerkleTree(leafHashes: Self.leaves.prefix(size).map(MerkleHash.leaf)).currentRoot() == Self.hex(Self.roots[size - 1]))
     }
 
-    @Test func inclusionVectors() {
+    @Test func inclusionVectors() throws {
         for vector in Self.inclusion {
-            let proof = tree.inclusionProof(index: vector.index, size: vector.size)
+            let proof = try tree.inclusionProof(index: vector.index, size: vector.size)
             #expect(proof == vector.path.map(Self.hex))
             #expect(MerkleProof.verifyInclusion(leafHash: MerkleHash.leaf(Self.leaves[vector.index]), index: vector.index,
                                                 size: vector.size, proof: proof, root: Self.hex(Self.roots[vector.size - 1])))
         }
     }
 
-    @Test func consistencyVectors() {
+    @Test func consistencyVectors() throws {
         for vector in Self.consistency {
-            let proof = tree.consistencyProof(from: vector.from, to: vector.to)
+            let proof = try tree.consistencyProof(from: vector.from, to: vector.to)
             #expect(proof == vector.path.map(Self.hex))
             #expect(MerkleProof.verifyConsistency(size1: vector.from, size2: vector.to, root1: Self.hex(Self.roots[vector.from - 1]),
                                                   root2: Self.hex(Self.roots[vector.to - 1]), proof: proof))
@@ -81,14 +81,14 @@ struct MerkleTreeTests {
     }
 
     @Test("every proof in trees up to 70 leaves verifies, and fails when anything is changed")
-    func exhaustive() {
+    func exhaustive() throws {
         let leaves = (0..<70).map { MerkleHash.leaf(Array("entry \($0)".utf8)) }
         let tree = MerkleTree(leafHashes: leaves)
         for size in 1...70 {
-            let root = tree.root(size: size)
-            #expect(root == MerkleTree(leafHashes: Array(leaves.prefix(size))).root())
+            let root = try tree.root(size: size)
+            #expect(root == MerkleTree(leafHashes: Array(leaves.prefix(size))).currentRoot())
             for index in 0..<size {
-                let proof = tree.inclusionProof(index: index, size: size)
+                let proof = try tree.inclusionProof(index: index, size: size)
                 #expect(MerkleProof.verifyInclusion(leafHash: leaves[index], index: index, size: size, proof: proof, root: root))
                 #expect(!MerkleProof.verifyInclusion(leafHash: leaves[(index + 1) % 70], index: index, size: size, proof: proof, root: root))
                 if size > 1 {
@@ -96,12 +96,52 @@ struct MerkleTreeTests {
                 }
             }
             for from in 1...size {
-                let proof = tree.consistencyProof(from: from, to: size)
-                #expect(MerkleProof.verifyConsistency(size1: from, size2: size, root1: tree.root(size: from), root2: root, proof: proof))
+                let proof = try tree.consistencyProof(from: from, to: size)
+                #expect(MerkleProof.verifyConsistency(size1: from, size2: size, root1: try tree.root(size: from), root2: root, proof: proof))
                 if from < size {
                     #expect(!MerkleProof.verifyConsistency(size1: from, size2: size, root1: [UInt8](repeating: 0xAB, count: 32), root2: root, proof: proof))
                 }
             }
         }
+    }
+
+    @Test("tiles: a tree keeping only its last tile's lower levels gives every root and proof the full tree gives, asking for just the tiles it needs")
+    func tiled() throws {
+        let leaves = (0..<70).map { MerkleHash.leaf(Array("entry \($0)".utf8)) }
+        let full = MerkleTree(leafHashes: leaves, tileHeight: MerkleTree.keepEverything)
+        var fetched = 0
+        for height in 1...3 {
+            let tiled = MerkleTree(leafHashes: leaves, tileHeight: height)
+            #expect(tiled.currentRoot() == full.currentRoot())
+            // Answers a query as `Ledger` does: on a missing tile, fetch its leaves and ask again.
+            func answer<T>(_ query: ([Int: MerkleTree.Tile]) throws(MerkleTree.MissingTile) -> T) -> (T, Int) {
+                var tiles: [Int: MerkleTree.Tile] = [:]
+                while true {
+                    do throws(MerkleTree.MissingTile) {
+                        return (try query(tiles), tiles.count)
+                    } catch {
+                        #expect(tiles[error.tile] == nil, "asked twice for tile \(error.tile)")
+                        fetched += 1
+                        let start = error.tile << height
+                        tiles[error.tile] = MerkleTree.Tile(leafHashes: Array(leaves[start..<(start + (1 << height))]), tileHeight: height)
+                    }
+                }
+            }
+            for size in 1...70 {
+                let (root, _) = answer { tiles throws(MerkleTree.MissingTile) in try tiled.root(size: size, tiles: tiles) }
+                #expect(root == (try full.root(size: size)))
+                for index in 0..<size {
+                    let (proof, used) = answer { tiles throws(MerkleTree.MissingTile) in try tiled.inclusionProof(index: index, size: size, tiles: tiles) }
+                    #expect(proof == (try full.inclusionProof(index: index, size: size)))
+                    #expect(used <= 2)
+                }
+                for from in 1...size {
+                    let (proof, used) = answer { tiles throws(MerkleTree.MissingTile) in try tiled.consistencyProof(from: from, to: size, tiles: tiles) }
+                    #expect(proof == (try full.consistencyProof(from: from, to: size)))
+                    #expect(used <= 3)
+                }
+            }
+        }
+        #expect(fetched > 1000, "earlier tiles' lower levels were dropped, so proofs had to fetch them")
     }
 }

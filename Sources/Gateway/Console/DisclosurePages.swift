@@ -90,7 +90,7 @@ struct DisclosurePages {
         let entry = try stored.decoded()
         let (size, note) = try await ledger.checkpoint()
         let checkpoint = try Checkpoint.verify(note: note, publicKey: ledger.publicKey)
-        let proof = try ledger.inclusionProof(index: index, size: size)
+        let proof = try await ledger.inclusionProof(index: index, size: size)
         let verified = MerkleProof.verifyInclusion(leafHash: stored.leafHash, index: index, size: size, proof: proof, root: checkpoint.root)
         let page: [String: Any] = [
             "entry": Self.row(entry), "json": String(decoding: stored.bytes, as: UTF8.self), "leafHash": stored.leafHash.hexString,

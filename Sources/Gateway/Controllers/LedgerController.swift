@@ -35,9 +35,9 @@ struct LedgerController {
         // Another instance may have signed a checkpoint this one's tree has not reached yet.
         if size > ledger.size { try await ledger.catchUp() }
         do {
-            let proof = try ledger.inclusionProof(index: index, size: size)
-            return InclusionProof(index: index, size: size, root: base64(ledger.root(size: size)), proof: proof.map(base64))
-        } catch {
+            let proof = try await ledger.inclusionProof(index: index, size: size)
+            return InclusionProof(index: index, size: size, root: base64(try await ledger.root(size: size)), proof: proof.map(base64))
+        } catch let error as LedgerError {
             throw Problem.badRequest(error.description)
         }
     }
@@ -47,10 +47,10 @@ struct LedgerController {
         let to = try integer(request, "to")
         if to > ledger.size { try await ledger.catchUp() }
         do {
-            let proof = try ledger.consistencyProof(from: from, to: to)
-            return ConsistencyProof(from: from, to: to, fromRoot: base64(ledger.root(size: from)), toRoot: base64(ledger.root(size: to)),
-                                    proof: proof.map(base64))
-        } catch {
+            let proof = try await ledger.consistencyProof(from: from, to: to)
+            return ConsistencyProof(from: from, to: to, fromRoot: base64(try await ledger.root(size: from)),
+                                    toRoot: base64(try await ledger.root(size: to)), proof: proof.map(base64))
+        } catch let error as LedgerError {
             throw Problem.badRequest(error.description)
         }
     }
