@@ -201,8 +201,10 @@ public final class Ledger: Sendable {
                 return value
             case .failure(let missing as MerkleTree.MissingTile):
                 let leaves = try await store.leafHashes(from: missing.tile << tileHeight, count: 1 << tileHeight)
-                guard leaves.count == 1 << tileHeight else { throw LedgerError.beyondTree(size: (missing.tile + 1) << tileHeight, treeSize: size) }
-                tiles[missing.tile] = MerkleTree.Tile(leafHashes: leaves, tileHeight: tileHeight)
+                guard leaves.count == 1 << tileHeight else { throw MerkleTree.TileMismatch(tile: missing.tile) }
+                // Checked against the tree before use: a proof is never built from leaf hashes altered in the store.
+                let tile = MerkleTree.Tile(leafHashes: leaves, tileHeight: tileHeight)
+                tiles[missing.tile] = try state.withLock { state throws(MerkleTree.TileMismatch) in try state.tree.check(tile, index: missing.tile) }
             case .failure(let error):
                 throw error
             }

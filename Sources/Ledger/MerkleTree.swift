@@ -13,10 +13,25 @@ public struct MerkleTree: Sendable {
         public let tile: Int
     }
 
+    /// A tile's leaf hashes, as read from the store, do not hash to the tile's node this tree holds: the store
+    /// was changed after the entries were appended.
+    public struct TileMismatch: Error, Equatable, CustomStringConvertible {
+        public let tile: Int
+
+        public init(tile: Int) { self.tile = tile }
+        public var description: String { "the stored leaf hashes of ledger tile \(tile) do not match the tree: the store was altered" }
+    }
+
     /// The leaf hashes of one complete tile, with its lower levels computed once.
     public struct Tile: Sendable {
         /// Level k holds the 2^(tileHeight - k) hashes of that level within the tile, as flat bytes.
         fileprivate let levels: [[UInt8]]
+
+        /// The tile's own root: the node one level above its top stored level.
+        fileprivate var root: [UInt8] {
+            let top = levels[levels.count - 1]
+            return MerkleHash.node(top[..<MerkleHash.size], top[MerkleHash.size...])
+        }
 
         public init(leafHashes: [[UInt8]], tileHeight: Int) {
             precondition(leafHashes.count == 1 << tileHeight)
@@ -90,6 +105,14 @@ public struct MerkleTree: Sendable {
     /// the levels kept whole).
     public func currentRoot() -> [UInt8] {
         do { return try root() } catch { preconditionFailure("the current root needs no stored tile") }
+    }
+
+    /// Accepts `tile` as complete tile `index` only if it hashes to the node this tree holds for it.
+    public func check(_ tile: Tile, index: Int) throws(TileMismatch) -> Tile {
+        guard index < size >> tileHeight, tile.root == Array(try! node(tileHeight, index, tiles: [:])) else {
+            throw TileMismatch(tile: index)
+        }
+        return tile
     }
 
     /// The tile holding leaf `index`.

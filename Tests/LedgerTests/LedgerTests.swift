@@ -36,6 +36,27 @@ struct LedgerTests {
         #expect(try await reopened.root(size: 500) == ledger.root(size: 500))
     }
 
+    @Test("a proof that needs an earlier tile reads it from the store, and refuses one whose leaf hashes were altered there")
+    func storedTiles() async throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "casegate.test/ledger")
+        for n in 0..<600 { _ = try await ledger.append(draft(n)) }
+        // Entry 3 is in tile 0, complete since entry 255: the tree no longer holds its lower levels.
+        let leaf = store.state.withLock { $0.entries[3].leafHash }
+        let proof = try await ledger.inclusionProof(index: 3, size: 600)
+        #expect(MerkleProof.verifyInclusion(leafHash: leaf, index: 3, size: 600, proof: proof, root: try await ledger.root(size: 600)))
+        let old = try await ledger.consistencyProof(from: 300, to: 600)
+        #expect(MerkleProof.verifyConsistency(size1: 300, size2: 600, root1: try await ledger.root(size: 300),
+                                              root2: try await ledger.root(size: 600), proof: old))
+        store.state.withLock { state in
+            let e = state.entries[10]
+            state.entries[10] = StoredLedgerEntry(index: e.index, bytes: e.bytes, leafHash: [UInt8](repeating: 7, count: 32))
+        }
+        await #expect(throws: MerkleTree.TileMismatch(tile: 0)) { try await ledger.inclusionProof(index: 3, size: 600) }
+        // Proofs that need only other tiles are unaffected.
+        #expect(try await ledger.inclusionProof(index: 590, size: 600).count > 0)
+    }
+
     @Test("a failed append throws to every caller in the batch and leaves the tree unchanged")
     func failedAppend() async throws {
         let store = InMemoryLedgerStore()
