@@ -115,9 +115,6 @@ public struct MerkleTree: Sendable {
         return tile
     }
 
-    /// The tile holding leaf `index`.
-    public func tile(ofLeaf index: Int) -> Int { index >> tileHeight }
-
     /// The root of the first `size` leaves.
     public func root(size n: Int? = nil, tiles: [Int: Tile] = [:]) throws(MissingTile) -> [UInt8] {
         let n = n ?? size

@@ -122,12 +122,8 @@ public struct PostgresCaseStore: CaseStore {
     }
 
     public func list(_ query: CaseQuery) async throws -> CasePage {
-        var afterSeq: Int64?
-        if let cursor = query.cursor {
-            guard let seq = CaseCursor.decode(cursor) else { throw StorageError.invalidCursor }
-            afterSeq = seq
-        }
-        let limit = max(1, min(query.limit, 1000))
+        let afterSeq = try query.afterSequence()
+        let limit = query.pageSize
         var sql = """
             SELECT c.seq, c.id, c.reference, c.sealed, k.wrapped_key FROM cases c
             LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE TRUE

@@ -140,70 +140,68 @@ public struct Scrubber {
         var email = (start: -1, end: -1)
         var i = 0
         let classes = ByteClass.table
-        do {
-            while i < n {
-                let byte = s.base[i]
-                let c = classes[Int(byte)]
-                if c & ByteClass.word != 0 {
-                    if email.start < i { email = TextBytes.nextEmail(s, from: i) }
-                    if email.start == i {
-                        out.append(s, from: run, to: i)
-                        appendPlaceholder(.email, s, from: i, to: email.end, value: 0, to: &out)
-                        i = email.end
-                        run = i
-                        continue
-                    }
-                    var j = i + 1
-                    var seen = UInt(c)  // word-sized: byte-sized, the or costs register shuffles on every byte
-                    // Two bytes a turn: words are short, and the loop's own test and branch cost as much as the lookup.
-                    while j + 1 < n {
-                        let a = UInt(classes[Int(s.base[j])]), b = UInt(classes[Int(s.base[j + 1])])
-                        if a & UInt(ByteClass.word) == 0 { break }
-                        seen |= a
-                        j += 1
-                        if b & UInt(ByteClass.word) == 0 { break }
-                        seen |= b
-                        j += 1
-                    }
-                    if j + 1 == n, classes[Int(s.base[j])] & ByteClass.word != 0 {
-                        seen |= UInt(classes[Int(s.base[j])])
-                        j += 1
-                    }
-                    let digit = seen & UInt(ByteClass.digit) != 0
-                    // Most words are ordinary: no digit in or just after them, not shaped like a name.
-                    // (A letter word followed by a number matters only capitalised: an NI number's letters, a month.)
-                    guard digit || c & ByteClass.letter == 0 || (TextBytes.isUpper(byte) && TextBytes.isDigit(s[j + 1]))
-                        || mayBeName(byte, length: j - i)
-                    else {
-                        i = j
-                        continue
-                    }
-                    if let (end, kind, value) = match(s, at: i, wordEnd: j, hasDigit: digit) {
-                        out.append(s, from: run, to: i)
-                        appendPlaceholder(kind, s, from: i, to: end, value: value, to: &out)
-                        i = end
-                        run = end
-                    } else {
-                        i = j
-                    }
+        while i < n {
+            let byte = s.base[i]
+            let c = classes[Int(byte)]
+            if c & ByteClass.word != 0 {
+                if email.start < i { email = TextBytes.nextEmail(s, from: i) }
+                if email.start == i {
+                    out.append(s, from: run, to: i)
+                    appendPlaceholder(.email, s, from: i, to: email.end, value: 0, to: &out)
+                    i = email.end
+                    run = i
                     continue
                 }
-                if c & ByteClass.special != 0 {
-                    if (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && TextBytes.isDigit(s[i + 1]), let end = TextBytes.phone(s, i) {
-                        out.append(s, from: run, to: i)
-                        appendPlaceholder(.phone, s, from: i, to: end, value: 0, to: &out)
-                        i = end
-                        run = end
-                        continue
-                    }
-                    if escapingJSON && JSONString.needsEscape(byte) {
-                        out.append(s, from: run, to: i)
-                        JSONString.appendEscape(byte, to: &out)
-                        run = i + 1
-                    }
+                var j = i + 1
+                var seen = UInt(c)  // word-sized: byte-sized, the or costs register shuffles on every byte
+                // Two bytes a turn: words are short, and the loop's own test and branch cost as much as the lookup.
+                while j + 1 < n {
+                    let a = UInt(classes[Int(s.base[j])]), b = UInt(classes[Int(s.base[j + 1])])
+                    if a & UInt(ByteClass.word) == 0 { break }
+                    seen |= a
+                    j += 1
+                    if b & UInt(ByteClass.word) == 0 { break }
+                    seen |= b
+                    j += 1
                 }
-                i += 1
+                if j + 1 == n, classes[Int(s.base[j])] & ByteClass.word != 0 {
+                    seen |= UInt(classes[Int(s.base[j])])
+                    j += 1
+                }
+                let digit = seen & UInt(ByteClass.digit) != 0
+                // Most words are ordinary: no digit in or just after them, not shaped like a name.
+                // (A letter word followed by a number matters only capitalised: an NI number's letters, a month.)
+                guard digit || c & ByteClass.letter == 0 || (TextBytes.isUpper(byte) && TextBytes.isDigit(s[j + 1]))
+                    || mayBeName(byte, length: j - i)
+                else {
+                    i = j
+                    continue
+                }
+                if let (end, kind, value) = match(s, at: i, wordEnd: j, hasDigit: digit) {
+                    out.append(s, from: run, to: i)
+                    appendPlaceholder(kind, s, from: i, to: end, value: value, to: &out)
+                    i = end
+                    run = end
+                } else {
+                    i = j
+                }
+                continue
             }
+            if c & ByteClass.special != 0 {
+                if (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")) && TextBytes.isDigit(s[i + 1]), let end = TextBytes.phone(s, i) {
+                    out.append(s, from: run, to: i)
+                    appendPlaceholder(.phone, s, from: i, to: end, value: 0, to: &out)
+                    i = end
+                    run = end
+                    continue
+                }
+                if escapingJSON && JSONString.needsEscape(byte) {
+                    out.append(s, from: run, to: i)
+                    JSONString.appendEscape(byte, to: &out)
+                    run = i + 1
+                }
+            }
+            i += 1
         }
         out.append(s, from: run, to: n)
     }

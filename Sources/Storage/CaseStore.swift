@@ -41,6 +41,18 @@ public struct CaseQuery: Sendable, Equatable {
     }
 }
 
+extension CaseQuery {
+    /// The sequence number the cursor points after, or nil for the first page; every store pages this way.
+    public func afterSequence() throws(StorageError) -> Int64? {
+        guard let cursor else { return nil }
+        guard let seq = CaseCursor.decode(cursor) else { throw .invalidCursor }
+        return seq
+    }
+
+    /// The page size a store reads: `limit`, kept within 1...1000.
+    public var pageSize: Int { max(1, min(limit, 1000)) }
+}
+
 /// One page of cases, in the query's order.
 public struct CasePage: Sendable {
     public var cases: [ASBCase]

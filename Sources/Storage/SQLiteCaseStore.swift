@@ -113,14 +113,8 @@ public struct SQLiteCaseStore: CaseStore {
     }
 
     public func list(_ query: CaseQuery) async throws -> CasePage {
-        let afterSeq: Int64?
-        if let cursor = query.cursor {
-            guard let seq = CaseCursor.decode(cursor) else { throw StorageError.invalidCursor }
-            afterSeq = seq
-        } else {
-            afterSeq = nil
-        }
-        let limit = max(1, min(query.limit, 1000))
+        let afterSeq = try query.afterSequence()
+        let limit = query.pageSize
         let open = self.open
         return try await mapErrors {
             try await database.cases.read { db in
