@@ -6,7 +6,14 @@ import GRDB
 /// Destroying a case's row here makes its sealed data unreadable everywhere.
 struct KeyStore: Sendable {
     let pool: DatabasePool
+    let reads: PointReaders
     let masterKey: MasterKey
+
+    init(database: SQLiteDatabase) {
+        self.pool = database.keys
+        self.reads = database.keyReads
+        self.masterKey = database.masterKey
+    }
 
     /// Makes and stores a new data key for a case.
     func createKey(for caseID: UUID) throws -> SymmetricKey {
@@ -52,8 +59,7 @@ struct KeyStore: Sendable {
     }
 
     func key(for caseID: UUID) throws -> SymmetricKey {
-        // One SELECT needs no transaction around it (the default read would add BEGIN and COMMIT).
-        let wrapped = try pool.unsafeRead { db in
+        let wrapped = try reads.read { db in
             try Data.fetchOne(db.cachedStatement(sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?"), arguments: [caseID.uuidString])
         }
         guard let wrapped else { throw StorageError.dataKeyMissing(caseID: caseID.uuidString) }

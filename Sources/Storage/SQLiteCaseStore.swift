@@ -13,7 +13,7 @@ public struct SQLiteCaseStore: CaseStore {
 
     public init(database: SQLiteDatabase, clock: ServiceClock) {
         self.database = database
-        self.keyStore = KeyStore(pool: database.keys, masterKey: database.masterKey)
+        self.keyStore = KeyStore(database: database)
         self.clock = clock
         self.partyIndex = PartyIndex(masterKey: database.masterKey)
     }
@@ -72,18 +72,18 @@ public struct SQLiteCaseStore: CaseStore {
         }
     }
 
-    /// On every disclosure: one cached statement, two columns, and the key read and the case opened.
-    /// A synchronous read: a reader's queue runs it on the calling thread, where the asynchronous read
-    /// would hop to the queue's thread and back (two thread switches, more than the read itself costs).
-    /// Without a transaction around it: one SELECT reads one snapshot by itself.
+    /// On every disclosure: one cached statement, two columns, then the key read and the case opened.
+    /// Synchronous, on the calling thread (an asynchronous read hops to a queue's thread and back, two
+    /// thread switches, more than the read itself costs), through `PointReaders`, without a transaction
+    /// around it: one SELECT reads one snapshot by itself. The key is read after the row, not inside.
     public func get(_ id: UUID) async throws -> ASBCase? {
-        let open = self.open
-        return try await mapErrors {
-            try database.cases.unsafeRead { db -> ASBCase? in
+        try await mapErrors {
+            let row = try database.caseReads.read { db -> Row? in
                 let statement = try db.cachedStatement(sql: "SELECT reference, sealed FROM cases WHERE id = ?")
-                guard let row = try Row.fetchOne(statement, arguments: [id.uuidString]) else { return nil }
-                return try open(id.uuidString, row[0], row[1])
+                return try Row.fetchOne(statement, arguments: [id.uuidString])
             }
+            guard let row else { return nil }
+            return try open(id.uuidString, row[0], row[1])
         }
     }
 

@@ -7,6 +7,9 @@ public struct SQLiteDatabase: Sendable {
     public let directory: URL
     let cases: DatabasePool
     let keys: DatabasePool
+    /// The disclosure path's single-row reads, past the pools.
+    let caseReads: PointReaders
+    let keyReads: PointReaders
     public let masterKey: MasterKey
 
     public static let caseFileName = "casegate.sqlite"
@@ -20,6 +23,8 @@ public struct SQLiteDatabase: Sendable {
         self.masterKey = try MasterKey.loadOrCreate(at: directory.appendingPathComponent(Self.masterKeyFileName))
         self.cases = try Self.openPool(directory.appendingPathComponent(Self.caseFileName), CaseDatabaseMigrations.migrator)
         self.keys = try Self.openPool(directory.appendingPathComponent(Self.keyFileName), KeyStoreMigrations.migrator)
+        self.caseReads = PointReaders(path: directory.appendingPathComponent(Self.caseFileName).path)
+        self.keyReads = PointReaders(path: directory.appendingPathComponent(Self.keyFileName).path)
     }
 
     public var caseFile: URL { directory.appendingPathComponent(Self.caseFileName) }

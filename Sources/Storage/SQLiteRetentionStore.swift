@@ -10,7 +10,7 @@ public struct SQLiteRetentionStore: RetentionStore {
 
     public init(database: SQLiteDatabase) {
         self.database = database
-        self.keyStore = KeyStore(pool: database.keys, masterKey: database.masterKey)
+        self.keyStore = KeyStore(database: database)
     }
 
     public func acquireSweepLease() async throws -> (any SweepLease)? {

@@ -3,7 +3,9 @@ import CaseModel
 import Crypto
 import DemoData
 import Foundation
+import Ledger
 import Storage
+import Synchronization
 
 /// Sealing and opening a case (binary document + AES-256-GCM): on every case read and write.
 /// Baseline in the same run: the JSON form cases were sealed in before, without the cipher.
@@ -29,5 +31,45 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("seal (encode + encrypt)") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try CaseSealer.seal(c, with: key)) }
+    }
+
+    // The read on every disclosure: a case by id from the embedded store of 10,000 cases (row, data key, open),
+    // while the ledger commits to the same database as it does under load (a batch of 16 entries every
+    // millisecond or so): each commit by another connection empties the reader's page cache.
+    let store = Mutex<(SQLiteCaseStore, Ledger, [UUID])?>(nil)
+    func caseStore() async throws -> (SQLiteCaseStore, Ledger, [UUID]) {
+        if let made = store.withLock({ $0 }) { return made }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("case-read-bench-\(UUID())")
+        let database = try SQLiteDatabase(directory: dir)
+        let cases = SQLiteCaseStore(database: database, clock: ServiceClock(calendar: WorkingDayCalendar()))
+        var generator = DemoCaseGenerator(seed: 5, clock: ServiceClock(calendar: WorkingDayCalendar()))
+        var ids: [UUID] = []
+        for _ in 0..<10 { ids += try await cases.createMany(generator.makeCases(1000)).map(\.id) }
+        let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: LedgerSigningKey(name: "bench", privateKey: .init()), origin: "bench")
+        store.withLock { $0 = (cases, ledger, ids) }
+        return (cases, ledger, ids)
+    }
+
+    Benchmark("store read: case by id, 10k cases, ledger committing", configuration: .init(maxDuration: .seconds(5))) { benchmark in
+        let (cases, ledger, ids) = try await caseStore()
+        let writing = Task {
+            let batch = (0..<16).map { n in
+                LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
+                            caseIDs: [ids[n].uuidString], purpose: "asb-case-coordination",
+                            fields: (0..<40).map { DisclosedField(path: "parties[].field\($0)", rule: "pseudonymise") })
+            }
+            while !Task.isCancelled {
+                _ = try await ledger.append(batch)
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        defer { writing.cancel() }
+        var n = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            n = (n &+ 7919) % ids.count
+            blackHole(try await cases.get(ids[n]))
+        }
+        benchmark.stopMeasurement()
     }
 }
