@@ -10,6 +10,8 @@ public struct SQLiteDatabase: Sendable {
     /// The disclosure path's single-row reads, past the pools.
     let caseReads: PointReaders
     let keyReads: PointReaders
+    /// Keeps the case database's log short off the ledger's commit path.
+    let checkpointer: Checkpointer
     public let masterKey: MasterKey
 
     public static let caseFileName = "casegate.sqlite"
@@ -25,6 +27,7 @@ public struct SQLiteDatabase: Sendable {
         self.keys = try Self.openPool(directory.appendingPathComponent(Self.keyFileName), KeyStoreMigrations.migrator)
         self.caseReads = PointReaders(path: directory.appendingPathComponent(Self.caseFileName).path)
         self.keyReads = PointReaders(path: directory.appendingPathComponent(Self.keyFileName).path)
+        self.checkpointer = try Checkpointer(path: directory.appendingPathComponent(Self.caseFileName).path)
     }
 
     public var caseFile: URL { directory.appendingPathComponent(Self.caseFileName) }

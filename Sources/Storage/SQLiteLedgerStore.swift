@@ -48,6 +48,7 @@ public struct SQLiteLedgerStore: LedgerStore {
                     try Self.insert(try build(result.head, Set(result.failures.keys)), db)
                     return .commit
                 }
+                database.checkpointer.committed()
                 return result
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Ledger
 @testable import Storage
 import Testing
 
@@ -51,5 +52,27 @@ struct PointReadersTests {
         #expect(found == 64)
         #expect((1...3).contains(readers.idleCount))
         #expect(try await store.get(ids[0]) != nil)
+    }
+}
+
+@Suite("Checkpointer")
+struct CheckpointerTests {
+    @Test("Ledger commits start passive checkpoints off the commit path, one at a time, and the log is copied back")
+    func checkpointsAfterCommits() async throws {
+        let dir = try TemporaryDirectory()
+        let database = try SQLiteDatabase(directory: dir.url)
+        let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: LedgerSigningKey(name: "t", privateKey: .init()), origin: "t")
+        let every = database.checkpointer.every
+        for n in 0..<(every - 1) { _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, requestID: "r\(n)")) }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(database.checkpointer.completed == 0)
+        for n in 0..<(3 * every) { _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, requestID: "s\(n)")) }
+        var waited = 0
+        while database.checkpointer.completed < 2, waited < 100 {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += 1
+        }
+        #expect(database.checkpointer.completed >= 2)
+        #expect(try await ledger.store.entries(from: 0, limit: 1000).count == 4 * every - 1)
     }
 }
