@@ -111,6 +111,21 @@ enum CaseDatabaseMigrations {
                 t.column("expires_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v5-ledger-case-links") { db in
+            // Entries by case, grouped by stretch of the log first (see `SQLiteLedgerStore.bucket`): keyed by
+            // case alone, every append wrote a page at a random place in an index as long as the log.
+            try db.create(table: "ledger_case_links", options: .withoutRowID) { t in
+                t.column("bucket", .integer).notNull()
+                t.column("case_id", .text).notNull()
+                t.column("idx", .integer).notNull()
+                t.primaryKey(["bucket", "case_id", "idx"])
+            }
+            try db.execute(sql: """
+                INSERT INTO ledger_case_links (bucket, case_id, idx)
+                SELECT idx >> \(SQLiteLedgerStore.bucketShift), case_id, idx FROM ledger_entry_cases ORDER BY idx
+                """)
+            try db.drop(table: "ledger_entry_cases")
+        }
         return migrator
     }
 }

@@ -11,6 +11,14 @@ public struct SQLiteLedgerStore: LedgerStore {
         self.database = database
     }
 
+    /// Entries by case are indexed by (bucket, case, index), a bucket being 4,096 consecutive entries.
+    /// Appends then write only inside the current bucket's few dozen index pages, which stay cached and
+    /// are written back once a checkpoint, where an index keyed by case first took a page write at a
+    /// random place in an index as long as the log for every entry (measured on a 2-million-entry log:
+    /// a third of the disclosure path's throughput). A lookup by case seeks once per bucket in range:
+    /// about 500 seeks for 2 million entries, a millisecond or two.
+    static let bucketShift = 12
+
     /// SQLite's own write lock (an IMMEDIATE transaction) serialises writers, in this process or another.
     public func append(knownSize: Int, effects: [(any LedgerEffect)?],
                        _ build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
@@ -65,16 +73,17 @@ public struct SQLiteLedgerStore: LedgerStore {
             INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let link = try db.cachedStatement(sql: "INSERT INTO ledger_entry_cases (case_id, idx) VALUES (?, ?)")
+        let link = try db.cachedStatement(sql: "INSERT INTO ledger_case_links (bucket, case_id, idx) VALUES (?, ?, ?)")
         for (entry, stored) in rows {
             try insert.execute(arguments: [
                 stored.index, Data(stored.bytes), Data(stored.leafHash), entry.time, entry.action.rawValue,
                 entry.actor.id, entry.recipient, entry.purpose,
             ])
+            let bucket = stored.index >> bucketShift
             if entry.caseIDs.count == 1 {
-                try link.execute(arguments: [entry.caseIDs[0], stored.index])
+                try link.execute(arguments: [bucket, entry.caseIDs[0], stored.index])
             } else {
-                for caseID in Set(entry.caseIDs) { try link.execute(arguments: [caseID, stored.index]) }
+                for caseID in Set(entry.caseIDs) { try link.execute(arguments: [bucket, caseID, stored.index]) }
             }
         }
     }
@@ -130,10 +139,24 @@ public struct SQLiteLedgerStore: LedgerStore {
     public func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
+        var prefix = ""
+        var prefixArguments: [(any DatabaseValueConvertible)?] = []
         var from = "ledger_entries e"
+        // The index range the other conditions allow, which also bounds the buckets a case lookup visits.
+        var lowest = 0
+        var highest: Int?
+        if let lower = query.from { lowest = max(lowest, try await firstIndex(atOrAfter: lower, strictly: false)) }
+        if let after = query.after { lowest = max(lowest, after + 1) }
+        if let upper = query.to { highest = try await firstIndex(atOrAfter: upper, strictly: true) - 1 }
         if let caseIDs = query.caseIDs {
             if caseIDs.isEmpty { return [] }
-            from += " JOIN ledger_entry_cases c ON c.idx = e.idx"
+            // One seek per bucket and case: the buckets are listed by a recursive CTE, each joined on the key's prefix.
+            prefix = """
+                WITH RECURSIVE buckets(b) AS (SELECT ? UNION ALL SELECT b + 1 FROM buckets
+                WHERE b < COALESCE(?, (SELECT MAX(idx) FROM ledger_entries)) >> \(Self.bucketShift))
+                """
+            prefixArguments = [lowest >> Self.bucketShift, highest]
+            from = "buckets JOIN ledger_case_links c ON c.bucket = buckets.b JOIN ledger_entries e ON e.idx = c.idx"
             conditions.append("c.case_id IN (\(caseIDs.map { _ in "?" }.joined(separator: ",")))")
             arguments += caseIDs
         }
@@ -145,13 +168,12 @@ public struct SQLiteLedgerStore: LedgerStore {
             arguments += actions.map(\.rawValue)
         }
         // Entry times never decrease along the log, so a time range is an index range: found by binary search on the key.
-        if let lower = query.from { conditions.append("e.idx >= ?"); arguments.append(try await firstIndex(atOrAfter: lower, strictly: false)) }
-        if let upper = query.to { conditions.append("e.idx < ?"); arguments.append(try await firstIndex(atOrAfter: upper, strictly: true)) }
-        if let after = query.after { conditions.append("e.idx > ?"); arguments.append(after) }
+        if lowest > 0 { conditions.append("e.idx >= ?"); arguments.append(lowest) }
+        if let highest { conditions.append("e.idx <= ?"); arguments.append(highest) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT DISTINCT e.idx, e.entry, e.leaf_hash FROM \(from) \(whereClause) ORDER BY e.idx LIMIT ?"
+        let sql = "\(prefix) SELECT DISTINCT e.idx, e.entry, e.leaf_hash FROM \(from) \(whereClause) ORDER BY e.idx LIMIT ?"
         arguments.append(max(1, min(query.limit, 100_000)))
-        let finalArguments = StatementArguments(arguments)
+        let finalArguments = StatementArguments(prefixArguments + arguments)
         return try await mapErrors {
             try await database.cases.read { db in try Row.fetchAll(db, sql: sql, arguments: finalArguments).map(Self.stored) }
         }

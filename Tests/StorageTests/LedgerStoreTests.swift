@@ -42,6 +42,33 @@ struct LedgerStoreTests {
         #expect(try await verify(store).problem == nil)
     } }
 
+    @Test("lookups by case across many stretches of the log: every entry once, in order, paged, within index bounds",
+          arguments: BackendKind.available)
+    func caseLookupsAcrossTheLog(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        // 10,000 entries: several of the SQLite store's 4,096-entry buckets; every 1,000th names two cases.
+        for start in stride(from: 0, to: 10_000, by: 1000) {
+            _ = try await ledger.append((start..<start + 1000).map { n in
+                LedgerDraft(actor: .system, action: .consultation, caseIDs: n % 1000 == 0 ? ["CASE-3", "CASE-X"] : ["CASE-\(n % 7)"])
+            })
+        }
+        let store = t.backend.ledger
+        let expected = (0..<10_000).filter { $0 % 7 == 3 || $0 % 1000 == 0 }
+        var seen: [Int] = []
+        var after: Int?
+        while true {
+            let page = try await store.query(LedgerQuery(caseIDs: ["CASE-3"], after: after, limit: 500))
+            seen += page.map(\.index)
+            guard page.count == 500 else { break }
+            after = page.last!.index
+        }
+        #expect(seen == expected)
+        let both = try await store.query(LedgerQuery(caseIDs: ["CASE-X", "CASE-5"], after: 4000, limit: 10_000)).map(\.index)
+        #expect(both == (4001..<10_000).filter { $0 % 7 == 5 || $0 % 1000 == 0 })
+        #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-X"], after: 9000, limit: 10)).isEmpty)
+        #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-NONE"], limit: 10)).isEmpty)
+    } }
+
     @Test("a changed byte in a stored entry is named", arguments: BackendKind.available)
     func changedByte(kind: BackendKind) async throws { try await withStore(kind) { t in
         _ = try await filledLedger(t)

@@ -76,3 +76,28 @@ struct CheckpointerTests {
         #expect(try await ledger.store.entries(from: 0, limit: 1000).count == 4 * every - 1)
     }
 }
+
+@Suite("Case links migration")
+struct CaseLinksMigrationTests {
+    @Test("Links from the earlier by-case index are carried into the bucketed one, and lookups by case find them")
+    func carriesLinksOver() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.url.appendingPathComponent(SQLiteDatabase.caseFileName).path
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try CaseDatabaseMigrations.migrator.migrate(queue, upTo: "v4-staff-sessions")
+            try await queue.write { db in
+                for idx in [1, 5000, 9000] {
+                    try db.execute(sql: "INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id) VALUES (?, x'7b7d', x'00', '2026-01-01T00:00:00.000Z', 'consultation', 'casegate')",
+                                   arguments: [idx])
+                    try db.execute(sql: "INSERT INTO ledger_entry_cases (case_id, idx) VALUES ('CASE-1', ?)", arguments: [idx])
+                }
+            }
+        }
+        let database = try SQLiteDatabase(directory: dir.url)
+        let found = try await SQLiteLedgerStore(database: database).query(LedgerQuery(caseIDs: ["CASE-1"], limit: 10)).map(\.index)
+        #expect(found == [1, 5000, 9000])
+        let tables = try await database.cases.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        #expect(!tables.contains("ledger_entry_cases"))
+    }
+}
