@@ -126,6 +126,17 @@ enum CaseDatabaseMigrations {
                 """)
             try db.drop(table: "ledger_entry_cases")
         }
+        migrator.registerMigration("v6-ledger-field-lists") { db in
+            // Disclosed-field lists kept once (see `FieldLists`); earlier entries keep theirs inline.
+            try db.create(table: "ledger_field_lists") { t in
+                t.column("id", .integer).primaryKey()
+                t.column("list", .blob).notNull().unique()
+            }
+            try db.alter(table: "ledger_entries") { t in
+                t.add(column: "fields_list", .integer).references("ledger_field_lists")
+                t.add(column: "fields_at", .integer)
+            }
+        }
         return migrator
     }
 }

@@ -12,6 +12,8 @@ public struct SQLiteDatabase: Sendable {
     let keyReads: PointReaders
     /// Keeps the case database's log short off the ledger's commit path.
     let checkpointer: Checkpointer
+    /// Disclosed-field lists the ledger has stored, by their bytes.
+    let fieldLists = FieldLists.Known()
     public let masterKey: MasterKey
 
     public static let caseFileName = "casegate.sqlite"

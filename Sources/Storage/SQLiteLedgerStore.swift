@@ -25,6 +25,7 @@ public struct SQLiteLedgerStore: LedgerStore {
         try await mapErrors {
             try await database.cases.writeWithoutTransaction { db in
                 var result = LedgerAppendResult(head: LedgerHead(size: 0, newLeafHashes: [], lastTime: nil), failures: [:])
+                var foundLists: [[UInt8]: Int64] = [:]
                 try db.inTransaction(.immediate) {
                     let size = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")) ?? 0
                     guard size >= knownSize else { throw StorageError.ledgerBehind(stored: size, known: knownSize) }
@@ -53,9 +54,10 @@ public struct SQLiteLedgerStore: LedgerStore {
                             result.failures[position] = error
                         }
                     }
-                    try Self.insert(try build(result.head, Set(result.failures.keys)), db)
+                    try Self.insert(try build(result.head, Set(result.failures.keys)), lists: database.fieldLists, found: &foundLists, db)
                     return .commit
                 }
+                database.fieldLists.remember(foundLists)
                 database.checkpointer.committed()
                 return result
             }
@@ -68,16 +70,17 @@ public struct SQLiteLedgerStore: LedgerStore {
             .contains(error.resultCode)
     }
 
-    private static func insert(_ rows: [LedgerRow], _ db: Database) throws {
+    private static func insert(_ rows: [LedgerRow], lists: FieldLists.Known, found: inout [[UInt8]: Int64], _ db: Database) throws {
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let link = try db.cachedStatement(sql: "INSERT INTO ledger_case_links (bucket, case_id, idx) VALUES (?, ?, ?)")
         for (entry, stored) in rows {
+            let split = try FieldLists.split(stored.bytes, known: lists, found: &found, db)
             try insert.execute(arguments: [
-                stored.index, Data(stored.bytes), Data(stored.leafHash), entry.time, entry.action.rawValue,
-                entry.actor.id, entry.recipient, entry.purpose,
+                stored.index, Data(split.bytes), Data(stored.leafHash), entry.time, entry.action.rawValue,
+                entry.actor.id, entry.recipient, entry.purpose, split.listID, split.listAt,
             ])
             let bucket = stored.index >> bucketShift
             if entry.caseIDs.count == 1 {
@@ -91,8 +94,9 @@ public struct SQLiteLedgerStore: LedgerStore {
     public func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
         try await mapErrors {
             try await database.cases.read { db in
-                try Row.fetchAll(db, sql: "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?",
-                                 arguments: [index, limit]).map(Self.stored)
+                try Row.fetchAll(db, sql: """
+                    SELECT \(FieldLists.columns) FROM ledger_entries e \(FieldLists.join) WHERE e.idx >= ? ORDER BY e.idx LIMIT ?
+                    """, arguments: [index, limit]).map(FieldLists.stored)
             }
         }
     }
@@ -171,11 +175,11 @@ public struct SQLiteLedgerStore: LedgerStore {
         if lowest > 0 { conditions.append("e.idx >= ?"); arguments.append(lowest) }
         if let highest { conditions.append("e.idx <= ?"); arguments.append(highest) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "\(prefix) SELECT DISTINCT e.idx, e.entry, e.leaf_hash FROM \(from) \(whereClause) ORDER BY e.idx LIMIT ?"
+        let sql = "\(prefix) SELECT DISTINCT \(FieldLists.columns) FROM \(from) \(FieldLists.join) \(whereClause) ORDER BY e.idx LIMIT ?"
         arguments.append(max(1, min(query.limit, 100_000)))
         let finalArguments = StatementArguments(prefixArguments + arguments)
         return try await mapErrors {
-            try await database.cases.read { db in try Row.fetchAll(db, sql: sql, arguments: finalArguments).map(Self.stored) }
+            try await database.cases.read { db in try Row.fetchAll(db, sql: sql, arguments: finalArguments).map(FieldLists.stored) }
         }
     }
 
@@ -193,9 +197,5 @@ public struct SQLiteLedgerStore: LedgerStore {
                 return low
             }
         }
-    }
-
-    static func stored(_ row: Row) -> StoredLedgerEntry {
-        StoredLedgerEntry(index: row["idx"], bytes: Array(row["entry"] as Data), leafHash: Array(row["leaf_hash"] as Data))
     }
 }

@@ -101,3 +101,75 @@ struct CaseLinksMigrationTests {
         #expect(!tables.contains("ledger_entry_cases"))
     }
 }
+
+@Suite("Field lists kept once")
+struct FieldListTests {
+    static let key = LedgerSigningKey(name: "t", privateKey: .init())
+
+    func disclosure(_ n: Int, fields: Int = 40, rule: String = "share") -> LedgerDraft {
+        LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
+                    caseIDs: ["CASE-\(n)"], purpose: "p", fields: (0..<fields).map { DisclosedField(path: "field\($0)", rule: rule) },
+                    requestID: "r\(n)")
+    }
+
+    @Test("Entries are stored without their list, read back byte for byte, and share one stored list")
+    func storedOnceReadWhole() async throws {
+        let dir = try TemporaryDirectory()
+        let database = try SQLiteDatabase(directory: dir.url)
+        let store = SQLiteLedgerStore(database: database)
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "t")
+        var receipts: [LedgerReceipt] = []
+        for n in 0..<5 { receipts.append(try await ledger.append(disclosure(n))) }
+        receipts += try await ledger.append([disclosure(5, fields: 1), LedgerDraft(actor: .system, action: .consultation, requestID: "x")])
+        _ = try await ledger.checkpoint()
+        let entries = try await store.entries(from: 0, limit: 100)
+        #expect(entries.map(\.bytes) == receipts.map(\.entryBytes))
+        #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-3"], limit: 10)).map(\.bytes) == [receipts[3].entryBytes])
+        let (lists, split, stored) = try await database.cases.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_field_lists")!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_entries WHERE fields_list IS NOT NULL")!,
+             try Int.fetchOne(db, sql: "SELECT MAX(length(entry)) FROM ledger_entries WHERE fields_list IS NOT NULL")!)
+        }
+        #expect(lists == 1)  // the one-field list is short enough to stay inline
+        #expect(split == 5)
+        #expect(stored < receipts[0].entryBytes.count / 2)
+        #expect(try await LedgerVerifier(store: store, publicKey: Self.key.publicKey, origin: "t").verify().problem == nil)
+    }
+
+    @Test("An altered or missing stored list fails every entry that uses it")
+    func tamperedList() async throws {
+        let dir = try TemporaryDirectory()
+        let database = try SQLiteDatabase(directory: dir.url)
+        let store = SQLiteLedgerStore(database: database)
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "t")
+        for n in 0..<3 { _ = try await ledger.append(disclosure(n)) }
+        _ = try await ledger.checkpoint()
+        let verifier = LedgerVerifier(store: store, publicKey: Self.key.publicKey, origin: "t")
+        try await database.cases.write { db in try db.execute(sql: "UPDATE ledger_field_lists SET list = replace(list, 'share', 'shard')") }
+        #expect(try await verifier.verify().problem != nil)
+        try await database.cases.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "DELETE FROM ledger_field_lists")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        #expect(try await verifier.verify().problem != nil)
+    }
+
+    @Test("A list first written in a transaction that fails is not remembered: the next append stores it again")
+    func rolledBackListForgotten() async throws {
+        let dir = try TemporaryDirectory()
+        let database = try SQLiteDatabase(directory: dir.url)
+        let store = SQLiteLedgerStore(database: database)
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "t")
+        _ = try await ledger.append(disclosure(0))
+        // A link row already in the place the next entry's goes: that entry's insert fails after its list was written.
+        try await database.cases.write { db in try db.execute(sql: "INSERT INTO ledger_case_links (bucket, case_id, idx) VALUES (0, 'CASE-1', 1)") }
+        await #expect(throws: (any Error).self) {
+            _ = try await ledger.append(disclosure(1, fields: 40, rule: "scrub"))
+        }
+        try await database.cases.write { db in try db.execute(sql: "DELETE FROM ledger_case_links WHERE case_id = 'CASE-1'") }
+        let receipt = try await ledger.append(disclosure(99, fields: 40, rule: "scrub"))
+        #expect(try await store.entries(from: receipt.index, limit: 1).first?.bytes == receipt.entryBytes)
+        #expect(try await LedgerVerifier(store: store, publicKey: Self.key.publicKey, origin: "t").verify().problem == nil)
+    }
+}

@@ -1,0 +1,68 @@
+extension LedgerEntry {
+    /// Where the value of the top-level member `fields` lies in an entry's canonical bytes, from its `[`
+    /// to just past its `]`; nil when the entry has none or the bytes are not an object.
+    ///
+    /// A store may keep that list once and every entry without it (it is the same for every disclosure
+    /// under one policy version and purpose), so long as it gives back the same bytes.
+    public static func fieldsRange(inCanonical bytes: [UInt8]) -> Range<Int>? {
+        guard bytes.first == UInt8(ascii: "{") else { return nil }
+        var i = 1
+        while i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
+            guard let keyEnd = JSONSkip.string(bytes, from: i), keyEnd < bytes.count, bytes[keyEnd] == UInt8(ascii: ":") else { return nil }
+            let isFields = bytes[(i + 1)..<(keyEnd - 1)].elementsEqual("fields".utf8)
+            let valueStart = keyEnd + 1
+            guard let valueEnd = JSONSkip.value(bytes, from: valueStart) else { return nil }
+            if isFields { return bytes[valueStart] == UInt8(ascii: "[") ? valueStart..<valueEnd : nil }
+            guard valueEnd < bytes.count, bytes[valueEnd] == UInt8(ascii: ",") else { return nil }
+            i = valueEnd + 1
+        }
+        return nil
+    }
+}
+
+/// Steps over one JSON value in well-formed, compact JSON (canonical entries have no white space).
+enum JSONSkip {
+    /// From an opening quote to just past the closing one.
+    static func string(_ bytes: [UInt8], from start: Int) -> Int? {
+        var i = start + 1
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\\"): i += 2
+            case UInt8(ascii: "\""): return i + 1
+            default: i += 1
+            }
+        }
+        return nil
+    }
+
+    /// From a value's first byte to just past its last.
+    static func value(_ bytes: [UInt8], from start: Int) -> Int? {
+        guard start < bytes.count else { return nil }
+        switch bytes[start] {
+        case UInt8(ascii: "\""):
+            return string(bytes, from: start)
+        case UInt8(ascii: "["), UInt8(ascii: "{"):
+            var depth = 0
+            var i = start
+            while i < bytes.count {
+                switch bytes[i] {
+                case UInt8(ascii: "\""):
+                    guard let end = string(bytes, from: i) else { return nil }
+                    i = end
+                    continue
+                case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+                case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                    depth -= 1
+                    if depth == 0 { return i + 1 }
+                default: break
+                }
+                i += 1
+            }
+            return nil
+        default:
+            var i = start
+            while i < bytes.count, bytes[i] != UInt8(ascii: ","), bytes[i] != UInt8(ascii: "}"), bytes[i] != UInt8(ascii: "]") { i += 1 }
+            return i > start ? i : nil
+        }
+    }
+}
