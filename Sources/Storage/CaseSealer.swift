@@ -11,12 +11,17 @@ public enum CaseSealer {
     }
 
     public static func open(_ sealed: Data, id: UUID, with key: SymmetricKey) throws -> ASBCase {
+        try open(sealed, idText: id.uuidString, with: key)
+    }
+
+    /// With the id already in its text form (`UUID.uuidString`), as the store has it from its row.
+    static func open(_ sealed: Data, idText: String, with key: SymmetricKey) throws -> ASBCase {
         do {
             let box = try AES.GCM.SealedBox(combined: sealed)
-            let plaintext = try AES.GCM.open(box, using: key, authenticating: Data(id.uuidString.utf8))
+            let plaintext = try AES.GCM.open(box, using: key, authenticating: Data(idText.utf8))
             return try CaseCodec.decode(plaintext)
         } catch {
-            throw StorageError.corrupt(caseID: id.uuidString)
+            throw StorageError.corrupt(caseID: idText)
         }
     }
 }

@@ -59,10 +59,15 @@ struct KeyStore: Sendable {
     }
 
     func key(for caseID: UUID) throws -> SymmetricKey {
+        try key(for: caseID.uuidString)
+    }
+
+    /// By the id's text form (`UUID.uuidString`), the key column's own.
+    func key(for caseID: String) throws -> SymmetricKey {
         let wrapped = try reads.read { db in
-            try Data.fetchOne(db.cachedStatement(sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?"), arguments: [caseID.uuidString])
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?"), arguments: [caseID])
         }
-        guard let wrapped else { throw StorageError.dataKeyMissing(caseID: caseID.uuidString) }
+        guard let wrapped else { throw StorageError.dataKeyMissing(caseID: caseID) }
         return try masterKey.unwrap(wrapped)
     }
 }

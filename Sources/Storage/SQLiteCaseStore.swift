@@ -77,13 +77,15 @@ public struct SQLiteCaseStore: CaseStore {
     /// thread switches, more than the read itself costs), through `PointReaders`, without a transaction
     /// around it: one SELECT reads one snapshot by itself. The key is read after the row, not inside.
     public func get(_ id: UUID) async throws -> ASBCase? {
-        try await mapErrors {
+        // The id's text once: the row's key, the data key's, and the cipher's authenticated data.
+        let text = id.uuidString
+        return try await mapErrors {
             let row = try database.caseReads.read { db -> Row? in
                 let statement = try db.cachedStatement(sql: "SELECT reference, sealed FROM cases WHERE id = ?")
-                return try Row.fetchOne(statement, arguments: [id.uuidString])
+                return try Row.fetchOne(statement, arguments: [text])
             }
             guard let row else { return nil }
-            return try open(id.uuidString, row[0], row[1])
+            return try open(text, row[0], row[1])
         }
     }
 
@@ -166,8 +168,8 @@ public struct SQLiteCaseStore: CaseStore {
     private var open: @Sendable (_ id: String, _ reference: String, _ sealed: Data) throws -> ASBCase {
         let keyStore = self.keyStore
         return { id, reference, sealed in
-            guard let uuid = UUID(uuidString: id) else { throw StorageError.corrupt(caseID: id) }
-            var c = try CaseSealer.open(sealed, id: uuid, with: try keyStore.key(for: uuid))
+            // The sealed document carries the id; the cipher checks it against this one (authenticated data).
+            var c = try CaseSealer.open(sealed, idText: id, with: try keyStore.key(for: id))
             c.reference = reference
             return c
         }
