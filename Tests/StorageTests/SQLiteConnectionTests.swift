@@ -59,9 +59,8 @@ struct PointReadersTests {
 struct CheckpointerTests {
     @Test("Ledger commits start passive checkpoints off the commit path, one at a time, and the log is copied back")
     func checkpointsAfterCommits() async throws {
-        let dir = try TemporaryDirectory()
-        let database = try SQLiteDatabase(directory: dir.url)
-        let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: LedgerSigningKey(name: "t", privateKey: .init()), origin: "t")
+        let t = try await SQLiteLedgerFixture()
+        let (database, ledger) = (t.database, t.ledger)
         let every = database.checkpointer.every
         for n in 0..<(every - 1) { _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, requestID: "r\(n)")) }
         try await Task.sleep(for: .milliseconds(100))
@@ -102,9 +101,27 @@ struct CaseLinksMigrationTests {
     }
 }
 
+/// A SQLite ledger in a directory of its own, removed with the fixture.
+struct SQLiteLedgerFixture: ~Copyable {
+    static let key = LedgerSigningKey(name: "t", privateKey: .init())
+    let dir: TemporaryDirectory
+    let database: SQLiteDatabase
+    let store: SQLiteLedgerStore
+    let ledger: Ledger
+
+    init() async throws {
+        let dir = try TemporaryDirectory()
+        let database = try SQLiteDatabase(directory: dir.url)
+        let store = SQLiteLedgerStore(database: database)
+        ledger = try await Ledger.open(store: store, key: Self.key, origin: "t")
+        (self.database, self.store) = (database, store)
+        self.dir = dir
+    }
+}
+
 @Suite("Field lists kept once")
 struct FieldListTests {
-    static let key = LedgerSigningKey(name: "t", privateKey: .init())
+    static let key = SQLiteLedgerFixture.key
 
     func disclosure(_ n: Int, fields: Int = 40, rule: String = "share") -> LedgerDraft {
         LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
@@ -114,10 +131,8 @@ struct FieldListTests {
 
     @Test("Entries are stored without their list, read back byte for byte, and share one stored list")
     func storedOnceReadWhole() async throws {
-        let dir = try TemporaryDirectory()
-        let database = try SQLiteDatabase(directory: dir.url)
-        let store = SQLiteLedgerStore(database: database)
-        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "t")
+        let t = try await SQLiteLedgerFixture()
+        let (database, store, ledger) = (t.database, t.store, t.ledger)
         var receipts: [LedgerReceipt] = []
         for n in 0..<5 { receipts.append(try await ledger.append(disclosure(n))) }
         receipts += try await ledger.append([disclosure(5, fields: 1), LedgerDraft(actor: .system, action: .consultation, requestID: "x")])
@@ -138,10 +153,8 @@ struct FieldListTests {
 
     @Test("An altered or missing stored list fails every entry that uses it")
     func tamperedList() async throws {
-        let dir = try TemporaryDirectory()
-        let database = try SQLiteDatabase(directory: dir.url)
-        let store = SQLiteLedgerStore(database: database)
-        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "t")
+        let t = try await SQLiteLedgerFixture()
+        let (database, store, ledger) = (t.database, t.store, t.ledger)
         for n in 0..<3 { _ = try await ledger.append(disclosure(n)) }
         _ = try await ledger.checkpoint()
         let verifier = LedgerVerifier(store: store, publicKey: Self.key.publicKey, origin: "t")
@@ -157,10 +170,8 @@ struct FieldListTests {
 
     @Test("A list first written in a transaction that fails is not remembered: the next append stores it again")
     func rolledBackListForgotten() async throws {
-        let dir = try TemporaryDirectory()
-        let database = try SQLiteDatabase(directory: dir.url)
-        let store = SQLiteLedgerStore(database: database)
-        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "t")
+        let t = try await SQLiteLedgerFixture()
+        let (database, store, ledger) = (t.database, t.store, t.ledger)
         _ = try await ledger.append(disclosure(0))
         // A link row already in the place the next entry's goes: that entry's insert fails after its list was written.
         try await database.cases.write { db in try db.execute(sql: "INSERT INTO ledger_case_links (bucket, case_id, idx) VALUES (0, 'CASE-1', 1)") }
