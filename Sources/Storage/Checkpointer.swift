@@ -13,7 +13,7 @@ import Synchronization
 final class Checkpointer: Sendable {
     private let connection: DatabaseQueue
     private let state = Mutex<(commits: Int, running: Bool, completed: Int)>((0, false, 0))
-    /// Ledger commits between checkpoints: about 250 pages of log at a typical disclosure batch.
+    /// Ledger commits between checkpoints: a few hundred pages of log at a typical disclosure batch.
     let every: Int
 
     init(path: String, every: Int = 16) throws {

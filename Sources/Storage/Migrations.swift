@@ -112,7 +112,7 @@ enum CaseDatabaseMigrations {
             }
         }
         migrator.registerMigration("v5-ledger-case-links") { db in
-            // Entries by case, grouped by stretch of the log first (see `SQLiteLedgerStore.bucket`): keyed by
+            // Entries by case, grouped by stretch of the log first (see `SQLiteLedgerStore.bucketShift`): keyed by
             // case alone, every append wrote a page at a random place in an index as long as the log.
             try db.create(table: "ledger_case_links", options: .withoutRowID) { t in
                 t.column("bucket", .integer).notNull()
