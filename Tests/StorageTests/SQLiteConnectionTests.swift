@@ -30,13 +30,13 @@ struct PointReadersTests {
         }
     }
 
-    @Test("Many callers at once each get a connection; only some are kept afterwards")
+    @Test("Many callers at once each get a connection; only as many as asked are kept afterwards")
     func concurrentCallers() async throws {
         let dir = try TemporaryDirectory()
         let database = try SQLiteDatabase(directory: dir.url)
         let store = SQLiteCaseStore(database: database, clock: testClock)
         let ids = try await store.createMany((0..<20).map { _ in sampleCase() }).map(\.id)
-        let readers = PointReaders(path: database.caseFile.path, kept: 3)
+        let readers = PointReaders(path: database.caseFile.path, kept: 1)
         let found = try await withThrowingTaskGroup(of: Int.self) { group in
             for n in 0..<64 {
                 group.addTask {
@@ -50,7 +50,8 @@ struct PointReadersTests {
             return try await group.reduce(0, +)
         }
         #expect(found == 64)
-        #expect((1...3).contains(readers.idleCount))
+        // Two or more were open at once (two threads at least, each holding one 2 ms); one is kept.
+        #expect(readers.idleCount == 1)
         #expect(try await store.get(ids[0]) != nil)
     }
 }
