@@ -96,25 +96,4 @@ extension LedgerEntry {
         w.bytes.append(125)
         return w.bytes
     }
-
-    /// The index written in canonical bytes, read without a full decode (for verifying millions of entries).
-    static func index(inCanonical bytes: [UInt8]) -> Int? {
-        let key = Array("\"index\":".utf8)
-        var i = 1
-        while i + key.count < bytes.count {
-            // A structural key follows '{' or ','; the same letters inside a string follow '\'.
-            if bytes[i] == 34, bytes[i - 1] == 44 || bytes[i - 1] == 123, bytes[i..<(i + key.count)].elementsEqual(key) {
-                var j = i + key.count
-                var value = 0
-                let start = j
-                while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57, j - start < 18 {
-                    value = value * 10 + Int(bytes[j] - 48)
-                    j += 1
-                }
-                return j > start ? value : nil
-            }
-            i += 1
-        }
-        return nil
-    }
 }

@@ -2,7 +2,7 @@ import Foundation
 @testable import Ledger
 import Testing
 
-@Suite("Finding an entry's field list in its canonical bytes")
+@Suite("Finding an entry's members in its canonical bytes")
 struct CanonicalFieldsTests {
     func entry(fields: [DisclosedField]?, details: [String: String]? = nil, purpose: String? = "p") -> LedgerEntry {
         LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police", certificateFingerprint: "ab"), recipient: "met-police",
@@ -29,6 +29,16 @@ struct CanonicalFieldsTests {
         #expect(LedgerEntry.fieldsRange(inCanonical: try entry(fields: nil, details: ["fields": "[1]"]).canonicalBytes()) == nil)
         for text in ["", "[]", "{", "{\"fields\"", "{\"fields\":", "{\"a\":\"unterminated", "{\"fields\":[1,2", "{\"fields\":\"x\"}"] {
             #expect(LedgerEntry.fieldsRange(inCanonical: Array(text.utf8)) == nil, "\(text)")
+        }
+    }
+
+    @Test("The index is read from its member, not from text inside a string before it")
+    func readsTheIndex() throws {
+        let tricky = ["a": ",\"index\":99", "index": "98"]
+        #expect(LedgerEntry.index(inCanonical: try entry(fields: [], details: tricky).canonicalBytes()) == 7)
+        #expect(LedgerEntry.index(inCanonical: try entry(fields: nil).canonicalBytes()) == 7)
+        for text in ["", "{\"index\":}", "{\"index\":-1}", "{\"index\":\"7\"}", "{\"v\":1}"] {
+            #expect(LedgerEntry.index(inCanonical: Array(text.utf8)) == nil, "\(text)")
         }
     }
 }

@@ -5,14 +5,33 @@ extension LedgerEntry {
     /// A store may keep that list once and every entry without it (it is the same for every disclosure
     /// under one policy version and purpose), so long as it gives back the same bytes.
     public static func fieldsRange(inCanonical bytes: [UInt8]) -> Range<Int>? {
+        guard let range = valueRange(of: "fields", inCanonical: bytes), bytes[range.lowerBound] == UInt8(ascii: "[") else { return nil }
+        return range
+    }
+
+    /// The index written in canonical bytes, read without a full decode (for verifying millions of entries).
+    static func index(inCanonical bytes: [UInt8]) -> Int? {
+        guard let range = valueRange(of: "index", inCanonical: bytes), range.count <= 18 else { return nil }
+        var value = 0
+        for byte in bytes[range] {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    /// Where a top-level member's value lies, found by stepping over the members before it (never by
+    /// matching text, which could sit inside a string).
+    static func valueRange(of key: StaticString, inCanonical bytes: [UInt8]) -> Range<Int>? {
         guard bytes.first == UInt8(ascii: "{") else { return nil }
+        let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
         var i = 1
         while i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
             guard let keyEnd = JSONSkip.string(bytes, from: i), keyEnd < bytes.count, bytes[keyEnd] == UInt8(ascii: ":") else { return nil }
-            let isFields = bytes[(i + 1)..<(keyEnd - 1)].elementsEqual("fields".utf8)
+            let isKey = bytes[(i + 1)..<(keyEnd - 1)].elementsEqual(name)
             let valueStart = keyEnd + 1
             guard let valueEnd = JSONSkip.value(bytes, from: valueStart) else { return nil }
-            if isFields { return bytes[valueStart] == UInt8(ascii: "[") ? valueStart..<valueEnd : nil }
+            if isKey { return valueStart..<valueEnd }
             guard valueEnd < bytes.count, bytes[valueEnd] == UInt8(ascii: ",") else { return nil }
             i = valueEnd + 1
         }
