@@ -91,8 +91,6 @@ public protocol LedgerStore: Sendable {
                 _ build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult
     /// Up to `limit` entries from `index` on, in order, as stored.
     func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry]
-    /// Leaf hashes of every entry from `index` on, in order.
-    func leafHashes(from index: Int) async throws -> [[UInt8]]
     /// Leaf hashes of up to `count` entries from `index` on, in order: a tile for a proof, or a chunk at startup.
     func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]]
     /// Stores a checkpoint unless one of that size is stored already; returns the note stored for that size.
@@ -101,4 +99,11 @@ public protocol LedgerStore: Sendable {
     func checkpoints() async throws -> [(size: Int, note: String)]
     /// Matching entries in index order.
     func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry]
+}
+
+extension LedgerStore {
+    /// Leaf hashes of every entry from `index` on, in order.
+    public func leafHashes(from index: Int) async throws -> [[UInt8]] {
+        try await leafHashes(from: index, count: Int(Int64.max))
+    }
 }

@@ -87,10 +87,6 @@ public struct PostgresLedgerStore: LedgerStore {
         }
     }
 
-    public func leafHashes(from index: Int) async throws -> [[UInt8]] {
-        try await leafHashes(from: index, count: Int(Int64.max))
-    }
-
     public func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] {
         try await database.mapErrors {
             try await database.client.withConnection { connection in try await leafHashes(from: index, count: count, on: connection) }

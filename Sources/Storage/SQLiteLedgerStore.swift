@@ -101,10 +101,6 @@ public struct SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    public func leafHashes(from index: Int) async throws -> [[UInt8]] {
-        try await leafHashes(from: index, count: Int(Int64.max))
-    }
-
     public func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] {
         try await mapErrors {
             try await database.cases.read { db in

@@ -31,7 +31,6 @@ final class InMemoryLedgerStore: LedgerStore {
         state.withLock { state in Array(state.entries.filter { $0.index >= index }.sorted { $0.index < $1.index }.prefix(limit)) }
     }
 
-    func leafHashes(from index: Int) async throws -> [[UInt8]] { state.withLock { $0.entries[index...].map(\.leafHash) } }
     func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] {
         state.withLock { $0.entries[index...].prefix(count).map(\.leafHash) }
     }

@@ -112,7 +112,6 @@ final class MemoryStore: LedgerStore {
     func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
         entries.withLock { all in index < all.count ? Array(all[index..<min(all.count, index + limit)]) : [] }
     }
-    func leafHashes(from index: Int) async throws -> [[UInt8]] { entries.withLock { $0[index...].map(\.leafHash) } }
     func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] { entries.withLock { $0[index...].prefix(count).map(\.leafHash) } }
     func saveCheckpoint(size: Int, note: String) async throws -> String { notes.withLock { $0.append((size, note)) }; return note }
     func latestCheckpoint() async throws -> (size: Int, note: String)? { notes.withLock { $0.last.map { ($0.0, $0.1) } } }
