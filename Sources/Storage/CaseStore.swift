@@ -83,6 +83,14 @@ public protocol CaseStore: Sendable {
     func count() async throws -> Int
     /// Cases in which a person with this name and date of birth is a party, found through the blind party index.
     func caseIDs(partyName: String, dateOfBirth: CalendarDate?) async throws -> [UUID]
+    /// A number that grows whenever a stored case changes or is deleted, by this process or another, in
+    /// the same transaction as the change. Read before a case, it tells a cache whether what it built from
+    /// an earlier read under the same number is still current. Nil when the store cannot say cheaply.
+    func changeMark() async throws -> Int64?
+}
+
+extension CaseStore {
+    public func changeMark() async throws -> Int64? { nil }
 }
 
 extension CaseStore {

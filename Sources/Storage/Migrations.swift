@@ -137,6 +137,16 @@ enum CaseDatabaseMigrations {
                 t.add(column: "fields_at", .integer)
             }
         }
+        migrator.registerMigration("v7-case-changes") { db in
+            // The change mark (`CaseStore.changeMark`): moved by the same transaction as any change to a case,
+            // whichever process makes it. A new case needs no mark: nothing about it can be cached before it exists.
+            try db.execute(sql: """
+                CREATE TABLE case_changes (id INTEGER PRIMARY KEY CHECK (id = 1), mark INTEGER NOT NULL);
+                INSERT INTO case_changes (id, mark) VALUES (1, 0);
+                CREATE TRIGGER case_changes_on_update AFTER UPDATE ON cases BEGIN UPDATE case_changes SET mark = mark + 1; END;
+                CREATE TRIGGER case_changes_on_delete AFTER DELETE ON cases BEGIN UPDATE case_changes SET mark = mark + 1; END;
+                """)
+        }
         return migrator
     }
 }

@@ -38,6 +38,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Requests a second per partner (bursts of twice that), or 'off' (for load tests).")
     var partnerRateLimit: String?
 
+    @Option(name: .customLong("view-cache-mb"), help: "Megabytes of partner views kept for repeat requests; 0 keeps none.")
+    var viewCacheMegabytes: Int?
+
     func configuration(defaults: GatewayConfiguration = GatewayConfiguration()) throws -> GatewayConfiguration {
         var configuration = defaults
         if let config {
@@ -69,6 +72,10 @@ struct ServerOptions: ParsableArguments {
             } else {
                 throw ValidationError("--partner-rate-limit must be a number of requests a second, or 'off'")
             }
+        }
+        if let viewCacheMegabytes {
+            guard (0...65536).contains(viewCacheMegabytes) else { throw ValidationError("--view-cache-mb must be from 0 to 65536") }
+            configuration.viewCacheMegabytes = viewCacheMegabytes
         }
         return configuration
     }

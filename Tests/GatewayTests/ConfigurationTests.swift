@@ -38,4 +38,12 @@ struct ConfigurationTests {
         #expect(try decode(#"{"retention_daily_at": "02:30"}"#).retentionDailyAt! == (2, 30))
         #expect(throws: DecodingError.self) { try decode(#"{"retention_daily_at": "25:00"}"#) }
     }
+
+    @Test("the view cache's size is read in megabytes, 0 turns it off, and a negative size is refused")
+    func viewCache() throws {
+        #expect(try decode("{}").viewCacheMegabytes == 64)
+        #expect(try decode(#"{"view_cache_mb": 0}"#).viewCacheMegabytes == 0)
+        #expect(try decode(#"{"view_cache_mb": 512}"#).viewCacheMegabytes == 512)
+        #expect(throws: DecodingError.self) { try decode(#"{"view_cache_mb": -1}"#) }
+    }
 }

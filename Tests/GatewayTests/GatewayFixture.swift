@@ -32,7 +32,7 @@ final class GatewayFixture: Sendable {
     ///   - rateLimit: per partner; off unless a test is about it.
     init(
         maxBodyBytes: Int = 1 << 20, masterKey: Data? = nil, rateLimit: GatewayConfiguration.RateLimit? = nil, idleTimeoutSeconds: Int = 30,
-        requestTimeoutSeconds: Int = 30,
+        requestTimeoutSeconds: Int = 30, viewCacheMegabytes: Int = 64,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-gw-\(UUID().uuidString)")
@@ -52,7 +52,8 @@ final class GatewayFixture: Sendable {
             maxBodyBytes: maxBodyBytes,
             partnerRateLimit: rateLimit,
             idleTimeoutSeconds: idleTimeoutSeconds,
-            requestTimeoutSeconds: requestTimeoutSeconds
+            requestTimeoutSeconds: requestTimeoutSeconds,
+            viewCacheMegabytes: viewCacheMegabytes
         )
         if let masterKey {
             let data = root.appendingPathComponent("data")

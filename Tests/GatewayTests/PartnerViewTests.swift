@@ -29,12 +29,12 @@ struct PartnerViewTests {
     }
 
     /// A gateway holding the fixture cases, with the fixtures' master key and day.
-    static func fixtureGateway(now: Date? = nil) async throws -> (GatewayFixture, [PolicyFixture]) {
+    static func fixtureGateway(now: Date? = nil, viewCacheMegabytes: Int = 64) async throws -> (GatewayFixture, [PolicyFixture]) {
         let fixtures = try fixtures()
         let first = try #require(fixtures.first)
         let key = try #require([UInt8](hex: first.masterKey).map { Data($0) })
         let noon = now ?? Date(timeIntervalSince1970: Double(first.today.daysSinceEpoch) * 86400 + 12 * 3600)
-        let gateway = try await GatewayFixture(masterKey: key, now: { noon })
+        let gateway = try await GatewayFixture(masterKey: key, viewCacheMegabytes: viewCacheMegabytes, now: { noon })
         for fixture in fixtures { _ = try await gateway.environment.cases.create(fixture.case) }
         return (gateway, fixtures)
     }

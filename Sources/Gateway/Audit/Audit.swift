@@ -12,9 +12,11 @@ public struct Audit: Sendable {
     let ledger: Ledger
 
     /// Records a disclosure of `body` to a partner; the body may be sent only after this returns.
+    /// `bodySHA256` is the body's hash when the caller has it already (a cached view).
     /// Throws a 503 problem when the entry cannot be made durable.
     func disclosure(
-        to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: [UInt8], requestID: String
+        to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: [UInt8],
+        bodySHA256: String? = nil, requestID: String
     ) async throws -> LedgerReceipt {
         let draft = LedgerDraft(
             actor: LedgerActor(kind: .partner, id: partner.partner.id, certificateFingerprint: partner.certificateFingerprint),
@@ -25,7 +27,7 @@ public struct Audit: Sendable {
             lawfulBasis: policy.purpose.lawfulBasis,
             policyVersion: policy.policyVersion,
             fields: policy.disclosedFieldTexts.map { DisclosedField(path: $0.path, rule: $0.rule) },
-            responseSHA256: SHA256.hash(data: body).hexString,
+            responseSHA256: bodySHA256 ?? SHA256.hash(data: body).hexString,
             requestID: requestID
         )
         return try await append(draft)

@@ -71,6 +71,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var requestTimeoutSeconds: Int
     /// How long an IG console sign-in lasts; then the officer signs in again.
     public var consoleSessionMinutes: Int
+    /// Megabytes of partner views kept for repeat requests (`ViewCache`); 0 keeps none.
+    public var viewCacheMegabytes: Int
 
     public var retentionDailyAt: (hour: Int, minute: Int)? {
         guard let text = retentionDailyAtText else { return nil }
@@ -91,9 +93,11 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         partnerRateLimit: RateLimit? = .init(requestsPerSecond: 50, burst: 100),
         idleTimeoutSeconds: Int = 30,
         requestTimeoutSeconds: Int = 30,
-        consoleSessionMinutes: Int = 30
+        consoleSessionMinutes: Int = 30,
+        viewCacheMegabytes: Int = 64
     ) {
         self.consoleSessionMinutes = consoleSessionMinutes
+        self.viewCacheMegabytes = viewCacheMegabytes
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.requestTimeoutSeconds = requestTimeoutSeconds
         self.partnerRateLimit = partnerRateLimit
@@ -121,6 +125,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case idleTimeoutSeconds = "idle_timeout_seconds"
         case requestTimeoutSeconds = "request_timeout_seconds"
         case consoleSessionMinutes = "console_session_minutes"
+        case viewCacheMegabytes = "view_cache_mb"
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults.
@@ -155,6 +160,10 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
             throw DecodingError.dataCorruptedError(forKey: .consoleSessionMinutes, in: c, debugDescription: "console_session_minutes must be from 1 to 720")
         }
         self.requestTimeoutSeconds = try timeout(.requestTimeoutSeconds, default: defaults.requestTimeoutSeconds)
+        self.viewCacheMegabytes = try c.decodeIfPresent(Int.self, forKey: .viewCacheMegabytes) ?? defaults.viewCacheMegabytes
+        guard (0...65536).contains(viewCacheMegabytes) else {
+            throw DecodingError.dataCorruptedError(forKey: .viewCacheMegabytes, in: c, debugDescription: "view_cache_mb must be from 0 to 65536")
+        }
         if let limit = partnerRateLimit, !(limit.requestsPerSecond > 0) || limit.burst < 1 {
             throw DecodingError.dataCorruptedError(forKey: .partnerRateLimit, in: c, debugDescription: "requests_per_second must be above 0 and burst at least 1")
         }

@@ -1,4 +1,5 @@
 import CaseModel
+import Crypto
 import Foundation
 import HTTPTypes
 import ByteEncoding
@@ -12,6 +13,8 @@ struct ViewController {
     let store: any CaseStore
     let policies: PolicyStore
     let audit: Audit
+    /// Views built for earlier requests, valid while the store's change mark and the day hold.
+    let views: ViewCache
     let now: @Sendable () -> Date
 
     func addRoutes(to group: RouterGroup<PartnerRequestContext>) {
@@ -78,19 +81,31 @@ struct ViewController {
     @Sendable func one(_ request: Request, context: PartnerRequestContext) async throws -> Response {
         let policy = try compiledPolicy(request, context)
         let text = try context.parameters.require("id")
-        let notFound = Problem.notFound("no case \(text) for this partner")
-        guard let id = UUID(uuidString: text), let c = try await store.get(id),
-              let view = ViewBuilder.view(of: c, under: policy, today: CalendarDate(now()))
-        else { throw notFound }
-        return try await disclose(view.bytes, caseIDs: [c.id], policy: policy, context: context)
+        guard let id = UUID(uuidString: text), let entry = try await view(of: id, under: policy, today: CalendarDate(now())) else {
+            throw Problem.notFound("no case \(text) for this partner")
+        }
+        return try await disclose(entry.view.bytes, sha256: entry.sha256, caseIDs: [id], policy: policy, context: context)
+    }
+
+    /// The view from the cache when nothing has changed since it was built, else from the store.
+    /// The mark is read before the case, so a view is never kept under a mark older than what it shows.
+    private func view(of id: UUID, under policy: CompiledPolicy, today: CalendarDate) async throws -> ViewCache.Entry? {
+        let key = ViewCache.Key(policy, caseID: id)
+        let mark = views.capacity > 0 ? try await store.changeMark() : nil
+        if let mark, let entry = views.entry(key, mark: mark, day: today) { return entry }
+        guard let c = try await store.get(id), let view = ViewBuilder.view(of: c, under: policy, today: today) else { return nil }
+        let entry = ViewCache.Entry(view: view, sha256: SHA256.hash(data: view.bytes).hexString)
+        if let mark { views.store(entry, for: key, mark: mark, day: today) }
+        return entry
     }
 
     /// The disclosure path's last step: the entry is durable before the bytes leave, and the response carries its receipt.
-    private func disclose(_ bytes: [UInt8], caseIDs: [UUID], policy: CompiledPolicy, context: PartnerRequestContext) async throws -> Response {
+    private func disclose(_ bytes: [UInt8], sha256: String? = nil, caseIDs: [UUID], policy: CompiledPolicy, context: PartnerRequestContext) async throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
         // An empty page discloses nothing, so it needs no entry.
         if !caseIDs.isEmpty, let partner = context.partner {
-            let receipt = try await audit.disclosure(to: partner, under: policy, caseIDs: caseIDs, body: bytes, requestID: context.requestID)
+            let receipt = try await audit.disclosure(to: partner, under: policy, caseIDs: caseIDs, body: bytes, bodySHA256: sha256,
+                                                     requestID: context.requestID)
             headers[.casegateLedgerIndex] = String(receipt.index)
             headers[.casegateEntryHash] = receipt.entryHash.hexString
         }

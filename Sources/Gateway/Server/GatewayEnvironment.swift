@@ -1,6 +1,7 @@
 import CaseModel
 import Foundation
 import Ledger
+import Redaction
 import SharingPolicy
 import Storage
 
@@ -13,10 +14,12 @@ public struct GatewayEnvironment: Sendable {
     public let ledger: Ledger
     public let clock: ServiceClock
     public let now: @Sendable () -> Date
+    /// Partner views kept for repeat requests.
+    public let views: ViewCache
 
     public init(
         storage: any StorageBackend, policies: PolicyStore, ledger: Ledger,
-        clock: ServiceClock, now: @escaping @Sendable () -> Date = { Date() }
+        clock: ServiceClock, now: @escaping @Sendable () -> Date = { Date() }, viewCacheBytes: Int = 64 << 20
     ) {
         self.storage = storage
         self.cases = storage.cases(clock: clock)
@@ -25,6 +28,7 @@ public struct GatewayEnvironment: Sendable {
         self.ledger = ledger
         self.clock = clock
         self.now = now
+        self.views = ViewCache(capacity: viewCacheBytes)
     }
 
     /// The ledger's signing key file in a data directory.
@@ -54,7 +58,8 @@ public struct GatewayEnvironment: Sendable {
             policies: policies,
             ledger: ledger,
             clock: clock,
-            now: now
+            now: now,
+            viewCacheBytes: configuration.viewCacheMegabytes << 20
         )
         try await environment.audit.policyLoad(policies.current, requestID: "startup")
         return environment

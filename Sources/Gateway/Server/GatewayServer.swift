@@ -40,7 +40,7 @@ public struct GatewayServer: Sendable {
         if let rateLimiter { v1.add(middleware: PartnerRateLimitMiddleware(limiter: rateLimiter)) }
         PartnerController().addRoutes(to: v1)
         LedgerController(ledger: environment.ledger).addRoutes(to: v1.group("ledger"))
-        ViewController(store: environment.cases, policies: environment.policies, audit: environment.audit, now: environment.now)
+        ViewController(store: environment.cases, policies: environment.policies, audit: environment.audit, views: environment.views, now: environment.now)
             .addRoutes(to: v1.group("views/cases").add(middleware: AgreementInForceMiddleware(policies: environment.policies, now: environment.now)))
         return router
     }

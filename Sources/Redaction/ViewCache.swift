@@ -1,0 +1,111 @@
+import CaseModel
+import Foundation
+import Synchronization
+
+/// Partner views already built, so a partner polling the same cases is answered without reading,
+/// decrypting and redacting them again.
+///
+/// An entry is only as good as the store state and the day it was built from, so every lookup names
+/// both: the store's change mark (a number that moves whenever any case changes or goes, in any
+/// process) read *before* the case, and today. A newer mark or another day empties the cache; an entry
+/// built under an older mark is never served. Views are keyed by policy version, partner, purpose and
+/// case, so a policy reload, another partner or another purpose never sees one. What is held is only
+/// what was disclosed, within `capacity` bytes, oldest out first, and never written anywhere.
+public final class ViewCache: Sendable {
+    /// One partner's view of one case, with its SHA-256 (the ledger records it) made once.
+    public struct Entry: Sendable {
+        public let view: PartnerView
+        public let sha256: String
+
+        public init(view: PartnerView, sha256: String) {
+            self.view = view
+            self.sha256 = sha256
+        }
+
+        /// What an entry costs against the capacity: its bytes, its hash and the bookkeeping around them.
+        var cost: Int { view.bytes.count + sha256.utf8.count + 160 }
+    }
+
+    public struct Key: Hashable, Sendable {
+        let policyVersion: String
+        let partner: String
+        let purpose: String
+        let caseID: UUID
+
+        public init(_ policy: CompiledPolicy, caseID: UUID) {
+            self.policyVersion = policy.policyVersion
+            self.partner = policy.partner.id
+            self.purpose = policy.purpose.id
+            self.caseID = caseID
+        }
+    }
+
+    private struct State {
+        var mark: Int64 = .min
+        var day: CalendarDate?
+        var entries: [Key: Entry] = [:]
+        /// Keys in the order they went in, from `head`: the next to go when the cache is full.
+        var order: [Key] = []
+        var head = 0
+        var cost = 0
+
+        mutating func empty(mark: Int64, day: CalendarDate) {
+            self.mark = mark
+            self.day = day
+            entries.removeAll()
+            order.removeAll()
+            head = 0
+            cost = 0
+        }
+    }
+
+    /// The most bytes held; 0 holds nothing.
+    public let capacity: Int
+    private let state = Mutex(State())
+
+    public init(capacity: Int) {
+        self.capacity = max(0, capacity)
+    }
+
+    /// The entry for `key`, if one was stored under this mark and day. A newer mark or another day
+    /// empties the cache first: everything in it may be out of date.
+    public func entry(_ key: Key, mark: Int64, day: CalendarDate) -> Entry? {
+        guard capacity > 0 else { return nil }
+        return state.withLock { state in
+            if mark > state.mark || (mark == state.mark && day != state.day) {
+                state.empty(mark: mark, day: day)
+                return nil
+            }
+            // An older mark: this reader's snapshot predates entries now held; it builds its own.
+            guard mark == state.mark else { return nil }
+            return state.entries[key]
+        }
+    }
+
+    /// Keeps `entry`, built from a case read after `mark` was, unless the cache has moved on since.
+    public func store(_ entry: Entry, for key: Key, mark: Int64, day: CalendarDate) {
+        let cost = entry.cost
+        guard cost <= capacity else { return }
+        state.withLock { state in
+            guard mark == state.mark, day == state.day, state.entries[key] == nil else { return }
+            while state.cost + cost > capacity, state.head < state.order.count {
+                let oldest = state.order[state.head]
+                state.head += 1
+                if let gone = state.entries.removeValue(forKey: oldest) { state.cost -= gone.cost }
+            }
+            // Keys already evicted are dropped from the front now and then, not one at a time.
+            if state.head > 1024 && state.head * 2 > state.order.count {
+                state.order.removeFirst(state.head)
+                state.head = 0
+            }
+            state.entries[key] = entry
+            state.order.append(key)
+            state.cost += cost
+        }
+    }
+
+    /// Entries held and the bytes they count for.
+    public var usage: (entries: Int, cost: Int) {
+        state.withLock { ($0.entries.count, $0.cost) }
+    }
+}
