@@ -22,7 +22,9 @@ echo "== PostgreSQL ($CASEGATE_TEST_POSTGRES_URL) ==" >&2
 BENCH_DIR=.build-bench-postgres DATABASE_URL="$CASEGATE_TEST_POSTGRES_URL" PARTNER_PORT=18453 STAFF_PORT=18454 scripts/bench.sh | tee "$results/postgres"
 
 row() { grep "^$1 " "$results/$2" | sed "s/^$1 *//"; }
-printf '\n%-6s | %-62s | %s\n' "" "SQLite (embedded)" "PostgreSQL (loopback)"
-for name in ping view ratio list rss; do
-  printf '%-6s | %-62s | %s\n' "$name" "$(row $name sqlite)" "$(row $name postgres)"
+printf '\n%-8s | %-62s | %s\n' "" "SQLite (embedded)" "PostgreSQL (loopback)"
+rounds=()
+for n in $(seq 1 "${ROUNDS:-3}"); do rounds+=("round $n"); done
+for name in "${rounds[@]}" ratio list rss; do
+  printf '%-8s | %-62s | %s\n' "$name" "$(row "$name" sqlite)" "$(row "$name" postgres)"
 done

@@ -4,11 +4,12 @@
 #   2. the gateway, on the embedded SQLite store, in the background (access logs to a file, as in production);
 #   3. `casegate loadtest --endpoint ping` (TLS + client certificate + identity, no case work): the baseline;
 #   4. `casegate loadtest --endpoint view` (the full disclosure path, durable ledger entry before each response);
+#      3 and 4 alternate ROUNDS times, each view run's ratio taken against the ping run just before it;
 #   5. `casegate loadtest --endpoint list` (one partner's bulk pull of every admitted case);
-# then the ratio full/ping and the gateway's resident memory before and after the view load.
+# then the median ratio full/ping and the gateway's resident memory before and after the loads.
 #
-#   scripts/bench.sh                      # 10,000 cases, 64 connections, 20 s per run
-#   DURATION=600 scripts/bench.sh         # the 10-minute soak: RSS at start and end of the view load
+#   scripts/bench.sh                      # 10,000 cases, 64 connections, 20 s per run, 3 rounds of ping then view
+#   DURATION=600 ROUNDS=1 scripts/bench.sh  # the 10-minute soak: RSS before and after
 #   CASES=20000 CONNECTIONS=32 scripts/bench.sh
 # The data set in .build-bench/ is kept between runs (ledger included); remove the folder to start over.
 set -euo pipefail
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.."
 CASES=${CASES:-10000}
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-20}
+ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-3}
 PARTNER=${PARTNER:-met-police}
 PARTNER_PORT=${PARTNER_PORT:-18443}
@@ -40,20 +42,29 @@ load() {
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
-echo "data:    $CASES synthetic cases, partner $PARTNER, $CONNECTIONS connections, ${DURATION} s per run, store $([ -n "$DATABASE_URL" ] && echo postgresql || echo sqlite)"
-ping=$(load --endpoint ping)
-echo "ping:    $ping"
+echo "data:    $CASES synthetic cases, partner $PARTNER, $CONNECTIONS connections, ${DURATION} s per run, $ROUNDS rounds, store $([ -n "$DATABASE_URL" ] && echo postgresql || echo sqlite)"
+# Ping and view alternate, ROUNDS times: this machine's speed drifts by a third within minutes, so each
+# view run is compared with the ping run just before it, and the median of those ratios is the figure.
 rss_before=$(rss)
-view=$(load --endpoint view)
+ratios=()
+for round in $(seq 1 "$ROUNDS"); do
+  ping=$(load --endpoint ping)
+  echo "ping:    $ping"
+  view=$(load --endpoint view)
+  echo "view:    $view"
+  ping_rps=$(jq '.throughput' <<<"$ping")
+  view_rps=$(jq '.throughput' <<<"$view")
+  ratio=$(jq -n "$view_rps / $ping_rps")
+  ratios+=("$ratio")
+  printf 'round %d  ping %6.0f req/s p99 %6.2f ms   view %6.0f req/s p99 %6.2f ms   ratio %.2f   receipts %s\n' "$round" \
+    "$ping_rps" "$(jq '.latency_ms.p99' <<<"$ping")" "$view_rps" "$(jq '.latency_ms.p99' <<<"$view")" "$ratio" \
+    "$(jq -r 'if .receipts.passed then "all distinct, in tree, sampled proofs verify" else "FAILED" end' <<<"$view")"
+done
 rss_after=$(rss)
-echo "view:    $view"
 list=$("$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --partner "$PARTNER" --endpoint list --json)
 echo "list:    $list"
 
-ping_rps=$(jq '.throughput' <<<"$ping")
-view_rps=$(jq '.throughput' <<<"$view")
-printf '\nping     %8.0f req/s   p99 %6.2f ms\n' "$ping_rps" "$(jq '.latency_ms.p99' <<<"$ping")"
-printf 'view     %8.0f req/s   p99 %6.2f ms   receipts %s\n' "$view_rps" "$(jq '.latency_ms.p99' <<<"$view")" "$(jq -r 'if .receipts.passed then "all distinct, in tree, sampled proofs verify" else "FAILED" end' <<<"$view")"
-printf 'ratio    %8.2f (view / ping throughput)\n' "$(jq -n "$view_rps / $ping_rps")"
+printf '\nratio    %8.2f median of %d rounds (view / ping throughput, each view run against the ping run before it)\n' \
+  "$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')" "$ROUNDS"
 printf 'list     %8d views in %.2f s\n' "$(jq '.views' <<<"$list")" "$(jq '.seconds' <<<"$list")"
-echo "rss      $rss_before before the view load, $rss_after after"
+echo "rss      $rss_before before the first load, $rss_after after the last"
