@@ -15,14 +15,28 @@ struct FieldLists: Sendable {
     /// Lists shorter than this stay inline: a reference would save nothing.
     static let inlineBelow = 64
 
+    /// A list's bytes as a dictionary key, hashed and compared as one block of memory: `[UInt8]`'s own
+    /// `Hashable` feeds the hasher a byte at a time, and on every disclosure that was most of the split.
+    struct Bytes: Hashable, Sendable {
+        let bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+
+        static func == (a: Bytes, b: Bytes) -> Bool {
+            a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+        }
+    }
+
     /// Ids of lists known to be committed, by their bytes; bounded, since policies change rarely.
     final class Known: Sendable {
-        private let ids = Mutex<[[UInt8]: Int64]>([:])
+        private let ids = Mutex<[Bytes: Int64]>([:])
 
-        func id(for list: [UInt8]) -> Int64? { ids.withLock { $0[list] } }
+        func id(for list: Bytes) -> Int64? { ids.withLock { $0[list] } }
 
         /// Called only after the transaction that found or wrote these ids has committed.
-        func remember(_ found: [[UInt8]: Int64]) {
+        func remember(_ found: [Bytes: Int64]) {
             guard !found.isEmpty else { return }
             ids.withLock { ids in
                 if ids.count + found.count > 1024 { ids.removeAll() }
@@ -40,24 +54,27 @@ struct FieldLists: Sendable {
 
     /// Splits `bytes` when its list is long enough, finding or storing the list in this transaction;
     /// ids first seen here go into `found`, for `Known.remember` after the commit.
-    static func split(_ bytes: [UInt8], known: Known, found: inout [[UInt8]: Int64], _ db: Database) throws -> Split {
+    static func split(_ bytes: [UInt8], known: Known, found: inout [Bytes: Int64], _ db: Database) throws -> Split {
         guard let range = LedgerEntry.fieldsRange(inCanonical: bytes), range.count >= inlineBelow else {
             return Split(bytes: bytes)
         }
-        let list = Array(bytes[range])
+        let list = Bytes(bytes: Array(bytes[range]))
         let id: Int64
         if let cached = known.id(for: list) ?? found[list] {
             id = cached
         } else {
-            try db.execute(sql: "INSERT OR IGNORE INTO ledger_field_lists (list) VALUES (?)", arguments: [Data(list)])
-            guard let stored = try Int64.fetchOne(db, sql: "SELECT id FROM ledger_field_lists WHERE list = ?", arguments: [Data(list)]) else {
+            let value = Data(list.bytes)
+            try db.execute(sql: "INSERT OR IGNORE INTO ledger_field_lists (list) VALUES (?)", arguments: [value])
+            guard let stored = try Int64.fetchOne(db, sql: "SELECT id FROM ledger_field_lists WHERE list = ?", arguments: [value]) else {
                 throw StorageError.unavailable(reason: "a field list was written and then not found")
             }
             id = stored
             found[list] = stored
         }
-        var rest = bytes
-        rest.removeSubrange(range)
+        var rest: [UInt8] = []
+        rest.reserveCapacity(bytes.count - range.count)
+        rest += bytes[..<range.lowerBound]
+        rest += bytes[range.upperBound...]
         return Split(bytes: rest, listID: id, listAt: range.lowerBound)
     }
 
