@@ -84,6 +84,13 @@ public struct PostgresCaseStore: CaseStore {
         return try open(id, reference: reference, sealed: sealed, wrapped: wrapped)
     }
 
+    /// One row that a statement trigger on `cases` moves (see the "v3-case-changes" migration).
+    public func changeMark() async throws -> Int64? {
+        try await database.mapErrors {
+            try await database.client.query("SELECT mark FROM case_changes WHERE id = 1", logger: database.logger).collect().first?.decode(Int64.self)
+        }
+    }
+
     public func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase {
         try await database.transaction { connection in try await update(id, connection, change) }
     }

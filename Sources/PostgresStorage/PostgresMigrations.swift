@@ -89,6 +89,23 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX staff_sessions_by_user ON staff_sessions (user_id)",
         ]),
+        ("v3-case-changes", [
+            // The change mark (`CaseStore.changeMark`), moved in the same transaction as any change to a case,
+            // by whichever instance or tool makes it. Once a statement, not once a row: a purge batch is one statement.
+            "CREATE TABLE case_changes (id INT PRIMARY KEY CHECK (id = 1), mark BIGINT NOT NULL)",
+            "INSERT INTO case_changes (id, mark) VALUES (1, 0)",
+            """
+            CREATE FUNCTION casegate_case_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE case_changes SET mark = mark + 1 WHERE id = 1;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER case_changes_on_change AFTER UPDATE OR DELETE OR TRUNCATE ON cases
+            FOR EACH STATEMENT EXECUTE FUNCTION casegate_case_changed()
+            """,
+        ]),
     ]
 
     /// Applies what is missing, each migration in its own transaction, under the migration lock.

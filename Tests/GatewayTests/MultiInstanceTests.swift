@@ -1,5 +1,6 @@
 import CasegateTestSupport
 import ByteEncoding
+import CaseModel
 import Foundation
 import Gateway
 import Ledger
@@ -80,6 +81,21 @@ struct MultiInstanceTests {
             #expect(check.passed, "\(check)")
             #expect(check.distinct == all.count, "every receipt distinct across instances")
         }
+
+        // Views are cached per instance; a change made anywhere else (here a third handle on the store, as the
+        // CLI would be) is in the very next view from either instance, and a purge makes both answer 404.
+        let changed = try #require(UUID(uuidString: ids[0]))
+        let path = "/v1/views/cases/\(ids[0])"
+        let before = try await clients[0].getOK(path).body
+        #expect(try await clients[0].getOK(path).body == before)
+        let elsewhere = try await GatewayStorage.open(dataDirectory: data, databaseURL: store.databaseURL)
+        _ = try await elsewhere.cases(clock: ServiceClock(calendar: WorkingDayCalendar())).update(changed) { $0.location = "Outside 9 Havelock Road, UB2 4NZ" }
+        let after = try await clients[0].getOK(path).body
+        #expect(after != before)
+        #expect(try await clients[1].getOK(path).body == after)
+        _ = try await elsewhere.retention.purge([(caseID: ids[0], rule: "test", category: "A")], sweepID: "multi-instance")
+        for client in clients { #expect(try await client.get(path).status == 404) }
+        await elsewhere.close()
 
         for process in instances {
             kill(process.processIdentifier, SIGTERM)

@@ -2,6 +2,7 @@ import CasegateTestSupport
 import CaseModel
 import DemoData
 import Foundation
+import Ledger
 import Storage
 import Testing
 
@@ -140,6 +141,36 @@ struct CaseStoreTests {
         let d = try await other.cases(clock: testClock).create(sampleCase())
         #expect(try await other.cases(clock: testClock).get(c.id) == c)
         #expect(d.reference.hasSuffix("000002"), "numbered after the other handle's case")
+        await other.close()
+    } }
+
+    @Test("the change mark moves with every change or deletion of a case, through this handle or another, and with nothing else",
+          arguments: BackendKind.available)
+    func changeMark(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let store = t.backend.cases(clock: testClock)
+        let mark = { try #require(try await store.changeMark()) }
+        let ids = try await store.createMany((0..<3).map { _ in sampleCase() }).map(\.id)
+        let start = try await mark()
+
+        // Reads, new cases and disclosures leave it alone.
+        _ = try await store.get(ids[0])
+        _ = try await store.create(sampleCase())
+        let ledger = try await Ledger.open(store: t.backend.ledger, key: LedgerSigningKey(name: "t", privateKey: .init()), origin: "t")
+        _ = try await ledger.append(LedgerDraft(actor: LedgerActor(kind: .partner, id: "p"), action: .disclosure, caseIDs: [ids[0].uuidString]))
+        #expect(try await mark() == start)
+
+        _ = try await store.update(ids[0]) { $0.narrative = "Changed." }
+        let updated = try await mark()
+        #expect(updated > start)
+
+        // Another process or instance: its own connections to the same data.
+        let other = try await t.reopen()
+        _ = try await other.cases(clock: testClock).update(ids[1]) { $0.narrative = "Changed elsewhere." }
+        let elsewhere = try await mark()
+        #expect(elsewhere > updated)
+        _ = try await other.retention.purge([(caseID: ids[2].uuidString, rule: "r", category: "C")], sweepID: "s1")
+        #expect(try await store.get(ids[2]) == nil)
+        #expect(try await mark() > elsewhere)
         await other.close()
     } }
 

@@ -188,34 +188,6 @@ struct FieldListTests {
 
 @Suite("Case change mark")
 struct CaseChangeMarkTests {
-    @Test("It moves with every change or deletion of a case, made here or by another process, and with nothing else")
-    func movesWithChanges() async throws {
-        let f = try await SQLiteLedgerFixture()
-        let store = SQLiteCaseStore(database: f.database, clock: testClock)
-        let mark = { try #require(try await store.changeMark()) }
-        let ids = try await store.createMany((0..<3).map { _ in sampleCase() }).map(\.id)
-        let start = try await mark()
-
-        // Reads, new cases and disclosures leave it alone.
-        _ = try await store.get(ids[0])
-        _ = try await store.create(sampleCase())
-        _ = try await f.ledger.append(LedgerDraft(actor: LedgerActor(kind: .partner, id: "p"), action: .disclosure, caseIDs: [ids[0].uuidString]))
-        #expect(try await mark() == start)
-
-        _ = try await store.update(ids[0]) { $0.narrative = "Changed." }
-        let updated = try await mark()
-        #expect(updated > start)
-
-        // Another process: its own connections to the same files.
-        let other = try SQLiteDatabase(directory: f.dir.url)
-        _ = try await SQLiteCaseStore(database: other, clock: testClock).update(ids[1]) { $0.narrative = "Changed elsewhere." }
-        let elsewhere = try await mark()
-        #expect(elsewhere > updated)
-        _ = try await SQLiteRetentionStore(database: other).purge([(caseID: ids[2].uuidString, rule: "r", category: "C")], sweepID: "s1")
-        #expect(try await store.get(ids[2]) == nil)
-        #expect(try await mark() > elsewhere)
-    }
-
     @Test("A change whose transaction fails after the case was written leaves it where it was")
     func rollback() async throws {
         let f = try await SQLiteLedgerFixture()
