@@ -2,15 +2,27 @@
 /// A table lookup per nibble: `String(format: "%02x")` costs a Foundation formatter per byte, and
 /// fingerprints and response hashes are made on every request.
 extension Sequence where Element == UInt8 {
+    /// Written straight into the string's storage: one allocation, no UTF-8 validation. A digest is not
+    /// contiguous storage and reports no count, so it is copied out first (32 bytes).
     public var hexString: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(underestimatedCount * 2)
-        for byte in self {
-            bytes.append(hexDigits[Int(byte >> 4)])
-            bytes.append(hexDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        if let text = withContiguousStorageIfAvailable(hexText) { return text }
+        return Array(self).withUnsafeBufferPointer(hexText)
     }
+}
+
+private func hexText(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+        for (i, byte) in bytes.enumerated() {
+            out[2 * i] = hexDigit(byte >> 4)
+            out[2 * i + 1] = hexDigit(byte & 0x0F)
+        }
+        return bytes.count * 2
+    }
+}
+
+@inline(__always)
+private func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
 }
 
 extension Array where Element == UInt8 {
@@ -29,8 +41,6 @@ extension Array where Element == UInt8 {
         self = out
     }
 }
-
-private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
 private func nibble(_ c: UInt8) -> UInt8? {
     switch c {

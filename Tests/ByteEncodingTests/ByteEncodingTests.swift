@@ -13,6 +13,9 @@ struct ByteEncodingTests {
         #expect([UInt8](hex: "abc") == nil)
         #expect([UInt8](hex: "zz") == nil)
         #expect([UInt8]().hexString == "")
+        // Sequences without contiguous storage (a digest is one) and slices spell the same.
+        #expect(AnySequence(all).hexString == all.hexString)
+        #expect(all[250...].hexString == "fafbfcfdfeff")
     }
 
     @Test("JSON strings: every control character, quotes and backslashes escaped; everything else as is", arguments: [
