@@ -9,11 +9,6 @@ public struct PartnerView: Sendable, Equatable {
     /// The exact bytes sent to the partner (compact JSON): what the ledger hashes.
     public let bytes: [UInt8]
 
-    public init(caseID: UUID, bytes: [UInt8]) {
-        self.caseID = caseID
-        self.bytes = bytes
-    }
-
     public var json: String { String(decoding: bytes, as: UTF8.self) }
 
     /// The view as a value, read back from its bytes: for fixtures, diffs and tests, not the disclosure path.

@@ -15,7 +15,7 @@ public struct Audit: Sendable {
     /// `bodySHA256` is the body's hash when the caller has it already (a cached view).
     /// Throws a 503 problem when the entry cannot be made durable.
     func disclosure(
-        to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: [UInt8],
+        to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: ByteBuffer,
         bodySHA256: String? = nil, requestID: String
     ) async throws -> LedgerReceipt {
         let draft = LedgerDraft(
@@ -27,7 +27,7 @@ public struct Audit: Sendable {
             lawfulBasis: policy.purpose.lawfulBasis,
             policyVersion: policy.policyVersion,
             fields: policy.disclosedFieldTexts.map { DisclosedField(path: $0.path, rule: $0.rule) },
-            responseSHA256: bodySHA256 ?? SHA256.hash(data: body).hexString,
+            responseSHA256: bodySHA256 ?? body.withUnsafeReadableBytes { SHA256.hash(data: $0) }.hexString,
             requestID: requestID
         )
         return try await append(draft)

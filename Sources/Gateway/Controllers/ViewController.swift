@@ -74,7 +74,7 @@ struct ViewController {
         body.append("],\"next_cursor\":")
         if let next { JSONString.append(next, to: &body) } else { body.append("null") }
         body.append(UInt8(ascii: "}"))
-        return try await disclose(body.bytes, caseIDs: caseIDs, policy: policy, context: context)
+        return try await disclose(ByteBuffer(bytes: body.bytes), caseIDs: caseIDs, policy: policy, context: context)
     }
 
     /// One view; a case the filter does not admit is 404, exactly like one that does not exist.
@@ -84,7 +84,7 @@ struct ViewController {
         guard let id = UUID(uuidString: text), let entry = try await view(of: id, under: policy, today: CalendarDate(now())) else {
             throw Problem.notFound("no case \(text) for this partner")
         }
-        return try await disclose(entry.view.bytes, sha256: entry.sha256, caseIDs: [id], policy: policy, context: context)
+        return try await disclose(entry.body, sha256: entry.sha256, caseIDs: [id], policy: policy, context: context)
     }
 
     /// The view from the cache when nothing has changed since it was built, else from the store.
@@ -94,22 +94,22 @@ struct ViewController {
         let mark = views.capacity > 0 ? try await store.changeMark() : nil
         if let mark, let entry = views.entry(key, mark: mark, day: today) { return entry }
         guard let c = try await store.get(id), let view = ViewBuilder.view(of: c, under: policy, today: today) else { return nil }
-        let entry = ViewCache.Entry(view: view, sha256: SHA256.hash(data: view.bytes).hexString)
+        let entry = ViewCache.Entry(body: ByteBuffer(bytes: view.bytes), sha256: SHA256.hash(data: view.bytes).hexString)
         if let mark { views.store(entry, for: key, mark: mark, day: today) }
         return entry
     }
 
     /// The disclosure path's last step: the entry is durable before the bytes leave, and the response carries its receipt.
-    private func disclose(_ bytes: [UInt8], sha256: String? = nil, caseIDs: [UUID], policy: CompiledPolicy, context: PartnerRequestContext) async throws -> Response {
+    private func disclose(_ body: ByteBuffer, sha256: String? = nil, caseIDs: [UUID], policy: CompiledPolicy, context: PartnerRequestContext) async throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
         // An empty page discloses nothing, so it needs no entry.
         if !caseIDs.isEmpty, let partner = context.partner {
-            let receipt = try await audit.disclosure(to: partner, under: policy, caseIDs: caseIDs, body: bytes, bodySHA256: sha256,
+            let receipt = try await audit.disclosure(to: partner, under: policy, caseIDs: caseIDs, body: body, bodySHA256: sha256,
                                                      requestID: context.requestID)
             headers[.casegateLedgerIndex] = String(receipt.index)
             headers[.casegateEntryHash] = receipt.entryHash.hexString
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     private func compiledPolicy(_ request: Request, _ context: PartnerRequestContext) throws -> CompiledPolicy {

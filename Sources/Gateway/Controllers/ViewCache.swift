@@ -1,5 +1,7 @@
 import CaseModel
 import Foundation
+import NIOCore
+import Redaction
 import Synchronization
 
 /// Partner views already built, so a partner polling the same cases is answered without reading,
@@ -12,18 +14,19 @@ import Synchronization
 /// case, so a policy reload, another partner or another purpose never sees one. What is held is only
 /// what was disclosed, within `capacity` bytes, oldest out first, and never written anywhere.
 public final class ViewCache: Sendable {
-    /// One partner's view of one case, with its SHA-256 (the ledger records it) made once.
+    /// One partner's view of one case as a response body (shared by every response that sends it, never
+    /// copied), with its SHA-256 (the ledger records it) made once.
     public struct Entry: Sendable {
-        public let view: PartnerView
+        public let body: ByteBuffer
         public let sha256: String
 
-        public init(view: PartnerView, sha256: String) {
-            self.view = view
+        public init(body: ByteBuffer, sha256: String) {
+            self.body = body
             self.sha256 = sha256
         }
 
         /// What an entry costs against the capacity: its bytes, its hash and the bookkeeping around them.
-        var cost: Int { view.bytes.count + sha256.utf8.count + 160 }
+        var cost: Int { body.readableBytes + sha256.utf8.count + 160 }
     }
 
     public struct Key: Hashable, Sendable {
@@ -32,11 +35,15 @@ public final class ViewCache: Sendable {
         let purpose: String
         let caseID: UUID
 
-        public init(_ policy: CompiledPolicy, caseID: UUID) {
-            self.policyVersion = policy.policyVersion
-            self.partner = policy.partner.id
-            self.purpose = policy.purpose.id
+        public init(policyVersion: String, partner: String, purpose: String, caseID: UUID) {
+            self.policyVersion = policyVersion
+            self.partner = partner
+            self.purpose = purpose
             self.caseID = caseID
+        }
+
+        public init(_ policy: CompiledPolicy, caseID: UUID) {
+            self.init(policyVersion: policy.policyVersion, partner: policy.partner.id, purpose: policy.purpose.id, caseID: caseID)
         }
     }
 
