@@ -28,7 +28,7 @@ public struct PostgresLedgerStore: LedgerStore {
             var result = LedgerAppendResult(head: LedgerHead(size: size, newLeafHashes: [], lastTime: newest?.1), failures: [:])
             if size > knownSize { result.head.newLeafHashes = try await leafHashes(from: knownSize, on: connection) }
             for (position, effect) in effects.enumerated() {
-                guard let effect else { continue }
+                guard let effect, !(effect is CaseMarkCondition) else { continue }
                 guard let effect = effect as? PostgresLedgerEffect else {
                     result.failures[position] = LedgerEffectError.unsupported("\(type(of: effect))")
                     continue
@@ -43,6 +43,12 @@ public struct PostgresLedgerStore: LedgerStore {
                     try await connection.query("ROLLBACK TO SAVEPOINT ledger_effect", logger: logger)
                     result.failures[position] = error
                 }
+            }
+            // Conditions last, so a change made by an effect in this batch counts.
+            if CaseMarkCondition.any(in: effects) {
+                let current = try await connection.query("SELECT mark FROM case_changes WHERE id = 1", logger: logger)
+                    .collect().first?.decode(Int64.self)
+                result.failures.merge(CaseMarkCondition.failing(effects, current: current)) { first, _ in first }
             }
             try await insert(try build(result.head, Set(result.failures.keys)), connection)
             return result

@@ -38,7 +38,7 @@ public struct SQLiteLedgerStore: LedgerStore {
                                                                       arguments: [knownSize]).map { Array($0) }
                     }
                     for (position, effect) in effects.enumerated() {
-                        guard let effect else { continue }
+                        guard let effect, !(effect is CaseMarkCondition) else { continue }
                         guard let effect = effect as? SQLiteLedgerEffect else {
                             result.failures[position] = LedgerEffectError.unsupported("\(type(of: effect))")
                             continue
@@ -53,6 +53,11 @@ public struct SQLiteLedgerStore: LedgerStore {
                         } catch {
                             result.failures[position] = error
                         }
+                    }
+                    // Conditions last, so a change made by an effect in this batch counts.
+                    if CaseMarkCondition.any(in: effects) {
+                        let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT mark FROM case_changes WHERE id = 1"))
+                        result.failures.merge(CaseMarkCondition.failing(effects, current: current)) { first, _ in first }
                     }
                     try Self.insert(try build(result.head, Set(result.failures.keys)), lists: database.fieldLists, found: &foundLists, db)
                     return .commit

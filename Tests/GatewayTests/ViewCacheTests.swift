@@ -20,50 +20,48 @@ struct ViewCacheTests {
         ViewCache.Key(policyVersion: version, partner: partner, purpose: purpose, caseID: id)
     }
 
-    @Test("an entry is served under the mark and day it was stored with")
-    func servedUnderItsMark() {
+    @Test("an entry is served for the day it was built, with the mark it was built under")
+    func servedWithItsMark() {
         let cache = ViewCache(capacity: 1 << 20)
-        let key = key(caseA)
-        #expect(cache.entry(key, mark: 5, day: today) == nil)
-        cache.store(entry(caseA, fill: 9), for: key, mark: 5, day: today)
-        #expect(cache.entry(key, mark: 5, day: today)?.body.getInteger(at: 0, as: UInt8.self) == 9)
+        #expect(cache.latest(key(caseA), day: today) == nil)
+        cache.store(entry(caseA, fill: 9), for: key(caseA), mark: 5, day: today)
+        let found = cache.latest(key(caseA), day: today)
+        #expect(found?.entry.body.getInteger(at: 0, as: UInt8.self) == 9)
+        #expect(found?.mark == 5)
+        #expect(cache.latest(key(caseA), day: CalendarDate(daysSinceEpoch: today.daysSinceEpoch + 1)) == nil)
         #expect(cache.usage.entries == 1)
     }
 
-    @Test("a newer mark or another day empties the cache; an older mark is neither served nor stored")
+    @Test("a newer mark or another day empties the cache; a view built under an older mark is not kept")
     func marksAndDays() {
         let cache = ViewCache(capacity: 1 << 20)
-        let key = key(caseA)
-        cache.store(entry(caseA), for: key, mark: 0, day: today)  // before any lookup: the cache has no mark yet
-        #expect(cache.usage.entries == 0)
-        _ = cache.entry(key, mark: 5, day: today)
-        cache.store(entry(caseA), for: key, mark: 5, day: today)
-        #expect(cache.entry(key, mark: 6, day: today) == nil)
-        #expect(cache.usage.entries == 0)
+        cache.store(entry(caseA), for: key(caseA), mark: 5, day: today)
+        cache.store(entry(caseB), for: key(caseB), mark: 6, day: today)
+        #expect(cache.latest(key(caseA), day: today) == nil, "built before a change")
+        #expect(cache.latest(key(caseB), day: today)?.mark == 6)
+        #expect(cache.usage.entries == 1)
 
-        cache.store(entry(caseA), for: key, mark: 5, day: today)  // built from a read before the change
-        #expect(cache.usage.entries == 0)
-        cache.store(entry(caseA), for: key, mark: 6, day: today)
-        #expect(cache.entry(key, mark: 5, day: today) == nil, "a reader that saw an older mark builds its own")
-        #expect(cache.entry(key, mark: 6, day: today) != nil)
+        cache.store(entry(caseA), for: key(caseA), mark: 5, day: today)  // read before the change, stored after
+        #expect(cache.latest(key(caseA), day: today) == nil)
+        #expect(cache.usage.entries == 1)
 
         let tomorrow = CalendarDate(daysSinceEpoch: today.daysSinceEpoch + 1)
-        #expect(cache.entry(key, mark: 6, day: tomorrow) == nil)
-        #expect(cache.usage.entries == 0)
-        cache.store(entry(caseA), for: key, mark: 6, day: today)
-        #expect(cache.usage.entries == 0, "yesterday's view is not kept")
+        cache.store(entry(caseA), for: key(caseA), mark: 6, day: tomorrow)
+        #expect(cache.latest(key(caseB), day: today) == nil && cache.latest(key(caseB), day: tomorrow) == nil)
+        #expect(cache.latest(key(caseA), day: tomorrow)?.mark == 6)
+        cache.store(entry(caseB), for: key(caseB), mark: 6, day: today)
+        #expect(cache.latest(key(caseB), day: today) == nil, "a view for a day the cache has moved past is not kept")
     }
 
     @Test("views are kept apart by partner, purpose, policy version and case")
     func keysSeparate() {
         let cache = ViewCache(capacity: 1 << 20)
-        _ = cache.entry(key(caseA), mark: 1, day: today)
         cache.store(entry(caseA), for: key(caseA), mark: 1, day: today)
-        #expect(cache.entry(key(caseA), mark: 1, day: today) != nil)
-        #expect(cache.entry(key(caseA, partner: "p2"), mark: 1, day: today) == nil)
-        #expect(cache.entry(key(caseA, purpose: "other"), mark: 1, day: today) == nil)
-        #expect(cache.entry(key(caseA, version: "sha256:bbbb"), mark: 1, day: today) == nil)
-        #expect(cache.entry(key(caseB), mark: 1, day: today) == nil)
+        #expect(cache.latest(key(caseA), day: today) != nil)
+        #expect(cache.latest(key(caseA, partner: "p2"), day: today) == nil)
+        #expect(cache.latest(key(caseA, purpose: "other"), day: today) == nil)
+        #expect(cache.latest(key(caseA, version: "sha256:bbbb"), day: today) == nil)
+        #expect(cache.latest(key(caseB), day: today) == nil)
     }
 
     @Test("within its capacity, the oldest entries go first; capacity 0 keeps nothing")
@@ -73,17 +71,15 @@ struct ViewCacheTests {
         let cost = 1000 + 64 + 160
         let cache = ViewCache(capacity: cost * 3 + cost / 2)
         let ids = (0..<5).map { _ in UUID() }
-        _ = cache.entry(key(ids[0]), mark: 1, day: today)
         for id in ids { cache.store(one, for: key(id), mark: 1, day: today) }
         #expect(cache.usage.entries == 3)
         #expect(cache.usage.cost <= cache.capacity)
-        let held = ids.map { cache.entry(key($0), mark: 1, day: today) != nil }
+        let held = ids.map { cache.latest(key($0), day: today) != nil }
         #expect(held == [false, false, true, true, true])
 
         let none = ViewCache(capacity: 0)
-        _ = none.entry(key(caseA), mark: 1, day: today)
         none.store(one, for: key(caseA), mark: 1, day: today)
-        #expect(none.entry(key(caseA), mark: 1, day: today) == nil)
+        #expect(none.latest(key(caseA), day: today) == nil)
         #expect(none.usage.entries == 0)
     }
 
@@ -91,7 +87,6 @@ struct ViewCacheTests {
     func manyEntries() {
         let cost = 100 + 64 + 160
         let cache = ViewCache(capacity: cost * 50)
-        _ = cache.entry(key(caseA), mark: 1, day: today)
         var last: [UUID] = []
         for _ in 0..<10_000 {
             let id = UUID()
@@ -99,6 +94,6 @@ struct ViewCacheTests {
             last.append(id)
         }
         #expect(cache.usage.entries == 50)
-        #expect(last.suffix(50).allSatisfy { cache.entry(key($0), mark: 1, day: today) != nil })
+        #expect(last.suffix(50).allSatisfy { cache.latest(key($0), day: today) != nil })
     }
 }

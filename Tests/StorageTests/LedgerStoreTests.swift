@@ -1,7 +1,9 @@
 import CasegateTestSupport
 import CaseModel
 import Foundation
+import GRDB
 import Ledger
+import Logging
 import PostgresNIO
 @testable import PostgresStorage
 import Storage
@@ -183,6 +185,41 @@ struct LedgerStoreTests {
         #expect(alterations.count == 1)
         #expect(try alterations.first?.decoded().requestID == "close")
         #expect(try await verify(t.backend.ledger).problem == nil)
+    } }
+
+    @Test("a case-mark condition lets its entry through while the mark holds; once a case has changed, before the batch or in it, its caller alone gets CaseChangedSinceView and no entry",
+          arguments: BackendKind.available)
+    func caseMarkConditions(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        let cases = t.backend.cases(clock: testClock)
+        let c = try await cases.create(sampleCase())
+        let disclosure = LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
+                                     caseIDs: [c.id.uuidString])
+        let mark = try #require(try await cases.changeMark())
+        _ = try await ledger.append([disclosure], effect: CaseMarkCondition(mark: mark))
+        #expect(ledger.size == 1)
+
+        _ = try await cases.update(c.id) { $0.narrative = "Changed." }
+        await #expect(throws: CaseChangedSinceView.self) { _ = try await ledger.append([disclosure], effect: CaseMarkCondition(mark: mark)) }
+        #expect(ledger.size == 1)
+        let now = try #require(try await cases.changeMark())
+        _ = try await ledger.append([disclosure], effect: CaseMarkCondition(mark: now))
+        #expect(ledger.size == 2)
+
+        // One transaction: an effect changes the case, then the condition is checked and fails; the other callers go on.
+        let id = c.id.uuidString
+        let touch: any LedgerEffect = switch kind {
+        case .sqlite: SQLiteLedgerEffect { db in try db.execute(sql: "UPDATE cases SET version = version + 1 WHERE id = ?", arguments: [id]) }
+        case .postgres: PostgresLedgerEffect { connection in
+            _ = try await connection.query("UPDATE cases SET version = version + 1 WHERE id = \(id)", logger: Logger(label: "test"))
+        }
+        }
+        let result = try await t.backend.ledger.append(knownSize: ledger.size, effects: [touch, CaseMarkCondition(mark: now), nil]) { _, failed in
+            #expect(failed == [1])
+            return []
+        }
+        #expect(result.failures.count == 1 && result.failures[1] is CaseChangedSinceView)
+        #expect(try await cases.changeMark() ?? 0 > now)
     } }
 
     @Test("a sequencer that dies holding the ledger's lock is replaced: the next writer goes on once its session ends",

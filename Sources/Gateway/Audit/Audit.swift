@@ -12,11 +12,12 @@ public struct Audit: Sendable {
     let ledger: Ledger
 
     /// Records a disclosure of `body` to a partner; the body may be sent only after this returns.
-    /// `bodySHA256` is the body's hash when the caller has it already (a cached view).
+    /// `bodySHA256` is the body's hash when the caller has it already (a cached view). With a `condition`
+    /// (`CaseMarkCondition`) the entry is written only if it holds, else its own error is thrown.
     /// Throws a 503 problem when the entry cannot be made durable.
     func disclosure(
         to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: ByteBuffer,
-        bodySHA256: String? = nil, requestID: String
+        bodySHA256: String? = nil, condition: (any LedgerEffect)? = nil, requestID: String
     ) async throws -> LedgerReceipt {
         let draft = LedgerDraft(
             actor: LedgerActor(kind: .partner, id: partner.partner.id, certificateFingerprint: partner.certificateFingerprint),
@@ -30,7 +31,7 @@ public struct Audit: Sendable {
             responseSHA256: bodySHA256 ?? body.withUnsafeReadableBytes { SHA256.hash(data: $0) }.hexString,
             requestID: requestID
         )
-        return try await append(draft)
+        return try await append(draft, condition: condition)
     }
 
     /// The entry for what a member of staff did, for a store to write with the change itself.
@@ -54,9 +55,11 @@ public struct Audit: Sendable {
         ))
     }
 
-    private func append(_ draft: LedgerDraft) async throws -> LedgerReceipt {
+    private func append(_ draft: LedgerDraft, condition: (any LedgerEffect)? = nil) async throws -> LedgerReceipt {
         do {
-            return try await ledger.append(draft)
+            return try await ledger.append([draft], effect: condition)[0]
+        } catch let changed as CaseChangedSinceView {
+            throw changed  // not a failure of the ledger: the caller builds the view again
         } catch {
             throw Problem.unavailable("the audit ledger cannot be written just now; nothing was disclosed or recorded")
         }

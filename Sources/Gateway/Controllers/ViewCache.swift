@@ -7,12 +7,14 @@ import Synchronization
 /// Partner views already built, so a partner polling the same cases is answered without reading,
 /// decrypting and redacting them again.
 ///
-/// An entry is only as good as the store state and the day it was built from, so every lookup names
-/// both: the store's change mark (a number that moves whenever any case changes or goes, in any
-/// process) read *before* the case, and today. A newer mark or another day empties the cache; an entry
-/// built under an older mark is never served. Views are keyed by policy version, partner, purpose and
-/// case, so a policy reload, another partner or another purpose never sees one. What is held is only
-/// what was disclosed, within `capacity` bytes, oldest out first, and never written anywhere.
+/// An entry is only as good as the store state and the day it was built from. Each is kept with the
+/// store's change mark (a number that moves whenever any case changes or goes, in any process) read
+/// *before* the case, and the day. The cache serves entries of its newest mark and today only, and the
+/// disclosure of one is recorded on condition that the mark still holds when its ledger entry commits
+/// (`CaseMarkCondition`); if it does not, nothing is recorded and the view is built afresh. A newer mark
+/// or a later day empties the cache. Views are keyed by policy version, partner, purpose and case, so a
+/// policy reload, another partner or another purpose never sees one. What is held is only what was
+/// disclosed, within `capacity` bytes, oldest out first, and never written anywhere.
 public final class ViewCache: Sendable {
     /// One partner's view of one case as a response body (shared by every response that sends it, never
     /// copied), with its SHA-256 (the ledger records it) made once.
@@ -74,27 +76,25 @@ public final class ViewCache: Sendable {
         self.capacity = max(0, capacity)
     }
 
-    /// The entry for `key`, if one was stored under this mark and day. A newer mark or another day
-    /// empties the cache first: everything in it may be out of date.
-    public func entry(_ key: Key, mark: Int64, day: CalendarDate) -> Entry? {
+    /// The entry for `key` built today, and the mark it was built under: the cache's newest.
+    public func latest(_ key: Key, day: CalendarDate) -> (entry: Entry, mark: Int64)? {
         guard capacity > 0 else { return nil }
         return state.withLock { state in
-            if mark > state.mark || (mark == state.mark && day != state.day) {
-                state.empty(mark: mark, day: day)
-                return nil
-            }
-            // An older mark: this reader's snapshot predates entries now held; it builds its own.
-            guard mark == state.mark else { return nil }
-            return state.entries[key]
+            guard state.day == day, let entry = state.entries[key] else { return nil }
+            return (entry, state.mark)
         }
     }
 
-    /// Keeps `entry`, built from a case read after `mark` was, unless the cache has moved on since.
+    /// Keeps `entry`, built from a case read after `mark` was. A newer mark than the cache's, or a later
+    /// day, empties it first (everything in it may be out of date); an older mark or an earlier day keeps
+    /// nothing, since the cache has moved on since that read.
     public func store(_ entry: Entry, for key: Key, mark: Int64, day: CalendarDate) {
+        guard capacity > 0 else { return }
         let cost = entry.cost
-        guard cost <= capacity else { return }
         state.withLock { state in
-            guard mark == state.mark, day == state.day, state.entries[key] == nil else { return }
+            // Marks and days only move forward: a request that read them a moment earlier does not empty the cache again.
+            if mark > state.mark || (mark == state.mark && state.day.map { day > $0 } ?? true) { state.empty(mark: mark, day: day) }
+            guard mark == state.mark, day == state.day, cost <= capacity, state.entries[key] == nil else { return }
             while state.cost + cost > capacity, state.head < state.order.count {
                 let oldest = state.order[state.head]
                 state.head += 1

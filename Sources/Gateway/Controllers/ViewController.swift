@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import ByteEncoding
 import Hummingbird
+import Ledger
 import Redaction
 import SharingPolicy
 import Storage
@@ -81,18 +82,27 @@ struct ViewController {
     @Sendable func one(_ request: Request, context: PartnerRequestContext) async throws -> Response {
         let policy = try compiledPolicy(request, context)
         let text = try context.parameters.require("id")
-        guard let id = UUID(uuidString: text), let entry = try await view(of: id, under: policy, today: CalendarDate(now())) else {
-            throw Problem.notFound("no case \(text) for this partner")
+        let notFound = Problem.notFound("no case \(text) for this partner")
+        guard let id = UUID(uuidString: text) else { throw notFound }
+        let today = CalendarDate(now())
+        let key = ViewCache.Key(policy, caseID: id)
+        // A view built earlier goes out only if no case has changed since: the ledger checks the mark as it
+        // records the disclosure, and records nothing if it has moved.
+        if let (entry, mark) = views.latest(key, day: today) {
+            do {
+                return try await disclose(entry.body, sha256: entry.sha256, caseIDs: [id], policy: policy, context: context,
+                                          condition: CaseMarkCondition(mark: mark))
+            } catch is CaseChangedSinceView {
+                // Built afresh below.
+            }
         }
+        guard let entry = try await freshView(of: id, key: key, under: policy, today: today) else { throw notFound }
         return try await disclose(entry.body, sha256: entry.sha256, caseIDs: [id], policy: policy, context: context)
     }
 
-    /// The view from the cache when nothing has changed since it was built, else from the store.
-    /// The mark is read before the case, so a view is never kept under a mark older than what it shows.
-    private func view(of id: UUID, under policy: CompiledPolicy, today: CalendarDate) async throws -> ViewCache.Entry? {
-        let key = ViewCache.Key(policy, caseID: id)
+    /// The view built from the store, kept for next time under the mark read before the case.
+    private func freshView(of id: UUID, key: ViewCache.Key, under policy: CompiledPolicy, today: CalendarDate) async throws -> ViewCache.Entry? {
         let mark = views.capacity > 0 ? try await store.changeMark() : nil
-        if let mark, let entry = views.entry(key, mark: mark, day: today) { return entry }
         guard let c = try await store.get(id), let view = ViewBuilder.view(of: c, under: policy, today: today) else { return nil }
         let entry = ViewCache.Entry(body: ByteBuffer(bytes: view.bytes), sha256: SHA256.hash(data: view.bytes).hexString)
         if let mark { views.store(entry, for: key, mark: mark, day: today) }
@@ -100,12 +110,14 @@ struct ViewController {
     }
 
     /// The disclosure path's last step: the entry is durable before the bytes leave, and the response carries its receipt.
-    private func disclose(_ body: ByteBuffer, sha256: String? = nil, caseIDs: [UUID], policy: CompiledPolicy, context: PartnerRequestContext) async throws -> Response {
+    /// With a `condition`, the entry is written only if it holds; if it does not, nothing is sent and its error is thrown.
+    private func disclose(_ body: ByteBuffer, sha256: String? = nil, caseIDs: [UUID], policy: CompiledPolicy, context: PartnerRequestContext,
+                          condition: (any LedgerEffect)? = nil) async throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
         // An empty page discloses nothing, so it needs no entry.
         if !caseIDs.isEmpty, let partner = context.partner {
             let receipt = try await audit.disclosure(to: partner, under: policy, caseIDs: caseIDs, body: body, bodySHA256: sha256,
-                                                     requestID: context.requestID)
+                                                     condition: condition, requestID: context.requestID)
             headers[.casegateLedgerIndex] = String(receipt.index)
             headers[.casegateEntryHash] = receipt.entryHash.hexString
         }
