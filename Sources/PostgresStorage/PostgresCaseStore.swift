@@ -87,7 +87,7 @@ public struct PostgresCaseStore: CaseStore {
     /// One row that a statement trigger on `cases` moves (see the "v3-case-changes" migration).
     public func changeMark() async throws -> Int64? {
         try await database.mapErrors {
-            try await database.client.query("SELECT mark FROM case_changes WHERE id = 1", logger: database.logger).collect().first?.decode(Int64.self)
+            try await database.client.query(PostgresQuery(unsafeSQL: CaseMarkCondition.readSQL), logger: database.logger).collect().first?.decode(Int64.self)
         }
     }
 

@@ -46,7 +46,7 @@ public struct PostgresLedgerStore: LedgerStore {
             }
             // Conditions last, so a change made by an effect in this batch counts.
             if CaseMarkCondition.any(in: effects) {
-                let current = try await connection.query("SELECT mark FROM case_changes WHERE id = 1", logger: logger)
+                let current = try await connection.query(PostgresQuery(unsafeSQL: CaseMarkCondition.readSQL), logger: logger)
                     .collect().first?.decode(Int64.self)
                 result.failures.merge(CaseMarkCondition.failing(effects, current: current)) { first, _ in first }
             }

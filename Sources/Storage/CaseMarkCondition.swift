@@ -14,6 +14,9 @@ public struct CaseMarkCondition: LedgerEffect, Equatable {
         self.mark = mark
     }
 
+    /// How every store reads the mark (the "v7-case-changes" and "v3-case-changes" migrations make the table).
+    package static let readSQL = "SELECT mark FROM case_changes WHERE id = 1"
+
     /// The callers in a batch whose condition does not hold against `current`, the mark read in the transaction.
     package static func failing(_ effects: [(any LedgerEffect)?], current: Int64?) -> [Int: any Error] {
         var failures: [Int: any Error] = [:]

@@ -92,9 +92,7 @@ public struct SQLiteCaseStore: CaseStore {
     /// One point read of a one-row table that triggers on `cases` move (see the "v7-case-changes" migration).
     public func changeMark() async throws -> Int64? {
         try await mapErrors {
-            try database.caseReads.read { db in
-                try Int64.fetchOne(db.cachedStatement(sql: "SELECT mark FROM case_changes WHERE id = 1"))
-            }
+            try database.caseReads.read { db in try Int64.fetchOne(db.cachedStatement(sql: CaseMarkCondition.readSQL)) }
         }
     }
 

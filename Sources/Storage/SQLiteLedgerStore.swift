@@ -56,7 +56,7 @@ public struct SQLiteLedgerStore: LedgerStore {
                     }
                     // Conditions last, so a change made by an effect in this batch counts.
                     if CaseMarkCondition.any(in: effects) {
-                        let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT mark FROM case_changes WHERE id = 1"))
+                        let current = try Int64.fetchOne(db.cachedStatement(sql: CaseMarkCondition.readSQL))
                         result.failures.merge(CaseMarkCondition.failing(effects, current: current)) { first, _ in first }
                     }
                     try Self.insert(try build(result.head, Set(result.failures.keys)), lists: database.fieldLists, found: &foundLists, db)
