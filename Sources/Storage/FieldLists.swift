@@ -1,3 +1,4 @@
+import ByteEncoding
 import Foundation
 import GRDB
 import Ledger
@@ -15,28 +16,14 @@ struct FieldLists: Sendable {
     /// Lists shorter than this stay inline: a reference would save nothing.
     static let inlineBelow = 64
 
-    /// A list's bytes as a dictionary key, hashed and compared as one block of memory: `[UInt8]`'s own
-    /// `Hashable` feeds the hasher a byte at a time, and on every disclosure that was most of the split.
-    struct Bytes: Hashable, Sendable {
-        let bytes: [UInt8]
-
-        func hash(into hasher: inout Hasher) {
-            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-        }
-
-        static func == (a: Bytes, b: Bytes) -> Bool {
-            a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
-        }
-    }
-
     /// Ids of lists known to be committed, by their bytes; bounded, since policies change rarely.
     final class Known: Sendable {
-        private let ids = Mutex<[Bytes: Int64]>([:])
+        private let ids = Mutex<[ByteKey: Int64]>([:])
 
-        func id(for list: Bytes) -> Int64? { ids.withLock { $0[list] } }
+        func id(for list: ByteKey) -> Int64? { ids.withLock { $0[list] } }
 
         /// Called only after the transaction that found or wrote these ids has committed.
-        func remember(_ found: [Bytes: Int64]) {
+        func remember(_ found: [ByteKey: Int64]) {
             guard !found.isEmpty else { return }
             ids.withLock { ids in
                 if ids.count + found.count > 1024 { ids.removeAll() }
@@ -54,11 +41,11 @@ struct FieldLists: Sendable {
 
     /// Splits `bytes` when its list is long enough, finding or storing the list in this transaction;
     /// ids first seen here go into `found`, for `Known.remember` after the commit.
-    static func split(_ bytes: [UInt8], known: Known, found: inout [Bytes: Int64], _ db: Database) throws -> Split {
+    static func split(_ bytes: [UInt8], known: Known, found: inout [ByteKey: Int64], _ db: Database) throws -> Split {
         guard let range = LedgerEntry.fieldsRange(inCanonical: bytes), range.count >= inlineBelow else {
             return Split(bytes: bytes)
         }
-        let list = Bytes(bytes: Array(bytes[range]))
+        let list = ByteKey(Array(bytes[range]))
         let id: Int64
         if let cached = known.id(for: list) ?? found[list] {
             id = cached

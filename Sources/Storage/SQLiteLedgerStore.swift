@@ -1,3 +1,4 @@
+import ByteEncoding
 import Foundation
 import GRDB
 import Ledger
@@ -25,7 +26,7 @@ public struct SQLiteLedgerStore: LedgerStore {
         try await mapErrors {
             try await database.cases.writeWithoutTransaction { db in
                 var result = LedgerAppendResult(head: LedgerHead(size: 0, newLeafHashes: [], lastTime: nil), failures: [:])
-                var foundLists: [FieldLists.Bytes: Int64] = [:]
+                var foundLists: [ByteKey: Int64] = [:]
                 try db.inTransaction(.immediate) {
                     let size = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")) ?? 0
                     guard size >= knownSize else { throw StorageError.ledgerBehind(stored: size, known: knownSize) }
@@ -75,7 +76,7 @@ public struct SQLiteLedgerStore: LedgerStore {
             .contains(error.resultCode)
     }
 
-    private static func insert(_ rows: [LedgerRow], lists: FieldLists.Known, found: inout [FieldLists.Bytes: Int64], _ db: Database) throws {
+    private static func insert(_ rows: [LedgerRow], lists: FieldLists.Known, found: inout [ByteKey: Int64], _ db: Database) throws {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

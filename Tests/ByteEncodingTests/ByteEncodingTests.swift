@@ -4,6 +4,20 @@ import Testing
 
 @Suite("Byte encodings")
 struct ByteEncodingTests {
+    @Test("byte keys: equal bytes are one key, any difference (a byte, the length, empty) is another")
+    func byteKeys() {
+        let der = (0..<1200).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        var changed = der
+        changed[1100] ^= 1
+        var keys: [ByteKey: Int] = [ByteKey(der): 1]
+        #expect(keys[ByteKey(Array(der))] == 1, "the same bytes in another array")
+        #expect(keys[ByteKey(changed)] == nil)
+        #expect(keys[ByteKey(Array(der.dropLast()))] == nil)
+        #expect(ByteKey([]) == ByteKey([]) && ByteKey([]) != ByteKey([0]))
+        keys[ByteKey(changed)] = 2
+        #expect(keys.count == 2 && keys[ByteKey(der)] == 1)
+    }
+
     @Test("hex: every byte, both ways, and bad digits refused")
     func hex() {
         let all = (0...255).map(UInt8.init)

@@ -20,7 +20,7 @@ public final class PolicyStore: Sendable {
         var generation = 0
         /// DER bytes → partner (or none). Partners present the same certificate on every request,
         /// and resolving one means a parse and a hash.
-        var identities: [[UInt8]: CertificateResolution] = [:]
+        var identities: [ByteKey: CertificateResolution] = [:]
     }
 
     /// Enough for every partner's certificates, with room for rotation; cleared when full.
@@ -45,7 +45,8 @@ public final class PolicyStore: Sendable {
     /// The partner a verified client certificate belongs to, unless the certificate is revoked or no policy claims it.
     /// The certificate itself was verified in the handshake (chain, validity); this maps it to a partner.
     public func resolve(certificateDER der: [UInt8]) -> CertificateResolution {
-        let (set, generation, cached) = state.withLock { ($0.set, $0.generation, $0.identities[der]) }
+        let key = ByteKey(der)
+        let (set, generation, cached) = state.withLock { ($0.set, $0.generation, $0.identities[key]) }
         if let cached { return cached }
         let fingerprint = SHA256.hash(data: der).hexString
         let resolution: CertificateResolution
@@ -60,7 +61,7 @@ public final class PolicyStore: Sendable {
             // A reload in between has made its own cache; this answer belongs to the old set.
             guard state.generation == generation else { return }
             if state.identities.count >= Self.identityCacheLimit { state.identities.removeAll(keepingCapacity: true) }
-            state.identities[der] = resolution
+            state.identities[key] = resolution
         }
         return resolution
     }
