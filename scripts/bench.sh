@@ -9,7 +9,7 @@
 # then the median ratio full/ping and the gateway's resident memory before and after the loads.
 #
 #   scripts/bench.sh                      # 10,000 cases, 64 connections, 20 s per run, 3 rounds of ping then view
-#   DURATION=600 ROUNDS=1 scripts/bench.sh  # the 10-minute soak: RSS before and after
+#   DURATION=600 ROUNDS=1 scripts/bench.sh  # 10 minutes of ping, then 10 of views: RSS before the first, after the last
 #   CASES=20000 CONNECTIONS=32 scripts/bench.sh
 # The data set in .build-bench/ is kept between runs (ledger included); remove the folder to start over.
 set -euo pipefail

@@ -85,10 +85,12 @@ public struct PostgresCaseStore: CaseStore {
     }
 
     /// One row that a statement trigger on `cases` moves (see the "v3-case-changes" migration).
-    public func changeMark() async throws -> Int64? {
-        try await database.mapErrors {
+    public func changeMark() async throws -> Int64 {
+        let mark = try await database.mapErrors {
             try await database.client.query(PostgresQuery(unsafeSQL: CaseMarkCondition.readSQL), logger: database.logger).collect().first?.decode(Int64.self)
         }
+        guard let mark else { throw StorageError.unavailable(reason: "the case change mark is missing") }
+        return mark
     }
 
     public func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase {

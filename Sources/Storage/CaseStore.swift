@@ -85,12 +85,8 @@ public protocol CaseStore: Sendable {
     func caseIDs(partyName: String, dateOfBirth: CalendarDate?) async throws -> [UUID]
     /// A number that grows whenever a stored case changes or is deleted, by this process or another, in
     /// the same transaction as the change. Read before a case, it tells a cache whether what it built from
-    /// an earlier read under the same number is still current. Nil when the store cannot say cheaply.
-    func changeMark() async throws -> Int64?
-}
-
-extension CaseStore {
-    public func changeMark() async throws -> Int64? { nil }
+    /// an earlier read under the same number is still current.
+    func changeMark() async throws -> Int64
 }
 
 extension CaseStore {
