@@ -4,24 +4,31 @@ import Glibc
 import Darwin
 #endif
 
-/// Bytes as a dictionary key, hashed and compared as one block of memory. `[UInt8]`'s own `Hashable`
-/// feeds the hasher a byte at a time and compares element by element: for a kilobyte-long key looked up
-/// on every request (a certificate's DER, a disclosed-field list) that was most of the lookup.
+/// Bytes as a dictionary key, hashed once as one block of memory and compared as one. `[UInt8]`'s own
+/// `Hashable` feeds the hasher a byte at a time and compares element by element: for a kilobyte-long key
+/// looked up on every request (a certificate's DER, a disclosed-field list) that was most of the lookup.
 public struct ByteKey: Hashable, Sendable {
     public let bytes: [UInt8]
+    /// The bytes' hash, made when the key is: a key made once and looked up often is hashed once.
+    private let digest: Int
 
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
+        var hasher = Hasher()
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        digest = hasher.finalize()
     }
 
     public func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(digest)
     }
 
     public static func == (a: ByteKey, b: ByteKey) -> Bool {
-        guard a.bytes.count == b.bytes.count else { return false }
+        guard a.digest == b.digest, a.bytes.count == b.bytes.count else { return false }
         return a.bytes.withUnsafeBytes { x in
-            b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+            b.bytes.withUnsafeBytes { y in
+                x.count == 0 || x.baseAddress == y.baseAddress || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
+            }
         }
     }
 }

@@ -17,6 +17,17 @@ struct CanonicalJSONWriter {
 
     mutating func raw(_ s: String) { bytes += s.utf8 }
 
+    /// A disclosure's field list, `[{"path":…,"rule":…},…]`.
+    mutating func fields(_ fields: [DisclosedField]) {
+        array(fields) { w, field in
+            w.raw("{\"path\":")
+            w.string(field.path)
+            w.raw(",\"rule\":")
+            w.string(field.rule)
+            w.bytes.append(125)
+        }
+    }
+
     mutating func array<T>(_ items: [T], _ write: (inout CanonicalJSONWriter, T) -> Void) {
         bytes.append(91)
         for (i, item) in items.enumerated() {
@@ -30,7 +41,15 @@ struct CanonicalJSONWriter {
 extension LedgerEntry {
     /// The canonical bytes that are hashed and stored. Members are written in byte order of their keys.
     public func canonicalBytes() throws -> [UInt8] {
+        canonicalForm(encodedFields: nil).bytes
+    }
+
+    /// The canonical bytes and where the value of `fields` lies in them; `encodedFields`, when given, is
+    /// `fields` already encoded (`DisclosedFields.canonical`), copied instead of written again.
+    func canonicalForm(encodedFields: [UInt8]?) -> (bytes: [UInt8], fieldsRange: Range<Int>?) {
         var w = CanonicalJSONWriter()
+        if let encodedFields { w.bytes.reserveCapacity(encodedFields.count + 512) }
+        var fieldsRange: Range<Int>?
         var first = true
         func key(_ name: StaticString) {
             if !first { w.bytes.append(44) }
@@ -74,13 +93,9 @@ extension LedgerEntry {
         }
         if let fields {
             key("fields")
-            w.array(fields) { w, field in
-                w.raw("{\"path\":")
-                w.string(field.path)
-                w.raw(",\"rule\":")
-                w.string(field.rule)
-                w.bytes.append(125)
-            }
+            let start = w.bytes.count
+            if let encodedFields { w.bytes += encodedFields } else { w.fields(fields) }
+            fieldsRange = start..<w.bytes.count
         }
         key("index")
         w.raw(String(index))
@@ -94,6 +109,6 @@ extension LedgerEntry {
         key("v")
         w.raw(String(v))
         w.bytes.append(125)
-        return w.bytes
+        return (w.bytes, fieldsRange)
     }
 }

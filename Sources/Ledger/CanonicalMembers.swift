@@ -1,14 +1,4 @@
 extension LedgerEntry {
-    /// Where the value of the top-level member `fields` lies in an entry's canonical bytes, from its `[`
-    /// to just past its `]`; nil when the entry has none or the bytes are not an object.
-    ///
-    /// A store may keep that list once and every entry without it (it is the same for every disclosure
-    /// under one policy version and purpose), so long as it gives back the same bytes.
-    public static func fieldsRange(inCanonical bytes: [UInt8]) -> Range<Int>? {
-        guard let range = valueRange(of: "fields", inCanonical: bytes), bytes[range.lowerBound] == UInt8(ascii: "[") else { return nil }
-        return range
-    }
-
     /// The index written in canonical bytes, read without a full decode (for verifying millions of entries).
     static func index(inCanonical bytes: [UInt8]) -> Int? {
         guard let range = valueRange(of: "index", inCanonical: bytes), range.count <= 18 else { return nil }

@@ -111,9 +111,7 @@ public final class Ledger: Sendable {
                     rows.reserveCapacity(drafts.reduce(0) { $0 + $1.count })
                     for (position, mine) in drafts.enumerated() where !failed.contains(position) {
                         for draft in mine {
-                            let entry = draft.entry(index: index, time: time)
-                            let bytes = try entry.canonicalBytes()
-                            rows.append((entry, StoredLedgerEntry(index: index, bytes: bytes, leafHash: MerkleHash.leaf(bytes))))
+                            rows.append(draft.row(index: index, time: time))
                             index += 1
                         }
                     }

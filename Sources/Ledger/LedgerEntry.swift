@@ -122,14 +122,14 @@ public struct LedgerDraft: Sendable {
     public var purpose: String?
     public var lawfulBasis: String?
     public var policyVersion: String?
-    public var fields: [DisclosedField]?
+    public var fields: DisclosedFields?
     public var responseSHA256: String?
     public var requestID: String?
     public var details: [String: String]?
 
     public init(
         actor: LedgerActor, recipient: String? = nil, action: LedgerAction, caseIDs: [String] = [], purpose: String? = nil,
-        lawfulBasis: String? = nil, policyVersion: String? = nil, fields: [DisclosedField]? = nil, responseSHA256: String? = nil,
+        lawfulBasis: String? = nil, policyVersion: String? = nil, fields: DisclosedFields? = nil, responseSHA256: String? = nil,
         requestID: String? = nil, details: [String: String]? = nil
     ) {
         self.actor = actor
@@ -150,8 +150,17 @@ public struct LedgerDraft: Sendable {
         LedgerEntry(
             v: LedgerEntry.formatVersion, index: index, time: LedgerEntry.timestamp(time), actor: actor, recipient: recipient,
             action: action, caseIDs: caseIDs, purpose: purpose, lawfulBasis: lawfulBasis, policyVersion: policyVersion,
-            fields: fields, responseSHA256: responseSHA256, requestID: requestID, details: details
+            fields: fields?.fields, responseSHA256: responseSHA256, requestID: requestID, details: details
         )
+    }
+
+    /// The row this draft becomes at `index`, made at `time`: the entry, its canonical bytes and leaf
+    /// hash, and where the field list lies in those bytes (copied from `fields`, not encoded again).
+    public func row(index: Int, time: Date) -> LedgerRow {
+        let entry = entry(index: index, time: time)
+        let (bytes, range) = entry.canonicalForm(encodedFields: fields?.canonical.bytes)
+        let stored = StoredLedgerEntry(index: index, bytes: bytes, leafHash: MerkleHash.leaf(bytes))
+        return LedgerRow(entry: entry, stored: stored, fields: fields.flatMap { list in range.map { (list.canonical, $0) } })
     }
 }
 

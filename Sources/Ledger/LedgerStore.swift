@@ -1,3 +1,5 @@
+import ByteEncoding
+
 /// Filters for reading the ledger back; every criterion given must hold.
 public struct LedgerQuery: Sendable, Equatable {
     public var recipient: String?
@@ -30,7 +32,18 @@ public struct LedgerQuery: Sendable, Equatable {
 }
 
 /// One entry as written: the parsed entry (for the store's query columns) and its stored form.
-public typealias LedgerRow = (entry: LedgerEntry, stored: StoredLedgerEntry)
+public struct LedgerRow: Sendable {
+    public var entry: LedgerEntry
+    public var stored: StoredLedgerEntry
+    /// The entry's field list and where it lies in `stored.bytes`, for a store that keeps each list once.
+    public var fields: (list: ByteKey, range: Range<Int>)?
+
+    public init(entry: LedgerEntry, stored: StoredLedgerEntry, fields: (list: ByteKey, range: Range<Int>)? = nil) {
+        self.entry = entry
+        self.stored = stored
+        self.fields = fields
+    }
+}
 
 /// The log as a writer finds it once it holds the store's write lock.
 public struct LedgerHead: Sendable, Equatable {

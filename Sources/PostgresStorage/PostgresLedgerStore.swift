@@ -59,7 +59,8 @@ public struct PostgresLedgerStore: LedgerStore {
         var idx: [Int] = [], entry: [ByteBuffer] = [], leaf: [ByteBuffer] = [], time: [String] = [], action: [String] = []
         var actor: [String] = [], recipient: [String] = [], purpose: [String] = []
         var linkCase: [String] = [], linkIndex: [Int] = []
-        for (e, stored) in rows {
+        for row in rows {
+            let (e, stored) = (row.entry, row.stored)
             idx.append(stored.index)
             entry.append(ByteBuffer(bytes: stored.bytes))
             leaf.append(ByteBuffer(bytes: stored.leafHash))

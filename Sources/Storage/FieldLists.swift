@@ -34,18 +34,16 @@ struct FieldLists: Sendable {
 
     /// An entry as written: its bytes without the list, the list's id, and where the list goes back.
     struct Split {
-        var bytes: [UInt8]
+        var bytes: Data
         var listID: Int64?
         var listAt: Int?
     }
 
-    /// Splits `bytes` when its list is long enough, finding or storing the list in this transaction;
+    /// Splits a row's bytes when its list is long enough, finding or storing the list in this transaction;
     /// ids first seen here go into `found`, for `Known.remember` after the commit.
-    static func split(_ bytes: [UInt8], known: Known, found: inout [ByteKey: Int64], _ db: Database) throws -> Split {
-        guard let range = LedgerEntry.fieldsRange(inCanonical: bytes), range.count >= inlineBelow else {
-            return Split(bytes: bytes)
-        }
-        let list = ByteKey(Array(bytes[range]))
+    static func split(_ row: LedgerRow, known: Known, found: inout [ByteKey: Int64], _ db: Database) throws -> Split {
+        let bytes = row.stored.bytes
+        guard let (list, range) = row.fields, range.count >= inlineBelow else { return Split(bytes: Data(bytes)) }
         let id: Int64
         if let cached = known.id(for: list) ?? found[list] {
             id = cached
@@ -58,8 +56,7 @@ struct FieldLists: Sendable {
             id = stored
             found[list] = stored
         }
-        var rest: [UInt8] = []
-        rest.reserveCapacity(bytes.count - range.count)
+        var rest = Data(capacity: bytes.count - range.count)
         rest += bytes[..<range.lowerBound]
         rest += bytes[range.upperBound...]
         return Split(bytes: rest, listID: id, listAt: range.lowerBound)

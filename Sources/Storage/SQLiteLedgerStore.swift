@@ -82,10 +82,11 @@ public struct SQLiteLedgerStore: LedgerStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let link = try db.cachedStatement(sql: "INSERT INTO ledger_case_links (bucket, case_id, idx) VALUES (?, ?, ?)")
-        for (entry, stored) in rows {
-            let split = try FieldLists.split(stored.bytes, known: lists, found: &found, db)
+        for row in rows {
+            let (entry, stored) = (row.entry, row.stored)
+            let split = try FieldLists.split(row, known: lists, found: &found, db)
             try insert.execute(arguments: [
-                stored.index, Data(split.bytes), Data(stored.leafHash), entry.time, entry.action.rawValue,
+                stored.index, split.bytes, Data(stored.leafHash), entry.time, entry.action.rawValue,
                 entry.actor.id, entry.recipient, entry.purpose, split.listID, split.listAt,
             ])
             let bucket = stored.index >> bucketShift

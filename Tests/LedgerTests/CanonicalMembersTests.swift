@@ -4,32 +4,39 @@ import Testing
 
 @Suite("Finding an entry's members in its canonical bytes")
 struct CanonicalFieldsTests {
-    func entry(fields: [DisclosedField]?, details: [String: String]? = nil, purpose: String? = "p") -> LedgerEntry {
+    func draft(fields: DisclosedFields?, details: [String: String]? = nil, purpose: String? = "p") -> LedgerDraft {
         LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police", certificateFingerprint: "ab"), recipient: "met-police",
                     action: .disclosure, caseIDs: ["C1", "C2"], purpose: purpose, fields: fields, requestID: "r", details: details)
-            .entry(index: 7, time: Date(timeIntervalSince1970: 0))
     }
 
-    @Test("The range is exactly the fields array, whatever strings come before it")
-    func findsTheArray() throws {
-        let fields = [DisclosedField(path: "parties[].name", rule: "share"), DisclosedField(path: "narrative", rule: "scrub")]
+    func entry(fields: DisclosedFields?, details: [String: String]? = nil, purpose: String? = "p") -> LedgerEntry {
+        draft(fields: fields, details: details, purpose: purpose).entry(index: 7, time: Date(timeIntervalSince1970: 0))
+    }
+
+    @Test("A draft's row is its entry's canonical bytes, with the fields array's exact place, whatever strings come before it")
+    func rowsFromDrafts() throws {
+        let fields: DisclosedFields = [DisclosedField(path: "parties[].name", rule: "share"), DisclosedField(path: "narrative \"quoted\"", rule: "scrub")]
         let tricky = ["a": "\"fields\":[\"x\"]", "b\\": "}],{", "fields": "[not this]"]
-        for e in [entry(fields: fields), entry(fields: fields, details: tricky), entry(fields: [], details: tricky)] {
-            let bytes = try e.canonicalBytes()
-            let range = try #require(LedgerEntry.fieldsRange(inCanonical: bytes))
-            let decoded = try JSONDecoder().decode([DisclosedField].self, from: Data(bytes[range]))
-            #expect(decoded == e.fields)
-            // What is left around it still names the member.
-            #expect(String(decoding: bytes[..<range.lowerBound].suffix(9), as: UTF8.self) == "\"fields\":")
+        for d in [draft(fields: fields), draft(fields: fields, details: tricky), draft(fields: [], details: tricky)] {
+            let row = d.row(index: 7, time: Date(timeIntervalSince1970: 0))
+            #expect(row.stored.bytes == (try row.entry.canonicalBytes()), "the list's bytes, copied, are the ones the entry writes")
+            #expect(row.stored.leafHash == MerkleHash.leaf(row.stored.bytes) && row.stored.index == 7)
+            let (list, range) = try #require(row.fields)
+            #expect(Array(row.stored.bytes[range]) == list.bytes)
+            #expect(try JSONDecoder().decode([DisclosedField].self, from: Data(list.bytes)) == d.fields?.fields)
+            #expect(String(decoding: row.stored.bytes[..<range.lowerBound].suffix(9), as: UTF8.self) == "\"fields\":")
         }
+        let none = draft(fields: nil, details: ["fields": "[1]"]).row(index: 7, time: Date(timeIntervalSince1970: 0))
+        #expect(none.fields == nil)
+        #expect(none.stored.bytes == (try none.entry.canonicalBytes()))
     }
 
-    @Test("No range without a fields member, or for bytes that are not an entry")
-    func noneWithout() throws {
-        #expect(LedgerEntry.fieldsRange(inCanonical: try entry(fields: nil, details: ["fields": "[1]"]).canonicalBytes()) == nil)
-        for text in ["", "[]", "{", "{\"fields\"", "{\"fields\":", "{\"a\":\"unterminated", "{\"fields\":[1,2", "{\"fields\":\"x\"}"] {
-            #expect(LedgerEntry.fieldsRange(inCanonical: Array(text.utf8)) == nil, "\(text)")
-        }
+    @Test("Field lists are equal when their encodings are")
+    func fieldListsCompareByBytes() {
+        let a: DisclosedFields = [DisclosedField(path: "reference", rule: "share")]
+        #expect(a == DisclosedFields([DisclosedField(path: "reference", rule: "share")]))
+        #expect(a != [DisclosedField(path: "reference", rule: "omit")])
+        #expect(a != [DisclosedField(path: "reference", rule: "share"), DisclosedField(path: "reference", rule: "share")])
     }
 
     @Test("The index is read from its member, not from text inside a string before it")

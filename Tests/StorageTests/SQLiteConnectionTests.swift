@@ -126,7 +126,7 @@ struct FieldListTests {
 
     func disclosure(_ n: Int, fields: Int = 40, rule: String = "share") -> LedgerDraft {
         LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
-                    caseIDs: ["CASE-\(n)"], purpose: "p", fields: (0..<fields).map { DisclosedField(path: "field\($0)", rule: rule) },
+                    caseIDs: ["CASE-\(n)"], purpose: "p", fields: DisclosedFields((0..<fields).map { DisclosedField(path: "field\($0)", rule: rule) }),
                     requestID: "r\(n)")
     }
 
