@@ -1,4 +1,5 @@
 import ArgumentParser
+import Gateway
 import Logging
 
 @main
@@ -12,11 +13,8 @@ struct Casegate: AsyncParsableCommand {
 
 /// Logs go to standard error; the log level comes from LOG_LEVEL (default info).
 func bootstrapLogging() {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        return handler
-    }
+    let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level) }
 }
 
 import Foundation

@@ -1,0 +1,77 @@
+import Foundation
+@testable import Gateway
+import Logging
+import Synchronization
+import Testing
+
+struct Refused: Error {}
+
+@Suite("Log lines")
+struct LineLogHandlerTests {
+    /// A logger whose lines are collected, at a fixed second.
+    final class Capture: Sendable {
+        let lines = Mutex<[String]>([])
+        let second = Atomic<Int>(1_764_620_004)
+
+        func logger(label: String = "casegate", level: Logger.Level = .info, provider: Logger.MetadataProvider? = nil) -> Logger {
+            let clock = LogClock(seconds: { self.second.load(ordering: .relaxed) })
+            let output = LogOutput(clock: clock) { line in self.lines.withLock { $0.append(line) } }
+            return Logger(label: label) { label in LineLogHandler(label: label, level: level, output: output, metadataProvider: provider) }
+        }
+    }
+
+    @Test("A line has the time, level, label, metadata sorted by key, source and message, and ends with a newline")
+    func layout() throws {
+        let capture = Capture()
+        var logger = capture.logger()
+        logger[metadataKey: "partner"] = "met-police"
+        logger[metadataKey: "hb.request.id"] = "abc"
+        logger.info("request", metadata: ["status": "200", "ms": "1.25"], source: "Gateway")
+        let line = try #require(capture.lines.withLock { $0 }.first)
+        let time = LogClock.format(1_764_620_004)
+        #expect(line == "\(time) info casegate: hb.request.id=abc ms=1.25 partner=met-police status=200 [Gateway] request\n")
+        #expect(time.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}/) != nil)
+    }
+
+    @Test("A line's own metadata wins over the logger's and the provider's; errors are named by type")
+    func precedence() throws {
+        let capture = Capture()
+        var logger = capture.logger(provider: Logger.MetadataProvider { ["trace": "t1", "partner": "from-provider"] })
+        logger[metadataKey: "partner"] = "from-logger"
+        logger.warning("refused", error: Refused(), metadata: ["partner": "from-line"])
+        let line = try #require(capture.lines.withLock { $0 }.first)
+        #expect(line.contains(" warning casegate: error.message=Refused() error.type=GatewayTests.Refused partner=from-line trace=t1 ["))
+        logger.info("plain")
+        #expect(capture.lines.withLock { $0 }.last?.contains("partner=from-provider trace=t1") == true, "the provider's value over the logger's")
+    }
+
+    @Test("Below the level nothing is written; metadata set on a copy stays on the copy")
+    func levelsAndValueSemantics() {
+        let capture = Capture()
+        let logger = capture.logger(level: .notice)
+        logger.info("quiet")
+        logger.debug("quieter")
+        #expect(capture.lines.withLock { $0 }.isEmpty)
+        var copy = logger
+        copy[metadataKey: "partner"] = "lfb"
+        logger.notice("original")
+        copy.notice("copy")
+        let lines = capture.lines.withLock { $0 }
+        #expect(lines.count == 2)
+        #expect(!lines[0].contains("partner=") && lines[1].contains("partner=lfb"))
+        #expect(lines[0].hasSuffix("] original\n") && lines[1].hasSuffix("] copy\n"))
+    }
+
+    @Test("The time text follows the clock's second")
+    func timeFollowsTheClock() {
+        let capture = Capture()
+        let logger = capture.logger()
+        logger.info("one")
+        capture.second.store(1_764_620_065, ordering: .relaxed)
+        logger.info("two")
+        let lines = capture.lines.withLock { $0 }
+        #expect(lines[0].hasPrefix(LogClock.format(1_764_620_004) + " "))
+        #expect(lines[1].hasPrefix(LogClock.format(1_764_620_065) + " "))
+        #expect(LogClock.format(1_764_620_004) != LogClock.format(1_764_620_065))
+    }
+}
