@@ -77,6 +77,7 @@ let package = Package(
         .target(
             name: "PostgresStorage",
             dependencies: [
+                "ByteEncoding",
                 "CaseModel",
                 "Ledger",
                 "Storage",

@@ -13,6 +13,8 @@ public final class PostgresDatabase: Sendable {
     public let masterKey: MasterKey
     let client: PostgresClient
     let logger: Logger
+    /// Ids of the ledger's stored field lists (see `PostgresLedgerStore`), once their transaction has committed.
+    let fieldLists = FieldLists.Known()
     private let runner: Task<Void, Never>
 
     private init(url: PostgresURL, masterKey: MasterKey, client: PostgresClient, logger: Logger) {

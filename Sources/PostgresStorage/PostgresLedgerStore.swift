@@ -1,3 +1,5 @@
+import ByteEncoding
+import Crypto
 import Foundation
 import Ledger
 import Logging
@@ -19,7 +21,7 @@ public struct PostgresLedgerStore: LedgerStore {
     public func append(knownSize: Int, effects: [(any LedgerEffect)?],
                        _ build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
         let logger = database.logger
-        return try await database.transaction { connection in
+        let (result, found) = try await database.transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(AdvisoryLock.ledger))", logger: logger)
             let newest = try await connection.query("SELECT idx, time FROM ledger_entries ORDER BY idx DESC LIMIT 1", logger: logger)
                 .collect().first?.decode((Int, String).self)
@@ -50,19 +52,37 @@ public struct PostgresLedgerStore: LedgerStore {
                     .collect().first?.decode(Int64.self)
                 result.failures.merge(CaseMarkCondition.failing(effects, current: current)) { first, _ in first }
             }
-            try await insert(try build(result.head, Set(result.failures.keys)), connection)
-            return result
+            let found = try await insert(try build(result.head, Set(result.failures.keys)), connection)
+            return (result, found)
         }
+        database.fieldLists.remember(found)
+        return result
     }
 
-    private func insert(_ rows: [LedgerRow], _ connection: PostgresConnection) async throws {
+    /// Writes the batch's rows in two statements; returns the ids of field lists first seen in this transaction.
+    private func insert(_ rows: [LedgerRow], _ connection: PostgresConnection) async throws -> [ByteKey: Int64] {
         var idx: [Int] = [], entry: [ByteBuffer] = [], leaf: [ByteBuffer] = [], time: [String] = [], action: [String] = []
         var actor: [String] = [], recipient: [String] = [], purpose: [String] = []
+        var listID: [Int64] = [], listAt: [Int] = []
         var linkCase: [String] = [], linkIndex: [Int] = []
+        var found: [ByteKey: Int64] = [:]
         for row in rows {
             let (e, stored) = (row.entry, row.stored)
             idx.append(stored.index)
-            entry.append(ByteBuffer(bytes: stored.bytes))
+            if let (list, range) = row.fields, range.count >= FieldLists.inlineBelow {
+                let id = try await fieldListID(list, found: &found, connection)
+                var rest = ByteBuffer()
+                rest.reserveCapacity(stored.bytes.count - range.count)
+                rest.writeBytes(stored.bytes[..<range.lowerBound])
+                rest.writeBytes(stored.bytes[range.upperBound...])
+                entry.append(rest)
+                listID.append(id)
+                listAt.append(range.lowerBound)
+            } else {
+                entry.append(ByteBuffer(bytes: stored.bytes))
+                listID.append(-1)
+                listAt.append(-1)
+            }
             leaf.append(ByteBuffer(bytes: stored.leafHash))
             time.append(e.time)
             action.append(e.action.rawValue)
@@ -75,22 +95,44 @@ public struct PostgresLedgerStore: LedgerStore {
             }
         }
         try await connection.query("""
-            INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose)
-            SELECT idx, entry, leaf, time, action, actor, NULLIF(recipient, ''), NULLIF(purpose, '')
+            INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
+            SELECT idx, entry, leaf, time, action, actor, NULLIF(recipient, ''), NULLIF(purpose, ''), NULLIF(list, -1), NULLIF(list_at, -1)
             FROM unnest(\(idx)::bigint[], \(entry)::bytea[], \(leaf)::bytea[], \(time)::text[], \(action)::text[], \(actor)::text[],
-                        \(recipient)::text[], \(purpose)::text[]) AS r(idx, entry, leaf, time, action, actor, recipient, purpose)
+                        \(recipient)::text[], \(purpose)::text[], \(listID)::bigint[], \(listAt)::integer[])
+                 AS r(idx, entry, leaf, time, action, actor, recipient, purpose, list, list_at)
             """, logger: database.logger)
         if !linkCase.isEmpty {
             try await connection.query("""
                 INSERT INTO ledger_entry_cases (case_id, idx) SELECT * FROM unnest(\(linkCase)::text[], \(linkIndex)::bigint[])
                 """, logger: database.logger)
         }
+        return found
+    }
+
+    /// The id of a stored field list: remembered, or found or stored in this transaction (then added to `found`).
+    /// Another instance may have stored the same list first; its row is the one used.
+    private func fieldListID(_ list: ByteKey, found: inout [ByteKey: Int64], _ connection: PostgresConnection) async throws -> Int64 {
+        if let id = database.fieldLists.id(for: list) ?? found[list] { return id }
+        let digest = ByteBuffer(bytes: SHA256.hash(data: list.bytes))
+        let rows = try await connection.query("""
+            WITH stored AS (
+                INSERT INTO ledger_field_lists (digest, list) VALUES (\(digest), \(ByteBuffer(bytes: list.bytes)))
+                ON CONFLICT (digest) DO NOTHING RETURNING id
+            )
+            SELECT id FROM stored UNION ALL SELECT id FROM ledger_field_lists WHERE digest = \(digest)
+            """, logger: database.logger).collect()
+        guard let id = try rows.first?.decode(Int64.self) else {
+            throw StorageError.unavailable(reason: "a field list was written and then not found")
+        }
+        found[list] = id
+        return id
     }
 
     public func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
         try await database.mapErrors {
-            try await database.client.query("SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= \(index) ORDER BY idx LIMIT \(limit)",
-                                            logger: database.logger).collect().map(Self.stored)
+            try await database.client.query("""
+                SELECT \(unescaped: Self.columns) FROM ledger_entries e \(unescaped: Self.join) WHERE e.idx >= \(index) ORDER BY e.idx LIMIT \(limit)
+                """, logger: database.logger).collect().map(Self.stored)
         }
     }
 
@@ -150,12 +192,17 @@ public struct PostgresLedgerStore: LedgerStore {
         if let after = query.after { conditions.append("e.idx > \(binds.bind(after))") }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = binds.bind(max(1, min(query.limit, 100_000)))
-        let statement = binds.query("SELECT DISTINCT e.idx, e.entry, e.leaf_hash FROM \(from) \(whereClause) ORDER BY e.idx LIMIT \(limit)")
+        let statement = binds.query("SELECT DISTINCT \(Self.columns) FROM \(from) \(Self.join) \(whereClause) ORDER BY e.idx LIMIT \(limit)")
         return try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect().map(Self.stored) }
     }
 
+    /// The columns an entry is rebuilt from (`FieldLists.rejoined`), for `SELECT`s over `ledger_entries e` with `join`.
+    static let columns = "e.idx, e.entry, e.leaf_hash, e.fields_at, f.list"
+    static let join = "LEFT JOIN ledger_field_lists f ON f.id = e.fields_list"
+
     static func stored(_ row: PostgresRow) throws -> StoredLedgerEntry {
-        let (index, entry, leaf) = try row.decode((Int, ByteBuffer, ByteBuffer).self)
-        return StoredLedgerEntry(index: index, bytes: Array(buffer: entry), leafHash: Array(buffer: leaf))
+        let (index, entry, leaf, listAt, list) = try row.decode((Int, ByteBuffer, ByteBuffer, Int?, ByteBuffer?).self)
+        return FieldLists.rejoined(index: index, bytes: Array(buffer: entry), leafHash: Array(buffer: leaf), listAt: listAt,
+                                   list: list?.readableBytesView)
     }
 }

@@ -106,6 +106,12 @@ enum PostgresMigrations {
             FOR EACH STATEMENT EXECUTE FUNCTION casegate_case_changed()
             """,
         ]),
+        ("v4-ledger-field-lists", [
+            // Disclosed-field lists kept once (`FieldLists`, as in SQLite); entries written before keep theirs inline.
+            // Found by the list's SHA-256: a B-tree entry cannot hold a value as long as a large policy's list.
+            "CREATE TABLE ledger_field_lists (id BIGSERIAL PRIMARY KEY, digest BYTEA NOT NULL UNIQUE, list BYTEA NOT NULL)",
+            "ALTER TABLE ledger_entries ADD COLUMN fields_list BIGINT REFERENCES ledger_field_lists (id), ADD COLUMN fields_at INTEGER",
+        ]),
     ]
 
     /// Applies what is missing, each migration in its own transaction, under the migration lock.

@@ -12,18 +12,22 @@ import Synchronization
 /// Why: under one policy version and purpose every disclosure lists the same fields, about 1.8 KB of a
 /// 2.5 KB entry for a police view. Kept once, the ledger is about a third of the size on disk, and
 /// every group commit writes that many fewer pages to the log and back.
-struct FieldLists: Sendable {
+///
+/// The PostgreSQL store keeps lists the same way, with the same `Known` cache and `rejoined`.
+public struct FieldLists: Sendable {
     /// Lists shorter than this stay inline: a reference would save nothing.
-    static let inlineBelow = 64
+    public static let inlineBelow = 64
 
     /// Ids of lists known to be committed, by their bytes; bounded, since policies change rarely.
-    final class Known: Sendable {
+    public final class Known: Sendable {
         private let ids = Mutex<[ByteKey: Int64]>([:])
 
-        func id(for list: ByteKey) -> Int64? { ids.withLock { $0[list] } }
+        public init() {}
+
+        public func id(for list: ByteKey) -> Int64? { ids.withLock { $0[list] } }
 
         /// Called only after the transaction that found or wrote these ids has committed.
-        func remember(_ found: [ByteKey: Int64]) {
+        public func remember(_ found: [ByteKey: Int64]) {
             guard !found.isEmpty else { return }
             ids.withLock { ids in
                 if ids.count + found.count > 1024 { ids.removeAll() }
@@ -68,12 +72,14 @@ struct FieldLists: Sendable {
 
     /// An entry's canonical bytes from a row of `columns`.
     static func stored(_ row: Row) -> StoredLedgerEntry {
-        var bytes = Array(row[1] as Data)
-        if let at: Int = row[3] {
-            // A list that is missing leaves a gap, and the entry then fails its hash, as it should.
-            let list: Data? = row[4]
-            if let list, at <= bytes.count { bytes.insert(contentsOf: list, at: at) }
-        }
-        return StoredLedgerEntry(index: row[0], bytes: bytes, leafHash: Array(row[2] as Data))
+        rejoined(index: row[0], bytes: Array(row[1] as Data), leafHash: Array(row[2] as Data), listAt: row[3], list: row[4] as Data?)
+    }
+
+    /// An entry as stored, its list put back where it was taken out. A list that is missing leaves a gap,
+    /// and the entry then fails its hash, as it should.
+    public static func rejoined<List: Collection<UInt8>>(index: Int, bytes: [UInt8], leafHash: [UInt8], listAt: Int?, list: List?) -> StoredLedgerEntry {
+        var bytes = bytes
+        if let listAt, let list, listAt <= bytes.count { bytes.insert(contentsOf: list, at: listAt) }
+        return StoredLedgerEntry(index: index, bytes: bytes, leafHash: leafHash)
     }
 }

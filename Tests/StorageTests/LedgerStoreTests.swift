@@ -80,6 +80,55 @@ struct LedgerStoreTests {
         #expect(try await verify(t.backend.ledger).problem?.index == 12)
     } }
 
+    func disclosure(_ n: Int, fields: Int = 40) -> LedgerDraft {
+        LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
+                    caseIDs: ["CASE-\(n)"], purpose: "p", fields: DisclosedFields((0..<fields).map { DisclosedField(path: "field\($0)", rule: "share") }),
+                    requestID: "r\(n)")
+    }
+
+    @Test("disclosures' field lists are kept once: entries stored without them, read back byte for byte", arguments: BackendKind.available)
+    func fieldListsKeptOnce(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        var receipts: [LedgerReceipt] = []
+        for n in 0..<5 { receipts.append(try await ledger.append(disclosure(n))) }
+        receipts += try await ledger.append([disclosure(5, fields: 1), LedgerDraft(actor: .system, action: .consultation, requestID: "x")])
+        _ = try await ledger.checkpoint()
+        let store = t.backend.ledger
+        #expect(try await store.entries(from: 0, limit: 100).map(\.bytes) == receipts.map(\.entryBytes))
+        #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-3"], limit: 10)).map(\.bytes) == [receipts[3].entryBytes])
+        #expect(try await store.query(LedgerQuery(recipient: "met-police", limit: 10)).map(\.bytes) == Array(receipts.map(\.entryBytes).prefix(6)))
+        #expect(try await t.integer("SELECT COUNT(*) FROM ledger_field_lists") == 1, "the one-field list is short enough to stay inline")
+        #expect(try await t.integer("SELECT COUNT(*) FROM ledger_entries WHERE fields_list IS NOT NULL") == 5)
+        #expect(try await t.integer("SELECT MAX(length(entry)) FROM ledger_entries WHERE fields_list IS NOT NULL") < receipts[0].entryBytes.count / 2)
+        #expect(try await verify(store).problem == nil)
+        // A second handle on the store (another process or instance) finds the stored list instead of adding one.
+        let second = try await t.reopen()
+        let receipt = try await Ledger.open(store: second.ledger, key: Self.key, origin: "test/ledger").append(disclosure(6))
+        await second.close()
+        #expect(try await t.integer("SELECT COUNT(*) FROM ledger_field_lists") == 1)
+        #expect(try await store.entries(from: receipt.index, limit: 1).first?.bytes == receipt.entryBytes)
+    } }
+
+    @Test("an altered or missing stored field list fails every entry that uses it", arguments: BackendKind.available)
+    func tamperedFieldList(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, requestID: "first"))
+        for n in 0..<3 { _ = try await ledger.append(disclosure(n)) }
+        _ = try await ledger.checkpoint()
+        #expect(try await verify(t.backend.ledger).problem == nil)
+        try await t.execute(kind == .sqlite
+            ? "UPDATE ledger_field_lists SET list = replace(list, 'share', 'shard')"
+            : "UPDATE ledger_field_lists SET list = convert_to(replace(convert_from(list, 'UTF8'), 'share', 'shard'), 'UTF8')")
+        #expect(try await verify(t.backend.ledger).problem?.index == 1)
+        if kind == .sqlite {
+            try await t.execute("PRAGMA foreign_keys = OFF; DELETE FROM ledger_field_lists")  // one connection: the pragma holds for the delete
+        } else {
+            try await t.execute("ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_fields_list_fkey")
+            try await t.execute("DELETE FROM ledger_field_lists")
+        }
+        #expect(try await verify(t.backend.ledger).problem?.index == 1)
+    } }
+
     @Test("a deleted entry is named", arguments: BackendKind.available)
     func deleted(kind: BackendKind) async throws { try await withStore(kind) { t in
         _ = try await filledLedger(t)

@@ -130,45 +130,6 @@ struct FieldListTests {
                     requestID: "r\(n)")
     }
 
-    @Test("Entries are stored without their list, read back byte for byte, and share one stored list")
-    func storedOnceReadWhole() async throws {
-        let t = try await SQLiteLedgerFixture()
-        let (database, store, ledger) = (t.database, t.store, t.ledger)
-        var receipts: [LedgerReceipt] = []
-        for n in 0..<5 { receipts.append(try await ledger.append(disclosure(n))) }
-        receipts += try await ledger.append([disclosure(5, fields: 1), LedgerDraft(actor: .system, action: .consultation, requestID: "x")])
-        _ = try await ledger.checkpoint()
-        let entries = try await store.entries(from: 0, limit: 100)
-        #expect(entries.map(\.bytes) == receipts.map(\.entryBytes))
-        #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-3"], limit: 10)).map(\.bytes) == [receipts[3].entryBytes])
-        let (lists, split, stored) = try await database.cases.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_field_lists")!,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_entries WHERE fields_list IS NOT NULL")!,
-             try Int.fetchOne(db, sql: "SELECT MAX(length(entry)) FROM ledger_entries WHERE fields_list IS NOT NULL")!)
-        }
-        #expect(lists == 1)  // the one-field list is short enough to stay inline
-        #expect(split == 5)
-        #expect(stored < receipts[0].entryBytes.count / 2)
-        #expect(try await LedgerVerifier(store: store, publicKey: Self.key.publicKey, origin: "t").verify().problem == nil)
-    }
-
-    @Test("An altered or missing stored list fails every entry that uses it")
-    func tamperedList() async throws {
-        let t = try await SQLiteLedgerFixture()
-        let (database, store, ledger) = (t.database, t.store, t.ledger)
-        for n in 0..<3 { _ = try await ledger.append(disclosure(n)) }
-        _ = try await ledger.checkpoint()
-        let verifier = LedgerVerifier(store: store, publicKey: Self.key.publicKey, origin: "t")
-        try await database.cases.write { db in try db.execute(sql: "UPDATE ledger_field_lists SET list = replace(list, 'share', 'shard')") }
-        #expect(try await verifier.verify().problem != nil)
-        try await database.cases.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            try db.execute(sql: "DELETE FROM ledger_field_lists")
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
-        }
-        #expect(try await verifier.verify().problem != nil)
-    }
-
     @Test("A list first written in a transaction that fails is not remembered: the next append stores it again")
     func rolledBackListForgotten() async throws {
         let t = try await SQLiteLedgerFixture()

@@ -73,6 +73,22 @@ public final class TestBackend: Sendable {
         }
     }
 
+    /// The one whole number a query returns (a count, a length), read behind the gateway's back.
+    public func integer(_ sql: String) async throws -> Int {
+        switch kind {
+        case .sqlite:
+            let queue = try DatabaseQueue(path: directory.appendingPathComponent(SQLiteDatabase.caseFileName).path)
+            defer { try? queue.close() }
+            return try await queue.read { db in try Int.fetchOne(db, sql: sql) } ?? 0
+        case .postgres:
+            var value = 0
+            try await withAdminConnection(database: try PostgresURL(databaseURL!).database) { connection in
+                value = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger).collect().first?.decode(Int?.self) ?? 0
+            }
+            return value
+        }
+    }
+
     /// Every byte the store keeps: the SQLite files, or every row of every table as PostgreSQL prints it.
     public func rawContents() async throws -> Data {
         switch kind {
@@ -146,7 +162,8 @@ public final class TestBackend: Sendable {
 
     private func sqliteRun(_ sql: String) async throws {
         let queue = try DatabaseQueue(path: directory.appendingPathComponent(SQLiteDatabase.caseFileName).path)
-        try await queue.write { db in try db.execute(sql: sql) }
+        // Outside a transaction, so a PRAGMA (foreign keys off, say) takes effect.
+        try await queue.writeWithoutTransaction { db in try db.execute(sql: sql) }
         try queue.close()
     }
 }
