@@ -103,7 +103,8 @@ public struct PostgresLedgerStore: LedgerStore {
             """, logger: database.logger)
         if !linkCase.isEmpty {
             try await connection.query("""
-                INSERT INTO ledger_entry_cases (case_id, idx) SELECT * FROM unnest(\(linkCase)::text[], \(linkIndex)::bigint[])
+                INSERT INTO ledger_case_links (bucket, case_id, idx)
+                SELECT idx >> \(unescaped: String(CaseLinkBuckets.shift)), case_id, idx FROM unnest(\(linkCase)::text[], \(linkIndex)::bigint[]) AS r(case_id, idx)
                 """, logger: database.logger)
         }
         return found
@@ -179,8 +180,13 @@ public struct PostgresLedgerStore: LedgerStore {
         var from = "ledger_entries e"
         if let caseIDs = query.caseIDs {
             if caseIDs.isEmpty { return [] }
-            from += " JOIN ledger_entry_cases c ON c.idx = e.idx"
-            conditions.append("c.case_id = ANY(\(binds.bind(caseIDs)))")
+            // One index seek per bucket and case: the buckets in range listed, each joined on the key's prefix.
+            let lowest = binds.bind((query.after.map { $0 + 1 } ?? 0) >> CaseLinkBuckets.shift)
+            from = """
+                generate_series(\(lowest)::bigint, (SELECT MAX(idx) FROM ledger_entries) >> \(CaseLinkBuckets.shift)) AS b(bucket)
+                JOIN ledger_case_links c ON c.bucket = b.bucket AND c.case_id = ANY(\(binds.bind(caseIDs)))
+                JOIN ledger_entries e ON e.idx = c.idx
+                """
         }
         if let recipient = query.recipient { conditions.append("e.recipient = \(binds.bind(recipient))") }
         if let actor = query.actorID { conditions.append("e.actor_id = \(binds.bind(actor))") }

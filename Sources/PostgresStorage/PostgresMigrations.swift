@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Storage
 
 /// Every schema change, in order; add new ones at the end. Applied at start under an
 /// advisory lock, so instances starting together apply each exactly once.
@@ -111,6 +112,13 @@ enum PostgresMigrations {
             // Found by the list's SHA-256: a B-tree entry cannot hold a value as long as a large policy's list.
             "CREATE TABLE ledger_field_lists (id BIGSERIAL PRIMARY KEY, digest BYTEA NOT NULL UNIQUE, list BYTEA NOT NULL)",
             "ALTER TABLE ledger_entries ADD COLUMN fields_list BIGINT REFERENCES ledger_field_lists (id), ADD COLUMN fields_at INTEGER",
+        ]),
+        ("v5-ledger-case-links", [
+            // Entries by case, grouped by stretch of the log first (`CaseLinkBuckets`), as in SQLite: keyed by case
+            // alone, every append wrote a page at a random place in an index as long as the log.
+            "CREATE TABLE ledger_case_links (bucket BIGINT NOT NULL, case_id TEXT NOT NULL, idx BIGINT NOT NULL, PRIMARY KEY (bucket, case_id, idx))",
+            "INSERT INTO ledger_case_links (bucket, case_id, idx) SELECT idx >> \(CaseLinkBuckets.shift), case_id, idx FROM ledger_entry_cases ORDER BY idx",
+            "DROP TABLE ledger_entry_cases",
         ]),
     ]
 

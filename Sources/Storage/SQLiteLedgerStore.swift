@@ -12,13 +12,8 @@ public struct SQLiteLedgerStore: LedgerStore {
         self.database = database
     }
 
-    /// Entries by case are indexed by (bucket, case, index), a bucket being 4,096 consecutive entries.
-    /// Appends then write only inside the current bucket's few dozen index pages, which stay cached and
-    /// are written back once a checkpoint, where an index keyed by case first took a page write at a
-    /// random place in an index as long as the log for every entry (measured on a 2-million-entry log:
-    /// a third of the disclosure path's throughput). A lookup by case seeks once per bucket in range:
-    /// about 500 seeks for 2 million entries, a millisecond or two.
-    static let bucketShift = 12
+    /// See `CaseLinkBuckets`.
+    static let bucketShift = CaseLinkBuckets.shift
 
     /// SQLite's own write lock (an IMMEDIATE transaction) serialises writers, in this process or another.
     public func append(knownSize: Int, effects: [(any LedgerEffect)?],
