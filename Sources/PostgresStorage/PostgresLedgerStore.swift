@@ -132,7 +132,7 @@ public struct PostgresLedgerStore: LedgerStore {
     public func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
         try await database.mapErrors {
             try await database.client.query("""
-                SELECT \(unescaped: Self.columns) FROM ledger_entries e \(unescaped: Self.join) WHERE e.idx >= \(index) ORDER BY e.idx LIMIT \(limit)
+                SELECT \(unescaped: FieldLists.columns) FROM ledger_entries e \(unescaped: FieldLists.join) WHERE e.idx >= \(index) ORDER BY e.idx LIMIT \(limit)
                 """, logger: database.logger).collect().map(Self.stored)
         }
     }
@@ -198,14 +198,11 @@ public struct PostgresLedgerStore: LedgerStore {
         if let after = query.after { conditions.append("e.idx > \(binds.bind(after))") }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = binds.bind(max(1, min(query.limit, 100_000)))
-        let statement = binds.query("SELECT DISTINCT \(Self.columns) FROM \(from) \(Self.join) \(whereClause) ORDER BY e.idx LIMIT \(limit)")
+        let statement = binds.query("SELECT DISTINCT \(FieldLists.columns) FROM \(from) \(FieldLists.join) \(whereClause) ORDER BY e.idx LIMIT \(limit)")
         return try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect().map(Self.stored) }
     }
 
-    /// The columns an entry is rebuilt from (`FieldLists.rejoined`), for `SELECT`s over `ledger_entries e` with `join`.
-    static let columns = "e.idx, e.entry, e.leaf_hash, e.fields_at, f.list"
-    static let join = "LEFT JOIN ledger_field_lists f ON f.id = e.fields_list"
-
+    /// An entry from a row of `FieldLists.columns`.
     static func stored(_ row: PostgresRow) throws -> StoredLedgerEntry {
         let (index, entry, leaf, listAt, list) = try row.decode((Int, ByteBuffer, ByteBuffer, Int?, ByteBuffer?).self)
         return FieldLists.rejoined(index: index, bytes: Array(buffer: entry), leafHash: Array(buffer: leaf), listAt: listAt,

@@ -66,9 +66,9 @@ public struct FieldLists: Sendable {
         return Split(bytes: rest, listID: id, listAt: range.lowerBound)
     }
 
-    /// The columns an entry is rebuilt from, for `SELECT`s over `ledger_entries e`.
-    static let columns = "e.idx, e.entry, e.leaf_hash, e.fields_at, f.list"
-    static let join = "LEFT JOIN ledger_field_lists f ON f.id = e.fields_list"
+    /// The columns an entry is rebuilt from, for `SELECT`s over `ledger_entries e` with `join` (both stores' SQL).
+    public static let columns = "e.idx, e.entry, e.leaf_hash, e.fields_at, f.list"
+    public static let join = "LEFT JOIN ledger_field_lists f ON f.id = e.fields_list"
 
     /// An entry's canonical bytes from a row of `columns`.
     static func stored(_ row: Row) -> StoredLedgerEntry {
