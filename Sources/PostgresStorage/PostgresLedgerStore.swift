@@ -59,7 +59,7 @@ public struct PostgresLedgerStore: LedgerStore {
         return result
     }
 
-    /// Writes the batch's rows in two statements; returns the ids of field lists first seen in this transaction.
+    /// Writes the batch's rows; returns the ids of field lists first seen in this transaction.
     private func insert(_ rows: [LedgerRow], _ connection: PostgresConnection) async throws -> [ByteKey: Int64] {
         var idx: [Int] = [], entry: [ByteBuffer] = [], leaf: [ByteBuffer] = [], time: [String] = [], action: [String] = []
         var actor: [String] = [], recipient: [String] = [], purpose: [String] = []
@@ -94,19 +94,18 @@ public struct PostgresLedgerStore: LedgerStore {
                 linkIndex.append(stored.index)
             }
         }
+        // Entries and their case links in one statement: a round trip fewer a batch.
         try await connection.query("""
-            INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
-            SELECT idx, entry, leaf, time, action, actor, NULLIF(recipient, ''), NULLIF(purpose, ''), NULLIF(list, -1), NULLIF(list_at, -1)
-            FROM unnest(\(idx)::bigint[], \(entry)::bytea[], \(leaf)::bytea[], \(time)::text[], \(action)::text[], \(actor)::text[],
-                        \(recipient)::text[], \(purpose)::text[], \(listID)::bigint[], \(listAt)::integer[])
-                 AS r(idx, entry, leaf, time, action, actor, recipient, purpose, list, list_at)
+            WITH entries AS (
+                INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
+                SELECT idx, entry, leaf, time, action, actor, NULLIF(recipient, ''), NULLIF(purpose, ''), NULLIF(list, -1), NULLIF(list_at, -1)
+                FROM unnest(\(idx)::bigint[], \(entry)::bytea[], \(leaf)::bytea[], \(time)::text[], \(action)::text[], \(actor)::text[],
+                            \(recipient)::text[], \(purpose)::text[], \(listID)::bigint[], \(listAt)::integer[])
+                     AS r(idx, entry, leaf, time, action, actor, recipient, purpose, list, list_at)
+            )
+            INSERT INTO ledger_case_links (bucket, case_id, idx)
+            SELECT idx >> \(unescaped: String(CaseLinkBuckets.shift)), case_id, idx FROM unnest(\(linkCase)::text[], \(linkIndex)::bigint[]) AS r(case_id, idx)
             """, logger: database.logger)
-        if !linkCase.isEmpty {
-            try await connection.query("""
-                INSERT INTO ledger_case_links (bucket, case_id, idx)
-                SELECT idx >> \(unescaped: String(CaseLinkBuckets.shift)), case_id, idx FROM unnest(\(linkCase)::text[], \(linkIndex)::bigint[]) AS r(case_id, idx)
-                """, logger: database.logger)
-        }
         return found
     }
 
