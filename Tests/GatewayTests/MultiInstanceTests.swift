@@ -31,7 +31,8 @@ struct MultiInstanceTests {
              "--partner-port", "\(base + 2 * n)", "--staff-port", "\(base + 2 * n + 1)", "--host", "127.0.0.1", "--partner-rate-limit", "off",
              "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path]
         }
-        let setup = try GatewayCrashTests.start(arguments(0) + ["--setup-only"])
+        func log(_ n: Int) -> URL { root.appendingPathComponent("gateway-\(n).log") }
+        let setup = try GatewayCrashTests.start(arguments(0) + ["--setup-only"], log: log(0))
         setup.waitUntilExit()
         try #require(setup.terminationStatus == 0)
 
@@ -40,9 +41,10 @@ struct MultiInstanceTests {
         var instances: [Process] = []
         var started: [PartnerClient] = []
         for n in 0..<2 {
-            instances.append(try GatewayCrashTests.start(arguments(n)))
+            let instance = try GatewayCrashTests.start(arguments(n), log: log(n))
+            instances.append(instance)
             let client = try PartnerClient(baseURL: "https://localhost:\(base + 2 * n)", credentials: credentials, connections: 8)
-            try await GatewayCrashTests.waitReady(client)
+            try await GatewayCrashTests.waitReady(client, gateway: instance, log: log(n))
             started.append(client)
         }
         let clients = started
@@ -97,9 +99,9 @@ struct MultiInstanceTests {
         for client in clients { #expect(try await client.get(path).status == 404) }
         await elsewhere.close()
 
-        for process in instances {
+        for (n, process) in instances.enumerated() {
             kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
+            try await GatewayCrashTests.waitForExit(process, log: log(n))
         }
         for client in clients { try await client.shutdown() }
 
