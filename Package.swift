@@ -51,6 +51,7 @@ let package = Package(
             name: "Redaction",
             dependencies: ["ByteEncoding", 
                 "CaseModel",
+                "Ledger",
                 "SharingPolicy",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

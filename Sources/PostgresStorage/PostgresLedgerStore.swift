@@ -69,15 +69,14 @@ public struct PostgresLedgerStore: LedgerStore {
         for row in rows {
             let (e, stored) = (row.entry, row.stored)
             idx.append(stored.index)
-            if let (list, range) = row.fields, range.count >= FieldLists.inlineBelow {
-                let id = try await fieldListID(list, found: &found, connection)
+            if let (list, at, before, after) = FieldLists.parts(of: row) {
                 var rest = ByteBuffer()
-                rest.reserveCapacity(stored.bytes.count - range.count)
-                rest.writeBytes(stored.bytes[..<range.lowerBound])
-                rest.writeBytes(stored.bytes[range.upperBound...])
+                rest.reserveCapacity(before.count + after.count)
+                rest.writeBytes(before)
+                rest.writeBytes(after)
                 entry.append(rest)
-                listID.append(id)
-                listAt.append(range.lowerBound)
+                listID.append(try await fieldListID(list, found: &found, connection))
+                listAt.append(at)
             } else {
                 entry.append(ByteBuffer(bytes: stored.bytes))
                 listID.append(-1)

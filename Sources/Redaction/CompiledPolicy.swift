@@ -1,6 +1,7 @@
 import ByteEncoding
 import CaseModel
 import Crypto
+import Ledger
 import SharingPolicy
 
 /// One field's rule, resolved: the attribute to read, the rule, and where the member's key (`"name":`)
@@ -53,8 +54,9 @@ public struct CompiledPolicy: Sendable {
     let needsScrubber: Bool
     /// The fields this purpose discloses, with their rules: what the ledger records.
     public let disclosedFields: [(path: String, rule: FieldRule)]
-    /// The same, with each rule as the text the ledger stores; made once here, not per disclosure.
-    public let disclosedFieldTexts: [(path: String, rule: String)]
+    /// The same as the ledger records it, canonical bytes included: made once here, copied into every
+    /// disclosure's entry rather than encoded again.
+    public let ledgerFields: DisclosedFields
 
     public init(policy: PartnerPolicy, purpose: Purpose, policyVersion: String, masterKey: SymmetricKey) {
         self.partner = policy.partner
@@ -105,7 +107,7 @@ public struct CompiledPolicy: Sendable {
         self.header = header
         let disclosed = disclosedCase + disclosedEvents + PartyRole.allCases.flatMap { disclosedParties[$0] ?? [] }
         self.disclosedFields = disclosed
-        self.disclosedFieldTexts = disclosed.map { ($0.0, $0.1.description) }
+        self.ledgerFields = DisclosedFields(disclosed.map { DisclosedField(path: $0.0, rule: $0.1.description) })
     }
 }
 

@@ -112,7 +112,7 @@ enum CaseDatabaseMigrations {
             }
         }
         migrator.registerMigration("v5-ledger-case-links") { db in
-            // Entries by case, grouped by stretch of the log first (see `SQLiteLedgerStore.bucketShift`): keyed by
+            // Entries by case, grouped by stretch of the log first (see `CaseLinkBuckets`): keyed by
             // case alone, every append wrote a page at a random place in an index as long as the log.
             try db.create(table: "ledger_case_links", options: .withoutRowID) { t in
                 t.column("bucket", .integer).notNull()
@@ -122,7 +122,7 @@ enum CaseDatabaseMigrations {
             }
             try db.execute(sql: """
                 INSERT INTO ledger_case_links (bucket, case_id, idx)
-                SELECT idx >> \(SQLiteLedgerStore.bucketShift), case_id, idx FROM ledger_entry_cases ORDER BY idx
+                SELECT idx >> \(CaseLinkBuckets.shift), case_id, idx FROM ledger_entry_cases ORDER BY idx
                 """)
             try db.drop(table: "ledger_entry_cases")
         }

@@ -12,9 +12,6 @@ public struct SQLiteLedgerStore: LedgerStore {
         self.database = database
     }
 
-    /// See `CaseLinkBuckets`.
-    static let bucketShift = CaseLinkBuckets.shift
-
     /// SQLite's own write lock (an IMMEDIATE transaction) serialises writers, in this process or another.
     public func append(knownSize: Int, effects: [(any LedgerEffect)?],
                        _ build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
@@ -84,7 +81,7 @@ public struct SQLiteLedgerStore: LedgerStore {
                 stored.index, split.bytes, Data(stored.leafHash), entry.time, entry.action.rawValue,
                 entry.actor.id, entry.recipient, entry.purpose, split.listID, split.listAt,
             ])
-            let bucket = stored.index >> bucketShift
+            let bucket = stored.index >> CaseLinkBuckets.shift
             if entry.caseIDs.count == 1 {
                 try link.execute(arguments: [bucket, entry.caseIDs[0], stored.index])
             } else {
@@ -155,9 +152,9 @@ public struct SQLiteLedgerStore: LedgerStore {
             // One seek per bucket and case: the buckets are listed by a recursive CTE, each joined on the key's prefix.
             prefix = """
                 WITH RECURSIVE buckets(b) AS (SELECT ? UNION ALL SELECT b + 1 FROM buckets
-                WHERE b < COALESCE(?, (SELECT MAX(idx) FROM ledger_entries)) >> \(Self.bucketShift))
+                WHERE b < COALESCE(?, (SELECT MAX(idx) FROM ledger_entries)) >> \(CaseLinkBuckets.shift))
                 """
-            prefixArguments = [lowest >> Self.bucketShift, highest]
+            prefixArguments = [lowest >> CaseLinkBuckets.shift, highest]
             from = "buckets JOIN ledger_case_links c ON c.bucket = buckets.b JOIN ledger_entries e ON e.idx = c.idx"
             conditions.append("c.case_id IN (\(caseIDs.map { _ in "?" }.joined(separator: ",")))")
             arguments += caseIDs

@@ -56,7 +56,7 @@ let benchmarks: @Sendable () -> Void = {
             let batch = (0..<16).map { n in
                 LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
                             caseIDs: [ids[n].uuidString], purpose: "asb-case-coordination",
-                            fields: (0..<40).map { DisclosedField(path: "parties[].field\($0)", rule: "pseudonymise") })
+                            fields: DisclosedFields((0..<40).map { DisclosedField(path: "parties[].field\($0)", rule: "pseudonymise") }))
             }
             while !Task.isCancelled {
                 _ = try await ledger.append(batch)

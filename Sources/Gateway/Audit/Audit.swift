@@ -5,18 +5,11 @@ import Hummingbird
 import Ledger
 import Redaction
 import Storage
-import Synchronization
 
 /// Turns what happened into ledger entries. Nothing here carries personal
 /// data: ids, field paths, rules, justifications and hashes only.
 public struct Audit: Sendable {
     let ledger: Ledger
-    let fieldLists: DisclosedFieldsMemo
-
-    init(ledger: Ledger, fieldLists: DisclosedFieldsMemo) {
-        self.ledger = ledger
-        self.fieldLists = fieldLists
-    }
 
     /// Records a disclosure of `body` to a partner; the body may be sent only after this returns.
     /// `bodySHA256` is the body's hash when the caller has it already (a cached view). With a `condition`
@@ -34,7 +27,7 @@ public struct Audit: Sendable {
             purpose: policy.purpose.id,
             lawfulBasis: policy.purpose.lawfulBasis,
             policyVersion: policy.policyVersion,
-            fields: fieldLists.fields(of: policy),
+            fields: policy.ledgerFields,
             responseSHA256: bodySHA256 ?? body.withUnsafeReadableBytes { SHA256.hash(data: $0) }.hexString,
             requestID: requestID
         )
@@ -70,28 +63,6 @@ public struct Audit: Sendable {
         } catch {
             throw Problem.unavailable("the audit ledger cannot be written just now; nothing was disclosed or recorded")
         }
-    }
-}
-
-/// Each policy's disclosed-field list, encoded once: every disclosure under a policy lists the same fields.
-final class DisclosedFieldsMemo: Sendable {
-    private struct Key: Hashable {
-        let policyVersion: String
-        let partner: String
-        let purpose: String
-    }
-
-    private let lists = Mutex<[Key: DisclosedFields]>([:])
-
-    func fields(of policy: CompiledPolicy) -> DisclosedFields {
-        let key = Key(policyVersion: policy.policyVersion, partner: policy.partner.id, purpose: policy.purpose.id)
-        if let known = lists.withLock({ $0[key] }) { return known }
-        let made = DisclosedFields(policy.disclosedFieldTexts.map { DisclosedField(path: $0.path, rule: $0.rule) })
-        lists.withLock { lists in
-            if lists.count >= 1024 { lists.removeAll() }  // a policy set has a few dozen; old versions go
-            lists[key] = made
-        }
-        return made
     }
 }
 

@@ -16,8 +16,6 @@ public struct GatewayEnvironment: Sendable {
     public let now: @Sendable () -> Date
     /// Partner views kept for repeat requests.
     public let views: ViewCache
-    /// Each policy's disclosed-field list, encoded once for the ledger.
-    let fieldLists = DisclosedFieldsMemo()
 
     public init(
         storage: any StorageBackend, policies: PolicyStore, ledger: Ledger,
@@ -68,7 +66,7 @@ public struct GatewayEnvironment: Sendable {
     }
 
     /// Writes processing events to the ledger.
-    public var audit: Audit { Audit(ledger: ledger, fieldLists: fieldLists) }
+    public var audit: Audit { Audit(ledger: ledger) }
 
     /// The working-day calendar, with the override file when there is one.
     public static func loadCalendar(_ overrides: URL) throws -> WorkingDayCalendar {
