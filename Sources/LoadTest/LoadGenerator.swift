@@ -36,9 +36,13 @@ public struct LoadGenerator: Sendable {
                 group.addTask {
                     var result = WorkerResult()
                     var generator = SystemRandomNumberGenerator()
+                    // Every connection sends at least one request, so a run always reports what the gateway
+                    // said, even when a busy machine starts a loop only after a short window has passed.
+                    var first = true
                     while true {
                         let sent = clock.now
-                        if sent >= end || stop.isStopped { break }
+                        if !first && (sent >= end || stop.isStopped) { break }
+                        first = false
                         let path = paths[paths.count == 1 ? 0 : Int.random(in: 0..<paths.count, using: &generator)]
                         let counted = sent >= measureFrom
                         do {
