@@ -32,15 +32,27 @@ public final class Ledger: Sendable {
         var lastCheckpoint: (size: Int, note: String)?
         /// Entry times never go backwards, even if the wall clock does: time ranges map to index ranges.
         var lastTime = Date.distantPast
+        /// Complete tiles whose roots the store has recorded (see `recordTileRoots`).
+        var recordedTiles = 0
     }
 
     private let state: Mutex<State>
     private let clock: @Sendable () -> Date
 
-    /// Opens the ledger over a store, rebuilding the tree from the stored leaf hashes.
+    /// Opens the ledger over a store: the tree from the tile roots the store recorded and the leaf hashes
+    /// after them, so opening reads one hash a tile of a long log, not every leaf.
     public static func open(store: any LedgerStore, key: LedgerSigningKey, origin: String, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> Ledger {
-        // In chunks, so starting on a long log never holds all its leaf hashes at once.
-        var tree = MerkleTree()
+        let height = MerkleTree.defaultTileHeight
+        var roots = try await store.tileRoots(height: height)
+        // Recorded roots that reach past the last entry mean entries were removed from the store: they are
+        // forgotten and the tree is built from the leaves there are (the signed checkpoints show the loss).
+        if !roots.isEmpty, try await store.leafHashes(from: (roots.count << height) - 1, count: 1).isEmpty {
+            // Should this fail, the stale roots are replaced as tiles complete, or forgotten again next time.
+            try? await store.dropTileRoots(height: height, from: 0)
+            roots = []
+        }
+        var tree = MerkleTree(tileRoots: roots, tileHeight: height)
+        // In chunks, so starting on a log never recorded holds all its leaf hashes at once.
         while true {
             let chunk = try await store.leafHashes(from: tree.size, count: 1 << 16)
             if chunk.isEmpty { break }
@@ -48,10 +60,12 @@ public final class Ledger: Sendable {
         }
         let last = try await store.latestCheckpoint()
         let ledger = Ledger(store: store, key: key, origin: origin, tree: tree, lastCheckpoint: last, clock: clock)
+        ledger.state.withLock { $0.recordedTiles = roots.count }
         if tree.size > 0, let newest = try await store.entries(from: tree.size - 1, limit: 1).first,
            let time = LedgerEntry.date(fromTimestamp: try newest.decoded().time) {
             ledger.state.withLock { $0.lastTime = time }
         }
+        await ledger.recordTileRoots()
         return ledger
     }
 
@@ -209,8 +223,18 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Has the store record the roots of the tiles completed since it last did. Done with each checkpoint,
+    /// off the append path; a failure waits for the next one, since the roots only make opening faster.
+    public func recordTileRoots() async {
+        let (from, roots, height) = state.withLock { ($0.recordedTiles, $0.tree.tileRoots(from: $0.recordedTiles), $0.tree.tileHeight) }
+        guard !roots.isEmpty else { return }
+        guard (try? await store.saveTileRoots(height: height, from: from, roots)) != nil else { return }
+        state.withLock { $0.recordedTiles = max($0.recordedTiles, from + roots.count) }
+    }
+
     public func checkpoint() async throws -> (size: Int, note: String) {
         try await catchUp()
+        await recordTileRoots()
         let (size, root, last) = state.withLock { ($0.tree.size, $0.tree.currentRoot(), $0.lastCheckpoint) }
         if let last, last.size == size { return last }
         let signed = try Checkpoint(origin: origin, size: size, root: root).signed(with: key)

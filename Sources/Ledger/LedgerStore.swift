@@ -106,6 +106,13 @@ public protocol LedgerStore: Sendable {
     func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry]
     /// Leaf hashes of up to `count` entries from `index` on, in order: a tile for a proof, or a chunk at startup.
     func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]]
+    /// The roots of the log's first complete tiles of 2^`height` leaves, in order, as recorded: derived from
+    /// the leaf hashes, kept so that opening a long log reads one hash a tile instead of every leaf.
+    func tileRoots(height: Int) async throws -> [[UInt8]]
+    /// Records the roots of complete tiles `from ..< from + roots.count`, replacing what was recorded for them.
+    func saveTileRoots(height: Int, from tile: Int, _ roots: [[UInt8]]) async throws
+    /// Forgets the recorded roots of tiles `from` on: the log holds fewer complete tiles than were recorded.
+    func dropTileRoots(height: Int, from tile: Int) async throws
     /// Stores a checkpoint unless one of that size is stored already; returns the note stored for that size.
     func saveCheckpoint(size: Int, note: String) async throws -> String
     func latestCheckpoint() async throws -> (size: Int, note: String)?

@@ -70,6 +70,42 @@ public struct MerkleTree: Sendable {
         for hash in leafHashes { append(leafHash: hash) }
     }
 
+    /// The tree of the first `tileRoots.count` complete tiles, from their roots alone (as `tileRoots(from:)`
+    /// gave them): what a long log keeps so that opening it reads one hash a tile instead of every leaf.
+    /// Append the leaves after them to go on. A root that is not the hash of its tile's leaves in the store
+    /// is found when a proof reads that tile (`check` throws `TileMismatch`).
+    public init(tileRoots: [[UInt8]], tileHeight: Int = MerkleTree.defaultTileHeight) {
+        self.init(tileHeight: tileHeight)
+        precondition(tileHeight < Self.keepEverything || tileRoots.isEmpty)
+        guard !tileRoots.isEmpty else { return }
+        while levels.count <= tileHeight { levels.append([]) }
+        for root in tileRoots {
+            precondition(root.count == MerkleHash.size)
+            levels[tileHeight].append(contentsOf: root)
+            var level = tileHeight
+            var index = levels[tileHeight].count / MerkleHash.size - 1
+            while index & 1 == 1 {
+                let right = try! node(level, index, tiles: [:])
+                let left = try! node(level, index - 1, tiles: [:])
+                level += 1
+                if levels.count == level { levels.append([]) }
+                levels[level].append(contentsOf: MerkleHash.node(left, right))
+                index >>= 1
+            }
+        }
+        size = tileRoots.count << tileHeight
+        for k in 0..<tileHeight { lowBase[k] = size >> k }
+    }
+
+    /// Complete tiles: the leaves before `completeTiles << tileHeight` are covered by `tileRoots(from:)`.
+    public var completeTiles: Int { tileHeight < Self.keepEverything ? size >> tileHeight : 0 }
+
+    /// The roots of complete tiles `from` on, in order.
+    public func tileRoots(from tile: Int) -> [[UInt8]] {
+        guard tile < completeTiles else { return [] }
+        return (tile..<completeTiles).map { Array(try! node(tileHeight, $0, tiles: [:])) }
+    }
+
     public mutating func append(leafHash: [UInt8]) {
         precondition(leafHash.count == MerkleHash.size)
         levels[0].append(contentsOf: leafHash)

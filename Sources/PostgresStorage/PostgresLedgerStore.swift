@@ -149,6 +149,35 @@ public struct PostgresLedgerStore: LedgerStore {
         return hashes
     }
 
+    public func tileRoots(height: Int) async throws -> [[UInt8]] {
+        try await database.mapErrors {
+            var rows: [(tile: Int, root: [UInt8])] = []
+            let query = try await database.client.query("SELECT tile, root FROM ledger_tile_roots WHERE height = \(height) ORDER BY tile",
+                                                        logger: database.logger)
+            for try await (tile, root) in query.decode((Int, ByteBuffer).self) { rows.append((tile, Array(buffer: root))) }
+            return TileRoots.leadingRun(rows)
+        }
+    }
+
+    /// Every instance records the tiles it sees complete; the roots are the same, so the last write stands.
+    public func saveTileRoots(height: Int, from tile: Int, _ roots: [[UInt8]]) async throws {
+        let tiles = roots.indices.map { tile + $0 }
+        let hashes = roots.map { ByteBuffer(bytes: $0) }
+        try await database.mapErrors {
+            try await database.client.query("""
+                INSERT INTO ledger_tile_roots (height, tile, root)
+                SELECT \(height), tile, root FROM unnest(\(tiles)::bigint[], \(hashes)::bytea[]) AS r(tile, root)
+                ON CONFLICT (height, tile) DO UPDATE SET root = EXCLUDED.root
+                """, logger: database.logger)
+        }
+    }
+
+    public func dropTileRoots(height: Int, from tile: Int) async throws {
+        try await database.mapErrors {
+            try await database.client.query("DELETE FROM ledger_tile_roots WHERE height = \(height) AND tile >= \(tile)", logger: database.logger)
+        }
+    }
+
     public func saveCheckpoint(size: Int, note: String) async throws -> String {
         try await database.mapErrors {
             try await database.client.query("""

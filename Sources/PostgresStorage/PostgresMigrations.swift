@@ -120,6 +120,11 @@ enum PostgresMigrations {
             "INSERT INTO ledger_case_links (bucket, case_id, idx) SELECT idx >> \(CaseLinkBuckets.shift), case_id, idx FROM ledger_entry_cases ORDER BY idx",
             "DROP TABLE ledger_entry_cases",
         ]),
+        ("v6-ledger-tile-roots", [
+            // The roots of the tree's complete tiles (`LedgerStore.tileRoots`), as in SQLite: opening a long log
+            // reads one hash a tile instead of every leaf.
+            "CREATE TABLE ledger_tile_roots (height INTEGER NOT NULL, tile BIGINT NOT NULL, root BYTEA NOT NULL, PRIMARY KEY (height, tile))",
+        ]),
     ]
 
     /// Applies what is missing, each migration in its own transaction, under the migration lock.

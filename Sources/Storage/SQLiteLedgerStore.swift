@@ -109,6 +109,32 @@ public struct SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    public func tileRoots(height: Int) async throws -> [[UInt8]] {
+        try await mapErrors {
+            try await database.cases.read { db in
+                TileRoots.leadingRun(try Row.fetchAll(db, sql: "SELECT tile, root FROM ledger_tile_roots WHERE height = ? ORDER BY tile",
+                                                      arguments: [height]).map { ($0["tile"], Array($0["root"] as Data)) })
+            }
+        }
+    }
+
+    public func saveTileRoots(height: Int, from tile: Int, _ roots: [[UInt8]]) async throws {
+        try await mapErrors {
+            try await database.cases.write { db in
+                let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO ledger_tile_roots (height, tile, root) VALUES (?, ?, ?)")
+                for (offset, root) in roots.enumerated() { try statement.execute(arguments: [height, tile + offset, Data(root)]) }
+            }
+        }
+    }
+
+    public func dropTileRoots(height: Int, from tile: Int) async throws {
+        try await mapErrors {
+            try await database.cases.write { db in
+                try db.execute(sql: "DELETE FROM ledger_tile_roots WHERE height = ? AND tile >= ?", arguments: [height, tile])
+            }
+        }
+    }
+
     public func saveCheckpoint(size: Int, note: String) async throws -> String {
         try await mapErrors {
             try await database.cases.write { db in

@@ -6,8 +6,11 @@ final class InMemoryLedgerStore: LedgerStore {
     struct State {
         var entries: [StoredLedgerEntry] = []
         var checkpoints: [Int: String] = [:]
+        var tileRoots: [Int: [Int: [UInt8]]] = [:]
         var failAppends = false
         var appendCalls = 0
+        /// Leaf hashes handed out by `leafHashes`, to see what opening reads.
+        var leafHashesRead = 0
     }
 
     let state = Mutex(State())
@@ -32,7 +35,28 @@ final class InMemoryLedgerStore: LedgerStore {
     }
 
     func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] {
-        state.withLock { $0.entries[index...].prefix(count).map(\.leafHash) }
+        state.withLock { state in
+            let hashes = state.entries[min(index, state.entries.count)...].prefix(count).map(\.leafHash)
+            state.leafHashesRead += hashes.count
+            return hashes
+        }
+    }
+
+    func tileRoots(height: Int) async throws -> [[UInt8]] {
+        state.withLock { state in
+            let recorded = state.tileRoots[height] ?? [:]
+            return Array((0...).lazy.map { recorded[$0] }.prefix { $0 != nil }.map { $0! })
+        }
+    }
+
+    func saveTileRoots(height: Int, from tile: Int, _ roots: [[UInt8]]) async throws {
+        state.withLock { state in
+            for (offset, root) in roots.enumerated() { state.tileRoots[height, default: [:]][tile + offset] = root }
+        }
+    }
+
+    func dropTileRoots(height: Int, from tile: Int) async throws {
+        state.withLock { state in state.tileRoots[height] = state.tileRoots[height]?.filter { $0.key < tile } }
     }
 
     func saveCheckpoint(size: Int, note: String) async throws -> String {

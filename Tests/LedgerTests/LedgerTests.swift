@@ -57,6 +57,70 @@ struct LedgerTests {
         #expect(try await ledger.inclusionProof(index: 590, size: 600).count > 0)
     }
 
+    @Test("opening reads the recorded tile roots and only the leaves after them, and the tree is the same")
+    func opensFromTileRoots() async throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
+        _ = try await ledger.append((0..<1000).map { draft($0) })
+        // A log whose roots were never recorded (as one written before they were) is read whole once, then recorded.
+        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight).isEmpty)
+        _ = try await Ledger.open(store: store, key: Self.key, origin: "o")
+        #expect(store.state.withLock { $0.leafHashesRead } == 1000)
+        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight).count == 3)
+
+        // Tiles 0–2 recorded: the last recorded leaf (to see the log reaches it), then leaves 768–999.
+        store.state.withLock { $0.leafHashesRead = 0 }
+        let reopened = try await Ledger.open(store: store, key: Self.key, origin: "o")
+        #expect(store.state.withLock { $0.leafHashesRead } == 1 + 232)
+        #expect(reopened.size == 1000)
+        let root = try await ledger.root(size: 1000)
+        #expect(try await reopened.root(size: 1000) == root)
+        for index in [0, 255, 256, 700, 999] {
+            let proof = try await reopened.inclusionProof(index: index, size: 1000)
+            #expect(try await proof == ledger.inclusionProof(index: index, size: 1000))
+            #expect(MerkleProof.verifyInclusion(leafHash: store.state.withLock { $0.entries[index].leafHash }, index: index, size: 1000, proof: proof, root: root))
+        }
+        #expect(try await reopened.consistencyProof(from: 300, to: 1000) == ledger.consistencyProof(from: 300, to: 1000))
+
+        // Appends go on from there, and each checkpoint records the tiles completed since the last.
+        _ = try await reopened.append((1000..<1300).map { draft($0) })
+        _ = try await reopened.checkpoint()
+        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight) == MerkleTree(leafHashes: store.state.withLock { $0.entries.map(\.leafHash) }).tileRoots(from: 0))
+        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight).count == 5)
+    }
+
+    @Test("recorded tile roots that reach past the last entry are forgotten: the tree is built from the entries there are")
+    func tileRootsPastTheEnd() async throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
+        _ = try await ledger.append((0..<1000).map { draft($0) })
+        _ = try await ledger.checkpoint()
+        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight).count == 3)
+        store.state.withLock { $0.entries.removeLast(500) }
+        let reopened = try await Ledger.open(store: store, key: Self.key, origin: "o")
+        let remaining = store.state.withLock { $0.entries.map(\.leafHash) }
+        #expect(reopened.size == 500)
+        #expect(try await reopened.root(size: 500) == MerkleTree(leafHashes: remaining).currentRoot())
+        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight) == MerkleTree(leafHashes: remaining).tileRoots(from: 0))
+    }
+
+    @Test("reopened from recorded roots, a proof through a tile whose stored leaf hashes were altered since is refused")
+    func alteredLeavesAfterRecording() async throws {
+        let store = InMemoryLedgerStore()
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
+        _ = try await ledger.append((0..<600).map { draft($0) })
+        _ = try await ledger.checkpoint()
+        let root = try await ledger.root(size: 600)
+        store.state.withLock { state in
+            let e = state.entries[10]
+            state.entries[10] = StoredLedgerEntry(index: e.index, bytes: e.bytes, leafHash: [UInt8](repeating: 7, count: 32))
+        }
+        let reopened = try await Ledger.open(store: store, key: Self.key, origin: "o")
+        #expect(try await reopened.root(size: 600) == root, "the tree is the one the signed checkpoints cover")
+        await #expect(throws: MerkleTree.TileMismatch(tile: 0)) { try await reopened.inclusionProof(index: 3, size: 600) }
+        #expect(try await reopened.inclusionProof(index: 590, size: 600) == ledger.inclusionProof(index: 590, size: 600))
+    }
+
     @Test("a failed append throws to every caller in the batch and leaves the tree unchanged")
     func failedAppend() async throws {
         let store = InMemoryLedgerStore()

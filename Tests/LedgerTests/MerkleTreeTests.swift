@@ -144,4 +144,49 @@ struct MerkleTreeTests {
         }
         #expect(fetched > 1000, "earlier tiles' lower levels were dropped, so proofs had to fetch them")
     }
+
+    @Test("a tree rebuilt from its tile roots and the leaves after them is the tree: same roots, proofs and tile roots",
+          arguments: [1, 2, 3])
+    func fromTileRoots(height: Int) throws {
+        let leaves = (0..<70).map { MerkleHash.leaf(Array("entry \($0)".utf8)) }
+        let full = MerkleTree(leafHashes: leaves, tileHeight: MerkleTree.keepEverything)
+        for size in 0...70 {
+            let original = MerkleTree(leafHashes: Array(leaves[..<size]), tileHeight: height)
+            #expect(original.completeTiles == size >> height)
+            let roots = original.tileRoots(from: 0)
+            #expect(roots.count == size >> height)
+            var rebuilt = MerkleTree(tileRoots: roots, tileHeight: height)
+            #expect(rebuilt.size == roots.count << height)
+            for leaf in leaves[rebuilt.size..<size] { rebuilt.append(leafHash: leaf) }
+            #expect(rebuilt.size == size)
+            #expect(rebuilt.currentRoot() == original.currentRoot())
+            #expect(rebuilt.tileRoots(from: 0) == roots)
+            #expect(rebuilt.tileRoots(from: 1) == Array(roots.dropFirst()))
+            guard size > 0 else { continue }
+            // Every tile the rebuilt tree holds a root for is accepted from the leaves, and a proof through it is the full tree's.
+            var checked: [Int: MerkleTree.Tile] = [:]
+            for tile in 0..<roots.count {
+                let stored = MerkleTree.Tile(leafHashes: Array(leaves[(tile << height)..<((tile + 1) << height)]), tileHeight: height)
+                checked[tile] = try rebuilt.check(stored, index: tile)
+            }
+            for index in 0..<size {
+                #expect(try rebuilt.inclusionProof(index: index, size: size, tiles: checked) == full.inclusionProof(index: index, size: size))
+            }
+            for from in 1...size {
+                #expect(try rebuilt.root(size: from, tiles: checked) == full.root(size: from))
+                #expect(try rebuilt.consistencyProof(from: from, to: size, tiles: checked) == full.consistencyProof(from: from, to: size))
+            }
+        }
+    }
+
+    @Test("a tile whose leaves do not hash to the recorded root is refused")
+    func alteredTileAgainstRoots() throws {
+        let leaves = (0..<20).map { MerkleHash.leaf(Array("entry \($0)".utf8)) }
+        let roots = MerkleTree(leafHashes: leaves, tileHeight: 2).tileRoots(from: 0)
+        let rebuilt = MerkleTree(tileRoots: roots, tileHeight: 2)
+        var altered = Array(leaves[4..<8])
+        altered[1] = MerkleHash.leaf(Array("changed".utf8))
+        #expect(throws: MerkleTree.TileMismatch(tile: 1)) { try rebuilt.check(MerkleTree.Tile(leafHashes: altered, tileHeight: 2), index: 1) }
+        #expect { try rebuilt.inclusionProof(index: 5, size: 20) } throws: { ($0 as? MerkleTree.MissingTile)?.tile == 1 }
+    }
 }

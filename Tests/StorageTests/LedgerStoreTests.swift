@@ -156,6 +156,52 @@ struct LedgerStoreTests {
         #expect(problem.index == 10)
     } }
 
+    @Test("tile roots: recorded, replaced, kept apart by height, read back as the run from tile 0, dropped from a tile on",
+          arguments: BackendKind.available)
+    func tileRootRecords(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let store = t.backend.ledger
+        let roots = (0..<5).map { [UInt8](repeating: UInt8($0 + 1), count: 32) }
+        let other = [UInt8](repeating: 0xEE, count: 32)
+        #expect(try await store.tileRoots(height: 8).isEmpty)
+        try await store.saveTileRoots(height: 8, from: 0, Array(roots[0..<3]))
+        try await store.saveTileRoots(height: 8, from: 3, Array(roots[3...]))
+        try await store.saveTileRoots(height: 4, from: 0, [other])
+        #expect(try await store.tileRoots(height: 8) == roots)
+        #expect(try await store.tileRoots(height: 4) == [other])
+        try await store.saveTileRoots(height: 8, from: 1, [other])
+        #expect(try await store.tileRoots(height: 8) == [roots[0], other] + roots[2...])
+        // Past a gap or a malformed root nothing counts: the tree takes those leaves from the entries.
+        try await store.saveTileRoots(height: 8, from: 7, [other])
+        #expect(try await store.tileRoots(height: 8).count == 5)
+        try await t.execute(kind == .sqlite ? "UPDATE ledger_tile_roots SET root = X'00' WHERE height = 8 AND tile = 3"
+                                            : "UPDATE ledger_tile_roots SET root = '\\x00'::bytea WHERE height = 8 AND tile = 3")
+        #expect(try await store.tileRoots(height: 8) == [roots[0], other, roots[2]])
+        try await store.dropTileRoots(height: 8, from: 2)
+        #expect(try await store.tileRoots(height: 8) == [roots[0], other])
+        #expect(try await store.tileRoots(height: 4) == [other])
+    } }
+
+    @Test("two writers record the tiles of their one log; a ledger opened on it reads the roots and the same tree",
+          arguments: BackendKind.available)
+    func tileRootsOfTwoWriters(kind: BackendKind) async throws { try await withStore(kind) { t in
+        let otherBackend = try await t.reopen()
+        let a = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        let b = try await Ledger.open(store: otherBackend.ledger, key: Self.key, origin: "test/ledger")
+        for n in 0..<10 {
+            _ = try await (n % 2 == 0 ? a : b).append((0..<100).map { LedgerDraft(actor: .system, action: .consultation, caseIDs: ["C\($0)"]) })
+            _ = try await (n % 2 == 0 ? b : a).checkpoint()
+        }
+        let leaves = try await t.backend.ledger.leafHashes(from: 0)
+        let expected = MerkleTree(leafHashes: leaves).tileRoots(from: 0)
+        #expect(expected.count == 3)
+        #expect(try await t.backend.ledger.tileRoots(height: MerkleTree.defaultTileHeight) == expected)
+        let reopened = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        #expect(try await reopened.root(size: 1000) == a.root(size: 1000))
+        #expect(try await reopened.inclusionProof(index: 5, size: 1000) == b.inclusionProof(index: 5, size: 1000))
+        #expect(try await verify(t.backend.ledger).problem == nil)
+        await otherBackend.close()
+    } }
+
     @Test("two writers on one store make one log: every entry once, in one tree, each writer's proofs good for the other's entries",
           arguments: BackendKind.available)
     func twoWriters(kind: BackendKind) async throws { try await withStore(kind) { t in

@@ -100,6 +100,7 @@ func draft(_ n: Int) -> LedgerDraft {
 final class MemoryStore: LedgerStore {
     let entries = Mutex<[StoredLedgerEntry]>([])
     let notes = Mutex<[(Int, String)]>([])
+    let tiles = Mutex<[Int: [UInt8]]>([:])
 
     func append(knownSize: Int, effects: [(any LedgerEffect)?],
                 _ build: @escaping @Sendable (LedgerHead, Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
@@ -113,6 +114,13 @@ final class MemoryStore: LedgerStore {
         entries.withLock { all in index < all.count ? Array(all[index..<min(all.count, index + limit)]) : [] }
     }
     func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] { entries.withLock { $0[index...].prefix(count).map(\.leafHash) } }
+    func tileRoots(height: Int) async throws -> [[UInt8]] {
+        tiles.withLock { recorded in Array((0...).lazy.map { recorded[$0] }.prefix { $0 != nil }.map { $0! }) }
+    }
+    func saveTileRoots(height: Int, from tile: Int, _ roots: [[UInt8]]) async throws {
+        tiles.withLock { recorded in for (offset, root) in roots.enumerated() { recorded[tile + offset] = root } }
+    }
+    func dropTileRoots(height: Int, from tile: Int) async throws { tiles.withLock { $0 = $0.filter { $0.key < tile } } }
     func saveCheckpoint(size: Int, note: String) async throws -> String { notes.withLock { $0.append((size, note)) }; return note }
     func latestCheckpoint() async throws -> (size: Int, note: String)? { notes.withLock { $0.last.map { ($0.0, $0.1) } } }
     func checkpoints() async throws -> [(size: Int, note: String)] { notes.withLock { $0.map { ($0.0, $0.1) } } }
