@@ -147,7 +147,8 @@ enum CaseDatabaseMigrations {
                 CREATE TRIGGER case_changes_on_delete AFTER DELETE ON cases BEGIN UPDATE case_changes SET mark = mark + 1; END;
                 """)
         }
-        migrator.registerMigration("v8-ledger-tile-roots") { db in
+        // Immediate foreign-key checks: a new table breaks none, and the deferred check would read the whole ledger.
+        migrator.registerMigration("v8-ledger-tile-roots", foreignKeyChecks: .immediate) { db in
             // The roots of the tree's complete tiles (`LedgerStore.tileRoots`): derived from the leaf hashes,
             // recorded so that opening a long log reads one hash a tile instead of every leaf.
             try db.create(table: "ledger_tile_roots", options: .withoutRowID) { t in

@@ -23,10 +23,14 @@ struct PostgresDatabaseTests {
     func unreachableServer() async throws {
         let started = ContinuousClock.now
         let key = MasterKey(key: .init(size: .bits256))
-        await #expect(throws: StorageError.self) {
+        let error = await #expect(throws: StorageError.self) {
             _ = try await PostgresDatabase.open(url: try PostgresURL("postgres://casegate@127.0.0.1:1/none?sslmode=disable"), masterKey: key)
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        guard case .unavailable(let reason) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.hasPrefix("cannot connect to PostgreSQL none at 127.0.0.1:1") && reason.contains("Connection refused"), "\(reason)")
+        // Alone this takes milliseconds; the bound is loose because the whole suite shares two cores with it
+        // (it once took 10.2 s there). What it catches is a pool that retries without end.
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test("instances starting together migrate once, under the migration lock",
