@@ -26,7 +26,8 @@ public struct LedgerVerifier: Sendable {
         self.origin = origin
     }
 
-    public func verify(pageSize: Int = 20_000) async throws -> Report {
+    /// `progress` is told the entries checked so far after each page.
+    public func verify(pageSize: Int = 20_000, progress: (@Sendable (Int) -> Void)? = nil) async throws -> Report {
         var tree = MerkleTree()
         var expected = 0
         var checkpointSizes: [Int] = []
@@ -60,6 +61,7 @@ public struct LedgerVerifier: Sendable {
                     pending.removeFirst()
                 }
             }
+            progress?(expected)
         }
         var previous = 0
         for (size, note) in stored {

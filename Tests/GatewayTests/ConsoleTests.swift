@@ -2,7 +2,7 @@ import CaseModel
 import DemoData
 import DevPKI
 import Foundation
-import Gateway
+@testable import Gateway
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -97,6 +97,42 @@ struct ConsoleTests {
                 var anonymous = Browser(client: client)
                 let bearer = try await anonymous.send(.get, "/console/disclosures", bearer: ig)
                 #expect(bearer.status == .seeOther)
+            }
+        }
+    }
+
+    @Test("a verification runs in the background: the page shows its progress and reloads itself, another start while it runs starts nothing, and the result replaces the progress")
+    func backgroundVerification() async throws {
+        let fixture = try await GatewayFixture()
+        let ig = try await fixture.environment.users.add(name: "Iggy", role: .igOfficer).token
+        try await fixture.withRunningGateway { gateway in
+            let ledger = fixture.environment.ledger
+            let origin = fixture.configuration.ledgerOrigin
+            let (gate, opening) = AsyncStream.makeStream(of: Void.self)
+            let total = ledger.size + 1
+            // Held at the gate, as a long ledger holds it, until the test opens it.
+            #expect(gateway.verification.start(by: "Iggy", total: total) { progress in
+                progress(1)
+                for await _ in gate { break }
+                return try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: origin).verify(progress: progress)
+            })
+            try await using(try gateway.staffClient()) { client in
+                var browser = Browser(client: client)
+                _ = try await browser.signIn(ig)
+                let (_, running) = try await browser.get("/console/ledger")
+                #expect(running.contains("Running since") && running.contains("started by Iggy") && running.contains("1 of \(total) entries"))
+                #expect(running.contains(#"<meta http-equiv="refresh" content="2">"#))
+                #expect(!running.contains("Run a full verification now"))
+                let csrf = try #require(Browser.value(of: "csrf", in: running))
+                let again = try await browser.send(.post, "/console/ledger/verify", form: ["csrf": csrf])
+                #expect(again.status == .seeOther)
+                #expect(gateway.verification.running?.by == "Iggy" && gateway.verification.last == nil, "the second start started nothing")
+                opening.yield()
+                await gateway.verification.wait(upTo: .seconds(60))
+                let (_, finished) = try await browser.get("/console/ledger")
+                #expect(finished.contains("verified.") && finished.contains("entries and"))
+                #expect(!finished.contains("Running since") && !finished.contains("http-equiv"))
+                #expect(finished.contains("Run a full verification now"))
             }
         }
     }

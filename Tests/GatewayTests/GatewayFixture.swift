@@ -1,6 +1,6 @@
 import DevPKI
 import Foundation
-import Gateway
+@testable import Gateway
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -97,7 +97,7 @@ final class GatewayFixture: Sendable {
             group.addTask { try await services.run() }
             var iterator = ports.makeAsyncIterator()
             guard let (partnerPort, staffPort) = await iterator.next() else { throw CancellationError() }
-            let running = RunningGateway(fixture: self, partnerPort: partnerPort, staffPort: staffPort)
+            let running = RunningGateway(fixture: self, partnerPort: partnerPort, staffPort: staffPort, verification: server.verification)
             do {
                 let result = try await body(running)
                 await services.triggerGracefulShutdown()
@@ -116,6 +116,8 @@ struct RunningGateway: Sendable {
     let fixture: GatewayFixture
     let partnerPort: Int
     let staffPort: Int
+    /// The console's ledger verifications, to hold one open in a test.
+    let verification: LedgerVerificationStatus
 
     /// A client on the partner listener presenting `identity` (or no certificate).
     func partnerClient(

@@ -33,12 +33,15 @@ struct ConsoleTemplates: Sendable {
     }()
 
     /// A whole page: `template` rendered with `page`, inside the layout with the navigation.
-    static func page(_ template: String, title: String, _ page: [String: Any], context: StaffRequestContext, status: HTTPResponse.Status = .ok) throws -> Response {
+    /// `refreshSeconds` has the browser reload the page (a job in progress), without scripts.
+    static func page(_ template: String, title: String, _ page: [String: Any], context: StaffRequestContext, status: HTTPResponse.Status = .ok,
+                     refreshSeconds: Int? = nil) throws -> Response {
         let templates = try shared.get()
         var page = page
         if let session = context.session { page["csrf"] = session.csrfToken }
         guard let body = templates.library.render(page, withTemplate: template) else { throw ConsoleError.templates("no template '\(template)'") }
         var frame: [String: Any] = ["title": title, "body": body, "signedIn": context.user != nil]
+        if let refreshSeconds { frame["refresh"] = refreshSeconds }
         if let user = context.user {
             frame["userName"] = user.name
             frame["userRole"] = user.role.rawValue
