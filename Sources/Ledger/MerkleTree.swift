@@ -82,16 +82,7 @@ public struct MerkleTree: Sendable {
         for root in tileRoots {
             precondition(root.count == MerkleHash.size)
             levels[tileHeight].append(contentsOf: root)
-            var level = tileHeight
-            var index = levels[tileHeight].count / MerkleHash.size - 1
-            while index & 1 == 1 {
-                let right = try! node(level, index, tiles: [:])
-                let left = try! node(level, index - 1, tiles: [:])
-                level += 1
-                if levels.count == level { levels.append([]) }
-                levels[level].append(contentsOf: MerkleHash.node(left, right))
-                index >>= 1
-            }
+            addCompletedSubtrees(above: tileHeight, index: levels[tileHeight].count / MerkleHash.size - 1)
         }
         size = tileRoots.count << tileHeight
         for k in 0..<tileHeight { lowBase[k] = size >> k }
@@ -110,9 +101,19 @@ public struct MerkleTree: Sendable {
         precondition(leafHash.count == MerkleHash.size)
         levels[0].append(contentsOf: leafHash)
         size += 1
-        var level = 0
-        var index = size - 1
-        // Each time the new leaf completes a subtree, add that subtree's hash one level up.
+        addCompletedSubtrees(above: 0, index: size - 1)
+        // A tile just completed: its lower levels are in the store, and its hash one level up is kept.
+        if tileHeight < Self.keepEverything && size & ((1 << tileHeight) - 1) == 0 {
+            for k in 0..<min(tileHeight, levels.count) {
+                levels[k].removeAll(keepingCapacity: true)
+                lowBase[k] = size >> k
+            }
+        }
+    }
+
+    /// The node just added at (`level`, `index`) may complete subtrees: adds each one's hash a level up.
+    private mutating func addCompletedSubtrees(above level: Int, index: Int) {
+        var (level, index) = (level, index)
         while index & 1 == 1 {
             let right = try! node(level, index, tiles: [:])
             let left = try! node(level, index - 1, tiles: [:])
@@ -120,13 +121,6 @@ public struct MerkleTree: Sendable {
             if levels.count == level { levels.append([]) }
             levels[level].append(contentsOf: MerkleHash.node(left, right))
             index >>= 1
-        }
-        // A tile just completed: its lower levels are in the store, and its hash one level up is kept.
-        if tileHeight < Self.keepEverything && size & ((1 << tileHeight) - 1) == 0 {
-            for k in 0..<min(tileHeight, levels.count) {
-                levels[k].removeAll(keepingCapacity: true)
-                lowBase[k] = size >> k
-            }
         }
     }
 

@@ -25,6 +25,14 @@ struct LedgerStoreTests {
         return ledger
     }
 
+    /// Two ledgers on one store, through two handles (as two processes or instances have); close the second handle after.
+    func twoLedgers(_ t: TestBackend) async throws -> (Ledger, Ledger, any StorageBackend) {
+        let otherBackend = try await t.reopen()
+        let a = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        let b = try await Ledger.open(store: otherBackend.ledger, key: Self.key, origin: "test/ledger")
+        return (a, b, otherBackend)
+    }
+
     func verify(_ store: any LedgerStore) async throws -> LedgerVerifier.Report {
         try await LedgerVerifier(store: store, publicKey: Self.key.publicKey, origin: "test/ledger").verify()
     }
@@ -184,9 +192,7 @@ struct LedgerStoreTests {
     @Test("two writers record the tiles of their one log; a ledger opened on it reads the roots and the same tree",
           arguments: BackendKind.available)
     func tileRootsOfTwoWriters(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let otherBackend = try await t.reopen()
-        let a = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
-        let b = try await Ledger.open(store: otherBackend.ledger, key: Self.key, origin: "test/ledger")
+        let (a, b, otherBackend) = try await twoLedgers(t)
         for n in 0..<10 {
             _ = try await (n % 2 == 0 ? a : b).append((0..<100).map { LedgerDraft(actor: .system, action: .consultation, caseIDs: ["C\($0)"]) })
             _ = try await (n % 2 == 0 ? b : a).checkpoint()
@@ -205,9 +211,7 @@ struct LedgerStoreTests {
     @Test("two writers on one store make one log: every entry once, in one tree, each writer's proofs good for the other's entries",
           arguments: BackendKind.available)
     func twoWriters(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let otherBackend = try await t.reopen()
-        let a = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
-        let b = try await Ledger.open(store: otherBackend.ledger, key: Self.key, origin: "test/ledger")
+        let (a, b, otherBackend) = try await twoLedgers(t)
         let receipts = try await withThrowingTaskGroup(of: LedgerReceipt.self) { group in
             for n in 0..<200 {
                 let ledger = n % 2 == 0 ? a : b
