@@ -53,6 +53,26 @@ let benchmarks: @Sendable () -> Void = {
         precondition(ledger.size == 100_000)
     }
 
+    // Opening a 200,000-entry SQLite ledger, the file in the page cache. Baseline: from every leaf hash, as
+    // before tile roots were recorded (they are dropped first, untimed); then from the recorded roots.
+    Benchmark("open 200k-entry ledger from every leaf (baseline), SQLite", configuration: .init(timeUnits: .milliseconds, maxIterations: 10)) { benchmark in
+        let store = try await OpeningFixture.shared.store()
+        try await store.dropTileRoots(height: MerkleTree.defaultTileHeight, from: 0)
+        benchmark.startMeasurement()
+        let ledger = try await Ledger.open(store: store, key: OpeningFixture.key, origin: "bench")
+        benchmark.stopMeasurement()
+        precondition(ledger.size == OpeningFixture.entries)
+    }
+
+    Benchmark("open 200k-entry ledger from recorded tile roots, SQLite", configuration: .init(timeUnits: .microseconds, maxIterations: 100)) { benchmark in
+        let store = try await OpeningFixture.shared.store()
+        _ = try await Ledger.open(store: store, key: OpeningFixture.key, origin: "bench")  // records the roots, untimed
+        benchmark.startMeasurement()
+        let ledger = try await Ledger.open(store: store, key: OpeningFixture.key, origin: "bench")
+        benchmark.stopMeasurement()
+        precondition(ledger.size == OpeningFixture.entries)
+    }
+
     let leaves = (0..<1_000_000).map { MerkleHash.leaf(Array("entry \($0)".utf8)) }
     // Every level in memory: this measures the proof's hashing; a ledger's own tree reads one stored tile for it.
     let tree = MerkleTree(leafHashes: leaves, tileHeight: MerkleTree.keepEverything)
@@ -96,6 +116,27 @@ func draft(_ n: Int) -> LedgerDraft {
     )
 }
 
+/// One SQLite ledger of `entries` entries, written once per process for the opening benchmarks.
+actor OpeningFixture {
+    static let shared = OpeningFixture()
+    static let entries = 200_000
+    static let key = LedgerSigningKey(name: "bench", privateKey: .init())
+    private var made: SQLiteLedgerStore?
+
+    func store() async throws -> SQLiteLedgerStore {
+        if let made { return made }
+        // One fixed folder, made afresh by each run, so runs leave one copy behind at most.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-ledger-open-bench")
+        try? FileManager.default.removeItem(at: dir)
+        let store = SQLiteLedgerStore(database: try SQLiteDatabase(directory: dir))
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "bench")
+        let batch = (0..<1000).map(draft)
+        for _ in 0..<(Self.entries / 1000) { _ = try await ledger.append(batch) }
+        made = store
+        return store
+    }
+}
+
 /// An in-memory store, so verification is measured without the database read.
 final class MemoryStore: LedgerStore {
     let entries = Mutex<[StoredLedgerEntry]>([])
@@ -115,7 +156,8 @@ final class MemoryStore: LedgerStore {
     }
     func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] { entries.withLock { $0[index...].prefix(count).map(\.leafHash) } }
     func tileRoots(height: Int) async throws -> [[UInt8]] {
-        tiles.withLock { recorded in Array((0...).lazy.map { recorded[$0] }.prefix { $0 != nil }.map { $0! }) }
+        let recorded = tiles.withLock { $0 }
+        return Array((0...).lazy.map { recorded[$0] }.prefix { $0 != nil }.map { $0! })
     }
     func saveTileRoots(height: Int, from tile: Int, _ roots: [[UInt8]]) async throws {
         tiles.withLock { recorded in for (offset, root) in roots.enumerated() { recorded[tile + offset] = root } }
