@@ -44,15 +44,15 @@ final class LedgerVerificationStatus: Sendable {
         }
         guard started else { return false }
         Task.detached { [self] in
-            let clock = ContinuousClock.now
+            let began = ContinuousClock.now
             let run: Run
             do {
                 let report = try await verify { checked in self.state.withLock { $0.running?.checked = checked } }
                 run = Run(finishedAt: Date(), entries: report.entries, checkpoints: report.checkpoints,
-                          problem: report.problem.map { "entry \($0.index): \($0.reason)" }, seconds: (ContinuousClock.now - clock).inSeconds)
+                          problem: report.problem.map { "entry \($0.index): \($0.reason)" }, seconds: (ContinuousClock.now - began).inSeconds)
             } catch {
                 run = Run(finishedAt: Date(), entries: 0, checkpoints: 0, problem: "the ledger could not be read: \(error)",
-                          seconds: (ContinuousClock.now - clock).inSeconds)
+                          seconds: (ContinuousClock.now - began).inSeconds)
             }
             self.state.withLock { state in
                 state.last = run
@@ -80,7 +80,7 @@ struct GovernancePages {
     let verification: LedgerVerificationStatus
     let origin: String
     /// How long the verify button waits for the result before showing progress instead.
-    var verificationWait: Duration = .seconds(2)
+    static let verificationWait = Duration.seconds(2)
 
     func addRoutes(to console: RouterGroup<StaffRequestContext>) {
         console.get("ledger", use: ledgerPage)
@@ -140,7 +140,7 @@ struct GovernancePages {
         _ = verification.start(by: context.user?.name ?? "", total: ledger.size) { progress in
             try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: origin).verify(progress: progress)
         }
-        await verification.wait(upTo: verificationWait)
+        await verification.wait(upTo: Self.verificationWait)
         return Response(status: .seeOther, headers: [.location: "/console/ledger"])
     }
 
