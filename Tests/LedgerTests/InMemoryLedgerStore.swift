@@ -43,10 +43,7 @@ final class InMemoryLedgerStore: LedgerStore {
     }
 
     func tileRoots(height: Int) async throws -> [[UInt8]] {
-        state.withLock { state in
-            let recorded = state.tileRoots[height] ?? [:]
-            return Array((0...).lazy.map { recorded[$0] }.prefix { $0 != nil }.map { $0! })
-        }
+        state.withLock { state in TileRoots.leadingRun((state.tileRoots[height] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
     }
 
     func saveTileRoots(height: Int, from tile: Int, _ roots: [[UInt8]]) async throws {

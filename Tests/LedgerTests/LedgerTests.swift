@@ -63,10 +63,10 @@ struct LedgerTests {
         let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
         _ = try await ledger.append((0..<1000).map { draft($0) })
         // A log whose roots were never recorded (as one written before they were) is read whole once, then recorded.
-        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight).isEmpty)
+        #expect(try await recordedRoots(store).isEmpty)
         _ = try await Ledger.open(store: store, key: Self.key, origin: "o")
         #expect(store.state.withLock { $0.leafHashesRead } == 1000)
-        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight).count == 3)
+        #expect(try await recordedRoots(store).count == 3)
 
         // Tiles 0–2 recorded: the last recorded leaf (to see the log reaches it), then leaves 768–999.
         store.state.withLock { $0.leafHashesRead = 0 }
@@ -85,31 +85,38 @@ struct LedgerTests {
         // Appends go on from there, and each checkpoint records the tiles completed since the last.
         _ = try await reopened.append((1000..<1300).map { draft($0) })
         _ = try await reopened.checkpoint()
-        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight) == MerkleTree(leafHashes: store.state.withLock { $0.entries.map(\.leafHash) }).tileRoots(from: 0))
-        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight).count == 5)
+        #expect(try await recordedRoots(store) == MerkleTree(leafHashes: store.state.withLock { $0.entries.map(\.leafHash) }).tileRoots(from: 0))
+        #expect(try await recordedRoots(store).count == 5)
+    }
+
+    /// A ledger in memory with `count` entries and a checkpoint, so the roots of its complete tiles are recorded.
+    func checkpointedLedger(_ count: Int) async throws -> (InMemoryLedgerStore, Ledger) {
+        let store = InMemoryLedgerStore()
+        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
+        _ = try await ledger.append((0..<count).map { draft($0) })
+        _ = try await ledger.checkpoint()
+        return (store, ledger)
+    }
+
+    func recordedRoots(_ store: InMemoryLedgerStore) async throws -> [[UInt8]] {
+        try await store.tileRoots(height: MerkleTree.defaultTileHeight)
     }
 
     @Test("recorded tile roots that reach past the last entry are forgotten: the tree is built from the entries there are")
     func tileRootsPastTheEnd() async throws {
-        let store = InMemoryLedgerStore()
-        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
-        _ = try await ledger.append((0..<1000).map { draft($0) })
-        _ = try await ledger.checkpoint()
-        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight).count == 3)
+        let (store, _) = try await checkpointedLedger(1000)
+        #expect(try await recordedRoots(store).count == 3)
         store.state.withLock { $0.entries.removeLast(500) }
         let reopened = try await Ledger.open(store: store, key: Self.key, origin: "o")
         let remaining = store.state.withLock { $0.entries.map(\.leafHash) }
         #expect(reopened.size == 500)
         #expect(try await reopened.root(size: 500) == MerkleTree(leafHashes: remaining).currentRoot())
-        #expect(try await store.tileRoots(height: MerkleTree.defaultTileHeight) == MerkleTree(leafHashes: remaining).tileRoots(from: 0))
+        #expect(try await recordedRoots(store) == MerkleTree(leafHashes: remaining).tileRoots(from: 0))
     }
 
     @Test("reopened from recorded roots, a proof through a tile whose stored leaf hashes were altered since is refused")
     func alteredLeavesAfterRecording() async throws {
-        let store = InMemoryLedgerStore()
-        let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
-        _ = try await ledger.append((0..<600).map { draft($0) })
-        _ = try await ledger.checkpoint()
+        let (store, ledger) = try await checkpointedLedger(600)
         let root = try await ledger.root(size: 600)
         store.state.withLock { state in
             let e = state.entries[10]

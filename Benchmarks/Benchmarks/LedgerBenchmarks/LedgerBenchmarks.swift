@@ -156,8 +156,7 @@ final class MemoryStore: LedgerStore {
     }
     func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] { entries.withLock { $0[index...].prefix(count).map(\.leafHash) } }
     func tileRoots(height: Int) async throws -> [[UInt8]] {
-        let recorded = tiles.withLock { $0 }
-        return Array((0...).lazy.map { recorded[$0] }.prefix { $0 != nil }.map { $0! })
+        tiles.withLock { TileRoots.leadingRun($0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
     }
     func saveTileRoots(height: Int, from tile: Int, _ roots: [[UInt8]]) async throws {
         tiles.withLock { recorded in for (offset, root) in roots.enumerated() { recorded[tile + offset] = root } }

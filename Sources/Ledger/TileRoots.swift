@@ -1,6 +1,4 @@
-import Ledger
-
-/// How both ledger stores read back the tile roots they recorded.
+/// How a ledger store reads back the tile roots it recorded (`LedgerStore.tileRoots`), whichever store it is.
 public enum TileRoots {
     /// The roots of tiles 0, 1, 2, … from rows ordered by tile, up to the first tile missing or a root that
     /// is not a hash: the tree is built from those and the leaves after them, so a record with a gap or
