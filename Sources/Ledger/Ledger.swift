@@ -22,7 +22,8 @@ public final class Ledger: Sendable {
     private struct Pending {
         var drafts: [LedgerDraft]
         var effect: (any LedgerEffect)?
-        var continuation: CheckedContinuation<[LedgerReceipt], any Error>
+        var precondition: AppendPrecondition?
+        var continuation: CheckedContinuation<LedgerAppendOutcome, any Error>
     }
 
     private struct State {
@@ -89,9 +90,21 @@ public final class Ledger: Sendable {
     /// Appends entries as consecutive indices; returns once they are durable. With an `effect`, the store
     /// runs it in the same transaction: both are durable or neither is, and the effect's error is thrown.
     public func append(_ drafts: [LedgerDraft], effect: (any LedgerEffect)? = nil) async throws -> [LedgerReceipt] {
+        switch try await enqueue(drafts, effect: effect, precondition: nil) {
+        case .recorded(let receipts): receipts
+        case .notRecorded(let precondition): preconditionFailure("no precondition was given, yet \(precondition) failed")
+        }
+    }
+
+    /// Appends entries if `precondition` holds when their batch commits, and says which happened.
+    public func append(_ drafts: [LedgerDraft], precondition: AppendPrecondition) async throws -> LedgerAppendOutcome {
+        try await enqueue(drafts, effect: nil, precondition: precondition)
+    }
+
+    private func enqueue(_ drafts: [LedgerDraft], effect: (any LedgerEffect)?, precondition: AppendPrecondition?) async throws -> LedgerAppendOutcome {
         try await withCheckedThrowingContinuation { continuation in
             let lead = state.withLock { state in
-                state.queue.append(Pending(drafts: drafts, effect: effect, continuation: continuation))
+                state.queue.append(Pending(drafts: drafts, effect: effect, precondition: precondition, continuation: continuation))
                 if state.writing { return false }
                 state.writing = true
                 return true
@@ -113,47 +126,55 @@ public final class Ledger: Sendable {
             }
             guard let (batch, knownSize) = next else { return }
             let drafts = batch.map(\.drafts)
-            let rows: [LedgerRow]
-            let result: LedgerAppendResult
+            let written: LedgerBatch
+            let rows = Mutex<[LedgerRow]>([])
             do {
-                // Built under the store's write lock, from the head it found there, leaving out callers whose effect failed.
-                let built = Mutex<[LedgerRow]>([])
-                result = try await store.append(knownSize: knownSize, effects: batch.map(\.effect)) { [self] head, failed in
-                    let time = self.entryTime(after: head.lastTime)
-                    var index = head.size
-                    var rows: [LedgerRow] = []
-                    rows.reserveCapacity(drafts.reduce(0) { $0 + $1.count })
-                    for (position, mine) in drafts.enumerated() where !failed.contains(position) {
-                        for draft in mine {
-                            rows.append(draft.row(index: index, time: time))
-                            index += 1
-                        }
-                    }
-                    built.withLock { $0 = rows }
-                    return rows
-                }
-                rows = built.withLock { $0 }
+                // Built under the store's write lock, from the head it found there, leaving out callers that failed.
+                written = try await store.append(LedgerBatch(knownSize: knownSize, effects: batch.map(\.effect),
+                                                             preconditions: batch.map(\.precondition)) { [self] head, failed in
+                    let built = Self.rows(drafts, from: head.size, time: self.entryTime(after: head.lastTime), leavingOut: failed)
+                    rows.withLock { $0 = built }
+                    return built
+                })
             } catch {
                 for pending in batch { pending.continuation.resume(throwing: error) }
                 continue
             }
+            let appended = rows.withLock { $0 }
             state.withLock { state in
-                state.tree.integrate(from: knownSize, result.head.newLeafHashes)
-                state.tree.integrate(from: result.head.size, rows.map(\.stored.leafHash))
+                state.tree.integrate(from: knownSize, written.head.newLeafHashes)
+                state.tree.integrate(from: written.head.size, appended.map(\.stored.leafHash))
             }
             var offset = 0
             for (position, pending) in batch.enumerated() {
-                if let failure = result.failures[position] {
-                    pending.continuation.resume(throwing: failure)
-                    continue
+                switch written.failures[position] {
+                case .effect(let error):
+                    pending.continuation.resume(throwing: error)
+                case .precondition(let precondition):
+                    pending.continuation.resume(returning: .notRecorded(precondition))
+                case nil:
+                    let mine = appended[offset..<offset + pending.drafts.count].map {
+                        LedgerReceipt(index: $0.stored.index, entryHash: $0.stored.leafHash, entryBytes: $0.stored.bytes)
+                    }
+                    offset += pending.drafts.count
+                    pending.continuation.resume(returning: .recorded(mine))
                 }
-                let mine = rows[offset..<offset + pending.drafts.count].map {
-                    LedgerReceipt(index: $0.stored.index, entryHash: $0.stored.leafHash, entryBytes: $0.stored.bytes)
-                }
-                offset += pending.drafts.count
-                pending.continuation.resume(returning: mine)
             }
         }
+    }
+
+    /// The batch's rows: every caller's drafts in order, at consecutive indices from `index`, but for those that failed.
+    private static func rows(_ drafts: [[LedgerDraft]], from index: Int, time: Date, leavingOut failed: Set<Int>) -> [LedgerRow] {
+        var index = index
+        var rows: [LedgerRow] = []
+        rows.reserveCapacity(drafts.reduce(0) { $0 + $1.count })
+        for (position, mine) in drafts.enumerated() where !failed.contains(position) {
+            for draft in mine {
+                rows.append(draft.row(index: index, time: time))
+                index += 1
+            }
+        }
+        return rows
     }
 
     /// The time for the next batch: the clock, held back from going behind the last entry's time

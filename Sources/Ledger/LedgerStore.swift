@@ -66,18 +66,6 @@ public struct LedgerHead: Sendable, Equatable {
 /// only carries them.
 public protocol LedgerEffect: Sendable {}
 
-/// What an append did: the head it found, and the callers whose effect failed (by their position in the
-/// batch), whose entries were therefore not written.
-public struct LedgerAppendResult: Sendable {
-    public var head: LedgerHead
-    public var failures: [Int: any Error]
-
-    public init(head: LedgerHead, failures: [Int: any Error]) {
-        self.head = head
-        self.failures = failures
-    }
-}
-
 public enum LedgerEffectError: Error, Equatable, CustomStringConvertible {
     /// The store cannot run this kind of effect (it belongs to another store).
     case unsupported(String)
@@ -96,12 +84,9 @@ public enum LedgerEffectError: Error, Equatable, CustomStringConvertible {
 /// is the log's sequencer for that batch: it learns the head, assigns the next indices and writes them in
 /// one transaction. A holder that dies loses the lock with its transaction, so another takes over.
 public protocol LedgerStore: Sendable {
-    /// Appends a batch under the store's write lock. First each caller's effect runs (each in a savepoint:
-    /// one that throws is undone alone and its caller listed in `failures`); then `build` gets the head
-    /// (with the leaf hashes after `knownSize`) and the failed positions, and returns the rows to write at
-    /// `head.size...`. Effects and rows are durable together, or none is, when this returns.
-    func append(knownSize: Int, effects: [(any LedgerEffect)?],
-                _ build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult
+    /// Runs `batch` under the store's write lock in one transaction, step by step as `LedgerBatch` says,
+    /// and returns it with its head and failures. Effects and rows are durable together, or none is.
+    func append(_ batch: LedgerBatch) async throws -> LedgerBatch
     /// Up to `limit` entries from `index` on, in order, as stored.
     func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry]
     /// Leaf hashes of up to `count` entries from `index` on, in order: a tile for a proof, or a chunk at startup.

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Ledger
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -48,8 +49,8 @@ public struct PartnerClient: Sendable {
         let body = try await response.body.collect(upTo: 64 << 20)
         return Reply(
             status: response.status.code, body: body,
-            ledgerIndex: response.headers.first(name: "Casegate-Ledger-Index").flatMap(Int.init),
-            entryHash: response.headers.first(name: "Casegate-Entry-Hash")
+            ledgerIndex: response.headers.first(name: ReceiptHeaders.ledgerIndex).flatMap(Int.init),
+            entryHash: response.headers.first(name: ReceiptHeaders.entryHash)
         )
     }
 

@@ -87,7 +87,7 @@ public struct PostgresCaseStore: CaseStore {
     /// One row that a statement trigger on `cases` moves (see the "v3-case-changes" migration).
     public func changeMark() async throws -> Int64 {
         let mark = try await database.mapErrors {
-            try await database.client.query(PostgresQuery(unsafeSQL: CaseMarkCondition.readSQL), logger: database.logger).collect().first?.decode(Int64.self)
+            try await database.client.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: database.logger).collect().first?.decode(Int64.self)
         }
         guard let mark else { throw StorageError.unavailable(reason: "the case change mark is missing") }
         return mark

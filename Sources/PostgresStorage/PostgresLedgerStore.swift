@@ -18,23 +18,17 @@ public struct PostgresLedgerStore: LedgerStore {
         self.database = database
     }
 
-    public func append(knownSize: Int, effects: [(any LedgerEffect)?],
-                       _ build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
+    public func append(_ batch: LedgerBatch) async throws -> LedgerBatch {
         let logger = database.logger
-        let (result, found) = try await database.transaction { connection in
+        let (written, found) = try await database.transaction { connection in
+            var batch = batch
             try await connection.query("SELECT pg_advisory_xact_lock(\(AdvisoryLock.ledger))", logger: logger)
             let newest = try await connection.query("SELECT idx, time FROM ledger_entries ORDER BY idx DESC LIMIT 1", logger: logger)
                 .collect().first?.decode((Int, String).self)
-            let size = (newest?.0).map { $0 + 1 } ?? 0
-            guard size >= knownSize else { throw StorageError.ledgerBehind(stored: size, known: knownSize) }
-            var result = LedgerAppendResult(head: LedgerHead(size: size, newLeafHashes: [], lastTime: newest?.1), failures: [:])
-            if size > knownSize { result.head.newLeafHashes = try await leafHashes(from: knownSize, on: connection) }
-            for (position, effect) in effects.enumerated() {
-                guard let effect, !(effect is CaseMarkCondition) else { continue }
-                guard let effect = effect as? PostgresLedgerEffect else {
-                    result.failures[position] = LedgerEffectError.unsupported("\(type(of: effect))")
-                    continue
-                }
+            try await batch.found(size: (newest?.0).map { $0 + 1 } ?? 0, lastTime: newest?.1) { from in
+                try await leafHashes(from: from, on: connection)
+            }
+            for (position, effect) in batch.effects(of: PostgresLedgerEffect.self) {
                 try await connection.query("SAVEPOINT ledger_effect", logger: logger)
                 do {
                     try await effect.apply(connection)
@@ -43,20 +37,17 @@ public struct PostgresLedgerStore: LedgerStore {
                     throw error  // the server or the disk: the whole batch fails
                 } catch {
                     try await connection.query("ROLLBACK TO SAVEPOINT ledger_effect", logger: logger)
-                    result.failures[position] = error
+                    batch.effectFailed(at: position, error)
                 }
             }
-            // Conditions last, so a change made by an effect in this batch counts.
-            if CaseMarkCondition.any(in: effects) {
-                let current = try await connection.query(PostgresQuery(unsafeSQL: CaseMarkCondition.readSQL), logger: logger)
-                    .collect().first?.decode(Int64.self)
-                result.failures.merge(CaseMarkCondition.failing(effects, current: current)) { first, _ in first }
+            if batch.changeMarkNeeded {
+                let mark = try await connection.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: logger).collect().first?.decode(Int64.self)
+                batch.checkPreconditions(changeMark: mark)
             }
-            let found = try await insert(try build(result.head, Set(result.failures.keys)), connection)
-            return (result, found)
+            return (batch, try await insert(try batch.rows(), connection))
         }
         database.fieldLists.remember(found)
-        return result
+        return written
     }
 
     /// Writes the batch's rows; returns the ids of field lists first seen in this transaction.
@@ -69,7 +60,7 @@ public struct PostgresLedgerStore: LedgerStore {
         for row in rows {
             let (e, stored) = (row.entry, row.stored)
             idx.append(stored.index)
-            if let (list, at, before, after) = FieldLists.parts(of: row) {
+            if let (list, at, before, after) = row.parts {
                 var rest = ByteBuffer()
                 rest.reserveCapacity(before.count + after.count)
                 rest.writeBytes(before)
@@ -88,7 +79,7 @@ public struct PostgresLedgerStore: LedgerStore {
             actor.append(e.actor.id)
             recipient.append(e.recipient ?? "")
             purpose.append(e.purpose ?? "")
-            for caseID in Set(e.caseIDs) {
+            for caseID in row.caseLinks {
                 linkCase.append(caseID)
                 linkIndex.append(stored.index)
             }

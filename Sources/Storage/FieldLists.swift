@@ -15,9 +15,6 @@ import Synchronization
 ///
 /// The PostgreSQL store keeps lists the same way, with the same `Known` cache and `rejoined`.
 public struct FieldLists: Sendable {
-    /// Lists shorter than this stay inline: a reference would save nothing.
-    static let inlineBelow = 64
-
     /// Ids of lists known to be committed, by their bytes; bounded, since policies change rarely.
     public final class Known: Sendable {
         private let ids = Mutex<[ByteKey: Int64]>([:])
@@ -43,17 +40,10 @@ public struct FieldLists: Sendable {
         var listAt: Int?
     }
 
-    /// A row's list and its bytes around it, when the list is long enough to keep apart (both stores' rule).
-    public static func parts(of row: LedgerRow) -> (list: ByteKey, at: Int, before: ArraySlice<UInt8>, after: ArraySlice<UInt8>)? {
-        guard let (list, range) = row.fields, range.count >= inlineBelow else { return nil }
-        let bytes = row.stored.bytes
-        return (list, range.lowerBound, bytes[..<range.lowerBound], bytes[range.upperBound...])
-    }
-
     /// Splits a row's bytes when its list is long enough, finding or storing the list in this transaction;
     /// ids first seen here go into `found`, for `Known.remember` after the commit.
     static func split(_ row: LedgerRow, known: Known, found: inout [ByteKey: Int64], _ db: Database) throws -> Split {
-        guard let (list, at, before, after) = parts(of: row) else { return Split(bytes: Data(row.stored.bytes)) }
+        guard let (list, at, before, after) = row.parts else { return Split(bytes: Data(row.stored.bytes)) }
         let id: Int64
         if let cached = known.id(for: list) ?? found[list] {
             id = cached

@@ -92,7 +92,7 @@ public struct SQLiteCaseStore: CaseStore {
     /// One point read of a one-row table that triggers on `cases` move (see the "v7-case-changes" migration).
     public func changeMark() async throws -> Int64 {
         try await mapErrors {
-            let mark = try database.caseReads.read { db in try Int64.fetchOne(db.cachedStatement(sql: CaseMarkCondition.readSQL)) }
+            let mark = try database.caseReads.read { db in try Int64.fetchOne(db.cachedStatement(sql: CaseChangeMark.readSQL)) }
             guard let mark else { throw StorageError.unavailable(reason: "the case change mark is missing") }
             return mark
         }

@@ -13,29 +13,18 @@ public struct SQLiteLedgerStore: LedgerStore {
     }
 
     /// SQLite's own write lock (an IMMEDIATE transaction) serialises writers, in this process or another.
-    public func append(knownSize: Int, effects: [(any LedgerEffect)?],
-                       _ build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
+    public func append(_ batch: LedgerBatch) async throws -> LedgerBatch {
         try await mapErrors {
             try await database.cases.writeWithoutTransaction { db in
-                var result = LedgerAppendResult(head: LedgerHead(size: 0, newLeafHashes: [], lastTime: nil), failures: [:])
+                var batch = batch
                 var foundLists: [ByteKey: Int64] = [:]
                 try db.inTransaction(.immediate) {
                     let size = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")) ?? 0
-                    guard size >= knownSize else { throw StorageError.ledgerBehind(stored: size, known: knownSize) }
-                    result.head.size = size
-                    if size > 0 {
-                        result.head.lastTime = try String.fetchOne(db.cachedStatement(sql: "SELECT time FROM ledger_entries WHERE idx = ?"), arguments: [size - 1])
+                    let lastTime = size > 0 ? try String.fetchOne(db.cachedStatement(sql: "SELECT time FROM ledger_entries WHERE idx = ?"), arguments: [size - 1]) : nil
+                    try batch.found(size: size, lastTime: lastTime) { from in
+                        try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx", arguments: [from]).map { Array($0) }
                     }
-                    if size > knownSize {
-                        result.head.newLeafHashes = try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx",
-                                                                      arguments: [knownSize]).map { Array($0) }
-                    }
-                    for (position, effect) in effects.enumerated() {
-                        guard let effect, !(effect is CaseMarkCondition) else { continue }
-                        guard let effect = effect as? SQLiteLedgerEffect else {
-                            result.failures[position] = LedgerEffectError.unsupported("\(type(of: effect))")
-                            continue
-                        }
+                    for (position, effect) in batch.effects(of: SQLiteLedgerEffect.self) {
                         do {
                             try db.inSavepoint {
                                 try effect.apply(db)
@@ -44,20 +33,18 @@ public struct SQLiteLedgerStore: LedgerStore {
                         } catch let error as DatabaseError where Self.isStorageFailure(error) {
                             throw error  // a full disk or I/O error fails the whole batch
                         } catch {
-                            result.failures[position] = error
+                            batch.effectFailed(at: position, error)
                         }
                     }
-                    // Conditions last, so a change made by an effect in this batch counts.
-                    if CaseMarkCondition.any(in: effects) {
-                        let current = try Int64.fetchOne(db.cachedStatement(sql: CaseMarkCondition.readSQL))
-                        result.failures.merge(CaseMarkCondition.failing(effects, current: current)) { first, _ in first }
+                    if batch.changeMarkNeeded {
+                        batch.checkPreconditions(changeMark: try Int64.fetchOne(db.cachedStatement(sql: CaseChangeMark.readSQL)))
                     }
-                    try Self.insert(try build(result.head, Set(result.failures.keys)), lists: database.fieldLists, found: &foundLists, db)
+                    try Self.insert(try batch.rows(), lists: database.fieldLists, found: &foundLists, db)
                     return .commit
                 }
                 database.fieldLists.remember(foundLists)
                 database.checkpointer.committed()
-                return result
+                return batch
             }
         }
     }
@@ -82,11 +69,7 @@ public struct SQLiteLedgerStore: LedgerStore {
                 entry.actor.id, entry.recipient, entry.purpose, split.listID, split.listAt,
             ])
             let bucket = stored.index >> CaseLinkBuckets.shift
-            if entry.caseIDs.count == 1 {
-                try link.execute(arguments: [bucket, entry.caseIDs[0], stored.index])
-            } else {
-                for caseID in Set(entry.caseIDs) { try link.execute(arguments: [bucket, caseID, stored.index]) }
-            }
+            for caseID in row.caseLinks { try link.execute(arguments: [bucket, caseID, stored.index]) }
         }
     }
 

@@ -9,8 +9,6 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The database could not be written (full disk, locked, read-only).
     case unavailable(reason: String)
     case invalidCursor
-    /// The stored ledger is shorter than this process has seen it: entries were removed behind its back.
-    case ledgerBehind(stored: Int, known: Int)
 
     public var description: String {
         switch self {
@@ -20,7 +18,6 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFound(let id): "no case \(id)"
         case .unavailable(let reason): "storage unavailable: \(reason)"
         case .invalidCursor: "the cursor is not one this server issued"
-        case .ledgerBehind(let stored, let known): "the stored ledger has \(stored) entries but this process has seen \(known): entries were removed"
         }
     }
 }

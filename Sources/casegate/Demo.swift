@@ -132,6 +132,13 @@ struct Demo: AsyncParsableCommand {
                    -H "Authorization: Bearer \(tokens["caseworker"] ?? "")" \\
                    "\(staffURL)/v1/cases?category=A&status=open&limit=5"
 
+            IG console (in a browser; trust \(certs.caCertificate.path) or accept the warning):
+              \(staffURL)/console
+              sign in with the ig-officer token (or the admin one) from \(configuration.dataDirectory)/demo-tokens.json:
+              \(tokens["ig-officer"] ?? "")
+
             """)
+        // Standard output is block-buffered when piped or logged, and the gateway then runs until stopped: flush every stream.
+        fflush(nil)
     }
 }

@@ -289,6 +289,7 @@ enum ConsoleMatrix {
                      "service-standards", "service-standards.csv", "community-trigger", "records-of-processing", "records-of-processing.csv",
                      "publication-statistics", "publication-statistics.csv"]
         return [
+            Row(method: .get, route: "", path: "/", expected: { _ in .seeOther }),
             Row(method: .get, route: "console/assets/{file}", path: "/console/assets/console.css", expected: open),
             Row(method: .get, route: "console/sign-in", path: "/console/sign-in", expected: open),
             // No sign-in nonce cookie: refused whoever asks.

@@ -181,7 +181,7 @@ struct ConsoleTests {
                 try await partner.execute(.init("/v1/views/cases/\(c.id.uuidString)", method: .get))
             }
             #expect(view.status == .ok)
-            let index = try #require(view.headers[HTTPField.Name("Casegate-Ledger-Index")!].flatMap { Int($0) })
+            let index = try #require(view.headers[.casegateLedgerIndex].flatMap { Int($0) })
             try await using(try gateway.staffClient()) { client in
                 var browser = Browser(client: client)
                 _ = try await browser.signIn(ig)

@@ -51,7 +51,7 @@ struct StorageFaultTests {
                     for _ in 0..<5000 {
                         let view = try await partner.execute(.init("/v1/views/cases/\(target.case.id.uuidString)", method: .get))
                         if view.status != .ok { withheld = view; break }
-                        #expect(view.headers[HTTPField.Name("Casegate-Ledger-Index")!] != nil, "every view sent has its entry")
+                        #expect(view.headers[.casegateLedgerIndex] != nil, "every view sent has its entry")
                     }
                     let view = try #require(withheld, "the ledger never filled the database")
                     #expect(view.status == .serviceUnavailable)

@@ -1,6 +1,7 @@
 import CaseModel
 import Foundation
 import Gateway
+import Ledger
 import NIOCore
 import Testing
 
@@ -27,7 +28,7 @@ struct ViewCacheTests {
         cache.store(entry(caseA, fill: 9), for: key(caseA), mark: 5, day: today)
         let found = cache.latest(key(caseA), day: today)
         #expect(found?.entry.body.getInteger(at: 0, as: UInt8.self) == 9)
-        #expect(found?.mark == 5)
+        #expect(found?.precondition == .changeMark(5))
         #expect(cache.latest(key(caseA), day: CalendarDate(daysSinceEpoch: today.daysSinceEpoch + 1)) == nil)
         #expect(cache.usage.entries == 1)
     }
@@ -38,7 +39,7 @@ struct ViewCacheTests {
         cache.store(entry(caseA), for: key(caseA), mark: 5, day: today)
         cache.store(entry(caseB), for: key(caseB), mark: 6, day: today)
         #expect(cache.latest(key(caseA), day: today) == nil, "built before a change")
-        #expect(cache.latest(key(caseB), day: today)?.mark == 6)
+        #expect(cache.latest(key(caseB), day: today)?.precondition == .changeMark(6))
         #expect(cache.usage.entries == 1)
 
         cache.store(entry(caseA), for: key(caseA), mark: 5, day: today)  // read before the change, stored after
@@ -48,7 +49,7 @@ struct ViewCacheTests {
         let tomorrow = CalendarDate(daysSinceEpoch: today.daysSinceEpoch + 1)
         cache.store(entry(caseA), for: key(caseA), mark: 6, day: tomorrow)
         #expect(cache.latest(key(caseB), day: today) == nil && cache.latest(key(caseB), day: tomorrow) == nil)
-        #expect(cache.latest(key(caseA), day: tomorrow)?.mark == 6)
+        #expect(cache.latest(key(caseA), day: tomorrow)?.precondition == .changeMark(6))
         cache.store(entry(caseB), for: key(caseB), mark: 6, day: today)
         #expect(cache.latest(key(caseB), day: today) == nil, "a view for a day the cache has moved past is not kept")
     }

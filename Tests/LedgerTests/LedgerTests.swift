@@ -15,7 +15,7 @@ struct LedgerTests {
 
     @Test("concurrent appends get distinct, consecutive indices and share commits")
     func groupCommit() async throws {
-        let store = InMemoryLedgerStore()
+        let store = MemoryLedgerStore()
         let ledger = try await Ledger.open(store: store, key: Self.key, origin: "casegate.test/ledger")
         let receipts = try await withThrowingTaskGroup(of: LedgerReceipt.self) { group in
             for n in 0..<500 { group.addTask { try await ledger.append(draft(n)) } }
@@ -38,7 +38,7 @@ struct LedgerTests {
 
     @Test("a proof that needs an earlier tile reads it from the store, and refuses one whose leaf hashes were altered there")
     func storedTiles() async throws {
-        let store = InMemoryLedgerStore()
+        let store = MemoryLedgerStore()
         let ledger = try await Ledger.open(store: store, key: Self.key, origin: "casegate.test/ledger")
         for n in 0..<600 { _ = try await ledger.append(draft(n)) }
         // Entry 3 is in tile 0, complete since entry 255: the tree no longer holds its lower levels.
@@ -59,7 +59,7 @@ struct LedgerTests {
 
     @Test("opening reads the recorded tile roots and only the leaves after them, and the tree is the same")
     func opensFromTileRoots() async throws {
-        let store = InMemoryLedgerStore()
+        let store = MemoryLedgerStore()
         let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
         _ = try await ledger.append((0..<1000).map { draft($0) })
         // A log whose roots were never recorded (as one written before they were) is read whole once, then recorded.
@@ -90,15 +90,15 @@ struct LedgerTests {
     }
 
     /// A ledger in memory with `count` entries and a checkpoint, so the roots of its complete tiles are recorded.
-    func checkpointedLedger(_ count: Int) async throws -> (InMemoryLedgerStore, Ledger) {
-        let store = InMemoryLedgerStore()
+    func checkpointedLedger(_ count: Int) async throws -> (MemoryLedgerStore, Ledger) {
+        let store = MemoryLedgerStore()
         let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
         _ = try await ledger.append((0..<count).map { draft($0) })
         _ = try await ledger.checkpoint()
         return (store, ledger)
     }
 
-    func recordedRoots(_ store: InMemoryLedgerStore) async throws -> [[UInt8]] {
+    func recordedRoots(_ store: MemoryLedgerStore) async throws -> [[UInt8]] {
         try await store.tileRoots(height: MerkleTree.defaultTileHeight)
     }
 
@@ -130,7 +130,7 @@ struct LedgerTests {
 
     @Test("a failed append throws to every caller in the batch and leaves the tree unchanged")
     func failedAppend() async throws {
-        let store = InMemoryLedgerStore()
+        let store = MemoryLedgerStore()
         let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
         _ = try await ledger.append(draft(0))
         store.state.withLock { $0.failAppends = true }
@@ -151,7 +151,7 @@ struct LedgerTests {
 
     @Test("checkpoints are C2SP signed notes that verify with the public key alone")
     func checkpoints() async throws {
-        let store = InMemoryLedgerStore()
+        let store = MemoryLedgerStore()
         let ledger = try await Ledger.open(store: store, key: Self.key, origin: "casegate.test/ledger")
         for n in 0..<5 { _ = try await ledger.append(draft(n)) }
         let (size, note) = try await ledger.checkpoint()
@@ -171,8 +171,8 @@ struct LedgerTests {
         #expect(throws: CheckpointError.self) { try LedgerPublicKey(verifierKey: "nonsense") }
     }
 
-    func tamperedStore(_ tamper: (inout InMemoryLedgerStore.State) -> Void) async throws -> LedgerVerifier.Report {
-        let store = InMemoryLedgerStore()
+    func tamperedStore(_ tamper: (inout MemoryLedgerStore.State) -> Void) async throws -> LedgerVerifier.Report {
+        let store = MemoryLedgerStore()
         let ledger = try await Ledger.open(store: store, key: Self.key, origin: "o")
         for n in 0..<20 {
             _ = try await ledger.append(draft(n))

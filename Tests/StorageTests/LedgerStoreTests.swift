@@ -286,26 +286,29 @@ struct LedgerStoreTests {
         #expect(try await verify(t.backend.ledger).problem == nil)
     } }
 
-    @Test("a case-mark condition lets its entry through while the mark holds; once a case has changed, before the batch or in it, its caller alone gets CaseChangedSinceView and no entry",
+    @Test("a change-mark precondition lets its entry through while the mark holds; once a case has changed, before the batch or in it, its caller alone is told it was not recorded, and no entry is written",
           arguments: BackendKind.available)
-    func caseMarkConditions(kind: BackendKind) async throws { try await withStore(kind) { t in
+    func changeMarkPreconditions(kind: BackendKind) async throws { try await withStore(kind) { t in
         let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
         let cases = t.backend.cases(clock: testClock)
         let c = try await cases.create(sampleCase())
         let disclosure = LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
                                      caseIDs: [c.id.uuidString])
         let mark = try await cases.changeMark()
-        _ = try await ledger.append([disclosure], effect: CaseMarkCondition(mark: mark))
+        guard case .recorded = try await ledger.append([disclosure], precondition: .changeMark(mark)) else {
+            Issue.record("not recorded while the mark held")
+            return
+        }
         #expect(ledger.size == 1)
 
         _ = try await cases.update(c.id) { $0.narrative = "Changed." }
-        await #expect(throws: CaseChangedSinceView.self) { _ = try await ledger.append([disclosure], effect: CaseMarkCondition(mark: mark)) }
+        #expect(try await ledger.append([disclosure], precondition: .changeMark(mark)) == .notRecorded(.changeMark(mark)))
         #expect(ledger.size == 1)
         let now = try await cases.changeMark()
-        _ = try await ledger.append([disclosure], effect: CaseMarkCondition(mark: now))
+        _ = try await ledger.append([disclosure], precondition: .changeMark(now))
         #expect(ledger.size == 2)
 
-        // One transaction: an effect changes the case, then the condition is checked and fails; the other callers go on.
+        // One transaction: an effect changes the case, then the precondition is checked and fails; the other callers go on.
         let id = c.id.uuidString
         let touch: any LedgerEffect = switch kind {
         case .sqlite: SQLiteLedgerEffect { db in try db.execute(sql: "UPDATE cases SET version = version + 1 WHERE id = ?", arguments: [id]) }
@@ -313,11 +316,16 @@ struct LedgerStoreTests {
             _ = try await connection.query("UPDATE cases SET version = version + 1 WHERE id = \(id)", logger: Logger(label: "test"))
         }
         }
-        let result = try await t.backend.ledger.append(knownSize: ledger.size, effects: [touch, CaseMarkCondition(mark: now), nil]) { _, failed in
+        let batch = LedgerBatch(knownSize: ledger.size, effects: [touch, nil, nil], preconditions: [nil, .changeMark(now), nil]) { _, failed in
             #expect(failed == [1])
             return []
         }
-        #expect(result.failures.count == 1 && result.failures[1] is CaseChangedSinceView)
+        let written = try await t.backend.ledger.append(batch)
+        #expect(written.failures.count == 1)
+        guard case .precondition(.changeMark(now)) = written.failures[1] else {
+            Issue.record("the second caller's precondition did not fail: \(String(describing: written.failures[1]))")
+            return
+        }
         #expect(try await cases.changeMark() > now)
     } }
 

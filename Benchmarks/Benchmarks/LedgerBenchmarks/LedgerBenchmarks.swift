@@ -86,7 +86,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("verify 1M entries (store in memory)", configuration: .init(timeUnits: .milliseconds, maxIterations: 3)) { benchmark in
-        let store = MemoryStore()
+        let store = MemoryLedgerStore()
         let key = LedgerSigningKey(name: "bench", privateKey: .init())
         let ledger = try await Ledger.open(store: store, key: key, origin: "bench")
         var batch: [LedgerDraft] = []
@@ -137,33 +137,3 @@ actor OpeningFixture {
     }
 }
 
-/// An in-memory store, so verification is measured without the database read.
-final class MemoryStore: LedgerStore {
-    let entries = Mutex<[StoredLedgerEntry]>([])
-    let notes = Mutex<[(Int, String)]>([])
-    let tiles = Mutex<[Int: [UInt8]]>([:])
-
-    func append(knownSize: Int, effects: [(any LedgerEffect)?],
-                _ build: @escaping @Sendable (LedgerHead, Set<Int>) throws -> [LedgerRow]) async throws -> LedgerAppendResult {
-        try entries.withLock { all in
-            let head = LedgerHead(size: all.count, newLeafHashes: all[knownSize...].map(\.leafHash), lastTime: nil)
-            all += try build(head, []).map(\.stored)
-            return LedgerAppendResult(head: head, failures: [:])
-        }
-    }
-    func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
-        entries.withLock { all in index < all.count ? Array(all[index..<min(all.count, index + limit)]) : [] }
-    }
-    func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] { entries.withLock { $0[index...].prefix(count).map(\.leafHash) } }
-    func tileRoots(height: Int) async throws -> [[UInt8]] {
-        tiles.withLock { TileRoots.leadingRun($0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
-    }
-    func saveTileRoots(height: Int, from tile: Int, _ roots: [[UInt8]]) async throws {
-        tiles.withLock { recorded in for (offset, root) in roots.enumerated() { recorded[tile + offset] = root } }
-    }
-    func dropTileRoots(height: Int, from tile: Int) async throws { tiles.withLock { $0 = $0.filter { $0.key < tile } } }
-    func saveCheckpoint(size: Int, note: String) async throws -> String { notes.withLock { $0.append((size, note)) }; return note }
-    func latestCheckpoint() async throws -> (size: Int, note: String)? { notes.withLock { $0.last.map { ($0.0, $0.1) } } }
-    func checkpoints() async throws -> [(size: Int, note: String)] { notes.withLock { $0.map { ($0.0, $0.1) } } }
-    func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] { [] }
-}

@@ -12,14 +12,29 @@ public struct Audit: Sendable {
     let ledger: Ledger
 
     /// Records a disclosure of `body` to a partner; the body may be sent only after this returns.
-    /// `bodySHA256` is the body's hash when the caller has it already (a cached view). With a `condition`
-    /// (`CaseMarkCondition`) the entry is written only if it holds, else its own error is thrown.
+    /// `bodySHA256` is the body's hash when the caller has it already (a cached view).
     /// Throws a 503 problem when the entry cannot be made durable.
     func disclosure(
         to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: ByteBuffer,
-        bodySHA256: String? = nil, condition: (any LedgerEffect)? = nil, requestID: String
+        bodySHA256: String? = nil, requestID: String
     ) async throws -> LedgerReceipt {
-        let draft = LedgerDraft(
+        let draft = disclosureDraft(to: partner, under: policy, caseIDs: caseIDs, body: body, bodySHA256: bodySHA256, requestID: requestID)
+        return try await durably { try await ledger.append([draft])[0] }
+    }
+
+    /// Records a disclosure only if `precondition` holds when its entry commits, and says which happened.
+    func disclosure(
+        to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: ByteBuffer,
+        bodySHA256: String, requestID: String, precondition: AppendPrecondition
+    ) async throws -> LedgerAppendOutcome {
+        let draft = disclosureDraft(to: partner, under: policy, caseIDs: caseIDs, body: body, bodySHA256: bodySHA256, requestID: requestID)
+        return try await durably { try await ledger.append([draft], precondition: precondition) }
+    }
+
+    private func disclosureDraft(
+        to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: ByteBuffer, bodySHA256: String?, requestID: String
+    ) -> LedgerDraft {
+        LedgerDraft(
             actor: LedgerActor(kind: .partner, id: partner.partner.id, certificateFingerprint: partner.certificateFingerprint),
             recipient: partner.partner.id,
             action: .disclosure,
@@ -31,7 +46,6 @@ public struct Audit: Sendable {
             responseSHA256: bodySHA256 ?? body.withUnsafeReadableBytes { SHA256.hash(data: $0) }.hexString,
             requestID: requestID
         )
-        return try await append(draft, condition: condition)
     }
 
     /// The entry for what a member of staff did, for a store to write with the change itself.
@@ -55,11 +69,14 @@ public struct Audit: Sendable {
         ))
     }
 
-    private func append(_ draft: LedgerDraft, condition: (any LedgerEffect)? = nil) async throws -> LedgerReceipt {
+    private func append(_ draft: LedgerDraft) async throws -> LedgerReceipt {
+        try await durably { try await ledger.append([draft])[0] }
+    }
+
+    /// Any failure to make an entry durable is a 503: nothing was disclosed or recorded.
+    private func durably<T>(_ append: () async throws -> T) async throws -> T {
         do {
-            return try await ledger.append([draft], effect: condition)[0]
-        } catch let changed as CaseChangedSinceView {
-            throw changed  // not a failure of the ledger: the caller builds the view again
+            return try await append()
         } catch {
             throw Problem.unavailable("the audit ledger cannot be written just now; nothing was disclosed or recorded")
         }

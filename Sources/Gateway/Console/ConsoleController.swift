@@ -10,6 +10,8 @@ struct ConsoleController {
     let verification: LedgerVerificationStatus
 
     func addRoutes(to router: Router<StaffRequestContext>) {
+        // Someone who opens the staff listener's address in a browser lands on the console.
+        router.get("/", use: front)
         let console = router.group("console").add(middleware: ConsoleSecurityHeaders())
         console.get("assets/{file}", use: asset)
         let signedIn = console.group().add(middleware: ConsoleSessionMiddleware(users: environment.users, now: environment.now))
@@ -24,6 +26,10 @@ struct ConsoleController {
                         verification: verification, origin: configuration.ledgerOrigin).addRoutes(to: signedIn)
         ReportPages(cases: environment.cases, clock: environment.clock, policies: environment.policies, policiesDirectory: policiesDirectory,
                     audit: environment.audit, now: environment.now).addRoutes(to: signedIn)
+    }
+
+    @Sendable func front(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        Response(status: .seeOther, headers: [.location: "/console"])
     }
 
     @Sendable func home(_ request: Request, context: StaffRequestContext) async throws -> Response {

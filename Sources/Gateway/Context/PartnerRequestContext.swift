@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Redaction
 import SharingPolicy
 
 /// A partner recognised from its client certificate.
@@ -16,11 +17,14 @@ public struct PartnerRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let channel: (any Channel)?
     public var partner: AuthenticatedPartner?
+    /// The policy set in force when the partner was identified: everything after uses it.
+    public var policies: CompiledPolicySet?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.channel = source.channel
         self.partner = nil
+        self.policies = nil
     }
 
     public var responseEncoder: JSONEncoder { APICoding.encoder }

@@ -137,10 +137,6 @@ extension DisclosureController {
     }
 }
 
-extension HTTPField.Name {
-    static let casegateNextCursor = Self("Casegate-Next-Cursor")!
-}
-
 /// The ledger as CSV, one row per entry, for IG officers' spreadsheets.
 public enum LedgerCSV {
     public static let header = "index,time,action,actor_kind,actor_id,actor_role,certificate_fingerprint,recipient,case_ids,purpose,lawful_basis,policy_version,fields,response_sha256,request_id,details"

@@ -1,5 +1,6 @@
 import CaseModel
 import Foundation
+import Ledger
 import NIOCore
 import Redaction
 import Synchronization
@@ -11,7 +12,7 @@ import Synchronization
 /// store's change mark (a number that moves whenever any case changes or goes, in any process) read
 /// *before* the case, and the day. The cache serves entries of its newest mark and today only, and the
 /// disclosure of one is recorded on condition that the mark still holds when its ledger entry commits
-/// (`CaseMarkCondition`); if it does not, nothing is recorded and the view is built afresh. A newer mark
+/// (the `AppendPrecondition.changeMark` that `latest` hands out with the entry); if it does not, nothing is recorded and the view is built afresh. A newer mark
 /// or a later day empties the cache. Views are keyed by policy version, partner, purpose and case, so a
 /// policy reload, another partner or another purpose never sees one. What is held is only what was
 /// disclosed, within `capacity` bytes, oldest out first, and never written anywhere.
@@ -76,12 +77,13 @@ public final class ViewCache: Sendable {
         self.capacity = max(0, capacity)
     }
 
-    /// The entry for `key` built today, and the mark it was built under: the cache's newest.
-    public func latest(_ key: Key, day: CalendarDate) -> (entry: Entry, mark: Int64)? {
+    /// The entry for `key` built today, and the condition its disclosure must be recorded under: that the
+    /// store's change mark is still the one it was built under (the cache's newest).
+    public func latest(_ key: Key, day: CalendarDate) -> (entry: Entry, precondition: AppendPrecondition)? {
         guard capacity > 0 else { return nil }
         return state.withLock { state in
             guard state.day == day, let entry = state.entries[key] else { return nil }
-            return (entry, state.mark)
+            return (entry, .changeMark(state.mark))
         }
     }
 

@@ -12,7 +12,6 @@ import Storage
 /// Partner views of cases: `/v1/views/cases`.
 struct ViewController {
     let store: any CaseStore
-    let policies: PolicyStore
     let audit: Audit
     /// Views built for earlier requests, valid while the store's change mark and the day hold.
     let views: ViewCache
@@ -88,13 +87,9 @@ struct ViewController {
         let key = ViewCache.Key(policy, caseID: id)
         // A view built earlier goes out only if no case has changed since: the ledger checks the mark as it
         // records the disclosure, and records nothing if it has moved.
-        if let (entry, mark) = views.latest(key, day: today) {
-            do {
-                return try await disclose(entry.body, sha256: entry.sha256, caseIDs: [id], policy: policy, context: context,
-                                          condition: CaseMarkCondition(mark: mark))
-            } catch is CaseChangedSinceView {
-                // Built afresh below.
-            }
+        if let (entry, precondition) = views.latest(key, day: today),
+           let response = try await discloseIfUnchanged(entry, precondition: precondition, caseID: id, policy: policy, context: context) {
+            return response
         }
         guard let entry = try await freshView(of: id, key: key, under: policy, today: today) else { throw notFound }
         return try await disclose(entry.body, sha256: entry.sha256, caseIDs: [id], policy: policy, context: context)
@@ -110,14 +105,29 @@ struct ViewController {
     }
 
     /// The disclosure path's last step: the entry is durable before the bytes leave, and the response carries its receipt.
-    /// With a `condition`, the entry is written only if it holds; if it does not, nothing is sent and its error is thrown.
-    private func disclose(_ body: ByteBuffer, sha256: String? = nil, caseIDs: [UUID], policy: CompiledPolicy, context: PartnerRequestContext,
-                          condition: (any LedgerEffect)? = nil) async throws -> Response {
-        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+    private func disclose(_ body: ByteBuffer, sha256: String? = nil, caseIDs: [UUID], policy: CompiledPolicy,
+                          context: PartnerRequestContext) async throws -> Response {
         // An empty page discloses nothing, so it needs no entry.
-        if !caseIDs.isEmpty, let partner = context.partner {
-            let receipt = try await audit.disclosure(to: partner, under: policy, caseIDs: caseIDs, body: body, bodySHA256: sha256,
-                                                     condition: condition, requestID: context.requestID)
+        guard !caseIDs.isEmpty, let partner = context.partner else { return Self.response(body, receipt: nil) }
+        let receipt = try await audit.disclosure(to: partner, under: policy, caseIDs: caseIDs, body: body, bodySHA256: sha256,
+                                                 requestID: context.requestID)
+        return Self.response(body, receipt: receipt)
+    }
+
+    /// A cached view's disclosure: recorded and sent only if no case has changed since the view was built; nil if one has.
+    private func discloseIfUnchanged(_ entry: ViewCache.Entry, precondition: AppendPrecondition, caseID: UUID, policy: CompiledPolicy,
+                                     context: PartnerRequestContext) async throws -> Response? {
+        guard let partner = context.partner else { throw Problem.unauthorised("no partner identity") }
+        switch try await audit.disclosure(to: partner, under: policy, caseIDs: [caseID], body: entry.body, bodySHA256: entry.sha256,
+                                          requestID: context.requestID, precondition: precondition) {
+        case .recorded(let receipts): return Self.response(entry.body, receipt: receipts[0])
+        case .notRecorded: return nil
+        }
+    }
+
+    private static func response(_ body: ByteBuffer, receipt: LedgerReceipt?) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+        if let receipt {
             headers[.casegateLedgerIndex] = String(receipt.index)
             headers[.casegateEntryHash] = receipt.entryHash.hexString
         }
@@ -125,8 +135,7 @@ struct ViewController {
     }
 
     private func compiledPolicy(_ request: Request, _ context: PartnerRequestContext) throws -> CompiledPolicy {
-        guard let partner = context.partner?.partner else { throw Problem.unauthorised("no partner identity") }
-        let set = policies.current
+        guard let partner = context.partner?.partner, let set = context.policies else { throw Problem.unauthorised("no partner identity") }
         let purpose = request.uri.queryParameters["purpose"].map(String.init)
         if let policy = set.policy(partner: partner.id, purpose: purpose) { return policy }
         let purposes = set.purposes(of: partner.id)
@@ -136,12 +145,4 @@ struct ViewController {
         throw Problem.badRequest("name the purpose with ?purpose=, one of: \(purposes.joined(separator: ", "))")
     }
 
-}
-
-extension HTTPField.Name {
-    // Public so clients and tests read receipts by name.
-    /// The receipt: the ledger index of the entry recording this disclosure.
-    public static let casegateLedgerIndex = Self("Casegate-Ledger-Index")!
-    /// The receipt: the entry's leaf hash, SHA-256(0x00 ‖ entry), in hex.
-    public static let casegateEntryHash = Self("Casegate-Entry-Hash")!
 }

@@ -4,14 +4,14 @@ import Hummingbird
 
 /// Stops a partner whose sharing agreement has passed its review date: the
 /// agreement no longer covers any disclosure, so nothing is disclosed.
+/// Checked against the request's policy snapshot, the one its view is built under.
 struct AgreementInForceMiddleware: RouterMiddleware {
     typealias Context = PartnerRequestContext
-    let policies: PolicyStore
     let now: @Sendable () -> Date
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let partner = context.partner?.partner,
-              let policy = policies.current.policySet.policy(for: partner.id)
+              let policy = context.policies?.policySet.policy(for: partner.id)
         else { throw Problem.forbidden("no sharing policy for this partner") }
         let agreement = policy.agreement
         guard agreement.isInForce(on: CalendarDate(now())) else {

@@ -1,24 +1,26 @@
 import Hummingbird
 import NIOSSL
 
-/// Identifies the partner behind each request from its TLS client certificate.
-/// Requests from certificates no partner claims stop here with 403.
+/// Identifies the partner behind each request from its TLS client certificate, and fixes the policy set
+/// the request is served under: the agreement check and the view use that snapshot, never the set a
+/// reload may have put in force meanwhile. Requests from certificates no partner claims stop here with 403.
 public struct PartnerIdentityMiddleware: RouterMiddleware {
     public typealias Context = PartnerRequestContext
     let policies: PolicyStore
+    let peerCertificate: PeerCertificateSource
 
-    public init(policies: PolicyStore) {
+    public init(policies: PolicyStore, peerCertificate: PeerCertificateSource = .tls) {
         self.policies = policies
+        self.peerCertificate = peerCertificate
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let channel = context.channel,
-              let certificate = try await channel.nioSSL_peerCertificate().get()
-        else {
+        guard let der = try await peerCertificate.read(context) else {
             throw Problem.unauthorised("a client certificate is required on the partner listener")
         }
+        let (set, resolution) = policies.resolve(certificateDER: der)
         let identity: AuthenticatedPartner
-        switch policies.resolve(certificateDER: try certificate.toDERBytes()) {
+        switch resolution {
         case .partner(let partner):
             identity = partner
         case .revoked(let fingerprint):
@@ -30,7 +32,28 @@ public struct PartnerIdentityMiddleware: RouterMiddleware {
         }
         var context = context
         context.partner = identity
+        context.policies = set
         context.logger[metadataKey: "partner"] = .string(identity.partner.id)
         return try await next(request, context)
+    }
+}
+
+/// Where the identity middleware finds the client certificate's DER bytes.
+public struct PeerCertificateSource: Sendable {
+    let read: @Sendable (PartnerRequestContext) async throws -> [UInt8]?
+
+    public init(_ read: @escaping @Sendable (PartnerRequestContext) async throws -> [UInt8]?) {
+        self.read = read
+    }
+
+    /// The certificate the TLS handshake verified on the request's connection.
+    public static let tls = PeerCertificateSource { context in
+        guard let channel = context.channel, let certificate = try await channel.nioSSL_peerCertificate().get() else { return nil }
+        return try certificate.toDERBytes()
+    }
+
+    /// Router tests, which have no TLS: every request presents `der` (or none).
+    public static func fixed(_ der: [UInt8]?) -> PeerCertificateSource {
+        PeerCertificateSource { _ in der }
     }
 }

@@ -42,12 +42,13 @@ public final class PolicyStore: Sendable {
         return compiled
     }
 
-    /// The partner a verified client certificate belongs to, unless the certificate is revoked or no policy claims it.
+    /// The partner a verified client certificate belongs to, unless the certificate is revoked or no policy
+    /// claims it, with the set it was resolved under: the request's snapshot, used for everything after.
     /// The certificate itself was verified in the handshake (chain, validity); this maps it to a partner.
-    public func resolve(certificateDER der: [UInt8]) -> CertificateResolution {
+    public func resolve(certificateDER der: [UInt8]) -> (set: CompiledPolicySet, resolution: CertificateResolution) {
         let key = ByteKey(der)
         let (set, generation, cached) = state.withLock { ($0.set, $0.generation, $0.identities[key]) }
-        if let cached { return cached }
+        if let cached { return (set, cached) }
         let fingerprint = SHA256.hash(data: der).hexString
         let resolution: CertificateResolution
         if set.policySet.revocations.isRevoked(fingerprint: fingerprint) {
@@ -63,7 +64,7 @@ public final class PolicyStore: Sendable {
             if state.identities.count >= Self.identityCacheLimit { state.identities.removeAll(keepingCapacity: true) }
             state.identities[key] = resolution
         }
-        return resolution
+        return (set, resolution)
     }
 }
 

@@ -29,19 +29,20 @@ public struct GatewayServer: Sendable {
         self.rateLimiter = configuration.partnerRateLimit.map(PartnerRateLimiter.init)
     }
 
-    /// The partner router, without TLS: tests drive it directly with an injected identity.
-    public func partnerRouter() -> Router<PartnerRequestContext> {
+    /// The partner router. Served behind TLS, it reads each request's certificate from the connection;
+    /// tests drive it without TLS, naming the certificate with `peerCertificate`.
+    public func partnerRouter(peerCertificate: PeerCertificateSource = .tls) -> Router<PartnerRequestContext> {
         let router = Router(context: PartnerRequestContext.self)
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthController<PartnerRequestContext>(isReady: readiness).addRoutes(to: router)
         OpenAPIController<PartnerRequestContext>().addRoutes(to: router)
-        let v1 = router.group("v1").add(middleware: PartnerIdentityMiddleware(policies: environment.policies))
+        let v1 = router.group("v1").add(middleware: PartnerIdentityMiddleware(policies: environment.policies, peerCertificate: peerCertificate))
         if let rateLimiter { v1.add(middleware: PartnerRateLimitMiddleware(limiter: rateLimiter)) }
         PartnerController().addRoutes(to: v1)
         LedgerController(ledger: environment.ledger).addRoutes(to: v1.group("ledger"))
-        ViewController(store: environment.cases, policies: environment.policies, audit: environment.audit, views: environment.views, now: environment.now)
-            .addRoutes(to: v1.group("views/cases").add(middleware: AgreementInForceMiddleware(policies: environment.policies, now: environment.now)))
+        ViewController(store: environment.cases, audit: environment.audit, views: environment.views, now: environment.now)
+            .addRoutes(to: v1.group("views/cases").add(middleware: AgreementInForceMiddleware(now: environment.now)))
         return router
     }
 
@@ -203,16 +204,5 @@ extension Logger {
         var logger = self
         logger[metadataKey: "listener"] = .string(listener)
         return logger
-    }
-}
-
-/// Signs a checkpoint at least once a second while entries arrive.
-struct CheckpointSigner: Service {
-    let ledger: Ledger
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await ledger.signCheckpoints(every: .seconds(1))
-        }
     }
 }
