@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "casegate", targets: ["casegate"]),
         // For the benchmarks package in Benchmarks/.
-        .library(name: "CasegateCore", targets: ["ByteEncoding", "CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "Retention", "DemoData"]),
+        .library(name: "CasegateCore", targets: ["ByteEncoding", "CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "SQLiteStorage", "Retention", "DemoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -49,9 +49,8 @@ let package = Package(
         // Partner views: compiled policy × case → the fields its rules produce.
         .target(
             name: "Redaction",
-            dependencies: ["ByteEncoding", 
+            dependencies: ["ByteEncoding",
                 "CaseModel",
-                "Ledger",
                 "SharingPolicy",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -63,12 +62,24 @@ let package = Package(
             dependencies: ["ByteEncoding", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        // Case and key stores: SQLite through GRDB, per-case AES-GCM data keys wrapped by a master key.
+        // The storage protocols and what every backend shares: sealed cases (per-case AES-GCM data keys
+        // wrapped by a master key), the party index, staff tokens, field lists, errors.
         .target(
             name: "Storage",
-            dependencies: ["ByteEncoding", 
+            dependencies: ["ByteEncoding",
                 "CaseModel",
                 "Ledger",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded default: the stores over SQLite through GRDB (WAL), keys in a database of their own.
+        .target(
+            name: "SQLiteStorage",
+            dependencies: ["ByteEncoding",
+                "CaseModel",
+                "Ledger",
+                "Storage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -120,6 +131,7 @@ let package = Package(
                 "Ledger",
                 "Retention",
                 "Storage",
+                "SQLiteStorage",
                 "PostgresStorage",
                 "Reports",
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -164,6 +176,7 @@ let package = Package(
                 "Reports",
                 "SharingPolicy",
                 "Storage",
+                "SQLiteStorage",
                 "Ledger",
                 "LoadTest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -176,7 +189,7 @@ let package = Package(
         .target(
             name: "CasegateTestSupport",
             dependencies: [
-                "Storage", "PostgresStorage",
+                "Storage", "SQLiteStorage", "PostgresStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -187,14 +200,14 @@ let package = Package(
         .testTarget(name: "CaseModelTests", dependencies: ["CaseModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "PostgresStorage", "DemoData", "Ledger", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["Storage", "SQLiteStorage", "PostgresStorage", "DemoData", "Ledger", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SharingPolicyTests", dependencies: ["SharingPolicy"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RetentionTests",
-            dependencies: ["Retention", "PostgresStorage", "DemoData", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Retention", "SQLiteStorage", "PostgresStorage", "DemoData", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
@@ -210,6 +223,7 @@ let package = Package(
                 "Redaction",
                 "Ledger",
                 "Storage",
+                "SQLiteStorage",
                 "LoadTest",
                 "ByteEncoding",
                 "Retention",

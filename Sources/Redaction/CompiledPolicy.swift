@@ -1,7 +1,6 @@
 import ByteEncoding
 import CaseModel
 import Crypto
-import Ledger
 import SharingPolicy
 
 /// One field's rule, resolved: the attribute to read, the rule, and where the member's key (`"name":`)
@@ -54,11 +53,12 @@ public struct CompiledPolicy: Sendable {
     let needsScrubber: Bool
     /// The fields this purpose discloses, with their rules: what the ledger records.
     public let disclosedFields: [(path: String, rule: FieldRule)]
-    /// The same as the ledger records it, canonical bytes included: made once here, copied into every
-    /// disclosure's entry rather than encoded again.
-    public let ledgerFields: DisclosedFields
+    /// This purpose's position in its set's `all`, so whoever keeps something per compiled purpose
+    /// (the gateway's encoded ledger field lists) finds it by index, hashing nothing.
+    public let ordinal: Int
 
-    public init(policy: PartnerPolicy, purpose: Purpose, policyVersion: String, masterKey: SymmetricKey) {
+    public init(policy: PartnerPolicy, purpose: Purpose, policyVersion: String, masterKey: SymmetricKey, ordinal: Int = 0) {
+        self.ordinal = ordinal
         self.partner = policy.partner
         self.purpose = purpose
         self.agreement = policy.agreement
@@ -107,25 +107,28 @@ public struct CompiledPolicy: Sendable {
         self.header = header
         let disclosed = disclosedCase + disclosedEvents + PartyRole.allCases.flatMap { disclosedParties[$0] ?? [] }
         self.disclosedFields = disclosed
-        self.ledgerFields = DisclosedFields(disclosed.map { DisclosedField(path: $0.0, rule: $0.1.description) })
     }
 }
 
 /// Every partner purpose of a policy set, compiled, with the master key bound in.
 public struct CompiledPolicySet: Sendable {
     public let policySet: PolicySet
+    /// Every compiled purpose, each at its `ordinal`.
+    public let all: [CompiledPolicy]
     private let compiled: [String: [String: CompiledPolicy]]
 
     public init(_ set: PolicySet, masterKey: SymmetricKey) {
         self.policySet = set
+        var all: [CompiledPolicy] = []
         var compiled: [String: [String: CompiledPolicy]] = [:]
         for policy in set.policies {
             for purpose in policy.purposes {
-                compiled[policy.partner.id, default: [:]][purpose.id] = CompiledPolicy(
-                    policy: policy, purpose: purpose, policyVersion: set.version, masterKey: masterKey
-                )
+                let one = CompiledPolicy(policy: policy, purpose: purpose, policyVersion: set.version, masterKey: masterKey, ordinal: all.count)
+                all.append(one)
+                compiled[policy.partner.id, default: [:]][purpose.id] = one
             }
         }
+        self.all = all
         self.compiled = compiled
     }
 

@@ -3,25 +3,25 @@ import Foundation
 
 /// What every store keeps of a case in clear beside the sealed document: the
 /// columns its queries filter on, and nothing personal.
-public struct CaseColumns: Sendable, Equatable {
-    public var id: String
-    public var reference: String
-    public var incidentType: String
-    public var category: String
-    public var channel: String
-    public var status: String
-    public var ward: String
-    public var riskFlag: Bool
-    public var hasPoliceReference: Bool
-    public var receivedAt: Date
-    public var closedAt: Date?
-    public var updatedAt: Date
+package struct CaseColumns: Sendable, Equatable {
+    package var id: String
+    package var reference: String
+    package var incidentType: String
+    package var category: String
+    package var channel: String
+    package var status: String
+    package var ward: String
+    package var riskFlag: Bool
+    package var hasPoliceReference: Bool
+    package var receivedAt: Date
+    package var closedAt: Date?
+    package var updatedAt: Date
     /// The earliest service-standard deadline still owed, as `YYYY-MM-DD`, for the overdue list.
-    public var outstandingDue: String?
+    package var outstandingDue: String?
     /// The case's flags, sorted and comma-separated, for retention rules.
-    public var flags: String
+    package var flags: String
 
-    public init(_ c: ASBCase, clock: ServiceClock) {
+    package init(_ c: ASBCase, clock: ServiceClock) {
         id = c.id.uuidString
         reference = c.reference
         incidentType = c.incidentType.rawValue
@@ -39,12 +39,12 @@ public struct CaseColumns: Sendable, Equatable {
     }
 
     /// The reference a new report gets from its place in the recording order.
-    public static func reference(receivedAt: Date, seq: Int64) -> String {
+    package static func reference(receivedAt: Date, seq: Int64) -> String {
         String(format: "ASB-%04d-%06lld", CalendarDate(receivedAt).year, seq)
     }
 
     /// The case as sealed: its reference lives in clear only.
-    public static func sealable(_ c: ASBCase) -> ASBCase {
+    package static func sealable(_ c: ASBCase) -> ASBCase {
         var sealed = c
         sealed.reference = ""
         return sealed
@@ -52,12 +52,12 @@ public struct CaseColumns: Sendable, Equatable {
 }
 
 /// Opaque paging cursors over the recording order (a case's `seq`).
-public enum CaseCursor {
-    public static func encode(_ seq: Int64) -> String {
+package enum CaseCursor {
+    package static func encode(_ seq: Int64) -> String {
         Data("c1:\(seq)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
     }
 
-    public static func decode(_ cursor: String) -> Int64? {
+    package static func decode(_ cursor: String) -> Int64? {
         var text = cursor
         while text.count % 4 != 0 { text += "=" }
         guard let data = Data(base64Encoded: text), let s = String(data: data, encoding: .utf8), s.hasPrefix("c1:") else {

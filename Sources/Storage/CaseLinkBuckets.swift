@@ -6,6 +6,6 @@
 /// random place in an index as long as the log for every entry (measured on a 2-million-entry SQLite
 /// log: a third of the disclosure path's throughput). A lookup by case seeks once per bucket in range:
 /// about 500 seeks for 2 million entries, a millisecond or two.
-public enum CaseLinkBuckets {
-    public static let shift = 12
+package enum CaseLinkBuckets {
+    package static let shift = 12
 }

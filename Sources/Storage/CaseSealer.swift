@@ -15,7 +15,7 @@ public enum CaseSealer {
     }
 
     /// With the id already in its text form (`UUID.uuidString`), as the store has it from its row.
-    static func open(_ sealed: Data, idText: String, with key: SymmetricKey) throws -> ASBCase {
+    package static func open(_ sealed: Data, idText: String, with key: SymmetricKey) throws -> ASBCase {
         do {
             let box = try AES.GCM.SealedBox(combined: sealed)
             let plaintext = try AES.GCM.open(box, using: key, authenticating: Data(idText.utf8))

@@ -104,14 +104,14 @@ extension CaseStore {
 }
 
 /// Carries what an effect made out of the ledger's transaction.
-public final class EffectResult<Value: Sendable>: Sendable {
+package final class EffectResult<Value: Sendable>: Sendable {
     private let value = Mutex<Value?>(nil)
 
-    public init() {}
+    package init() {}
 
-    public func set(_ new: Value) { value.withLock { $0 = new } }
+    package func set(_ new: Value) { value.withLock { $0 = new } }
 
-    public func get() throws -> Value {
+    package func get() throws -> Value {
         guard let result = value.withLock({ $0 }) else { throw StorageError.unavailable(reason: "the write did not complete") }
         return result
     }

@@ -6,21 +6,21 @@ import Foundation
 /// under a key derived from the master key. Finds a person's cases for a
 /// subject access request without decrypting any case, and shows nothing to
 /// someone holding the database alone.
-public struct PartyIndex: Sendable {
-    let key: SymmetricKey
+package struct PartyIndex: Sendable {
+    package let key: SymmetricKey
 
-    public init(masterKey: MasterKey) {
+    package init(masterKey: MasterKey) {
         key = masterKey.derivedKey(for: "party-index-v1")
     }
 
     /// Case-insensitive, with runs of spaces and punctuation folded, so "O'Brien,  Mary" finds "o'brien mary".
-    public func lookup(name: String, dateOfBirth: CalendarDate?) -> Data {
+    package func lookup(name: String, dateOfBirth: CalendarDate?) -> Data {
         let words = name.lowercased().split { !$0.isLetter && !$0.isNumber && $0 != "'" }
         let normalised = words.joined(separator: " ") + "\n" + (dateOfBirth?.description ?? "")
         return Data(HMAC<SHA256>.authenticationCode(for: Data(normalised.utf8), using: key))
     }
 
-    public func lookups(for c: ASBCase) -> Set<Data> {
+    package func lookups(for c: ASBCase) -> Set<Data> {
         Set(c.parties.map { lookup(name: $0.name, dateOfBirth: $0.dateOfBirth) })
     }
 }

@@ -8,8 +8,8 @@ import ByteEncoding
 public struct StaffToken: Sendable, Equatable {
     /// The user's id (or, for a session, the session's).
     public let userID: String
-    let secret: String
-    let prefix: String
+    package let secret: String
+    package let prefix: String
 
     static let userPrefix = "cgt_"
     static let sessionPrefix = "cgs_"
@@ -20,7 +20,7 @@ public struct StaffToken: Sendable, Equatable {
     /// A fresh console session token.
     public static func generateSession() -> StaffToken { generate(prefix: sessionPrefix, idPrefix: "s") }
 
-    static func generate(prefix: String, idPrefix: String) -> StaffToken {
+    package static func generate(prefix: String, idPrefix: String) -> StaffToken {
         var idBytes = [UInt8](repeating: 0, count: 6)
         var secretBytes = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
@@ -30,7 +30,7 @@ public struct StaffToken: Sendable, Equatable {
         return StaffToken(userID: "\(idPrefix)\(id)", secret: base64URL(Data(secretBytes)), prefix: prefix)
     }
 
-    init(userID: String, secret: String, prefix: String) {
+    package init(userID: String, secret: String, prefix: String) {
         self.userID = userID
         self.secret = secret
         self.prefix = prefix
@@ -42,7 +42,7 @@ public struct StaffToken: Sendable, Equatable {
     /// Parses a presented session cookie value; nil if it is not of our form.
     public init?(parsingSession text: String) { self.init(parsing: text, prefix: Self.sessionPrefix) }
 
-    init?(parsing text: String, prefix: String) {
+    package init?(parsing text: String, prefix: String) {
         guard text.hasPrefix(prefix) else { return nil }
         let rest = text.dropFirst(prefix.count)
         guard let split = rest.firstIndex(of: "_") else { return nil }
@@ -56,7 +56,7 @@ public struct StaffToken: Sendable, Equatable {
 
     public var secretHash: Data { Data(SHA256.hash(data: Data(secret.utf8))) }
 
-    static func base64URL(_ data: Data) -> String {
+    package static func base64URL(_ data: Data) -> String {
         data.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")

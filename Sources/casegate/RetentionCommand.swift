@@ -5,6 +5,7 @@ import Gateway
 import Ledger
 import Retention
 import SharingPolicy
+import SQLiteStorage
 import Storage
 
 struct RetentionCommand: AsyncParsableCommand {

@@ -7,6 +7,7 @@ import HummingbirdTesting
 import NIOCore
 import Ledger
 import Redaction
+import SQLiteStorage
 import Storage
 import Testing
 

@@ -7,6 +7,7 @@ import Logging
 import NIOSSL
 import SharingPolicy
 import ServiceLifecycle
+import SQLiteStorage
 import Storage
 
 /// A complete gateway on loopback for one test: its own CA, server and

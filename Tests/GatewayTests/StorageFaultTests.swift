@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Ledger
 import NIOCore
+import SQLiteStorage
 import Storage
 import Testing
 

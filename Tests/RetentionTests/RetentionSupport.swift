@@ -4,6 +4,7 @@ import Foundation
 import Ledger
 import Retention
 import SharingPolicy
+import SQLiteStorage
 import Storage
 
 let shippedSchedule: RetentionSchedule = {

@@ -8,6 +8,7 @@ import Glibc
 import GRDB
 import Ledger
 @testable import Retention
+import SQLiteStorage
 import Storage
 import Testing
 

@@ -1,6 +1,7 @@
 import CaseModel
 import DemoData
 import Foundation
+@testable import SQLiteStorage
 @testable import Storage
 import Testing
 

@@ -3,6 +3,7 @@ import CaseModel
 import DemoData
 import Foundation
 import Ledger
+import SQLiteStorage
 import Storage
 import Testing
 

@@ -6,6 +6,7 @@ import Ledger
 import Logging
 import PostgresNIO
 @testable import PostgresStorage
+import SQLiteStorage
 import Storage
 import Synchronization
 import Testing

@@ -1,3 +1,4 @@
+@testable import SQLiteStorage
 import Foundation
 import GRDB
 import Ledger

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import PostgresNIO
 import PostgresStorage
+import SQLiteStorage
 import Storage
 
 /// The stores a storage-level test runs against: SQLite always, and PostgreSQL when

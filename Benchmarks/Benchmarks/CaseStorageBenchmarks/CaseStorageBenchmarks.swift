@@ -4,6 +4,7 @@ import Crypto
 import DemoData
 import Foundation
 import Ledger
+import SQLiteStorage
 import Storage
 import Synchronization
 

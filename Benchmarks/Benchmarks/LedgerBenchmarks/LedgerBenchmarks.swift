@@ -2,6 +2,7 @@ import Benchmark
 import Crypto
 import Foundation
 import Ledger
+import SQLiteStorage
 import Storage
 import Synchronization
 

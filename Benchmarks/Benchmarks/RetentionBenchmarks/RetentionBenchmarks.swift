@@ -4,6 +4,7 @@ import Foundation
 import Ledger
 import Retention
 import SharingPolicy
+import SQLiteStorage
 import Storage
 
 /// A retention sweep purging 10% of a large store. CASEGATE_BENCH_CASES sets the store's size

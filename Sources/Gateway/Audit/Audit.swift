@@ -15,24 +15,27 @@ public struct Audit: Sendable {
     /// `bodySHA256` is the body's hash when the caller has it already (a cached view).
     /// Throws a 503 problem when the entry cannot be made durable.
     func disclosure(
-        to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: ByteBuffer,
+        to partner: AuthenticatedPartner, under policy: CompiledPolicy, fields: DisclosedFields, caseIDs: [UUID], body: ByteBuffer,
         bodySHA256: String? = nil, requestID: String
     ) async throws -> LedgerReceipt {
-        let draft = disclosureDraft(to: partner, under: policy, caseIDs: caseIDs, body: body, bodySHA256: bodySHA256, requestID: requestID)
+        let draft = disclosureDraft(to: partner, under: policy, fields: fields, caseIDs: caseIDs, body: body, bodySHA256: bodySHA256,
+                                    requestID: requestID)
         return try await durably { try await ledger.append([draft])[0] }
     }
 
     /// Records a disclosure only if `precondition` holds when its entry commits, and says which happened.
     func disclosure(
-        to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: ByteBuffer,
+        to partner: AuthenticatedPartner, under policy: CompiledPolicy, fields: DisclosedFields, caseIDs: [UUID], body: ByteBuffer,
         bodySHA256: String, requestID: String, precondition: AppendPrecondition
     ) async throws -> LedgerAppendOutcome {
-        let draft = disclosureDraft(to: partner, under: policy, caseIDs: caseIDs, body: body, bodySHA256: bodySHA256, requestID: requestID)
+        let draft = disclosureDraft(to: partner, under: policy, fields: fields, caseIDs: caseIDs, body: body, bodySHA256: bodySHA256,
+                                    requestID: requestID)
         return try await durably { try await ledger.append([draft], precondition: precondition) }
     }
 
     private func disclosureDraft(
-        to partner: AuthenticatedPartner, under policy: CompiledPolicy, caseIDs: [UUID], body: ByteBuffer, bodySHA256: String?, requestID: String
+        to partner: AuthenticatedPartner, under policy: CompiledPolicy, fields: DisclosedFields, caseIDs: [UUID], body: ByteBuffer,
+        bodySHA256: String?, requestID: String
     ) -> LedgerDraft {
         LedgerDraft(
             actor: LedgerActor(kind: .partner, id: partner.partner.id, certificateFingerprint: partner.certificateFingerprint),
@@ -42,7 +45,7 @@ public struct Audit: Sendable {
             purpose: policy.purpose.id,
             lawfulBasis: policy.purpose.lawfulBasis,
             policyVersion: policy.policyVersion,
-            fields: policy.ledgerFields,
+            fields: fields,
             responseSHA256: bodySHA256 ?? body.withUnsafeReadableBytes { SHA256.hash(data: $0) }.hexString,
             requestID: requestID
         )

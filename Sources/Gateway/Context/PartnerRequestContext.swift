@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import Redaction
 import SharingPolicy
 
 /// A partner recognised from its client certificate.
@@ -18,7 +17,7 @@ public struct PartnerRequestContext: RequestContext {
     public let channel: (any Channel)?
     public var partner: AuthenticatedPartner?
     /// The policy set in force when the partner was identified: everything after uses it.
-    public var policies: CompiledPolicySet?
+    public var policies: PolicySnapshot?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -108,18 +108,18 @@ struct ViewController {
     private func disclose(_ body: ByteBuffer, sha256: String? = nil, caseIDs: [UUID], policy: CompiledPolicy,
                           context: PartnerRequestContext) async throws -> Response {
         // An empty page discloses nothing, so it needs no entry.
-        guard !caseIDs.isEmpty, let partner = context.partner else { return Self.response(body, receipt: nil) }
-        let receipt = try await audit.disclosure(to: partner, under: policy, caseIDs: caseIDs, body: body, bodySHA256: sha256,
-                                                 requestID: context.requestID)
+        guard !caseIDs.isEmpty, let partner = context.partner, let snapshot = context.policies else { return Self.response(body, receipt: nil) }
+        let receipt = try await audit.disclosure(to: partner, under: policy, fields: snapshot.ledgerFields(of: policy), caseIDs: caseIDs,
+                                                 body: body, bodySHA256: sha256, requestID: context.requestID)
         return Self.response(body, receipt: receipt)
     }
 
     /// A cached view's disclosure: recorded and sent only if no case has changed since the view was built; nil if one has.
     private func discloseIfUnchanged(_ entry: ViewCache.Entry, precondition: AppendPrecondition, caseID: UUID, policy: CompiledPolicy,
                                      context: PartnerRequestContext) async throws -> Response? {
-        guard let partner = context.partner else { throw Problem.unauthorised("no partner identity") }
-        switch try await audit.disclosure(to: partner, under: policy, caseIDs: [caseID], body: entry.body, bodySHA256: entry.sha256,
-                                          requestID: context.requestID, precondition: precondition) {
+        guard let partner = context.partner, let snapshot = context.policies else { throw Problem.unauthorised("no partner identity") }
+        switch try await audit.disclosure(to: partner, under: policy, fields: snapshot.ledgerFields(of: policy), caseIDs: [caseID],
+                                          body: entry.body, bodySHA256: entry.sha256, requestID: context.requestID, precondition: precondition) {
         case .recorded(let receipts): return Self.response(entry.body, receipt: receipts[0])
         case .notRecorded: return nil
         }
@@ -135,7 +135,7 @@ struct ViewController {
     }
 
     private func compiledPolicy(_ request: Request, _ context: PartnerRequestContext) throws -> CompiledPolicy {
-        guard let partner = context.partner?.partner, let set = context.policies else { throw Problem.unauthorised("no partner identity") }
+        guard let partner = context.partner?.partner, let set = context.policies?.compiled else { throw Problem.unauthorised("no partner identity") }
         let purpose = request.uri.queryParameters["purpose"].map(String.init)
         if let policy = set.policy(partner: partner.id, purpose: purpose) { return policy }
         let purposes = set.purposes(of: partner.id)

@@ -11,7 +11,7 @@ struct AgreementInForceMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let partner = context.partner?.partner,
-              let policy = context.policies?.policySet.policy(for: partner.id)
+              let policy = context.policies?.compiled.policySet.policy(for: partner.id)
         else { throw Problem.forbidden("no sharing policy for this partner") }
         let agreement = policy.agreement
         guard agreement.isInForce(on: CalendarDate(now())) else {

@@ -18,7 +18,7 @@ public struct PartnerIdentityMiddleware: RouterMiddleware {
         guard let der = try await peerCertificate.read(context) else {
             throw Problem.unauthorised("a client certificate is required on the partner listener")
         }
-        let (set, resolution) = policies.resolve(certificateDER: der)
+        let (snapshot, resolution) = policies.resolve(certificateDER: der)
         let identity: AuthenticatedPartner
         switch resolution {
         case .partner(let partner):
@@ -32,7 +32,7 @@ public struct PartnerIdentityMiddleware: RouterMiddleware {
         }
         var context = context
         context.partner = identity
-        context.policies = set
+        context.policies = snapshot
         context.logger[metadataKey: "partner"] = .string(identity.partner.id)
         return try await next(request, context)
     }

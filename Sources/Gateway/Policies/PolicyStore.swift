@@ -15,7 +15,7 @@ public final class PolicyStore: Sendable {
 
     /// The set in force and the partners its certificates resolved to, which die with it.
     private struct State {
-        var set: CompiledPolicySet
+        var snapshot: PolicySnapshot
         /// Bumped by every reload, so an answer worked out against an older set is not cached.
         var generation = 0
         /// DER bytes → partner (or none). Partners present the same certificate on every request,
@@ -29,26 +29,28 @@ public final class PolicyStore: Sendable {
     public init(directory: URL, masterKey: SymmetricKey) throws(PolicyError) {
         self.directory = directory
         self.masterKey = masterKey
-        self.state = Mutex(State(set: CompiledPolicySet(try PolicySet.load(directory: directory), masterKey: masterKey)))
+        self.state = Mutex(State(snapshot: PolicySnapshot(CompiledPolicySet(try PolicySet.load(directory: directory), masterKey: masterKey))))
     }
 
-    public var current: CompiledPolicySet { state.withLock { $0.set } }
+    public var current: CompiledPolicySet { state.withLock { $0.snapshot.compiled } }
 
     /// Re-reads the directory. Throws, changing nothing, when the new set is invalid.
     @discardableResult
     public func reload() throws(PolicyError) -> CompiledPolicySet {
         let compiled = CompiledPolicySet(try PolicySet.load(directory: directory), masterKey: masterKey)
-        state.withLock { $0 = State(set: compiled, generation: $0.generation + 1) }
+        let snapshot = PolicySnapshot(compiled)
+        state.withLock { $0 = State(snapshot: snapshot, generation: $0.generation + 1) }
         return compiled
     }
 
     /// The partner a verified client certificate belongs to, unless the certificate is revoked or no policy
     /// claims it, with the set it was resolved under: the request's snapshot, used for everything after.
     /// The certificate itself was verified in the handshake (chain, validity); this maps it to a partner.
-    public func resolve(certificateDER der: [UInt8]) -> (set: CompiledPolicySet, resolution: CertificateResolution) {
+    public func resolve(certificateDER der: [UInt8]) -> (snapshot: PolicySnapshot, resolution: CertificateResolution) {
         let key = ByteKey(der)
-        let (set, generation, cached) = state.withLock { ($0.set, $0.generation, $0.identities[key]) }
-        if let cached { return (set, cached) }
+        let (snapshot, generation, cached) = state.withLock { ($0.snapshot, $0.generation, $0.identities[key]) }
+        if let cached { return (snapshot, cached) }
+        let set = snapshot.compiled
         let fingerprint = SHA256.hash(data: der).hexString
         let resolution: CertificateResolution
         if set.policySet.revocations.isRevoked(fingerprint: fingerprint) {
@@ -64,7 +66,7 @@ public final class PolicyStore: Sendable {
             if state.identities.count >= Self.identityCacheLimit { state.identities.removeAll(keepingCapacity: true) }
             state.identities[key] = resolution
         }
-        return (set, resolution)
+        return (snapshot, resolution)
     }
 }
 

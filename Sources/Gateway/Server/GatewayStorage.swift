@@ -1,5 +1,6 @@
 import Foundation
 import PostgresStorage
+import SQLiteStorage
 import Storage
 
 /// Opens the store a configuration names: PostgreSQL for a `postgres://` URL, else the embedded

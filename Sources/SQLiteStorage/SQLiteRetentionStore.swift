@@ -1,3 +1,4 @@
+import Storage
 import CaseModel
 import Foundation
 import GRDB

@@ -1,3 +1,4 @@
+import Storage
 import GRDB
 
 /// Every schema change of the case database, in order. Add new ones at the end.

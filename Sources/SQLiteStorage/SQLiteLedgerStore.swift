@@ -1,3 +1,4 @@
+import Storage
 import ByteEncoding
 import Foundation
 import GRDB
