@@ -1,5 +1,5 @@
 /// ", did you mean 'x'?" for the nearest candidate within a small edit distance, or "".
-func suggestion(for word: String, among candidates: [String]) -> String {
+package func suggestion(for word: String, among candidates: [String]) -> String {
     guard let best = nearest(word, among: candidates) else { return "" }
     return "; did you mean '\(best)'?"
 }

@@ -27,8 +27,8 @@ struct CachedViewTests {
         let id = shown.case.id
         let path = "/v1/views/cases/\(id.uuidString)"
         let day = shown.today
-        try await fixture.withRunningGateway { gateway in
-            try await using(try gateway.partnerClient(fixture.metPolice)) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.partner(fixture.metPolice) { client in
                 // The body as text, so a failure shows a readable difference.
                 func view() async throws -> (status: HTTPResponse.Status, bytes: String, index: Int?) {
                     let response = try await client.get(path)
@@ -69,8 +69,8 @@ struct CachedViewTests {
     func turnedOff() async throws {
         let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway(viewCacheMegabytes: 0)
         let shown = try #require(fixtures.first { $0.expected["met-police"]?.first?.value != .null })
-        try await fixture.withRunningGateway { gateway in
-            try await using(try gateway.partnerClient(fixture.metPolice)) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.partner(fixture.metPolice) { client in
                 let a = try await client.get("/v1/views/cases/\(shown.case.id.uuidString)")
                 let b = try await client.get("/v1/views/cases/\(shown.case.id.uuidString)")
                 #expect(a.status == .ok)

@@ -46,4 +46,16 @@ struct ConfigurationTests {
         #expect(try decode(#"{"view_cache_mb": 512}"#).viewCacheMegabytes == 512)
         #expect(throws: DecodingError.self) { try decode(#"{"view_cache_mb": -1}"#) }
     }
+
+    @Test("an unknown key is refused, naming the nearest known one; a body limit outside 1 KiB to 1 GiB is refused")
+    func unknownKeys() throws {
+        do {
+            _ = try decode(#"{"view_cache_md": 32}"#)
+            Issue.record("a misspelt key was accepted")
+        } catch let DecodingError.dataCorrupted(context) {
+            #expect(context.debugDescription == "unknown key 'view_cache_md'; did you mean 'view_cache_mb'?")
+        }
+        #expect(throws: DecodingError.self) { try decode(#"{"max_body_bytes": 0}"#) }
+        #expect(try decode(#"{"max_body_bytes": 4096}"#).maxBodyBytes == 4096)
+    }
 }

@@ -2,6 +2,7 @@ import DevPKI
 import Foundation
 @testable import Gateway
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import Logging
 import NIOSSL
@@ -9,6 +10,7 @@ import SharingPolicy
 import ServiceLifecycle
 import SQLiteStorage
 import Storage
+import SwiftASN1
 
 /// A complete gateway on loopback for one test: its own CA, server and
 /// partner certificates, policies, data directory and staff users, listening
@@ -162,5 +164,65 @@ func using<T: Sendable>(_ client: TestClient, _ body: (TestClient) async throws 
     } catch {
         try? await client.shutdown()
         throw error
+    }
+}
+
+/// What a test sends requests through: a real TLS socket (`TestClient`) or the routers in process.
+protocol GatewayClient: Sendable {
+    func execute(_ request: TestClient.Request) async throws -> TestClient.Response
+}
+
+extension TestClient: GatewayClient {}
+
+extension RouterClient {
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestClient.Response {
+        try await execute(.init(uri, method: .get, headers: headers))
+    }
+
+    func post(_ uri: String, headers: HTTPFields = [:], body: ByteBuffer) async throws -> TestClient.Response {
+        try await execute(.init(uri, method: .post, headers: headers, body: body))
+    }
+}
+
+/// A client that drives a router in process, with HummingbirdTesting's router framework.
+struct RouterClient: GatewayClient {
+    let client: any TestClientProtocol
+
+    func execute(_ request: TestClient.Request) async throws -> TestClient.Response {
+        let response = try await client.execute(uri: request.head.path ?? "/", method: request.head.method,
+                                                headers: request.head.headerFields, body: request.body)
+        return TestClient.Response(head: response.head, body: response.body, trailerHeaders: response.trailerHeaders)
+    }
+}
+
+/// The gateway's routers, without listeners: for tests where the socket is not what they are about.
+struct RoutedGateway: Sendable {
+    let fixture: GatewayFixture
+    let server: GatewayServer
+
+    /// Runs `body` against the partner router, every request presenting `identity`'s certificate (or none).
+    func partner<T: Sendable>(_ identity: IssuedCertificate?, _ body: @Sendable (RouterClient) async throws -> T) async throws -> T {
+        let der = try identity.map { issued in
+            var serializer = DER.Serializer()
+            try serializer.serialize(issued.certificate)
+            return serializer.serializedBytes
+        }
+        return try await Application(router: server.partnerRouter(peerCertificate: .fixed(der))).test(.router) { client in
+            try await body(RouterClient(client: client))
+        }
+    }
+
+    /// Runs `body` against the staff router.
+    func staff<T: Sendable>(_ body: @Sendable (RouterClient) async throws -> T) async throws -> T {
+        try await Application(router: server.staffRouter()).test(.router) { client in try await body(RouterClient(client: client)) }
+    }
+}
+
+extension GatewayFixture {
+    /// The gateway's routers for the duration of `body`, driven in process.
+    func withRouters<T: Sendable>(_ body: @Sendable (RoutedGateway) async throws -> T) async throws -> T {
+        var logger = Logger(label: "casegate-test")
+        logger.logLevel = .warning
+        return try await body(RoutedGateway(fixture: self, server: GatewayServer(configuration: configuration, environment: environment, logger: logger)))
     }
 }

@@ -1,6 +1,7 @@
 import CaseModel
 import Gateway
 import Crypto
+import DevPKI
 import Foundation
 import GRDB
 import HTTPTypes
@@ -11,18 +12,18 @@ import Redaction
 import Storage
 import Testing
 
-@Suite("The ledger over the wire: receipts, proofs, IG queries")
+@Suite("The ledger endpoints: receipts, proofs, IG queries")
 struct LedgerEndpointTests {
-    func client(_ gateway: RunningGateway, _ partner: String) throws -> TestClient {
-        try gateway.partnerClient(try gateway.fixture.ca.issueClient(commonName: partner, organisation: PartnerViewTests.organisations[partner]!))
+    func certificate(_ gateway: RoutedGateway, _ partner: String) throws -> IssuedCertificate {
+        try gateway.fixture.ca.issueClient(commonName: partner, organisation: PartnerViewTests.organisations[partner]!)
     }
 
     @Test("a view's receipt verifies offline against a signed checkpoint, with only the public key")
     func receiptsVerifyOffline() async throws {
         let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway()
         let target = try #require(fixtures.first { $0.expected["met-police"]?.first?.value != .null })
-        try await fixture.withRunningGateway { gateway in
-            try await using(try client(gateway, "met-police")) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.partner(try certificate(gateway, "met-police")) { client in
                 let view = try await client.get("/v1/views/cases/\(target.case.id.uuidString)")
                 #expect(view.status == .ok)
                 let index = try #require(view.headers[.casegateLedgerIndex].flatMap(Int.init))
@@ -58,7 +59,7 @@ struct LedgerEndpointTests {
                 }
             }
             // Another partner cannot read met-police's entry.
-            try await using(try client(gateway, "probation")) { client in
+            try await gateway.partner(try certificate(gateway, "probation")) { client in
                 let listed = try await client.get("/v1/views/cases?limit=1")
                 let own = try #require(listed.headers[.casegateLedgerIndex])
                 #expect(try await client.get("/v1/ledger/entries/\(own)").status == .ok)
@@ -70,8 +71,8 @@ struct LedgerEndpointTests {
     @Test("consistency proofs between two checkpoints verify")
     func consistency() async throws {
         let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway()
-        try await fixture.withRunningGateway { gateway in
-            try await using(try client(gateway, "met-police")) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.partner(try certificate(gateway, "met-police")) { client in
                 let first = String(buffer: try #require(try await client.get("/v1/ledger/checkpoint").body))
                 _ = try await client.get("/v1/views/cases/\(fixtures[0].case.id.uuidString)")
                 let second = String(buffer: try #require(try await client.get("/v1/ledger/checkpoint").body))
@@ -97,8 +98,8 @@ struct LedgerEndpointTests {
         try await queue.write { db in
             try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON ledger_entries BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END")
         }
-        try await fixture.withRunningGateway { gateway in
-            try await using(try client(gateway, "met-police")) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.partner(try certificate(gateway, "met-police")) { client in
                 let response = try await client.get("/v1/views/cases/\(target.case.id.uuidString)")
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.contentType] == "application/problem+json")
@@ -107,7 +108,7 @@ struct LedgerEndpointTests {
                 #expect(!body.contains(target.case.reference) && !body.contains("Okafor"))
             }
             try await queue.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
-            try await using(try client(gateway, "met-police")) { client in
+            try await gateway.partner(try certificate(gateway, "met-police")) { client in
                 let again = try await client.get("/v1/views/cases/\(target.case.id.uuidString)")
                 #expect(again.status == .ok, "recovers once the store can be written")
             }
@@ -138,8 +139,8 @@ struct LedgerEndpointTests {
                 finished.signal()
             }.start()
         }
-        try await fixture.withRunningGateway { gateway in
-            try await using(try gateway.staffClient(timeout: .seconds(20))) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.staff { client in
                 let response = try await client.execute(.init(
                     "/v1/cases", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
                     body: ByteBuffer(string: StaffAPITests.newCase)
@@ -149,7 +150,7 @@ struct LedgerEndpointTests {
                 #expect(response.headers[.retryAfter] != nil)
             }
             let identity = try gateway.fixture.ca.issueClient(commonName: "met-police", organisation: "Metropolitan Police Service")
-            try await using(try gateway.partnerClient(identity, timeout: .seconds(20))) { client in
+            try await gateway.partner(identity) { client in
                 let response = try await client.get("/v1/views/cases/\(target.case.id.uuidString)")
                 #expect(response.status == .serviceUnavailable)
                 let body = try #require(response.body)
@@ -164,14 +165,14 @@ struct LedgerEndpointTests {
             }
             #expect(try await fixture.environment.cases.count() == before, "no case half-written")
             #expect(fixture.environment.ledger.size == entries, "no entry for what did not happen")
-            try await using(try gateway.staffClient()) { client in
+            try await gateway.staff { client in
                 let response = try await client.execute(.init(
                     "/v1/cases", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
                     body: ByteBuffer(string: StaffAPITests.newCase)
                 ))
                 #expect(response.status == .created, "recovers once the lock is released")
             }
-            let again = try await using(try client(gateway, "met-police")) { try await $0.get("/v1/views/cases/\(target.case.id.uuidString)") }
+            let again = try await gateway.partner(try certificate(gateway, "met-police")) { try await $0.get("/v1/views/cases/\(target.case.id.uuidString)") }
             #expect(again.status == .ok)
         }
     }
@@ -182,13 +183,13 @@ struct LedgerEndpointTests {
         let ig = try await fixture.environment.users.add(name: "Iggy", role: .igOfficer).token
         let caseworker = try await fixture.environment.users.add(name: "Casey", role: .caseworker).token
         let hate = try #require(fixtures.first { $0.case.narrative.contains("racist") })
-        try await fixture.withRunningGateway { gateway in
+        try await fixture.withRouters { gateway in
             for partner in ["met-police", "probation", "wlmht"] {
-                try await using(try client(gateway, partner)) { client in
+                try await gateway.partner(try certificate(gateway, partner)) { client in
                     _ = try await client.get("/v1/views/cases/\(hate.case.id.uuidString)")
                 }
             }
-            try await using(try gateway.staffClient()) { client in
+            try await gateway.staff { client in
                 func get(_ uri: String, _ token: String) async throws -> TestClient.Response {
                     try await client.execute(.init(uri, method: .get, headers: [.authorization: "Bearer \(token)"]))
                 }
@@ -223,14 +224,14 @@ struct LedgerEndpointTests {
     func noPersonalDataInTheLedger() async throws {
         let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway()
         let token = try await fixture.environment.users.add(name: "Casey", role: .caseworker).token
-        try await fixture.withRunningGateway { gateway in
+        try await fixture.withRouters { gateway in
             for partner in PartnerViewTests.organisations.keys {
-                try await using(try client(gateway, partner)) { client in
+                try await gateway.partner(try certificate(gateway, partner)) { client in
                     _ = try await client.get("/v1/views/cases?limit=100")
                     for f in fixtures { _ = try await client.get("/v1/views/cases/\(f.case.id.uuidString)") }
                 }
             }
-            try await using(try gateway.staffClient()) { client in
+            try await gateway.staff { client in
                 for f in fixtures {
                     _ = try await client.execute(.init("/v1/cases/\(f.case.id.uuidString)", method: .get, headers: [.authorization: "Bearer \(token)"]))
                 }

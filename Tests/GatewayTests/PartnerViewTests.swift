@@ -10,7 +10,7 @@ import Redaction
 import SharingPolicy
 import Testing
 
-@Suite("Partner views over mutual TLS")
+@Suite("Partner views through the router")
 struct PartnerViewTests {
     static let policies = GatewayFixture.repositoryPolicies
     static let organisations = [
@@ -39,9 +39,8 @@ struct PartnerViewTests {
         return (gateway, fixtures)
     }
 
-    func client(_ gateway: RunningGateway, _ partner: String) throws -> TestClient {
-        let identity = try gateway.fixture.ca.issueClient(commonName: partner, organisation: Self.organisations[partner]!)
-        return try gateway.partnerClient(identity)
+    func certificate(_ gateway: RoutedGateway, _ partner: String) throws -> IssuedCertificate {
+        try gateway.fixture.ca.issueClient(commonName: partner, organisation: Self.organisations[partner]!)
     }
 
     func json(_ response: TestClient.Response) throws -> JSONValue {
@@ -52,9 +51,9 @@ struct PartnerViewTests {
     @Test("each shipped partner sees exactly its fixture views, and nothing outside its filter")
     func fixtureViews() async throws {
         let (fixture, fixtures) = try await Self.fixtureGateway()
-        try await fixture.withRunningGateway { gateway in
+        try await fixture.withRouters { gateway in
             for partner in Self.organisations.keys.sorted() {
-                try await using(try client(gateway, partner)) { client in
+                try await gateway.partner(try certificate(gateway, partner)) { client in
                     var admitted: Set<String> = []
                     for f in fixtures {
                         let (purpose, expected) = try #require(f.expected[partner]?.first)
@@ -87,8 +86,8 @@ struct PartnerViewTests {
     func outsideFilterLooksMissing() async throws {
         let (fixture, fixtures) = try await Self.fixtureGateway()
         let hidden = try #require(fixtures.first { $0.expected["lfb"]?.first?.value == .null })
-        try await fixture.withRunningGateway { gateway in
-            try await using(try client(gateway, "lfb")) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.partner(try certificate(gateway, "lfb")) { client in
                 let outside = try await client.get("/v1/views/cases/\(hidden.case.id.uuidString)")
                 let missingID = UUID().uuidString
                 let missing = try await client.get("/v1/views/cases/\(missingID)")
@@ -104,8 +103,8 @@ struct PartnerViewTests {
     func unknownCertificate() async throws {
         let (fixture, fixtures) = try await Self.fixtureGateway()
         let stranger = try fixture.ca.issueClient(commonName: "acme", organisation: "Acme Investigations Ltd")
-        try await fixture.withRunningGateway { gateway in
-            try await using(try gateway.partnerClient(stranger)) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.partner(stranger) { client in
                 for path in ["/v1/views/cases", "/v1/views/cases/\(fixtures[0].case.id.uuidString)"] {
                     let response = try await client.get(path)
                     #expect(response.status == .forbidden)
@@ -119,14 +118,14 @@ struct PartnerViewTests {
     func expiredAgreement() async throws {
         let later = ISO8601DateFormatter().date(from: "2027-02-15T12:00:00Z")!  // after ealing-homes' review date, before the others'
         let (fixture, fixtures) = try await Self.fixtureGateway(now: later)
-        try await fixture.withRunningGateway { gateway in
-            try await using(try client(gateway, "ealing-homes")) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.partner(try certificate(gateway, "ealing-homes")) { client in
                 let response = try await client.get("/v1/views/cases/\(fixtures[0].case.id.uuidString)")
                 #expect(response.status == .forbidden)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 #expect(String(buffer: try #require(response.body)).contains("review date"))
             }
-            try await using(try client(gateway, "met-police")) { client in
+            try await gateway.partner(try certificate(gateway, "met-police")) { client in
                 let response = try await client.get("/v1/views/cases?limit=1")
                 #expect(response.status == .ok)
             }
@@ -140,8 +139,8 @@ struct PartnerViewTests {
         let cases = generator.makeCases(80)
         for c in cases { _ = try await fixture.environment.cases.create(c) }
         let expected = Set(cases.filter { [.a, .b].contains($0.category) }.map(\.id.uuidString))
-        try await fixture.withRunningGateway { gateway in
-            try await using(try client(gateway, "met-police")) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.partner(try certificate(gateway, "met-police")) { client in
                 var seen: [String] = []
                 var cursor: String?
                 repeat {
@@ -172,14 +171,14 @@ struct PartnerViewTests {
         let metFile = fixture.policiesDirectory.appendingPathComponent("partners/met-police.yaml")
         let original = try String(contentsOf: metFile, encoding: .utf8)
         let target = try #require(fixtures.first { $0.expected["met-police"]?.first?.value != .null })
-        try await fixture.withRunningGateway { gateway in
+        try await fixture.withRouters { gateway in
             func post(_ token: String) async throws -> TestClient.Response {
-                try await using(try gateway.staffClient()) { client in
+                try await gateway.staff { client in
                     try await client.execute(.init("/v1/policies/reload", method: .post, headers: [.authorization: "Bearer \(token)"]))
                 }
             }
             func phoneShown() async throws -> Bool {
-                try await using(try client(gateway, "met-police")) { client in
+                try await gateway.partner(try certificate(gateway, "met-police")) { client in
                     let body = String(buffer: try #require(try await client.get("/v1/views/cases/\(target.case.id.uuidString)").body))
                     return body.contains("\"phone\"")
                 }

@@ -9,7 +9,7 @@ import Testing
 
 @Suite("Retention over the staff API")
 struct RetentionAPITests {
-    func request(_ client: TestClient, _ method: HTTPRequest.Method, _ uri: String, _ token: String, body: String? = nil) async throws -> TestClient.Response {
+    func request(_ client: some GatewayClient, _ method: HTTPRequest.Method, _ uri: String, _ token: String, body: String? = nil) async throws -> TestClient.Response {
         var headers: HTTPFields = [.authorization: "Bearer \(token)"]
         if body != nil { headers[.contentType] = "application/json" }
         return try await client.execute(.init(uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }))
@@ -24,8 +24,8 @@ struct RetentionAPITests {
         let expired = try await fixture.environment.cases.create(old)
         let admin = try await fixture.environment.users.add(name: "Addy", role: .admin).token
         let ig = try await fixture.environment.users.add(name: "Iggy", role: .igOfficer).token
-        try await fixture.withRunningGateway { gateway in
-            try await using(try gateway.staffClient()) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.staff { client in
                 #expect(try await request(client, .post, "/v1/retention/sweeps", ig, body: #"{"dry_run": true}"#).status == .forbidden)
                 #expect(try await request(client, .post, "/v1/cases/\(expired.id)/hold", ig, body: #"{"reason": "x"}"#).status == .forbidden)
                 #expect(try await request(client, .post, "/v1/retention/sweeps", admin, body: #"{"dry_run": "yes"}"#).status == .badRequest)
@@ -58,7 +58,7 @@ struct RetentionAPITests {
     }
 
     /// Starts a sweep and polls it to the end; returns the finished sweep's JSON.
-    func runSweep(_ client: TestClient, _ token: String, dryRun: Bool) async throws -> String {
+    func runSweep(_ client: some GatewayClient, _ token: String, dryRun: Bool) async throws -> String {
         let started = try await request(client, .post, "/v1/retention/sweeps", token, body: "{\"dry_run\": \(dryRun)}")
         #expect(started.status == .accepted)
         let location = try #require(started.headers[.location])

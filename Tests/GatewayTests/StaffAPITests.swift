@@ -5,7 +5,7 @@ import NIOCore
 import Storage
 import Testing
 
-@Suite("Staff listener: tokens, roles and the case API")
+@Suite("Staff API through the router: tokens, roles and the case API")
 struct StaffAPITests {
     static let newCase = """
         {"incident_type": "harassment", "channel": "phone", "ward": "Hanwell Broadway",
@@ -35,7 +35,7 @@ struct StaffAPITests {
     }
 
     func request(
-        _ client: TestClient, _ method: HTTPRequest.Method, _ uri: String, token: String?, body: String? = nil,
+        _ client: some GatewayClient, _ method: HTTPRequest.Method, _ uri: String, token: String?, body: String? = nil,
         contentType: String = "application/json"
     ) async throws -> TestClient.Response {
         var headers: HTTPFields = [:]
@@ -53,8 +53,8 @@ struct StaffAPITests {
     func roles() async throws {
         let fixture = try await GatewayFixture()
         let tokens = try await makeTokens(fixture)
-        try await fixture.withRunningGateway { gateway in
-            try await using(try gateway.staffClient()) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.staff { client in
                 let endpoints: [(HTTPRequest.Method, String, String?)] = [
                     (.get, "/v1/cases", nil),
                     (.post, "/v1/cases", Self.newCase),
@@ -85,8 +85,8 @@ struct StaffAPITests {
     func caseLifecycle() async throws {
         let fixture = try await GatewayFixture()
         let tokens = try await makeTokens(fixture)
-        try await fixture.withRunningGateway { gateway in
-            try await using(try gateway.staffClient()) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.staff { client in
                 let created = try await request(client, .post, "/v1/cases", token: tokens.caseworker, body: Self.newCase)
                 #expect(created.status == .created)
                 let body = try json(created)
@@ -148,8 +148,8 @@ struct StaffAPITests {
     func badInput(body: String, status: HTTPResponse.Status, detail: String) async throws {
         let fixture = try await GatewayFixture()
         let tokens = try await makeTokens(fixture)
-        try await fixture.withRunningGateway { gateway in
-            try await using(try gateway.staffClient()) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.staff { client in
                 let response = try await request(client, .post, "/v1/cases", token: tokens.caseworker, body: body)
                 #expect(response.status == status)
                 #expect(response.headers[.contentType] == "application/problem+json")
@@ -166,8 +166,8 @@ struct StaffAPITests {
     func limits() async throws {
         let fixture = try await GatewayFixture(maxBodyBytes: 2048)
         let tokens = try await makeTokens(fixture)
-        try await fixture.withRunningGateway { gateway in
-            try await using(try gateway.staffClient()) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.staff { client in
                 let big = Self.newCase.replacingOccurrences(of: "Repeated abuse", with: String(repeating: "x", count: 4096))
                 let response = try await request(client, .post, "/v1/cases", token: tokens.caseworker, body: big)
                 #expect(response.status == .contentTooLarge)
@@ -183,8 +183,8 @@ struct StaffAPITests {
     func queryValidation() async throws {
         let fixture = try await GatewayFixture()
         let tokens = try await makeTokens(fixture)
-        try await fixture.withRunningGateway { gateway in
-            try await using(try gateway.staffClient()) { client in
+        try await fixture.withRouters { gateway in
+            try await gateway.staff { client in
                 for query in ["category=D", "status=pending", "overdue=maybe", "limit=0", "limit=500", "cursor=zzz"] {
                     let response = try await request(client, .get, "/v1/cases?\(query)", token: tokens.caseworker)
                     #expect(response.status == .badRequest, "\(query)")

@@ -111,7 +111,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.ledgerOrigin = ledgerOrigin
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case partnerListener = "partner_listener"
         case staffListener = "staff_listener"
         case dataDirectory = "data_directory"
@@ -128,9 +128,11 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case viewCacheMegabytes = "view_cache_mb"
     }
 
-    /// Reads a configuration file; keys it leaves out keep their defaults.
+    /// Reads a configuration file; keys it leaves out keep their defaults. A key it does not know (a typo)
+    /// is an error naming the nearest known key, so a setting is never silently ignored.
     public init(from decoder: any Decoder) throws {
         let defaults = GatewayConfiguration()
+        try ConfigurationKeys.refuseUnknown(in: decoder, known: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.partnerListener = try c.decodeIfPresent(Listener.self, forKey: .partnerListener) ?? defaults.partnerListener
         self.staffListener = try c.decodeIfPresent(Listener.self, forKey: .staffListener) ?? defaults.staffListener
@@ -139,6 +141,9 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.policiesDirectory = try c.decodeIfPresent(String.self, forKey: .policiesDirectory) ?? defaults.policiesDirectory
         self.tls = try c.decodeIfPresent(TLSFiles.self, forKey: .tls) ?? defaults.tls
         self.maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? defaults.maxBodyBytes
+        guard (1024...(1 << 30)).contains(maxBodyBytes) else {
+            throw DecodingError.dataCorruptedError(forKey: .maxBodyBytes, in: c, debugDescription: "max_body_bytes must be from 1024 to 1073741824")
+        }
         self.ledgerOrigin = try c.decodeIfPresent(String.self, forKey: .ledgerOrigin) ?? defaults.ledgerOrigin
         self.retentionDailyAtText = try c.decodeIfPresent(String.self, forKey: .retentionDailyAtText)
         // `partner_rate_limit: off` turns it off; left out, the default applies.
