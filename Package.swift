@@ -2,7 +2,7 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -11,7 +11,10 @@ let package = Package(
     products: [
         .executable(name: "casegate", targets: ["casegate"]),
         // For the benchmarks package in Benchmarks/.
-        .library(name: "CasegateCore", targets: ["ByteEncoding", "CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "SQLiteStorage", "Retention", "DemoData"]),
+        .library(
+            name: "CasegateCore",
+            targets: ["ByteEncoding", "CaseModel", "SharingPolicy", "Redaction", "Ledger", "Storage", "SQLiteStorage", "Retention", "DemoData"]
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -39,7 +42,8 @@ let package = Package(
         // Partner directory and (later) per-field sharing policies, read from `policies/`.
         .target(
             name: "SharingPolicy",
-            dependencies: ["ByteEncoding", 
+            dependencies: [
+                "ByteEncoding",
                 "CaseModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -49,7 +53,8 @@ let package = Package(
         // Partner views: compiled policy × case → the fields its rules produce.
         .target(
             name: "Redaction",
-            dependencies: ["ByteEncoding",
+            dependencies: [
+                "ByteEncoding",
                 "CaseModel",
                 "SharingPolicy",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -66,7 +71,8 @@ let package = Package(
         // wrapped by a master key), the party index, staff tokens, field lists, errors.
         .target(
             name: "Storage",
-            dependencies: ["ByteEncoding",
+            dependencies: [
+                "ByteEncoding",
                 "CaseModel",
                 "Ledger",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -76,7 +82,8 @@ let package = Package(
         // The embedded default: the stores over SQLite through GRDB (WAL), keys in a database of their own.
         .target(
             name: "SQLiteStorage",
-            dependencies: ["ByteEncoding",
+            dependencies: [
+                "ByteEncoding",
                 "CaseModel",
                 "Ledger",
                 "Storage",
@@ -114,7 +121,8 @@ let package = Package(
         // Development PKI: a CA, server and partner certificates made with swift-certificates.
         .target(
             name: "DevPKI",
-            dependencies: ["ByteEncoding", 
+            dependencies: [
+                "ByteEncoding",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -124,7 +132,8 @@ let package = Package(
         // The Hummingbird application: listeners, identity, routes, problem+json.
         .target(
             name: "Gateway",
-            dependencies: ["ByteEncoding", 
+            dependencies: [
+                "ByteEncoding",
                 "CaseModel",
                 "SharingPolicy",
                 "Redaction",
@@ -153,7 +162,8 @@ let package = Package(
         // The load generator: partners' traffic over mutual TLS, latency percentiles, receipt checks.
         .target(
             name: "LoadTest",
-            dependencies: ["ByteEncoding", 
+            dependencies: [
+                "ByteEncoding",
                 "Ledger",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -194,25 +204,35 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Tests/Support", swiftSettings: swiftSettings
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
         ),
         .testTarget(name: "ByteEncodingTests", dependencies: ["ByteEncoding"], swiftSettings: swiftSettings),
         .testTarget(name: "CaseModelTests", dependencies: ["CaseModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "SQLiteStorage", "PostgresStorage", "DemoData", "Ledger", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "Storage", "SQLiteStorage", "PostgresStorage", "DemoData", "Ledger", "CasegateTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SharingPolicyTests", dependencies: ["SharingPolicy"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RetentionTests",
-            dependencies: ["Retention", "SQLiteStorage", "PostgresStorage", "DemoData", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Retention", "SQLiteStorage", "PostgresStorage", "DemoData", "CasegateTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "CaseModel", "SharingPolicy", "DemoData"], swiftSettings: swiftSettings),
-        .testTarget(name: "RedactionTests", dependencies: ["Redaction", "DemoData", "ByteEncoding", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RedactionTests",
+            dependencies: ["Redaction", "DemoData", "ByteEncoding", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

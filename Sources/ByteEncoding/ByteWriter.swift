@@ -58,7 +58,8 @@ public struct ByteWriter: ~Copyable, ByteSink {
         // Most appends are keys and short values: two overlapping eight-byte moves beat a call to memcpy.
         if n >= 8 && n <= 16 {
             let raw = UnsafeRawPointer(source)
-            let head = raw.loadUnaligned(as: UInt64.self), tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            let head = raw.loadUnaligned(as: UInt64.self)
+            let tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
             UnsafeMutableRawPointer(target).storeBytes(of: head, as: UInt64.self)
             UnsafeMutableRawPointer(target).storeBytes(of: tail, toByteOffset: n - 8, as: UInt64.self)
         } else if n < 8 {

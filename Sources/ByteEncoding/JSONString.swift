@@ -26,8 +26,10 @@ public enum JSONString {
         if utf8.count >= 8 {
             var k = 0
             while k + 8 <= utf8.count && !mayNeedEscape(UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)) { k += 8 }
-            if k == utf8.count || (k + 8 > utf8.count
-                && !mayNeedEscape(UnsafeRawPointer(base + utf8.count - 8).loadUnaligned(as: UInt64.self))) {
+            if k == utf8.count
+                || (k + 8 > utf8.count
+                    && !mayNeedEscape(UnsafeRawPointer(base + utf8.count - 8).loadUnaligned(as: UInt64.self)))
+            {
                 out.append(contentsOf: utf8)
                 return
             }

@@ -91,7 +91,10 @@ public struct ServiceClock: Sendable {
     }
 
     private func judge(
-        _ standard: ServiceStandardStatus.Standard, due: CalendarDate, done: Date?, today: CalendarDate
+        _ standard: ServiceStandardStatus.Standard,
+        due: CalendarDate,
+        done: Date?,
+        today: CalendarDate
     ) -> ServiceStandardStatus {
         if let done {
             let day = CalendarDate(done)

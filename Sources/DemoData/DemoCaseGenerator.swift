@@ -53,7 +53,8 @@ public struct DemoCaseGenerator {
             incidentType: incident,
             channel: pick(ReportChannel.allCases),
             receivedAt: receivedAt,
-            policeReference: incident.category == .c && int(0..<3) != 0 ? nil : "CAD \(int(1000..<9999))/\(int(10..<31))\(pick(["JAN", "MAR", "JUN", "SEP", "NOV"]))",
+            policeReference: incident.category == .c && int(0..<3) != 0
+                ? nil : "CAD \(int(1000..<9999))/\(int(10..<31))\(pick(["JAN", "MAR", "JUN", "SEP", "NOV"]))",
             ward: ward.name,
             location: "\(int(1..<180)) \(pick(DemoVocabulary.streets)), \(complainant.address!.postcode)",
             narrative: narrative(incident, complainant: complainant, other: other),
@@ -79,10 +80,17 @@ public struct DemoCaseGenerator {
         let dueDate = Date(timeIntervalSince1970: Double(interviewDue.daysSinceEpoch) * 86400 + 12 * 3600)
         let onTime = int(0..<6) != 0
         let interviewAt = onTime ? min(dueDate, c.receivedAt.addingTimeInterval(20 * 3600)) : dueDate.addingTimeInterval(3 * 86400)
-        record(.interviewHeld, after: max(1, interviewAt.timeIntervalSince(at) / 3600), note: "Complainant interviewed; account taken.",
-               mode: pick(InterviewMode.allCases))
+        record(
+            .interviewHeld,
+            after: max(1, interviewAt.timeIntervalSince(at) / 3600),
+            note: "Complainant interviewed; account taken.",
+            mode: pick(InterviewMode.allCases)
+        )
         if int(0..<4) == 0 { record(.homeVisitOffered, after: 2, note: "Home visit offered.") }
-        if int(0..<8) == 0 { record(.femaleOfficerRequested, after: 1); record(.femaleOfficerAssigned, after: 20) }
+        if int(0..<8) == 0 {
+            record(.femaleOfficerRequested, after: 1)
+            record(.femaleOfficerAssigned, after: 20)
+        }
         record(.actionPlanAgreed, after: Double(int(24..<100)), note: "Action plan agreed: warning letter and patrols.")
         if c.category == .a {
             let updates = min(ageDays / 14, 6)
@@ -122,7 +130,8 @@ public struct DemoCaseGenerator {
     private mutating func narrative(_ incident: IncidentType, complainant: Party, other: Party) -> String {
         let template = pick(DemoVocabulary.narratives[incident]!)
         let day = CalendarDate(now.addingTimeInterval(-Double(int(1..<30)) * 86400))
-        return template
+        return
+            template
             .replacingOccurrences(of: "{self}", with: complainant.name)
             .replacingOccurrences(of: "{other}", with: other.name)
             .replacingOccurrences(of: "{phone}", with: complainant.phone ?? "")

@@ -25,10 +25,18 @@ enum DemoVocabulary {
     static let genders = ["female", "male", "female", "male", "non-binary", "prefer not to say"]
 
     static let narratives: [IncidentType: [String]] = [
-        .domesticViolence: ["I heard shouting and a woman screaming from the flat next door again last night. {other} was banging on the door of {self}'s neighbour until after midnight."],
-        .drugs: ["There is dealing from the stairwell most evenings. {other} meets cars by the bins and people come and go every few minutes. Call me on {phone} if you need more."],
-        .hateCrime: ["{other} shouted racist abuse at me and my children outside our home on {date} and spat at our door. It has happened three times this month."],
-        .threatsOfViolence: ["{other} told me he would 'sort me out' if I reported the parking again. He said it in front of my neighbour. You can email me at {email}."],
+        .domesticViolence: [
+            "I heard shouting and a woman screaming from the flat next door again last night. {other} was banging on the door of {self}'s neighbour until after midnight."
+        ],
+        .drugs: [
+            "There is dealing from the stairwell most evenings. {other} meets cars by the bins and people come and go every few minutes. Call me on {phone} if you need more."
+        ],
+        .hateCrime: [
+            "{other} shouted racist abuse at me and my children outside our home on {date} and spat at our door. It has happened three times this month."
+        ],
+        .threatsOfViolence: [
+            "{other} told me he would 'sort me out' if I reported the parking again. He said it in front of my neighbour. You can email me at {email}."
+        ],
         .unprovokedAttack: ["I was pushed over outside the shops by {other} for no reason. I hurt my wrist. My postcode is {postcode}."],
         .damageToProperty: ["Someone keeps scratching my car and the wing mirror was snapped off on {date}. I think it is {other} from number 14."],
         .harassment: ["{other} keeps knocking on my door late at night and leaving notes. I feel unsafe. My number is {phone}."],

@@ -1,6 +1,6 @@
+import ByteEncoding
 import Crypto
 import Foundation
-import ByteEncoding
 import SwiftASN1
 import X509
 
@@ -60,10 +60,16 @@ public struct DevCertificateAuthority: Sendable {
             SubjectKeyIdentifier(hash: publicKey)
         }
         let certificate = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: publicKey,
-            notValidBefore: validFrom, notValidAfter: validUntil,
-            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: extensions, issuerPrivateKey: .init(key)
+            version: .v3,
+            serialNumber: .init(),
+            publicKey: publicKey,
+            notValidBefore: validFrom,
+            notValidAfter: validUntil,
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: extensions,
+            issuerPrivateKey: .init(key)
         )
         return DevCertificateAuthority(issued: IssuedCertificate(certificate: certificate, privateKey: key))
     }
@@ -90,7 +96,8 @@ public struct DevCertificateAuthority: Sendable {
             OrganizationName("casegate development")
             CommonName(dnsNames.first ?? "casegate")
         }
-        let names = dnsNames.map { GeneralName.dnsName($0) }
+        let names =
+            dnsNames.map { GeneralName.dnsName($0) }
             + ipAddresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0))) }
         let purpose = try Certificate.Extensions {
             SubjectAlternativeNames(names)
@@ -116,7 +123,9 @@ public struct DevCertificateAuthority: Sendable {
     }
 
     private func issue(
-        subject: DistinguishedName, validFrom: Date, validUntil: Date,
+        subject: DistinguishedName,
+        validFrom: Date,
+        validUntil: Date,
         purpose: Certificate.Extensions
     ) throws -> IssuedCertificate {
         let key = P256.Signing.PrivateKey()
@@ -130,10 +139,16 @@ public struct DevCertificateAuthority: Sendable {
         }
         for ext in purpose { try extensions.append(ext) }
         let certificate = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: publicKey,
-            notValidBefore: validFrom, notValidAfter: validUntil,
-            issuer: self.certificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: extensions, issuerPrivateKey: .init(issued.privateKey)
+            version: .v3,
+            serialNumber: .init(),
+            publicKey: publicKey,
+            notValidBefore: validFrom,
+            notValidAfter: validUntil,
+            issuer: self.certificate.subject,
+            subject: subject,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: extensions,
+            issuerPrivateKey: .init(issued.privateKey)
         )
         return IssuedCertificate(certificate: certificate, privateKey: key)
     }

@@ -69,7 +69,9 @@ extension LedgerEntry {
         key("actor")
         w.bytes.append(123)
         var actorFirst = true
-        for (name, value) in [("certificate_fingerprint", actor.certificateFingerprint), ("id", actor.id), ("kind", actor.kind.rawValue), ("role", actor.role)] {
+        for (name, value) in [
+            ("certificate_fingerprint", actor.certificateFingerprint), ("id", actor.id), ("kind", actor.kind.rawValue), ("role", actor.role),
+        ] {
             guard let value else { continue }
             if !actorFirst { w.bytes.append(44) }
             actorFirst = false

@@ -42,7 +42,12 @@ public final class Ledger: Sendable {
 
     /// Opens the ledger over a store: the tree from the tile roots the store recorded and the leaf hashes
     /// after them, so opening reads one hash a tile of a long log, not every leaf.
-    public static func open(store: any LedgerStore, key: LedgerSigningKey, origin: String, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> Ledger {
+    public static func open(
+        store: any LedgerStore,
+        key: LedgerSigningKey,
+        origin: String,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> Ledger {
         let height = MerkleTree.defaultTileHeight
         var roots = try await store.tileRoots(height: height)
         // Recorded roots that reach past the last entry mean entries were removed from the store: they are
@@ -63,15 +68,22 @@ public final class Ledger: Sendable {
         let ledger = Ledger(store: store, key: key, origin: origin, tree: tree, lastCheckpoint: last, clock: clock)
         ledger.state.withLock { $0.recordedTiles = roots.count }
         if tree.size > 0, let newest = try await store.entries(from: tree.size - 1, limit: 1).first,
-           let time = LedgerEntry.date(fromTimestamp: try newest.decoded().time) {
+            let time = LedgerEntry.date(fromTimestamp: try newest.decoded().time)
+        {
             ledger.state.withLock { $0.lastTime = time }
         }
         await ledger.recordTileRoots()
         return ledger
     }
 
-    private init(store: any LedgerStore, key: LedgerSigningKey, origin: String, tree: MerkleTree, lastCheckpoint: (size: Int, note: String)?,
-                 clock: @escaping @Sendable () -> Date) {
+    private init(
+        store: any LedgerStore,
+        key: LedgerSigningKey,
+        origin: String,
+        tree: MerkleTree,
+        lastCheckpoint: (size: Int, note: String)?,
+        clock: @escaping @Sendable () -> Date
+    ) {
         self.store = store
         self.key = key
         self.origin = origin
@@ -101,7 +113,8 @@ public final class Ledger: Sendable {
         try await enqueue(drafts, effect: nil, precondition: precondition)
     }
 
-    private func enqueue(_ drafts: [LedgerDraft], effect: (any LedgerEffect)?, precondition: AppendPrecondition?) async throws -> LedgerAppendOutcome {
+    private func enqueue(_ drafts: [LedgerDraft], effect: (any LedgerEffect)?, precondition: AppendPrecondition?) async throws -> LedgerAppendOutcome
+    {
         try await withCheckedThrowingContinuation { continuation in
             let lead = state.withLock { state in
                 state.queue.append(Pending(drafts: drafts, effect: effect, precondition: precondition, continuation: continuation))
@@ -130,12 +143,17 @@ public final class Ledger: Sendable {
             let rows = Mutex<[LedgerRow]>([])
             do {
                 // Built under the store's write lock, from the head it found there, leaving out callers that failed.
-                written = try await store.append(LedgerBatch(knownSize: knownSize, effects: batch.map(\.effect),
-                                                             preconditions: batch.map(\.precondition)) { [self] head, failed in
-                    let built = Self.rows(drafts, from: head.size, time: self.entryTime(after: head.lastTime), leavingOut: failed)
-                    rows.withLock { $0 = built }
-                    return built
-                })
+                written = try await store.append(
+                    LedgerBatch(
+                        knownSize: knownSize,
+                        effects: batch.map(\.effect),
+                        preconditions: batch.map(\.precondition)
+                    ) { [self] head, failed in
+                        let built = Self.rows(drafts, from: head.size, time: self.entryTime(after: head.lastTime), leavingOut: failed)
+                        rows.withLock { $0 = built }
+                        return built
+                    }
+                )
             } catch {
                 for pending in batch { pending.continuation.resume(throwing: error) }
                 continue

@@ -41,8 +41,12 @@ public struct LedgerBatch: Sendable {
     public private(set) var head = LedgerHead(size: 0, newLeafHashes: [], lastTime: nil)
     public private(set) var failures: [Int: LedgerBatchFailure] = [:]
 
-    public init(knownSize: Int, effects: [(any LedgerEffect)?], preconditions: [AppendPrecondition?],
-                build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]) {
+    public init(
+        knownSize: Int,
+        effects: [(any LedgerEffect)?],
+        preconditions: [AppendPrecondition?],
+        build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]
+    ) {
         self.knownSize = knownSize
         self.effects = effects
         self.preconditions = preconditions

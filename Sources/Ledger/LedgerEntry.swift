@@ -128,9 +128,17 @@ public struct LedgerDraft: Sendable {
     public var details: [String: String]?
 
     public init(
-        actor: LedgerActor, recipient: String? = nil, action: LedgerAction, caseIDs: [String] = [], purpose: String? = nil,
-        lawfulBasis: String? = nil, policyVersion: String? = nil, fields: DisclosedFields? = nil, responseSHA256: String? = nil,
-        requestID: String? = nil, details: [String: String]? = nil
+        actor: LedgerActor,
+        recipient: String? = nil,
+        action: LedgerAction,
+        caseIDs: [String] = [],
+        purpose: String? = nil,
+        lawfulBasis: String? = nil,
+        policyVersion: String? = nil,
+        fields: DisclosedFields? = nil,
+        responseSHA256: String? = nil,
+        requestID: String? = nil,
+        details: [String: String]? = nil
     ) {
         self.actor = actor
         self.recipient = recipient
@@ -148,9 +156,20 @@ public struct LedgerDraft: Sendable {
     /// The entry this draft becomes at `index`, made at `time`.
     public func entry(index: Int, time: Date) -> LedgerEntry {
         LedgerEntry(
-            v: LedgerEntry.formatVersion, index: index, time: LedgerEntry.timestamp(time), actor: actor, recipient: recipient,
-            action: action, caseIDs: caseIDs, purpose: purpose, lawfulBasis: lawfulBasis, policyVersion: policyVersion,
-            fields: fields?.fields, responseSHA256: responseSHA256, requestID: requestID, details: details
+            v: LedgerEntry.formatVersion,
+            index: index,
+            time: LedgerEntry.timestamp(time),
+            actor: actor,
+            recipient: recipient,
+            action: action,
+            caseIDs: caseIDs,
+            purpose: purpose,
+            lawfulBasis: lawfulBasis,
+            policyVersion: policyVersion,
+            fields: fields?.fields,
+            responseSHA256: responseSHA256,
+            requestID: requestID,
+            details: details
         )
     }
 

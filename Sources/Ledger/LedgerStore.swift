@@ -16,8 +16,15 @@ public struct LedgerQuery: Sendable, Equatable {
     public var limit: Int
 
     public init(
-        recipient: String? = nil, caseIDs: [String]? = nil, actorID: String? = nil, actions: Set<LedgerAction>? = nil,
-        purpose: String? = nil, from: String? = nil, to: String? = nil, after: Int? = nil, limit: Int = 100
+        recipient: String? = nil,
+        caseIDs: [String]? = nil,
+        actorID: String? = nil,
+        actions: Set<LedgerAction>? = nil,
+        purpose: String? = nil,
+        from: String? = nil,
+        to: String? = nil,
+        after: Int? = nil,
+        limit: Int = 100
     ) {
         self.purpose = purpose
         self.recipient = recipient

@@ -77,7 +77,10 @@ public struct LedgerVerifier: Sendable {
                 return fail(tree.size, "checkpoint at size \(size) covers entries that are no longer stored (the log has \(tree.size))")
             }
             guard (size == 0 ? MerkleHash.empty : rootsAt[size]) == checkpoint.root else {
-                return fail(previous, "the log's first \(size) entries do not match the signed checkpoint at size \(size); the change lies in \(previous)..<\(size)")
+                return fail(
+                    previous,
+                    "the log's first \(size) entries do not match the signed checkpoint at size \(size); the change lies in \(previous)..<\(size)"
+                )
             }
             previous = size
             checkpointSizes.append(size)

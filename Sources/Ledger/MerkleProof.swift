@@ -4,14 +4,18 @@ public enum MerkleProof {
     /// Whether `proof` shows the leaf at `index` is in the tree of `size` with `root`.
     public static func verifyInclusion(leafHash: [UInt8], index: Int, size: Int, proof: [[UInt8]], root: [UInt8]) -> Bool {
         guard index < size, index >= 0 else { return false }
-        var fn = index, sn = size - 1
+        var fn = index
+        var sn = size - 1
         var r = leafHash
         for p in proof {
             if sn == 0 { return false }
             if fn & 1 == 1 || fn == sn {
                 r = MerkleHash.node(p, r)
                 if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
                 }
             } else {
                 r = MerkleHash.node(r, p)
@@ -30,16 +34,24 @@ public enum MerkleProof {
         // When size1 is a power of two, the first tree's root is the first node of the path.
         if size1 & (size1 - 1) == 0 { path.insert(root1, at: 0) }
         guard !path.isEmpty else { return false }
-        var fn = size1 - 1, sn = size2 - 1
-        while fn & 1 == 1 { fn >>= 1; sn >>= 1 }
-        var fr = path[0], sr = path[0]
+        var fn = size1 - 1
+        var sn = size2 - 1
+        while fn & 1 == 1 {
+            fn >>= 1
+            sn >>= 1
+        }
+        var fr = path[0]
+        var sr = path[0]
         for c in path.dropFirst() {
             if sn == 0 { return false }
             if fn & 1 == 1 || fn == sn {
                 fr = MerkleHash.node(c, fr)
                 sr = MerkleHash.node(c, sr)
                 if fn & 1 == 0 {
-                    while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
                 }
             } else {
                 sr = MerkleHash.node(sr, c)

@@ -1,5 +1,5 @@
-import Foundation
 import ByteEncoding
+import Foundation
 
 /// Offline receipt checking, as a partner does it: the checkpoint's signature,
 /// then the entry's inclusion under that checkpoint's root.

@@ -1,6 +1,6 @@
+import ByteEncoding
 import Crypto
 import Foundation
-import ByteEncoding
 
 /// A checkpoint: the log's size and root at a moment, in the C2SP
 /// tlog-checkpoint format, signed as a C2SP signed note with Ed25519.
@@ -32,7 +32,7 @@ public struct Checkpoint: Sendable, Equatable {
         let body = String(note[..<separator.lowerBound]) + "\n"
         let lines = body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard lines.count >= 3, let size = Int(lines[1]), size >= 0,
-              let root = Data(base64Encoded: String(lines[2])), root.count == 32
+            let root = Data(base64Encoded: String(lines[2])), root.count == 32
         else { throw .malformed("the body must be origin, tree size and a base64 SHA-256 root") }
         let signatures = note[separator.upperBound...].split(separator: "\n")
         var matched = false
@@ -120,7 +120,7 @@ public struct LedgerPublicKey: Sendable, Equatable {
     public init(verifierKey text: String) throws(CheckpointError) {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2)
         guard parts.count == 3, let blob = Data(base64Encoded: String(parts[2])), blob.count == 33, blob.first == 0x01,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst())
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst())
         else { throw .malformed("a verifier key is '<name>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>'") }
         self.init(name: String(parts[0]), key: key)
         let id = keyID.hexString

@@ -31,8 +31,14 @@ public struct BulkPull: Sendable {
             pageStart = now
             return true
         }
-        return BulkPullReport(views: views, pages: pageTimes.count, bytes: bytes, receipts: receipts,
-                              elapsed: clock.now - start, pageLatency: LatencySummary(nanoseconds: pageTimes))
+        return BulkPullReport(
+            views: views,
+            pages: pageTimes.count,
+            bytes: bytes,
+            receipts: receipts,
+            elapsed: clock.now - start,
+            pageLatency: LatencySummary(nanoseconds: pageTimes)
+        )
     }
 
     /// The case ids of the first `limit` views the purpose admits (all of them by default).
@@ -54,7 +60,7 @@ public struct BulkPull: Sendable {
             if let cursor { path += "&cursor=\(cursor.queryEscaped)" }
             let reply = try await client.getOK(path)
             guard let object = try? JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any],
-                  let views = object["views"] as? [[String: Any]]
+                let views = object["views"] as? [[String: Any]]
             else { throw LoadTestError.malformedResponse("a page of \(path) is not a view list") }
             guard try body(reply, views.compactMap { $0["case_id"] as? String }) else { return }
             cursor = object["next_cursor"] as? String

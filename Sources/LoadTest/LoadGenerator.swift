@@ -74,9 +74,14 @@ public struct LoadGenerator: Sendable {
         for result in results { statuses.merge(result.statuses, uniquingKeysWith: +) }
         let check: ReceiptCheck? = plan.endpoint == .view ? try await ReceiptChecker(client: client).check(receipts) : nil
         return LoadReport(
-            endpoint: plan.endpoint.rawValue, connections: plan.connections, duration: elapsed,
-            succeeded: latencies.count, failedByStatus: statuses, transportErrors: results.reduce(0) { $0 + $1.transportErrors },
-            latency: LatencySummary(nanoseconds: latencies), receipts: check
+            endpoint: plan.endpoint.rawValue,
+            connections: plan.connections,
+            duration: elapsed,
+            succeeded: latencies.count,
+            failedByStatus: statuses,
+            transportErrors: results.reduce(0) { $0 + $1.transportErrors },
+            latency: LatencySummary(nanoseconds: latencies),
+            receipts: check
         )
     }
 

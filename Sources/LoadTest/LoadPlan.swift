@@ -17,8 +17,14 @@ public struct LoadPlan: Sendable {
     public var credentials: PartnerCredentials
 
     public init(
-        baseURL: String, endpoint: LoadEndpoint, connections: Int, duration: Duration, warmup: Duration = .seconds(2),
-        purpose: String? = nil, sample: Int = 10_000, credentials: PartnerCredentials
+        baseURL: String,
+        endpoint: LoadEndpoint,
+        connections: Int,
+        duration: Duration,
+        warmup: Duration = .seconds(2),
+        purpose: String? = nil,
+        sample: Int = 10_000,
+        credentials: PartnerCredentials
     ) {
         self.sample = sample
         self.baseURL = baseURL

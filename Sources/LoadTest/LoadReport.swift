@@ -23,9 +23,11 @@ public struct LoadReport: Sendable {
             "errors        \(failed)" + (failed == 0 ? "" : " (" + errorBreakdown + ")"),
         ]
         if let receipts {
-            lines.append("receipts      \(receipts.receipts) received, \(receipts.distinct) distinct, \(receipts.duplicates) duplicated, "
-                + "\(receipts.outsideTree) beyond the checkpoint (size \(receipts.treeSize)); "
-                + "\(receipts.proofsChecked - receipts.proofsFailed)/\(receipts.proofsChecked) sampled inclusion proofs verify")
+            lines.append(
+                "receipts      \(receipts.receipts) received, \(receipts.distinct) distinct, \(receipts.duplicates) duplicated, "
+                    + "\(receipts.outsideTree) beyond the checkpoint (size \(receipts.treeSize)); "
+                    + "\(receipts.proofsChecked - receipts.proofsFailed)/\(receipts.proofsChecked) sampled inclusion proofs verify"
+            )
         }
         return lines.joined(separator: "\n")
     }
@@ -37,7 +39,9 @@ public struct LoadReport: Sendable {
             "ok": succeeded, "errors": failed, "transport_errors": transportErrors,
             "errors_by_status": Dictionary(uniqueKeysWithValues: failedByStatus.map { (String($0.key), $0.value) }),
             "throughput": throughput,
-            "latency_ms": ["p50": latency.p50.milliseconds, "p90": latency.p90.milliseconds, "p99": latency.p99.milliseconds, "max": latency.max.milliseconds],
+            "latency_ms": [
+                "p50": latency.p50.milliseconds, "p90": latency.p90.milliseconds, "p99": latency.p99.milliseconds, "max": latency.max.milliseconds,
+            ],
         ]
         if let receipts {
             object["receipts"] = [
@@ -68,8 +72,10 @@ extension BulkPullReport {
     }
 
     public var json: String {
-        let object: [String: Any] = ["endpoint": "list", "views": views, "pages": pages, "bytes": bytes, "seconds": elapsed.seconds,
-                                     "receipts": receipts, "page_p99_ms": pageLatency.p99.milliseconds]
+        let object: [String: Any] = [
+            "endpoint": "list", "views": views, "pages": pages, "bytes": bytes, "seconds": elapsed.seconds,
+            "receipts": receipts, "page_p99_ms": pageLatency.p99.milliseconds,
+        ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-import Ledger
 import Foundation
+import Ledger
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -48,7 +48,8 @@ public struct PartnerClient: Sendable {
         let response = try await http.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 64 << 20)
         return Reply(
-            status: response.status.code, body: body,
+            status: response.status.code,
+            body: body,
             ledgerIndex: response.headers.first(name: ReceiptHeaders.ledgerIndex).flatMap(Int.init),
             entryHash: response.headers.first(name: ReceiptHeaders.entryHash)
         )

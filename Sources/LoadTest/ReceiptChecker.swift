@@ -1,5 +1,5 @@
-import Foundation
 import ByteEncoding
+import Foundation
 import Ledger
 import NIOCore
 
@@ -30,15 +30,20 @@ struct ReceiptChecker: Sendable {
             if try await proves(receipt, in: checkpoint) { proved += 1 } else { unproved += 1 }
         }
         return ReceiptCheck(
-            receipts: receipts.count, distinct: seen.count, duplicates: duplicates, outsideTree: outside,
-            treeSize: checkpoint.size, proofsChecked: proved + unproved, proofsFailed: unproved
+            receipts: receipts.count,
+            distinct: seen.count,
+            duplicates: duplicates,
+            outsideTree: outside,
+            treeSize: checkpoint.size,
+            proofsChecked: proved + unproved,
+            proofsFailed: unproved
         )
     }
 
     private func proves(_ receipt: Receipt, in checkpoint: Checkpoint) async throws -> Bool {
         let body = try await client.getOK("/v1/ledger/proofs/inclusion?index=\(receipt.index)&size=\(checkpoint.size)").body
         guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
-              let proofText = object["proof"] as? [String]
+            let proofText = object["proof"] as? [String]
         else { throw LoadTestError.malformedResponse("inclusion proof for \(receipt.index)") }
         let proof = proofText.compactMap { Data(base64Encoded: $0).map(Array.init) }
         guard proof.count == proofText.count, let leaf = [UInt8](hex: receipt.entryHash), leaf.count == 32 else { return false }

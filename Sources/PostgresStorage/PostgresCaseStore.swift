@@ -49,7 +49,8 @@ public struct PostgresCaseStore: CaseStore {
         let lookups = newCases.map(partyIndex.lookups)
         return { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(AdvisoryLock.caseNumbers))", logger: database.logger)
-            var seq = try await connection.query("SELECT COALESCE(MAX(seq), 0) FROM cases", logger: database.logger)
+            var seq =
+                try await connection.query("SELECT COALESCE(MAX(seq), 0) FROM cases", logger: database.logger)
                 .collect().first?.decode(Int64.self) ?? 0
             var stored: [ASBCase] = []
             var rows = CaseRows()
@@ -61,10 +62,13 @@ public struct PostgresCaseStore: CaseStore {
                 stored.append(c)
             }
             let ids = stored.map(\.id.uuidString)
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO casegate_keys.data_keys (case_id, wrapped_key, created_at)
                 SELECT id, key, now() FROM unnest(\(ids)::text[], \(wrapped.map { ByteBuffer(data: $0) })::bytea[]) AS k(id, key)
-                """, logger: database.logger)
+                """,
+                logger: database.logger
+            )
             try await rows.insert(connection, logger: database.logger)
             try await Self.index(zip(ids, lookups), connection, database)
             return stored
@@ -74,10 +78,13 @@ public struct PostgresCaseStore: CaseStore {
     /// One round trip: the sealed case and its wrapped key, joined.
     public func get(_ id: UUID) async throws -> ASBCase? {
         let rows = try await database.mapErrors {
-            try await database.client.query("""
+            try await database.client.query(
+                """
                 SELECT c.reference, c.sealed, k.wrapped_key FROM cases c
                 LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE c.id = \(id.uuidString)
-                """, logger: database.logger).collect()
+                """,
+                logger: database.logger
+            ).collect()
         }
         guard let row = rows.first else { return nil }
         let (reference, sealed, wrapped) = try row.decode((String, Data, Data?).self)
@@ -87,7 +94,9 @@ public struct PostgresCaseStore: CaseStore {
     /// One row that a statement trigger on `cases` moves (see the "v3-case-changes" migration).
     public func changeMark() async throws -> Int64 {
         let mark = try await database.mapErrors {
-            try await database.client.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: database.logger).collect().first?.decode(Int64.self)
+            try await database.client.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: database.logger).collect().first?.decode(
+                Int64.self
+            )
         }
         guard let mark else { throw StorageError.unavailable(reason: "the case change mark is missing") }
         return mark
@@ -97,18 +106,28 @@ public struct PostgresCaseStore: CaseStore {
         try await database.transaction { connection in try await update(id, connection, change) }
     }
 
-    public func update(_ id: UUID, recordedBy draft: LedgerDraft, in ledger: Ledger,
-                       _ change: @escaping @Sendable (inout ASBCase) throws -> Void) async throws -> (ASBCase, LedgerReceipt) {
+    public func update(
+        _ id: UUID,
+        recordedBy draft: LedgerDraft,
+        in ledger: Ledger,
+        _ change: @escaping @Sendable (inout ASBCase) throws -> Void
+    ) async throws -> (ASBCase, LedgerReceipt) {
         let result = EffectResult<ASBCase>()
-        let receipts = try await ledger.append([draft], effect: PostgresLedgerEffect { connection in result.set(try await update(id, connection, change)) })
+        let receipts = try await ledger.append(
+            [draft],
+            effect: PostgresLedgerEffect { connection in result.set(try await update(id, connection, change)) }
+        )
         return (try result.get(), receipts[0])
     }
 
     private func update(_ id: UUID, _ connection: PostgresConnection, _ change: (inout ASBCase) throws -> Void) async throws -> ASBCase {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT c.seq, c.version, c.reference, c.sealed, k.wrapped_key FROM cases c
             LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE c.id = \(id.uuidString) FOR UPDATE OF c
-            """, logger: database.logger).collect()
+            """,
+            logger: database.logger
+        ).collect()
         guard let row = rows.first else { throw StorageError.notFound(caseID: id.uuidString) }
         let (seq, version, reference, sealed, wrapped) = try row.decode((Int64, Int64, String, Data, Data?).self)
         guard let wrapped else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
@@ -118,14 +137,17 @@ public struct PostgresCaseStore: CaseStore {
         try change(&current)
         let columns = CaseColumns(current, clock: clock)
         let newSealed = try CaseSealer.seal(CaseColumns.sealable(current), with: key)
-        try await connection.query("""
+        try await connection.query(
+            """
             UPDATE cases SET incident_type = \(columns.incidentType), category = \(columns.category), channel = \(columns.channel),
                 status = \(columns.status), ward = \(columns.ward), risk_flag = \(columns.riskFlag),
                 has_police_reference = \(columns.hasPoliceReference), received_at = \(columns.receivedAt),
                 closed_at = \(columns.closedAt), updated_at = \(columns.updatedAt), outstanding_due = \(columns.outstandingDue),
                 version = \(version + 1), sealed = \(newSealed), flags = \(columns.flags)
             WHERE seq = \(seq)
-            """, logger: database.logger)
+            """,
+            logger: database.logger
+        )
         try await Self.index([(id.uuidString, partyIndex.lookups(for: current))], connection, database)
         return current
     }
@@ -169,8 +191,10 @@ public struct PostgresCaseStore: CaseStore {
         let lookup = partyIndex.lookup(name: name, dateOfBirth: dateOfBirth)
         return try await database.mapErrors {
             var ids: [UUID] = []
-            let rows = try await database.client.query("SELECT case_id FROM party_index WHERE lookup = \(lookup) ORDER BY case_id",
-                                                       logger: database.logger)
+            let rows = try await database.client.query(
+                "SELECT case_id FROM party_index WHERE lookup = \(lookup) ORDER BY case_id",
+                logger: database.logger
+            )
             for try await id in rows.decode(String.self) { if let uuid = UUID(uuidString: id) { ids.append(uuid) } }
             return ids
         }
@@ -184,7 +208,11 @@ public struct PostgresCaseStore: CaseStore {
     }
 
     /// Replaces the party index rows of the given cases.
-    private static func index(_ cases: some Sequence<(String, Set<Data>)>, _ connection: PostgresConnection, _ database: PostgresDatabase) async throws {
+    private static func index(
+        _ cases: some Sequence<(String, Set<Data>)>,
+        _ connection: PostgresConnection,
+        _ database: PostgresDatabase
+    ) async throws {
         var ids: [String] = []
         var lookupIDs: [String] = []
         var lookups: [ByteBuffer] = []
@@ -196,10 +224,13 @@ public struct PostgresCaseStore: CaseStore {
             }
         }
         try await connection.query("DELETE FROM party_index WHERE case_id = ANY(\(ids))", logger: database.logger)
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO party_index (lookup, case_id) SELECT * FROM unnest(\(lookups)::bytea[], \(lookupIDs)::text[])
             ON CONFLICT DO NOTHING
-            """, logger: database.logger)
+            """,
+            logger: database.logger
+        )
     }
 }
 
@@ -232,7 +263,8 @@ struct CaseRows {
     }
 
     func insert(_ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO cases (seq, id, reference, incident_type, category, channel, status, ward, risk_flag, has_police_reference,
                                received_at, closed_at, updated_at, outstanding_due, version, sealed, flags)
             SELECT seq, id, reference, incident_type, category, channel, status, ward, risk_flag, has_police_reference,
@@ -243,6 +275,8 @@ struct CaseRows {
                         \(outstandingDue)::text[], \(sealed)::bytea[], \(flags)::text[])
                 AS r(seq, id, reference, incident_type, category, channel, status, ward, risk_flag, has_police_reference,
                      received_at, closed_at, closed, updated_at, outstanding_due, sealed, flags)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 }

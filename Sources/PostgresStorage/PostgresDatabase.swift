@@ -27,7 +27,11 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Connects, applies missing migrations (one instance at a time) and checks the master key.
-    public static func open(url: PostgresURL, masterKey: MasterKey, logger: Logger = Logger(label: "casegate.postgres")) async throws -> PostgresDatabase {
+    public static func open(
+        url: PostgresURL,
+        masterKey: MasterKey,
+        logger: Logger = Logger(label: "casegate.postgres")
+    ) async throws -> PostgresDatabase {
         let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
         let database = PostgresDatabase(url: url, masterKey: masterKey, client: client, logger: logger)
         do {
@@ -53,10 +57,13 @@ public final class PostgresDatabase: Sendable {
     private func checkMasterKey() async throws {
         let check = Data(HMAC<SHA256>.authenticationCode(for: Data("casegate master key check".utf8), using: masterKey.key))
         let stored = try await mapErrors {
-            try await client.query("""
+            try await client.query(
+                """
                 INSERT INTO casegate_meta (name, value) VALUES ('master_key_check', \(check))
                 ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING value
-                """, logger: logger).collect().first?.decode(Data.self)
+                """,
+                logger: logger
+            ).collect().first?.decode(Data.self)
         }
         guard let stored, stored == check else {
             throw StorageError.masterKey(path: url.description, reason: "this master key is not the one the database was created with")
@@ -72,8 +79,10 @@ public final class PostgresDatabase: Sendable {
     func dedicatedConnection() async throws -> PostgresConnection {
         do {
             return try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try url.connectionConfiguration(),
-                id: Int.random(in: 1...Int.max), logger: logger
+                on: MultiThreadedEventLoopGroup.singleton.any(),
+                configuration: try url.connectionConfiguration(),
+                id: Int.random(in: 1...Int.max),
+                logger: logger
             ).get()
         } catch let error as PSQLError where error.serverInfo == nil {
             throw StorageError.unavailable(reason: "cannot connect to \(url): \(error.underlying.map { "\($0)" } ?? "\(error.code)")")
@@ -111,7 +120,7 @@ public final class PostgresDatabase: Sendable {
             throw error
         } catch let error as ChannelError {
             throw StorageError.unavailable(reason: "PostgreSQL connection: \(error)")
-        } catch where String(reflecting: type(of: error)).contains("ConnectionPoolError") {
+        } catch  where String(reflecting: type(of: error)).contains("ConnectionPoolError") {
             // The pool's own error type is in an underscored module; it means no connection could be made.
             throw StorageError.unavailable(reason: "cannot connect to \(url)")
         }

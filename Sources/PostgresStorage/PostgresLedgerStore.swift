@@ -41,7 +41,9 @@ public struct PostgresLedgerStore: LedgerStore {
                 }
             }
             if batch.changeMarkNeeded {
-                let mark = try await connection.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: logger).collect().first?.decode(Int64.self)
+                let mark = try await connection.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: logger).collect().first?.decode(
+                    Int64.self
+                )
                 batch.checkPreconditions(changeMark: mark)
             }
             return (batch, try await insert(try batch.rows(), connection))
@@ -52,10 +54,18 @@ public struct PostgresLedgerStore: LedgerStore {
 
     /// Writes the batch's rows; returns the ids of field lists first seen in this transaction.
     private func insert(_ rows: [LedgerRow], _ connection: PostgresConnection) async throws -> [ByteKey: Int64] {
-        var idx: [Int] = [], entry: [ByteBuffer] = [], leaf: [ByteBuffer] = [], time: [String] = [], action: [String] = []
-        var actor: [String] = [], recipient: [String] = [], purpose: [String] = []
-        var listID: [Int64] = [], listAt: [Int] = []
-        var linkCase: [String] = [], linkIndex: [Int] = []
+        var idx: [Int] = []
+        var entry: [ByteBuffer] = []
+        var leaf: [ByteBuffer] = []
+        var time: [String] = []
+        var action: [String] = []
+        var actor: [String] = []
+        var recipient: [String] = []
+        var purpose: [String] = []
+        var listID: [Int64] = []
+        var listAt: [Int] = []
+        var linkCase: [String] = []
+        var linkIndex: [Int] = []
         var found: [ByteKey: Int64] = [:]
         for row in rows {
             let (e, stored) = (row.entry, row.stored)
@@ -85,7 +95,8 @@ public struct PostgresLedgerStore: LedgerStore {
             }
         }
         // Entries and their case links in one statement: a round trip fewer a batch.
-        try await connection.query("""
+        try await connection.query(
+            """
             WITH entries AS (
                 INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
                 SELECT idx, entry, leaf, time, action, actor, NULLIF(recipient, ''), NULLIF(purpose, ''), NULLIF(list, -1), NULLIF(list_at, -1)
@@ -95,7 +106,9 @@ public struct PostgresLedgerStore: LedgerStore {
             )
             INSERT INTO ledger_case_links (bucket, case_id, idx)
             SELECT idx >> \(unescaped: String(CaseLinkBuckets.shift)), case_id, idx FROM unnest(\(linkCase)::text[], \(linkIndex)::bigint[]) AS r(case_id, idx)
-            """, logger: database.logger)
+            """,
+            logger: database.logger
+        )
         return found
     }
 
@@ -104,13 +117,16 @@ public struct PostgresLedgerStore: LedgerStore {
     private func fieldListID(_ list: ByteKey, found: inout [ByteKey: Int64], _ connection: PostgresConnection) async throws -> Int64 {
         if let id = database.fieldLists.id(for: list) ?? found[list] { return id }
         let digest = ByteBuffer(bytes: SHA256.hash(data: list.bytes))
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             WITH stored AS (
                 INSERT INTO ledger_field_lists (digest, list) VALUES (\(digest), \(ByteBuffer(bytes: list.bytes)))
                 ON CONFLICT (digest) DO NOTHING RETURNING id
             )
             SELECT id FROM stored UNION ALL SELECT id FROM ledger_field_lists WHERE digest = \(digest)
-            """, logger: database.logger).collect()
+            """,
+            logger: database.logger
+        ).collect()
         guard let id = try rows.first?.decode(Int64.self) else {
             throw StorageError.unavailable(reason: "a field list was written and then not found")
         }
@@ -120,9 +136,12 @@ public struct PostgresLedgerStore: LedgerStore {
 
     public func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
         try await database.mapErrors {
-            try await database.client.query("""
+            try await database.client.query(
+                """
                 SELECT \(unescaped: FieldLists.columns) FROM ledger_entries e \(unescaped: FieldLists.join) WHERE e.idx >= \(index) ORDER BY e.idx LIMIT \(limit)
-                """, logger: database.logger).collect().map(Self.stored)
+                """,
+                logger: database.logger
+            ).collect().map(Self.stored)
         }
     }
 
@@ -134,8 +153,10 @@ public struct PostgresLedgerStore: LedgerStore {
 
     private func leafHashes(from index: Int, count: Int = Int(Int64.max), on connection: PostgresConnection) async throws -> [[UInt8]] {
         var hashes: [[UInt8]] = []
-        let rows = try await connection.query("SELECT leaf_hash FROM ledger_entries WHERE idx >= \(index) ORDER BY idx LIMIT \(count)",
-                                              logger: database.logger)
+        let rows = try await connection.query(
+            "SELECT leaf_hash FROM ledger_entries WHERE idx >= \(index) ORDER BY idx LIMIT \(count)",
+            logger: database.logger
+        )
         for try await hash in rows.decode(ByteBuffer.self) { hashes.append(Array(buffer: hash)) }
         return hashes
     }
@@ -143,8 +164,10 @@ public struct PostgresLedgerStore: LedgerStore {
     public func tileRoots(height: Int) async throws -> [[UInt8]] {
         try await database.mapErrors {
             var rows: [(tile: Int, root: [UInt8])] = []
-            let query = try await database.client.query("SELECT tile, root FROM ledger_tile_roots WHERE height = \(height) ORDER BY tile",
-                                                        logger: database.logger)
+            let query = try await database.client.query(
+                "SELECT tile, root FROM ledger_tile_roots WHERE height = \(height) ORDER BY tile",
+                logger: database.logger
+            )
             for try await (tile, root) in query.decode((Int, ByteBuffer).self) { rows.append((tile, Array(buffer: root))) }
             return TileRoots.leadingRun(rows)
         }
@@ -155,11 +178,14 @@ public struct PostgresLedgerStore: LedgerStore {
         let tiles = roots.indices.map { tile + $0 }
         let hashes = roots.map { ByteBuffer(bytes: $0) }
         try await database.mapErrors {
-            try await database.client.query("""
+            try await database.client.query(
+                """
                 INSERT INTO ledger_tile_roots (height, tile, root)
                 SELECT \(height), tile, root FROM unnest(\(tiles)::bigint[], \(hashes)::bytea[]) AS r(tile, root)
                 ON CONFLICT (height, tile) DO UPDATE SET root = EXCLUDED.root
-                """, logger: database.logger)
+                """,
+                logger: database.logger
+            )
         }
     }
 
@@ -171,10 +197,13 @@ public struct PostgresLedgerStore: LedgerStore {
 
     public func saveCheckpoint(size: Int, note: String) async throws -> String {
         try await database.mapErrors {
-            try await database.client.query("""
+            try await database.client.query(
+                """
                 INSERT INTO ledger_checkpoints (size, note, created_at) VALUES (\(size), \(note), now())
                 ON CONFLICT (size) DO UPDATE SET size = EXCLUDED.size RETURNING note
-                """, logger: database.logger).collect().first?.decode(String.self) ?? note
+                """,
+                logger: database.logger
+            ).collect().first?.decode(String.self) ?? note
         }
     }
 
@@ -216,14 +245,21 @@ public struct PostgresLedgerStore: LedgerStore {
         if let after = query.after { conditions.append("e.idx > \(binds.bind(after))") }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = binds.bind(max(1, min(query.limit, 100_000)))
-        let statement = binds.query("SELECT DISTINCT \(FieldLists.columns) FROM \(from) \(FieldLists.join) \(whereClause) ORDER BY e.idx LIMIT \(limit)")
+        let statement = binds.query(
+            "SELECT DISTINCT \(FieldLists.columns) FROM \(from) \(FieldLists.join) \(whereClause) ORDER BY e.idx LIMIT \(limit)"
+        )
         return try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect().map(Self.stored) }
     }
 
     /// An entry from a row of `FieldLists.columns`.
     static func stored(_ row: PostgresRow) throws -> StoredLedgerEntry {
         let (index, entry, leaf, listAt, list) = try row.decode((Int, ByteBuffer, ByteBuffer, Int?, ByteBuffer?).self)
-        return FieldLists.rejoined(index: index, bytes: Array(buffer: entry), leafHash: Array(buffer: leaf), listAt: listAt,
-                                   list: list?.readableBytesView)
+        return FieldLists.rejoined(
+            index: index,
+            bytes: Array(buffer: entry),
+            leafHash: Array(buffer: leaf),
+            listAt: listAt,
+            list: list?.readableBytesView
+        )
     }
 }

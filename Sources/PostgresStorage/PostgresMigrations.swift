@@ -6,125 +6,155 @@ import Storage
 /// advisory lock, so instances starting together apply each exactly once.
 enum PostgresMigrations {
     static let all: [(name: String, sql: [String])] = [
-        ("v1-cases", [
-            """
-            CREATE TABLE cases (
-                seq BIGINT PRIMARY KEY,
-                id TEXT NOT NULL UNIQUE,
-                reference TEXT NOT NULL UNIQUE,
-                incident_type TEXT NOT NULL,
-                category TEXT NOT NULL,
-                channel TEXT NOT NULL,
-                status TEXT NOT NULL,
-                ward TEXT NOT NULL,
-                risk_flag BOOLEAN NOT NULL,
-                has_police_reference BOOLEAN NOT NULL,
-                received_at TIMESTAMPTZ NOT NULL,
-                closed_at TIMESTAMPTZ,
-                updated_at TIMESTAMPTZ NOT NULL,
-                outstanding_due TEXT,
-                version BIGINT NOT NULL,
-                sealed BYTEA NOT NULL,
-                flags TEXT NOT NULL DEFAULT ''
-            )
-            """,
-            "CREATE INDEX cases_by_category_status ON cases (category, status)",
-            "CREATE INDEX cases_by_ward ON cases (ward)",
-            "CREATE INDEX cases_by_outstanding_due ON cases (outstanding_due)",
-            "CREATE INDEX cases_by_updated_at ON cases (updated_at)",
-            // Data keys in their own schema, so `pg_dump --exclude-schema=casegate_keys` makes a backup a purge shreds.
-            "CREATE SCHEMA casegate_keys",
-            "CREATE TABLE casegate_keys.data_keys (case_id TEXT PRIMARY KEY, wrapped_key BYTEA NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
-            // Keyed hashes of (name, date of birth) per party: subject access without decrypting every case.
-            "CREATE TABLE party_index (lookup BYTEA NOT NULL, case_id TEXT NOT NULL, PRIMARY KEY (lookup, case_id))",
-            "CREATE INDEX party_index_by_case ON party_index (case_id)",
-        ]),
-        ("v1-staff-users", [
-            """
-            CREATE TABLE staff_users (
-                id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, token_hash BYTEA NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ
-            )
-            """,
-        ]),
-        ("v1-ledger", [
-            """
-            CREATE TABLE ledger_entries (
-                idx BIGINT PRIMARY KEY, entry BYTEA NOT NULL, leaf_hash BYTEA NOT NULL, time TEXT NOT NULL,
-                action TEXT NOT NULL, actor_id TEXT NOT NULL, recipient TEXT, purpose TEXT
-            )
-            """,
-            "CREATE INDEX ledger_by_recipient ON ledger_entries (recipient, idx)",
-            "CREATE INDEX ledger_by_action ON ledger_entries (action, idx)",
-            "CREATE INDEX ledger_by_time ON ledger_entries (time)",
-            "CREATE TABLE ledger_entry_cases (case_id TEXT NOT NULL, idx BIGINT NOT NULL, PRIMARY KEY (case_id, idx))",
-            "CREATE TABLE ledger_checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
-        ]),
-        ("v1-retention", [
-            "CREATE TABLE legal_holds (case_id TEXT PRIMARY KEY, reason TEXT NOT NULL, placed_by TEXT NOT NULL, placed_at TIMESTAMPTZ NOT NULL)",
-            """
-            CREATE TABLE retention_sweeps (
-                id TEXT PRIMARY KEY, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, state TEXT NOT NULL,
-                dry_run BOOLEAN NOT NULL, schedule_version TEXT NOT NULL, started_by TEXT NOT NULL, summary BYTEA
-            )
-            """,
-            """
-            CREATE TABLE retention_tombstones (
-                case_id TEXT PRIMARY KEY, sweep_id TEXT NOT NULL, rule TEXT NOT NULL, category TEXT NOT NULL,
-                purged_at TIMESTAMPTZ NOT NULL, key_destroyed BOOLEAN NOT NULL, ledger_index BIGINT
-            )
-            """,
-            "CREATE INDEX retention_tombstones_by_sweep ON retention_tombstones (sweep_id)",
-        ]),
-        ("v1-meta", [
-            // A check value of the master key: an instance started with another key refuses to run.
-            "CREATE TABLE casegate_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL)",
-        ]),
-        ("v2-staff-sessions", [
-            // IG console sign-ins, shared by every instance: the cookie's secret only as a hash.
-            """
-            CREATE TABLE staff_sessions (
-                id TEXT PRIMARY KEY, user_id TEXT NOT NULL, secret_hash BYTEA NOT NULL, csrf_token TEXT NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL
-            )
-            """,
-            "CREATE INDEX staff_sessions_by_user ON staff_sessions (user_id)",
-        ]),
-        ("v3-case-changes", [
-            // The change mark (`CaseStore.changeMark`), moved in the same transaction as any change to a case,
-            // by whichever instance or tool makes it. Once a statement, not once a row: a purge batch is one statement.
-            "CREATE TABLE case_changes (id INT PRIMARY KEY CHECK (id = 1), mark BIGINT NOT NULL)",
-            "INSERT INTO case_changes (id, mark) VALUES (1, 0)",
-            """
-            CREATE FUNCTION casegate_case_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                UPDATE case_changes SET mark = mark + 1 WHERE id = 1;
-                RETURN NULL;
-            END $$
-            """,
-            """
-            CREATE TRIGGER case_changes_on_change AFTER UPDATE OR DELETE OR TRUNCATE ON cases
-            FOR EACH STATEMENT EXECUTE FUNCTION casegate_case_changed()
-            """,
-        ]),
-        ("v4-ledger-field-lists", [
-            // Disclosed-field lists kept once (`FieldLists`, as in SQLite); entries written before keep theirs inline.
-            // Found by the list's SHA-256: a B-tree entry cannot hold a value as long as a large policy's list.
-            "CREATE TABLE ledger_field_lists (id BIGSERIAL PRIMARY KEY, digest BYTEA NOT NULL UNIQUE, list BYTEA NOT NULL)",
-            "ALTER TABLE ledger_entries ADD COLUMN fields_list BIGINT REFERENCES ledger_field_lists (id), ADD COLUMN fields_at INTEGER",
-        ]),
-        ("v5-ledger-case-links", [
-            // Entries by case, grouped by stretch of the log first (`CaseLinkBuckets`), as in SQLite: keyed by case
-            // alone, every append wrote a page at a random place in an index as long as the log.
-            "CREATE TABLE ledger_case_links (bucket BIGINT NOT NULL, case_id TEXT NOT NULL, idx BIGINT NOT NULL, PRIMARY KEY (bucket, case_id, idx))",
-            "INSERT INTO ledger_case_links (bucket, case_id, idx) SELECT idx >> \(CaseLinkBuckets.shift), case_id, idx FROM ledger_entry_cases ORDER BY idx",
-            "DROP TABLE ledger_entry_cases",
-        ]),
-        ("v6-ledger-tile-roots", [
-            // The roots of the tree's complete tiles (`LedgerStore.tileRoots`), as in SQLite: opening a long log
-            // reads one hash a tile instead of every leaf.
-            "CREATE TABLE ledger_tile_roots (height INTEGER NOT NULL, tile BIGINT NOT NULL, root BYTEA NOT NULL, PRIMARY KEY (height, tile))",
-        ]),
+        (
+            "v1-cases",
+            [
+                """
+                CREATE TABLE cases (
+                    seq BIGINT PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    reference TEXT NOT NULL UNIQUE,
+                    incident_type TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    ward TEXT NOT NULL,
+                    risk_flag BOOLEAN NOT NULL,
+                    has_police_reference BOOLEAN NOT NULL,
+                    received_at TIMESTAMPTZ NOT NULL,
+                    closed_at TIMESTAMPTZ,
+                    updated_at TIMESTAMPTZ NOT NULL,
+                    outstanding_due TEXT,
+                    version BIGINT NOT NULL,
+                    sealed BYTEA NOT NULL,
+                    flags TEXT NOT NULL DEFAULT ''
+                )
+                """,
+                "CREATE INDEX cases_by_category_status ON cases (category, status)",
+                "CREATE INDEX cases_by_ward ON cases (ward)",
+                "CREATE INDEX cases_by_outstanding_due ON cases (outstanding_due)",
+                "CREATE INDEX cases_by_updated_at ON cases (updated_at)",
+                // Data keys in their own schema, so `pg_dump --exclude-schema=casegate_keys` makes a backup a purge shreds.
+                "CREATE SCHEMA casegate_keys",
+                "CREATE TABLE casegate_keys.data_keys (case_id TEXT PRIMARY KEY, wrapped_key BYTEA NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
+                // Keyed hashes of (name, date of birth) per party: subject access without decrypting every case.
+                "CREATE TABLE party_index (lookup BYTEA NOT NULL, case_id TEXT NOT NULL, PRIMARY KEY (lookup, case_id))",
+                "CREATE INDEX party_index_by_case ON party_index (case_id)",
+            ]
+        ),
+        (
+            "v1-staff-users",
+            [
+                """
+                CREATE TABLE staff_users (
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, token_hash BYTEA NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ
+                )
+                """
+            ]
+        ),
+        (
+            "v1-ledger",
+            [
+                """
+                CREATE TABLE ledger_entries (
+                    idx BIGINT PRIMARY KEY, entry BYTEA NOT NULL, leaf_hash BYTEA NOT NULL, time TEXT NOT NULL,
+                    action TEXT NOT NULL, actor_id TEXT NOT NULL, recipient TEXT, purpose TEXT
+                )
+                """,
+                "CREATE INDEX ledger_by_recipient ON ledger_entries (recipient, idx)",
+                "CREATE INDEX ledger_by_action ON ledger_entries (action, idx)",
+                "CREATE INDEX ledger_by_time ON ledger_entries (time)",
+                "CREATE TABLE ledger_entry_cases (case_id TEXT NOT NULL, idx BIGINT NOT NULL, PRIMARY KEY (case_id, idx))",
+                "CREATE TABLE ledger_checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
+            ]
+        ),
+        (
+            "v1-retention",
+            [
+                "CREATE TABLE legal_holds (case_id TEXT PRIMARY KEY, reason TEXT NOT NULL, placed_by TEXT NOT NULL, placed_at TIMESTAMPTZ NOT NULL)",
+                """
+                CREATE TABLE retention_sweeps (
+                    id TEXT PRIMARY KEY, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, state TEXT NOT NULL,
+                    dry_run BOOLEAN NOT NULL, schedule_version TEXT NOT NULL, started_by TEXT NOT NULL, summary BYTEA
+                )
+                """,
+                """
+                CREATE TABLE retention_tombstones (
+                    case_id TEXT PRIMARY KEY, sweep_id TEXT NOT NULL, rule TEXT NOT NULL, category TEXT NOT NULL,
+                    purged_at TIMESTAMPTZ NOT NULL, key_destroyed BOOLEAN NOT NULL, ledger_index BIGINT
+                )
+                """,
+                "CREATE INDEX retention_tombstones_by_sweep ON retention_tombstones (sweep_id)",
+            ]
+        ),
+        (
+            "v1-meta",
+            [
+                // A check value of the master key: an instance started with another key refuses to run.
+                "CREATE TABLE casegate_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL)"
+            ]
+        ),
+        (
+            "v2-staff-sessions",
+            [
+                // IG console sign-ins, shared by every instance: the cookie's secret only as a hash.
+                """
+                CREATE TABLE staff_sessions (
+                    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, secret_hash BYTEA NOT NULL, csrf_token TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                "CREATE INDEX staff_sessions_by_user ON staff_sessions (user_id)",
+            ]
+        ),
+        (
+            "v3-case-changes",
+            [
+                // The change mark (`CaseStore.changeMark`), moved in the same transaction as any change to a case,
+                // by whichever instance or tool makes it. Once a statement, not once a row: a purge batch is one statement.
+                "CREATE TABLE case_changes (id INT PRIMARY KEY CHECK (id = 1), mark BIGINT NOT NULL)",
+                "INSERT INTO case_changes (id, mark) VALUES (1, 0)",
+                """
+                CREATE FUNCTION casegate_case_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    UPDATE case_changes SET mark = mark + 1 WHERE id = 1;
+                    RETURN NULL;
+                END $$
+                """,
+                """
+                CREATE TRIGGER case_changes_on_change AFTER UPDATE OR DELETE OR TRUNCATE ON cases
+                FOR EACH STATEMENT EXECUTE FUNCTION casegate_case_changed()
+                """,
+            ]
+        ),
+        (
+            "v4-ledger-field-lists",
+            [
+                // Disclosed-field lists kept once (`FieldLists`, as in SQLite); entries written before keep theirs inline.
+                // Found by the list's SHA-256: a B-tree entry cannot hold a value as long as a large policy's list.
+                "CREATE TABLE ledger_field_lists (id BIGSERIAL PRIMARY KEY, digest BYTEA NOT NULL UNIQUE, list BYTEA NOT NULL)",
+                "ALTER TABLE ledger_entries ADD COLUMN fields_list BIGINT REFERENCES ledger_field_lists (id), ADD COLUMN fields_at INTEGER",
+            ]
+        ),
+        (
+            "v5-ledger-case-links",
+            [
+                // Entries by case, grouped by stretch of the log first (`CaseLinkBuckets`), as in SQLite: keyed by case
+                // alone, every append wrote a page at a random place in an index as long as the log.
+                "CREATE TABLE ledger_case_links (bucket BIGINT NOT NULL, case_id TEXT NOT NULL, idx BIGINT NOT NULL, PRIMARY KEY (bucket, case_id, idx))",
+                "INSERT INTO ledger_case_links (bucket, case_id, idx) SELECT idx >> \(CaseLinkBuckets.shift), case_id, idx FROM ledger_entry_cases ORDER BY idx",
+                "DROP TABLE ledger_entry_cases",
+            ]
+        ),
+        (
+            "v6-ledger-tile-roots",
+            [
+                // The roots of the tree's complete tiles (`LedgerStore.tileRoots`), as in SQLite: opening a long log
+                // reads one hash a tile instead of every leaf.
+                "CREATE TABLE ledger_tile_roots (height INTEGER NOT NULL, tile BIGINT NOT NULL, root BYTEA NOT NULL, PRIMARY KEY (height, tile))"
+            ]
+        ),
     ]
 
     /// Applies what is missing, each migration in its own transaction, under the migration lock.
@@ -132,8 +162,10 @@ enum PostgresMigrations {
         try await client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(AdvisoryLock.migrations))", logger: logger)
             do {
-                try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
-                                           logger: logger)
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+                    logger: logger
+                )
                 var applied: Set<String> = []
                 for try await name in try await connection.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
                     applied.insert(name)
@@ -141,7 +173,10 @@ enum PostgresMigrations {
                 for migration in all where !applied.contains(migration.name) {
                     try await connection.withTransaction(logger: logger) { connection in
                         for statement in migration.sql { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
-                        try await connection.query("INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), now())", logger: logger)
+                        try await connection.query(
+                            "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), now())",
+                            logger: logger
+                        )
                     }
                 }
             } catch {

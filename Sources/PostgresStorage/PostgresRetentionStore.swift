@@ -34,7 +34,11 @@ public struct PostgresRetentionStore: RetentionStore {
         }
     }
 
-    public func candidates(afterSeq: Int64, limit: Int, cutoffs: RetentionCutoffs?) async throws -> (candidates: [RetentionCandidate], lastSeq: Int64?) {
+    public func candidates(
+        afterSeq: Int64,
+        limit: Int,
+        cutoffs: RetentionCutoffs?
+    ) async throws -> (candidates: [RetentionCandidate], lastSeq: Int64?) {
         var binds = DynamicBindings()
         var filter = ""
         let after = binds.bind(afterSeq)
@@ -60,10 +64,19 @@ public struct PostgresRetentionStore: RetentionStore {
                 try row.decode((Int64, String, String, String, String, Bool, Date, Date?, Date, Bool).self)
             lastSeq = seq
             guard let category = Category(rawValue: category), let status = CaseStatus(rawValue: status) else { continue }
-            candidates.append(RetentionCandidate(
-                id: id, category: category, status: status, flags: Set(flags.split(separator: ",").map(String.init)),
-                hasPoliceReference: police, receivedAt: received, closedAt: closed, updatedAt: updated, held: held
-            ))
+            candidates.append(
+                RetentionCandidate(
+                    id: id,
+                    category: category,
+                    status: status,
+                    flags: Set(flags.split(separator: ",").map(String.init)),
+                    hasPoliceReference: police,
+                    receivedAt: received,
+                    closedAt: closed,
+                    updatedAt: updated,
+                    held: held
+                )
+            )
         }
         return (candidates, lastSeq)
     }
@@ -75,21 +88,27 @@ public struct PostgresRetentionStore: RetentionStore {
         let purged: [String] = try await database.transaction { connection in
             // Locks the rows; a hold placed since evaluation still wins.
             var chosen: Set<String> = []
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT c.id FROM cases c WHERE c.id = ANY(\(ids))
                 AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.case_id = c.id) FOR UPDATE OF c
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for try await id in rows.decode(String.self) { chosen.insert(id) }
             let picked = items.filter { chosen.contains($0.caseID) }
             guard !picked.isEmpty else { return [] }
             let pickedIDs = picked.map(\.caseID)
             try await connection.query("DELETE FROM cases WHERE id = ANY(\(pickedIDs))", logger: logger)
             try await connection.query("DELETE FROM party_index WHERE case_id = ANY(\(pickedIDs))", logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO retention_tombstones (case_id, sweep_id, rule, category, purged_at, key_destroyed)
                 SELECT id, \(sweepID), rule, category, now(), FALSE
                 FROM unnest(\(pickedIDs)::text[], \(picked.map(\.rule))::text[], \(picked.map(\.category))::text[]) AS t(id, rule, category)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             return pickedIDs
         }
         try await deleteKeys(purged)
@@ -107,18 +126,23 @@ public struct PostgresRetentionStore: RetentionStore {
         guard !caseIDs.isEmpty else { return }
         try await deleteKeys(caseIDs)
         try await database.mapErrors {
-            try await database.client.query("UPDATE retention_tombstones SET key_destroyed = TRUE WHERE case_id = ANY(\(caseIDs))",
-                                            logger: database.logger)
+            try await database.client.query(
+                "UPDATE retention_tombstones SET key_destroyed = TRUE WHERE case_id = ANY(\(caseIDs))",
+                logger: database.logger
+            )
         }
     }
 
     public func recordErasureEntries(_ indices: [String: Int]) async throws {
         guard !indices.isEmpty else { return }
         try await database.mapErrors {
-            try await database.client.query("""
+            try await database.client.query(
+                """
                 UPDATE retention_tombstones t SET ledger_index = u.idx, key_destroyed = TRUE
                 FROM unnest(\(Array(indices.keys))::text[], \(Array(indices.values))::bigint[]) AS u(id, idx) WHERE t.case_id = u.id
-                """, logger: database.logger)
+                """,
+                logger: database.logger
+            )
         }
     }
 
@@ -133,8 +157,10 @@ public struct PostgresRetentionStore: RetentionStore {
     private func tombstones(_ clause: String, _ argument: String?) async throws -> [Tombstone] {
         var binds = PostgresBindings()
         if let argument { binds.append(argument) }
-        let statement = PostgresQuery(unsafeSQL: "SELECT case_id, sweep_id, rule, category, key_destroyed, ledger_index FROM retention_tombstones \(clause)",
-                                      binds: binds)
+        let statement = PostgresQuery(
+            unsafeSQL: "SELECT case_id, sweep_id, rule, category, key_destroyed, ledger_index FROM retention_tombstones \(clause)",
+            binds: binds
+        )
         return try await database.mapErrors {
             try await database.client.query(statement, logger: database.logger).collect().map { row in
                 let (id, sweep, rule, category, destroyed, index) = try row.decode((String, String, String, String, Bool, Int?).self)
@@ -154,24 +180,33 @@ public struct PostgresRetentionStore: RetentionStore {
     }
 
     public func placeHold(caseID: String, reason: String, by user: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool {
-        try await ledger.recordHoldChange(draft, effect: PostgresLedgerEffect { connection in
-            guard try await placeHold(caseID: caseID, reason: reason, by: user, connection) else { throw HoldUnchanged() }
-        })
+        try await ledger.recordHoldChange(
+            draft,
+            effect: PostgresLedgerEffect { connection in
+                guard try await placeHold(caseID: caseID, reason: reason, by: user, connection) else { throw HoldUnchanged() }
+            }
+        )
     }
 
     public func liftHold(caseID: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool {
-        try await ledger.recordHoldChange(draft, effect: PostgresLedgerEffect { connection in
-            guard try await liftHold(caseID: caseID, connection) else { throw HoldUnchanged() }
-        })
+        try await ledger.recordHoldChange(
+            draft,
+            effect: PostgresLedgerEffect { connection in
+                guard try await liftHold(caseID: caseID, connection) else { throw HoldUnchanged() }
+            }
+        )
     }
 
     private func placeHold(caseID: String, reason: String, by user: String, _ connection: PostgresConnection) async throws -> Bool {
         let exists = try await connection.query("SELECT 1 FROM cases WHERE id = \(caseID) FOR SHARE", logger: database.logger).collect()
         guard !exists.isEmpty else { throw StorageError.notFound(caseID: caseID) }
-        return try await connection.query("""
+        return try await connection.query(
+            """
             INSERT INTO legal_holds (case_id, reason, placed_by, placed_at) VALUES (\(caseID), \(reason), \(user), now())
             ON CONFLICT (case_id) DO NOTHING RETURNING case_id
-            """, logger: database.logger).collect().count == 1
+            """,
+            logger: database.logger
+        ).collect().count == 1
     }
 
     private func liftHold(caseID: String, _ connection: PostgresConnection) async throws -> Bool {
@@ -181,11 +216,14 @@ public struct PostgresRetentionStore: RetentionStore {
 
     public func holds() async throws -> [LegalHold] {
         try await database.mapErrors {
-            try await database.client.query("SELECT case_id, reason, placed_by, placed_at FROM legal_holds ORDER BY placed_at", logger: database.logger)
-                .collect().map { row in
-                    let (id, reason, by, at) = try row.decode((String, String, String, Date).self)
-                    return LegalHold(caseID: id, reason: reason, placedBy: by, placedAt: at)
-                }
+            try await database.client.query(
+                "SELECT case_id, reason, placed_by, placed_at FROM legal_holds ORDER BY placed_at",
+                logger: database.logger
+            )
+            .collect().map { row in
+                let (id, reason, by, at) = try row.decode((String, String, String, Date).self)
+                return LegalHold(caseID: id, reason: reason, placedBy: by, placedAt: at)
+            }
         }
     }
 
@@ -193,12 +231,15 @@ public struct PostgresRetentionStore: RetentionStore {
 
     public func saveSweep(_ sweep: SweepRecord) async throws {
         try await database.mapErrors {
-            try await database.client.query("""
+            try await database.client.query(
+                """
                 INSERT INTO retention_sweeps (id, started_at, finished_at, state, dry_run, schedule_version, started_by, summary)
                 VALUES (\(sweep.id), \(sweep.startedAt), \(sweep.finishedAt), \(sweep.state), \(sweep.dryRun), \(sweep.scheduleVersion),
                         \(sweep.startedBy), \(sweep.summary))
                 ON CONFLICT (id) DO UPDATE SET finished_at = EXCLUDED.finished_at, state = EXCLUDED.state, summary = EXCLUDED.summary
-                """, logger: database.logger)
+                """,
+                logger: database.logger
+            )
         }
     }
 
@@ -213,16 +254,27 @@ public struct PostgresRetentionStore: RetentionStore {
     private func sweeps(_ clause: String, _ argument: String?) async throws -> [SweepRecord] {
         var binds = PostgresBindings()
         if let argument { binds.append(argument) }
-        let statement = PostgresQuery(unsafeSQL: """
-            SELECT id, started_at, finished_at, state, dry_run, schedule_version, started_by, summary
-            FROM retention_sweeps \(clause) ORDER BY started_at DESC
-            """, binds: binds)
+        let statement = PostgresQuery(
+            unsafeSQL: """
+                SELECT id, started_at, finished_at, state, dry_run, schedule_version, started_by, summary
+                FROM retention_sweeps \(clause) ORDER BY started_at DESC
+                """,
+            binds: binds
+        )
         return try await database.mapErrors {
             try await database.client.query(statement, logger: database.logger).collect().map { row in
                 let (id, started, finished, state, dry, version, by, summary) =
                     try row.decode((String, Date, Date?, String, Bool, String, String, Data?).self)
-                return SweepRecord(id: id, startedAt: started, finishedAt: finished, state: state, dryRun: dry, scheduleVersion: version,
-                                   startedBy: by, summary: summary)
+                return SweepRecord(
+                    id: id,
+                    startedAt: started,
+                    finishedAt: finished,
+                    state: state,
+                    dryRun: dry,
+                    scheduleVersion: version,
+                    startedBy: by,
+                    summary: summary
+                )
             }
         }
     }

@@ -5,9 +5,18 @@ import Foundation
 /// Case fields as enum cases, resolved from their paths when a policy is
 /// compiled, so building a view switches on integers rather than strings.
 enum CaseAttribute: String, CaseIterable, Sendable {
-    case reference, incidentType = "incident_type", category, categoryReason = "category_reason", channel
-    case receivedAt = "received_at", policeReference = "police_reference", ward, location, narrative
-    case riskFlag = "risk_flag", tags, status, closedAt = "closed_at", updatedAt = "updated_at"
+    case reference
+    case incidentType = "incident_type"
+    case category
+    case categoryReason = "category_reason"
+    case channel
+    case receivedAt = "received_at"
+    case policeReference = "police_reference"
+    case ward, location, narrative
+    case riskFlag = "risk_flag"
+    case tags, status
+    case closedAt = "closed_at"
+    case updatedAt = "updated_at"
 
     func value(_ c: ASBCase) -> ViewBuilder.RawValue {
         switch self {
@@ -43,7 +52,10 @@ enum EventAttribute: String, CaseIterable, Sendable {
 }
 
 enum PartyAttribute: String, CaseIterable, Sendable {
-    case personID = "person_id", name, dateOfBirth = "date_of_birth", address, phone, email, gender
+    case personID = "person_id"
+    case name
+    case dateOfBirth = "date_of_birth"
+    case address, phone, email, gender
     case vulnerabilityNotes = "vulnerability_notes"
 
     func value(_ p: Party) -> ViewBuilder.RawValue {
@@ -63,7 +75,10 @@ enum PartyAttribute: String, CaseIterable, Sendable {
 extension UUID {
     /// The same text as `uuidString` (upper-case hex with dashes), written directly: uuidString is slow on Linux.
     var text: String {
-        String(unsafeUninitializedCapacity: 36) { write(to: $0.baseAddress!); return 36 }
+        String(unsafeUninitializedCapacity: 36) {
+            write(to: $0.baseAddress!)
+            return 36
+        }
     }
 
     func appendText(to out: inout ByteWriter) {

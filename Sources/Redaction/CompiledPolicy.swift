@@ -66,7 +66,8 @@ public struct CompiledPolicy: Sendable {
         self.pseudonymiser = Pseudonymiser(masterKey: masterKey, partnerID: policy.partner.id)
         var tables = RuleTables()
         var caseRules: [CompiledRule<CaseAttribute>] = []
-        var disclosedCase: [(String, FieldRule)] = [], disclosedEvents: [(String, FieldRule)] = []
+        var disclosedCase: [(String, FieldRule)] = []
+        var disclosedEvents: [(String, FieldRule)] = []
         var disclosedParties: [PartyRole: [(String, FieldRule)]] = [:]
         var eventRules: [CompiledRule<EventAttribute>] = []
         var partyRules: [PartyRole: [CompiledRule<PartyAttribute>]] = [:]
@@ -96,8 +97,10 @@ public struct CompiledPolicy: Sendable {
         self.keys = tables.keys
         self.namespaces = tables.namespaces
         var header: [UInt8] = []
-        for (key, value) in [("partner", policy.partner.id), ("purpose", purpose.id), ("lawful_basis", purpose.lawfulBasis),
-                             ("agreement", policy.agreement.reference), ("policy_version", policyVersion)] {
+        for (key, value) in [
+            ("partner", policy.partner.id), ("purpose", purpose.id), ("lawful_basis", purpose.lawfulBasis),
+            ("agreement", policy.agreement.reference), ("policy_version", policyVersion),
+        ] {
             header.append(UInt8(ascii: ","))
             JSONString.append(key, to: &header)
             header.append(UInt8(ascii: ":"))

@@ -32,8 +32,12 @@ public struct PolicyDiff: Sendable {
             if change.newlyAdmitted > 0 { lines.append("  + \(change.newlyAdmitted) case(s) newly admitted") }
             if change.noLongerAdmitted > 0 { lines.append("  - \(change.noLongerAdmitted) case(s) no longer admitted") }
             for (field, n) in change.newlyDisclosed.sorted(by: { $0.key < $1.key }) { lines.append("  + \(field): newly disclosed in \(n) case(s)") }
-            for (field, n) in change.noLongerDisclosed.sorted(by: { $0.key < $1.key }) { lines.append("  - \(field): no longer disclosed in \(n) case(s)") }
-            for (field, n) in change.changedForm.sorted(by: { $0.key < $1.key }) { lines.append("  ~ \(field): disclosed differently in \(n) case(s)") }
+            for (field, n) in change.noLongerDisclosed.sorted(by: { $0.key < $1.key }) {
+                lines.append("  - \(field): no longer disclosed in \(n) case(s)")
+            }
+            for (field, n) in change.changedForm.sorted(by: { $0.key < $1.key }) {
+                lines.append("  ~ \(field): disclosed differently in \(n) case(s)")
+            }
             return lines
         }
     }

@@ -1,7 +1,7 @@
+import ByteEncoding
 import CaseModel
 import Crypto
 import Foundation
-import ByteEncoding
 import SharingPolicy
 
 /// A policy test fixture: one case and, for every partner purpose, the exact
@@ -35,16 +35,28 @@ public struct PolicyFixture: Codable, Sendable {
 
 /// Any JSON value, compared structurally.
 public indirect enum JSONValue: Codable, Equatable, Sendable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let n = try? c.decode(Double.self) {
+            self = .number(n)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -153,10 +165,17 @@ public enum PolicyFixtureRunner {
     static func compare(produced: [String: [String: JSONValue]], expected: [String: [String: JSONValue]]) -> [String] {
         var failures: [String] = []
         for partner in Set(produced.keys).union(expected.keys).sorted() {
-            let p = produced[partner] ?? [:], e = expected[partner] ?? [:]
+            let p = produced[partner] ?? [:]
+            let e = expected[partner] ?? [:]
             for purpose in Set(p.keys).union(e.keys).sorted() {
-                guard let got = p[purpose] else { failures.append("\(partner)/\(purpose): expected, but no such partner purpose is loaded"); continue }
-                guard let want = e[purpose] else { failures.append("\(partner)/\(purpose): no expected view; add one (policy test --record)"); continue }
+                guard let got = p[purpose] else {
+                    failures.append("\(partner)/\(purpose): expected, but no such partner purpose is loaded")
+                    continue
+                }
+                guard let want = e[purpose] else {
+                    failures.append("\(partner)/\(purpose): no expected view; add one (policy test --record)")
+                    continue
+                }
                 if let difference = got.withoutVersion.firstDifference(from: want.withoutVersion) {
                     failures.append("\(partner)/\(purpose): \(difference)")
                 }

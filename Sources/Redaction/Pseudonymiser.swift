@@ -17,7 +17,10 @@ public struct Pseudonymiser: Sendable {
 
     public init(masterKey: SymmetricKey, partnerID: String) {
         let key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: masterKey, salt: Data("casegate-pseudonym-v1".utf8), info: Data(partnerID.utf8), outputByteCount: 32
+            inputKeyMaterial: masterKey,
+            salt: Data("casegate-pseudonym-v1".utf8),
+            info: Data(partnerID.utf8),
+            outputByteCount: 32
         )
         keyed = HMAC<SHA256>(key: key)
     }
@@ -47,7 +50,8 @@ public struct Pseudonymiser: Sendable {
     private func makeToken(_ value: String, namespace: String) -> String {
         // One buffer, one update: namespace, a zero byte, the value.
         var message = ByteWriter(capacity: namespace.utf8.count + value.utf8.count + 1)
-        var namespace = namespace, value = value
+        var namespace = namespace
+        var value = value
         namespace.withUTF8 { message.append(contentsOf: $0) }
         message.append(0)
         value.withUTF8 { message.append(contentsOf: $0) }

@@ -61,7 +61,8 @@ public struct Scrubber {
         let capacity = parties.reduce(0) { $0 + 2 * $1.name.utf8.count }
         var names: [NamePattern] = []
         names.reserveCapacity(parties.count * 3)
-        var shapesLow: UInt64 = 0, shapesHigh: UInt64 = 0
+        var shapesLow: UInt64 = 0
+        var shapesHigh: UInt64 = 0
         nameBytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             // By index: iterating would copy every party, every field retained and released.
             for k in parties.indices where !parties[k].name.isEmpty {
@@ -96,8 +97,14 @@ public struct Scrubber {
 
     /// Adds one name pattern: its bytes at `count` in `buffer`, its entry, its shape.
     private static func add(
-        _ bytes: UnsafeBufferPointer<UInt8>, person: Int, caseInsensitive: Bool, to buffer: UnsafeMutableBufferPointer<UInt8>,
-        _ count: inout Int, _ names: inout [NamePattern], _ shapesLow: inout UInt64, _ shapesHigh: inout UInt64
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        person: Int,
+        caseInsensitive: Bool,
+        to buffer: UnsafeMutableBufferPointer<UInt8>,
+        _ count: inout Int,
+        _ names: inout [NamePattern],
+        _ shapesLow: inout UInt64,
+        _ shapesHigh: inout UInt64
     ) {
         let initial = TextBytes.lower(bytes[0])
         var plain = true
@@ -106,8 +113,17 @@ public struct Scrubber {
             if plain { firstWord = k }
             plain = false
         }
-        names.append(NamePattern(start: count, count: bytes.count, person: person, caseInsensitive: caseInsensitive,
-                                 plain: plain, initial: initial, firstWord: firstWord))
+        names.append(
+            NamePattern(
+                start: count,
+                count: bytes.count,
+                person: person,
+                caseInsensitive: caseInsensitive,
+                plain: plain,
+                initial: initial,
+                firstWord: firstWord
+            )
+        )
         _ = UnsafeMutableBufferPointer(rebasing: buffer[count...]).initialize(fromContentsOf: bytes)
         count += bytes.count
         let b = shape(initial, firstWord)
@@ -156,7 +172,8 @@ public struct Scrubber {
                 var seen = UInt(c)  // word-sized: byte-sized, the or costs register shuffles on every byte
                 // Two bytes a turn: words are short, and the loop's own test and branch cost as much as the lookup.
                 while j + 1 < n {
-                    let a = UInt(classes[Int(s.base[j])]), b = UInt(classes[Int(s.base[j + 1])])
+                    let a = UInt(classes[Int(s.base[j])])
+                    let b = UInt(classes[Int(s.base[j + 1])])
                     if a & UInt(ByteClass.word) == 0 { break }
                     seen |= a
                     j += 1
@@ -171,8 +188,9 @@ public struct Scrubber {
                 let digit = seen & UInt(ByteClass.digit) != 0
                 // Most words are ordinary: no digit in or just after them, not shaped like a name.
                 // (A letter word followed by a number matters only capitalised: an NI number's letters, a month.)
-                guard digit || c & ByteClass.letter == 0 || (TextBytes.isUpper(byte) && TextBytes.isDigit(s[j + 1]))
-                    || mayBeName(byte, length: j - i)
+                guard
+                    digit || c & ByteClass.letter == 0 || (TextBytes.isUpper(byte) && TextBytes.isDigit(s[j + 1]))
+                        || mayBeName(byte, length: j - i)
                 else {
                     i = j
                     continue
@@ -249,7 +267,8 @@ public struct Scrubber {
                 guard i + pattern.count <= s.count, pattern.plain || p[pattern.start + wordLength] == after else { continue }
                 var j = 0
                 while j < pattern.count {
-                    let a = s.base[i + j], b = p[pattern.start + j]
+                    let a = s.base[i + j]
+                    let b = p[pattern.start + j]
                     if a != b && !(pattern.caseInsensitive && TextBytes.lower(a) == TextBytes.lower(b)) { break }
                     j += 1
                 }

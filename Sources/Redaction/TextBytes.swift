@@ -15,11 +15,10 @@ enum ByteClass {
         let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
         for b in 0...255 {
             let byte = UInt8(b)
-            table[b] = if TextBytes.isDigit(byte) { word | digit }
-                else if TextBytes.isLetter(byte) { word | letter }
-                else if TextBytes.isWordByte(byte) { word }
-                else if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(") || JSONString.needsEscape(byte) { special }
-                else { 0 }
+            table[b] =
+                if TextBytes.isDigit(byte) { word | digit } else if TextBytes.isLetter(byte) { word | letter } else if TextBytes.isWordByte(byte) {
+                    word
+                } else if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(") || JSONString.needsEscape(byte) { special } else { 0 }
         }
         return UnsafePointer(table)
     }()
@@ -80,7 +79,8 @@ struct TextBytes {
     static func phone(_ s: TextBytes, _ i: Int) -> Int? {
         var j = i
         var digits = 0
-        var first: UInt8 = 0, second: UInt8 = 0
+        var first: UInt8 = 0
+        var second: UInt8 = 0
         var lastDigitEnd = i
         if s[j] == UInt8(ascii: "+") { j += 1 }
         while j < s.count && digits < 13 {
@@ -97,7 +97,8 @@ struct TextBytes {
             j += 1
         }
         guard !isWordByte(s[lastDigitEnd]) else { return nil }
-        let ok = s[i] == UInt8(ascii: "+")
+        let ok =
+            s[i] == UInt8(ascii: "+")
             ? (11...12).contains(digits) && first == UInt8(ascii: "4") && second == UInt8(ascii: "4")
             : (10...11).contains(digits) && first == UInt8(ascii: "0")
         return ok ? lastDigitEnd : nil
@@ -155,7 +156,7 @@ struct TextBytes {
         let separator = s[a]
         guard separator == UInt8(ascii: "/") || separator == UInt8(ascii: "-") || separator == UInt8(ascii: ".") else { return nil }
         guard let (b, bLen) = number(a + 1, max: 2), bLen <= 2, s[b] == separator,
-              let (c, cLen) = number(b + 1, max: 4), !isWordByte(s[c])
+            let (c, cLen) = number(b + 1, max: 4), !isWordByte(s[c])
         else { return nil }
         if aLen == 4 { return cLen <= 2 ? c : nil }
         return aLen <= 2 && (cLen == 2 || cLen == 4) ? c : nil
@@ -189,16 +190,18 @@ struct TextBytes {
     private static func afterOrdinal(_ s: TextBytes, _ j: Int) -> Int {
         switch (s[j], s[j + 1]) {
         case (UInt8(ascii: "s"), UInt8(ascii: "t")), (UInt8(ascii: "n"), UInt8(ascii: "d")),
-             (UInt8(ascii: "r"), UInt8(ascii: "d")), (UInt8(ascii: "t"), UInt8(ascii: "h")):
+            (UInt8(ascii: "r"), UInt8(ascii: "d")), (UInt8(ascii: "t"), UInt8(ascii: "h")):
             isWordByte(s[j + 2]) ? j : j + 2
         default: j
         }
     }
 
     /// Month names and their short forms, each packed five bits a letter (see `monthKey`).
-    private static let months: [UInt64] = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-                                           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-                                           "sep", "sept", "oct", "nov", "dec"].map { name in
+    private static let months: [UInt64] = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+        "sep", "sept", "oct", "nov", "dec",
+    ].map { name in
         name.utf8.reduce(0) { $0 << 5 | UInt64($1 - 96) }
     }
 

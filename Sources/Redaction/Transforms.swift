@@ -1,7 +1,7 @@
 import ByteEncoding
 import CaseModel
-import SharingPolicy
 import Foundation
+import SharingPolicy
 
 /// The value transforms behind the rules.
 enum Transforms {
@@ -27,7 +27,10 @@ enum Transforms {
                     space = !out.isEmpty
                     continue
                 }
-                if space { out.append(0x20); space = false }
+                if space {
+                    out.append(0x20)
+                    space = false
+                }
                 out.append(b &- 65 < 26 ? b + 32 : b)
             }
             return String(decoding: out, as: UTF8.self)

@@ -61,7 +61,13 @@ public enum ViewBuilder {
                 out.append(e == 0 ? "{" : ",{")
                 var firstMember = true
                 for r in policy.eventRules.indices {
-                    writer.member(policy.eventRules[r], attribute: policy.eventRules[r].attribute.value(c.events[e]), first: &firstMember, policy: policy, to: &out)
+                    writer.member(
+                        policy.eventRules[r],
+                        attribute: policy.eventRules[r].attribute.value(c.events[e]),
+                        first: &firstMember,
+                        policy: policy,
+                        to: &out
+                    )
                 }
                 out.append(UInt8(ascii: "}"))
             }
@@ -92,7 +98,12 @@ public enum ViewBuilder {
                     written += 1
                 }
             }
-            if written == 0 { out.truncate(to: mark) } else { out.append(UInt8(ascii: "]")); first = false }
+            if written == 0 {
+                out.truncate(to: mark)
+            } else {
+                out.append(UInt8(ascii: "]"))
+                first = false
+            }
         }
         out.append("}}")
         return true
@@ -129,7 +140,11 @@ public enum ViewBuilder {
 
         /// Writes `"key":value` (with a comma unless first) when the rule produces a value; otherwise nothing.
         mutating func member<Attribute>(
-            _ rule: CompiledRule<Attribute>, attribute value: RawValue, first: inout Bool, policy: CompiledPolicy, to out: inout ByteWriter
+            _ rule: CompiledRule<Attribute>,
+            attribute value: RawValue,
+            first: inout Bool,
+            policy: CompiledPolicy,
+            to out: inout ByteWriter
         ) {
             if case .none = value { return }
             let mark = out.count
@@ -143,7 +158,12 @@ public enum ViewBuilder {
         }
 
         mutating func write(
-            _ rule: FieldRule, _ raw: RawValue, kind: FieldKind, namespace: Int, policy: CompiledPolicy, to out: inout ByteWriter
+            _ rule: FieldRule,
+            _ raw: RawValue,
+            kind: FieldKind,
+            namespace: Int,
+            policy: CompiledPolicy,
+            to out: inout ByteWriter
         ) -> Bool {
             switch rule {
             case .omit:
@@ -154,10 +174,14 @@ public enum ViewBuilder {
                 guard let s = raw.text else { return false }
                 JSONString.append(Transforms.mask(s, first: first, last: last), to: &out)
             case .pseudonymise:
-                let token = switch raw {
-                case .id(let id): policy.pseudonymiser.token(person: id, namespace: policy.namespaces[namespace])
-                default: raw.text.map { policy.pseudonymiser.token(Transforms.normaliseForPseudonym($0, kind: kind), namespace: policy.namespaces[namespace]) }
-                }
+                let token =
+                    switch raw {
+                    case .id(let id): policy.pseudonymiser.token(person: id, namespace: policy.namespaces[namespace])
+                    default:
+                        raw.text.map {
+                            policy.pseudonymiser.token(Transforms.normaliseForPseudonym($0, kind: kind), namespace: policy.namespaces[namespace])
+                        }
+                    }
                 guard let token else { return false }
                 JSONString.append(token, to: &out)
             case .generalise(let level):

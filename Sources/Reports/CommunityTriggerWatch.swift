@@ -64,8 +64,15 @@ public struct CommunityTriggerWatch: Sendable {
             if hate >= threshold.hateIncidents { reasons.append("\(hate) hate incident\(hate == 1 ? "" : "s")") }
             guard !reasons.isEmpty else { return nil }
             let sorted = group.cases.sorted { $0.receivedAt < $1.receivedAt }
-            return Match(subject: group.subject, label: group.label, caseIDs: sorted.map(\.id.uuidString), references: sorted.map(\.reference),
-                         complaints: group.cases.count, hateIncidents: hate, reason: reasons.joined(separator: "; "))
+            return Match(
+                subject: group.subject,
+                label: group.label,
+                caseIDs: sorted.map(\.id.uuidString),
+                references: sorted.map(\.reference),
+                complaints: group.cases.count,
+                hateIncidents: hate,
+                reason: reasons.joined(separator: "; ")
+            )
         }
         .sorted { ($0.complaints, $0.hateIncidents, $0.label) > ($1.complaints, $1.hateIncidents, $1.label) }
     }

@@ -30,7 +30,12 @@ public struct RecordsOfProcessing: Sendable {
     public var policyVersion: String
     public var scheduleVersion: String
 
-    public init(policies: PolicySet, schedule: RetentionSchedule, today: CalendarDate, controller: String = "London Borough of Ealing, Safer Communities") {
+    public init(
+        policies: PolicySet,
+        schedule: RetentionSchedule,
+        today: CalendarDate,
+        controller: String = "London Borough of Ealing, Safer Communities"
+    ) {
         self.controller = controller
         policyVersion = policies.version
         scheduleVersion = schedule.version
@@ -47,11 +52,19 @@ public struct RecordsOfProcessing: Sendable {
                     }
                 }
                 return Activity(
-                    partnerID: policy.partner.id, recipient: policy.partner.name, purposeID: purpose.id, purpose: policy.agreement.purpose,
-                    lawfulBasis: purpose.lawfulBasis, dataCategories: categories, dataSubjects: subjects.sorted(),
-                    recordsShared: purpose.records.summary, specialCategoryData: policy.agreement.specialCategoryData,
-                    criminalOffenceData: policy.agreement.criminalOffenceData, agreementReference: policy.agreement.reference,
-                    agreementReviewDate: policy.agreement.reviewDate, recipientRetention: policy.agreement.recipientRetention,
+                    partnerID: policy.partner.id,
+                    recipient: policy.partner.name,
+                    purposeID: purpose.id,
+                    purpose: policy.agreement.purpose,
+                    lawfulBasis: purpose.lawfulBasis,
+                    dataCategories: categories,
+                    dataSubjects: subjects.sorted(),
+                    recordsShared: purpose.records.summary,
+                    specialCategoryData: policy.agreement.specialCategoryData,
+                    criminalOffenceData: policy.agreement.criminalOffenceData,
+                    agreementReference: policy.agreement.reference,
+                    agreementReviewDate: policy.agreement.reviewDate,
+                    recipientRetention: policy.agreement.recipientRetention,
                     reviewOverdue: !policy.agreement.isInForce(on: today)
                 )
             }
@@ -62,20 +75,25 @@ public struct RecordsOfProcessing: Sendable {
             if let categories = rule.categories { scope.append("category " + categories.map(\.rawValue).sorted().joined(separator: "/")) }
             if let flags = rule.flags { scope.append("flags " + flags.sorted().joined(separator: ", ")) }
             if let police = rule.policeReference { scope.append(police ? "with a police reference" : "without a police reference") }
-            return "\(rule.id): \(scope.isEmpty ? "all cases" : scope.joined(separator: ", ")): \(rule.then.rawValue) \(rule.keep) after \(rule.after.rawValue)"
+            return
+                "\(rule.id): \(scope.isEmpty ? "all cases" : scope.joined(separator: ", ")): \(rule.then.rawValue) \(rule.keep) after \(rule.after.rawValue)"
         }
     }
 
     public var csv: CSVTable {
-        var table = CSVTable(header: ["controller", "recipient", "partner_id", "purpose_id", "purpose", "lawful_basis", "data_categories",
-                                      "data_subjects", "records_shared", "special_category_data", "criminal_offence_data",
-                                      "agreement_reference", "agreement_review_date", "review_overdue", "recipient_retention",
-                                      "council_retention", "policy_version"])
+        var table = CSVTable(header: [
+            "controller", "recipient", "partner_id", "purpose_id", "purpose", "lawful_basis", "data_categories",
+            "data_subjects", "records_shared", "special_category_data", "criminal_offence_data",
+            "agreement_reference", "agreement_review_date", "review_overdue", "recipient_retention",
+            "council_retention", "policy_version",
+        ])
         for a in activities {
-            table.append([controller, a.recipient, a.partnerID, a.purposeID, a.purpose, a.lawfulBasis, a.dataCategories.joined(separator: "; "),
-                          a.dataSubjects.joined(separator: "; "), a.recordsShared, a.specialCategoryData ? "yes" : "no",
-                          a.criminalOffenceData ? "yes" : "no", a.agreementReference, a.agreementReviewDate.description,
-                          a.reviewOverdue ? "yes" : "no", a.recipientRetention, retention.joined(separator: "; "), policyVersion])
+            table.append([
+                controller, a.recipient, a.partnerID, a.purposeID, a.purpose, a.lawfulBasis, a.dataCategories.joined(separator: "; "),
+                a.dataSubjects.joined(separator: "; "), a.recordsShared, a.specialCategoryData ? "yes" : "no",
+                a.criminalOffenceData ? "yes" : "no", a.agreementReference, a.agreementReviewDate.description,
+                a.reviewOverdue ? "yes" : "no", a.recipientRetention, retention.joined(separator: "; "), policyVersion,
+            ])
         }
         return table
     }

@@ -67,8 +67,16 @@ public struct ServiceStandardsReport: Sendable {
                 case (.progressUpdate, _): break  // counted over the whole life of the case below
                 }
                 if status.state == .overdue {
-                    overdue.append(Overdue(caseID: c.id.uuidString, reference: c.reference, category: c.category, standard: status.standard,
-                                           due: status.due, daysOverdue: today.daysSinceEpoch - status.due.daysSinceEpoch))
+                    overdue.append(
+                        Overdue(
+                            caseID: c.id.uuidString,
+                            reference: c.reference,
+                            category: c.category,
+                            standard: status.standard,
+                            due: status.due,
+                            daysOverdue: today.daysSinceEpoch - status.due.daysSinceEpoch
+                        )
+                    )
                 }
             }
             if c.category.requiresFortnightlyUpdates, let kept = Self.fortnightlyUpdatesKept(c, today: today) {
@@ -96,12 +104,16 @@ public struct ServiceStandardsReport: Sendable {
     }
 
     public var csv: CSVTable {
-        var table = CSVTable(header: ["month", "category", "cases", "interview_kept", "interview_due", "action_plan_kept", "action_plan_due",
-                                      "fortnightly_updates_kept", "fortnightly_updates_due", "closure_notification_kept", "closure_notification_due"])
+        var table = CSVTable(header: [
+            "month", "category", "cases", "interview_kept", "interview_due", "action_plan_kept", "action_plan_due",
+            "fortnightly_updates_kept", "fortnightly_updates_due", "closure_notification_kept", "closure_notification_due",
+        ])
         for r in rows {
-            table.append([r.month, r.category.rawValue, String(r.cases), String(r.interview.kept), String(r.interview.due),
-                          String(r.actionPlan.kept), String(r.actionPlan.due), String(r.fortnightlyUpdates.kept), String(r.fortnightlyUpdates.due),
-                          String(r.closureNotification.kept), String(r.closureNotification.due)])
+            table.append([
+                r.month, r.category.rawValue, String(r.cases), String(r.interview.kept), String(r.interview.due),
+                String(r.actionPlan.kept), String(r.actionPlan.due), String(r.fortnightlyUpdates.kept), String(r.fortnightlyUpdates.due),
+                String(r.closureNotification.kept), String(r.closureNotification.due),
+            ])
         }
         return table
     }

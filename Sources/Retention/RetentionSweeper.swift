@@ -46,11 +46,12 @@ public struct RetentionEvaluator: Sendable {
         guard let rule = schedule.rule(status: c.status, category: c.category, flags: c.flags, hasPoliceReference: c.hasPoliceReference) else {
             return nil
         }
-        let basis: Date? = switch rule.after {
-        case .closure: c.closedAt
-        case .lastActivity: c.updatedAt
-        case .receipt: c.receivedAt
-        }
+        let basis: Date? =
+            switch rule.after {
+            case .closure: c.closedAt
+            case .lastActivity: c.updatedAt
+            case .receipt: c.receivedAt
+            }
         guard let basis else { return RetentionDecision(rule: rule.id, outcome: rule.then, keepUntil: nil, expired: false) }
         let keepUntil = rule.keep.added(to: CalendarDate(basis))
         return RetentionDecision(rule: rule.id, outcome: rule.then, keepUntil: keepUntil, expired: day > keepUntil)
@@ -67,8 +68,12 @@ public struct RetentionSweeper: Sendable {
     public let schedule: RetentionSchedule
     let today: @Sendable () -> CalendarDate
 
-    public init(store: any RetentionStore, ledger: Ledger, schedule: RetentionSchedule,
-                today: @escaping @Sendable () -> CalendarDate = { CalendarDate(Date()) }) {
+    public init(
+        store: any RetentionStore,
+        ledger: Ledger,
+        schedule: RetentionSchedule,
+        today: @escaping @Sendable () -> CalendarDate = { CalendarDate(Date()) }
+    ) {
         self.store = store
         self.ledger = ledger
         self.schedule = schedule
@@ -89,15 +94,25 @@ public struct RetentionSweeper: Sendable {
     ///     stay near it; nil keeps every batch at `batchSize` (fastest, for a quiet store).
     @discardableResult
     public func run(
-        id: String = RetentionSweeper.newSweepID(), dryRun: Bool, startedBy: LedgerActor, batchSize: Int = 5000,
+        id: String = RetentionSweeper.newSweepID(),
+        dryRun: Bool,
+        startedBy: LedgerActor,
+        batchSize: Int = 5000,
         batchTime: Duration? = .milliseconds(25),
         onStarted: @Sendable () -> Void = {},
         onProgress: @Sendable (SweepProgress) -> Void = { _ in }
     ) async throws -> SweepRecord {
         guard let lease = try await store.acquireSweepLease() else { throw SweepError.alreadyRunning }
         do {
-            let record = try await runLeased(id: id, dryRun: dryRun, startedBy: startedBy, batchSize: batchSize, batchTime: batchTime,
-                                             onStarted: onStarted, onProgress: onProgress)
+            let record = try await runLeased(
+                id: id,
+                dryRun: dryRun,
+                startedBy: startedBy,
+                batchSize: batchSize,
+                batchTime: batchTime,
+                onStarted: onStarted,
+                onProgress: onProgress
+            )
             await lease.release()
             return record
         } catch {
@@ -107,11 +122,24 @@ public struct RetentionSweeper: Sendable {
     }
 
     private func runLeased(
-        id: String, dryRun: Bool, startedBy: LedgerActor, batchSize: Int, batchTime: Duration?,
-        onStarted: @Sendable () -> Void, onProgress: @Sendable (SweepProgress) -> Void
+        id: String,
+        dryRun: Bool,
+        startedBy: LedgerActor,
+        batchSize: Int,
+        batchTime: Duration?,
+        onStarted: @Sendable () -> Void,
+        onProgress: @Sendable (SweepProgress) -> Void
     ) async throws -> SweepRecord {
-        var record = SweepRecord(id: id, startedAt: Date(), finishedAt: nil, state: "running", dryRun: dryRun,
-                                 scheduleVersion: schedule.version, startedBy: startedBy.id, summary: nil)
+        var record = SweepRecord(
+            id: id,
+            startedAt: Date(),
+            finishedAt: nil,
+            state: "running",
+            dryRun: dryRun,
+            scheduleVersion: schedule.version,
+            startedBy: startedBy.id,
+            summary: nil
+        )
         var summary = SweepSummary()
         try await store.markInterrupted()
         try await store.saveSweep(record)
@@ -216,8 +244,13 @@ public struct RetentionSweeper: Sendable {
     private func recordErasures(_ cases: [(String, String)], sweepID: String, actor: LedgerActor, summary: inout SweepSummary) async throws {
         guard !cases.isEmpty else { return }
         let drafts = cases.map { id, rule in
-            LedgerDraft(actor: actor, action: .erasure, caseIDs: [id], requestID: sweepID,
-                        details: ["rule": rule, "schedule_version": schedule.version, "sweep_id": sweepID])
+            LedgerDraft(
+                actor: actor,
+                action: .erasure,
+                caseIDs: [id],
+                requestID: sweepID,
+                details: ["rule": rule, "schedule_version": schedule.version, "sweep_id": sweepID]
+            )
         }
         let receipts = try await ledger.append(drafts)
         try await store.recordErasureEntries(Dictionary(uniqueKeysWithValues: zip(cases.map(\.0), receipts.map(\.index))))
@@ -233,7 +266,9 @@ public struct RetentionSweeper: Sendable {
         var missing = unfinished.filter { $0.ledgerIndex == nil }
         // A sweep killed between its ledger append and noting it on the tombstones already has entries: find them, do not repeat them.
         if !missing.isEmpty {
-            let written = try await ledger.store.query(LedgerQuery(caseIDs: missing.map(\.caseID), actions: [.erasure], limit: missing.count * 2 + 10))
+            let written = try await ledger.store.query(
+                LedgerQuery(caseIDs: missing.map(\.caseID), actions: [.erasure], limit: missing.count * 2 + 10)
+            )
             var found: [String: Int] = [:]
             for stored in written {
                 for id in (try? stored.decoded().caseIDs) ?? [] { found[id] = stored.index }

@@ -1,7 +1,7 @@
-import Storage
 import CaseModel
 import Foundation
 import GRDB
+import Storage
 
 /// A row of the `cases` table: the columns queries need, in clear, and the
 /// whole case sealed with its data key.

@@ -1,6 +1,6 @@
-import Storage
 import Foundation
 import GRDB
+import Storage
 import Synchronization
 
 /// Copies the case database's write-ahead log into the database file from a connection of its own,

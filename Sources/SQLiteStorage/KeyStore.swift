@@ -1,7 +1,7 @@
-import Storage
 import Crypto
 import Foundation
 import GRDB
+import Storage
 
 /// Per-case AES-256 data keys, stored wrapped (RFC 3394) by the master key.
 /// Destroying a case's row here makes its sealed data unreadable everywhere.
@@ -36,7 +36,10 @@ struct KeyStore: Sendable {
         try pool.write { db in
             let now = Date()
             for (id, blob) in zip(caseIDs, wrapped) {
-                try db.execute(sql: "INSERT INTO data_keys (case_id, wrapped_key, created_at) VALUES (?, ?, ?)", arguments: [id.uuidString, blob, now])
+                try db.execute(
+                    sql: "INSERT INTO data_keys (case_id, wrapped_key, created_at) VALUES (?, ?, ?)",
+                    arguments: [id.uuidString, blob, now]
+                )
             }
         }
         return keys

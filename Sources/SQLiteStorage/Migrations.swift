@@ -1,5 +1,5 @@
-import Storage
 import GRDB
+import Storage
 
 /// Every schema change of the case database, in order. Add new ones at the end.
 enum CaseDatabaseMigrations {
@@ -121,10 +121,12 @@ enum CaseDatabaseMigrations {
                 t.column("idx", .integer).notNull()
                 t.primaryKey(["bucket", "case_id", "idx"])
             }
-            try db.execute(sql: """
-                INSERT INTO ledger_case_links (bucket, case_id, idx)
-                SELECT idx >> \(CaseLinkBuckets.shift), case_id, idx FROM ledger_entry_cases ORDER BY idx
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO ledger_case_links (bucket, case_id, idx)
+                    SELECT idx >> \(CaseLinkBuckets.shift), case_id, idx FROM ledger_entry_cases ORDER BY idx
+                    """
+            )
             try db.drop(table: "ledger_entry_cases")
         }
         migrator.registerMigration("v6-ledger-field-lists") { db in
@@ -141,12 +143,14 @@ enum CaseDatabaseMigrations {
         migrator.registerMigration("v7-case-changes") { db in
             // The change mark (`CaseStore.changeMark`): moved by the same transaction as any change to a case,
             // whichever process makes it. A new case needs no mark: nothing about it can be cached before it exists.
-            try db.execute(sql: """
-                CREATE TABLE case_changes (id INTEGER PRIMARY KEY CHECK (id = 1), mark INTEGER NOT NULL);
-                INSERT INTO case_changes (id, mark) VALUES (1, 0);
-                CREATE TRIGGER case_changes_on_update AFTER UPDATE ON cases BEGIN UPDATE case_changes SET mark = mark + 1; END;
-                CREATE TRIGGER case_changes_on_delete AFTER DELETE ON cases BEGIN UPDATE case_changes SET mark = mark + 1; END;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE case_changes (id INTEGER PRIMARY KEY CHECK (id = 1), mark INTEGER NOT NULL);
+                    INSERT INTO case_changes (id, mark) VALUES (1, 0);
+                    CREATE TRIGGER case_changes_on_update AFTER UPDATE ON cases BEGIN UPDATE case_changes SET mark = mark + 1; END;
+                    CREATE TRIGGER case_changes_on_delete AFTER DELETE ON cases BEGIN UPDATE case_changes SET mark = mark + 1; END;
+                    """
+            )
         }
         // Immediate foreign-key checks: a new table breaks none, and the deferred check would read the whole ledger.
         migrator.registerMigration("v8-ledger-tile-roots", foreignKeyChecks: .immediate) { db in

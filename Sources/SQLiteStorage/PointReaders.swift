@@ -1,6 +1,6 @@
-import Storage
 import Foundation
 import GRDB
+import Storage
 import Synchronization
 
 /// Read-only connections for the single-row reads every disclosure makes (a case, its data key), each

@@ -1,9 +1,9 @@
-import Storage
 import CaseModel
 import Crypto
 import Foundation
 import GRDB
 import Ledger
+import Storage
 
 /// The embedded case store: SQLite through GRDB, in WAL mode.
 public struct SQLiteCaseStore: CaseStore {
@@ -103,8 +103,12 @@ public struct SQLiteCaseStore: CaseStore {
         try await mapErrors { try await database.cases.write { db in try self.update(id, db, change) } }
     }
 
-    public func update(_ id: UUID, recordedBy draft: LedgerDraft, in ledger: Ledger,
-                       _ change: @escaping @Sendable (inout ASBCase) throws -> Void) async throws -> (ASBCase, LedgerReceipt) {
+    public func update(
+        _ id: UUID,
+        recordedBy draft: LedgerDraft,
+        in ledger: Ledger,
+        _ change: @escaping @Sendable (inout ASBCase) throws -> Void
+    ) async throws -> (ASBCase, LedgerReceipt) {
         let result = EffectResult<ASBCase>()
         let receipts = try await ledger.append([draft], effect: SQLiteLedgerEffect { db in result.set(try self.update(id, db, change)) })
         return (try result.get(), receipts[0])
@@ -141,10 +145,16 @@ public struct SQLiteCaseStore: CaseStore {
                 }
                 let ordering = query.order == .newestFirst ? CaseRecord.Columns.seq.desc : CaseRecord.Columns.seq.asc
                 // Only the columns a case is rebuilt from; opened here, on the reader's queue.
-                let rows = try Row.fetchAll(db, request.select(
-                    CaseRecord.Columns.seq, CaseRecord.Columns.id, CaseRecord.Columns.reference, CaseRecord.Columns.sealed
+                let rows = try Row.fetchAll(
+                    db,
+                    request.select(
+                        CaseRecord.Columns.seq,
+                        CaseRecord.Columns.id,
+                        CaseRecord.Columns.reference,
+                        CaseRecord.Columns.sealed
+                    )
+                    .order(ordering).limit(limit + 1)
                 )
-                    .order(ordering).limit(limit + 1))
                 var cases: [ASBCase] = []
                 cases.reserveCapacity(min(rows.count, limit))
                 for row in rows.prefix(limit) { cases.append(try open(row[1], row[2], row[3])) }

@@ -1,6 +1,6 @@
-import Storage
 import Foundation
 import GRDB
+import Storage
 
 /// The embedded store: `casegate.sqlite` for cases and users, `keys.sqlite`
 /// for wrapped data keys, and the master key file, all in one data directory.

@@ -1,6 +1,6 @@
-import Storage
 import GRDB
 import Ledger
+import Storage
 
 /// Work done in the SQLite ledger's write transaction, beside the caller's entries.
 public struct SQLiteLedgerEffect: LedgerEffect {

@@ -1,8 +1,8 @@
-import Storage
 import ByteEncoding
 import Foundation
 import GRDB
 import Ledger
+import Storage
 
 /// The ledger in the case database: entries with the columns IG queries need,
 /// an index of entries by case, and signed checkpoints.
@@ -21,9 +21,13 @@ public struct SQLiteLedgerStore: LedgerStore {
                 var foundLists: [ByteKey: Int64] = [:]
                 try db.inTransaction(.immediate) {
                     let size = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")) ?? 0
-                    let lastTime = size > 0 ? try String.fetchOne(db.cachedStatement(sql: "SELECT time FROM ledger_entries WHERE idx = ?"), arguments: [size - 1]) : nil
+                    let lastTime =
+                        size > 0
+                        ? try String.fetchOne(db.cachedStatement(sql: "SELECT time FROM ledger_entries WHERE idx = ?"), arguments: [size - 1]) : nil
                     try batch.found(size: size, lastTime: lastTime) { from in
-                        try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx", arguments: [from]).map { Array($0) }
+                        try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx", arguments: [from]).map {
+                            Array($0)
+                        }
                     }
                     for (position, effect) in batch.effects(of: SQLiteLedgerEffect.self) {
                         do {
@@ -57,10 +61,12 @@ public struct SQLiteLedgerStore: LedgerStore {
     }
 
     private static func insert(_ rows: [LedgerRow], lists: FieldLists.Known, found: inout [ByteKey: Int64], _ db: Database) throws {
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
         let link = try db.cachedStatement(sql: "INSERT INTO ledger_case_links (bucket, case_id, idx) VALUES (?, ?, ?)")
         for row in rows {
             let (entry, stored) = (row.entry, row.stored)
@@ -77,9 +83,13 @@ public struct SQLiteLedgerStore: LedgerStore {
     public func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
         try await mapErrors {
             try await database.cases.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT \(FieldLists.columns) FROM ledger_entries e \(FieldLists.join) WHERE e.idx >= ? ORDER BY e.idx LIMIT ?
-                    """, arguments: [index, limit]).map(FieldLists.stored)
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(FieldLists.columns) FROM ledger_entries e \(FieldLists.join) WHERE e.idx >= ? ORDER BY e.idx LIMIT ?
+                        """,
+                    arguments: [index, limit]
+                ).map(FieldLists.stored)
             }
         }
     }
@@ -87,8 +97,11 @@ public struct SQLiteLedgerStore: LedgerStore {
     public func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] {
         try await mapErrors {
             try await database.cases.read { db in
-                try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?",
-                                  arguments: [index, count]).map { Array($0) }
+                try Data.fetchAll(
+                    db,
+                    sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?",
+                    arguments: [index, count]
+                ).map { Array($0) }
             }
         }
     }
@@ -96,8 +109,13 @@ public struct SQLiteLedgerStore: LedgerStore {
     public func tileRoots(height: Int) async throws -> [[UInt8]] {
         try await mapErrors {
             try await database.cases.read { db in
-                TileRoots.leadingRun(try Row.fetchAll(db, sql: "SELECT tile, root FROM ledger_tile_roots WHERE height = ? ORDER BY tile",
-                                                      arguments: [height]).map { ($0["tile"], Array($0["root"] as Data)) })
+                TileRoots.leadingRun(
+                    try Row.fetchAll(
+                        db,
+                        sql: "SELECT tile, root FROM ledger_tile_roots WHERE height = ? ORDER BY tile",
+                        arguments: [height]
+                    ).map { ($0["tile"], Array($0["root"] as Data)) }
+                )
             }
         }
     }
@@ -122,8 +140,10 @@ public struct SQLiteLedgerStore: LedgerStore {
     public func saveCheckpoint(size: Int, note: String) async throws -> String {
         try await mapErrors {
             try await database.cases.write { db in
-                try db.execute(sql: "INSERT OR IGNORE INTO ledger_checkpoints (size, note, created_at) VALUES (?, ?, ?)",
-                               arguments: [size, note, Date()])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO ledger_checkpoints (size, note, created_at) VALUES (?, ?, ?)",
+                    arguments: [size, note, Date()]
+                )
                 return try String.fetchOne(db, sql: "SELECT note FROM ledger_checkpoints WHERE size = ?", arguments: [size]) ?? note
             }
         }
@@ -169,16 +189,31 @@ public struct SQLiteLedgerStore: LedgerStore {
             conditions.append("c.case_id IN (\(caseIDs.map { _ in "?" }.joined(separator: ",")))")
             arguments += caseIDs
         }
-        if let recipient = query.recipient { conditions.append("e.recipient = ?"); arguments.append(recipient) }
-        if let actor = query.actorID { conditions.append("e.actor_id = ?"); arguments.append(actor) }
-        if let purpose = query.purpose { conditions.append("e.purpose = ?"); arguments.append(purpose) }
+        if let recipient = query.recipient {
+            conditions.append("e.recipient = ?")
+            arguments.append(recipient)
+        }
+        if let actor = query.actorID {
+            conditions.append("e.actor_id = ?")
+            arguments.append(actor)
+        }
+        if let purpose = query.purpose {
+            conditions.append("e.purpose = ?")
+            arguments.append(purpose)
+        }
         if let actions = query.actions {
             conditions.append("e.action IN (\(actions.map { _ in "?" }.joined(separator: ",")))")
             arguments += actions.map(\.rawValue)
         }
         // Entry times never decrease along the log, so a time range is an index range: found by binary search on the key.
-        if lowest > 0 { conditions.append("e.idx >= ?"); arguments.append(lowest) }
-        if let highest { conditions.append("e.idx <= ?"); arguments.append(highest) }
+        if lowest > 0 {
+            conditions.append("e.idx >= ?")
+            arguments.append(lowest)
+        }
+        if let highest {
+            conditions.append("e.idx <= ?")
+            arguments.append(highest)
+        }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "\(prefix) SELECT DISTINCT \(FieldLists.columns) FROM \(from) \(FieldLists.join) \(whereClause) ORDER BY e.idx LIMIT ?"
         arguments.append(max(1, min(query.limit, 100_000)))

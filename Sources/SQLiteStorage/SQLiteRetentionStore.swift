@@ -1,8 +1,8 @@
-import Storage
 import CaseModel
 import Foundation
 import GRDB
 import Ledger
+import Storage
 
 /// Retention's view of the embedded store.
 public struct SQLiteRetentionStore: RetentionStore {
@@ -24,14 +24,27 @@ public struct SQLiteRetentionStore: RetentionStore {
 
     /// A page of cases in recording order, with their hold state. With `cutoffs`, only cases old enough
     /// that some rule could have expired them: SQLite skips the rest without Swift ever decoding them.
-    public func candidates(afterSeq: Int64, limit: Int, cutoffs: RetentionCutoffs?) async throws -> (candidates: [RetentionCandidate], lastSeq: Int64?) {
+    public func candidates(
+        afterSeq: Int64,
+        limit: Int,
+        cutoffs: RetentionCutoffs?
+    ) async throws -> (candidates: [RetentionCandidate], lastSeq: Int64?) {
         var filter = ""
         var arguments: [(any DatabaseValueConvertible)?] = [afterSeq]
         if let cutoffs {
             var clauses: [String] = []
-            if let d = cutoffs.closure { clauses.append("c.closed_at < ?"); arguments.append(d) }
-            if let d = cutoffs.lastActivity { clauses.append("c.updated_at < ?"); arguments.append(d) }
-            if let d = cutoffs.receipt { clauses.append("c.received_at < ?"); arguments.append(d) }
+            if let d = cutoffs.closure {
+                clauses.append("c.closed_at < ?")
+                arguments.append(d)
+            }
+            if let d = cutoffs.lastActivity {
+                clauses.append("c.updated_at < ?")
+                arguments.append(d)
+            }
+            if let d = cutoffs.receipt {
+                clauses.append("c.received_at < ?")
+                arguments.append(d)
+            }
             filter = clauses.isEmpty ? "AND 0" : "AND (" + clauses.joined(separator: " OR ") + ")"
         }
         arguments.append(limit)
@@ -49,8 +62,15 @@ public struct SQLiteRetentionStore: RetentionStore {
                     guard let category = Category(rawValue: row["category"]), let status = CaseStatus(rawValue: row["status"]) else { return nil }
                     let flags = (row["flags"] as String?).map { Set($0.split(separator: ",").map(String.init)) } ?? []
                     return RetentionCandidate(
-                        id: row["id"], category: category, status: status, flags: flags, hasPoliceReference: row["has_police_reference"],
-                        receivedAt: row["received_at"], closedAt: row["closed_at"], updatedAt: row["updated_at"], held: row["held"]
+                        id: row["id"],
+                        category: category,
+                        status: status,
+                        flags: flags,
+                        hasPoliceReference: row["has_police_reference"],
+                        receivedAt: row["received_at"],
+                        closedAt: row["closed_at"],
+                        updatedAt: row["updated_at"],
+                        held: row["held"]
                     )
                 }
                 return (candidates, rows.last.map { $0["seq"] })
@@ -66,8 +86,13 @@ public struct SQLiteRetentionStore: RetentionStore {
                 // One statement per step for the whole batch; a hold placed since evaluation still wins.
                 let ids = items.map(\.caseID)
                 let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-                let held = Set(try String.fetchAll(db, sql: "SELECT case_id FROM legal_holds WHERE case_id IN (\(marks))",
-                                                   arguments: StatementArguments(ids)))
+                let held = Set(
+                    try String.fetchAll(
+                        db,
+                        sql: "SELECT case_id FROM legal_holds WHERE case_id IN (\(marks))",
+                        arguments: StatementArguments(ids)
+                    )
+                )
                 let present = Set(try String.fetchAll(db, sql: "SELECT id FROM cases WHERE id IN (\(marks))", arguments: StatementArguments(ids)))
                 let chosen = items.filter { !held.contains($0.caseID) && present.contains($0.caseID) }
                 guard !chosen.isEmpty else { return [] }
@@ -75,10 +100,12 @@ public struct SQLiteRetentionStore: RetentionStore {
                 let chosenMarks = Array(repeating: "?", count: chosenIDs.count).joined(separator: ",")
                 try db.execute(sql: "DELETE FROM cases WHERE id IN (\(chosenMarks))", arguments: StatementArguments(chosenIDs))
                 try db.execute(sql: "DELETE FROM party_index WHERE case_id IN (\(chosenMarks))", arguments: StatementArguments(chosenIDs))
-                let tombstone = try db.cachedStatement(sql: """
-                    INSERT INTO retention_tombstones (case_id, sweep_id, rule, category, purged_at, key_destroyed)
-                    VALUES (?, ?, ?, ?, ?, 0)
-                    """)
+                let tombstone = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO retention_tombstones (case_id, sweep_id, rule, category, purged_at, key_destroyed)
+                        VALUES (?, ?, ?, ?, ?, 0)
+                        """
+                )
                 let now = Date()
                 for item in chosen { try tombstone.execute(arguments: [item.caseID, sweepID, item.rule, item.category, now]) }
                 return chosenIDs
@@ -123,8 +150,14 @@ public struct SQLiteRetentionStore: RetentionStore {
         try await mapErrors {
             try await database.cases.read { db in
                 try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map {
-                    Tombstone(caseID: $0["case_id"], sweepID: $0["sweep_id"], rule: $0["rule"], category: $0["category"],
-                              keyDestroyed: $0["key_destroyed"], ledgerIndex: $0["ledger_index"])
+                    Tombstone(
+                        caseID: $0["case_id"],
+                        sweepID: $0["sweep_id"],
+                        rule: $0["rule"],
+                        category: $0["category"],
+                        keyDestroyed: $0["key_destroyed"],
+                        ledgerIndex: $0["ledger_index"]
+                    )
                 }
             }
         }
@@ -141,23 +174,31 @@ public struct SQLiteRetentionStore: RetentionStore {
     }
 
     public func placeHold(caseID: String, reason: String, by user: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool {
-        try await ledger.recordHoldChange(draft, effect: SQLiteLedgerEffect { db in
-            guard try Self.placeHold(caseID: caseID, reason: reason, by: user, db) else { throw HoldUnchanged() }
-        })
+        try await ledger.recordHoldChange(
+            draft,
+            effect: SQLiteLedgerEffect { db in
+                guard try Self.placeHold(caseID: caseID, reason: reason, by: user, db) else { throw HoldUnchanged() }
+            }
+        )
     }
 
     public func liftHold(caseID: String, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> Bool {
-        try await ledger.recordHoldChange(draft, effect: SQLiteLedgerEffect { db in
-            guard try Self.liftHold(caseID: caseID, db) else { throw HoldUnchanged() }
-        })
+        try await ledger.recordHoldChange(
+            draft,
+            effect: SQLiteLedgerEffect { db in
+                guard try Self.liftHold(caseID: caseID, db) else { throw HoldUnchanged() }
+            }
+        )
     }
 
     private static func placeHold(caseID: String, reason: String, by user: String, _ db: Database) throws -> Bool {
         guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ?)", arguments: [caseID]) == true else {
             throw StorageError.notFound(caseID: caseID)
         }
-        try db.execute(sql: "INSERT OR IGNORE INTO legal_holds (case_id, reason, placed_by, placed_at) VALUES (?, ?, ?, ?)",
-                       arguments: [caseID, reason, user, Date()])
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO legal_holds (case_id, reason, placed_by, placed_at) VALUES (?, ?, ?, ?)",
+            arguments: [caseID, reason, user, Date()]
+        )
         return db.changesCount == 1
     }
 
@@ -181,12 +222,17 @@ public struct SQLiteRetentionStore: RetentionStore {
     public func saveSweep(_ sweep: SweepRecord) async throws {
         try await mapErrors {
             try await database.cases.write { db in
-                try db.execute(sql: """
-                    INSERT INTO retention_sweeps (id, started_at, finished_at, state, dry_run, schedule_version, started_by, summary)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET finished_at = excluded.finished_at, state = excluded.state, summary = excluded.summary
-                    """, arguments: [sweep.id, sweep.startedAt, sweep.finishedAt, sweep.state, sweep.dryRun, sweep.scheduleVersion,
-                                     sweep.startedBy, sweep.summary])
+                try db.execute(
+                    sql: """
+                        INSERT INTO retention_sweeps (id, started_at, finished_at, state, dry_run, schedule_version, started_by, summary)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET finished_at = excluded.finished_at, state = excluded.state, summary = excluded.summary
+                        """,
+                    arguments: [
+                        sweep.id, sweep.startedAt, sweep.finishedAt, sweep.state, sweep.dryRun, sweep.scheduleVersion,
+                        sweep.startedBy, sweep.summary,
+                    ]
+                )
             }
         }
     }
@@ -202,9 +248,21 @@ public struct SQLiteRetentionStore: RetentionStore {
     private func sweeps(where clause: String, _ arguments: [String]) async throws -> [SweepRecord] {
         try await mapErrors {
             try await database.cases.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM retention_sweeps \(clause) ORDER BY started_at DESC", arguments: StatementArguments(arguments)).map {
-                    SweepRecord(id: $0["id"], startedAt: $0["started_at"], finishedAt: $0["finished_at"], state: $0["state"], dryRun: $0["dry_run"],
-                                scheduleVersion: $0["schedule_version"], startedBy: $0["started_by"], summary: $0["summary"])
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM retention_sweeps \(clause) ORDER BY started_at DESC",
+                    arguments: StatementArguments(arguments)
+                ).map {
+                    SweepRecord(
+                        id: $0["id"],
+                        startedAt: $0["started_at"],
+                        finishedAt: $0["finished_at"],
+                        state: $0["state"],
+                        dryRun: $0["dry_run"],
+                        scheduleVersion: $0["schedule_version"],
+                        startedBy: $0["started_by"],
+                        summary: $0["summary"]
+                    )
                 }
             }
         }

@@ -1,6 +1,7 @@
-import Storage
 import Foundation
+import Storage
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,7 +28,12 @@ final class SQLiteSweepLease: SweepLease {
     func release() async { unlock() }
 
     private func unlock() {
-        guard let fd = descriptor.withLock({ fd in defer { fd = nil }; return fd }) else { return }
+        guard
+            let fd = descriptor.withLock({ fd in
+                defer { fd = nil }
+                return fd
+            })
+        else { return }
         flock(fd, LOCK_UN)
         close(fd)
     }

@@ -1,6 +1,6 @@
-import Storage
 import Foundation
 import GRDB
+import Storage
 
 /// A row of `staff_users`.
 struct StaffUserRecord: Codable, FetchableRecord, PersistableRecord {
@@ -36,8 +36,12 @@ public struct SQLiteUserStore: UserStore {
     public func add(name: String, role: StaffRole) async throws -> (StaffUser, token: String) {
         let token = StaffToken.generate()
         let record = StaffUserRecord(
-            id: token.userID, name: name, role: role.rawValue, tokenHash: token.secretHash,
-            createdAt: Date(), revokedAt: nil
+            id: token.userID,
+            name: name,
+            role: role.rawValue,
+            tokenHash: token.secretHash,
+            createdAt: Date(),
+            revokedAt: nil
         )
         try await mapErrors { try await database.cases.write { db in try record.insert(db) } }
         return (record.user!, token.text)
@@ -78,9 +82,12 @@ public struct SQLiteUserStore: UserStore {
         try await mapErrors {
             try await database.cases.write { db in
                 try db.execute(sql: "DELETE FROM staff_sessions WHERE expires_at < ?", arguments: [Date()])
-                try db.execute(sql: """
-                    INSERT INTO staff_sessions (id, user_id, secret_hash, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [session.id, session.userID, secretHash, session.csrfToken, Date(), session.expiresAt])
+                try db.execute(
+                    sql: """
+                        INSERT INTO staff_sessions (id, user_id, secret_hash, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [session.id, session.userID, secretHash, session.csrfToken, Date(), session.expiresAt]
+                )
             }
         }
     }
@@ -90,13 +97,15 @@ public struct SQLiteUserStore: UserStore {
         let found = try await mapErrors {
             try await database.cases.read { db -> (StaffUserRecord, StaffSession, Data)? in
                 guard let row = try Row.fetchOne(db, sql: "SELECT * FROM staff_sessions WHERE id = ?", arguments: [token.userID]),
-                      let user = try StaffUserRecord.fetchOne(db, key: row["user_id"] as String) else { return nil }
+                    let user = try StaffUserRecord.fetchOne(db, key: row["user_id"] as String)
+                else { return nil }
                 let session = StaffSession(id: row["id"], userID: row["user_id"], csrfToken: row["csrf_token"], expiresAt: row["expires_at"])
                 return (user, session, row["secret_hash"])
             }
         }
         guard let (record, session, hash) = found, record.revokedAt == nil, let user = record.user,
-              constantTimeEqual(hash, token.secretHash), session.expiresAt > now else { return nil }
+            constantTimeEqual(hash, token.secretHash), session.expiresAt > now
+        else { return nil }
         return (user, session)
     }
 

@@ -2,14 +2,14 @@ import CaseModel
 
 /// What kind of value a case field holds; it decides which rules make sense.
 public enum FieldKind: String, Sendable, Hashable {
-    case identifier      // reference, police reference
-    case enumeration     // category, status, channel, incident type, event kind, gender
-    case text            // ward
-    case flag            // risk flag
-    case tags            // caseworker tags
-    case timestamp       // received, closed, updated, event times
-    case freeText        // narrative, notes, reasons
-    case location        // where it happened: free text that usually holds an address
+    case identifier  // reference, police reference
+    case enumeration  // category, status, channel, incident type, event kind, gender
+    case text  // ward
+    case flag  // risk flag
+    case tags  // caseworker tags
+    case timestamp  // received, closed, updated, event times
+    case freeText  // narrative, notes, reasons
+    case location  // where it happened: free text that usually holds an address
     case personID
     case name
     case dateOfBirth
@@ -50,13 +50,14 @@ public struct CaseField: Sendable, Hashable, CustomStringConvertible {
 
 /// Every field of the case model, in the order views list them.
 public enum CaseFieldCatalogue {
-    public static let caseFields: [CaseField] = ([
-        ("reference", .identifier), ("incident_type", .enumeration), ("category", .enumeration),
-        ("category_reason", .freeText), ("channel", .enumeration), ("received_at", .timestamp),
-        ("police_reference", .identifier), ("ward", .text), ("location", .location), ("narrative", .freeText),
-        ("risk_flag", .flag), ("tags", .tags), ("status", .enumeration), ("closed_at", .timestamp),
-        ("updated_at", .timestamp), ("events.kind", .enumeration), ("events.at", .timestamp), ("events.note", .freeText),
-    ] as [(String, FieldKind)]).map { CaseField(path: $0.0, kind: $0.1, role: nil) }
+    public static let caseFields: [CaseField] =
+        ([
+            ("reference", .identifier), ("incident_type", .enumeration), ("category", .enumeration),
+            ("category_reason", .freeText), ("channel", .enumeration), ("received_at", .timestamp),
+            ("police_reference", .identifier), ("ward", .text), ("location", .location), ("narrative", .freeText),
+            ("risk_flag", .flag), ("tags", .tags), ("status", .enumeration), ("closed_at", .timestamp),
+            ("updated_at", .timestamp), ("events.kind", .enumeration), ("events.at", .timestamp), ("events.note", .freeText),
+        ] as [(String, FieldKind)]).map { CaseField(path: $0.0, kind: $0.1, role: nil) }
 
     public static let partyAttributes: [(String, FieldKind)] = [
         ("person_id", .personID), ("name", .name), ("date_of_birth", .dateOfBirth), ("address", .address),

@@ -84,14 +84,17 @@ public enum FieldRule: Sendable, Hashable, CustomStringConvertible {
             let level = argument?.trimmingCharacters(in: .whitespaces) ?? ""
             guard let g = Generalisation(rawValue: level) else {
                 let options = Generalisation.allCases.map(\.rawValue)
-                return .failure(.init(
-                    offset: argumentOffset,
-                    message: "generalise needs one of \(options.joined(separator: ", "))\(suggestion(for: level, among: options))"
-                ))
+                return .failure(
+                    .init(
+                        offset: argumentOffset,
+                        message: "generalise needs one of \(options.joined(separator: ", "))\(suggestion(for: level, among: options))"
+                    )
+                )
             }
             return .success(.generalise(g))
         case "mask":
-            var first = 0, last = 0
+            var first = 0
+            var last = 0
             for part in (argument ?? "").split(separator: ",") {
                 let pair = part.split(maxSplits: 1, whereSeparator: { $0 == "=" || $0 == ":" }).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard pair.count == 2, let n = Int(pair[1]), (0...64).contains(n) else {
@@ -101,8 +104,12 @@ public enum FieldRule: Sendable, Hashable, CustomStringConvertible {
                 case "first": first = n
                 case "last": last = n
                 default:
-                    return .failure(.init(offset: argumentOffset,
-                                          message: "mask has no argument '\(pair[0])'\(suggestion(for: pair[0], among: ["first", "last"]))"))
+                    return .failure(
+                        .init(
+                            offset: argumentOffset,
+                            message: "mask has no argument '\(pair[0])'\(suggestion(for: pair[0], among: ["first", "last"]))"
+                        )
+                    )
                 }
             }
             guard first + last > 0 else {

@@ -31,7 +31,6 @@ public struct PartnerDirectory: Sendable {
         return partners.first { $0.certificateOrganisation == organisation }
     }
 
-
 }
 
 /// Lower-case hex without separators, the form fingerprints are compared in.

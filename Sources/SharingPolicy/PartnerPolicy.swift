@@ -28,8 +28,13 @@ public struct RecordFilter: Sendable, Hashable, Encodable {
     /// The case must have at least one party in one of these roles.
     public var parties: Set<PartyRole>?
 
-    public init(categories: Set<Category>? = nil, statuses: Set<CaseStatus>? = nil, wards: Set<String>? = nil,
-                flags: Set<String>? = nil, parties: Set<PartyRole>? = nil) {
+    public init(
+        categories: Set<Category>? = nil,
+        statuses: Set<CaseStatus>? = nil,
+        wards: Set<String>? = nil,
+        flags: Set<String>? = nil,
+        parties: Set<PartyRole>? = nil
+    ) {
         self.categories = categories
         self.statuses = statuses
         self.wards = wards
@@ -50,7 +55,9 @@ public struct RecordFilter: Sendable, Hashable, Encodable {
 
     /// Why the filter turns the case away, or nil when it admits it.
     public func rejection(of c: ASBCase) -> String? {
-        if let categories, !categories.contains(c.category) { return "category \(c.category.rawValue) is not in \(sorted(categories.map(\.rawValue)))" }
+        if let categories, !categories.contains(c.category) {
+            return "category \(c.category.rawValue) is not in \(sorted(categories.map(\.rawValue)))"
+        }
         if let statuses, !statuses.contains(c.status) { return "status \(c.status.rawValue) is not in \(sorted(statuses.map(\.rawValue)))" }
         if let wards, !wards.contains(c.ward) { return "ward '\(c.ward)' is not in \(sorted(Array(wards)))" }
         if let flags, flags.isDisjoint(with: c.flags) { return "the case has none of the flags \(sorted(Array(flags)))" }

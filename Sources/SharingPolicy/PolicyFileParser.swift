@@ -57,8 +57,10 @@ enum PolicyFileParser {
     }
 
     private static func agreement(_ y: YAMLCursor, _ node: Node?) -> SharingAgreement? {
-        let keys = ["reference", "purpose", "organisations", "data_items", "lawful_basis", "special_category_data",
-                    "criminal_offence_data", "recipient_retention", "review_date"]
+        let keys = [
+            "reference", "purpose", "organisations", "data_items", "lawful_basis", "special_category_data",
+            "criminal_offence_data", "recipient_retention", "review_date",
+        ]
         guard let m = y.mapping(node, "'agreement'", required: keys) else { return nil }
         let reviewDate: CalendarDate?
         if let text = y.string(m["review_date"], "'agreement.review_date'") {
@@ -68,19 +70,25 @@ enum PolicyFileParser {
             reviewDate = nil
         }
         guard let reference = y.string(m["reference"], "'agreement.reference'"),
-              let purpose = y.string(m["purpose"], "'agreement.purpose'"),
-              let organisations = y.strings(m["organisations"], "'agreement.organisations'"),
-              let dataItems = y.strings(m["data_items"], "'agreement.data_items'"),
-              let lawfulBasis = y.string(m["lawful_basis"], "'agreement.lawful_basis'"),
-              let special = y.bool(m["special_category_data"], "'agreement.special_category_data'"),
-              let criminal = y.bool(m["criminal_offence_data"], "'agreement.criminal_offence_data'"),
-              let retention = y.string(m["recipient_retention"], "'agreement.recipient_retention'"),
-              let reviewDate
+            let purpose = y.string(m["purpose"], "'agreement.purpose'"),
+            let organisations = y.strings(m["organisations"], "'agreement.organisations'"),
+            let dataItems = y.strings(m["data_items"], "'agreement.data_items'"),
+            let lawfulBasis = y.string(m["lawful_basis"], "'agreement.lawful_basis'"),
+            let special = y.bool(m["special_category_data"], "'agreement.special_category_data'"),
+            let criminal = y.bool(m["criminal_offence_data"], "'agreement.criminal_offence_data'"),
+            let retention = y.string(m["recipient_retention"], "'agreement.recipient_retention'"),
+            let reviewDate
         else { return nil }
         return SharingAgreement(
-            reference: reference, purpose: purpose, organisations: organisations.map(\.0), dataItems: dataItems.map(\.0),
-            lawfulBasis: lawfulBasis, specialCategoryData: special, criminalOffenceData: criminal,
-            recipientRetention: retention, reviewDate: reviewDate
+            reference: reference,
+            purpose: purpose,
+            organisations: organisations.map(\.0),
+            dataItems: dataItems.map(\.0),
+            lawfulBasis: lawfulBasis,
+            specialCategoryData: special,
+            criminalOffenceData: criminal,
+            recipientRetention: retention,
+            reviewDate: reviewDate
         )
     }
 
@@ -113,7 +121,10 @@ enum PolicyFileParser {
             if case .mapping(let mapping) = fields {
                 let paths = CaseFieldCatalogue.all.map(\.path)
                 for (keyNode, valueNode) in mapping {
-                    guard let path = keyNode.string else { y.error(keyNode, "field names must be strings"); continue }
+                    guard let path = keyNode.string else {
+                        y.error(keyNode, "field names must be strings")
+                        continue
+                    }
                     guard let field = CaseFieldCatalogue.byPath[path] else {
                         y.error(keyNode, "unknown field '\(path)'\(suggestion(for: path, among: paths))")
                         continue
@@ -159,10 +170,14 @@ enum PolicyFileParser {
         }
         var filter = RecordFilter()
         if let n = m["category"] {
-            filter.categories = Set(y.enumerated(n, "'records.category'", allowed: Category.allCases.map(\.rawValue)) { Category(rawValue: $0) } ?? [])
+            filter.categories = Set(
+                y.enumerated(n, "'records.category'", allowed: Category.allCases.map(\.rawValue)) { Category(rawValue: $0) } ?? []
+            )
         }
         if let n = m["status"] {
-            filter.statuses = Set(y.enumerated(n, "'records.status'", allowed: CaseStatus.allCases.map(\.rawValue)) { CaseStatus(rawValue: $0) } ?? [])
+            filter.statuses = Set(
+                y.enumerated(n, "'records.status'", allowed: CaseStatus.allCases.map(\.rawValue)) { CaseStatus(rawValue: $0) } ?? []
+            )
         }
         if let n = m["ward"] { filter.wards = Set((y.strings(n, "'records.ward'") ?? []).map(\.0)) }
         if let n = m["flags"] {
@@ -202,7 +217,8 @@ enum PolicyFileParser {
         case .scanner(_, let problem, let mark, let yaml), .parser(_, let problem, let mark, let yaml), .composer(_, let problem, let mark, let yaml):
             let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
             let line = mark.line >= 1 && mark.line <= lines.count ? lines[mark.line - 1] : ""
-            let hint = line.contains("(") && line.contains(": ") && problem.contains("mapping values")
+            let hint =
+                line.contains("(") && line.contains(": ") && problem.contains("mapping values")
                 ? "; write rule arguments with '=' as in mask(last=3), or quote the rule" : ""
             return PolicyDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)\(hint)")
         default:

@@ -1,6 +1,6 @@
+import ByteEncoding
 import Crypto
 import Foundation
-import ByteEncoding
 
 /// Every partner policy, loaded and validated together. A set either loads
 /// whole or not at all, so a reload never leaves half a set in force.
@@ -19,7 +19,9 @@ public struct PolicySet: Sendable {
         var problems: [PolicyDiagnostic] = []
         for policy in sorted {
             if let other = seen[policy.partner.id] {
-                problems.append(PolicyDiagnostic(file: policy.file, line: 1, column: 1, message: "partner '\(policy.partner.id)' is also defined in \(other)"))
+                problems.append(
+                    PolicyDiagnostic(file: policy.file, line: 1, column: 1, message: "partner '\(policy.partner.id)' is also defined in \(other)")
+                )
             }
             seen[policy.partner.id] = policy.file
         }

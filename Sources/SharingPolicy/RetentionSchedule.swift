@@ -1,7 +1,7 @@
+import ByteEncoding
 import CaseModel
 import Crypto
 import Foundation
-import ByteEncoding
 import Yams
 
 /// How long cases are kept: rules tried in order, the first whose criteria
@@ -36,7 +36,8 @@ public struct RetentionSchedule: Sendable, Encodable {
             case .months, .years:
                 let months = unit == .years ? amount * 12 : amount
                 let total = date.year * 12 + (date.month - 1) + months
-                let year = total / 12, month = total % 12 + 1
+                let year = total / 12
+                let month = total % 12 + 1
                 // 29 February plus a year is 28 February: the end of the month, not the next one.
                 return CalendarDate(year: year, month: month, day: min(date.day, CalendarDate.daysIn(month: month, year: year)))!
             }
@@ -139,10 +140,14 @@ public struct RetentionSchedule: Sendable, Encodable {
             var rule = Rule(id: id ?? "", keep: Period(amount: 0, unit: .days), after: .closure, then: .purge)
             if let match = y.mapping(m["match"], "'match'", required: [], optional: ["status", "category", "flags", "police_reference"]) {
                 if let n = match["status"] {
-                    rule.statuses = Set(y.enumerated(n, "'match.status'", allowed: CaseStatus.allCases.map(\.rawValue)) { CaseStatus(rawValue: $0) } ?? [])
+                    rule.statuses = Set(
+                        y.enumerated(n, "'match.status'", allowed: CaseStatus.allCases.map(\.rawValue)) { CaseStatus(rawValue: $0) } ?? []
+                    )
                 }
                 if let n = match["category"] {
-                    rule.categories = Set(y.enumerated(n, "'match.category'", allowed: Category.allCases.map(\.rawValue)) { Category(rawValue: $0) } ?? [])
+                    rule.categories = Set(
+                        y.enumerated(n, "'match.category'", allowed: Category.allCases.map(\.rawValue)) { Category(rawValue: $0) } ?? []
+                    )
                 }
                 if let n = match["flags"] { rule.flags = Set((y.strings(n, "'match.flags'") ?? []).map(\.0)) }
                 if let n = match["police_reference"] { rule.policeReference = y.bool(n, "'match.police_reference'") }
@@ -157,13 +162,17 @@ public struct RetentionSchedule: Sendable, Encodable {
                 }
             }
             if let text = y.string(m["after"], "'after'") {
-                if let basis = Basis(rawValue: text) { rule.after = basis } else {
+                if let basis = Basis(rawValue: text) {
+                    rule.after = basis
+                } else {
                     let options = Basis.allCases.map(\.rawValue)
                     y.error(m["after"], "'after' must be one of \(options.joined(separator: ", "))\(suggestion(for: text, among: options))")
                 }
             }
             if let text = y.string(m["then"], "'then'") {
-                if let outcome = Outcome(rawValue: text) { rule.then = outcome } else {
+                if let outcome = Outcome(rawValue: text) {
+                    rule.then = outcome
+                } else {
                     let options = Outcome.allCases.map(\.rawValue)
                     y.error(m["then"], "'then' must be one of \(options.joined(separator: ", "))\(suggestion(for: text, among: options))")
                 }

@@ -66,7 +66,10 @@ public struct RevocationList: Sendable, Equatable {
                     guard let fields = cursor.mapping(item, "a revocation", required: ["fingerprint", "reason", "revoked_at"]) else { continue }
                     let fingerprint = cursor.string(fields["fingerprint"], "'fingerprint'").map(normaliseFingerprint)
                     if let fingerprint, fingerprint.count != 64 || !fingerprint.allSatisfy(\.isHexDigit) {
-                        cursor.error(fields["fingerprint"], "'fingerprint' must be the certificate's SHA-256 in hex (64 digits); `casegate certs show FILE` prints it")
+                        cursor.error(
+                            fields["fingerprint"],
+                            "'fingerprint' must be the certificate's SHA-256 in hex (64 digits); `casegate certs show FILE` prints it"
+                        )
                     }
                     let reason = cursor.string(fields["reason"], "'reason'")
                     let revokedAt = cursor.string(fields["revoked_at"], "'revoked_at'")
@@ -96,11 +99,12 @@ public struct RevocationList: Sendable, Equatable {
 
     /// The file's text with `revocation` added, comments and earlier entries kept as they are.
     public static func appending(_ revocation: Revocation, to text: String?) -> String {
-        var out = text ?? """
-            # Partner client certificates that must no longer be accepted, by SHA-256 fingerprint.
-            # Reload the policies (POST /v1/policies/reload or SIGHUP) for a change to take effect.
+        var out =
+            text ?? """
+                # Partner client certificates that must no longer be accepted, by SHA-256 fingerprint.
+                # Reload the policies (POST /v1/policies/reload or SIGHUP) for a change to take effect.
 
-            """
+                """
         if !out.contains(where: { !$0.isWhitespace }) || !out.split(separator: "\n").contains(where: { $0.hasPrefix("revoked:") }) {
             if !out.isEmpty && !out.hasSuffix("\n") { out += "\n" }
             out += "revoked:\n"
@@ -113,7 +117,8 @@ public struct RevocationList: Sendable, Equatable {
     }
 
     private static func yamlQuoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        "\""
+            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: " ") + "\""
     }
 }

@@ -12,7 +12,8 @@ func nearest(_ word: String, among candidates: [String]) -> String? {
 
 /// Levenshtein distance.
 func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
+    let a = Array(a)
+    let b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var previous = Array(0...b.count)

@@ -78,7 +78,10 @@ final class YAMLCursor {
             if let value = make(text) {
                 result.append(value)
             } else {
-                error(item, "'\(text)' is not a valid entry of \(what); use one of \(allowed.joined(separator: ", "))\(suggestion(for: text, among: allowed))")
+                error(
+                    item,
+                    "'\(text)' is not a valid entry of \(what); use one of \(allowed.joined(separator: ", "))\(suggestion(for: text, among: allowed))"
+                )
             }
         }
         return result

@@ -211,8 +211,16 @@ private struct Reader {
         var tags: [String] = []
         for _ in 0..<(try count()) { tags.append(try string()) }
         var c = ASBCase(
-            id: id, reference: reference, incidentType: incidentType, channel: channel, receivedAt: receivedAt,
-            policeReference: policeReference, ward: ward, location: location, narrative: narrative, riskFlag: riskFlag
+            id: id,
+            reference: reference,
+            incidentType: incidentType,
+            channel: channel,
+            receivedAt: receivedAt,
+            policeReference: policeReference,
+            ward: ward,
+            location: location,
+            narrative: narrative,
+            riskFlag: riskFlag
         )
         c.tags = tags
         c.category = category
@@ -243,7 +251,11 @@ private struct Reader {
             return Address(lines: lines, postcode: postcode)
         }
         return Party(
-            id: id, role: role, name: name, dateOfBirth: dateOfBirth, address: address,
+            id: id,
+            role: role,
+            name: name,
+            dateOfBirth: dateOfBirth,
+            address: address,
             phone: try optional { r throws(CaseCodecError) in try r.string() },
             email: try optional { r throws(CaseCodecError) in try r.string() },
             gender: try optional { r throws(CaseCodecError) in try r.string() },

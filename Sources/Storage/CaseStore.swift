@@ -26,9 +26,14 @@ public struct CaseQuery: Sendable, Equatable {
     public var cursor: String?
 
     public init(
-        categories: Set<Category>? = nil, statuses: Set<CaseStatus>? = nil, wards: Set<String>? = nil,
-        overdueOn: CalendarDate? = nil, updatedSince: Date? = nil, order: Order = .newestFirst,
-        limit: Int = 50, cursor: String? = nil
+        categories: Set<Category>? = nil,
+        statuses: Set<CaseStatus>? = nil,
+        wards: Set<String>? = nil,
+        overdueOn: CalendarDate? = nil,
+        updatedSince: Date? = nil,
+        order: Order = .newestFirst,
+        limit: Int = 50,
+        cursor: String? = nil
     ) {
         self.categories = categories
         self.statuses = statuses
@@ -77,8 +82,12 @@ public protocol CaseStore: Sendable {
     /// Stores a new case and, in the same transaction, the ledger entry recording it: both are durable or neither is.
     func create(_ newCase: ASBCase, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> (ASBCase, LedgerReceipt)
     /// Changes a case and records it in the ledger in the same transaction; a change that throws writes neither.
-    func update(_ id: UUID, recordedBy draft: LedgerDraft, in ledger: Ledger,
-                _ change: @escaping @Sendable (inout ASBCase) throws -> Void) async throws -> (ASBCase, LedgerReceipt)
+    func update(
+        _ id: UUID,
+        recordedBy draft: LedgerDraft,
+        in ledger: Ledger,
+        _ change: @escaping @Sendable (inout ASBCase) throws -> Void
+    ) async throws -> (ASBCase, LedgerReceipt)
     func list(_ query: CaseQuery) async throws -> CasePage
     func count() async throws -> Int
     /// Cases in which a person with this name and date of birth is a party, found through the blind party index.

@@ -38,7 +38,13 @@ package struct FieldLists: Sendable {
 
     /// An entry as stored, its list put back where it was taken out. A list that is missing leaves a gap,
     /// and the entry then fails its hash, as it should.
-    package static func rejoined<List: Collection<UInt8>>(index: Int, bytes: [UInt8], leafHash: [UInt8], listAt: Int?, list: List?) -> StoredLedgerEntry {
+    package static func rejoined<List: Collection<UInt8>>(
+        index: Int,
+        bytes: [UInt8],
+        leafHash: [UInt8],
+        listAt: Int?,
+        list: List?
+    ) -> StoredLedgerEntry {
         var bytes = bytes
         if let listAt, let list, listAt <= bytes.count { bytes.insert(contentsOf: list, at: listAt) }
         return StoredLedgerEntry(index: index, bytes: bytes, leafHash: leafHash)

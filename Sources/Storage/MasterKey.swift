@@ -51,7 +51,10 @@ public struct MasterKey: Sendable {
     /// A key for one purpose, derived with HKDF so the master key itself is used only for wrapping.
     public func derivedKey(for purpose: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: key, salt: Data("casegate".utf8), info: Data(purpose.utf8), outputByteCount: 32
+            inputKeyMaterial: key,
+            salt: Data("casegate".utf8),
+            info: Data(purpose.utf8),
+            outputByteCount: 32
         )
     }
 }

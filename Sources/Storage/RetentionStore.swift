@@ -14,8 +14,17 @@ public struct RetentionCandidate: Sendable, Equatable {
     public var updatedAt: Date
     public var held: Bool
 
-    public init(id: String, category: Category, status: CaseStatus, flags: Set<String>, hasPoliceReference: Bool, receivedAt: Date,
-                closedAt: Date?, updatedAt: Date, held: Bool) {
+    public init(
+        id: String,
+        category: Category,
+        status: CaseStatus,
+        flags: Set<String>,
+        hasPoliceReference: Bool,
+        receivedAt: Date,
+        closedAt: Date?,
+        updatedAt: Date,
+        held: Bool
+    ) {
         self.id = id
         self.category = category
         self.status = status
@@ -55,8 +64,16 @@ public struct SweepRecord: Sendable, Codable, Equatable {
     /// JSON summary: counts by rule and category, progress, ledger range.
     public var summary: Data?
 
-    public init(id: String, startedAt: Date, finishedAt: Date?, state: String, dryRun: Bool, scheduleVersion: String,
-                startedBy: String, summary: Data?) {
+    public init(
+        id: String,
+        startedAt: Date,
+        finishedAt: Date?,
+        state: String,
+        dryRun: Bool,
+        scheduleVersion: String,
+        startedBy: String,
+        summary: Data?
+    ) {
         self.id = id
         self.startedAt = startedAt
         self.finishedAt = finishedAt

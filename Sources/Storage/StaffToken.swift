@@ -1,6 +1,6 @@
+import ByteEncoding
 import Crypto
 import Foundation
-import ByteEncoding
 
 /// A personal bearer token, `cgt_<user id>_<secret>`, or a console session's cookie value,
 /// `cgs_<session id>_<secret>`. The id finds the row; the 256-bit secret is checked against its

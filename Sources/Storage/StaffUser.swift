@@ -47,8 +47,15 @@ public struct StaffSession: Sendable, Equatable {
     public static func start(userID: String, expiresAt: Date) -> (StaffSession, StaffToken) {
         let token = StaffToken.generateSession()
         let csrf = StaffToken.generateSession()
-        return (StaffSession(id: token.userID, userID: userID, csrfToken: csrf.secretHash.hexString, expiresAt: expiresAt,
-                             token: token.text), token)
+        return (
+            StaffSession(
+                id: token.userID,
+                userID: userID,
+                csrfToken: csrf.secretHash.hexString,
+                expiresAt: expiresAt,
+                token: token.text
+            ), token
+        )
     }
 }
 

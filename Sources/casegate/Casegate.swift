@@ -1,13 +1,17 @@
 import ArgumentParser
+import Foundation
 import Gateway
 import Logging
+import SharingPolicy
 
 @main
 struct Casegate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "casegate",
         abstract: "The council's multi-agency data-sharing gateway for anti-social behaviour cases.",
-        subcommands: [Demo.self, Serve.self, Certs.self, Users.self, Policy.self, LedgerCommand.self, RetentionCommand.self, Backup.self, LoadTestCommand.self]
+        subcommands: [
+            Demo.self, Serve.self, Certs.self, Users.self, Policy.self, LedgerCommand.self, RetentionCommand.self, Backup.self, LoadTestCommand.self,
+        ]
     )
 }
 
@@ -16,9 +20,6 @@ func bootstrapLogging() {
     let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
     LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level) }
 }
-
-import Foundation
-import SharingPolicy
 
 /// Loads the policy set, printing every problem as file:line:column on failure.
 func loadPolicies(_ directory: String) throws -> PolicySet {

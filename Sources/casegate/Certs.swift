@@ -45,7 +45,8 @@ struct Certs: ParsableCommand {
             }
             guard (1...3650).contains(days) else { throw ValidationError("--days must be from 1 to 3650") }
             let issued = try ca.issueClient(
-                commonName: partner, organisation: organisation,
+                commonName: partner,
+                organisation: organisation,
                 validUntil: Date().addingTimeInterval(Double(days) * 86400)
             )
             try files.write(issued, certificate: certificateURL, key: files.partnerKey(partner))
@@ -92,7 +93,9 @@ struct Certs: ParsableCommand {
             if let certificate {
                 let pem: String
                 do { pem = try String(contentsOfFile: certificate, encoding: .utf8) } catch { throw ValidationError("cannot read \(certificate)") }
-                do { target = try Certificate(pemEncoded: pem).sha256Fingerprint } catch { throw ValidationError("\(certificate) is not a PEM certificate") }
+                do { target = try Certificate(pemEncoded: pem).sha256Fingerprint } catch {
+                    throw ValidationError("\(certificate) is not a PEM certificate")
+                }
             } else {
                 target = normaliseFingerprint(fingerprint ?? "")
             }

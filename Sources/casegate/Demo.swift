@@ -37,7 +37,11 @@ struct Demo: AsyncParsableCommand {
         let certs = DevCertificateFiles(directory: URL(fileURLWithPath: certsDir))
         var configuration = try options.configuration()
         if options.certificate == nil && options.config == nil {
-            configuration.tls = .init(certificate: certs.serverCertificate.path, privateKey: certs.serverKey.path, partnerCA: certs.caCertificate.path)
+            configuration.tls = .init(
+                certificate: certs.serverCertificate.path,
+                privateKey: certs.serverKey.path,
+                partnerCA: certs.caCertificate.path
+            )
         }
 
         let directory = try loadPolicies(configuration.policiesDirectory).directory
@@ -93,8 +97,9 @@ struct Demo: AsyncParsableCommand {
     private func demoTokens(_ users: any UserStore, dataDirectory: String) async throws -> [String: String] {
         let file = URL(fileURLWithPath: dataDirectory).appendingPathComponent("demo-tokens.json")
         if let data = FileManager.default.contents(atPath: file.path),
-           let tokens = try? JSONDecoder().decode([String: String].self, from: data),
-           Set(tokens.keys) == Set(StaffRole.allCases.map(\.rawValue)) {
+            let tokens = try? JSONDecoder().decode([String: String].self, from: data),
+            Set(tokens.keys) == Set(StaffRole.allCases.map(\.rawValue))
+        {
             return tokens
         }
         var tokens: [String: String] = [:]
@@ -113,7 +118,8 @@ struct Demo: AsyncParsableCommand {
         let partner = partners.first { $0.id == "met-police" } ?? partners.first
         let partnerURL = "https://localhost:\(configuration.partnerListener.port)"
         let staffURL = "https://localhost:\(configuration.staffListener.port)"
-        print("""
+        print(
+            """
 
             casegate demo
               partner listener (mutual TLS): \(partnerURL)
@@ -137,7 +143,8 @@ struct Demo: AsyncParsableCommand {
               sign in with the ig-officer token (or the admin one) from \(configuration.dataDirectory)/demo-tokens.json:
               \(tokens["ig-officer"] ?? "")
 
-            """)
+            """
+        )
         // Standard output is block-buffered when piped or logged, and the gateway then runs until stopped: flush every stream.
         fflush(nil)
     }

@@ -38,7 +38,9 @@ struct LedgerCommand: AsyncParsableCommand {
                 print("(\(report.entries) entries read before the failure)")
                 throw ExitCode.failure
             }
-            print("ok: \(report.entries) entries, \(report.checkpoints) signed checkpoints, root \(Data(report.root).base64EncodedString()), in \(elapsed)")
+            print(
+                "ok: \(report.entries) entries, \(report.checkpoints) signed checkpoints, root \(Data(report.root).base64EncodedString()), in \(elapsed)"
+            )
         }
     }
 
@@ -118,8 +120,10 @@ struct LedgerCommand: AsyncParsableCommand {
 
         func run() throws {
             let result = try ReceiptVerification.verify(
-                checkpoint: String(contentsOfFile: checkpoint, encoding: .utf8), proof: Data(contentsOf: URL(fileURLWithPath: proof)),
-                entry: Array(Data(contentsOf: URL(fileURLWithPath: entry))), verifierKey: String(contentsOfFile: publicKey, encoding: .utf8)
+                checkpoint: String(contentsOfFile: checkpoint, encoding: .utf8),
+                proof: Data(contentsOf: URL(fileURLWithPath: proof)),
+                entry: Array(Data(contentsOf: URL(fileURLWithPath: entry))),
+                verifierKey: String(contentsOfFile: publicKey, encoding: .utf8)
             )
             print("ok: entry \(result.index) (leaf \(result.leafHash)) is in the log of size \(result.size) signed by \(result.keyName)")
         }

@@ -87,9 +87,14 @@ struct LoadTestCommand: AsyncParsableCommand {
                 print(json ? report.json : report.text)
             case .ping, .view:
                 let plan = LoadPlan(
-                    baseURL: url, endpoint: endpoint == .ping ? .ping : .view, connections: connections,
-                    duration: .milliseconds(Int(duration * 1000)), warmup: .milliseconds(Int(warmup * 1000)),
-                    purpose: purpose, sample: sample, credentials: credentials
+                    baseURL: url,
+                    endpoint: endpoint == .ping ? .ping : .view,
+                    connections: connections,
+                    duration: .milliseconds(Int(duration * 1000)),
+                    warmup: .milliseconds(Int(warmup * 1000)),
+                    purpose: purpose,
+                    sample: sample,
+                    credentials: credentials
                 )
                 // SIGINT or SIGTERM ends the load early and still reports what was measured.
                 let stop = StopSignal()
@@ -100,7 +105,7 @@ struct LoadTestCommand: AsyncParsableCommand {
                     source.resume()
                     return source
                 }
-                defer { sources.forEach { $0.cancel() } }
+                defer { for source in sources { source.cancel() } }
                 let report = try await LoadGenerator(plan: plan).run(stop: stop)
                 print(json ? report.json : report.text)
                 if let receipts = report.receipts, !receipts.passed { throw ExitCode.failure }

@@ -1,10 +1,10 @@
 import ArgumentParser
-import Reports
 import CaseModel
 import Crypto
 import Foundation
 import Gateway
 import Redaction
+import Reports
 import SharingPolicy
 import Storage
 
@@ -51,8 +51,12 @@ struct Policy: AsyncParsableCommand {
             let purposes = purpose.map { id in policy.purposes.filter { $0.id == id } } ?? policy.purposes
             guard !purposes.isEmpty else { throw ValidationError("'\(partner)' has no purpose '\(purpose ?? "")'") }
             let c = try await CaseLoader(storage: storage, policiesDir: policiesDir).load(caseID)
-            print("case \(c.reference) (\(c.id)), category \(c.category.rawValue), \(c.status.rawValue), ward \(c.ward), flags [\(c.flags.sorted().joined(separator: ", "))]")
-            print("partner \(policy.partner.id), agreement \(policy.agreement.reference) (review \(policy.agreement.reviewDate)), policy \(set.version)")
+            print(
+                "case \(c.reference) (\(c.id)), category \(c.category.rawValue), \(c.status.rawValue), ward \(c.ward), flags [\(c.flags.sorted().joined(separator: ", "))]"
+            )
+            print(
+                "partner \(policy.partner.id), agreement \(policy.agreement.reference) (review \(policy.agreement.reviewDate)), policy \(set.version)"
+            )
             for purpose in purposes {
                 print("\npurpose \(purpose.id): \(purpose.lawfulBasis)")
                 print("  records: \(purpose.records.summary)")
@@ -64,7 +68,9 @@ struct Policy: AsyncParsableCommand {
                 for field in CaseFieldCatalogue.all {
                     let (rule, explicit) = purpose.rule(for: field)
                     let why = explicit ? "named in the policy" : (purpose.defaultRule == nil ? "deny by default" : "falls to default")
-                    print("  \(field.path.padding(toLength: 36, withPad: " ", startingAt: 0)) \(rule.description.padding(toLength: 28, withPad: " ", startingAt: 0)) \(why)")
+                    print(
+                        "  \(field.path.padding(toLength: 36, withPad: " ", startingAt: 0)) \(rule.description.padding(toLength: 28, withPad: " ", startingAt: 0)) \(why)"
+                    )
                 }
             }
         }
@@ -73,7 +79,8 @@ struct Policy: AsyncParsableCommand {
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the fixtures under policies/tests/: each case's exact expected view per partner.",
-            discussion: "Exit non-zero on any difference. --record rewrites the expected views from the current policies; review the diff before committing."
+            discussion:
+                "Exit non-zero on any difference. --record rewrites the expected views from the current policies; review the diff before committing."
         )
 
         @Option(help: "Policy directory.") var policiesDir = "policies"
@@ -117,7 +124,8 @@ struct Policy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ropa",
             abstract: "The record of processing activities (UK GDPR Art 30) for case sharing, from the policies and retention schedule.",
-            discussion: "Each partner purpose: recipient, purpose, lawful basis, data subjects and categories, agreement and its review date (flagged when overdue), retention."
+            discussion:
+                "Each partner purpose: recipient, purpose, lawful basis, data subjects and categories, agreement and its review date (flagged when overdue), retention."
         )
         @Option(help: "Policy directory.") var policiesDir = "policies"
         @Flag(help: "Print CSV instead of text.") var csv = false
@@ -140,7 +148,9 @@ struct Policy: AsyncParsableCommand {
                 print("  data shared:       \(a.dataCategories.joined(separator: ", "))")
                 print("  records:           \(a.recordsShared)")
                 print("  special category:  \(a.specialCategoryData ? "yes" : "no"); criminal offence data: \(a.criminalOffenceData ? "yes" : "no")")
-                print("  agreement:         \(a.agreementReference), review by \(a.agreementReviewDate)\(a.reviewOverdue ? "  ** REVIEW OVERDUE **" : "")")
+                print(
+                    "  agreement:         \(a.agreementReference), review by \(a.agreementReviewDate)\(a.reviewOverdue ? "  ** REVIEW OVERDUE **" : "")"
+                )
                 print("  kept by recipient: \(a.recipientRetention)")
             }
             print("\nretention by the council:")

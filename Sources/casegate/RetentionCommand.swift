@@ -4,8 +4,8 @@ import Foundation
 import Gateway
 import Ledger
 import Retention
-import SharingPolicy
 import SQLiteStorage
+import SharingPolicy
 import Storage
 
 struct RetentionCommand: AsyncParsableCommand {
@@ -43,14 +43,20 @@ struct RetentionCommand: AsyncParsableCommand {
         func run() async throws {
             let sweeper = try await options.sweeper()
             let terminal = isatty(STDOUT_FILENO) == 1
-            let record = try await sweeper.run(dryRun: dryRun, startedBy: cliActor,
-                                               batchSize: batchSize, batchTime: batchMilliseconds > 0 ? .milliseconds(batchMilliseconds) : nil,
-                                               onProgress: { ProgressDisplay.show($0, terminal: terminal) })
+            let record = try await sweeper.run(
+                dryRun: dryRun,
+                startedBy: cliActor,
+                batchSize: batchSize,
+                batchTime: batchMilliseconds > 0 ? .milliseconds(batchMilliseconds) : nil,
+                onProgress: { ProgressDisplay.show($0, terminal: terminal) }
+            )
             if terminal && !dryRun { print("") }
             let summary = SweepSummary.decode(record.summary) ?? SweepSummary()
             print(dryRun ? "dry run \(record.id): nothing changed" : "sweep \(record.id): \(record.state)")
             print("schedule \(record.scheduleVersion)")
-            print("examined \(summary.examined); \(dryRun ? "would purge" : "purged") \(summary.purged); held \(summary.held); due for review \(summary.dueForReview)")
+            print(
+                "examined \(summary.examined); \(dryRun ? "would purge" : "purged") \(summary.purged); held \(summary.held); due for review \(summary.dueForReview)"
+            )
             if summary.resumed > 0 { print("finished \(summary.resumed) purge(s) an interrupted sweep left") }
             for (rule, n) in summary.byRule.sorted(by: { $0.key < $1.key }) { print("  rule \(rule): \(n)") }
             for (category, n) in summary.byCategory.sorted(by: { $0.key < $1.key }) { print("  category \(category): \(n)") }
@@ -63,7 +69,9 @@ struct RetentionCommand: AsyncParsableCommand {
     }
 
     struct Report: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a sweep's purge certificate: what was purged, under which rule, and the ledger range recording it.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print a sweep's purge certificate: what was purged, under which rule, and the ledger range recording it."
+        )
         @OptionGroup var options: Options
         @Option(help: "The sweep id.") var sweep: String
 
@@ -99,8 +107,13 @@ struct RetentionCommand: AsyncParsableCommand {
         func run() async throws {
             let sweeper = try await options.sweeper()
             guard let id = UUID(uuidString: caseID)?.uuidString else { throw ValidationError("not a case id: \(caseID)") }
-            let placed = try await sweeper.store.placeHold(caseID: id, reason: reason, by: cliActor.id,
-                                                           recordedBy: LedgerDraft(actor: cliActor, action: .legalHoldPlaced, caseIDs: [id]), in: sweeper.ledger)
+            let placed = try await sweeper.store.placeHold(
+                caseID: id,
+                reason: reason,
+                by: cliActor.id,
+                recordedBy: LedgerDraft(actor: cliActor, action: .legalHoldPlaced, caseIDs: [id]),
+                in: sweeper.ledger
+            )
             print(placed ? "hold placed on \(id)" : "\(id) was already held")
         }
     }
@@ -113,8 +126,11 @@ struct RetentionCommand: AsyncParsableCommand {
         func run() async throws {
             let sweeper = try await options.sweeper()
             guard let id = UUID(uuidString: caseID)?.uuidString else { throw ValidationError("not a case id: \(caseID)") }
-            let lifted = try await sweeper.store.liftHold(caseID: id, recordedBy: LedgerDraft(actor: cliActor, action: .legalHoldLifted, caseIDs: [id]),
-                                                          in: sweeper.ledger)
+            let lifted = try await sweeper.store.liftHold(
+                caseID: id,
+                recordedBy: LedgerDraft(actor: cliActor, action: .legalHoldLifted, caseIDs: [id]),
+                in: sweeper.ledger
+            )
             print(lifted ? "hold lifted from \(id)" : "\(id) was not held")
         }
     }

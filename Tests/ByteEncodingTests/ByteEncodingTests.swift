@@ -32,9 +32,12 @@ struct ByteEncodingTests {
         #expect(all[250...].hexString == "fafbfcfdfeff")
     }
 
-    @Test("JSON strings: every control character, quotes and backslashes escaped; everything else as is", arguments: [
-        "", "plain", "quote \" and \\ backslash", "tab\tnew\nline\r", "\u{0}\u{1}\u{8}\u{C}\u{1F}", "Ünïcödé ✓ 𝄞", "end\\",
-    ])
+    @Test(
+        "JSON strings: every control character, quotes and backslashes escaped; everything else as is",
+        arguments: [
+            "", "plain", "quote \" and \\ backslash", "tab\tnew\nline\r", "\u{0}\u{1}\u{8}\u{C}\u{1F}", "Ünïcödé ✓ 𝄞", "end\\",
+        ]
+    )
     func jsonString(_ text: String) throws {
         var out: [UInt8] = []
         JSONString.append(text, to: &out)

@@ -45,8 +45,10 @@ struct CalendarDateTests {
         #expect(dob.wholeYears(until: CalendarDate("2026-11-26")!) == 26)
     }
 
-    @Test("UK postcodes are validated and normalised",
-          arguments: [("w5 2hl", "W5 2HL"), ("UB109AB", "UB10 9AB"), ("EC1A 1BB", "EC1A 1BB"), (" sw1a2aa ", "SW1A 2AA")])
+    @Test(
+        "UK postcodes are validated and normalised",
+        arguments: [("w5 2hl", "W5 2HL"), ("UB109AB", "UB10 9AB"), ("EC1A 1BB", "EC1A 1BB"), (" sw1a2aa ", "SW1A 2AA")]
+    )
     func postcodes(input: String, normalised: String) {
         #expect(Postcode(input)?.description == normalised)
         var text = input

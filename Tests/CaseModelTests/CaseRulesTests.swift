@@ -7,8 +7,15 @@ struct CaseRulesTests {
     static let received = ISO8601DateFormatter().date(from: "2026-11-02T10:00:00Z")!
 
     func makeCase(_ type: IncidentType = .harassment) -> ASBCase {
-        ASBCase(incidentType: type, channel: .phone, receivedAt: Self.received, ward: "Ealing Broadway",
-                location: "1 High Street", narrative: "Noise and threats.", parties: [Party(role: .complainant, name: "A Person")])
+        ASBCase(
+            incidentType: type,
+            channel: .phone,
+            receivedAt: Self.received,
+            ward: "Ealing Broadway",
+            location: "1 High Street",
+            narrative: "Noise and threats.",
+            parties: [Party(role: .complainant, name: "A Person")]
+        )
     }
 
     func event(_ kind: CaseEventKind, hours: Double, note: String? = nil, mode: InterviewMode? = nil, category: Category? = nil) -> CaseEvent {
@@ -17,11 +24,12 @@ struct CaseRulesTests {
 
     @Test("the category follows the service standards", arguments: IncidentType.allCases)
     func derivedCategory(type: IncidentType) {
-        let expected: Category = switch type {
-        case .domesticViolence, .drugs, .hateCrime, .threatsOfViolence, .unprovokedAttack: .a
-        case .damageToProperty, .harassment: .b
-        case .peopleCongregating, .vehicleNuisance, .animalNuisance: .c
-        }
+        let expected: Category =
+            switch type {
+            case .domesticViolence, .drugs, .hateCrime, .threatsOfViolence, .unprovokedAttack: .a
+            case .damageToProperty, .harassment: .b
+            case .peopleCongregating, .vehicleNuisance, .animalNuisance: .c
+            }
         #expect(type.category == expected)
         #expect(makeCase(type).category == expected)
     }

@@ -13,8 +13,10 @@ struct ServiceClockTests {
         ASBCase(incidentType: type, channel: .email, receivedAt: at(received), ward: "Perivale", location: "x", narrative: "y")
     }
 
-    @Test("interview due 1, 3 or 5 working days after a Monday report",
-          arguments: [(IncidentType.drugs, "2026-11-03"), (.harassment, "2026-11-05"), (.animalNuisance, "2026-11-09")])
+    @Test(
+        "interview due 1, 3 or 5 working days after a Monday report",
+        arguments: [(IncidentType.drugs, "2026-11-03"), (.harassment, "2026-11-05"), (.animalNuisance, "2026-11-09")]
+    )
     func interviewDue(type: IncidentType, due: String) {
         #expect(clock.interviewDue(makeCase(type, received: "2026-11-02T09:00:00Z")).description == due)
     }

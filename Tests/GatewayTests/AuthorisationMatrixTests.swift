@@ -55,10 +55,15 @@ struct AuthorisationMatrixTests {
         _ = try GatewayFixture.reloadPartners(fixture)
         identities[Stranger.noCertificate.rawValue] = .some(nil)
         identities[Stranger.foreignCA.rawValue] = try DevCertificateAuthority.create(commonName: "Elsewhere").issueClient(
-            commonName: "met-police", organisation: "Metropolitan Police Service")
+            commonName: "met-police",
+            organisation: "Metropolitan Police Service"
+        )
         identities[Stranger.expired.rawValue] = try ca.issueClient(
-            commonName: "met-police", organisation: "Metropolitan Police Service",
-            validFrom: Date().addingTimeInterval(-30 * 86400), validUntil: Date().addingTimeInterval(-86400))
+            commonName: "met-police",
+            organisation: "Metropolitan Police Service",
+            validFrom: Date().addingTimeInterval(-30 * 86400),
+            validUntil: Date().addingTimeInterval(-86400)
+        )
         identities[Stranger.revoked.rawValue] = revoked
         identities[Stranger.unclaimed.rawValue] = try ca.issueClient(commonName: "x", organisation: "Nobody Agency")
 
@@ -101,15 +106,20 @@ struct AuthorisationMatrixTests {
                 (.get, "v1/ledger/proofs/consistency", "/v1/ledger/proofs/consistency?from=1&to=1", { partnerOutcome($0) { _ in .ok } }),
                 (.get, "v1/ledger/entries/{index}", "/v1/ledger/entries/\(index)", { partnerOutcome($0) { $0 == "met-police" ? .ok : .notFound } }),
                 (.get, "v1/views/cases", "/v1/views/cases", { partnerOutcome($0) { _ in .ok } }),
-                (.get, "v1/views/cases/{id}", "/v1/views/cases/\(probe.id.uuidString)", {
-                    partnerOutcome($0) { set.policy(partner: $0, purpose: nil)!.purpose.records.admits(probe) ? .ok : .notFound }
-                }),
+                (
+                    .get, "v1/views/cases/{id}", "/v1/views/cases/\(probe.id.uuidString)",
+                    {
+                        partnerOutcome($0) { set.policy(partner: $0, purpose: nil)!.purpose.records.admits(probe) ? .ok : .notFound }
+                    }
+                ),
             ]
             #expect(Set(rows.map { "\($0.0) \($0.1)" }) == fixture.routes.partner, "every partner route has a row, and every row a route")
 
             for (method, _, path, expected) in rows {
                 for principal in everyone {
-                    let outcome = await Self.outcome { try gateway.partnerClient(principals[principal]!) } request: {
+                    let outcome = await Self.outcome {
+                        try gateway.partnerClient(principals[principal]!)
+                    } request: {
                         try await $0.execute(.init(path, method: method))
                     }
                     #expect(outcome == expected(principal), "\(method) \(path) as \(principal)")
@@ -171,7 +181,10 @@ struct AuthorisationMatrixTests {
                     (.post, "v1/cases", "/v1/cases", StaffAPITests.newCase, only("caseworker", status: .created)),
                     (.get, "v1/cases", "/v1/cases", nil, only("caseworker", status: .ok)),
                     (.get, "v1/cases/{id}", "/v1/cases/\(id)", nil, only("caseworker", status: .ok)),
-                    (.post, "v1/cases/{id}/events", "/v1/cases/\(id)/events", #"{"kind": "home-visit-offered"}"#, only("caseworker", status: .created)),
+                    (
+                        .post, "v1/cases/{id}/events", "/v1/cases/\(id)/events", #"{"kind": "home-visit-offered"}"#,
+                        only("caseworker", status: .created)
+                    ),
                     (.post, "v1/policies/reload", "/v1/policies/reload", nil, only("admin", status: .ok)),
                     (.get, "v1/retention/sweeps", "/v1/retention/sweeps", nil, only("admin", status: .ok)),
                     (.get, "v1/retention/sweeps/{id}", sweep, nil, only("admin", status: .ok)),
@@ -185,8 +198,10 @@ struct AuthorisationMatrixTests {
                 // The console takes no bearer tokens: whoever presents one, pages send it to sign in and posts are refused.
                 // Its own principals (sessions) are in the console matrix below.
                 let consoleRows = ConsoleMatrix.rows(caseID: id, sweepID: String(sweep.split(separator: "/").last!))
-                #expect(Set(rows.map { "\($0.0) \($0.1)" } + consoleRows.map { "\($0.method) \($0.route)" }) == fixture.routes.staff,
-                        "every staff route has a row, and every row a route")
+                #expect(
+                    Set(rows.map { "\($0.0) \($0.1)" } + consoleRows.map { "\($0.method) \($0.route)" }) == fixture.routes.staff,
+                    "every staff route has a row, and every row a route"
+                )
 
                 for (method, _, path, body, expected) in rows {
                     for principal in tokens.keys.sorted() {
@@ -207,7 +222,8 @@ struct AuthorisationMatrixTests {
 
     /// The status of one request on a fresh connection, or `.refused` when the handshake fails.
     static func outcome(
-        _ makeClient: () throws -> TestClient, request: (TestClient) async throws -> TestClient.Response
+        _ makeClient: () throws -> TestClient,
+        request: (TestClient) async throws -> TestClient.Response
     ) async -> Outcome {
         do {
             let client = try makeClient()
@@ -239,8 +255,16 @@ struct AuthorisationMatrixTests {
         ]
         var generator = DemoCaseGenerator(seed: 3, clock: fixture.environment.clock)
         let c = try await fixture.environment.cases.create(generator.makeCase())
-        let sweep = SweepRecord(id: "sw-matrix", startedAt: Date(), finishedAt: Date(), state: "completed", dryRun: true,
-                                scheduleVersion: "sha256:0", startedBy: "u-admin", summary: nil)
+        let sweep = SweepRecord(
+            id: "sw-matrix",
+            startedAt: Date(),
+            finishedAt: Date(),
+            state: "completed",
+            dryRun: true,
+            scheduleVersion: "sha256:0",
+            startedBy: "u-admin",
+            summary: nil
+        )
         try await fixture.environment.storage.retention.saveSweep(sweep)
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { client in
@@ -285,9 +309,11 @@ enum ConsoleMatrix {
             }
         }
         let open: (String) -> HTTPResponse.Status = { _ in .ok }
-        let pages = ["disclosures", "disclosures.csv", "disclosures.json", "subject-access", "subject-access.csv?name=Nobody", "ledger", "retention",
-                     "service-standards", "service-standards.csv", "community-trigger", "records-of-processing", "records-of-processing.csv",
-                     "publication-statistics", "publication-statistics.csv"]
+        let pages = [
+            "disclosures", "disclosures.csv", "disclosures.json", "subject-access", "subject-access.csv?name=Nobody", "ledger", "retention",
+            "service-standards", "service-standards.csv", "community-trigger", "records-of-processing", "records-of-processing.csv",
+            "publication-statistics", "publication-statistics.csv",
+        ]
         return [
             Row(method: .get, route: "", path: "/", expected: { _ in .seeOther }),
             Row(method: .get, route: "console/assets/{file}", path: "/console/assets/console.css", expected: open),
@@ -299,11 +325,12 @@ enum ConsoleMatrix {
             Row(method: .get, route: "console/cases/{id}/history", path: "/console/cases/\(caseID)/history", expected: signedIn(.ok)),
             Row(method: .post, route: "console/ledger/verify", path: "/console/ledger/verify", expected: signedIn(.seeOther, post: true)),
             Row(method: .get, route: "console/retention/sweeps/{id}", path: "/console/retention/sweeps/\(sweepID)", expected: signedIn(.ok)),
-        ] + pages.map { page in
-            Row(method: .get, route: "console/" + String(page.prefix { $0 != "?" }), path: "/console/" + page, expected: signedIn(.ok))
-        } + [
-            // Last: it ends the sessions.
-            Row(method: .post, route: "console/sign-out", path: "/console/sign-out", expected: signedIn(.seeOther, post: true)),
         ]
+            + pages.map { page in
+                Row(method: .get, route: "console/" + String(page.prefix { $0 != "?" }), path: "/console/" + page, expected: signedIn(.ok))
+            } + [
+                // Last: it ends the sessions.
+                Row(method: .post, route: "console/sign-out", path: "/console/sign-out", expected: signedIn(.seeOther, post: true))
+            ]
     }
 }

@@ -1,11 +1,11 @@
+import ByteEncoding
 import CaseModel
 import Crypto
 import Foundation
-import ByteEncoding
 import HTTPTypes
 import HummingbirdTesting
-import NIOCore
 import Ledger
+import NIOCore
 import Redaction
 import SQLiteStorage
 import Storage
@@ -20,7 +20,9 @@ struct CachedViewTests {
         return try #require(ViewBuilder.view(of: stored, under: policy, today: day)).json
     }
 
-    @Test("a view served again is the same bytes, recorded with their hash; after any change to the case, here or by another process, the new view; after a purge, nothing")
+    @Test(
+        "a view served again is the same bytes, recorded with their hash; after any change to the case, here or by another process, the new view; after a purge, nothing"
+    )
     func neverStale() async throws {
         let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway()
         let shown = try #require(fixtures.first { $0.expected["met-police"]?.first?.value != .null })
@@ -32,7 +34,9 @@ struct CachedViewTests {
                 // The body as text, so a failure shows a readable difference.
                 func view() async throws -> (status: HTTPResponse.Status, bytes: String, index: Int?) {
                     let response = try await client.get(path)
-                    return (response.status, String(buffer: response.body ?? ByteBuffer()), response.headers[.casegateLedgerIndex].flatMap { Int($0) })
+                    return (
+                        response.status, String(buffer: response.body ?? ByteBuffer()), response.headers[.casegateLedgerIndex].flatMap { Int($0) }
+                    )
                 }
                 let first = try await view()
                 let again = try await view()
@@ -53,7 +57,9 @@ struct CachedViewTests {
 
                 // A change by another process (the CLI, say): its own connections to the same files.
                 let other = try SQLiteDatabase(directory: URL(fileURLWithPath: fixture.configuration.dataDirectory))
-                _ = try await SQLiteCaseStore(database: other, clock: fixture.environment.clock).update(id) { $0.location = "Outside 11 Havelock Road, UB2 4NZ" }
+                _ = try await SQLiteCaseStore(database: other, clock: fixture.environment.clock).update(id) {
+                    $0.location = "Outside 11 Havelock Road, UB2 4NZ"
+                }
                 let elsewhere = try await view()
                 #expect(elsewhere.bytes != changed.bytes)
                 #expect(elsewhere.bytes == (try await freshView(fixture, id, day: day)))

@@ -17,7 +17,9 @@ struct ConfigurationTests {
 
     @Test("the partner rate limit can be set, or turned off, but not made meaningless")
     func rateLimit() throws {
-        #expect(try decode(#"{"partner_rate_limit": {"requests_per_second": 5, "burst": 20}}"#).partnerRateLimit == .init(requestsPerSecond: 5, burst: 20))
+        #expect(
+            try decode(#"{"partner_rate_limit": {"requests_per_second": 5, "burst": 20}}"#).partnerRateLimit == .init(requestsPerSecond: 5, burst: 20)
+        )
         #expect(try decode(#"{"partner_rate_limit": "off"}"#).partnerRateLimit == nil)
         #expect(throws: DecodingError.self) { try decode(#"{"partner_rate_limit": {"requests_per_second": 0, "burst": 20}}"#) }
         #expect(throws: DecodingError.self) { try decode(#"{"partner_rate_limit": {"requests_per_second": 5, "burst": 0}}"#) }

@@ -2,7 +2,6 @@ import CaseModel
 import DemoData
 import DevPKI
 import Foundation
-@testable import Gateway
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -13,6 +12,8 @@ import Storage
 import Synchronization
 import Testing
 
+@testable import Gateway
+
 /// The IG console over real TLS sockets: sign-in, sessions, CSRF, each page, exports, escaping.
 @Suite("IG console")
 struct ConsoleTests {
@@ -21,7 +22,12 @@ struct ConsoleTests {
         let client: TestClient
         var cookies: [String: String] = [:]
 
-        mutating func send(_ method: HTTPRequest.Method, _ uri: String, form: [String: String]? = nil, bearer: String? = nil) async throws -> TestClient.Response {
+        mutating func send(
+            _ method: HTTPRequest.Method,
+            _ uri: String,
+            form: [String: String]? = nil,
+            bearer: String? = nil
+        ) async throws -> TestClient.Response {
             var headers: HTTPFields = [:]
             if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
             if let bearer { headers[.authorization] = "Bearer \(bearer)" }
@@ -30,7 +36,9 @@ struct ConsoleTests {
                 headers[.contentType] = "application/x-www-form-urlencoded"
                 var allowed = CharacterSet.alphanumerics
                 allowed.insert(charactersIn: "-._~")
-                body = ByteBuffer(string: form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&"))
+                body = ByteBuffer(
+                    string: form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+                )
             }
             let response = try await client.execute(.init(uri, method: method, headers: headers, body: body))
             for field in response.headers[values: .setCookie] {
@@ -90,7 +98,9 @@ struct ConsoleTests {
                 let signedIn = try await browser.signIn(ig)
                 #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/console/disclosures")
                 let cookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("__Host-casegate_session=cgs_") })
-                #expect(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=1800"))
+                #expect(
+                    cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=1800")
+                )
                 #expect(try await browser.get("/console/disclosures").0.status == .ok)
 
                 // A bearer token is not a session.
@@ -101,7 +111,9 @@ struct ConsoleTests {
         }
     }
 
-    @Test("a verification runs in the background: the page shows its progress and reloads itself, another start while it runs starts nothing, and the result replaces the progress")
+    @Test(
+        "a verification runs in the background: the page shows its progress and reloads itself, another start while it runs starts nothing, and the result replaces the progress"
+    )
     func backgroundVerification() async throws {
         let fixture = try await GatewayFixture()
         let ig = try await fixture.environment.users.add(name: "Iggy", role: .igOfficer).token
@@ -111,11 +123,13 @@ struct ConsoleTests {
             let (gate, opening) = AsyncStream.makeStream(of: Void.self)
             let total = ledger.size + 1
             // Held at the gate, as a long ledger holds it, until the test opens it.
-            #expect(gateway.verification.start(by: "Iggy", total: total) { progress in
-                progress(1)
-                for await _ in gate { break }
-                return try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: origin).verify(progress: progress)
-            })
+            #expect(
+                gateway.verification.start(by: "Iggy", total: total) { progress in
+                    progress(1)
+                    for await _ in gate { break }
+                    return try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: origin).verify(progress: progress)
+                }
+            )
             try await using(try gateway.staffClient()) { client in
                 var browser = Browser(client: client)
                 _ = try await browser.signIn(ig)
@@ -168,13 +182,21 @@ struct ConsoleTests {
         }
     }
 
-    @Test("disclosures: filtered, exported as CSV and JSON, each entry's inclusion proof checked; subject access finds the person's disclosures with the deadline")
+    @Test(
+        "disclosures: filtered, exported as CSV and JSON, each entry's inclusion proof checked; subject access finds the person's disclosures with the deadline"
+    )
     func pages() async throws {
         let fixture = try await GatewayFixture()
         let ig = try await fixture.environment.users.add(name: "Iggy", role: .igOfficer).token
-        let draft = ASBCase(incidentType: .harassment, channel: .phone, receivedAt: Date().addingTimeInterval(-86400 * 3), ward: "Hanwell",
-                        location: "Boston Road", narrative: "Shouting.",
-                        parties: [Party(role: .complainant, name: "Philippa Quennell", dateOfBirth: CalendarDate("1975-05-06"))])
+        let draft = ASBCase(
+            incidentType: .harassment,
+            channel: .phone,
+            receivedAt: Date().addingTimeInterval(-86400 * 3),
+            ward: "Hanwell",
+            location: "Boston Road",
+            narrative: "Shouting.",
+            parties: [Party(role: .complainant, name: "Philippa Quennell", dateOfBirth: CalendarDate("1975-05-06"))]
+        )
         let c = try await fixture.environment.cases.create(draft)
         try await fixture.withRunningGateway { gateway in
             let view = try await using(try gateway.partnerClient(fixture.metPolice)) { partner in
@@ -189,7 +211,10 @@ struct ConsoleTests {
                 #expect(list.status == .ok && html.contains("/console/ledger/entries/\(index)") && html.contains("<th scope=\"col\">"))
                 #expect(!(try await browser.get("/console/disclosures?partner=lfb").1).contains("/console/ledger/entries/\(index)"))
                 let (csv, csvText) = try await browser.get("/console/disclosures.csv?partner=met-police")
-                #expect(csv.headers[.contentType] == "text/csv; charset=utf-8" && csvText.hasPrefix("index,time,action") && csvText.contains(c.id.uuidString))
+                #expect(
+                    csv.headers[.contentType] == "text/csv; charset=utf-8" && csvText.hasPrefix("index,time,action")
+                        && csvText.contains(c.id.uuidString)
+                )
                 let (json, jsonText) = try await browser.get("/console/disclosures.json?partner=met-police")
                 #expect(json.status == .ok && jsonText.contains("\"index\":\(index)"))
                 let (_, entry) = try await browser.get("/console/ledger/entries/\(index)")
@@ -197,13 +222,17 @@ struct ConsoleTests {
                 let (_, history) = try await browser.get("/console/cases/\(c.id.uuidString)/history")
                 #expect(history.contains("/console/ledger/entries/\(index)"))
 
-                let (_, subject) = try await browser.get("/console/subject-access?name=philippa+quennell&date_of_birth=1975-05-06&received=2027-01-31")
+                let (_, subject) = try await browser.get(
+                    "/console/subject-access?name=philippa+quennell&date_of_birth=1975-05-06&received=2027-01-31"
+                )
                 #expect(subject.contains("2027-02-28"), "the deadline: a calendar month, or the month's last day")
                 #expect(subject.contains("Metropolitan Police") && subject.contains("asb-case-coordination"))
                 let (_, subjectCSV) = try await browser.get("/console/subject-access.csv?name=philippa+quennell&date_of_birth=1975-05-06")
                 #expect(subjectCSV.hasPrefix("date,recipient,partner_id,purpose,lawful_basis") && subjectCSV.contains(c.id.uuidString))
                 // The search itself is in the ledger.
-                let consultations = try await fixture.environment.ledger.store.query(LedgerQuery(caseIDs: [c.id.uuidString], actions: [.consultation], limit: 10))
+                let consultations = try await fixture.environment.ledger.store.query(
+                    LedgerQuery(caseIDs: [c.id.uuidString], actions: [.consultation], limit: 10)
+                )
                 #expect(consultations.contains { (try? $0.decoded().details?["reason"]) == "subject-access" })
 
                 for page in ["ledger", "retention", "service-standards", "community-trigger", "records-of-processing", "publication-statistics"] {
@@ -252,9 +281,17 @@ struct ConsoleTests {
         let ig = try await fixture.environment.users.add(name: "Iggy", role: .igOfficer).token
         let hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>"
         for n in 0..<3 {
-            _ = try await fixture.environment.cases.create(ASBCase(
-                incidentType: .harassment, channel: .phone, receivedAt: Date().addingTimeInterval(Double(-86400 * (n + 1))), ward: "Hanwell",
-                location: "Place \(n)", narrative: "n", parties: [Party(role: .complainant, name: hostile)]))
+            _ = try await fixture.environment.cases.create(
+                ASBCase(
+                    incidentType: .harassment,
+                    channel: .phone,
+                    receivedAt: Date().addingTimeInterval(Double(-86400 * (n + 1))),
+                    ward: "Hanwell",
+                    location: "Place \(n)",
+                    narrative: "n",
+                    parties: [Party(role: .complainant, name: hostile)]
+                )
+            )
         }
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { client in

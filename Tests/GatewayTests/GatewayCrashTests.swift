@@ -1,5 +1,5 @@
-import CasegateTestSupport
 import ByteEncoding
+import CasegateTestSupport
 import Foundation
 import Gateway
 import Ledger
@@ -7,6 +7,7 @@ import LoadTest
 import Storage
 import Synchronization
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,8 +15,10 @@ import Glibc
 /// The real gateway as a child process, `kill -9`ed under load.
 @Suite("A gateway killed mid-load")
 struct GatewayCrashTests {
-    @Test("kill -9 during disclosures and case writes: the ledger verifies, every receipt is in it, every acknowledged write is kept",
-          .timeLimit(.minutes(5)))
+    @Test(
+        "kill -9 during disclosures and case writes: the ledger verifies, every receipt is in it, every acknowledged write is kept",
+        .timeLimit(.minutes(5))
+    )
     func killedUnderLoad() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-crash-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -23,9 +26,11 @@ struct GatewayCrashTests {
         let certs = root.appendingPathComponent("certs").path
         let partnerPort = Int.random(in: 20_000..<40_000)
         let staffPort = partnerPort + 1
-        let arguments = ["demo", "--data-dir", data, "--certs-dir", certs, "--cases", "60", "--partner-port", "\(partnerPort)",
-                         "--staff-port", "\(staffPort)", "--host", "127.0.0.1", "--partner-rate-limit", "off",
-                         "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path]
+        let arguments = [
+            "demo", "--data-dir", data, "--certs-dir", certs, "--cases", "60", "--partner-port", "\(partnerPort)",
+            "--staff-port", "\(staffPort)", "--host", "127.0.0.1", "--partner-rate-limit", "off",
+            "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path,
+        ]
         let log = root.appendingPathComponent("gateway.log")
         let setup = try Self.start(arguments + ["--setup-only"], log: log)
         setup.waitUntilExit()
@@ -33,8 +38,11 @@ struct GatewayCrashTests {
         let tokens = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: data + "/demo-tokens.json")))
         let caseworker = try #require(tokens["caseworker"])
 
-        let credentials = PartnerCredentials(certificate: certs + "/partners/met-police.pem", privateKey: certs + "/partners/met-police.key",
-                                             serverCA: certs + "/ca.pem")
+        let credentials = PartnerCredentials(
+            certificate: certs + "/partners/met-police.pem",
+            privateKey: certs + "/partners/met-police.key",
+            serverCA: certs + "/ca.pem"
+        )
         let partner = try PartnerClient(baseURL: "https://localhost:\(partnerPort)", credentials: credentials, connections: 8)
         let staff = try PartnerClient(baseURL: "https://localhost:\(staffPort)", credentials: credentials, connections: 4)
 
@@ -51,7 +59,8 @@ struct GatewayCrashTests {
 
             // Load until the kill: views (receipts kept) and case writes (ids kept when 201 came back).
             let seen = Seen()
-            let newCase = #"{"incident_type": "vehicle-nuisance", "channel": "email", "ward": "Hanwell", "location": "Boston Road", "narrative": "Car left running.", "parties": [{"role": "complainant", "name": "Crash Test"}]}"#
+            let newCase =
+                #"{"incident_type": "vehicle-nuisance", "channel": "email", "ward": "Hanwell", "location": "Boston Road", "narrative": "Car left running.", "parties": [{"role": "complainant", "name": "Crash Test"}]}"#
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<8 {
                     group.addTask {
@@ -62,8 +71,9 @@ struct GatewayCrashTests {
                                 if n % 4 == 0 {
                                     let reply = try await staff.send(.POST, "/v1/cases", bearer: caseworker, json: newCase)
                                     if reply.status == 201,
-                                       let object = try? JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any],
-                                       let c = object["case"] as? [String: Any], let id = c["id"] as? String {
+                                        let object = try? JSONSerialization.jsonObject(with: Data(reply.body.readableBytesView)) as? [String: Any],
+                                        let c = object["case"] as? [String: Any], let id = c["id"] as? String
+                                    {
                                         seen.written.withLock { $0.append(id) }
                                     }
                                 } else {
@@ -102,7 +112,10 @@ struct GatewayCrashTests {
             kill(second.processIdentifier, SIGTERM)
             try await Self.waitForExit(second, log: log)
         } catch {
-            if let gateway, gateway.isRunning { kill(gateway.processIdentifier, SIGKILL); gateway.waitUntilExit() }
+            if let gateway, gateway.isRunning {
+                kill(gateway.processIdentifier, SIGKILL)
+                gateway.waitUntilExit()
+            }
             try? await partner.shutdown()
             try? await staff.shutdown()
             throw error
@@ -110,7 +123,10 @@ struct GatewayCrashTests {
         try await partner.shutdown()
         try await staff.shutdown()
 
-        let configuration = GatewayConfiguration(dataDirectory: data, policiesDirectory: CasegateExecutable.packageRoot.appendingPathComponent("policies").path)
+        let configuration = GatewayConfiguration(
+            dataDirectory: data,
+            policiesDirectory: CasegateExecutable.packageRoot.appendingPathComponent("policies").path
+        )
         let environment = try await GatewayEnvironment.open(configuration)
         let ledger = environment.ledger
         let report = try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: configuration.ledgerOrigin).verify()

@@ -1,16 +1,17 @@
 import DevPKI
 import Foundation
-@testable import Gateway
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOSSL
-import SharingPolicy
-import ServiceLifecycle
 import SQLiteStorage
+import ServiceLifecycle
+import SharingPolicy
 import Storage
 import SwiftASN1
+
+@testable import Gateway
 
 /// A complete gateway on loopback for one test: its own CA, server and
 /// partner certificates, policies, data directory and staff users, listening
@@ -34,8 +35,12 @@ final class GatewayFixture: Sendable {
     ///   - now: the gateway's clock.
     ///   - rateLimit: per partner; off unless a test is about it.
     init(
-        maxBodyBytes: Int = 1 << 20, masterKey: Data? = nil, rateLimit: GatewayConfiguration.RateLimit? = nil, idleTimeoutSeconds: Int = 30,
-        requestTimeoutSeconds: Int = 30, viewCacheMegabytes: Int = 64,
+        maxBodyBytes: Int = 1 << 20,
+        masterKey: Data? = nil,
+        rateLimit: GatewayConfiguration.RateLimit? = nil,
+        idleTimeoutSeconds: Int = 30,
+        requestTimeoutSeconds: Int = 30,
+        viewCacheMegabytes: Int = 64,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-gw-\(UUID().uuidString)")
@@ -72,10 +77,12 @@ final class GatewayFixture: Sendable {
     var routes: (partner: Set<String>, staff: Set<String>) {
         let server = GatewayServer(configuration: configuration, environment: environment)
         func keys<Context>(_ router: Router<Context>) -> Set<String> {
-            Set(router.routes.map { route in
-                let path = "\(route.path)"
-                return "\(route.method) \(path.hasPrefix("/") ? String(path.dropFirst()) : path)"
-            })
+            Set(
+                router.routes.map { route in
+                    let path = "\(route.path)"
+                    return "\(route.method) \(path.hasPrefix("/") ? String(path.dropFirst()) : path)"
+                }
+            )
         }
         return (keys(server.partnerRouter()), keys(server.staffRouter()))
     }
@@ -124,7 +131,9 @@ struct RunningGateway: Sendable {
 
     /// A client on the partner listener presenting `identity` (or no certificate).
     func partnerClient(
-        _ identity: IssuedCertificate?, maximumTLSVersion: TLSVersion? = nil, timeout: Duration = .seconds(5)
+        _ identity: IssuedCertificate?,
+        maximumTLSVersion: TLSVersion? = nil,
+        timeout: Duration = .seconds(5)
     ) throws -> TestClient {
         var tls = try clientTLS()
         if let identity {
@@ -135,7 +144,11 @@ struct RunningGateway: Sendable {
             tls.minimumTLSVersion = .tlsv1
             tls.maximumTLSVersion = maximumTLSVersion
         }
-        return TestClient(host: "127.0.0.1", port: partnerPort, configuration: .init(tlsConfiguration: tls, timeout: timeout, serverName: "localhost"))
+        return TestClient(
+            host: "127.0.0.1",
+            port: partnerPort,
+            configuration: .init(tlsConfiguration: tls, timeout: timeout, serverName: "localhost")
+        )
     }
 
     func staffClient(maximumTLSVersion: TLSVersion? = nil, timeout: Duration = .seconds(5)) throws -> TestClient {
@@ -189,8 +202,12 @@ struct RouterClient: GatewayClient {
     let client: any TestClientProtocol
 
     func execute(_ request: TestClient.Request) async throws -> TestClient.Response {
-        let response = try await client.execute(uri: request.head.path ?? "/", method: request.head.method,
-                                                headers: request.head.headerFields, body: request.body)
+        let response = try await client.execute(
+            uri: request.head.path ?? "/",
+            method: request.head.method,
+            headers: request.head.headerFields,
+            body: request.body
+        )
         return TestClient.Response(head: response.head, body: response.body, trailerHeaders: response.trailerHeaders)
     }
 }
@@ -223,6 +240,8 @@ extension GatewayFixture {
     func withRouters<T: Sendable>(_ body: @Sendable (RoutedGateway) async throws -> T) async throws -> T {
         var logger = Logger(label: "casegate-test")
         logger.logLevel = .warning
-        return try await body(RoutedGateway(fixture: self, server: GatewayServer(configuration: configuration, environment: environment, logger: logger)))
+        return try await body(
+            RoutedGateway(fixture: self, server: GatewayServer(configuration: configuration, environment: environment, logger: logger))
+        )
     }
 }

@@ -27,8 +27,10 @@ struct HostileInputTests {
     /// structural characters, truncation, huge numbers, deep nesting, invalid UTF-8.
     static func mutate(_ input: [UInt8], _ random: inout Random) -> [UInt8] {
         var bytes = input
-        let tokens: [[UInt8]] = ["{", "}", "[", "]", "\"", ",", ":", "null", "1e999", "-0", "\\u0000", "\u{FEFF}", "true",
-                                 String(repeating: "[", count: 600), "\"\\ud800\"", "99999999999999999999999"].map { Array($0.utf8) }
+        let tokens: [[UInt8]] = [
+            "{", "}", "[", "]", "\"", ",", ":", "null", "1e999", "-0", "\\u0000", "\u{FEFF}", "true",
+            String(repeating: "[", count: 600), "\"\\ud800\"", "99999999999999999999999",
+        ].map { Array($0.utf8) }
         for _ in 0..<Int.random(in: 1...4, using: &random) {
             guard !bytes.isEmpty else { break }
             let at = Int.random(in: 0..<bytes.count, using: &random)
@@ -56,11 +58,14 @@ struct HostileInputTests {
                 var created = 0
                 for n in 0..<Self.cases {
                     let body = Self.mutate(valid, &random)
-                    let response = try await client.execute(.init(
-                        "/v1/cases", method: .post,
-                        headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-                        body: ByteBuffer(bytes: body)
-                    ))
+                    let response = try await client.execute(
+                        .init(
+                            "/v1/cases",
+                            method: .post,
+                            headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                            body: ByteBuffer(bytes: body)
+                        )
+                    )
                     let context = Comment(rawValue: "case \(n) of seed 2026: \(String(decoding: body.prefix(300), as: UTF8.self))")
                     #expect(response.status.code < 500, context)
                     if response.status == .created {

@@ -1,9 +1,9 @@
 import CaseModel
-import Gateway
 import Crypto
 import DevPKI
 import Foundation
 import GRDB
+import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Ledger
@@ -39,7 +39,11 @@ struct LedgerEndpointTests {
                 let key = String(buffer: try #require(try await client.get("/v1/ledger/public-key").body))
 
                 let verified = try ReceiptVerification.verify(
-                    checkpoint: note, proof: Data(buffer: try #require(proof.body)), entry: entryBytes, verifierKey: key)
+                    checkpoint: note,
+                    proof: Data(buffer: try #require(proof.body)),
+                    entry: entryBytes,
+                    verifierKey: key
+                )
                 #expect(verified.index == index)
                 #expect(verified.leafHash == entryHash)
 
@@ -77,11 +81,14 @@ struct LedgerEndpointTests {
                 _ = try await client.get("/v1/views/cases/\(fixtures[0].case.id.uuidString)")
                 let second = String(buffer: try #require(try await client.get("/v1/ledger/checkpoint").body))
                 let key = try LedgerPublicKey(verifierKey: String(buffer: try #require(try await client.get("/v1/ledger/public-key").body)))
-                let a = try Checkpoint.verify(note: first, publicKey: key), b = try Checkpoint.verify(note: second, publicKey: key)
+                let a = try Checkpoint.verify(note: first, publicKey: key)
+                let b = try Checkpoint.verify(note: second, publicKey: key)
                 #expect(b.size > a.size)
                 let response = try await client.get("/v1/ledger/proofs/consistency?from=\(a.size)&to=\(b.size)")
                 struct Body: Decodable { var proof: [String] }
-                let proof = try JSONDecoder().decode(Body.self, from: Data(buffer: try #require(response.body))).proof.map { Array(Data(base64Encoded: $0)!) }
+                let proof = try JSONDecoder().decode(Body.self, from: Data(buffer: try #require(response.body))).proof.map {
+                    Array(Data(base64Encoded: $0)!)
+                }
                 #expect(MerkleProof.verifyConsistency(size1: a.size, size2: b.size, root1: a.root, root2: b.root, proof: proof))
                 #expect(try await client.get("/v1/ledger/proofs/consistency?from=\(b.size)&to=\(a.size)").status == .badRequest)
                 #expect(try await client.get("/v1/ledger/proofs/inclusion?index=0&size=999999").status == .badRequest)
@@ -115,8 +122,10 @@ struct LedgerEndpointTests {
         }
     }
 
-    @Test("a database another process holds locked: 503 for writes and disclosures, nothing written or sent; fine once released",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "a database another process holds locked: 503 for writes and disclosures, nothing written or sent; fine once released",
+        .timeLimit(.minutes(1))
+    )
     func lockedDatabase() async throws {
         let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway()
         let target = try #require(fixtures.first { $0.expected["met-police"]?.first?.value != .null })
@@ -141,10 +150,14 @@ struct LedgerEndpointTests {
         }
         try await fixture.withRouters { gateway in
             try await gateway.staff { client in
-                let response = try await client.execute(.init(
-                    "/v1/cases", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-                    body: ByteBuffer(string: StaffAPITests.newCase)
-                ))
+                let response = try await client.execute(
+                    .init(
+                        "/v1/cases",
+                        method: .post,
+                        headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                        body: ByteBuffer(string: StaffAPITests.newCase)
+                    )
+                )
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 #expect(response.headers[.retryAfter] != nil)
@@ -166,13 +179,19 @@ struct LedgerEndpointTests {
             #expect(try await fixture.environment.cases.count() == before, "no case half-written")
             #expect(fixture.environment.ledger.size == entries, "no entry for what did not happen")
             try await gateway.staff { client in
-                let response = try await client.execute(.init(
-                    "/v1/cases", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-                    body: ByteBuffer(string: StaffAPITests.newCase)
-                ))
+                let response = try await client.execute(
+                    .init(
+                        "/v1/cases",
+                        method: .post,
+                        headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                        body: ByteBuffer(string: StaffAPITests.newCase)
+                    )
+                )
                 #expect(response.status == .created, "recovers once the lock is released")
             }
-            let again = try await gateway.partner(try certificate(gateway, "met-police")) { try await $0.get("/v1/views/cases/\(target.case.id.uuidString)") }
+            let again = try await gateway.partner(try certificate(gateway, "met-police")) {
+                try await $0.get("/v1/views/cases/\(target.case.id.uuidString)")
+            }
             #expect(again.status == .ok)
         }
     }
@@ -233,7 +252,9 @@ struct LedgerEndpointTests {
             }
             try await gateway.staff { client in
                 for f in fixtures {
-                    _ = try await client.execute(.init("/v1/cases/\(f.case.id.uuidString)", method: .get, headers: [.authorization: "Bearer \(token)"]))
+                    _ = try await client.execute(
+                        .init("/v1/cases/\(f.case.id.uuidString)", method: .get, headers: [.authorization: "Bearer \(token)"])
+                    )
                 }
             }
         }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import Gateway
 import Logging
 import Synchronization
 import Testing
+
+@testable import Gateway
 
 struct Refused: Error {}
 

@@ -26,8 +26,12 @@ struct LoadGeneratorTests {
         try await fixture.withRunningGateway { gateway in
             let before = fixture.environment.ledger.size
             let plan = LoadPlan(
-                baseURL: "https://localhost:\(gateway.partnerPort)", endpoint: .view, connections: 4,
-                duration: .milliseconds(700), warmup: .milliseconds(100), credentials: credentials
+                baseURL: "https://localhost:\(gateway.partnerPort)",
+                endpoint: .view,
+                connections: 4,
+                duration: .milliseconds(700),
+                warmup: .milliseconds(100),
+                credentials: credentials
             )
             let report = try await LoadGenerator(plan: plan).run()
             #expect(report.failed == 0)
@@ -50,8 +54,12 @@ struct LoadGeneratorTests {
         try await fixture.withRunningGateway { gateway in
             let before = fixture.environment.ledger.size
             let plan = LoadPlan(
-                baseURL: "https://localhost:\(gateway.partnerPort)", endpoint: .ping, connections: 2,
-                duration: .milliseconds(300), warmup: .zero, credentials: credentials
+                baseURL: "https://localhost:\(gateway.partnerPort)",
+                endpoint: .ping,
+                connections: 2,
+                duration: .milliseconds(300),
+                warmup: .zero,
+                credentials: credentials
             )
             let report = try await LoadGenerator(plan: plan).run()
             #expect(report.failed == 0)
@@ -66,8 +74,12 @@ struct LoadGeneratorTests {
         let (fixture, credentials) = try await Self.gateway(cases: 1)
         try await fixture.withRunningGateway { gateway in
             let plan = LoadPlan(
-                baseURL: "https://localhost:\(gateway.partnerPort)", endpoint: .ping, connections: 2,
-                duration: .seconds(600), warmup: .zero, credentials: credentials
+                baseURL: "https://localhost:\(gateway.partnerPort)",
+                endpoint: .ping,
+                connections: 2,
+                duration: .seconds(600),
+                warmup: .zero,
+                credentials: credentials
             )
             let stop = StopSignal()
             let stopper = Task {
@@ -109,8 +121,11 @@ struct LoadGeneratorTests {
         try stranger.privateKeyPEM.write(to: key, atomically: true, encoding: .utf8)
         try await fixture.withRunningGateway { gateway in
             let plan = LoadPlan(
-                baseURL: "https://localhost:\(gateway.partnerPort)", endpoint: .ping, connections: 1,
-                duration: .zero, warmup: .zero,
+                baseURL: "https://localhost:\(gateway.partnerPort)",
+                endpoint: .ping,
+                connections: 1,
+                duration: .zero,
+                warmup: .zero,
                 credentials: PartnerCredentials(certificate: certificate.path, privateKey: key.path, serverCA: credentials.serverCA)
             )
             let report = try await LoadGenerator(plan: plan).run()

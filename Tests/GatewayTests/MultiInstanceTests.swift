@@ -1,13 +1,15 @@
-import CasegateTestSupport
 import ByteEncoding
 import CaseModel
+import CasegateTestSupport
 import Foundation
 import Gateway
 import Ledger
-@testable import LoadTest
 import Storage
 import Synchronization
 import Testing
+
+@testable import LoadTest
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,8 +17,10 @@ import Glibc
 /// Two gateway processes over one PostgreSQL database: one store, one ledger.
 @Suite("Several instances over PostgreSQL", .enabled(if: BackendKind.postgresURL != nil, "needs CASEGATE_TEST_POSTGRES_URL"))
 struct MultiInstanceTests {
-    @Test("disclosures through two instances at once: one ledger that verifies, every receipt in it exactly once, proofs from either",
-          .timeLimit(.minutes(5)))
+    @Test(
+        "disclosures through two instances at once: one ledger that verifies, every receipt in it exactly once, proofs from either",
+        .timeLimit(.minutes(5))
+    )
     func twoInstancesOneLedger() async throws {
         let store = try await TestBackend.make(.postgres)
         await store.backend.close()
@@ -27,17 +31,22 @@ struct MultiInstanceTests {
         try FileManager.default.moveItem(atPath: root.appendingPathComponent("master.key").path, toPath: data + "/master.key")
         let base = Int.random(in: 20_000..<40_000)
         func arguments(_ n: Int) -> [String] {
-            ["demo", "--data-dir", data, "--database-url", store.databaseURL!, "--certs-dir", certs, "--cases", "40",
-             "--partner-port", "\(base + 2 * n)", "--staff-port", "\(base + 2 * n + 1)", "--host", "127.0.0.1", "--partner-rate-limit", "off",
-             "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path]
+            [
+                "demo", "--data-dir", data, "--database-url", store.databaseURL!, "--certs-dir", certs, "--cases", "40",
+                "--partner-port", "\(base + 2 * n)", "--staff-port", "\(base + 2 * n + 1)", "--host", "127.0.0.1", "--partner-rate-limit", "off",
+                "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path,
+            ]
         }
         func log(_ n: Int) -> URL { root.appendingPathComponent("gateway-\(n).log") }
         let setup = try GatewayCrashTests.start(arguments(0) + ["--setup-only"], log: log(0))
         setup.waitUntilExit()
         try #require(setup.terminationStatus == 0)
 
-        let credentials = PartnerCredentials(certificate: certs + "/partners/met-police.pem", privateKey: certs + "/partners/met-police.key",
-                                             serverCA: certs + "/ca.pem")
+        let credentials = PartnerCredentials(
+            certificate: certs + "/partners/met-police.pem",
+            privateKey: certs + "/partners/met-police.key",
+            serverCA: certs + "/ca.pem"
+        )
         var instances: [Process] = []
         var started: [PartnerClient] = []
         for n in 0..<2 {
@@ -91,7 +100,9 @@ struct MultiInstanceTests {
         let before = try await clients[0].getOK(path).body
         #expect(try await clients[0].getOK(path).body == before)
         let elsewhere = try await GatewayStorage.open(dataDirectory: data, databaseURL: store.databaseURL)
-        _ = try await elsewhere.cases(clock: ServiceClock(calendar: WorkingDayCalendar())).update(changed) { $0.location = "Outside 9 Havelock Road, UB2 4NZ" }
+        _ = try await elsewhere.cases(clock: ServiceClock(calendar: WorkingDayCalendar())).update(changed) {
+            $0.location = "Outside 9 Havelock Road, UB2 4NZ"
+        }
         let after = try await clients[0].getOK(path).body
         #expect(after != before)
         #expect(try await clients[1].getOK(path).body == after)

@@ -27,7 +27,9 @@ struct OpenAPITests {
                     let listener = try #require((operation as? [String: Any])?["x-casegate-listener"] as? String, "\(method) \(path)")
                     let key = "\(method.uppercased()) \(path.dropFirst())"
                     switch listener {
-                    case "both": documented["partner"]!.insert(key); documented["staff"]!.insert(key)
+                    case "both":
+                        documented["partner"]!.insert(key)
+                        documented["staff"]!.insert(key)
                     case "partner", "staff": documented[listener]!.insert(key)
                     default: Issue.record("\(method) \(path): unknown listener '\(listener)'")
                     }
@@ -36,8 +38,14 @@ struct OpenAPITests {
             // The IG console's HTML pages (under /console, for browsers, and / leading there) are not part of the API document.
             let (partner, allStaff) = fixture.routes
             let staff = allStaff.filter { !$0.hasPrefix("GET console") && !$0.hasPrefix("POST console") && $0 != "GET " }
-            #expect(documented["partner"] == partner, "partner: undocumented \(partner.subtracting(documented["partner"]!)), not routed \(documented["partner"]!.subtracting(partner))")
-            #expect(documented["staff"] == staff, "staff: undocumented \(staff.subtracting(documented["staff"]!)), not routed \(documented["staff"]!.subtracting(staff))")
+            #expect(
+                documented["partner"] == partner,
+                "partner: undocumented \(partner.subtracting(documented["partner"]!)), not routed \(documented["partner"]!.subtracting(partner))"
+            )
+            #expect(
+                documented["staff"] == staff,
+                "staff: undocumented \(staff.subtracting(documented["staff"]!)), not routed \(documented["staff"]!.subtracting(staff))"
+            )
         }
     }
 }

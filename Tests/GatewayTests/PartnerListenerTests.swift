@@ -1,6 +1,6 @@
 import DevPKI
-import Gateway
 import Foundation
+import Gateway
 import HummingbirdTesting
 import NIOSSL
 import SharingPolicy
@@ -95,7 +95,9 @@ struct PartnerListenerTests {
         let probation = try fixture.ca.issueClient(commonName: "probation-2", organisation: "HM Prison and Probation Service")
         let file = fixture.policiesDirectory.appendingPathComponent("partners/probation.yaml")
         let text = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(
-            of: "  organisation: The Probation Service", with: "  fingerprints: [\"\(try probation.fingerprint.uppercased())\"]")
+            of: "  organisation: The Probation Service",
+            with: "  fingerprints: [\"\(try probation.fingerprint.uppercased())\"]"
+        )
         try text.write(to: file, atomically: true, encoding: .utf8)
         let reloaded = try GatewayFixture.reloadPartners(fixture)
         #expect(reloaded.contains("probation"))
@@ -112,12 +114,16 @@ struct PartnerListenerTests {
         let foreignCA = try DevCertificateAuthority.create(commonName: "Some other CA")
         let foreign = try foreignCA.issueClient(commonName: "met-police", organisation: "Metropolitan Police Service")
         let expired = try fixture.ca.issueClient(
-            commonName: "met-police", organisation: "Metropolitan Police Service",
-            validFrom: Date().addingTimeInterval(-30 * 86400), validUntil: Date().addingTimeInterval(-86400)
+            commonName: "met-police",
+            organisation: "Metropolitan Police Service",
+            validFrom: Date().addingTimeInterval(-30 * 86400),
+            validUntil: Date().addingTimeInterval(-86400)
         )
         let notYetValid = try fixture.ca.issueClient(
-            commonName: "met-police", organisation: "Metropolitan Police Service",
-            validFrom: Date().addingTimeInterval(86400), validUntil: Date().addingTimeInterval(30 * 86400)
+            commonName: "met-police",
+            organisation: "Metropolitan Police Service",
+            validFrom: Date().addingTimeInterval(86400),
+            validUntil: Date().addingTimeInterval(30 * 86400)
         )
         try await fixture.withRunningGateway { gateway in
             for identity in [nil, foreign, expired, notYetValid] {

@@ -1,9 +1,9 @@
+import ByteEncoding
 import CaseModel
 import DemoData
 import DevPKI
 import Foundation
 import HTTPTypes
-import ByteEncoding
 import HummingbirdTesting
 import NIOCore
 import Redaction
@@ -64,7 +64,10 @@ struct PartnerViewTests {
                         } else {
                             #expect(response.status == .ok, "\(partner) / \(purpose)")
                             let got = try json(response)
-                            #expect(got.withoutVersion.firstDifference(from: expected.withoutVersion) == nil, "\(partner): \(got.withoutVersion.firstDifference(from: expected.withoutVersion) ?? "")")
+                            #expect(
+                                got.withoutVersion.firstDifference(from: expected.withoutVersion) == nil,
+                                "\(partner): \(got.withoutVersion.firstDifference(from: expected.withoutVersion) ?? "")"
+                            )
                             admitted.insert(f.case.id.uuidString)
                         }
                     }
@@ -73,9 +76,11 @@ struct PartnerViewTests {
                         Issue.record("no views array")
                         return
                     }
-                    let listed = Set(views.compactMap { view -> String? in
-                        if case .object(let v) = view, case .string(let id)? = v["case_id"] { return id } else { return nil }
-                    })
+                    let listed = Set(
+                        views.compactMap { view -> String? in
+                            if case .object(let v) = view, case .string(let id)? = v["case_id"] { return id } else { return nil }
+                        }
+                    )
                     #expect(listed == admitted, "\(partner) list")
                 }
             }
@@ -146,7 +151,10 @@ struct PartnerViewTests {
                 repeat {
                     let query = cursor.map { "&cursor=\($0)" } ?? ""
                     let page = try json(try await client.get("/v1/views/cases?limit=7\(query)"))
-                    guard case .object(let body) = page, case .array(let views)? = body["views"] else { Issue.record("bad page"); return }
+                    guard case .object(let body) = page, case .array(let views)? = body["views"] else {
+                        Issue.record("bad page")
+                        return
+                    }
                     #expect(views.count <= 7)
                     for case .object(let v) in views { if case .string(let id)? = v["case_id"] { seen.append(id) } }
                     if case .string(let next)? = body["next_cursor"] { cursor = next } else { cursor = nil }

@@ -1,13 +1,14 @@
 import Foundation
-@testable import Gateway
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import HTTPTypes
 import Ledger
 import NIOCore
 import SwiftASN1
 import Testing
 import X509
+
+@testable import Gateway
 
 /// A partner request is served under one policy set: the one in force when its certificate was resolved.
 /// Driven through the router (no TLS: the certificate is injected), with a reload made in the middle of the request.
@@ -30,7 +31,9 @@ struct PolicySnapshotTests {
         }
     }
 
-    @Test("a reload between identity and the agreement check, or between the check and the view, does not change the set the request is served under; the next request gets the new one")
+    @Test(
+        "a reload between identity and the agreement check, or between the check and the view, does not change the set the request is served under; the next request gets the new one"
+    )
     func reloadMidRequest() async throws {
         for reloadAfterAgreement in [false, true] {
             let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway()
@@ -45,10 +48,14 @@ struct PolicySnapshotTests {
             router.add(middleware: ProblemMiddleware())
             var views = router.group("v1/views/cases")
                 .add(middleware: PartnerIdentityMiddleware(policies: environment.policies, peerCertificate: .fixed(der.serializedBytes)))
-            let reload = ReloadInTheMiddle(policies: environment.policies,
-                                           file: fixture.policiesDirectory.appendingPathComponent("partners/met-police.yaml"))
+            let reload = ReloadInTheMiddle(
+                policies: environment.policies,
+                file: fixture.policiesDirectory.appendingPathComponent("partners/met-police.yaml")
+            )
             let agreement = AgreementInForceMiddleware(now: environment.now)
-            views = reloadAfterAgreement ? views.add(middleware: agreement).add(middleware: reload) : views.add(middleware: reload).add(middleware: agreement)
+            views =
+                reloadAfterAgreement
+                ? views.add(middleware: agreement).add(middleware: reload) : views.add(middleware: reload).add(middleware: agreement)
             ViewController(store: environment.cases, audit: environment.audit, views: environment.views, now: environment.now).addRoutes(to: views)
 
             try await Application(router: router).test(.router) { client in

@@ -9,7 +9,13 @@ import Testing
 
 @Suite("Retention over the staff API")
 struct RetentionAPITests {
-    func request(_ client: some GatewayClient, _ method: HTTPRequest.Method, _ uri: String, _ token: String, body: String? = nil) async throws -> TestClient.Response {
+    func request(
+        _ client: some GatewayClient,
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        _ token: String,
+        body: String? = nil
+    ) async throws -> TestClient.Response {
         var headers: HTTPFields = [.authorization: "Bearer \(token)"]
         if body != nil { headers[.contentType] = "application/json" }
         return try await client.execute(.init(uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }))
@@ -18,8 +24,15 @@ struct RetentionAPITests {
     @Test("admins run sweeps and place and lift holds; other roles get 403")
     func sweepsAndHolds() async throws {
         let fixture = try await GatewayFixture()
-        var old = ASBCase(incidentType: .harassment, channel: .phone, receivedAt: ISO8601DateFormatter().date(from: "2015-01-05T10:00:00Z")!,
-                          ward: "Perivale", location: "x", narrative: "y", parties: [Party(role: .complainant, name: "Old Case")])
+        var old = ASBCase(
+            incidentType: .harassment,
+            channel: .phone,
+            receivedAt: ISO8601DateFormatter().date(from: "2015-01-05T10:00:00Z")!,
+            ward: "Perivale",
+            location: "x",
+            narrative: "y",
+            parties: [Party(role: .complainant, name: "Old Case")]
+        )
         try old.record(CaseEvent(kind: .caseClosed, at: ISO8601DateFormatter().date(from: "2015-06-01T10:00:00Z")!, author: "u"))
         let expired = try await fixture.environment.cases.create(old)
         let admin = try await fixture.environment.users.add(name: "Addy", role: .admin).token

@@ -35,7 +35,11 @@ struct StaffAPITests {
     }
 
     func request(
-        _ client: some GatewayClient, _ method: HTTPRequest.Method, _ uri: String, token: String?, body: String? = nil,
+        _ client: some GatewayClient,
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        token: String?,
+        body: String? = nil,
         contentType: String = "application/json"
     ) async throws -> TestClient.Response {
         var headers: HTTPFields = [:]
@@ -99,24 +103,49 @@ struct StaffAPITests {
                 #expect((parties[0]["address"] as? [String: Any])?["postcode"] as? String == "W7 3TR")
                 #expect(parties[0]["id"] is String)
 
-                let interview = try await request(client, .post, "/v1/cases/\(id)/events", token: tokens.caseworker,
-                                                  body: #"{"kind": "interview-held", "interview_mode": "phone", "note": "Spoke by phone"}"#)
+                let interview = try await request(
+                    client,
+                    .post,
+                    "/v1/cases/\(id)/events",
+                    token: tokens.caseworker,
+                    body: #"{"kind": "interview-held", "interview_mode": "phone", "note": "Spoke by phone"}"#
+                )
                 #expect(interview.status == .created)
-                let raise = try await request(client, .post, "/v1/cases/\(id)/events", token: tokens.caseworker,
-                                              body: #"{"kind": "category-raised", "category": "A", "note": "Hate motivation disclosed"}"#)
+                let raise = try await request(
+                    client,
+                    .post,
+                    "/v1/cases/\(id)/events",
+                    token: tokens.caseworker,
+                    body: #"{"kind": "category-raised", "category": "A", "note": "Hate motivation disclosed"}"#
+                )
                 #expect(raise.status == .created)
                 #expect((try json(raise)["case"] as? [String: Any])?["category"] as? String == "A")
-                let lower = try await request(client, .post, "/v1/cases/\(id)/events", token: tokens.caseworker,
-                                              body: #"{"kind": "category-raised", "category": "C", "note": "Not serious"}"#)
+                let lower = try await request(
+                    client,
+                    .post,
+                    "/v1/cases/\(id)/events",
+                    token: tokens.caseworker,
+                    body: #"{"kind": "category-raised", "category": "C", "note": "Not serious"}"#
+                )
                 #expect(lower.status == .unprocessableContent)
                 #expect((try json(lower)["detail"] as? String)?.contains("only be raised") == true)
 
                 _ = try await request(client, .post, "/v1/cases/\(id)/events", token: tokens.caseworker, body: #"{"kind": "case-closed"}"#)
-                let afterClose = try await request(client, .post, "/v1/cases/\(id)/events", token: tokens.caseworker,
-                                                   body: #"{"kind": "progress-update-sent"}"#)
+                let afterClose = try await request(
+                    client,
+                    .post,
+                    "/v1/cases/\(id)/events",
+                    token: tokens.caseworker,
+                    body: #"{"kind": "progress-update-sent"}"#
+                )
                 #expect(afterClose.status == .unprocessableContent)
-                let notified = try await request(client, .post, "/v1/cases/\(id)/events", token: tokens.caseworker,
-                                                 body: #"{"kind": "closure-notification-sent"}"#)
+                let notified = try await request(
+                    client,
+                    .post,
+                    "/v1/cases/\(id)/events",
+                    token: tokens.caseworker,
+                    body: #"{"kind": "closure-notification-sent"}"#
+                )
                 #expect(notified.status == .created)
 
                 let read = try await request(client, .get, "/v1/cases/\(id)", token: tokens.caseworker)
@@ -133,18 +162,26 @@ struct StaffAPITests {
         }
     }
 
-    @Test("bad input gets a precise problem+json and changes nothing",
-          arguments: [
-              ("{\"incident_type\": ", HTTPResponse.Status.badRequest, "not well-formed JSON"),
-              (StaffAPITests.newCase.replacingOccurrences(of: "\"channel\"", with: "\"chanel\""), .badRequest, "channel"),
-              (StaffAPITests.newCase.replacingOccurrences(of: "\"ward\"", with: "\"favourite_colour\": \"blue\", \"ward\""), .badRequest, "unknown field 'favourite_colour'"),
-              (StaffAPITests.newCase.replacingOccurrences(of: "\"phone\", \"ward\"", with: "\"fax\", \"ward\""), .badRequest, "channel"),
-              (StaffAPITests.newCase.replacingOccurrences(of: "w7 3tr", with: "not a postcode"), .badRequest, "postcode"),
-              (StaffAPITests.newCase.replacingOccurrences(of: "\"1980-05-02\"", with: "19800502"), .badRequest, "date_of_birth"),
-              (StaffAPITests.newCase.replacingOccurrences(of: "\"role\": \"complainant\"", with: "\"role\": \"witness\""), .badRequest, "complainant"),
-              (StaffAPITests.newCase.replacingOccurrences(of: "\"name\": \"Unknown male\"", with: "\"name\": \"Unknown male\", \"shoe_size\": 9"), .badRequest, "unknown field 'parties[1].shoe_size'"),
-              ("[]", .badRequest, "object"),
-          ])
+    @Test(
+        "bad input gets a precise problem+json and changes nothing",
+        arguments: [
+            ("{\"incident_type\": ", HTTPResponse.Status.badRequest, "not well-formed JSON"),
+            (StaffAPITests.newCase.replacingOccurrences(of: "\"channel\"", with: "\"chanel\""), .badRequest, "channel"),
+            (
+                StaffAPITests.newCase.replacingOccurrences(of: "\"ward\"", with: "\"favourite_colour\": \"blue\", \"ward\""), .badRequest,
+                "unknown field 'favourite_colour'"
+            ),
+            (StaffAPITests.newCase.replacingOccurrences(of: "\"phone\", \"ward\"", with: "\"fax\", \"ward\""), .badRequest, "channel"),
+            (StaffAPITests.newCase.replacingOccurrences(of: "w7 3tr", with: "not a postcode"), .badRequest, "postcode"),
+            (StaffAPITests.newCase.replacingOccurrences(of: "\"1980-05-02\"", with: "19800502"), .badRequest, "date_of_birth"),
+            (StaffAPITests.newCase.replacingOccurrences(of: "\"role\": \"complainant\"", with: "\"role\": \"witness\""), .badRequest, "complainant"),
+            (
+                StaffAPITests.newCase.replacingOccurrences(of: "\"name\": \"Unknown male\"", with: "\"name\": \"Unknown male\", \"shoe_size\": 9"),
+                .badRequest, "unknown field 'parties[1].shoe_size'"
+            ),
+            ("[]", .badRequest, "object"),
+        ]
+    )
     func badInput(body: String, status: HTTPResponse.Status, detail: String) async throws {
         let fixture = try await GatewayFixture()
         let tokens = try await makeTokens(fixture)

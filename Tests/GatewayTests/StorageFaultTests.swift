@@ -11,7 +11,9 @@ import Testing
 /// A full disk, simulated with SQLite's page limit on the real database, under real requests.
 @Suite("Storage faults: a full disk")
 struct StorageFaultTests {
-    @Test("case writes and disclosures get 503 problem+json with nothing written or sent; every 201 has its ledger entry; all recovers when space returns")
+    @Test(
+        "case writes and disclosures get 503 problem+json with nothing written or sent; every 201 has its ledger entry; all recovers when space returns"
+    )
     func fullDisk() async throws {
         let (fixture, fixtures) = try await PartnerViewTests.fixtureGateway()
         let target = try #require(fixtures.first { $0.expected["met-police"]?.first?.value != .null })
@@ -19,13 +21,20 @@ struct StorageFaultTests {
         let sqlite = try #require((fixture.environment.storage as? SQLiteBackend)?.database)
         let casesBefore = try await fixture.environment.cases.count()
         let big = String(repeating: "Noise from the flat above every night. ", count: 500)  // ~20 KB, sealed: several pages
-        let body = #"{"incident_type": "harassment", "channel": "phone", "ward": "Hanwell", "location": "Boston Road", "narrative": "\#(big)", "parties": [{"role": "complainant", "name": "Disk Full"}]}"#
+        let body =
+            #"{"incident_type": "harassment", "channel": "phone", "ward": "Hanwell", "location": "Boston Road", "narrative": "\#(big)", "parties": [{"role": "complainant", "name": "Disk Full"}]}"#
 
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { staff in
                 func create() async throws -> TestClient.Response {
-                    try await staff.execute(.init("/v1/cases", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-                                                  body: ByteBuffer(string: body)))
+                    try await staff.execute(
+                        .init(
+                            "/v1/cases",
+                            method: .post,
+                            headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                            body: ByteBuffer(string: body)
+                        )
+                    )
                 }
                 #expect(try await create().status == .created)
                 // The disk fills: no page beyond those the database has now.
@@ -34,7 +43,12 @@ struct StorageFaultTests {
                 var refused: TestClient.Response?
                 for _ in 0..<200 {
                     let response = try await create()
-                    if response.status == .created { created += 1 } else { refused = response; break }
+                    if response.status == .created {
+                        created += 1
+                    } else {
+                        refused = response
+                        break
+                    }
                 }
                 let full = try #require(refused, "the page limit was never reached")
                 #expect(full.status == .serviceUnavailable)
@@ -51,7 +65,10 @@ struct StorageFaultTests {
                     var withheld: TestClient.Response?
                     for _ in 0..<5000 {
                         let view = try await partner.execute(.init("/v1/views/cases/\(target.case.id.uuidString)", method: .get))
-                        if view.status != .ok { withheld = view; break }
+                        if view.status != .ok {
+                            withheld = view
+                            break
+                        }
                         #expect(view.headers[.casegateLedgerIndex] != nil, "every view sent has its entry")
                     }
                     let view = try #require(withheld, "the ledger never filled the database")
@@ -67,7 +84,8 @@ struct StorageFaultTests {
                     #expect(view.status == .ok)
                 }
                 let ledger = fixture.environment.ledger
-                let report = try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: fixture.configuration.ledgerOrigin).verify()
+                let report = try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: fixture.configuration.ledgerOrigin)
+                    .verify()
                 #expect(report.problem == nil && report.entries == ledger.size)
             }
         }

@@ -1,12 +1,21 @@
 import Foundation
-@testable import Ledger
 import Testing
+
+@testable import Ledger
 
 @Suite("Finding an entry's members in its canonical bytes")
 struct CanonicalFieldsTests {
     func draft(fields: DisclosedFields?, details: [String: String]? = nil, purpose: String? = "p") -> LedgerDraft {
-        LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police", certificateFingerprint: "ab"), recipient: "met-police",
-                    action: .disclosure, caseIDs: ["C1", "C2"], purpose: purpose, fields: fields, requestID: "r", details: details)
+        LedgerDraft(
+            actor: LedgerActor(kind: .partner, id: "met-police", certificateFingerprint: "ab"),
+            recipient: "met-police",
+            action: .disclosure,
+            caseIDs: ["C1", "C2"],
+            purpose: purpose,
+            fields: fields,
+            requestID: "r",
+            details: details
+        )
     }
 
     func entry(fields: DisclosedFields?, details: [String: String]? = nil, purpose: String? = "p") -> LedgerEntry {
@@ -15,7 +24,9 @@ struct CanonicalFieldsTests {
 
     @Test("A draft's row is its entry's canonical bytes, with the fields array's exact place, whatever strings come before it")
     func rowsFromDrafts() throws {
-        let fields: DisclosedFields = [DisclosedField(path: "parties[].name", rule: "share"), DisclosedField(path: "narrative \"quoted\"", rule: "scrub")]
+        let fields: DisclosedFields = [
+            DisclosedField(path: "parties[].name", rule: "share"), DisclosedField(path: "narrative \"quoted\"", rule: "scrub"),
+        ]
         let tricky = ["a": "\"fields\":[\"x\"]", "b\\": "}],{", "fields": "[not this]"]
         for d in [draft(fields: fields), draft(fields: fields, details: tricky), draft(fields: [], details: tricky)] {
             let row = d.row(index: 7, time: Date(timeIntervalSince1970: 0))

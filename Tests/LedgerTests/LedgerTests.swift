@@ -8,9 +8,18 @@ struct LedgerTests {
     static let key = LedgerSigningKey(name: "casegate.test/ledger", privateKey: .init())
 
     func draft(_ n: Int, recipient: String = "met-police") -> LedgerDraft {
-        LedgerDraft(actor: LedgerActor(kind: .partner, id: recipient, certificateFingerprint: String(repeating: "a", count: 64)),
-                    recipient: recipient, action: .disclosure, caseIDs: [UUID().uuidString], purpose: "p", lawfulBasis: "UK GDPR Art 6(1)(e)",
-                    policyVersion: "sha256:00", fields: [DisclosedField(path: "reference", rule: "share")], responseSHA256: "\(n)", requestID: "r\(n)")
+        LedgerDraft(
+            actor: LedgerActor(kind: .partner, id: recipient, certificateFingerprint: String(repeating: "a", count: 64)),
+            recipient: recipient,
+            action: .disclosure,
+            caseIDs: [UUID().uuidString],
+            purpose: "p",
+            lawfulBasis: "UK GDPR Art 6(1)(e)",
+            policyVersion: "sha256:00",
+            fields: [DisclosedField(path: "reference", rule: "share")],
+            responseSHA256: "\(n)",
+            requestID: "r\(n)"
+        )
     }
 
     @Test("concurrent appends get distinct, consecutive indices and share commits")
@@ -46,8 +55,15 @@ struct LedgerTests {
         let proof = try await ledger.inclusionProof(index: 3, size: 600)
         #expect(MerkleProof.verifyInclusion(leafHash: leaf, index: 3, size: 600, proof: proof, root: try await ledger.root(size: 600)))
         let old = try await ledger.consistencyProof(from: 300, to: 600)
-        #expect(MerkleProof.verifyConsistency(size1: 300, size2: 600, root1: try await ledger.root(size: 300),
-                                              root2: try await ledger.root(size: 600), proof: old))
+        #expect(
+            MerkleProof.verifyConsistency(
+                size1: 300,
+                size2: 600,
+                root1: try await ledger.root(size: 300),
+                root2: try await ledger.root(size: 600),
+                proof: old
+            )
+        )
         store.state.withLock { state in
             let e = state.entries[10]
             state.entries[10] = StoredLedgerEntry(index: e.index, bytes: e.bytes, leafHash: [UInt8](repeating: 7, count: 32))
@@ -78,7 +94,15 @@ struct LedgerTests {
         for index in [0, 255, 256, 700, 999] {
             let proof = try await reopened.inclusionProof(index: index, size: 1000)
             #expect(try await proof == ledger.inclusionProof(index: index, size: 1000))
-            #expect(MerkleProof.verifyInclusion(leafHash: store.state.withLock { $0.entries[index].leafHash }, index: index, size: 1000, proof: proof, root: root))
+            #expect(
+                MerkleProof.verifyInclusion(
+                    leafHash: store.state.withLock { $0.entries[index].leafHash },
+                    index: index,
+                    size: 1000,
+                    proof: proof,
+                    root: root
+                )
+            )
         }
         #expect(try await reopened.consistencyProof(from: 300, to: 1000) == ledger.consistencyProof(from: 300, to: 1000))
 
@@ -142,10 +166,17 @@ struct LedgerTests {
 
     @Test("entries encode canonically, without personal data fields")
     func canonicalEncoding() throws {
-        let entry = LedgerDraft(actor: LedgerActor(kind: .staff, id: "u01", role: "caseworker"), action: .collection, caseIDs: ["C1"],
-                                requestID: "r/1").entry(index: 7, time: ISO8601DateFormatter().date(from: "2026-11-25T10:00:00Z")!)
+        let entry = LedgerDraft(
+            actor: LedgerActor(kind: .staff, id: "u01", role: "caseworker"),
+            action: .collection,
+            caseIDs: ["C1"],
+            requestID: "r/1"
+        ).entry(index: 7, time: ISO8601DateFormatter().date(from: "2026-11-25T10:00:00Z")!)
         let text = String(decoding: try entry.canonicalBytes(), as: UTF8.self)
-        #expect(text == #"{"action":"collection","actor":{"id":"u01","kind":"staff","role":"caseworker"},"case_ids":["C1"],"index":7,"request_id":"r/1","time":"2026-11-25T10:00:00.000Z","v":1}"#)
+        #expect(
+            text
+                == #"{"action":"collection","actor":{"id":"u01","kind":"staff","role":"caseworker"},"case_ids":["C1"],"index":7,"request_id":"r/1","time":"2026-11-25T10:00:00.000Z","v":1}"#
+        )
         #expect(try LedgerEntry.decode(entry.canonicalBytes()) == entry)
     }
 
@@ -218,7 +249,8 @@ struct LedgerTests {
     @Test("two swapped entries are named")
     func reordered() async throws {
         let report = try await tamperedStore { state in
-            let a = state.entries[3], b = state.entries[4]
+            let a = state.entries[3]
+            let b = state.entries[4]
             state.entries[3] = StoredLedgerEntry(index: 3, bytes: b.bytes, leafHash: b.leafHash)
             state.entries[4] = StoredLedgerEntry(index: 4, bytes: a.bytes, leafHash: a.leafHash)
         }
@@ -243,7 +275,6 @@ struct LedgerTests {
     }
 }
 
-
 @Suite("Canonical encoding")
 struct CanonicalEncodingTests {
     @Test("the hand-written canonical form is what JSONEncoder with sorted keys writes", arguments: 0..<20)
@@ -263,10 +294,16 @@ extension LedgerEntry {
         func pick(_ k: Int) -> String { strings[(seed + k) % strings.count] }
         let draft = LedgerDraft(
             actor: LedgerActor(kind: .staff, id: pick(1), role: seed % 2 == 0 ? pick(2) : nil, certificateFingerprint: seed % 3 == 0 ? pick(3) : nil),
-            recipient: seed % 2 == 1 ? pick(4) : nil, action: LedgerAction.allCases[seed % LedgerAction.allCases.count],
-            caseIDs: (0..<(seed % 3)).map { pick($0) }, purpose: pick(5), lawfulBasis: seed % 4 == 0 ? nil : pick(6),
-            policyVersion: pick(7), fields: seed % 2 == 0 ? [DisclosedField(path: pick(8), rule: pick(9))] : nil,
-            responseSHA256: pick(10), requestID: pick(11), details: seed % 3 == 1 ? [pick(12) + "k": pick(13), "a": "b"] : nil
+            recipient: seed % 2 == 1 ? pick(4) : nil,
+            action: LedgerAction.allCases[seed % LedgerAction.allCases.count],
+            caseIDs: (0..<(seed % 3)).map { pick($0) },
+            purpose: pick(5),
+            lawfulBasis: seed % 4 == 0 ? nil : pick(6),
+            policyVersion: pick(7),
+            fields: seed % 2 == 0 ? [DisclosedField(path: pick(8), rule: pick(9))] : nil,
+            responseSHA256: pick(10),
+            requestID: pick(11),
+            details: seed % 3 == 1 ? [pick(12) + "k": pick(13), "a": "b"] : nil
         )
         return draft.entry(index: seed * 1_000_003, time: Date(timeIntervalSince1970: Double(seed) * 86_400.123))
     }

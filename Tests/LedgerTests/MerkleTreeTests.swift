@@ -17,26 +17,56 @@ struct MerkleTreeTests {
         "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
     ]
     static let inclusion: [(index: Int, size: Int, path: [String])] = [
-        (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        (
+            0, 8,
+            [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
                 "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-        (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ]
+        ),
+        (
+            5, 8,
+            [
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
                 "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ]
+        ),
         (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-        (1, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        (
+            1, 5,
+            [
+                "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
                 "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ]
+        ),
     ]
     static let consistency: [(from: Int, to: Int, path: [String])] = [
-        (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        (
+            1, 8,
+            [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
                 "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-        (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ]
+        ),
+        (
+            6, 8,
+            [
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
                 "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-        (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ]
+        ),
+        (
+            2, 5,
+            [
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ]
+        ),
     ]
 
     static func hex(_ s: String) -> [UInt8] {
@@ -66,8 +96,15 @@ struct MerkleTreeTests {
         for vector in Self.inclusion {
             let proof = try tree.inclusionProof(index: vector.index, size: vector.size)
             #expect(proof == vector.path.map(Self.hex))
-            #expect(MerkleProof.verifyInclusion(leafHash: MerkleHash.leaf(Self.leaves[vector.index]), index: vector.index,
-                                                size: vector.size, proof: proof, root: Self.hex(Self.roots[vector.size - 1])))
+            #expect(
+                MerkleProof.verifyInclusion(
+                    leafHash: MerkleHash.leaf(Self.leaves[vector.index]),
+                    index: vector.index,
+                    size: vector.size,
+                    proof: proof,
+                    root: Self.hex(Self.roots[vector.size - 1])
+                )
+            )
         }
     }
 
@@ -75,8 +112,15 @@ struct MerkleTreeTests {
         for vector in Self.consistency {
             let proof = try tree.consistencyProof(from: vector.from, to: vector.to)
             #expect(proof == vector.path.map(Self.hex))
-            #expect(MerkleProof.verifyConsistency(size1: vector.from, size2: vector.to, root1: Self.hex(Self.roots[vector.from - 1]),
-                                                  root2: Self.hex(Self.roots[vector.to - 1]), proof: proof))
+            #expect(
+                MerkleProof.verifyConsistency(
+                    size1: vector.from,
+                    size2: vector.to,
+                    root1: Self.hex(Self.roots[vector.from - 1]),
+                    root2: Self.hex(Self.roots[vector.to - 1]),
+                    proof: proof
+                )
+            )
         }
     }
 
@@ -99,13 +143,23 @@ struct MerkleTreeTests {
                 let proof = try tree.consistencyProof(from: from, to: size)
                 #expect(MerkleProof.verifyConsistency(size1: from, size2: size, root1: try tree.root(size: from), root2: root, proof: proof))
                 if from < size {
-                    #expect(!MerkleProof.verifyConsistency(size1: from, size2: size, root1: [UInt8](repeating: 0xAB, count: 32), root2: root, proof: proof))
+                    #expect(
+                        !MerkleProof.verifyConsistency(
+                            size1: from,
+                            size2: size,
+                            root1: [UInt8](repeating: 0xAB, count: 32),
+                            root2: root,
+                            proof: proof
+                        )
+                    )
                 }
             }
         }
     }
 
-    @Test("tiles: a tree keeping only its last tile's lower levels gives every root and proof the full tree gives, asking for just the tiles it needs")
+    @Test(
+        "tiles: a tree keeping only its last tile's lower levels gives every root and proof the full tree gives, asking for just the tiles it needs"
+    )
     func tiled() throws {
         let leaves = (0..<70).map { MerkleHash.leaf(Array("entry \($0)".utf8)) }
         let full = MerkleTree(leafHashes: leaves, tileHeight: MerkleTree.keepEverything)
@@ -131,12 +185,16 @@ struct MerkleTreeTests {
                 let (root, _) = answer { tiles throws(MerkleTree.MissingTile) in try tiled.root(size: size, tiles: tiles) }
                 #expect(root == (try full.root(size: size)))
                 for index in 0..<size {
-                    let (proof, used) = answer { tiles throws(MerkleTree.MissingTile) in try tiled.inclusionProof(index: index, size: size, tiles: tiles) }
+                    let (proof, used) = answer { tiles throws(MerkleTree.MissingTile) in
+                        try tiled.inclusionProof(index: index, size: size, tiles: tiles)
+                    }
                     #expect(proof == (try full.inclusionProof(index: index, size: size)))
                     #expect(used <= 2)
                 }
                 for from in 1...size {
-                    let (proof, used) = answer { tiles throws(MerkleTree.MissingTile) in try tiled.consistencyProof(from: from, to: size, tiles: tiles) }
+                    let (proof, used) = answer { tiles throws(MerkleTree.MissingTile) in
+                        try tiled.consistencyProof(from: from, to: size, tiles: tiles)
+                    }
                     #expect(proof == (try full.consistencyProof(from: from, to: size)))
                     #expect(used <= 3)
                 }
@@ -145,8 +203,10 @@ struct MerkleTreeTests {
         #expect(fetched > 1000, "earlier tiles' lower levels were dropped, so proofs had to fetch them")
     }
 
-    @Test("a tree rebuilt from its tile roots and the leaves after them is the tree: same roots, proofs and tile roots",
-          arguments: [1, 2, 3])
+    @Test(
+        "a tree rebuilt from its tile roots and the leaves after them is the tree: same roots, proofs and tile roots",
+        arguments: [1, 2, 3]
+    )
     func fromTileRoots(height: Int) throws {
         let leaves = (0..<70).map { MerkleHash.leaf(Array("entry \($0)".utf8)) }
         let full = MerkleTree(leafHashes: leaves, tileHeight: MerkleTree.keepEverything)

@@ -10,8 +10,10 @@ struct PolicyFixtureTests {
 
     @Test("every shipped partner produces exactly its fixture views")
     func shippedFixturesPass() throws {
-        let results = try PolicyFixtureRunner.run(directory: Self.policies.appendingPathComponent("tests"),
-                                                  policies: try PolicySet.load(directory: Self.policies))
+        let results = try PolicyFixtureRunner.run(
+            directory: Self.policies.appendingPathComponent("tests"),
+            policies: try PolicySet.load(directory: Self.policies)
+        )
         #expect(results.count >= 3)
         for result in results { #expect(result.failures.isEmpty, "\(result.file): \(result.failures)") }
     }

@@ -41,20 +41,41 @@ let complainantID = UUID(uuidString: "00000000-0000-4000-8000-00000000000A")!
 func sampleCase(narrative: String = "Quiet street.") -> ASBCase {
     var c = ASBCase(
         id: UUID(uuidString: "11111111-2222-4333-8444-555555555555")!,
-        reference: "ASB-2026-000042", incidentType: .hateCrime, channel: .phone,
-        receivedAt: ISO8601DateFormatter().date(from: "2026-10-05T09:14:00Z")!, policeReference: "CAD 4471/05OCT",
-        ward: "Southall Green", location: "Outside 7 Havelock Road, UB2 4NZ", narrative: narrative, riskFlag: true,
+        reference: "ASB-2026-000042",
+        incidentType: .hateCrime,
+        channel: .phone,
+        receivedAt: ISO8601DateFormatter().date(from: "2026-10-05T09:14:00Z")!,
+        policeReference: "CAD 4471/05OCT",
+        ward: "Southall Green",
+        location: "Outside 7 Havelock Road, UB2 4NZ",
+        narrative: narrative,
+        riskFlag: true,
         tags: ["safeguarding"],
         parties: [
-            Party(id: complainantID, role: .complainant, name: "Grace Okafor", dateOfBirth: CalendarDate("1958-11-26"),
-                  address: Address(lines: ["7 Havelock Road"], postcode: Postcode("UB2 4NZ")!), phone: "07700 900461",
-                  email: "grace.okafor@example.org", gender: "female", vulnerabilityNotes: "Lives alone"),
+            Party(
+                id: complainantID,
+                role: .complainant,
+                name: "Grace Okafor",
+                dateOfBirth: CalendarDate("1958-11-26"),
+                address: Address(lines: ["7 Havelock Road"], postcode: Postcode("UB2 4NZ")!),
+                phone: "07700 900461",
+                email: "grace.okafor@example.org",
+                gender: "female",
+                vulnerabilityNotes: "Lives alone"
+            ),
             Party(role: .witness, name: "Kwame Okafor"),
             Party(role: .allegedPerpetrator, name: "Darren Pike", dateOfBirth: CalendarDate("1986-12-01")),
         ]
     )
-    try? c.record(CaseEvent(kind: .interviewHeld, at: c.receivedAt.addingTimeInterval(3600), author: "u1",
-                            note: "Spoke to Grace on 07700 900461", interviewMode: .phone))
+    try? c.record(
+        CaseEvent(
+            kind: .interviewHeld,
+            at: c.receivedAt.addingTimeInterval(3600),
+            author: "u1",
+            note: "Spoke to Grace on 07700 900461",
+            interviewMode: .phone
+        )
+    )
     return c
 }
 

@@ -1,9 +1,9 @@
 import CaseModel
 import Crypto
+import DemoData
 import Foundation
 import Redaction
 import SharingPolicy
-import DemoData
 import Testing
 
 @Suite("Rules applied to a case")
@@ -11,7 +11,10 @@ struct TransformTests {
     @Test("deny by default: only the fields a rule produces appear")
     func denyByDefault() throws {
         let v = try #require(view(sampleCase(), try policy(["reference": "share"])))
-        guard case .object(let fields)? = v.caseFields else { Issue.record("no case object"); return }
+        guard case .object(let fields)? = v.caseFields else {
+            Issue.record("no case object")
+            return
+        }
         #expect(fields.map(\.0) == ["reference"])
         #expect(v["purpose"]?.string == "test")
         #expect(v["policy_version"]?.string?.hasPrefix("sha256:") == true)
@@ -19,8 +22,15 @@ struct TransformTests {
     }
 
     @Test func shareAndOmit() throws {
-        let v = try #require(view(sampleCase(), try policy(["complainant.name": "share", "complainant.phone": "omit", "risk_flag": "share",
-                                                           "tags": "share", "received_at": "share", "complainant.address": "share"])))
+        let v = try #require(
+            view(
+                sampleCase(),
+                try policy([
+                    "complainant.name": "share", "complainant.phone": "omit", "risk_flag": "share",
+                    "tags": "share", "received_at": "share", "complainant.address": "share",
+                ])
+            )
+        )
         let complainant = try #require(v.party("complainant"))
         #expect(complainant["name"]?.string == "Grace Okafor")
         #expect(complainant["phone"] == nil)
@@ -32,8 +42,15 @@ struct TransformTests {
     }
 
     @Test func mask() throws {
-        let v = try #require(view(sampleCase(), try policy(["complainant.phone": "mask(last=3)", "complainant.email": "mask(first=2, last=4)",
-                                                           "police_reference": "mask(first=3)"])))
+        let v = try #require(
+            view(
+                sampleCase(),
+                try policy([
+                    "complainant.phone": "mask(last=3)", "complainant.email": "mask(first=2, last=4)",
+                    "police_reference": "mask(first=3)",
+                ])
+            )
+        )
         #expect(v.party("complainant")?["phone"]?.string == "*********461")
         #expect(v.party("complainant")?["email"]?.string == "gr******************.org")
         #expect(v.caseFields?["police_reference"]?.string == "CAD***********")
@@ -78,11 +95,16 @@ struct TransformTests {
 
     @Test("generalise: age bands, months, years, postcode districts and sectors")
     func generalise() throws {
-        let v = try #require(view(sampleCase(), try policy([
-            "complainant.date_of_birth": "generalise(age_band)", "alleged_perpetrator.date_of_birth": "generalise(year)",
-            "received_at": "generalise(month)", "complainant.address": "generalise(postcode_sector)",
-            "location": "generalise(postcode_district)", "events.at": "generalise(year)",
-        ])))
+        let v = try #require(
+            view(
+                sampleCase(),
+                try policy([
+                    "complainant.date_of_birth": "generalise(age_band)", "alleged_perpetrator.date_of_birth": "generalise(year)",
+                    "received_at": "generalise(month)", "complainant.address": "generalise(postcode_sector)",
+                    "location": "generalise(postcode_district)", "events.at": "generalise(year)",
+                ])
+            )
+        )
         // Born 26 Nov 1958: 67 on 25 Nov 2026 (the day before the birthday).
         #expect(v.party("complainant")?["date_of_birth"]?.string == "65+")
         #expect(v.party("alleged-perpetrator")?["date_of_birth"]?.string == "1986")
@@ -92,9 +114,12 @@ struct TransformTests {
         #expect(v.caseFields?["events"] == .array([.object([("at", .string("2026"))])]))
     }
 
-    @Test("age bands at their edges", arguments: [
-        ("2008-11-25", "18-24"), ("2008-11-26", "0-17"), ("2001-11-25", "25-34"), ("1961-11-25", "65+"), ("1961-11-26", "55-64"),
-    ])
+    @Test(
+        "age bands at their edges",
+        arguments: [
+            ("2008-11-25", "18-24"), ("2008-11-26", "0-17"), ("2001-11-25", "25-34"), ("1961-11-25", "65+"), ("1961-11-26", "55-64"),
+        ]
+    )
     func ageBands(dob: String, band: String) throws {
         var c = sampleCase()
         c.parties[0].dateOfBirth = CalendarDate(dob)

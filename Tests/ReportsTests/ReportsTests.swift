@@ -11,10 +11,24 @@ private let policiesDirectory = URL(fileURLWithPath: #filePath).deletingLastPath
 /// Noon, London, on a day.
 private func at(_ day: String) -> Date { ISO8601DateFormatter().date(from: day + "T12:00:00Z")! }
 
-private func report(_ type: IncidentType, on day: String, ward: String = "Acton Central", location: String = "Churchfield Road",
-                    complainant: String = "Ada Okonjo", dob: String? = "1980-01-02", events: [(CaseEventKind, String)] = []) -> ASBCase {
-    var c = ASBCase(incidentType: type, channel: .phone, receivedAt: at(day), ward: ward, location: location, narrative: "n",
-                    parties: [Party(role: .complainant, name: complainant, dateOfBirth: dob.flatMap { CalendarDate($0) })])
+private func report(
+    _ type: IncidentType,
+    on day: String,
+    ward: String = "Acton Central",
+    location: String = "Churchfield Road",
+    complainant: String = "Ada Okonjo",
+    dob: String? = "1980-01-02",
+    events: [(CaseEventKind, String)] = []
+) -> ASBCase {
+    var c = ASBCase(
+        incidentType: type,
+        channel: .phone,
+        receivedAt: at(day),
+        ward: ward,
+        location: location,
+        narrative: "n",
+        parties: [Party(role: .complainant, name: complainant, dateOfBirth: dob.flatMap { CalendarDate($0) })]
+    )
     c.reference = "ASB-\(day)-\(type.rawValue)"
     for (kind, when) in events {
         try! c.record(CaseEvent(kind: kind, at: at(when), author: "u1", interviewMode: kind == .interviewHeld ? .phone : nil))
@@ -50,9 +64,13 @@ struct ServiceStandardsReportTests {
 
     @Test("fortnightly updates are kept only if no gap exceeds 14 days up to closure or today")
     func fortnightly() throws {
-        let kept = report(.threatsOfViolence, on: "2026-09-01", events: [
-            (.progressUpdateSent, "2026-09-14"), (.progressUpdateSent, "2026-09-28"), (.caseClosed, "2026-10-10"),
-        ])
+        let kept = report(
+            .threatsOfViolence,
+            on: "2026-09-01",
+            events: [
+                (.progressUpdateSent, "2026-09-14"), (.progressUpdateSent, "2026-09-28"), (.caseClosed, "2026-10-10"),
+            ]
+        )
         let gap = report(.threatsOfViolence, on: "2026-09-01", events: [(.progressUpdateSent, "2026-09-20")])
         let r = ServiceStandardsReport(cases: [kept, gap], clock: clock, today: CalendarDate("2026-10-20")!)
         let row = try #require(r.rows.first { $0.category == .a })

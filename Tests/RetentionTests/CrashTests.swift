@@ -1,28 +1,36 @@
 import CaseModel
+import CasegateTestSupport
 import Foundation
 import GRDB
 import Ledger
 import Retention
 import Storage
-import CasegateTestSupport
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
 @Suite("A sweep killed mid-batch")
 struct CrashTests {
-    @Test("kill -9 part way: every case whole or purged, and the next sweep finishes the job", .timeLimit(.minutes(5)),
-          arguments: BackendKind.available)
+    @Test(
+        "kill -9 part way: every case whole or purged, and the next sweep finishes the job",
+        .timeLimit(.minutes(5)),
+        arguments: BackendKind.available
+    )
     func killedSweepResumes(kind: BackendKind) async throws {
         let f = try await RetentionFixture(kind)
-        let ids = try await f.cases.createMany((0..<1500).map { n in
-            retentionCase(received: "2010-01-0\(n % 9 + 1)", closed: "2011-02-01", name: "Person \(n) Example")
-        }).map(\.id)
+        let ids = try await f.cases.createMany(
+            (0..<1500).map { n in
+                retentionCase(received: "2010-01-0\(n % 9 + 1)", closed: "2011-02-01", name: "Person \(n) Example")
+            }
+        ).map(\.id)
         let child = Process()
         child.executableURL = try CasegateExecutable.path()
-        child.arguments = ["retention", "sweep"] + f.storageArguments + [
-                           "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path, "--batch-size", "10"]
+        child.arguments =
+            ["retention", "sweep"] + f.storageArguments + [
+                "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path, "--batch-size", "10",
+            ]
         child.standardOutput = FileHandle.nullDevice
         child.standardError = FileHandle.nullDevice
         try child.run()

@@ -1,10 +1,10 @@
-import CasegateTestSupport
 import CaseModel
+import CasegateTestSupport
 import Foundation
 import Ledger
 import Retention
-import SharingPolicy
 import SQLiteStorage
+import SharingPolicy
 import Storage
 
 let shippedSchedule: RetentionSchedule = {
@@ -19,12 +19,23 @@ func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text.count
 
 /// A case received and (optionally) closed on the given days.
 func retentionCase(
-    _ type: IncidentType = .harassment, received: String, closed: String? = nil, policeReference: String? = nil,
-    name: String = "Ottoline Fenwick-Brabazon", narrative: String = "Shouting at night from the flat above."
+    _ type: IncidentType = .harassment,
+    received: String,
+    closed: String? = nil,
+    policeReference: String? = nil,
+    name: String = "Ottoline Fenwick-Brabazon",
+    narrative: String = "Shouting at night from the flat above."
 ) -> ASBCase {
-    var c = ASBCase(incidentType: type, channel: .phone, receivedAt: date(received), policeReference: policeReference, ward: "Perivale",
-                    location: "9 Quillfeather Row, UB6 7QQ", narrative: narrative,
-                    parties: [Party(role: .complainant, name: name, phone: "07700 900321")])
+    var c = ASBCase(
+        incidentType: type,
+        channel: .phone,
+        receivedAt: date(received),
+        policeReference: policeReference,
+        ward: "Perivale",
+        location: "9 Quillfeather Row, UB6 7QQ",
+        narrative: narrative,
+        parties: [Party(role: .complainant, name: name, phone: "07700 900321")]
+    )
     if let closed { try! c.record(CaseEvent(kind: .caseClosed, at: date(closed), author: "u1")) }
     return c
 }

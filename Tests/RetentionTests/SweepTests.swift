@@ -1,24 +1,33 @@
-import CasegateTestSupport
 import CaseModel
+import CasegateTestSupport
 import Crypto
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRDB
 import Ledger
-@testable import Retention
 import SQLiteStorage
 import Storage
 import Testing
 
+@testable import Retention
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite("Retention sweeps")
 struct SweepTests {
     /// Two expired closed cases (one held), one closed recently, one open and idle, with distinctive personal data.
-    func populated(_ kind: BackendKind = .sqlite) async throws -> (RetentionFixture, expired: ASBCase, held: ASBCase, recent: ASBCase, idle: ASBCase) {
+    func populated(_ kind: BackendKind = .sqlite) async throws -> (RetentionFixture, expired: ASBCase, held: ASBCase, recent: ASBCase, idle: ASBCase)
+    {
         let f = try await RetentionFixture(kind)
-        let expired = try await f.cases.create(retentionCase(received: "2017-03-01", closed: "2018-01-15", name: "Perpetua Quarrington",
-                                                             narrative: "Zephyrine Vasquez-Holloway keeps banging the door."))
+        let expired = try await f.cases.create(
+            retentionCase(
+                received: "2017-03-01",
+                closed: "2018-01-15",
+                name: "Perpetua Quarrington",
+                narrative: "Zephyrine Vasquez-Holloway keeps banging the door."
+            )
+        )
         let held = try await f.cases.create(retentionCase(received: "2017-04-01", closed: "2018-02-01", name: "Held Person"))
         let recent = try await f.cases.create(retentionCase(received: "2025-01-01", closed: "2025-06-01", name: "Recent Person"))
         let idle = try await f.cases.create(retentionCase(received: "2022-01-01", name: "Idle Person"))
@@ -56,8 +65,10 @@ struct SweepTests {
         await f.remove()
     }
 
-    @Test("a sweep purges expired, unheld cases: gone from the store (and SQLite's WAL and every earlier backup)",
-          arguments: BackendKind.available)
+    @Test(
+        "a sweep purges expired, unheld cases: gone from the store (and SQLite's WAL and every earlier backup)",
+        arguments: BackendKind.available
+    )
     func purgeShreds(kind: BackendKind) async throws {
         let (f, expired, held, recent, idle) = try await populated(kind)
         let retention = f.retention
@@ -156,8 +167,15 @@ struct SweepTests {
         // What a sweep killed at that moment leaves: the case purged and its entry written, the tombstone not updated.
         let purged = try await retention.purge([(expired.id.uuidString, "closed-cases", "B")], sweepID: "sw-killed")
         #expect(purged == [expired.id.uuidString])
-        _ = try await f.ledger.append(LedgerDraft(actor: .system, action: .erasure, caseIDs: [expired.id.uuidString], requestID: "sw-killed",
-                                                  details: ["rule": "closed-cases", "sweep_id": "sw-killed"]))
+        _ = try await f.ledger.append(
+            LedgerDraft(
+                actor: .system,
+                action: .erasure,
+                caseIDs: [expired.id.uuidString],
+                requestID: "sw-killed",
+                details: ["rule": "closed-cases", "sweep_id": "sw-killed"]
+            )
+        )
         #expect(try await retention.unfinishedTombstones().count == 1)
 
         let record = try await f.sweeper(today: "2026-11-25").run(dryRun: false, startedBy: .system)
@@ -179,7 +197,11 @@ struct SweepTests {
         guard let sealed = try sealedRow(in: backup, id: id) else { return false }
         let keys = try DatabaseQueue(path: f.directory.appendingPathComponent(SQLiteDatabase.keyFileName).path)
         defer { try? keys.close() }
-        guard let wrapped = try keys.read({ db in try Data.fetchOne(db, sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?", arguments: [id.uuidString]) }) else {
+        guard
+            let wrapped = try keys.read({ db in
+                try Data.fetchOne(db, sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?", arguments: [id.uuidString])
+            })
+        else {
             return false
         }
         let key = try f.store.backend.masterKey.unwrap(wrapped)

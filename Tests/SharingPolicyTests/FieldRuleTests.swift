@@ -5,11 +5,14 @@ import Testing
 
 @Suite("Rules and record filters")
 struct FieldRuleTests {
-    @Test("rule syntax", arguments: [
-        ("share", FieldRule.share), ("omit", .omit), ("scrub", .scrub), ("pseudonymise", .pseudonymise),
-        ("mask(last=4)", .mask(first: 0, last: 4)), ("mask(first=1, last=2)", .mask(first: 1, last: 2)),
-        ("mask(first: 2)", .mask(first: 2, last: 0)), ("generalise(postcode_sector)", .generalise(.postcodeSector)),
-    ])
+    @Test(
+        "rule syntax",
+        arguments: [
+            ("share", FieldRule.share), ("omit", .omit), ("scrub", .scrub), ("pseudonymise", .pseudonymise),
+            ("mask(last=4)", .mask(first: 0, last: 4)), ("mask(first=1, last=2)", .mask(first: 1, last: 2)),
+            ("mask(first: 2)", .mask(first: 2, last: 0)), ("generalise(postcode_sector)", .generalise(.postcodeSector)),
+        ]
+    )
     func parses(text: String, rule: FieldRule) throws {
         #expect(try FieldRule.parse(text).get() == rule)
     }
@@ -25,16 +28,29 @@ struct FieldRuleTests {
         #expect(Set(CaseFieldCatalogue.all.map(\.path)).count == CaseFieldCatalogue.all.count)
     }
 
-    func makeCase(_ type: IncidentType = .harassment, status: CaseStatus = .open, tags: [String] = [], roles: [PartyRole] = [.complainant]) -> ASBCase {
-        var c = ASBCase(incidentType: type, channel: .phone, receivedAt: Date(), ward: "Perivale", location: "x", narrative: "y",
-                        tags: tags, parties: roles.map { Party(role: $0, name: "P") })
+    func makeCase(_ type: IncidentType = .harassment, status: CaseStatus = .open, tags: [String] = [], roles: [PartyRole] = [.complainant]) -> ASBCase
+    {
+        var c = ASBCase(
+            incidentType: type,
+            channel: .phone,
+            receivedAt: Date(),
+            ward: "Perivale",
+            location: "x",
+            narrative: "y",
+            tags: tags,
+            parties: roles.map { Party(role: $0, name: "P") }
+        )
         if status == .closed { try? c.record(CaseEvent(kind: .caseClosed, at: Date(), author: "u")) }
         return c
     }
 
     @Test func recordFilters() {
-        let filter = RecordFilter(categories: [.a, .b], statuses: [.open], flags: ["safeguarding", "tenant:ealing-homes"],
-                                  parties: [.allegedPerpetrator])
+        let filter = RecordFilter(
+            categories: [.a, .b],
+            statuses: [.open],
+            flags: ["safeguarding", "tenant:ealing-homes"],
+            parties: [.allegedPerpetrator]
+        )
         #expect(filter.admits(makeCase(tags: ["safeguarding"], roles: [.complainant, .allegedPerpetrator])))
         #expect(!filter.admits(makeCase(.animalNuisance, tags: ["safeguarding"], roles: [.allegedPerpetrator])))
         #expect(!filter.admits(makeCase(status: .closed, tags: ["safeguarding"], roles: [.allegedPerpetrator])))

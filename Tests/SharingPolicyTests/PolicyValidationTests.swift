@@ -47,8 +47,11 @@ struct PolicyValidationTests {
     func expectOne(_ text: String, line: Int, column: Int, contains message: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let found = diagnostics(text)
         #expect(found.count >= 1, sourceLocation: sourceLocation)
-        #expect(found.contains { $0.line == line && $0.column == column && $0.message.contains(message) },
-                "got \(found.map(\.description))", sourceLocation: sourceLocation)
+        #expect(
+            found.contains { $0.line == line && $0.column == column && $0.message.contains(message) },
+            "got \(found.map(\.description))",
+            sourceLocation: sourceLocation
+        )
     }
 
     @Test func theShippedPoliciesAreValid() throws {
@@ -65,46 +68,90 @@ struct PolicyValidationTests {
     }
 
     @Test func unknownKeySuggestsTheNearest() {
-        expectOne(Self.valid.replacingOccurrences(of: "  reference: ISA", with: "  referense: ISA"),
-                  line: 6, column: 3, contains: "unknown key 'referense' in 'agreement'; did you mean 'reference'?")
+        expectOne(
+            Self.valid.replacingOccurrences(of: "  reference: ISA", with: "  referense: ISA"),
+            line: 6,
+            column: 3,
+            contains: "unknown key 'referense' in 'agreement'; did you mean 'reference'?"
+        )
     }
 
     @Test func unknownFieldPathSuggestsTheNearest() {
-        expectOne(Self.valid.replacingOccurrences(of: "complainant.phone", with: "complainant.phon"),
-                  line: 22, column: 7, contains: "unknown field 'complainant.phon'; did you mean 'complainant.phone'?")
+        expectOne(
+            Self.valid.replacingOccurrences(of: "complainant.phone", with: "complainant.phon"),
+            line: 22,
+            column: 7,
+            contains: "unknown field 'complainant.phon'; did you mean 'complainant.phone'?"
+        )
     }
 
     @Test func unknownRuleSuggestsTheNearest() {
-        expectOne(Self.valid.replacingOccurrences(of: "reference: share", with: "reference: shar"),
-                  line: 21, column: 18, contains: "unknown rule 'shar'; did you mean 'share'?")
+        expectOne(
+            Self.valid.replacingOccurrences(of: "reference: share", with: "reference: shar"),
+            line: 21,
+            column: 18,
+            contains: "unknown rule 'shar'; did you mean 'share'?"
+        )
     }
 
     @Test func badRuleArgumentPointsAtTheArgument() {
-        expectOne(Self.valid.replacingOccurrences(of: "mask(last=3)", with: "mask(lats=3)"),
-                  line: 22, column: 31, contains: "mask has no argument 'lats'; did you mean 'last'?")
-        expectOne(Self.valid.replacingOccurrences(of: "mask(last=3)", with: "generalise(age_bnd)"),
-                  line: 22, column: 37, contains: "did you mean 'age_band'?")
+        expectOne(
+            Self.valid.replacingOccurrences(of: "mask(last=3)", with: "mask(lats=3)"),
+            line: 22,
+            column: 31,
+            contains: "mask has no argument 'lats'; did you mean 'last'?"
+        )
+        expectOne(
+            Self.valid.replacingOccurrences(of: "mask(last=3)", with: "generalise(age_bnd)"),
+            line: 22,
+            column: 37,
+            contains: "did you mean 'age_band'?"
+        )
     }
 
     @Test func ruleMustSuitTheField() {
-        expectOne(Self.valid.replacingOccurrences(of: "reference: share", with: "reference: generalise(age_band)"),
-                  line: 21, column: 18, contains: "does not apply to 'reference'")
-        expectOne(Self.valid.replacingOccurrences(of: "reference: share", with: "reference: scrub"),
-                  line: 21, column: 18, contains: "does not apply")
+        expectOne(
+            Self.valid.replacingOccurrences(of: "reference: share", with: "reference: generalise(age_band)"),
+            line: 21,
+            column: 18,
+            contains: "does not apply to 'reference'"
+        )
+        expectOne(
+            Self.valid.replacingOccurrences(of: "reference: share", with: "reference: scrub"),
+            line: 21,
+            column: 18,
+            contains: "does not apply"
+        )
     }
 
     @Test func everyFieldNeedsARuleOrADefault() {
-        expectOne(Self.valid.replacingOccurrences(of: "\n    default: omit", with: ""),
-                  line: 21, column: 7, contains: "and no 'default'")
+        expectOne(
+            Self.valid.replacingOccurrences(of: "\n    default: omit", with: ""),
+            line: 21,
+            column: 7,
+            contains: "and no 'default'"
+        )
     }
 
     @Test func unknownCategoryAndMissingKeys() {
-        expectOne(Self.valid.replacingOccurrences(of: "category: [A]", with: "category: [A, D]"),
-                  line: 19, column: 21, contains: "'D' is not a valid entry")
-        expectOne(Self.valid.replacingOccurrences(of: "  review_date: 2030-01-01\n", with: ""),
-                  line: 6, column: 3, contains: "'agreement' is missing 'review_date'")
-        expectOne(Self.valid.replacingOccurrences(of: "2030-01-01", with: "2030-02-30"),
-                  line: 14, column: 16, contains: "must be a date")
+        expectOne(
+            Self.valid.replacingOccurrences(of: "category: [A]", with: "category: [A, D]"),
+            line: 19,
+            column: 21,
+            contains: "'D' is not a valid entry"
+        )
+        expectOne(
+            Self.valid.replacingOccurrences(of: "  review_date: 2030-01-01\n", with: ""),
+            line: 6,
+            column: 3,
+            contains: "'agreement' is missing 'review_date'"
+        )
+        expectOne(
+            Self.valid.replacingOccurrences(of: "2030-01-01", with: "2030-02-30"),
+            line: 14,
+            column: 16,
+            contains: "must be a date"
+        )
     }
 
     @Test func yamlSyntaxErrorsHaveAPosition() {

@@ -9,16 +9,19 @@ struct RevocationListTests {
     @Test("entries read back; fingerprints with colons or capitals are normalised")
     func reads() throws {
         let colons = stride(from: 0, to: 64, by: 2).map { _ in "CD" }.joined(separator: ":")
-        let list = try RevocationList.parse(text: """
-            # comment
-            revoked:
-              - fingerprint: \(Self.fingerprint)
-                reason: laptop stolen
-                revoked_at: 2026-11-20
-              - fingerprint: \(colons)
-                reason: "key exposed: \\"rotated\\""
-                revoked_at: 2026-11-21
-            """, file: "revoked-certificates.yaml")
+        let list = try RevocationList.parse(
+            text: """
+                # comment
+                revoked:
+                  - fingerprint: \(Self.fingerprint)
+                    reason: laptop stolen
+                    revoked_at: 2026-11-20
+                  - fingerprint: \(colons)
+                    reason: "key exposed: \\"rotated\\""
+                    revoked_at: 2026-11-21
+                """,
+            file: "revoked-certificates.yaml"
+        )
         #expect(list.entries.count == 2)
         #expect(list.isRevoked(fingerprint: Self.fingerprint))
         #expect(list.isRevoked(fingerprint: String(repeating: "cd", count: 32)))
@@ -33,13 +36,19 @@ struct RevocationListTests {
         #expect(try RevocationList.parse(text: "revoked:\n", file: "f") == .none)
     }
 
-    @Test("mistakes name the file, line and column", arguments: [
-        ("revoked:\n  - fingerprint: abc\n    reason: r\n    revoked_at: 2026-11-20\n", 2, 18, "64 digits"),
-        ("revoked:\n  - fingerprint: \(String(repeating: "ab", count: 32))\n    reason: r\n    revoked_at: 20 Nov\n", 4, 17, "YYYY-MM-DD"),
-        ("revoked:\n  - fingerprint: \(String(repeating: "ab", count: 32))\n    reasn: r\n    revoked_at: 2026-11-20\n", 3, 5, "did you mean 'reason'?"),
-        ("revokd: []\n", 1, 1, "did you mean 'revoked'?"),
-        ("revoked: yes\n", 1, 10, "must be a list"),
-    ])
+    @Test(
+        "mistakes name the file, line and column",
+        arguments: [
+            ("revoked:\n  - fingerprint: abc\n    reason: r\n    revoked_at: 2026-11-20\n", 2, 18, "64 digits"),
+            ("revoked:\n  - fingerprint: \(String(repeating: "ab", count: 32))\n    reason: r\n    revoked_at: 20 Nov\n", 4, 17, "YYYY-MM-DD"),
+            (
+                "revoked:\n  - fingerprint: \(String(repeating: "ab", count: 32))\n    reasn: r\n    revoked_at: 2026-11-20\n", 3, 5,
+                "did you mean 'reason'?"
+            ),
+            ("revokd: []\n", 1, 1, "did you mean 'revoked'?"),
+            ("revoked: yes\n", 1, 10, "must be a list"),
+        ]
+    )
     func mistakes(text: String, line: Int, column: Int, message: String) throws {
         let error = #expect(throws: PolicyError.self) { try RevocationList.parse(text: text, file: "policies/revoked-certificates.yaml") }
         let diagnostic = try #require(error?.diagnostics.first { $0.message.contains(message) }, "\(error?.diagnostics ?? [])")
@@ -56,7 +65,10 @@ struct RevocationListTests {
     @Test("appending keeps what was there and reads back")
     func appending() throws {
         let first = RevocationList.appending(.init(fingerprint: Self.fingerprint, reason: "stolen", revokedAt: "2026-11-20"), to: nil)
-        let second = RevocationList.appending(.init(fingerprint: String(repeating: "01", count: 32), reason: "said \"oops\"\nthen left", revokedAt: "2026-11-21"), to: first)
+        let second = RevocationList.appending(
+            .init(fingerprint: String(repeating: "01", count: 32), reason: "said \"oops\"\nthen left", revokedAt: "2026-11-21"),
+            to: first
+        )
         #expect(second.hasPrefix(first))
         let list = try RevocationList.parse(text: second, file: "f")
         #expect(list.entries.map(\.revokedAt) == ["2026-11-20", "2026-11-21"])

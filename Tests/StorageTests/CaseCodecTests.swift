@@ -1,9 +1,10 @@
 import CaseModel
 import DemoData
 import Foundation
+import Testing
+
 @testable import SQLiteStorage
 @testable import Storage
-import Testing
 
 @Suite("Sealed case document")
 struct CaseCodecTests {

@@ -1,15 +1,16 @@
-import CasegateTestSupport
 import CaseModel
+import CasegateTestSupport
 import Foundation
 import GRDB
 import Ledger
 import Logging
 import PostgresNIO
-@testable import PostgresStorage
 import SQLiteStorage
 import Storage
 import Synchronization
 import Testing
+
+@testable import PostgresStorage
 
 @Suite("The ledger's store: durable, queryable, tamper-evident, shared by many writers (each backend)")
 struct LedgerStoreTests {
@@ -18,9 +19,15 @@ struct LedgerStoreTests {
     func filledLedger(_ t: TestBackend) async throws -> Ledger {
         let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
         for n in 0..<30 {
-            _ = try await ledger.append(LedgerDraft(
-                actor: LedgerActor(kind: .partner, id: n % 2 == 0 ? "met-police" : "lfb"), recipient: n % 2 == 0 ? "met-police" : "lfb",
-                action: n % 3 == 0 ? .consultation : .disclosure, caseIDs: ["CASE-\(n % 4)"], requestID: "r\(n)"))
+            _ = try await ledger.append(
+                LedgerDraft(
+                    actor: LedgerActor(kind: .partner, id: n % 2 == 0 ? "met-police" : "lfb"),
+                    recipient: n % 2 == 0 ? "met-police" : "lfb",
+                    action: n % 3 == 0 ? .consultation : .disclosure,
+                    caseIDs: ["CASE-\(n % 4)"],
+                    requestID: "r\(n)"
+                )
+            )
             if n % 10 == 9 { _ = try await ledger.checkpoint() }
         }
         return ledger
@@ -38,300 +45,377 @@ struct LedgerStoreTests {
         try await LedgerVerifier(store: store, publicKey: Self.key.publicKey, origin: "test/ledger").verify()
     }
 
-    @Test(arguments: BackendKind.available) func reopensAndQueries(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let ledger = try await filledLedger(t)
-        let reopened = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
-        let (reopenedRoot, root) = (try await reopened.root(size: 30), try await ledger.root(size: 30))
-        #expect(reopened.size == 30 && reopenedRoot == root)
-        let store = t.backend.ledger
-        let police = try await store.query(LedgerQuery(recipient: "met-police", actions: [.disclosure], limit: 100))
-        #expect(police.count == 10)  // even n, not divisible by 3
-        let byCase = try await store.query(LedgerQuery(caseIDs: ["CASE-1"], limit: 100))
-        #expect(byCase.map(\.index) == [1, 5, 9, 13, 17, 21, 25, 29])
-        let page = try await store.query(LedgerQuery(after: 25, limit: 100))
-        #expect(page.map(\.index) == [26, 27, 28, 29])
-        #expect(try await verify(store).problem == nil)
-    } }
+    @Test(arguments: BackendKind.available) func reopensAndQueries(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let ledger = try await filledLedger(t)
+            let reopened = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+            let (reopenedRoot, root) = (try await reopened.root(size: 30), try await ledger.root(size: 30))
+            #expect(reopened.size == 30 && reopenedRoot == root)
+            let store = t.backend.ledger
+            let police = try await store.query(LedgerQuery(recipient: "met-police", actions: [.disclosure], limit: 100))
+            #expect(police.count == 10)  // even n, not divisible by 3
+            let byCase = try await store.query(LedgerQuery(caseIDs: ["CASE-1"], limit: 100))
+            #expect(byCase.map(\.index) == [1, 5, 9, 13, 17, 21, 25, 29])
+            let page = try await store.query(LedgerQuery(after: 25, limit: 100))
+            #expect(page.map(\.index) == [26, 27, 28, 29])
+            #expect(try await verify(store).problem == nil)
+        }
+    }
 
-    @Test("lookups by case across many stretches of the log: every entry once, in order, paged, within index bounds",
-          arguments: BackendKind.available)
-    func caseLookupsAcrossTheLog(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
-        // 10,000 entries: several of the SQLite store's 4,096-entry buckets; every 1,000th names two cases.
-        for start in stride(from: 0, to: 10_000, by: 1000) {
-            _ = try await ledger.append((start..<start + 1000).map { n in
-                LedgerDraft(actor: .system, action: .consultation, caseIDs: n % 1000 == 0 ? ["CASE-3", "CASE-X"] : ["CASE-\(n % 7)"])
-            })
+    @Test(
+        "lookups by case across many stretches of the log: every entry once, in order, paged, within index bounds",
+        arguments: BackendKind.available
+    )
+    func caseLookupsAcrossTheLog(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+            // 10,000 entries: several of the SQLite store's 4,096-entry buckets; every 1,000th names two cases.
+            for start in stride(from: 0, to: 10_000, by: 1000) {
+                _ = try await ledger.append(
+                    (start..<start + 1000).map { n in
+                        LedgerDraft(actor: .system, action: .consultation, caseIDs: n % 1000 == 0 ? ["CASE-3", "CASE-X"] : ["CASE-\(n % 7)"])
+                    }
+                )
+            }
+            let store = t.backend.ledger
+            let expected = (0..<10_000).filter { $0 % 7 == 3 || $0 % 1000 == 0 }
+            var seen: [Int] = []
+            var after: Int?
+            while true {
+                let page = try await store.query(LedgerQuery(caseIDs: ["CASE-3"], after: after, limit: 500))
+                seen += page.map(\.index)
+                guard page.count == 500 else { break }
+                after = page.last!.index
+            }
+            #expect(seen == expected)
+            let both = try await store.query(LedgerQuery(caseIDs: ["CASE-X", "CASE-5"], after: 4000, limit: 10_000)).map(\.index)
+            #expect(both == (4001..<10_000).filter { $0 % 7 == 5 || $0 % 1000 == 0 })
+            #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-X"], after: 9000, limit: 10)).isEmpty)
+            #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-NONE"], limit: 10)).isEmpty)
         }
-        let store = t.backend.ledger
-        let expected = (0..<10_000).filter { $0 % 7 == 3 || $0 % 1000 == 0 }
-        var seen: [Int] = []
-        var after: Int?
-        while true {
-            let page = try await store.query(LedgerQuery(caseIDs: ["CASE-3"], after: after, limit: 500))
-            seen += page.map(\.index)
-            guard page.count == 500 else { break }
-            after = page.last!.index
-        }
-        #expect(seen == expected)
-        let both = try await store.query(LedgerQuery(caseIDs: ["CASE-X", "CASE-5"], after: 4000, limit: 10_000)).map(\.index)
-        #expect(both == (4001..<10_000).filter { $0 % 7 == 5 || $0 % 1000 == 0 })
-        #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-X"], after: 9000, limit: 10)).isEmpty)
-        #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-NONE"], limit: 10)).isEmpty)
-    } }
+    }
 
     @Test("a changed byte in a stored entry is named", arguments: BackendKind.available)
-    func changedByte(kind: BackendKind) async throws { try await withStore(kind) { t in
-        _ = try await filledLedger(t)
-        try await t.execute(kind == .sqlite
-            ? "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"r12\"', '\"r99\"') AS BLOB) WHERE idx = 12"
-            : "UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '\"r12\"', '\"r99\"'), 'UTF8') WHERE idx = 12")
-        #expect(try await verify(t.backend.ledger).problem?.index == 12)
-    } }
+    func changedByte(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            _ = try await filledLedger(t)
+            try await t.execute(
+                kind == .sqlite
+                    ? "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"r12\"', '\"r99\"') AS BLOB) WHERE idx = 12"
+                    : "UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '\"r12\"', '\"r99\"'), 'UTF8') WHERE idx = 12"
+            )
+            #expect(try await verify(t.backend.ledger).problem?.index == 12)
+        }
+    }
 
     func disclosure(_ n: Int, fields: Int = 40) -> LedgerDraft {
-        LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
-                    caseIDs: ["CASE-\(n)"], purpose: "p", fields: DisclosedFields((0..<fields).map { DisclosedField(path: "field\($0)", rule: "share") }),
-                    requestID: "r\(n)")
+        LedgerDraft(
+            actor: LedgerActor(kind: .partner, id: "met-police"),
+            recipient: "met-police",
+            action: .disclosure,
+            caseIDs: ["CASE-\(n)"],
+            purpose: "p",
+            fields: DisclosedFields((0..<fields).map { DisclosedField(path: "field\($0)", rule: "share") }),
+            requestID: "r\(n)"
+        )
     }
 
     @Test("disclosures' field lists are kept once: entries stored without them, read back byte for byte", arguments: BackendKind.available)
-    func fieldListsKeptOnce(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
-        var receipts: [LedgerReceipt] = []
-        for n in 0..<5 { receipts.append(try await ledger.append(disclosure(n))) }
-        receipts += try await ledger.append([disclosure(5, fields: 1), LedgerDraft(actor: .system, action: .consultation, requestID: "x")])
-        _ = try await ledger.checkpoint()
-        let store = t.backend.ledger
-        #expect(try await store.entries(from: 0, limit: 100).map(\.bytes) == receipts.map(\.entryBytes))
-        #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-3"], limit: 10)).map(\.bytes) == [receipts[3].entryBytes])
-        #expect(try await store.query(LedgerQuery(recipient: "met-police", limit: 10)).map(\.bytes) == Array(receipts.map(\.entryBytes).prefix(6)))
-        #expect(try await t.integer("SELECT COUNT(*) FROM ledger_field_lists") == 1, "the one-field list is short enough to stay inline")
-        #expect(try await t.integer("SELECT COUNT(*) FROM ledger_entries WHERE fields_list IS NOT NULL") == 5)
-        #expect(try await t.integer("SELECT MAX(length(entry)) FROM ledger_entries WHERE fields_list IS NOT NULL") < receipts[0].entryBytes.count / 2)
-        #expect(try await verify(store).problem == nil)
-        // A second handle on the store (another process or instance) finds the stored list instead of adding one.
-        let second = try await t.reopen()
-        let receipt = try await Ledger.open(store: second.ledger, key: Self.key, origin: "test/ledger").append(disclosure(6))
-        await second.close()
-        #expect(try await t.integer("SELECT COUNT(*) FROM ledger_field_lists") == 1)
-        #expect(try await store.entries(from: receipt.index, limit: 1).first?.bytes == receipt.entryBytes)
-    } }
+    func fieldListsKeptOnce(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+            var receipts: [LedgerReceipt] = []
+            for n in 0..<5 { receipts.append(try await ledger.append(disclosure(n))) }
+            receipts += try await ledger.append([disclosure(5, fields: 1), LedgerDraft(actor: .system, action: .consultation, requestID: "x")])
+            _ = try await ledger.checkpoint()
+            let store = t.backend.ledger
+            #expect(try await store.entries(from: 0, limit: 100).map(\.bytes) == receipts.map(\.entryBytes))
+            #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-3"], limit: 10)).map(\.bytes) == [receipts[3].entryBytes])
+            #expect(
+                try await store.query(LedgerQuery(recipient: "met-police", limit: 10)).map(\.bytes) == Array(receipts.map(\.entryBytes).prefix(6))
+            )
+            #expect(try await t.integer("SELECT COUNT(*) FROM ledger_field_lists") == 1, "the one-field list is short enough to stay inline")
+            #expect(try await t.integer("SELECT COUNT(*) FROM ledger_entries WHERE fields_list IS NOT NULL") == 5)
+            #expect(
+                try await t.integer("SELECT MAX(length(entry)) FROM ledger_entries WHERE fields_list IS NOT NULL") < receipts[0].entryBytes.count / 2
+            )
+            #expect(try await verify(store).problem == nil)
+            // A second handle on the store (another process or instance) finds the stored list instead of adding one.
+            let second = try await t.reopen()
+            let receipt = try await Ledger.open(store: second.ledger, key: Self.key, origin: "test/ledger").append(disclosure(6))
+            await second.close()
+            #expect(try await t.integer("SELECT COUNT(*) FROM ledger_field_lists") == 1)
+            #expect(try await store.entries(from: receipt.index, limit: 1).first?.bytes == receipt.entryBytes)
+        }
+    }
 
     @Test("an altered or missing stored field list fails every entry that uses it", arguments: BackendKind.available)
-    func tamperedFieldList(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
-        _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, requestID: "first"))
-        for n in 0..<3 { _ = try await ledger.append(disclosure(n)) }
-        _ = try await ledger.checkpoint()
-        #expect(try await verify(t.backend.ledger).problem == nil)
-        try await t.execute(kind == .sqlite
-            ? "UPDATE ledger_field_lists SET list = replace(list, 'share', 'shard')"
-            : "UPDATE ledger_field_lists SET list = convert_to(replace(convert_from(list, 'UTF8'), 'share', 'shard'), 'UTF8')")
-        #expect(try await verify(t.backend.ledger).problem?.index == 1)
-        if kind == .sqlite {
-            try await t.execute("PRAGMA foreign_keys = OFF; DELETE FROM ledger_field_lists")  // one connection: the pragma holds for the delete
-        } else {
-            try await t.execute("ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_fields_list_fkey")
-            try await t.execute("DELETE FROM ledger_field_lists")
+    func tamperedFieldList(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+            _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, requestID: "first"))
+            for n in 0..<3 { _ = try await ledger.append(disclosure(n)) }
+            _ = try await ledger.checkpoint()
+            #expect(try await verify(t.backend.ledger).problem == nil)
+            try await t.execute(
+                kind == .sqlite
+                    ? "UPDATE ledger_field_lists SET list = replace(list, 'share', 'shard')"
+                    : "UPDATE ledger_field_lists SET list = convert_to(replace(convert_from(list, 'UTF8'), 'share', 'shard'), 'UTF8')"
+            )
+            #expect(try await verify(t.backend.ledger).problem?.index == 1)
+            if kind == .sqlite {
+                try await t.execute("PRAGMA foreign_keys = OFF; DELETE FROM ledger_field_lists")  // one connection: the pragma holds for the delete
+            } else {
+                try await t.execute("ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_fields_list_fkey")
+                try await t.execute("DELETE FROM ledger_field_lists")
+            }
+            #expect(try await verify(t.backend.ledger).problem?.index == 1)
         }
-        #expect(try await verify(t.backend.ledger).problem?.index == 1)
-    } }
+    }
 
     @Test("a deleted entry is named", arguments: BackendKind.available)
-    func deleted(kind: BackendKind) async throws { try await withStore(kind) { t in
-        _ = try await filledLedger(t)
-        try await t.execute("DELETE FROM ledger_entries WHERE idx = 17")
-        #expect(try await verify(t.backend.ledger).problem?.index == 17)
-    } }
+    func deleted(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            _ = try await filledLedger(t)
+            try await t.execute("DELETE FROM ledger_entries WHERE idx = 17")
+            #expect(try await verify(t.backend.ledger).problem?.index == 17)
+        }
+    }
 
     @Test("two swapped entries are named", arguments: BackendKind.available)
-    func swapped(kind: BackendKind) async throws { try await withStore(kind) { t in
-        _ = try await filledLedger(t)
-        try await t.execute("UPDATE ledger_entries SET idx = -1 WHERE idx = 4")
-        try await t.execute("UPDATE ledger_entries SET idx = 4 WHERE idx = 5")
-        try await t.execute("UPDATE ledger_entries SET idx = 5 WHERE idx = -1")
-        #expect(try await verify(t.backend.ledger).problem?.index == 4)
-    } }
+    func swapped(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            _ = try await filledLedger(t)
+            try await t.execute("UPDATE ledger_entries SET idx = -1 WHERE idx = 4")
+            try await t.execute("UPDATE ledger_entries SET idx = 4 WHERE idx = 5")
+            try await t.execute("UPDATE ledger_entries SET idx = 5 WHERE idx = -1")
+            #expect(try await verify(t.backend.ledger).problem?.index == 4)
+        }
+    }
 
     @Test("a replaced checkpoint is named", arguments: BackendKind.available)
-    func replacedCheckpoint(kind: BackendKind) async throws { try await withStore(kind) { t in
-        _ = try await filledLedger(t)
-        let forged = try Checkpoint(origin: "test/ledger", size: 20, root: Array(repeating: 7, count: 32))
-            .signed(with: LedgerSigningKey(name: "test/ledger", privateKey: .init()))
-        try await t.execute("UPDATE ledger_checkpoints SET note = '\(forged)' WHERE size = 20")
-        let problem = try #require(try await verify(t.backend.ledger).problem)
-        #expect(problem.reason.contains("checkpoint at size 20"))
-        #expect(problem.index == 10)
-    } }
-
-    @Test("tile roots: recorded, replaced, kept apart by height, read back as the run from tile 0, dropped from a tile on",
-          arguments: BackendKind.available)
-    func tileRootRecords(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let store = t.backend.ledger
-        let roots = (0..<5).map { [UInt8](repeating: UInt8($0 + 1), count: 32) }
-        let other = [UInt8](repeating: 0xEE, count: 32)
-        #expect(try await store.tileRoots(height: 8).isEmpty)
-        try await store.saveTileRoots(height: 8, from: 0, Array(roots[0..<3]))
-        try await store.saveTileRoots(height: 8, from: 3, Array(roots[3...]))
-        try await store.saveTileRoots(height: 4, from: 0, [other])
-        #expect(try await store.tileRoots(height: 8) == roots)
-        #expect(try await store.tileRoots(height: 4) == [other])
-        try await store.saveTileRoots(height: 8, from: 1, [other])
-        #expect(try await store.tileRoots(height: 8) == [roots[0], other] + roots[2...])
-        // Past a gap or a malformed root nothing counts: the tree takes those leaves from the entries.
-        try await store.saveTileRoots(height: 8, from: 7, [other])
-        #expect(try await store.tileRoots(height: 8).count == 5)
-        try await t.execute(kind == .sqlite ? "UPDATE ledger_tile_roots SET root = X'00' WHERE height = 8 AND tile = 3"
-                                            : "UPDATE ledger_tile_roots SET root = '\\x00'::bytea WHERE height = 8 AND tile = 3")
-        #expect(try await store.tileRoots(height: 8) == [roots[0], other, roots[2]])
-        try await store.dropTileRoots(height: 8, from: 2)
-        #expect(try await store.tileRoots(height: 8) == [roots[0], other])
-        #expect(try await store.tileRoots(height: 4) == [other])
-    } }
-
-    @Test("two writers record the tiles of their one log; a ledger opened on it reads the roots and the same tree",
-          arguments: BackendKind.available)
-    func tileRootsOfTwoWriters(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let (a, b, otherBackend) = try await twoLedgers(t)
-        for n in 0..<10 {
-            _ = try await (n % 2 == 0 ? a : b).append((0..<100).map { LedgerDraft(actor: .system, action: .consultation, caseIDs: ["C\($0)"]) })
-            _ = try await (n % 2 == 0 ? b : a).checkpoint()
+    func replacedCheckpoint(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            _ = try await filledLedger(t)
+            let forged = try Checkpoint(origin: "test/ledger", size: 20, root: Array(repeating: 7, count: 32))
+                .signed(with: LedgerSigningKey(name: "test/ledger", privateKey: .init()))
+            try await t.execute("UPDATE ledger_checkpoints SET note = '\(forged)' WHERE size = 20")
+            let problem = try #require(try await verify(t.backend.ledger).problem)
+            #expect(problem.reason.contains("checkpoint at size 20"))
+            #expect(problem.index == 10)
         }
-        let leaves = try await t.backend.ledger.leafHashes(from: 0)
-        let expected = MerkleTree(leafHashes: leaves).tileRoots(from: 0)
-        #expect(expected.count == 3)
-        #expect(try await t.backend.ledger.tileRoots(height: MerkleTree.defaultTileHeight) == expected)
-        let reopened = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
-        #expect(try await reopened.root(size: 1000) == a.root(size: 1000))
-        #expect(try await reopened.inclusionProof(index: 5, size: 1000) == b.inclusionProof(index: 5, size: 1000))
-        #expect(try await verify(t.backend.ledger).problem == nil)
-        await otherBackend.close()
-    } }
+    }
 
-    @Test("two writers on one store make one log: every entry once, in one tree, each writer's proofs good for the other's entries",
-          arguments: BackendKind.available)
-    func twoWriters(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let (a, b, otherBackend) = try await twoLedgers(t)
-        let receipts = try await withThrowingTaskGroup(of: LedgerReceipt.self) { group in
-            for n in 0..<200 {
-                let ledger = n % 2 == 0 ? a : b
+    @Test(
+        "tile roots: recorded, replaced, kept apart by height, read back as the run from tile 0, dropped from a tile on",
+        arguments: BackendKind.available
+    )
+    func tileRootRecords(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.backend.ledger
+            let roots = (0..<5).map { [UInt8](repeating: UInt8($0 + 1), count: 32) }
+            let other = [UInt8](repeating: 0xEE, count: 32)
+            #expect(try await store.tileRoots(height: 8).isEmpty)
+            try await store.saveTileRoots(height: 8, from: 0, Array(roots[0..<3]))
+            try await store.saveTileRoots(height: 8, from: 3, Array(roots[3...]))
+            try await store.saveTileRoots(height: 4, from: 0, [other])
+            #expect(try await store.tileRoots(height: 8) == roots)
+            #expect(try await store.tileRoots(height: 4) == [other])
+            try await store.saveTileRoots(height: 8, from: 1, [other])
+            #expect(try await store.tileRoots(height: 8) == [roots[0], other] + roots[2...])
+            // Past a gap or a malformed root nothing counts: the tree takes those leaves from the entries.
+            try await store.saveTileRoots(height: 8, from: 7, [other])
+            #expect(try await store.tileRoots(height: 8).count == 5)
+            try await t.execute(
+                kind == .sqlite
+                    ? "UPDATE ledger_tile_roots SET root = X'00' WHERE height = 8 AND tile = 3"
+                    : "UPDATE ledger_tile_roots SET root = '\\x00'::bytea WHERE height = 8 AND tile = 3"
+            )
+            #expect(try await store.tileRoots(height: 8) == [roots[0], other, roots[2]])
+            try await store.dropTileRoots(height: 8, from: 2)
+            #expect(try await store.tileRoots(height: 8) == [roots[0], other])
+            #expect(try await store.tileRoots(height: 4) == [other])
+        }
+    }
+
+    @Test(
+        "two writers record the tiles of their one log; a ledger opened on it reads the roots and the same tree",
+        arguments: BackendKind.available
+    )
+    func tileRootsOfTwoWriters(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let (a, b, otherBackend) = try await twoLedgers(t)
+            for n in 0..<10 {
+                _ = try await (n % 2 == 0 ? a : b).append((0..<100).map { LedgerDraft(actor: .system, action: .consultation, caseIDs: ["C\($0)"]) })
+                _ = try await (n % 2 == 0 ? b : a).checkpoint()
+            }
+            let leaves = try await t.backend.ledger.leafHashes(from: 0)
+            let expected = MerkleTree(leafHashes: leaves).tileRoots(from: 0)
+            #expect(expected.count == 3)
+            #expect(try await t.backend.ledger.tileRoots(height: MerkleTree.defaultTileHeight) == expected)
+            let reopened = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+            #expect(try await reopened.root(size: 1000) == a.root(size: 1000))
+            #expect(try await reopened.inclusionProof(index: 5, size: 1000) == b.inclusionProof(index: 5, size: 1000))
+            #expect(try await verify(t.backend.ledger).problem == nil)
+            await otherBackend.close()
+        }
+    }
+
+    @Test(
+        "two writers on one store make one log: every entry once, in one tree, each writer's proofs good for the other's entries",
+        arguments: BackendKind.available
+    )
+    func twoWriters(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let (a, b, otherBackend) = try await twoLedgers(t)
+            let receipts = try await withThrowingTaskGroup(of: LedgerReceipt.self) { group in
+                for n in 0..<200 {
+                    let ledger = n % 2 == 0 ? a : b
+                    group.addTask {
+                        try await ledger.append(
+                            LedgerDraft(
+                                actor: LedgerActor(kind: .partner, id: "p\(n % 2)"),
+                                action: .disclosure,
+                                caseIDs: ["C\(n)"],
+                                requestID: "r\(n)"
+                            )
+                        )
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(receipts.map(\.index)) == Set(0..<200), "every index used once")
+            let (size, note) = try await a.checkpoint()
+            #expect(size == 200, "a checkpoint covers the other writer's entries too")
+            #expect(try await b.checkpoint().note == note, "the first note signed for a size is the one both give")
+            for receipt in receipts.prefix(20) {
+                let proof = try await b.inclusionProof(index: receipt.index, size: size)
+                let root = try await a.root(size: size)
+                #expect(MerkleProof.verifyInclusion(leafHash: receipt.entryHash, index: receipt.index, size: size, proof: proof, root: root))
+            }
+            #expect(try await verify(t.backend.ledger).problem == nil)
+            let times = try await t.backend.ledger.entries(from: 0, limit: 1000).map { try $0.decoded().time }
+            #expect(times == times.sorted(), "entry times never go backwards across writers")
+            await otherBackend.close()
+        }
+    }
+
+    @Test(
+        "a case write and its ledger entry are one transaction: a change that throws undoes both, alone in its batch",
+        arguments: BackendKind.available
+    )
+    func writesWithTheirEntries(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+            let cases = t.backend.cases(clock: testClock)
+            let draft: @Sendable (UUID, String) -> LedgerDraft = { id, note in
+                LedgerDraft(actor: .system, action: .alteration, caseIDs: [id.uuidString], requestID: note)
+            }
+            let newCase = sampleCase()
+            let (created, receipt) = try await cases.create(
+                newCase,
+                recordedBy: LedgerDraft(actor: .system, action: .collection, caseIDs: [newCase.id.uuidString]),
+                in: ledger
+            )
+            #expect(try await cases.get(created.id) == created && receipt.index == 0)
+            // In one batch with others: a good change, a change that breaks a rule, plain entries.
+            let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
                 group.addTask {
-                    try await ledger.append(LedgerDraft(actor: LedgerActor(kind: .partner, id: "p\(n % 2)"), action: .disclosure,
-                                                        caseIDs: ["C\(n)"], requestID: "r\(n)"))
+                    _ = try await cases.update(created.id, recordedBy: draft(created.id, "close"), in: ledger) {
+                        try $0.record(CaseEvent(kind: .caseClosed, at: Date(), author: "u1"))
+                    }
+                    return "closed"
                 }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(Set(receipts.map(\.index)) == Set(0..<200), "every index used once")
-        let (size, note) = try await a.checkpoint()
-        #expect(size == 200, "a checkpoint covers the other writer's entries too")
-        #expect(try await b.checkpoint().note == note, "the first note signed for a size is the one both give")
-        for receipt in receipts.prefix(20) {
-            let proof = try await b.inclusionProof(index: receipt.index, size: size)
-            let root = try await a.root(size: size)
-            #expect(MerkleProof.verifyInclusion(leafHash: receipt.entryHash, index: receipt.index, size: size, proof: proof, root: root))
-        }
-        #expect(try await verify(t.backend.ledger).problem == nil)
-        let times = try await t.backend.ledger.entries(from: 0, limit: 1000).map { try $0.decoded().time }
-        #expect(times == times.sorted(), "entry times never go backwards across writers")
-        await otherBackend.close()
-    } }
-
-    @Test("a case write and its ledger entry are one transaction: a change that throws undoes both, alone in its batch",
-          arguments: BackendKind.available)
-    func writesWithTheirEntries(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
-        let cases = t.backend.cases(clock: testClock)
-        let draft: @Sendable (UUID, String) -> LedgerDraft = { id, note in LedgerDraft(actor: .system, action: .alteration, caseIDs: [id.uuidString], requestID: note) }
-        let newCase = sampleCase()
-        let (created, receipt) = try await cases.create(newCase, recordedBy: LedgerDraft(actor: .system, action: .collection, caseIDs: [newCase.id.uuidString]), in: ledger)
-        #expect(try await cases.get(created.id) == created && receipt.index == 0)
-        // In one batch with others: a good change, a change that breaks a rule, plain entries.
-        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
-            group.addTask {
-                _ = try await cases.update(created.id, recordedBy: draft(created.id, "close"), in: ledger) {
-                    try $0.record(CaseEvent(kind: .caseClosed, at: Date(), author: "u1"))
-                }
-                return "closed"
-            }
-            group.addTask {
-                do {
-                    _ = try await cases.update(UUID(), recordedBy: draft(UUID(), "missing"), in: ledger) { _ in }
-                    return "missing written"
-                } catch let error as StorageError {
-                    return error.description.hasPrefix("no case") ? "missing refused" : "\(error)"
-                }
-            }
-            for n in 0..<20 {
                 group.addTask {
-                    _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["other-\(n)"]))
-                    return "plain"
+                    do {
+                        _ = try await cases.update(UUID(), recordedBy: draft(UUID(), "missing"), in: ledger) { _ in }
+                        return "missing written"
+                    } catch let error as StorageError {
+                        return error.description.hasPrefix("no case") ? "missing refused" : "\(error)"
+                    }
+                }
+                for n in 0..<20 {
+                    group.addTask {
+                        _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["other-\(n)"]))
+                        return "plain"
+                    }
+                }
+                return try await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(outcomes == ["closed": 1, "missing refused": 1, "plain": 20])
+            // A rule broken inside the change: the error comes back, and neither the case nor the ledger changes.
+            let size = ledger.size
+            await #expect(throws: CaseRuleViolation.self) {
+                _ = try await cases.update(created.id, recordedBy: draft(created.id, "visit"), in: ledger) {
+                    try $0.record(CaseEvent(kind: .homeVisitOffered, at: Date(), author: "u1"))
                 }
             }
-            return try await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+            #expect(ledger.size == size)
+            #expect(try await cases.get(created.id)?.events.map(\.kind) == [.caseClosed])
+            let alterations = try await t.backend.ledger.query(LedgerQuery(actions: [.alteration], limit: 100))
+            #expect(alterations.count == 1)
+            #expect(try alterations.first?.decoded().requestID == "close")
+            #expect(try await verify(t.backend.ledger).problem == nil)
         }
-        #expect(outcomes == ["closed": 1, "missing refused": 1, "plain": 20])
-        // A rule broken inside the change: the error comes back, and neither the case nor the ledger changes.
-        let size = ledger.size
-        await #expect(throws: CaseRuleViolation.self) {
-            _ = try await cases.update(created.id, recordedBy: draft(created.id, "visit"), in: ledger) {
-                try $0.record(CaseEvent(kind: .homeVisitOffered, at: Date(), author: "u1"))
+    }
+
+    @Test(
+        "a change-mark precondition lets its entry through while the mark holds; once a case has changed, before the batch or in it, its caller alone is told it was not recorded, and no entry is written",
+        arguments: BackendKind.available
+    )
+    func changeMarkPreconditions(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+            let cases = t.backend.cases(clock: testClock)
+            let c = try await cases.create(sampleCase())
+            let disclosure = LedgerDraft(
+                actor: LedgerActor(kind: .partner, id: "met-police"),
+                recipient: "met-police",
+                action: .disclosure,
+                caseIDs: [c.id.uuidString]
+            )
+            let mark = try await cases.changeMark()
+            guard case .recorded = try await ledger.append([disclosure], precondition: .changeMark(mark)) else {
+                Issue.record("not recorded while the mark held")
+                return
             }
-        }
-        #expect(ledger.size == size)
-        #expect(try await cases.get(created.id)?.events.map(\.kind) == [.caseClosed])
-        let alterations = try await t.backend.ledger.query(LedgerQuery(actions: [.alteration], limit: 100))
-        #expect(alterations.count == 1)
-        #expect(try alterations.first?.decoded().requestID == "close")
-        #expect(try await verify(t.backend.ledger).problem == nil)
-    } }
+            #expect(ledger.size == 1)
 
-    @Test("a change-mark precondition lets its entry through while the mark holds; once a case has changed, before the batch or in it, its caller alone is told it was not recorded, and no entry is written",
-          arguments: BackendKind.available)
-    func changeMarkPreconditions(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
-        let cases = t.backend.cases(clock: testClock)
-        let c = try await cases.create(sampleCase())
-        let disclosure = LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
-                                     caseIDs: [c.id.uuidString])
-        let mark = try await cases.changeMark()
-        guard case .recorded = try await ledger.append([disclosure], precondition: .changeMark(mark)) else {
-            Issue.record("not recorded while the mark held")
-            return
-        }
-        #expect(ledger.size == 1)
+            _ = try await cases.update(c.id) { $0.narrative = "Changed." }
+            #expect(try await ledger.append([disclosure], precondition: .changeMark(mark)) == .notRecorded(.changeMark(mark)))
+            #expect(ledger.size == 1)
+            let now = try await cases.changeMark()
+            _ = try await ledger.append([disclosure], precondition: .changeMark(now))
+            #expect(ledger.size == 2)
 
-        _ = try await cases.update(c.id) { $0.narrative = "Changed." }
-        #expect(try await ledger.append([disclosure], precondition: .changeMark(mark)) == .notRecorded(.changeMark(mark)))
-        #expect(ledger.size == 1)
-        let now = try await cases.changeMark()
-        _ = try await ledger.append([disclosure], precondition: .changeMark(now))
-        #expect(ledger.size == 2)
+            // One transaction: an effect changes the case, then the precondition is checked and fails; the other callers go on.
+            let id = c.id.uuidString
+            let touch: any LedgerEffect =
+                switch kind {
+                case .sqlite: SQLiteLedgerEffect { db in try db.execute(sql: "UPDATE cases SET version = version + 1 WHERE id = ?", arguments: [id]) }
+                case .postgres:
+                    PostgresLedgerEffect { connection in
+                        _ = try await connection.query("UPDATE cases SET version = version + 1 WHERE id = \(id)", logger: Logger(label: "test"))
+                    }
+                }
+            let batch = LedgerBatch(knownSize: ledger.size, effects: [touch, nil, nil], preconditions: [nil, .changeMark(now), nil]) { _, failed in
+                #expect(failed == [1])
+                return []
+            }
+            let written = try await t.backend.ledger.append(batch)
+            #expect(written.failures.count == 1)
+            guard case .precondition(.changeMark(now)) = written.failures[1] else {
+                Issue.record("the second caller's precondition did not fail: \(String(describing: written.failures[1]))")
+                return
+            }
+            #expect(try await cases.changeMark() > now)
+        }
+    }
 
-        // One transaction: an effect changes the case, then the precondition is checked and fails; the other callers go on.
-        let id = c.id.uuidString
-        let touch: any LedgerEffect = switch kind {
-        case .sqlite: SQLiteLedgerEffect { db in try db.execute(sql: "UPDATE cases SET version = version + 1 WHERE id = ?", arguments: [id]) }
-        case .postgres: PostgresLedgerEffect { connection in
-            _ = try await connection.query("UPDATE cases SET version = version + 1 WHERE id = \(id)", logger: Logger(label: "test"))
-        }
-        }
-        let batch = LedgerBatch(knownSize: ledger.size, effects: [touch, nil, nil], preconditions: [nil, .changeMark(now), nil]) { _, failed in
-            #expect(failed == [1])
-            return []
-        }
-        let written = try await t.backend.ledger.append(batch)
-        #expect(written.failures.count == 1)
-        guard case .precondition(.changeMark(now)) = written.failures[1] else {
-            Issue.record("the second caller's precondition did not fail: \(String(describing: written.failures[1]))")
-            return
-        }
-        #expect(try await cases.changeMark() > now)
-    } }
-
-    @Test("a sequencer that dies holding the ledger's lock is replaced: the next writer goes on once its session ends",
-          .enabled(if: BackendKind.postgresURL != nil, "needs CASEGATE_TEST_POSTGRES_URL (scripts/test.sh sets it)"))
+    @Test(
+        "a sequencer that dies holding the ledger's lock is replaced: the next writer goes on once its session ends",
+        .enabled(if: BackendKind.postgresURL != nil, "needs CASEGATE_TEST_POSTGRES_URL (scripts/test.sh sets it)")
+    )
     func sequencerFailOver() async throws {
         try await withStore(.postgres) { t in
             let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
@@ -340,7 +424,9 @@ struct LedgerStoreTests {
             // Another instance's sequencer: it takes the lock in a transaction and then hangs.
             let stuck = try await PostgresConnection.connect(
                 configuration: .init(host: url.host, port: url.port, username: url.username, password: nil, database: url.database, tls: .disable),
-                id: 99, logger: .init(label: "test"))
+                id: 99,
+                logger: .init(label: "test")
+            )
             try await stuck.query("BEGIN", logger: .init(label: "test"))
             try await stuck.query("SELECT pg_advisory_xact_lock(\(AdvisoryLock.ledger))", logger: .init(label: "test"))
             let done = Mutex(false)
@@ -361,29 +447,40 @@ struct LedgerStoreTests {
 
 @Suite("Ledger time ranges (each backend)")
 struct LedgerTimeRangeTests {
-    @Test("time ranges select the right entries, and entry times never go backwards even when the clock does",
-          arguments: BackendKind.available)
-    func timeRanges(kind: BackendKind) async throws { try await withStore(kind) { t in
-        let base = Date(timeIntervalSince1970: 1_780_000_000)
-        let ticks = Mutex(0)
-        // Minutes 1..10, except that the clock jumps back at the 6th append.
-        let ledger = try await Ledger.open(store: t.backend.ledger, key: LedgerSigningKey(name: "t", privateKey: .init()),
-                                           origin: "t", clock: {
-            let n = ticks.withLock { $0 += 1; return $0 }
-            return base.addingTimeInterval(Double(n == 6 ? 2 : n) * 60)
-        })
-        for n in 0..<10 {
-            _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["C\(n)"]))
+    @Test(
+        "time ranges select the right entries, and entry times never go backwards even when the clock does",
+        arguments: BackendKind.available
+    )
+    func timeRanges(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let base = Date(timeIntervalSince1970: 1_780_000_000)
+            let ticks = Mutex(0)
+            // Minutes 1..10, except that the clock jumps back at the 6th append.
+            let ledger = try await Ledger.open(
+                store: t.backend.ledger,
+                key: LedgerSigningKey(name: "t", privateKey: .init()),
+                origin: "t",
+                clock: {
+                    let n = ticks.withLock {
+                        $0 += 1
+                        return $0
+                    }
+                    return base.addingTimeInterval(Double(n == 6 ? 2 : n) * 60)
+                }
+            )
+            for n in 0..<10 {
+                _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["C\(n)"]))
+            }
+            let store = t.backend.ledger
+            let times = try await store.entries(from: 0, limit: 100).map { try $0.decoded().time }
+            #expect(times == times.sorted(), "monotonic")
+            #expect(times[5] == times[4], "the backward step is held at the previous time")
+            let from = LedgerEntry.timestamp(base.addingTimeInterval(3 * 60))
+            let to = LedgerEntry.timestamp(base.addingTimeInterval(7 * 60))
+            let picked = try await store.query(LedgerQuery(from: from, to: to, limit: 100)).map(\.index)
+            #expect(picked == [2, 3, 4, 5, 6])
+            #expect(try await store.query(LedgerQuery(from: LedgerEntry.timestamp(base.addingTimeInterval(3600)), limit: 100)).isEmpty)
+            #expect(try await store.query(LedgerQuery(to: LedgerEntry.timestamp(base), limit: 100)).isEmpty)
         }
-        let store = t.backend.ledger
-        let times = try await store.entries(from: 0, limit: 100).map { try $0.decoded().time }
-        #expect(times == times.sorted(), "monotonic")
-        #expect(times[5] == times[4], "the backward step is held at the previous time")
-        let from = LedgerEntry.timestamp(base.addingTimeInterval(3 * 60))
-        let to = LedgerEntry.timestamp(base.addingTimeInterval(7 * 60))
-        let picked = try await store.query(LedgerQuery(from: from, to: to, limit: 100)).map(\.index)
-        #expect(picked == [2, 3, 4, 5, 6])
-        #expect(try await store.query(LedgerQuery(from: LedgerEntry.timestamp(base.addingTimeInterval(3600)), limit: 100)).isEmpty)
-        #expect(try await store.query(LedgerQuery(to: LedgerEntry.timestamp(base), limit: 100)).isEmpty)
-    } }
+    }
 }

@@ -26,15 +26,20 @@ struct PostgresDatabaseTests {
         let error = await #expect(throws: StorageError.self) {
             _ = try await PostgresDatabase.open(url: try PostgresURL("postgres://casegate@127.0.0.1:1/none?sslmode=disable"), masterKey: key)
         }
-        guard case .unavailable(let reason) = error else { Issue.record("\(String(describing: error))"); return }
+        guard case .unavailable(let reason) = error else {
+            Issue.record("\(String(describing: error))")
+            return
+        }
         #expect(reason.hasPrefix("cannot connect to PostgreSQL none at 127.0.0.1:1") && reason.contains("Connection refused"), "\(reason)")
         // Alone this takes milliseconds; the bound is loose because the whole suite shares two cores with it
         // (it once took 10.2 s there). What it catches is a pool that retries without end.
         #expect(ContinuousClock.now - started < .seconds(30))
     }
 
-    @Test("instances starting together migrate once, under the migration lock",
-          .enabled(if: BackendKind.postgresURL != nil, "needs CASEGATE_TEST_POSTGRES_URL (scripts/test.sh sets it)"))
+    @Test(
+        "instances starting together migrate once, under the migration lock",
+        .enabled(if: BackendKind.postgresURL != nil, "needs CASEGATE_TEST_POSTGRES_URL (scripts/test.sh sets it)")
+    )
     func concurrentMigrations() async throws {
         let first = try await TestBackend.make(.postgres)
         // A fresh database: drop what the first open made, then start six instances at once.
@@ -55,23 +60,29 @@ struct PostgresDatabaseTests {
         await first.remove()
     }
 
-    @Test("links from the earlier by-case index (keyed by case first) are carried into the bucketed one",
-          .enabled(if: BackendKind.postgresURL != nil, "needs CASEGATE_TEST_POSTGRES_URL (scripts/test.sh sets it)"))
-    func caseLinksCarriedOver() async throws { try await withStore(.postgres) { t in
-        let ledger = try await Ledger.open(store: t.backend.ledger, key: LedgerStoreTests.key, origin: "test/ledger")
-        for start in stride(from: 0, to: 9000, by: 1000) {
-            _ = try await ledger.append((start..<start + 1000).map { LedgerDraft(actor: .system, action: .consultation, caseIDs: ["CASE-\($0 % 5)"]) })
+    @Test(
+        "links from the earlier by-case index (keyed by case first) are carried into the bucketed one",
+        .enabled(if: BackendKind.postgresURL != nil, "needs CASEGATE_TEST_POSTGRES_URL (scripts/test.sh sets it)")
+    )
+    func caseLinksCarriedOver() async throws {
+        try await withStore(.postgres) { t in
+            let ledger = try await Ledger.open(store: t.backend.ledger, key: LedgerStoreTests.key, origin: "test/ledger")
+            for start in stride(from: 0, to: 9000, by: 1000) {
+                _ = try await ledger.append(
+                    (start..<start + 1000).map { LedgerDraft(actor: .system, action: .consultation, caseIDs: ["CASE-\($0 % 5)"]) }
+                )
+            }
+            // The store as it was before v5: links keyed by case first, and v5 not yet applied.
+            try await t.execute("CREATE TABLE ledger_entry_cases (case_id TEXT NOT NULL, idx BIGINT NOT NULL, PRIMARY KEY (case_id, idx))")
+            try await t.execute("INSERT INTO ledger_entry_cases SELECT case_id, idx FROM ledger_case_links")
+            try await t.execute("DROP TABLE ledger_case_links")
+            try await t.execute("DELETE FROM schema_migrations WHERE name = 'v5-ledger-case-links'")
+            let reopened = try await t.reopen()
+            let found = try await reopened.ledger.query(LedgerQuery(caseIDs: ["CASE-2"], limit: 10_000)).map(\.index)
+            #expect(found == (0..<9000).filter { $0 % 5 == 2 })
+            #expect(try await t.integer("SELECT COUNT(DISTINCT bucket) FROM ledger_case_links") == 3)
+            #expect(try await t.integer("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'ledger_entry_cases'") == 0)
+            await reopened.close()
         }
-        // The store as it was before v5: links keyed by case first, and v5 not yet applied.
-        try await t.execute("CREATE TABLE ledger_entry_cases (case_id TEXT NOT NULL, idx BIGINT NOT NULL, PRIMARY KEY (case_id, idx))")
-        try await t.execute("INSERT INTO ledger_entry_cases SELECT case_id, idx FROM ledger_case_links")
-        try await t.execute("DROP TABLE ledger_case_links")
-        try await t.execute("DELETE FROM schema_migrations WHERE name = 'v5-ledger-case-links'")
-        let reopened = try await t.reopen()
-        let found = try await reopened.ledger.query(LedgerQuery(caseIDs: ["CASE-2"], limit: 10_000)).map(\.index)
-        #expect(found == (0..<9000).filter { $0 % 5 == 2 })
-        #expect(try await t.integer("SELECT COUNT(DISTINCT bucket) FROM ledger_case_links") == 3)
-        #expect(try await t.integer("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'ledger_entry_cases'") == 0)
-        await reopened.close()
-    } }
+    }
 }

@@ -1,9 +1,10 @@
-@testable import SQLiteStorage
 import Foundation
 import GRDB
 import Ledger
-@testable import Storage
 import Testing
+
+@testable import SQLiteStorage
+@testable import Storage
 
 @Suite("Point readers")
 struct PointReadersTests {
@@ -89,8 +90,11 @@ struct CaseLinksMigrationTests {
             try CaseDatabaseMigrations.migrator.migrate(queue, upTo: "v4-staff-sessions")
             try await queue.write { db in
                 for idx in [1, 5000, 9000] {
-                    try db.execute(sql: "INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id) VALUES (?, x'7b7d', x'00', '2026-01-01T00:00:00.000Z', 'consultation', 'casegate')",
-                                   arguments: [idx])
+                    try db.execute(
+                        sql:
+                            "INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id) VALUES (?, x'7b7d', x'00', '2026-01-01T00:00:00.000Z', 'consultation', 'casegate')",
+                        arguments: [idx]
+                    )
                     try db.execute(sql: "INSERT INTO ledger_entry_cases (case_id, idx) VALUES ('CASE-1', ?)", arguments: [idx])
                 }
             }
@@ -126,9 +130,15 @@ struct FieldListTests {
     static let key = SQLiteLedgerFixture.key
 
     func disclosure(_ n: Int, fields: Int = 40, rule: String = "share") -> LedgerDraft {
-        LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
-                    caseIDs: ["CASE-\(n)"], purpose: "p", fields: DisclosedFields((0..<fields).map { DisclosedField(path: "field\($0)", rule: rule) }),
-                    requestID: "r\(n)")
+        LedgerDraft(
+            actor: LedgerActor(kind: .partner, id: "met-police"),
+            recipient: "met-police",
+            action: .disclosure,
+            caseIDs: ["CASE-\(n)"],
+            purpose: "p",
+            fields: DisclosedFields((0..<fields).map { DisclosedField(path: "field\($0)", rule: rule) }),
+            requestID: "r\(n)"
+        )
     }
 
     @Test("A list first written in a transaction that fails is not remembered: the next append stores it again")

@@ -19,18 +19,32 @@ struct TemporaryDirectory: ~Copyable {
 let testClock = ServiceClock(calendar: WorkingDayCalendar())
 
 func sampleCase(
-    name: String = "Theodora Quilliam-Vance", phone: String = "07700 900123", type: IncidentType = .harassment,
-    ward: String = "Ealing Broadway", received: Date = Date().addingTimeInterval(-86400)
+    name: String = "Theodora Quilliam-Vance",
+    phone: String = "07700 900123",
+    type: IncidentType = .harassment,
+    ward: String = "Ealing Broadway",
+    received: Date = Date().addingTimeInterval(-86400)
 ) -> ASBCase {
     ASBCase(
-        incidentType: type, channel: .phone, receivedAt: received, policeReference: "CAD 1234/25NOV", ward: ward,
+        incidentType: type,
+        channel: .phone,
+        receivedAt: received,
+        policeReference: "CAD 1234/25NOV",
+        ward: ward,
         location: "42 Zanzibar Mews, W5 9ZZ",
         narrative: "Persistent knocking at night by Bartholomew Xylander, who lives opposite.",
         riskFlag: true,
         parties: [
-            Party(role: .complainant, name: name, dateOfBirth: CalendarDate("1961-03-14"),
-                  address: Address(lines: ["42 Zanzibar Mews"], postcode: Postcode("W5 9ZZ")!), phone: phone,
-                  email: "theodora.qv@example.org", gender: "female", vulnerabilityNotes: "Uses a wheelchair"),
+            Party(
+                role: .complainant,
+                name: name,
+                dateOfBirth: CalendarDate("1961-03-14"),
+                address: Address(lines: ["42 Zanzibar Mews"], postcode: Postcode("W5 9ZZ")!),
+                phone: phone,
+                email: "theodora.qv@example.org",
+                gender: "female",
+                vulnerabilityNotes: "Uses a wheelchair"
+            ),
             Party(role: .allegedPerpetrator, name: "Bartholomew Xylander"),
         ]
     )

@@ -35,7 +35,12 @@ public final class TestBackend: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         switch kind {
         case .sqlite:
-            return TestBackend(kind: kind, directory: directory, backend: SQLiteBackend(database: try SQLiteDatabase(directory: directory)), databaseURL: nil)
+            return TestBackend(
+                kind: kind,
+                directory: directory,
+                backend: SQLiteBackend(database: try SQLiteDatabase(directory: directory)),
+                databaseURL: nil
+            )
         case .postgres:
             let url = try await createDatabase()
             let masterKey = try MasterKey.loadOrCreate(at: directory.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
@@ -102,10 +107,13 @@ public final class TestBackend: Sendable {
         case .postgres:
             var all = Data()
             try await withAdminConnection(database: try PostgresURL(databaseURL!).database) { connection in
-                let columns = try await connection.query("""
+                let columns = try await connection.query(
+                    """
                     SELECT quote_ident(table_schema) || '.' || quote_ident(table_name), quote_ident(column_name), data_type = 'bytea'
                     FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
-                    """, logger: Self.logger).collect().map { try $0.decode((String, String, Bool).self) }
+                    """,
+                    logger: Self.logger
+                ).collect().map { try $0.decode((String, String, Bool).self) }
                 for (table, column, binary) in columns {
                     // bytea as escaped text: printable bytes stay as they are, so hidden plaintext shows.
                     let value = binary ? "encode(\(column), 'escape')" : "\(column)::text"
@@ -123,7 +131,8 @@ public final class TestBackend: Sendable {
         try? FileManager.default.removeItem(at: directory)
         if let databaseURL, let name = try? PostgresURL(databaseURL).database {
             try? await Self.withAdminConnection(database: nil) { connection in
-                _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger).collect()
+                _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
+                    .collect()
             }
         }
     }
@@ -149,8 +158,16 @@ public final class TestBackend: Sendable {
         var url = try PostgresURL(BackendKind.postgresURL!)
         if let database { url.database = database }
         let connection = try await PostgresConnection.connect(
-            configuration: .init(host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable),
-            id: 1, logger: logger
+            configuration: .init(
+                host: url.host,
+                port: url.port,
+                username: url.username,
+                password: url.password,
+                database: url.database,
+                tls: .disable
+            ),
+            id: 1,
+            logger: logger
         )
         do {
             try await body(connection)

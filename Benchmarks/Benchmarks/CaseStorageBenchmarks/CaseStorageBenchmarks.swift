@@ -11,8 +11,12 @@ import Synchronization
 /// Sealing and opening a case (binary document + AES-256-GCM): on every case read and write.
 /// Baseline in the same run: the JSON form cases were sealed in before, without the cipher.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], timeUnits: .microseconds,
-                                           maxDuration: .seconds(3), maxIterations: 1_000_000)
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        timeUnits: .microseconds,
+        maxDuration: .seconds(3),
+        maxIterations: 1_000_000
+    )
     var generator = DemoCaseGenerator(seed: 11, clock: ServiceClock(calendar: WorkingDayCalendar()))
     // A typical case: several parties and events, a narrative of about a kilobyte.
     var c = generator.makeCases(50).max { $0.events.count + $0.parties.count < $1.events.count + $1.parties.count }!
@@ -46,7 +50,11 @@ let benchmarks: @Sendable () -> Void = {
         var generator = DemoCaseGenerator(seed: 5, clock: ServiceClock(calendar: WorkingDayCalendar()))
         var ids: [UUID] = []
         for _ in 0..<10 { ids += try await cases.createMany(generator.makeCases(1000)).map(\.id) }
-        let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: LedgerSigningKey(name: "bench", privateKey: .init()), origin: "bench")
+        let ledger = try await Ledger.open(
+            store: SQLiteLedgerStore(database: database),
+            key: LedgerSigningKey(name: "bench", privateKey: .init()),
+            origin: "bench"
+        )
         store.withLock { $0 = (cases, ledger, ids) }
         return (cases, ledger, ids)
     }
@@ -55,9 +63,14 @@ let benchmarks: @Sendable () -> Void = {
     func ledgerCommitting(_ ledger: Ledger, _ ids: [UUID]) -> Task<Void, any Error> {
         Task {
             let batch = (0..<16).map { n in
-                LedgerDraft(actor: LedgerActor(kind: .partner, id: "met-police"), recipient: "met-police", action: .disclosure,
-                            caseIDs: [ids[n].uuidString], purpose: "asb-case-coordination",
-                            fields: DisclosedFields((0..<40).map { DisclosedField(path: "parties[].field\($0)", rule: "pseudonymise") }))
+                LedgerDraft(
+                    actor: LedgerActor(kind: .partner, id: "met-police"),
+                    recipient: "met-police",
+                    action: .disclosure,
+                    caseIDs: [ids[n].uuidString],
+                    purpose: "asb-case-coordination",
+                    fields: DisclosedFields((0..<40).map { DisclosedField(path: "parties[].field\($0)", rule: "pseudonymise") })
+                )
             }
             while !Task.isCancelled {
                 _ = try await ledger.append(batch)

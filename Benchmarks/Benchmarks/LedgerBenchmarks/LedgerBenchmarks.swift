@@ -46,7 +46,11 @@ let benchmarks: @Sendable () -> Void = {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(UUID())")
         defer { try? FileManager.default.removeItem(at: dir) }
         let database = try SQLiteDatabase(directory: dir)
-        let ledger = try await Ledger.open(store: SQLiteLedgerStore(database: database), key: LedgerSigningKey(name: "bench", privateKey: .init()), origin: "bench")
+        let ledger = try await Ledger.open(
+            store: SQLiteLedgerStore(database: database),
+            key: LedgerSigningKey(name: "bench", privateKey: .init()),
+            origin: "bench"
+        )
         let batch = (0..<1000).map(draft)
         benchmark.startMeasurement()
         for _ in 0..<100 { _ = try await ledger.append(batch) }
@@ -56,7 +60,8 @@ let benchmarks: @Sendable () -> Void = {
 
     // Opening a 200,000-entry SQLite ledger, the file in the page cache. Baseline: from every leaf hash, as
     // before tile roots were recorded (they are dropped first, untimed); then from the recorded roots.
-    Benchmark("open 200k-entry ledger from every leaf (baseline), SQLite", configuration: .init(timeUnits: .milliseconds, maxIterations: 10)) { benchmark in
+    Benchmark("open 200k-entry ledger from every leaf (baseline), SQLite", configuration: .init(timeUnits: .milliseconds, maxIterations: 10)) {
+        benchmark in
         let store = try await OpeningFixture.shared.store()
         try await store.dropTileRoots(height: MerkleTree.defaultTileHeight, from: 0)
         benchmark.startMeasurement()
@@ -65,7 +70,8 @@ let benchmarks: @Sendable () -> Void = {
         precondition(ledger.size == OpeningFixture.entries)
     }
 
-    Benchmark("open 200k-entry ledger from recorded tile roots, SQLite", configuration: .init(timeUnits: .microseconds, maxIterations: 100)) { benchmark in
+    Benchmark("open 200k-entry ledger from recorded tile roots, SQLite", configuration: .init(timeUnits: .microseconds, maxIterations: 100)) {
+        benchmark in
         let store = try await OpeningFixture.shared.store()
         _ = try await Ledger.open(store: store, key: OpeningFixture.key, origin: "bench")  // records the roots, untimed
         benchmark.startMeasurement()
@@ -108,12 +114,20 @@ let benchmarks: @Sendable () -> Void = {
 
 func draft(_ n: Int) -> LedgerDraft {
     LedgerDraft(
-        actor: LedgerActor(kind: .partner, id: "met-police", certificateFingerprint: "cb2aa555ac6ee092d2884fcecc60e4deb0d880aa035ab5572050b7995a71bd6d"),
-        recipient: "met-police", action: .disclosure, caseIDs: ["FBA71B08-BA0E-46D9-8330-363074DD7B09"], purpose: "asb-case-coordination",
+        actor: LedgerActor(
+            kind: .partner,
+            id: "met-police",
+            certificateFingerprint: "cb2aa555ac6ee092d2884fcecc60e4deb0d880aa035ab5572050b7995a71bd6d"
+        ),
+        recipient: "met-police",
+        action: .disclosure,
+        caseIDs: ["FBA71B08-BA0E-46D9-8330-363074DD7B09"],
+        purpose: "asb-case-coordination",
         lawfulBasis: "UK GDPR Art 6(1)(e) and Art 10; DPA 2018 s.10 and Sch 1 para 10; Crime and Disorder Act 1998 s.115.",
         policyVersion: "sha256:f7363a4bf59e260f94d407396217c501c6293265efc828b9ae96b242de326bcb",
         fields: [DisclosedField(path: "reference", rule: "share"), DisclosedField(path: "narrative", rule: "scrub")],
-        responseSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", requestID: "req-\(n)"
+        responseSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        requestID: "req-\(n)"
     )
 }
 
@@ -137,4 +151,3 @@ actor OpeningFixture {
         return store
     }
 }
-

@@ -8,8 +8,12 @@ import SharingPolicy
 
 /// Building partner views: the redaction step of every disclosure.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], timeUnits: .microseconds,
-                                           maxDuration: .seconds(3), maxIterations: 1_000_000)
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        timeUnits: .microseconds,
+        maxDuration: .seconds(3),
+        maxIterations: 1_000_000
+    )
     let policies = PolicySet.loadShipped()
     let compiled = CompiledPolicySet(policies, masterKey: SymmetricKey(data: Data(repeating: 9, count: 32)))
     let c = TypicalCase.make()
@@ -80,23 +84,63 @@ enum TypicalCase {
             """
         let address = { (line: String, pc: String) in Address(lines: [line, "Southall"], postcode: Postcode(pc)!) }
         var c = ASBCase(
-            reference: "ASB-2026-000812", incidentType: .hateCrime, channel: .phone,
-            receivedAt: ISO8601DateFormatter().date(from: "2026-10-05T09:14:00Z")!, policeReference: "CAD 4471/05OCT",
-            ward: "Southall Green", location: "Outside 7 Havelock Road, UB2 4NZ", narrative: narrative, riskFlag: true,
+            reference: "ASB-2026-000812",
+            incidentType: .hateCrime,
+            channel: .phone,
+            receivedAt: ISO8601DateFormatter().date(from: "2026-10-05T09:14:00Z")!,
+            policeReference: "CAD 4471/05OCT",
+            ward: "Southall Green",
+            location: "Outside 7 Havelock Road, UB2 4NZ",
+            narrative: narrative,
+            riskFlag: true,
             tags: ["safeguarding", "tenant:ealing-homes"],
             parties: [
-                Party(role: .complainant, name: "Grace Okafor", dateOfBirth: CalendarDate("1958-02-17"), address: address("7 Havelock Road", "UB2 4NZ"),
-                      phone: "07700 900461", email: "grace.okafor@example.org", gender: "female", vulnerabilityNotes: "Lives alone; anxiety"),
-                Party(role: .victim, name: "Grace Okafor", dateOfBirth: CalendarDate("1958-02-17"), address: address("7 Havelock Road", "UB2 4NZ"),
-                      phone: "07700 900461", email: "grace.okafor@example.org", gender: "female", vulnerabilityNotes: "Lives alone; anxiety"),
-                Party(role: .witness, name: "Kwame Okafor", dateOfBirth: CalendarDate("1990-06-30"), address: address("7 Havelock Road", "UB2 4NZ"),
-                      phone: "07700 900462", email: "kwame@example.org", gender: "male", vulnerabilityNotes: nil),
-                Party(role: .allegedPerpetrator, name: "Darren Pike", dateOfBirth: CalendarDate("1986-12-01"), address: address("22 Havelock Road", "UB2 4PA"),
-                      phone: "07700 900999", email: "dp@example.net", gender: "male", vulnerabilityNotes: "Known alcohol misuse"),
+                Party(
+                    role: .complainant,
+                    name: "Grace Okafor",
+                    dateOfBirth: CalendarDate("1958-02-17"),
+                    address: address("7 Havelock Road", "UB2 4NZ"),
+                    phone: "07700 900461",
+                    email: "grace.okafor@example.org",
+                    gender: "female",
+                    vulnerabilityNotes: "Lives alone; anxiety"
+                ),
+                Party(
+                    role: .victim,
+                    name: "Grace Okafor",
+                    dateOfBirth: CalendarDate("1958-02-17"),
+                    address: address("7 Havelock Road", "UB2 4NZ"),
+                    phone: "07700 900461",
+                    email: "grace.okafor@example.org",
+                    gender: "female",
+                    vulnerabilityNotes: "Lives alone; anxiety"
+                ),
+                Party(
+                    role: .witness,
+                    name: "Kwame Okafor",
+                    dateOfBirth: CalendarDate("1990-06-30"),
+                    address: address("7 Havelock Road", "UB2 4NZ"),
+                    phone: "07700 900462",
+                    email: "kwame@example.org",
+                    gender: "male",
+                    vulnerabilityNotes: nil
+                ),
+                Party(
+                    role: .allegedPerpetrator,
+                    name: "Darren Pike",
+                    dateOfBirth: CalendarDate("1986-12-01"),
+                    address: address("22 Havelock Road", "UB2 4PA"),
+                    phone: "07700 900999",
+                    email: "dp@example.net",
+                    gender: "male",
+                    vulnerabilityNotes: "Known alcohol misuse"
+                ),
             ]
         )
         let at = c.receivedAt
-        try! c.record(CaseEvent(kind: .interviewHeld, at: at.addingTimeInterval(3600), author: "u1", note: "Spoke to Grace by phone", interviewMode: .phone))
+        try! c.record(
+            CaseEvent(kind: .interviewHeld, at: at.addingTimeInterval(3600), author: "u1", note: "Spoke to Grace by phone", interviewMode: .phone)
+        )
         try! c.record(CaseEvent(kind: .actionPlanAgreed, at: at.addingTimeInterval(86400), author: "u1", note: "Warning letter to Darren Pike"))
         try! c.record(CaseEvent(kind: .progressUpdateSent, at: at.addingTimeInterval(14 * 86400), author: "u1", note: "Update by phone"))
         return c

@@ -49,8 +49,10 @@ struct NewCaseRequest: Codable, Sendable {
             try require(!party.name.trimmed.isEmpty, "'\(at).name' must not be empty")
             if let dob = party.dateOfBirth { try require(dob <= CalendarDate(now), "'\(at).date_of_birth' is in the future") }
             if let phone = party.phone {
-                try require(phone.allSatisfy { $0.isNumber || " +()-".contains($0) } && phone.filter(\.isNumber).count >= 7,
-                            "'\(at).phone' is not a phone number")
+                try require(
+                    phone.allSatisfy { $0.isNumber || " +()-".contains($0) } && phone.filter(\.isNumber).count >= 7,
+                    "'\(at).phone' is not a phone number"
+                )
             }
             if let email = party.email {
                 let parts = email.split(separator: "@")
@@ -71,8 +73,16 @@ struct NewCaseRequest: Codable, Sendable {
             riskFlag: riskFlag ?? false,
             tags: tags ?? [],
             parties: parties.map {
-                Party(role: $0.role, name: $0.name, dateOfBirth: $0.dateOfBirth, address: $0.address, phone: $0.phone,
-                      email: $0.email, gender: $0.gender, vulnerabilityNotes: $0.vulnerabilityNotes)
+                Party(
+                    role: $0.role,
+                    name: $0.name,
+                    dateOfBirth: $0.dateOfBirth,
+                    address: $0.address,
+                    phone: $0.phone,
+                    email: $0.email,
+                    gender: $0.gender,
+                    vulnerabilityNotes: $0.vulnerabilityNotes
+                )
             }
         )
     }

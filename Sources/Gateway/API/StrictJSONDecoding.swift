@@ -9,7 +9,8 @@ struct StrictJSONDecoding {
 
     func decode<T: Codable>(_ type: T.Type, from request: Request) async throws -> T {
         if let contentType = request.headers[.contentType],
-           !contentType.lowercased().hasPrefix("application/json") {
+            !contentType.lowercased().hasPrefix("application/json")
+        {
             throw Problem(.unsupportedMediaType, type: "unsupported-media-type", detail: "the body must be application/json")
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {

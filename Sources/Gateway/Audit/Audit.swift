@@ -1,6 +1,6 @@
+import ByteEncoding
 import Crypto
 import Foundation
-import ByteEncoding
 import Hummingbird
 import Ledger
 import Redaction
@@ -15,27 +15,57 @@ public struct Audit: Sendable {
     /// `bodySHA256` is the body's hash when the caller has it already (a cached view).
     /// Throws a 503 problem when the entry cannot be made durable.
     func disclosure(
-        to partner: AuthenticatedPartner, under policy: CompiledPolicy, fields: DisclosedFields, caseIDs: [UUID], body: ByteBuffer,
-        bodySHA256: String? = nil, requestID: String
+        to partner: AuthenticatedPartner,
+        under policy: CompiledPolicy,
+        fields: DisclosedFields,
+        caseIDs: [UUID],
+        body: ByteBuffer,
+        bodySHA256: String? = nil,
+        requestID: String
     ) async throws -> LedgerReceipt {
-        let draft = disclosureDraft(to: partner, under: policy, fields: fields, caseIDs: caseIDs, body: body, bodySHA256: bodySHA256,
-                                    requestID: requestID)
+        let draft = disclosureDraft(
+            to: partner,
+            under: policy,
+            fields: fields,
+            caseIDs: caseIDs,
+            body: body,
+            bodySHA256: bodySHA256,
+            requestID: requestID
+        )
         return try await durably { try await ledger.append([draft])[0] }
     }
 
     /// Records a disclosure only if `precondition` holds when its entry commits, and says which happened.
     func disclosure(
-        to partner: AuthenticatedPartner, under policy: CompiledPolicy, fields: DisclosedFields, caseIDs: [UUID], body: ByteBuffer,
-        bodySHA256: String, requestID: String, precondition: AppendPrecondition
+        to partner: AuthenticatedPartner,
+        under policy: CompiledPolicy,
+        fields: DisclosedFields,
+        caseIDs: [UUID],
+        body: ByteBuffer,
+        bodySHA256: String,
+        requestID: String,
+        precondition: AppendPrecondition
     ) async throws -> LedgerAppendOutcome {
-        let draft = disclosureDraft(to: partner, under: policy, fields: fields, caseIDs: caseIDs, body: body, bodySHA256: bodySHA256,
-                                    requestID: requestID)
+        let draft = disclosureDraft(
+            to: partner,
+            under: policy,
+            fields: fields,
+            caseIDs: caseIDs,
+            body: body,
+            bodySHA256: bodySHA256,
+            requestID: requestID
+        )
         return try await durably { try await ledger.append([draft], precondition: precondition) }
     }
 
     private func disclosureDraft(
-        to partner: AuthenticatedPartner, under policy: CompiledPolicy, fields: DisclosedFields, caseIDs: [UUID], body: ByteBuffer,
-        bodySHA256: String?, requestID: String
+        to partner: AuthenticatedPartner,
+        under policy: CompiledPolicy,
+        fields: DisclosedFields,
+        caseIDs: [UUID],
+        body: ByteBuffer,
+        bodySHA256: String?,
+        requestID: String
     ) -> LedgerDraft {
         LedgerDraft(
             actor: LedgerActor(kind: .partner, id: partner.partner.id, certificateFingerprint: partner.certificateFingerprint),
@@ -53,23 +83,39 @@ public struct Audit: Sendable {
 
     /// The entry for what a member of staff did, for a store to write with the change itself.
     func staffDraft(_ user: StaffUser, _ action: LedgerAction, caseIDs: [UUID], requestID: String, details: [String: String]? = nil) -> LedgerDraft {
-        LedgerDraft(actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue), action: action,
-                    caseIDs: caseIDs.map(\.uuidString), requestID: requestID, details: details)
+        LedgerDraft(
+            actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue),
+            action: action,
+            caseIDs: caseIDs.map(\.uuidString),
+            requestID: requestID,
+            details: details
+        )
     }
 
     /// Records what a member of staff did with cases.
     @discardableResult
-    func staff(_ user: StaffUser, _ action: LedgerAction, caseIDs: [UUID], requestID: String, details: [String: String]? = nil) async throws -> LedgerReceipt {
+    func staff(
+        _ user: StaffUser,
+        _ action: LedgerAction,
+        caseIDs: [UUID],
+        requestID: String,
+        details: [String: String]? = nil
+    ) async throws -> LedgerReceipt {
         try await append(staffDraft(user, action, caseIDs: caseIDs, requestID: requestID, details: details))
     }
 
     /// Records that a policy set took effect.
     func policyLoad(_ set: CompiledPolicySet, requestID: String, by user: StaffUser? = nil) async throws {
         let actor = user.map { LedgerActor(kind: .staff, id: $0.id, role: $0.role.rawValue) } ?? .system
-        _ = try await append(LedgerDraft(
-            actor: actor, action: .policyLoad, policyVersion: set.version, requestID: requestID,
-            details: ["partners": set.policySet.policies.map(\.partner.id).joined(separator: ",")]
-        ))
+        _ = try await append(
+            LedgerDraft(
+                actor: actor,
+                action: .policyLoad,
+                policyVersion: set.version,
+                requestID: requestID,
+                details: ["partners": set.policySet.policies.map(\.partner.id).joined(separator: ",")]
+            )
+        )
     }
 
     private func append(_ draft: LedgerDraft) async throws -> LedgerReceipt {

@@ -14,7 +14,10 @@ enum ConfigurationKeys {
         let container = try decoder.container(keyedBy: AnyKey.self)
         for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) where !names.contains(key.stringValue) {
             throw DecodingError.dataCorruptedError(
-                forKey: key, in: container, debugDescription: "unknown key '\(key.stringValue)'\(suggestion(for: key.stringValue, among: names))")
+                forKey: key,
+                in: container,
+                debugDescription: "unknown key '\(key.stringValue)'\(suggestion(for: key.stringValue, among: names))"
+            )
         }
     }
 }

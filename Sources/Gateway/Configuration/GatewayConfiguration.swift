@@ -162,7 +162,11 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.idleTimeoutSeconds = try timeout(.idleTimeoutSeconds, default: defaults.idleTimeoutSeconds)
         self.consoleSessionMinutes = try c.decodeIfPresent(Int.self, forKey: .consoleSessionMinutes) ?? defaults.consoleSessionMinutes
         guard (1...720).contains(consoleSessionMinutes) else {
-            throw DecodingError.dataCorruptedError(forKey: .consoleSessionMinutes, in: c, debugDescription: "console_session_minutes must be from 1 to 720")
+            throw DecodingError.dataCorruptedError(
+                forKey: .consoleSessionMinutes,
+                in: c,
+                debugDescription: "console_session_minutes must be from 1 to 720"
+            )
         }
         self.requestTimeoutSeconds = try timeout(.requestTimeoutSeconds, default: defaults.requestTimeoutSeconds)
         self.viewCacheMegabytes = try c.decodeIfPresent(Int.self, forKey: .viewCacheMegabytes) ?? defaults.viewCacheMegabytes
@@ -170,7 +174,11 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
             throw DecodingError.dataCorruptedError(forKey: .viewCacheMegabytes, in: c, debugDescription: "view_cache_mb must be from 0 to 65536")
         }
         if let limit = partnerRateLimit, !(limit.requestsPerSecond > 0) || limit.burst < 1 {
-            throw DecodingError.dataCorruptedError(forKey: .partnerRateLimit, in: c, debugDescription: "requests_per_second must be above 0 and burst at least 1")
+            throw DecodingError.dataCorruptedError(
+                forKey: .partnerRateLimit,
+                in: c,
+                debugDescription: "requests_per_second must be above 0 and burst at least 1"
+            )
         }
         if let text = retentionDailyAtText, retentionDailyAt == nil {
             throw DecodingError.dataCorruptedError(forKey: .retentionDailyAtText, in: c, debugDescription: "'\(text)' is not a time as HH:MM")

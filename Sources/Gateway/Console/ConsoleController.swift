@@ -15,17 +15,37 @@ struct ConsoleController {
         let console = router.group("console").add(middleware: ConsoleSecurityHeaders())
         console.get("assets/{file}", use: asset)
         let signedIn = console.group().add(middleware: ConsoleSessionMiddleware(users: environment.users, now: environment.now))
-        SignInController(users: environment.users, audit: environment.audit,
-                         sessionLifetime: TimeInterval(configuration.consoleSessionMinutes * 60), now: environment.now)
-            .addRoutes(open: console, signedIn: signedIn)
+        SignInController(
+            users: environment.users,
+            audit: environment.audit,
+            sessionLifetime: TimeInterval(configuration.consoleSessionMinutes * 60),
+            now: environment.now
+        )
+        .addRoutes(open: console, signedIn: signedIn)
         signedIn.get(use: home)
         let policiesDirectory = URL(fileURLWithPath: configuration.policiesDirectory)
-        DisclosurePages(ledger: environment.ledger, cases: environment.cases, policies: environment.policies, audit: environment.audit,
-                        now: environment.now).addRoutes(to: signedIn)
-        GovernancePages(ledger: environment.ledger, retention: environment.storage.retention, policiesDirectory: policiesDirectory,
-                        verification: verification, origin: configuration.ledgerOrigin).addRoutes(to: signedIn)
-        ReportPages(cases: environment.cases, clock: environment.clock, policies: environment.policies, policiesDirectory: policiesDirectory,
-                    audit: environment.audit, now: environment.now).addRoutes(to: signedIn)
+        DisclosurePages(
+            ledger: environment.ledger,
+            cases: environment.cases,
+            policies: environment.policies,
+            audit: environment.audit,
+            now: environment.now
+        ).addRoutes(to: signedIn)
+        GovernancePages(
+            ledger: environment.ledger,
+            retention: environment.storage.retention,
+            policiesDirectory: policiesDirectory,
+            verification: verification,
+            origin: configuration.ledgerOrigin
+        ).addRoutes(to: signedIn)
+        ReportPages(
+            cases: environment.cases,
+            clock: environment.clock,
+            policies: environment.policies,
+            policiesDirectory: policiesDirectory,
+            audit: environment.audit,
+            now: environment.now
+        ).addRoutes(to: signedIn)
     }
 
     @Sendable func front(_ request: Request, context: StaffRequestContext) async throws -> Response {

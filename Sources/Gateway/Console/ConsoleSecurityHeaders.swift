@@ -15,7 +15,13 @@ struct ConsoleSecurityHeaders: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             let problem = ProblemMiddleware<Context>.problem(for: error, context: context)
-            if let page = try? ConsoleTemplates.page("error", title: problem.title, ["detail": problem.detail], context: context, status: problem.status) {
+            if let page = try? ConsoleTemplates.page(
+                "error",
+                title: problem.title,
+                ["detail": problem.detail],
+                context: context,
+                status: problem.status
+            ) {
                 response = page
             } else {
                 response = try problem.response(from: request, context: context)

@@ -14,7 +14,8 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let cookie = request.cookies[Self.cookieName]?.value,
-              let (user, session) = try await users.session(token: cookie, now: now()) else {
+            let (user, session) = try await users.session(token: cookie, now: now())
+        else {
             if request.method == .get || request.method == .head {
                 return Response(status: .seeOther, headers: [.location: "/console/sign-in", .setCookie: ConsoleCookies.expired(Self.cookieName)])
             }
@@ -46,7 +47,8 @@ enum ConsoleForm {
     /// The form's CSRF token must be the session's.
     static func requireCSRF(_ fields: [String: String], context: StaffRequestContext) throws {
         guard let expected = context.session?.csrfToken, let given = fields["csrf"],
-              constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
+            constantTimeEqual(Array(expected.utf8), Array(given.utf8))
+        else {
             throw Problem.forbidden("the form's CSRF token is missing or wrong; reload the page and try again")
         }
     }

@@ -34,8 +34,14 @@ struct ConsoleTemplates: Sendable {
 
     /// A whole page: `template` rendered with `page`, inside the layout with the navigation.
     /// `refreshSeconds` has the browser reload the page (a job in progress), without scripts.
-    static func page(_ template: String, title: String, _ page: [String: Any], context: StaffRequestContext, status: HTTPResponse.Status = .ok,
-                     refreshSeconds: Int? = nil) throws -> Response {
+    static func page(
+        _ template: String,
+        title: String,
+        _ page: [String: Any],
+        context: StaffRequestContext,
+        status: HTTPResponse.Status = .ok,
+        refreshSeconds: Int? = nil
+    ) throws -> Response {
         let templates = try shared.get()
         var page = page
         if let session = context.session { page["csrf"] = session.csrfToken }

@@ -50,8 +50,13 @@ struct DisclosurePages {
     @Sendable func disclosures(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let (query, values) = try filter(request)
         let entries = try await ledger.store.query(query)
-        let partners = policies.current.policySet.policies.map { ["id": $0.partner.id, "name": $0.partner.name, "selected": $0.partner.id == values["partner"]] }
-        let actions = LedgerAction.allCases.map { ["id": $0.rawValue, "selected": $0.rawValue == (values["action"] ?? "disclosure")] } + [["id": "any", "selected": values["action"] == "any"]]
+        let partners = policies.current.policySet.policies.map {
+            ["id": $0.partner.id, "name": $0.partner.name, "selected": $0.partner.id == values["partner"]]
+        }
+        let actions =
+            LedgerAction.allCases.map { ["id": $0.rawValue, "selected": $0.rawValue == (values["action"] ?? "disclosure")] } + [
+                ["id": "any", "selected": values["action"] == "any"]
+            ]
         let filterQuery = Self.queryString(values)
         var page: [String: Any] = [
             "rows": try entries.map { try Self.row($0.decoded()) },
@@ -84,7 +89,8 @@ struct DisclosurePages {
     /// One entry, exactly as stored, with its inclusion in the latest signed checkpoint proved now.
     @Sendable func entry(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let text = try context.parameters.require("index")
-        guard let index = Int(text), index >= 0, let stored = try await ledger.store.entries(from: index, limit: 1).first, stored.index == index else {
+        guard let index = Int(text), index >= 0, let stored = try await ledger.store.entries(from: index, limit: 1).first, stored.index == index
+        else {
             throw Problem.notFound("no ledger entry \(text)")
         }
         let entry = try stored.decoded()
@@ -123,20 +129,27 @@ struct DisclosurePages {
                     Self.row(entry).merging(["recipientName": search.recipientName(entry)]) { $1 }
                 },
                 "deadline": SubjectAccessDeadline.due(receivedOn: search.received).description,
-                "csvLink": "/console/subject-access.csv?" + Self.queryString(["name": search.name, "date_of_birth": search.dateOfBirth?.description ?? "",
-                                                                              "received": search.received.description]),
+                "csvLink": "/console/subject-access.csv?"
+                    + Self.queryString([
+                        "name": search.name, "date_of_birth": search.dateOfBirth?.description ?? "",
+                        "received": search.received.description,
+                    ]),
             ]) { $1 }
         }
         return try ConsoleTemplates.page("subject-access", title: "Subject access", page, context: context)
     }
 
     @Sendable func subjectAccessCSV(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        guard let search = try await searchSubject(request.uri.queryParameters, context: context) else { throw Problem.badRequest("'name' is required") }
+        guard let search = try await searchSubject(request.uri.queryParameters, context: context) else {
+            throw Problem.badRequest("'name' is required")
+        }
         var table = CSVTable(header: ["date", "recipient", "partner_id", "purpose", "lawful_basis", "case_id", "fields", "ledger_index"])
         for e in search.disclosures {
-            table.append([e.time, search.recipientName(e), e.recipient ?? "", e.purpose ?? "", e.lawfulBasis ?? "",
-                          e.caseIDs.joined(separator: " "), (e.fields ?? []).map { "\($0.path)=\($0.rule)" }.joined(separator: "; "),
-                          String(e.index)])
+            table.append([
+                e.time, search.recipientName(e), e.recipient ?? "", e.purpose ?? "", e.lawfulBasis ?? "",
+                e.caseIDs.joined(separator: " "), (e.fields ?? []).map { "\($0.path)=\($0.rule)" }.joined(separator: "; "),
+                String(e.index),
+            ])
         }
         return download(table.text, type: "text/csv; charset=utf-8", name: "subject-access.csv")
     }
@@ -170,13 +183,26 @@ struct DisclosurePages {
         }
         let caseIDs = try await cases.caseIDs(partyName: name, dateOfBirth: dateOfBirth)
         if !caseIDs.isEmpty {
-            try await audit.staff(try context.requireUser(), .consultation, caseIDs: caseIDs, requestID: context.requestID,
-                                  details: ["reason": "subject-access", "console": "subject-access"])
+            try await audit.staff(
+                try context.requireUser(),
+                .consultation,
+                caseIDs: caseIDs,
+                requestID: context.requestID,
+                details: ["reason": "subject-access", "console": "subject-access"]
+            )
         }
-        let entries = caseIDs.isEmpty ? [] : try await ledger.store.query(LedgerQuery(caseIDs: caseIDs.map(\.uuidString), actions: [.disclosure], limit: 10_000))
+        let entries =
+            caseIDs.isEmpty
+            ? [] : try await ledger.store.query(LedgerQuery(caseIDs: caseIDs.map(\.uuidString), actions: [.disclosure], limit: 10_000))
         let names = Dictionary(policies.current.policySet.policies.map { ($0.partner.id, $0.partner.name) }) { first, _ in first }
-        return SubjectSearch(name: name, dateOfBirth: dateOfBirth, received: received, caseIDs: caseIDs,
-                             disclosures: try entries.map { try $0.decoded() }, partnerNames: names)
+        return SubjectSearch(
+            name: name,
+            dateOfBirth: dateOfBirth,
+            received: received,
+            caseIDs: caseIDs,
+            disclosures: try entries.map { try $0.decoded() },
+            partnerNames: names
+        )
     }
 
     /// A ledger entry as a table row.
@@ -199,7 +225,10 @@ struct DisclosurePages {
     }
 
     private func download(_ text: String, type: String, name: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\""],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: .ok,
+            headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 }

@@ -36,7 +36,11 @@ final class LedgerVerificationStatus: Sendable {
     var running: Progress? { state.withLock { $0.running } }
 
     /// Starts `verify` in the background unless a verification is running; false when one was.
-    func start(by user: String, total: Int, _ verify: @escaping @Sendable (_ progress: @escaping @Sendable (Int) -> Void) async throws -> LedgerVerifier.Report) -> Bool {
+    func start(
+        by user: String,
+        total: Int,
+        _ verify: @escaping @Sendable (_ progress: @escaping @Sendable (Int) -> Void) async throws -> LedgerVerifier.Report
+    ) -> Bool {
         let started = state.withLock { state in
             guard state.running == nil else { return false }
             state.running = Progress(startedAt: Date(), by: user, checked: 0, total: total)
@@ -48,11 +52,21 @@ final class LedgerVerificationStatus: Sendable {
             let run: Run
             do {
                 let report = try await verify { checked in self.state.withLock { $0.running?.checked = checked } }
-                run = Run(finishedAt: Date(), entries: report.entries, checkpoints: report.checkpoints,
-                          problem: report.problem.map { "entry \($0.index): \($0.reason)" }, seconds: (ContinuousClock.now - began).inSeconds)
+                run = Run(
+                    finishedAt: Date(),
+                    entries: report.entries,
+                    checkpoints: report.checkpoints,
+                    problem: report.problem.map { "entry \($0.index): \($0.reason)" },
+                    seconds: (ContinuousClock.now - began).inSeconds
+                )
             } catch {
-                run = Run(finishedAt: Date(), entries: 0, checkpoints: 0, problem: "the ledger could not be read: \(error)",
-                          seconds: (ContinuousClock.now - began).inSeconds)
+                run = Run(
+                    finishedAt: Date(),
+                    entries: 0,
+                    checkpoints: 0,
+                    problem: "the ledger could not be read: \(error)",
+                    seconds: (ContinuousClock.now - began).inSeconds
+                )
             }
             self.state.withLock { state in
                 state.last = run
@@ -97,9 +111,15 @@ struct GovernancePages {
         let tombstones = try await retention.tombstones(sweepID: id)
         let indices = tombstones.compactMap(\.ledgerIndex)
         let rules = Dictionary(grouping: tombstones, by: \.rule).sorted { $0.key < $1.key }.map { rule, group in
-            ["rule": rule, "count": group.count,
-             "cases": group.map { ["caseID": $0.caseID, "category": $0.category, "keyDestroyed": $0.keyDestroyed,
-                                   "ledger": $0.ledgerIndex.map(String.init) ?? "pending"] }] as [String: Any]
+            [
+                "rule": rule, "count": group.count,
+                "cases": group.map {
+                    [
+                        "caseID": $0.caseID, "category": $0.category, "keyDestroyed": $0.keyDestroyed,
+                        "ledger": $0.ledgerIndex.map(String.init) ?? "pending",
+                    ]
+                },
+            ] as [String: Any]
         }
         let page: [String: Any] = [
             "id": record.id, "kind": record.dryRun ? "dry run" : "purge", "state": record.state, "started": LedgerEntry.timestamp(record.startedAt),
@@ -115,17 +135,19 @@ struct GovernancePages {
         let (size, note) = try await ledger.checkpoint()
         var page: [String: Any] = ["size": size, "checkpoint": note, "publicKey": ledger.publicKey.verifierKey]
         if let run = verification.last {
-            page["verified"] = [
-                "at": LedgerEntry.timestamp(run.finishedAt), "entries": run.entries, "checkpoints": run.checkpoints,
-                "ok": run.problem == nil, "problem": run.problem ?? "", "seconds": String(format: "%.2f", run.seconds),
-            ] as [String: Any]
+            page["verified"] =
+                [
+                    "at": LedgerEntry.timestamp(run.finishedAt), "entries": run.entries, "checkpoints": run.checkpoints,
+                    "ok": run.problem == nil, "problem": run.problem ?? "", "seconds": String(format: "%.2f", run.seconds),
+                ] as [String: Any]
         }
         var refresh: Int?
         if let running = verification.running {
-            page["running"] = [
-                "at": LedgerEntry.timestamp(running.startedAt), "by": running.by, "checked": running.checked, "total": running.total,
-                "percent": running.total > 0 ? min(100, running.checked * 100 / running.total) : 0,
-            ] as [String: Any]
+            page["running"] =
+                [
+                    "at": LedgerEntry.timestamp(running.startedAt), "by": running.by, "checked": running.checked, "total": running.total,
+                    "percent": running.total > 0 ? min(100, running.checked * 100 / running.total) : 0,
+                ] as [String: Any]
             refresh = 2
         }
         return try ConsoleTemplates.page("ledger", title: "Ledger", page, context: context, refreshSeconds: refresh)
@@ -147,10 +169,11 @@ struct GovernancePages {
     @Sendable func retentionPage(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let sweeps = try await retention.sweeps().map { record -> [String: Any] in
             let summary = SweepSummary.decode(record.summary) ?? SweepSummary()
-            let range: String = switch (summary.firstLedgerIndex, summary.lastLedgerIndex) {
-            case let (first?, last?): "\(first)–\(last)"
-            default: "–"
-            }
+            let range: String =
+                switch (summary.firstLedgerIndex, summary.lastLedgerIndex) {
+                case let (first?, last?): "\(first)–\(last)"
+                default: "–"
+                }
             return [
                 "id": record.id, "started": LedgerEntry.timestamp(record.startedAt), "finished": record.finishedAt.map(LedgerEntry.timestamp) ?? "",
                 "state": record.state, "dryRun": record.dryRun, "by": record.startedBy, "schedule": String(record.scheduleVersion.prefix(19)),

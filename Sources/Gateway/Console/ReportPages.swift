@@ -31,15 +31,22 @@ struct ReportPages {
         let report = ServiceStandardsReport(cases: try await cases.allCases(), clock: clock, today: today)
         func cell(_ m: ServiceStandardsReport.Measure) -> [String: Any] { ["percent": m.percent, "kept": m.kept, "due": m.due] }
         let rows = report.rows.map { r -> [String: Any] in
-            ["month": r.month, "category": r.category.rawValue, "cases": r.cases, "interview": cell(r.interview), "actionPlan": cell(r.actionPlan),
-             "updates": r.category == .a ? cell(r.fortnightlyUpdates) : ["percent": "n/a", "kept": 0, "due": 0], "closure": cell(r.closureNotification)]
+            [
+                "month": r.month, "category": r.category.rawValue, "cases": r.cases, "interview": cell(r.interview), "actionPlan": cell(r.actionPlan),
+                "updates": r.category == .a ? cell(r.fortnightlyUpdates) : ["percent": "n/a", "kept": 0, "due": 0],
+                "closure": cell(r.closureNotification),
+            ]
         }
         let overdue = report.overdue.map {
-            ["caseID": $0.caseID, "reference": $0.reference, "category": $0.category.rawValue, "standard": $0.standard.rawValue,
-             "due": $0.due.description, "days": $0.daysOverdue] as [String: Any]
+            [
+                "caseID": $0.caseID, "reference": $0.reference, "category": $0.category.rawValue, "standard": $0.standard.rawValue,
+                "due": $0.due.description, "days": $0.daysOverdue,
+            ] as [String: Any]
         }
-        let page: [String: Any] = ["rows": rows, "overdue": overdue, "noOverdue": overdue.isEmpty, "today": today.description,
-                                   "chart": ServiceStandardsChart.svg(report)]
+        let page: [String: Any] = [
+            "rows": rows, "overdue": overdue, "noOverdue": overdue.isEmpty, "today": today.description,
+            "chart": ServiceStandardsChart.svg(report),
+        ]
         return try ConsoleTemplates.page("service-standards", title: "Service standards", page, context: context)
     }
 
@@ -53,12 +60,19 @@ struct ReportPages {
         let watch = CommunityTriggerWatch(cases: try await cases.allCases(), today: today)
         let ids = Set(watch.matches.flatMap(\.caseIDs)).compactMap(UUID.init(uuidString:))
         if !ids.isEmpty {
-            try await audit.staff(try context.requireUser(), .consultation, caseIDs: ids.sorted { $0.uuidString < $1.uuidString },
-                                  requestID: context.requestID, details: ["console": "community-trigger"])
+            try await audit.staff(
+                try context.requireUser(),
+                .consultation,
+                caseIDs: ids.sorted { $0.uuidString < $1.uuidString },
+                requestID: context.requestID,
+                details: ["console": "community-trigger"]
+            )
         }
         let matches = watch.matches.map { m -> [String: Any] in
-            ["subject": m.subject.rawValue, "label": m.label, "complaints": m.complaints, "hate": m.hateIncidents, "reason": m.reason,
-             "cases": zip(m.caseIDs, m.references).map { ["id": $0.0, "reference": $0.1] }]
+            [
+                "subject": m.subject.rawValue, "label": m.label, "complaints": m.complaints, "hate": m.hateIncidents, "reason": m.reason,
+                "cases": zip(m.caseIDs, m.references).map { ["id": $0.0, "reference": $0.1] },
+            ]
         }
         let page: [String: Any] = ["matches": matches, "none": matches.isEmpty, "since": watch.since.description, "today": today.description]
         return try ConsoleTemplates.page("community-trigger", title: "Community trigger watch", page, context: context)
@@ -72,13 +86,17 @@ struct ReportPages {
     @Sendable func recordsOfProcessing(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let ropa = try ropa()
         let activities = ropa.activities.map { a -> [String: Any] in
-            ["recipient": a.recipient, "partnerID": a.partnerID, "purposeID": a.purposeID, "purpose": a.purpose, "lawfulBasis": a.lawfulBasis,
-             "data": a.dataCategories.joined(separator: ", "), "subjects": a.dataSubjects.joined(separator: ", "), "records": a.recordsShared,
-             "special": a.specialCategoryData, "criminal": a.criminalOffenceData, "agreement": a.agreementReference,
-             "review": a.agreementReviewDate.description, "overdue": a.reviewOverdue, "recipientRetention": a.recipientRetention]
+            [
+                "recipient": a.recipient, "partnerID": a.partnerID, "purposeID": a.purposeID, "purpose": a.purpose, "lawfulBasis": a.lawfulBasis,
+                "data": a.dataCategories.joined(separator: ", "), "subjects": a.dataSubjects.joined(separator: ", "), "records": a.recordsShared,
+                "special": a.specialCategoryData, "criminal": a.criminalOffenceData, "agreement": a.agreementReference,
+                "review": a.agreementReviewDate.description, "overdue": a.reviewOverdue, "recipientRetention": a.recipientRetention,
+            ]
         }
-        let page: [String: Any] = ["controller": ropa.controller, "activities": activities, "retention": ropa.retention.map { ["rule": $0] },
-                                   "policyVersion": ropa.policyVersion, "scheduleVersion": ropa.scheduleVersion]
+        let page: [String: Any] = [
+            "controller": ropa.controller, "activities": activities, "retention": ropa.retention.map { ["rule": $0] },
+            "policyVersion": ropa.policyVersion, "scheduleVersion": ropa.scheduleVersion,
+        ]
         return try ConsoleTemplates.page("records-of-processing", title: "Records of processing", page, context: context)
     }
 
@@ -89,8 +107,12 @@ struct ReportPages {
     @Sendable func publication(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let stats = PublicationStatistics(cases: try await cases.allCases())
         let cells = stats.cells.map { ["month": $0.month, "ward": $0.ward, "category": $0.category.rawValue, "reports": $0.published] }
-        return try ConsoleTemplates.page("publication-statistics", title: "Publication statistics",
-                                         ["cells": cells, "smallest": PublicationStatistics.smallest], context: context)
+        return try ConsoleTemplates.page(
+            "publication-statistics",
+            title: "Publication statistics",
+            ["cells": cells, "smallest": PublicationStatistics.smallest],
+            context: context
+        )
     }
 
     @Sendable func publicationCSV(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -98,7 +120,10 @@ struct ReportPages {
     }
 
     private func csv(_ table: CSVTable, name: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
-                 body: .init(byteBuffer: ByteBuffer(string: table.text)))
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: .init(byteBuffer: ByteBuffer(string: table.text))
+        )
     }
 }

@@ -14,7 +14,11 @@ enum ServiceStandardsChart {
             ("Action plan within 5 working days", \.actionPlan),
             ("Closure notification sent", \.closureNotification),
         ]
-        let panelHeight = 150, barWidth = 9, groupWidth = 36, left = 40, top = 24
+        let panelHeight = 150
+        let barWidth = 9
+        let groupWidth = 36
+        let left = 40
+        let top = 24
         let width = left + max(1, months.count) * groupWidth + 20
         let height = panels.count * (panelHeight + 50) + 30
         var out = """
@@ -34,18 +38,23 @@ enum ServiceStandardsChart {
             for (m, month) in months.enumerated() {
                 let x0 = left + m * groupWidth + 4
                 for (i, category) in Category.allCases.enumerated() {
-                    guard let row = report.rows.first(where: { $0.month == month && $0.category == category }), let share = measure(row).share else { continue }
+                    guard let row = report.rows.first(where: { $0.month == month && $0.category == category }), let share = measure(row).share else {
+                        continue
+                    }
                     let h = Int((share * Double(panelHeight)).rounded())
-                    out += "<rect x=\"\(x0 + i * barWidth)\" y=\"\(y0 + panelHeight - h)\" width=\"\(barWidth - 1)\" height=\"\(h)\" fill=\"\(colours[category]!)\">"
+                    out +=
+                        "<rect x=\"\(x0 + i * barWidth)\" y=\"\(y0 + panelHeight - h)\" width=\"\(barWidth - 1)\" height=\"\(h)\" fill=\"\(colours[category]!)\">"
                     out += "<title>\(month) category \(category.rawValue): \(measure(row).kept) of \(measure(row).due)</title></rect>"
                 }
-                out += "<text x=\"\(x0 + 12)\" y=\"\(y0 + panelHeight + 14)\" font-size=\"9\" text-anchor=\"middle\" font-family=\"sans-serif\">\(month.suffix(5))</text>"
+                out +=
+                    "<text x=\"\(x0 + 12)\" y=\"\(y0 + panelHeight + 14)\" font-size=\"9\" text-anchor=\"middle\" font-family=\"sans-serif\">\(month.suffix(5))</text>"
             }
         }
         let legendY = height - 12
         for (i, category) in Category.allCases.enumerated() {
             out += "<rect x=\"\(left + i * 90)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"\(colours[category]!)\"/>"
-            out += "<text x=\"\(left + i * 90 + 14)\" y=\"\(legendY)\" font-size=\"11\" font-family=\"sans-serif\">Category \(category.rawValue)</text>"
+            out +=
+                "<text x=\"\(left + i * 90 + 14)\" y=\"\(legendY)\" font-size=\"11\" font-family=\"sans-serif\">Category \(category.rawValue)</text>"
         }
         return out + "</svg>"
     }

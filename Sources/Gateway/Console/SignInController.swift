@@ -25,7 +25,13 @@ struct SignInController {
 
     private func page(context: StaffRequestContext, error: String?, status: HTTPResponse.Status) throws -> Response {
         let nonce = StaffToken.generateSession().secretHash.hexString
-        var response = try ConsoleTemplates.page("sign-in", title: "Sign in", ["nonce": nonce, "error": error as Any], context: context, status: status)
+        var response = try ConsoleTemplates.page(
+            "sign-in",
+            title: "Sign in",
+            ["nonce": nonce, "error": error as Any],
+            context: context,
+            status: status
+        )
         response.headers[.setCookie] = ConsoleCookies.set(Self.signInCookie, nonce, maxAge: 1800)
         return response
     }
@@ -33,7 +39,8 @@ struct SignInController {
     @Sendable func signIn(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let fields = try await ConsoleForm.read(request)
         guard let nonce = fields["nonce"], let cookie = request.cookies[Self.signInCookie]?.value,
-              constantTimeEqual(Array(nonce.utf8), Array(cookie.utf8)) else {
+            constantTimeEqual(Array(nonce.utf8), Array(cookie.utf8))
+        else {
             return try page(context: context, error: "The sign-in form had expired. Please try again.", status: .forbidden)
         }
         let token = (fields["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -47,7 +54,9 @@ struct SignInController {
         try await users.saveSession(session, secretHash: secret.secretHash)
         try await audit.staff(user, .consultation, caseIDs: [], requestID: context.requestID, details: ["console": "sign-in"])
         var headers: HTTPFields = [.location: "/console/disclosures"]
-        headers.append(HTTPField(name: .setCookie, value: ConsoleCookies.set(ConsoleSessionMiddleware.cookieName, secret.text, maxAge: Int(sessionLifetime))))
+        headers.append(
+            HTTPField(name: .setCookie, value: ConsoleCookies.set(ConsoleSessionMiddleware.cookieName, secret.text, maxAge: Int(sessionLifetime)))
+        )
         headers.append(HTTPField(name: .setCookie, value: ConsoleCookies.expired(Self.signInCookie)))
         return Response(status: .seeOther, headers: headers)
     }
@@ -55,6 +64,9 @@ struct SignInController {
     @Sendable func signOut(_ request: Request, context: StaffRequestContext) async throws -> Response {
         try ConsoleForm.requireCSRF(try await ConsoleForm.read(request), context: context)
         if let session = context.session { try await users.endSession(id: session.id) }
-        return Response(status: .seeOther, headers: [.location: "/console/sign-in", .setCookie: ConsoleCookies.expired(ConsoleSessionMiddleware.cookieName)])
+        return Response(
+            status: .seeOther,
+            headers: [.location: "/console/sign-in", .setCookie: ConsoleCookies.expired(ConsoleSessionMiddleware.cookieName)]
+        )
     }
 }

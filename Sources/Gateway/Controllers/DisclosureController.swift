@@ -13,7 +13,8 @@ struct DisclosureController {
     let cases: any CaseStore
     let audit: Audit
 
-    func addRoutes(disclosures: RouterGroup<StaffRequestContext>, cases: RouterGroup<StaffRequestContext>, subjects: RouterGroup<StaffRequestContext>) {
+    func addRoutes(disclosures: RouterGroup<StaffRequestContext>, cases: RouterGroup<StaffRequestContext>, subjects: RouterGroup<StaffRequestContext>)
+    {
         disclosures.get(use: list)
         cases.get("{id}/disclosures", use: caseHistory)
         subjects.get("disclosures", use: subject)
@@ -56,8 +57,13 @@ struct DisclosureController {
         let caseIDs = try await cases.caseIDs(partyName: name, dateOfBirth: dateOfBirth)
         // Searching for a person is itself processing of their data: it is recorded, by case.
         if !caseIDs.isEmpty {
-            try await audit.staff(try context.requireUser(), .consultation, caseIDs: caseIDs, requestID: context.requestID,
-                                  details: ["reason": "subject-access"])
+            try await audit.staff(
+                try context.requireUser(),
+                .consultation,
+                caseIDs: caseIDs,
+                requestID: context.requestID,
+                details: ["reason": "subject-access"]
+            )
         }
         var query = try Self.baseQuery(params)
         query.caseIDs = caseIDs.map(\.uuidString)
@@ -109,11 +115,16 @@ struct DisclosureController {
         case "json":
             var members = [("next_cursor", next.map { "\"\($0)\"" } ?? "null")]
             members += extra.map { ($0.0, "\"\($0.1)\"") }
-            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: Self.entriesJSON(entries, members: members))))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: Self.entriesJSON(entries, members: members)))
+            )
         case "csv":
-            var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
-                                       .contentDisposition: "attachment; filename=\"casegate-ledger.csv\""]
+            var headers: HTTPFields = [
+                .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
+                .contentDisposition: "attachment; filename=\"casegate-ledger.csv\"",
+            ]
             if let next { headers[.casegateNextCursor] = next }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: try LedgerCSV.render(entries))))
         default:
@@ -139,7 +150,8 @@ extension DisclosureController {
 
 /// The ledger as CSV, one row per entry, for IG officers' spreadsheets.
 public enum LedgerCSV {
-    public static let header = "index,time,action,actor_kind,actor_id,actor_role,certificate_fingerprint,recipient,case_ids,purpose,lawful_basis,policy_version,fields,response_sha256,request_id,details"
+    public static let header =
+        "index,time,action,actor_kind,actor_id,actor_role,certificate_fingerprint,recipient,case_ids,purpose,lawful_basis,policy_version,fields,response_sha256,request_id,details"
 
     public static func render(_ entries: [StoredLedgerEntry]) throws -> String {
         var lines = [header]

@@ -1,5 +1,5 @@
-import Foundation
 import ByteEncoding
+import Foundation
 import Hummingbird
 import Ledger
 
@@ -19,14 +19,20 @@ struct LedgerController {
     /// The latest signed checkpoint (C2SP signed note), covering every entry made so far.
     @Sendable func checkpoint(_ request: Request, context: PartnerRequestContext) async throws -> Response {
         let (_, note) = try await ledger.checkpoint()
-        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: note)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: note))
+        )
     }
 
     /// The checkpoint key in C2SP verifier-key form. Partners should also get it out of band.
     @Sendable func publicKey(_ request: Request, context: PartnerRequestContext) async throws -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: ledger.publicKey.verifierKey + "\n")))
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: ledger.publicKey.verifierKey + "\n"))
+        )
     }
 
     @Sendable func inclusion(_ request: Request, context: PartnerRequestContext) async throws -> InclusionProof {
@@ -48,8 +54,13 @@ struct LedgerController {
         if to > ledger.size { try await ledger.catchUp() }
         do {
             let proof = try await ledger.consistencyProof(from: from, to: to)
-            return ConsistencyProof(from: from, to: to, fromRoot: base64(try await ledger.root(size: from)),
-                                    toRoot: base64(try await ledger.root(size: to)), proof: proof.map(base64))
+            return ConsistencyProof(
+                from: from,
+                to: to,
+                fromRoot: base64(try await ledger.root(size: from)),
+                toRoot: base64(try await ledger.root(size: to)),
+                proof: proof.map(base64)
+            )
         } catch let error as LedgerError {
             throw Problem.badRequest(error.description)
         }
@@ -60,11 +71,14 @@ struct LedgerController {
         let text = try context.parameters.require("index")
         let notFound = Problem.notFound("no entry \(text) for this partner")
         guard let index = Int(text), index >= 0, let partner = context.partner?.partner.id,
-              let stored = try await ledger.store.entries(from: index, limit: 1).first, stored.index == index,
-              let entry = try? stored.decoded(), entry.recipient == partner
+            let stored = try await ledger.store.entries(from: index, limit: 1).first, stored.index == index,
+            let entry = try? stored.decoded(), entry.recipient == partner
         else { throw notFound }
-        return Response(status: .ok, headers: [.contentType: "application/json", .casegateEntryHash: stored.leafHash.hexString],
-                        body: .init(byteBuffer: ByteBuffer(bytes: stored.bytes)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .casegateEntryHash: stored.leafHash.hexString],
+            body: .init(byteBuffer: ByteBuffer(bytes: stored.bytes))
+        )
     }
 
     private func integer(_ request: Request, _ name: String) throws -> Int {

@@ -5,7 +5,7 @@ import Hummingbird
 enum OpenAPIDocument {
     static let bytes: ByteBuffer? = {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
-              let data = FileManager.default.contents(atPath: url.path)
+            let data = FileManager.default.contents(atPath: url.path)
         else { return nil }
         return ByteBuffer(bytes: data)
     }()

@@ -12,8 +12,11 @@ struct PartnerController {
     /// stack costs before any case work, so disclosure throughput can be read as a share of it.
     @Sendable func ping(_ request: Request, context: PartnerRequestContext) async throws -> Response {
         guard context.partner != nil else { throw Problem.unauthorised("no partner identity") }
-        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(staticString: "{\"status\":\"ok\"}")))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(staticString: "{\"status\":\"ok\"}"))
+        )
     }
 
     @Sendable func whoami(_ request: Request, context: PartnerRequestContext) async throws -> WhoAmI {

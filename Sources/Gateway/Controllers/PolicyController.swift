@@ -18,7 +18,8 @@ struct PolicyController {
         } catch {
             context.logger.error("policy reload rejected; the previous set stays in force", metadata: ["errors": "\(error.diagnostics.count)"])
             throw Problem(
-                .unprocessableContent, type: "invalid-policy",
+                .unprocessableContent,
+                type: "invalid-policy",
                 detail: "the new policy set has \(error.diagnostics.count) error(s); the previous set stays in force",
                 errors: error.diagnostics.map(\.description)
             )

@@ -32,9 +32,23 @@ struct RetentionController {
         let user = try context.requireUser()
         let id = try await service.start(dryRun: body.dryRun, actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue))
         let record = try await service.store.sweep(id: id)
-        return EditedResponse(status: .accepted, headers: [.location: "/v1/retention/sweeps/\(id)"],
-                              response: SweepView(record: record ?? SweepRecord(id: id, startedAt: Date(), finishedAt: nil, state: "running",
-                                                                                dryRun: body.dryRun, scheduleVersion: "", startedBy: user.id, summary: nil)))
+        return EditedResponse(
+            status: .accepted,
+            headers: [.location: "/v1/retention/sweeps/\(id)"],
+            response: SweepView(
+                record: record
+                    ?? SweepRecord(
+                        id: id,
+                        startedAt: Date(),
+                        finishedAt: nil,
+                        state: "running",
+                        dryRun: body.dryRun,
+                        scheduleVersion: "",
+                        startedBy: user.id,
+                        summary: nil
+                    )
+            )
+        )
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> SweepList {

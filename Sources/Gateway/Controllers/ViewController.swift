@@ -1,8 +1,8 @@
+import ByteEncoding
 import CaseModel
 import Crypto
 import Foundation
 import HTTPTypes
-import ByteEncoding
 import Hummingbird
 import Ledger
 import Redaction
@@ -41,8 +41,13 @@ struct ViewController {
         }
         let filter = policy.purpose.records
         var query = CaseQuery(
-            categories: filter.categories, statuses: filter.statuses, wards: filter.wards, updatedSince: since,
-            order: .oldestFirst, limit: limit, cursor: params["cursor"].map(String.init)
+            categories: filter.categories,
+            statuses: filter.statuses,
+            wards: filter.wards,
+            updatedSince: since,
+            order: .oldestFirst,
+            limit: limit,
+            cursor: params["cursor"].map(String.init)
         )
         let today = CalendarDate(now())
         // The page is written as it is read: each view straight into the body's bytes.
@@ -88,7 +93,8 @@ struct ViewController {
         // A view built earlier goes out only if no case has changed since: the ledger checks the mark as it
         // records the disclosure, and records nothing if it has moved.
         if let (entry, precondition) = views.latest(key, day: today),
-           let response = try await discloseIfUnchanged(entry, precondition: precondition, caseID: id, policy: policy, context: context) {
+            let response = try await discloseIfUnchanged(entry, precondition: precondition, caseID: id, policy: policy, context: context)
+        {
             return response
         }
         guard let entry = try await freshView(of: id, key: key, under: policy, today: today) else { throw notFound }
@@ -105,21 +111,46 @@ struct ViewController {
     }
 
     /// The disclosure path's last step: the entry is durable before the bytes leave, and the response carries its receipt.
-    private func disclose(_ body: ByteBuffer, sha256: String? = nil, caseIDs: [UUID], policy: CompiledPolicy,
-                          context: PartnerRequestContext) async throws -> Response {
+    private func disclose(
+        _ body: ByteBuffer,
+        sha256: String? = nil,
+        caseIDs: [UUID],
+        policy: CompiledPolicy,
+        context: PartnerRequestContext
+    ) async throws -> Response {
         // An empty page discloses nothing, so it needs no entry.
         guard !caseIDs.isEmpty, let partner = context.partner, let snapshot = context.policies else { return Self.response(body, receipt: nil) }
-        let receipt = try await audit.disclosure(to: partner, under: policy, fields: snapshot.ledgerFields(of: policy), caseIDs: caseIDs,
-                                                 body: body, bodySHA256: sha256, requestID: context.requestID)
+        let receipt = try await audit.disclosure(
+            to: partner,
+            under: policy,
+            fields: snapshot.ledgerFields(of: policy),
+            caseIDs: caseIDs,
+            body: body,
+            bodySHA256: sha256,
+            requestID: context.requestID
+        )
         return Self.response(body, receipt: receipt)
     }
 
     /// A cached view's disclosure: recorded and sent only if no case has changed since the view was built; nil if one has.
-    private func discloseIfUnchanged(_ entry: ViewCache.Entry, precondition: AppendPrecondition, caseID: UUID, policy: CompiledPolicy,
-                                     context: PartnerRequestContext) async throws -> Response? {
+    private func discloseIfUnchanged(
+        _ entry: ViewCache.Entry,
+        precondition: AppendPrecondition,
+        caseID: UUID,
+        policy: CompiledPolicy,
+        context: PartnerRequestContext
+    ) async throws -> Response? {
         guard let partner = context.partner, let snapshot = context.policies else { throw Problem.unauthorised("no partner identity") }
-        switch try await audit.disclosure(to: partner, under: policy, fields: snapshot.ledgerFields(of: policy), caseIDs: [caseID],
-                                          body: entry.body, bodySHA256: entry.sha256, requestID: context.requestID, precondition: precondition) {
+        switch try await audit.disclosure(
+            to: partner,
+            under: policy,
+            fields: snapshot.ledgerFields(of: policy),
+            caseIDs: [caseID],
+            body: entry.body,
+            bodySHA256: entry.sha256,
+            requestID: context.requestID,
+            precondition: precondition
+        ) {
         case .recorded(let receipts): return Self.response(entry.body, receipt: receipts[0])
         case .notRecorded: return nil
         }

@@ -16,7 +16,11 @@ public struct Problem: HTTPResponseError, Sendable {
     public var errors: [String]?
 
     public init(
-        _ status: HTTPResponse.Status, type: String, title: String? = nil, detail: String, headers: HTTPFields = [:],
+        _ status: HTTPResponse.Status,
+        type: String,
+        title: String? = nil,
+        detail: String,
+        headers: HTTPFields = [:],
         errors: [String]? = nil
     ) {
         self.status = status

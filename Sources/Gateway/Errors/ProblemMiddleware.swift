@@ -37,8 +37,12 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 return Problem(.internalServerError, type: "internal", detail: "the record could not be read")
             }
         case let http as HTTPError:
-            return Problem(http.status, type: http.status == .notFound ? "not-found" : "http-\(http.status.code)",
-                           detail: http.body ?? http.status.reasonPhrase, headers: http.headers)
+            return Problem(
+                http.status,
+                type: http.status == .notFound ? "not-found" : "http-\(http.status.code)",
+                detail: http.body ?? http.status.reasonPhrase,
+                headers: http.headers
+            )
         case let response as any HTTPResponseError:
             return Problem(response.status, type: "http-\(response.status.code)", detail: response.status.reasonPhrase)
         default:

@@ -11,7 +11,7 @@ struct AgreementInForceMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let partner = context.partner?.partner,
-              let policy = context.policies?.compiled.policySet.policy(for: partner.id)
+            let policy = context.policies?.compiled.policySet.policy(for: partner.id)
         else { throw Problem.forbidden("no sharing policy for this partner") }
         let agreement = policy.agreement
         guard agreement.isInForce(on: CalendarDate(now())) else {
@@ -19,7 +19,9 @@ struct AgreementInForceMiddleware: RouterMiddleware {
                 "sharing agreement past its review date; partner disabled",
                 metadata: ["agreement": "\(agreement.reference)", "review_date": "\(agreement.reviewDate)"]
             )
-            throw Problem.forbidden("sharing agreement \(agreement.reference) passed its review date on \(agreement.reviewDate); no data can be shared until it is renewed")
+            throw Problem.forbidden(
+                "sharing agreement \(agreement.reference) passed its review date on \(agreement.reviewDate); no data can be shared until it is renewed"
+            )
         }
         return try await next(request, context)
     }

@@ -45,7 +45,8 @@ struct PartnerRateLimitMiddleware: RouterMiddleware {
             let retryAfter = max(1, Int(wait.inSeconds.rounded(.up)))
             context.logger.notice("partner over its request rate", metadata: ["retry_after": "\(retryAfter)"])
             throw Problem(
-                .tooManyRequests, type: "rate-limited",
+                .tooManyRequests,
+                type: "rate-limited",
                 detail: "more than \(limit) requests; retry after \(retryAfter) s",
                 headers: [.retryAfter: String(retryAfter)]
             )

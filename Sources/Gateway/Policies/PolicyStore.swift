@@ -1,6 +1,6 @@
+import ByteEncoding
 import Crypto
 import Foundation
-import ByteEncoding
 import Logging
 import Redaction
 import SharingPolicy

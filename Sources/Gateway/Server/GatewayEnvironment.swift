@@ -18,8 +18,12 @@ public struct GatewayEnvironment: Sendable {
     public let views: ViewCache
 
     public init(
-        storage: any StorageBackend, policies: PolicyStore, ledger: Ledger,
-        clock: ServiceClock, now: @escaping @Sendable () -> Date = { Date() }, viewCacheBytes: Int = 64 << 20
+        storage: any StorageBackend,
+        policies: PolicyStore,
+        ledger: Ledger,
+        clock: ServiceClock,
+        now: @escaping @Sendable () -> Date = { Date() },
+        viewCacheBytes: Int = 64 << 20
     ) {
         self.storage = storage
         self.cases = storage.cases(clock: clock)
@@ -38,7 +42,10 @@ public struct GatewayEnvironment: Sendable {
 
     /// Opens the store (SQLite, or PostgreSQL when the configuration names one) and the ledger, loads
     /// policies as the configuration says, and records the policy load in the ledger.
-    public static func open(_ configuration: GatewayConfiguration, now: @escaping @Sendable () -> Date = { Date() }) async throws -> GatewayEnvironment {
+    public static func open(
+        _ configuration: GatewayConfiguration,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> GatewayEnvironment {
         let storage = try await GatewayStorage.open(dataDirectory: configuration.dataDirectory, databaseURL: configuration.database)
         do {
             return try await open(configuration, storage: storage, now: now)
@@ -48,7 +55,11 @@ public struct GatewayEnvironment: Sendable {
         }
     }
 
-    private static func open(_ configuration: GatewayConfiguration, storage: any StorageBackend, now: @escaping @Sendable () -> Date) async throws -> GatewayEnvironment {
+    private static func open(
+        _ configuration: GatewayConfiguration,
+        storage: any StorageBackend,
+        now: @escaping @Sendable () -> Date
+    ) async throws -> GatewayEnvironment {
         let clock = ServiceClock(calendar: try loadCalendar(configuration.bankHolidaysFile))
         let policies = try PolicyStore(directory: URL(fileURLWithPath: configuration.policiesDirectory), masterKey: storage.masterKey.key)
         let key = try LedgerSigningKey.loadOrCreate(at: ledgerKeyFile(configuration.dataDirectory), name: configuration.ledgerOrigin)

@@ -1,9 +1,9 @@
 import Dispatch
 import Foundation
 import Hummingbird
-import Ledger
 import HummingbirdCore
 import HummingbirdTLS
+import Ledger
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -46,7 +46,6 @@ public struct GatewayServer: Sendable {
         return router
     }
 
-
     public func staffRouter() -> Router<StaffRequestContext> {
         let router = Router(context: StaffRequestContext.self)
         router.add(middleware: AccessLogMiddleware())
@@ -55,8 +54,11 @@ public struct GatewayServer: Sendable {
         OpenAPIController<StaffRequestContext>().addRoutes(to: router)
         let v1 = router.group("v1").add(middleware: StaffAuthMiddleware(users: environment.users))
         CaseController(
-            store: environment.cases, clock: environment.clock,
-            json: StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes), audit: environment.audit, now: environment.now
+            store: environment.cases,
+            clock: environment.clock,
+            json: StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes),
+            audit: environment.audit,
+            now: environment.now
         ).addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.caseworker)))
         PolicyController(policies: environment.policies, audit: environment.audit)
             .addRoutes(to: v1.group("policies").add(middleware: RequireRoleMiddleware(.admin)))

@@ -1,10 +1,11 @@
+import Logging
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
-import Synchronization
 
 /// One line per event, `time level label: key=value … [source] message`, the layout of swift-log's
 /// `StreamLogHandler`, at a fraction of its cost on a request path.
@@ -20,8 +21,12 @@ public struct LineLogHandler: LogHandler {
     private let label: String
     private let output: LogOutput
 
-    public init(label: String, level: Logger.Level = .info, output: LogOutput = .standardError,
-                metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
+    public init(
+        label: String,
+        level: Logger.Level = .info,
+        output: LogOutput = .standardError,
+        metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider
+    ) {
         self.label = label
         self.logLevel = level
         self.output = output
@@ -65,8 +70,15 @@ public struct LineLogHandler: LogHandler {
     }
 
     @available(*, deprecated, renamed: "log(event:)")
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                    file: String, function: String, line: UInt) {
+    public func log(
+        level: Logger.Level,
+        message: Logger.Message,
+        metadata: Logger.Metadata?,
+        source: String,
+        file: String,
+        function: String,
+        line: UInt
+    ) {
         log(event: LogEvent(level: level, message: message, metadata: metadata, source: source, file: file, function: function, line: line))
     }
 }

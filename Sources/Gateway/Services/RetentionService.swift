@@ -31,8 +31,12 @@ public final class RetentionService: Sendable {
         do {
             schedule = try RetentionSchedule.load(file: policiesDirectory.appendingPathComponent("retention.yaml"))
         } catch {
-            throw Problem(.unprocessableContent, type: "invalid-policy", detail: "the retention schedule is invalid; no sweep was started",
-                          errors: error.diagnostics.map(\.description))
+            throw Problem(
+                .unprocessableContent,
+                type: "invalid-policy",
+                detail: "the retention schedule is invalid; no sweep was started",
+                errors: error.diagnostics.map(\.description)
+            )
         }
         return RetentionSweeper(store: store, ledger: ledger, schedule: schedule)
     }
