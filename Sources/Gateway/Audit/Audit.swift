@@ -11,54 +11,20 @@ import Storage
 public struct Audit: Sendable {
     let ledger: Ledger
 
-    /// Records a disclosure of `body` to a partner; the body may be sent only after this returns.
-    /// `bodySHA256` is the body's hash when the caller has it already (a cached view).
+    /// Records a disclosure; the body may be sent only after this returns.
     /// Throws a 503 problem when the entry cannot be made durable.
-    func disclosure(
-        to partner: AuthenticatedPartner,
-        under policy: CompiledPolicy,
-        fields: DisclosedFields,
-        caseIDs: [UUID],
-        body: ByteBuffer,
-        bodySHA256: String? = nil,
-        requestID: String
-    ) async throws -> LedgerReceipt {
-        let draft = disclosureDraft(
-            to: partner,
-            under: policy,
-            fields: fields,
-            caseIDs: caseIDs,
-            body: body,
-            bodySHA256: bodySHA256,
-            requestID: requestID
-        )
-        return try await durably { try await ledger.append([draft])[0] }
+    func record(_ disclosure: LedgerDraft) async throws -> LedgerReceipt {
+        try await durably { try await ledger.append([disclosure])[0] }
     }
 
     /// Records a disclosure only if `precondition` holds when its entry commits, and says which happened.
-    func disclosure(
-        to partner: AuthenticatedPartner,
-        under policy: CompiledPolicy,
-        fields: DisclosedFields,
-        caseIDs: [UUID],
-        body: ByteBuffer,
-        bodySHA256: String,
-        requestID: String,
-        precondition: AppendPrecondition
-    ) async throws -> LedgerAppendOutcome {
-        let draft = disclosureDraft(
-            to: partner,
-            under: policy,
-            fields: fields,
-            caseIDs: caseIDs,
-            body: body,
-            bodySHA256: bodySHA256,
-            requestID: requestID
-        )
-        return try await durably { try await ledger.append([draft], precondition: precondition) }
+    func record(_ disclosure: LedgerDraft, if precondition: AppendPrecondition) async throws -> LedgerAppendOutcome {
+        try await durably { try await ledger.append([disclosure], precondition: precondition) }
     }
 
-    private func disclosureDraft(
+    /// The entry for a disclosure of `body` to a partner. `bodySHA256` is the body's hash when the caller
+    /// has it already (a cached view).
+    func disclosureDraft(
         to partner: AuthenticatedPartner,
         under policy: CompiledPolicy,
         fields: DisclosedFields,

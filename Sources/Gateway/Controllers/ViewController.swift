@@ -119,17 +119,9 @@ struct ViewController {
         context: PartnerRequestContext
     ) async throws -> Response {
         // An empty page discloses nothing, so it needs no entry.
-        guard !caseIDs.isEmpty, let partner = context.partner, let snapshot = context.policies else { return Self.response(body, receipt: nil) }
-        let receipt = try await audit.disclosure(
-            to: partner,
-            under: policy,
-            fields: snapshot.ledgerFields(of: policy),
-            caseIDs: caseIDs,
-            body: body,
-            bodySHA256: sha256,
-            requestID: context.requestID
-        )
-        return Self.response(body, receipt: receipt)
+        guard !caseIDs.isEmpty else { return Self.response(body, receipt: nil) }
+        let draft = try disclosure(of: body, sha256: sha256, caseIDs: caseIDs, policy: policy, context: context)
+        return Self.response(body, receipt: try await audit.record(draft))
     }
 
     /// A cached view's disclosure: recorded and sent only if no case has changed since the view was built; nil if one has.
@@ -140,20 +132,31 @@ struct ViewController {
         policy: CompiledPolicy,
         context: PartnerRequestContext
     ) async throws -> Response? {
-        guard let partner = context.partner, let snapshot = context.policies else { throw Problem.unauthorised("no partner identity") }
-        switch try await audit.disclosure(
-            to: partner,
-            under: policy,
-            fields: snapshot.ledgerFields(of: policy),
-            caseIDs: [caseID],
-            body: entry.body,
-            bodySHA256: entry.sha256,
-            requestID: context.requestID,
-            precondition: precondition
-        ) {
+        let draft = try disclosure(of: entry.body, sha256: entry.sha256, caseIDs: [caseID], policy: policy, context: context)
+        switch try await audit.record(draft, if: precondition) {
         case .recorded(let receipts): return Self.response(entry.body, receipt: receipts[0])
         case .notRecorded: return nil
         }
+    }
+
+    /// The ledger entry for disclosing `body` to this request's partner, under its policy snapshot.
+    private func disclosure(
+        of body: ByteBuffer,
+        sha256: String?,
+        caseIDs: [UUID],
+        policy: CompiledPolicy,
+        context: PartnerRequestContext
+    ) throws -> LedgerDraft {
+        guard let partner = context.partner, let snapshot = context.policies else { throw Problem.unauthorised("no partner identity") }
+        return audit.disclosureDraft(
+            to: partner,
+            under: policy,
+            fields: snapshot.ledgerFields(of: policy),
+            caseIDs: caseIDs,
+            body: body,
+            bodySHA256: sha256,
+            requestID: context.requestID
+        )
     }
 
     private static func response(_ body: ByteBuffer, receipt: LedgerReceipt?) -> Response {
