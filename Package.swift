@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Lower-case hex for hashes, fingerprints and key ids.
@@ -64,7 +66,9 @@ let package = Package(
         // The tamper-evident audit log: RFC 9162 Merkle tree, signed checkpoints, proofs.
         .target(
             name: "Ledger",
-            dependencies: ["ByteEncoding", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ByteEncoding", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The storage protocols and what every backend shares: sealed cases (per-case AES-GCM data keys
@@ -129,6 +133,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Records the commit a build comes from, for `casegate --version`.
+        .plugin(name: "BuildCommitPlugin", capability: .buildTool(), path: "Sources/BuildCommitPlugin"),
         // The Hummingbird application: listeners, identity, routes, problem+json.
         .target(
             name: "Gateway",
@@ -144,6 +150,8 @@ let package = Package(
                 "PostgresStorage",
                 "Reports",
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -157,7 +165,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             resources: [.copy("OpenAPI/openapi.yaml"), .copy("Console/Templates"), .copy("Console/Assets")],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: ["BuildCommitPlugin"]
         ),
         // The load generator: partners' traffic over mutual TLS, latency percentiles, receipt checks.
         .target(
@@ -209,7 +218,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CasegateTests",
-            dependencies: ["casegate", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["casegate", "Gateway", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ByteEncodingTests", dependencies: ["ByteEncoding"], swiftSettings: swiftSettings),

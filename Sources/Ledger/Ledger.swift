@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 
 /// Proof that an entry is in the log: hand it to the partner with the response.
@@ -31,6 +32,8 @@ public final class Ledger: Sendable {
         var queue: [Pending] = []
         var writing = false
         var lastCheckpoint: (size: Int, note: String)?
+        /// When this process last signed or found a checkpoint covering the whole log.
+        var lastCheckpointAt: Date?
         /// Entry times never go backwards, even if the wall clock does: time ranges map to index ranges.
         var lastTime = Date.distantPast
         /// Complete tiles whose roots the store has recorded (see `recordTileRoots`).
@@ -39,6 +42,9 @@ public final class Ledger: Sendable {
 
     private let state: Mutex<State>
     private let clock: @Sendable () -> Date
+    /// Entries a batch writes, and how long its store transaction takes (no-ops unless metrics are on).
+    private let batchEntries = Recorder(label: "casegate_ledger_batch_entries")
+    private let commitDuration = Metrics.Timer(label: "casegate_ledger_commit_duration_seconds")
 
     /// Opens the ledger over a store: the tree from the tile roots the store recorded and the leaf hashes
     /// after them, so opening reads one hash a tile of a long log, not every leaf.
@@ -93,6 +99,9 @@ public final class Ledger: Sendable {
 
     public var size: Int { state.withLock { $0.tree.size } }
 
+    /// When a checkpoint covering every entry this process knows of was last signed or confirmed.
+    public var lastCheckpointAt: Date? { state.withLock { $0.lastCheckpointAt } }
+
     public var publicKey: LedgerPublicKey { key.publicKey }
 
     public func append(_ draft: LedgerDraft) async throws -> LedgerReceipt {
@@ -141,6 +150,7 @@ public final class Ledger: Sendable {
             let drafts = batch.map(\.drafts)
             let written: LedgerBatch
             let rows = Mutex<[LedgerRow]>([])
+            let started = ContinuousClock.now
             do {
                 // Built under the store's write lock, from the head it found there, leaving out callers that failed.
                 written = try await store.append(
@@ -158,7 +168,9 @@ public final class Ledger: Sendable {
                 for pending in batch { pending.continuation.resume(throwing: error) }
                 continue
             }
+            commitDuration.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
             let appended = rows.withLock { $0 }
+            batchEntries.record(appended.count)
             state.withLock { state in
                 state.tree.integrate(from: knownSize, written.head.newLeafHashes)
                 state.tree.integrate(from: written.head.size, appended.map(\.stored.leafHash))
@@ -179,6 +191,10 @@ public final class Ledger: Sendable {
                 }
             }
         }
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 
     /// The batch's rows: every caller's drafts in order, at consecutive indices from `index`, but for those that failed.
@@ -275,12 +291,16 @@ public final class Ledger: Sendable {
         try await catchUp()
         await recordTileRoots()
         let (size, root, last) = state.withLock { ($0.tree.size, $0.tree.currentRoot(), $0.lastCheckpoint) }
-        if let last, last.size == size { return last }
+        if let last, last.size == size {
+            state.withLock { $0.lastCheckpointAt = clock() }
+            return last
+        }
         let signed = try Checkpoint(origin: origin, size: size, root: root).signed(with: key)
         // Another instance may have signed this size first: its note stands.
         let note = try await store.saveCheckpoint(size: size, note: signed)
         state.withLock { state in
             if (state.lastCheckpoint?.size ?? -1) < size { state.lastCheckpoint = (size, note) }
+            state.lastCheckpointAt = clock()
         }
         return (size, note)
     }

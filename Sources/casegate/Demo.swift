@@ -33,7 +33,7 @@ struct Demo: AsyncParsableCommand {
     var setupOnly = false
 
     func run() async throws {
-        bootstrapLogging()
+        let logger = try startLogging()
         let certs = DevCertificateFiles(directory: URL(fileURLWithPath: certsDir))
         var configuration = try options.configuration()
         if options.certificate == nil && options.config == nil {
@@ -52,6 +52,7 @@ struct Demo: AsyncParsableCommand {
             try certs.ensurePartner(id: partner.id, organisation: organisation, ca: ca)
         }
 
+        if configuration.metricsListener != nil { GatewayMetrics.bootstrap() }
         let environment = try await GatewayEnvironment.open(configuration)
         if try await environment.cases.count() == 0 {
             try await makeCases(environment)
@@ -63,9 +64,8 @@ struct Demo: AsyncParsableCommand {
             await environment.storage.close()
             return
         }
-        let logger = Logger(label: "casegate")
-        try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
-            logger.info("demo gateway ready", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
+        try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { ports in
+            logger.info("demo gateway ready", metadata: ports.metadata)
         }
     }
 
@@ -126,6 +126,7 @@ struct Demo: AsyncParsableCommand {
               staff listener (bearer token): \(staffURL)
               CA certificate:                \(certs.caCertificate.path)
               staff tokens:                  \(configuration.dataDirectory)/demo-tokens.json
+              metrics (Prometheus):          \(configuration.metricsListener.map { "http://\($0.host):\($0.port)/metrics" } ?? "off")
 
             As a partner (\(partner?.name ?? "none")):
               curl --cacert \(certs.caCertificate.path) \\

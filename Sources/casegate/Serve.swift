@@ -8,14 +8,14 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ServerOptions
 
     func run() async throws {
-        bootstrapLogging()
+        let logger = try startLogging()
         let configuration = try options.configuration()
+        if configuration.metricsListener != nil { GatewayMetrics.bootstrap() }
         _ = try loadPolicies(configuration.policiesDirectory)
         let environment = try await GatewayEnvironment.open(configuration)
-        let logger = Logger(label: "casegate")
         logger.info("store open", metadata: ["store": "\(environment.storage.location)"])
-        try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { partner, staff in
-            logger.info("listening", metadata: ["partner_port": "\(partner)", "staff_port": "\(staff)"])
+        try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { ports in
+            logger.info("listening", metadata: ports.metadata)
         }
     }
 }

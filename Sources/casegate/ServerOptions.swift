@@ -38,6 +38,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Requests a second per partner (bursts of twice that), or 'off' (for load tests).")
     var partnerRateLimit: String?
 
+    @Option(help: "Port of the operations listener (Prometheus metrics, loopback), or 'off'.")
+    var metricsPort: String?
+
     @Option(name: .customLong("view-cache-mb"), help: "Megabytes of partner views kept for repeat requests; 0 keeps none.")
     var viewCacheMegabytes: Int?
 
@@ -71,6 +74,16 @@ struct ServerOptions: ParsableArguments {
                 configuration.partnerRateLimit = .init(requestsPerSecond: rate, burst: max(1, Int((2 * rate).rounded(.up))))
             } else {
                 throw ValidationError("--partner-rate-limit must be a number of requests a second, or 'off'")
+            }
+        }
+        if let metricsPort {
+            if metricsPort == "off" {
+                configuration.metricsListener = nil
+            } else if let port = Int(metricsPort), (0...65535).contains(port) {
+                configuration.metricsListener = configuration.metricsListener ?? .init()
+                configuration.metricsListener?.port = port
+            } else {
+                throw ValidationError("--metrics-port must be a port from 0 to 65535, or 'off'")
             }
         }
         if let viewCacheMegabytes {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import Testing
 
 @testable import casegate
@@ -72,6 +73,22 @@ struct DocumentationTests {
         #expect(links.count == 2)
         #expect(links.allSatisfy { DocumentedLinks.problem($0, from: file) != nil })
         #expect(DocumentedLinks.problem(.init(target: "docs/architecture.md#modules", line: 1), from: file) == nil)
+    }
+}
+
+@Suite("Version")
+struct VersionTests {
+    @Test("casegate --version prints the version and the commit it was built from")
+    func version() {
+        do {
+            _ = try Casegate.parseAsRoot(["--version"])
+            Issue.record("--version did not end parsing")
+        } catch {
+            let message = Casegate.message(for: error)
+            #expect(message == BuildInfo.description)
+            #expect(message.hasPrefix("casegate \(BuildInfo.version) (commit "))
+            #expect(BuildInfo.commit != "", "the build plugin records a commit, or 'unknown' outside a checkout")
+        }
     }
 }
 

@@ -60,4 +60,15 @@ struct ConfigurationTests {
         #expect(throws: DecodingError.self) { try decode(#"{"max_body_bytes": 0}"#) }
         #expect(try decode(#"{"max_body_bytes": 4096}"#).maxBodyBytes == 4096)
     }
+
+    @Test("metrics listen on loopback port 9464 by default; 'off' turns them off; a non-loopback address needs allow_remote")
+    func metricsListener() throws {
+        #expect(try decode("{}").metricsListener == .init(host: "127.0.0.1", port: 9464))
+        #expect(try decode(#"{"metrics_listener": "off"}"#).metricsListener == nil)
+        #expect(try decode(#"{"metrics_listener": {"port": 9100}}"#).metricsListener == .init(host: "127.0.0.1", port: 9100))
+        #expect(throws: DecodingError.self) { try decode(#"{"metrics_listener": {"host": "0.0.0.0"}}"#) }
+        #expect(try decode(#"{"metrics_listener": {"host": "0.0.0.0", "allow_remote": true}}"#).metricsListener?.host == "0.0.0.0")
+        #expect(throws: DecodingError.self) { try decode(#"{"metrics_listener": {"port": 70000}}"#) }
+        #expect(throws: DecodingError.self) { try decode(#"{"metrics_listener": {"hots": "127.0.0.1"}}"#) }
+    }
 }

@@ -28,7 +28,7 @@ struct GatewayCrashTests {
         let staffPort = partnerPort + 1
         let arguments = [
             "demo", "--data-dir", data, "--certs-dir", certs, "--cases", "60", "--partner-port", "\(partnerPort)",
-            "--staff-port", "\(staffPort)", "--host", "127.0.0.1", "--partner-rate-limit", "off",
+            "--staff-port", "\(staffPort)", "--host", "127.0.0.1", "--partner-rate-limit", "off", "--metrics-port", "0",
             "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path,
         ]
         let log = root.appendingPathComponent("gateway.log")

@@ -43,6 +43,8 @@ final class GatewayFixture: Sendable {
         viewCacheMegabytes: Int = 64,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws {
+        // Metrics on, before anything makes a handle, so the metrics test sees real ones.
+        GatewayMetrics.bootstrap()
         root = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-gw-\(UUID().uuidString)")
         let certs = DevCertificateFiles(directory: root.appendingPathComponent("certs"))
         let (ca, _) = try certs.loadOrCreateCA()
@@ -54,6 +56,7 @@ final class GatewayFixture: Sendable {
         configuration = GatewayConfiguration(
             partnerListener: .init(host: "127.0.0.1", port: 0),
             staffListener: .init(host: "127.0.0.1", port: 0),
+            metricsListener: .init(host: "127.0.0.1", port: 0),
             dataDirectory: root.appendingPathComponent("data").path,
             policiesDirectory: policies.path,
             tls: .init(certificate: certs.serverCertificate.path, privateKey: certs.serverKey.path, partnerCA: certs.caCertificate.path),
@@ -101,13 +104,19 @@ final class GatewayFixture: Sendable {
         var logger = Logger(label: "casegate-test")
         logger.logLevel = .warning
         let server = GatewayServer(configuration: configuration, environment: environment, logger: logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: (Int, Int).self)
-        let services = try server.serviceGroup { partner, staff in continuation.yield((partner, staff)) }
+        let (ports, continuation) = AsyncStream.makeStream(of: ListeningPorts.self)
+        let services = try server.serviceGroup { continuation.yield($0) }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
             var iterator = ports.makeAsyncIterator()
-            guard let (partnerPort, staffPort) = await iterator.next() else { throw CancellationError() }
-            let running = RunningGateway(fixture: self, partnerPort: partnerPort, staffPort: staffPort, verification: server.verification)
+            guard let bound = await iterator.next() else { throw CancellationError() }
+            let running = RunningGateway(
+                fixture: self,
+                partnerPort: bound.partner,
+                staffPort: bound.staff,
+                metricsPort: bound.operations,
+                verification: server.verification
+            )
             do {
                 let result = try await body(running)
                 await services.triggerGracefulShutdown()
@@ -126,6 +135,8 @@ struct RunningGateway: Sendable {
     let fixture: GatewayFixture
     let partnerPort: Int
     let staffPort: Int
+    /// The operations listener's port (metrics), when it is on.
+    let metricsPort: Int?
     /// The console's ledger verifications, to hold one open in a test.
     let verification: LedgerVerificationStatus
 

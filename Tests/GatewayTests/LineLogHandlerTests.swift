@@ -14,10 +14,17 @@ struct LineLogHandlerTests {
         let lines = Mutex<[String]>([])
         let second = Atomic<Int>(1_764_620_004)
 
-        func logger(label: String = "casegate", level: Logger.Level = .info, provider: Logger.MetadataProvider? = nil) -> Logger {
+        func logger(
+            label: String = "casegate",
+            level: Logger.Level = .info,
+            format: LineLogHandler.Format = .text,
+            provider: Logger.MetadataProvider? = nil
+        ) -> Logger {
             let clock = LogClock(seconds: { self.second.load(ordering: .relaxed) })
             let output = LogOutput(clock: clock) { line in self.lines.withLock { $0.append(line) } }
-            return Logger(label: label) { label in LineLogHandler(label: label, level: level, output: output, metadataProvider: provider) }
+            return Logger(label: label) { label in
+                LineLogHandler(label: label, level: level, format: format, output: output, metadataProvider: provider)
+            }
         }
     }
 
@@ -32,6 +39,26 @@ struct LineLogHandlerTests {
         let time = LogClock.format(1_764_620_004)
         #expect(line == "\(time) info casegate: hb.request.id=abc ms=1.25 partner=met-police status=200 [Gateway] request\n")
         #expect(time.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}/) != nil)
+    }
+
+    @Test("LOG_FORMAT=json: one JSON object a line with the same fields, metadata nested and escaped")
+    func json() throws {
+        let capture = Capture()
+        var logger = capture.logger(format: .json)
+        logger[metadataKey: "partner"] = "met-police"
+        logger.warning("a \"quoted\"\nmessage", metadata: ["ids": ["a", "b"], "nested": ["k": "v"]], source: "Gateway")
+        let line = try #require(capture.lines.withLock { $0 }.first)
+        #expect(line.hasSuffix("}\n") && line.filter { $0 == "\n" }.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["time"] as? String == LogClock.format(1_764_620_004))
+        #expect(object["level"] as? String == "warning")
+        #expect(object["label"] as? String == "casegate")
+        #expect(object["source"] as? String == "Gateway")
+        #expect(object["message"] as? String == "a \"quoted\"\nmessage")
+        let metadata = try #require(object["metadata"] as? [String: Any])
+        #expect(metadata["partner"] as? String == "met-police")
+        #expect(metadata["ids"] as? [String] == ["a", "b"])
+        #expect(metadata["nested"] as? [String: String] == ["k": "v"])
     }
 
     @Test("A line's own metadata wins over the logger's and the provider's; errors are named by type")

@@ -34,6 +34,7 @@ struct MultiInstanceTests {
             [
                 "demo", "--data-dir", data, "--database-url", store.databaseURL!, "--certs-dir", certs, "--cases", "40",
                 "--partner-port", "\(base + 2 * n)", "--staff-port", "\(base + 2 * n + 1)", "--host", "127.0.0.1", "--partner-rate-limit", "off",
+                "--metrics-port", "0",
                 "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path,
             ]
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -81,6 +82,10 @@ struct StaffAPITests {
                 }
                 let health = try await request(client, .get, "/healthz", token: nil)
                 #expect(health.status == .ok)
+                let ready = try json(try await request(client, .get, "/readyz", token: nil))
+                #expect(ready["status"] as? String == "ready")
+                #expect(ready["version"] as? String == BuildInfo.version)
+                #expect((ready["commit"] as? String)?.isEmpty == false)
             }
         }
     }

@@ -32,6 +32,49 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// The operations listener: Prometheus metrics over plain HTTP. Loopback unless `allow_remote` says
+    /// otherwise, since it is meant for a local scraper or an agent beside the gateway.
+    public struct MetricsListener: Codable, Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var allowRemote: Bool
+
+        public init(host: String = "127.0.0.1", port: Int = 9464, allowRemote: Bool = false) {
+            self.host = host
+            self.port = port
+            self.allowRemote = allowRemote
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case host, port
+            case allowRemote = "allow_remote"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try ConfigurationKeys.refuseUnknown(in: decoder, known: CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = MetricsListener()
+            host = try c.decodeIfPresent(String.self, forKey: .host) ?? defaults.host
+            port = try c.decodeIfPresent(Int.self, forKey: .port) ?? defaults.port
+            allowRemote = try c.decodeIfPresent(Bool.self, forKey: .allowRemote) ?? false
+            guard (0...65535).contains(port) else {
+                throw DecodingError.dataCorruptedError(forKey: .port, in: c, debugDescription: "port must be from 0 to 65535")
+            }
+            guard allowRemote || Self.isLoopback(host) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .host,
+                    in: c,
+                    debugDescription: "'\(host)' is not a loopback address; metrics are served without TLS, so set allow_remote: true to mean it"
+                )
+            }
+        }
+
+        /// 127.0.0.0/8, ::1 and localhost.
+        public static func isLoopback(_ host: String) -> Bool {
+            host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        }
+    }
+
     /// Requests a partner may make: `burst` at once, then `requests_per_second`.
     public struct RateLimit: Codable, Sendable, Equatable {
         public var requestsPerSecond: Double
@@ -50,6 +93,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
 
     public var partnerListener: Listener
     public var staffListener: Listener
+    /// Where Prometheus metrics are served; nil turns metrics off.
+    public var metricsListener: MetricsListener?
     public var dataDirectory: String
     /// A `postgres://` URL to keep everything in PostgreSQL (several instances may share it); nil keeps the
     /// embedded SQLite files in `dataDirectory`. The master and ledger keys stay in `dataDirectory` either way.
@@ -84,6 +129,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public init(
         partnerListener: Listener = .init(host: "127.0.0.1", port: 8443),
         staffListener: Listener = .init(host: "127.0.0.1", port: 9443),
+        metricsListener: MetricsListener? = MetricsListener(),
         dataDirectory: String = "data",
         database: String? = nil,
         policiesDirectory: String = "policies",
@@ -103,6 +149,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         self.partnerRateLimit = partnerRateLimit
         self.partnerListener = partnerListener
         self.staffListener = staffListener
+        self.metricsListener = metricsListener
         self.dataDirectory = dataDirectory
         self.database = database
         self.policiesDirectory = policiesDirectory
@@ -114,6 +161,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case partnerListener = "partner_listener"
         case staffListener = "staff_listener"
+        case metricsListener = "metrics_listener"
         case dataDirectory = "data_directory"
         case database
         case policiesDirectory = "policies_directory"
@@ -136,6 +184,12 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.partnerListener = try c.decodeIfPresent(Listener.self, forKey: .partnerListener) ?? defaults.partnerListener
         self.staffListener = try c.decodeIfPresent(Listener.self, forKey: .staffListener) ?? defaults.staffListener
+        // `metrics_listener: off` turns metrics off; left out, the default applies.
+        if (try? c.decode(String.self, forKey: .metricsListener)) == "off" {
+            self.metricsListener = nil
+        } else {
+            self.metricsListener = try c.decodeIfPresent(MetricsListener.self, forKey: .metricsListener) ?? defaults.metricsListener
+        }
         self.dataDirectory = try c.decodeIfPresent(String.self, forKey: .dataDirectory) ?? defaults.dataDirectory
         self.database = try c.decodeIfPresent(String.self, forKey: .database)
         self.policiesDirectory = try c.decodeIfPresent(String.self, forKey: .policiesDirectory) ?? defaults.policiesDirectory

@@ -95,9 +95,14 @@ struct ViewController {
         if let (entry, precondition) = views.latest(key, day: today),
             let response = try await discloseIfUnchanged(entry, precondition: precondition, caseID: id, policy: policy, context: context)
         {
+            GatewayMetrics.viewCache(hit: true)
             return response
         }
-        guard let entry = try await freshView(of: id, key: key, under: policy, today: today) else { throw notFound }
+        GatewayMetrics.viewCache(hit: false)
+        guard let entry = try await freshView(of: id, key: key, under: policy, today: today) else {
+            GatewayMetrics.refused(.notAdmitted)
+            throw notFound
+        }
         return try await disclose(entry.body, sha256: entry.sha256, caseIDs: [id], policy: policy, context: context)
     }
 
@@ -121,7 +126,9 @@ struct ViewController {
         // An empty page discloses nothing, so it needs no entry.
         guard !caseIDs.isEmpty else { return Self.response(body, receipt: nil) }
         let draft = try disclosure(of: body, sha256: sha256, caseIDs: caseIDs, policy: policy, context: context)
-        return Self.response(body, receipt: try await audit.record(draft))
+        let receipt = try await audit.record(draft)
+        context.policies?.countDisclosure(under: policy)
+        return Self.response(body, receipt: receipt)
     }
 
     /// A cached view's disclosure: recorded and sent only if no case has changed since the view was built; nil if one has.
@@ -134,7 +141,9 @@ struct ViewController {
     ) async throws -> Response? {
         let draft = try disclosure(of: entry.body, sha256: entry.sha256, caseIDs: [caseID], policy: policy, context: context)
         switch try await audit.record(draft, if: precondition) {
-        case .recorded(let receipts): return Self.response(entry.body, receipt: receipts[0])
+        case .recorded(let receipts):
+            context.policies?.countDisclosure(under: policy)
+            return Self.response(entry.body, receipt: receipts[0])
         case .notRecorded: return nil
         }
     }

@@ -15,6 +15,7 @@ struct AgreementInForceMiddleware: RouterMiddleware {
         else { throw Problem.forbidden("no sharing policy for this partner") }
         let agreement = policy.agreement
         guard agreement.isInForce(on: CalendarDate(now())) else {
+            GatewayMetrics.refused(.agreementExpired)
             context.logger.error(
                 "sharing agreement past its review date; partner disabled",
                 metadata: ["agreement": "\(agreement.reference)", "review_date": "\(agreement.reviewDate)"]

@@ -16,6 +16,7 @@ public struct PartnerIdentityMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let der = try await peerCertificate.read(context) else {
+            GatewayMetrics.refused(.noCertificate)
             throw Problem.unauthorised("a client certificate is required on the partner listener")
         }
         let (snapshot, resolution) = policies.resolve(certificateDER: der)
@@ -24,9 +25,11 @@ public struct PartnerIdentityMiddleware: RouterMiddleware {
         case .partner(let partner):
             identity = partner
         case .revoked(let fingerprint):
+            GatewayMetrics.refused(.revokedCertificate)
             context.logger.warning("revoked client certificate refused", metadata: ["certificate_fingerprint": .string(fingerprint)])
             throw Problem.forbidden("this certificate has been revoked")
         case .unknown(let fingerprint):
+            GatewayMetrics.refused(.unknownCertificate)
             context.logger.warning("client certificate not mapped to any partner", metadata: ["certificate_fingerprint": .string(fingerprint)])
             throw Problem.forbidden("this certificate is not registered to any partner agency")
         }

@@ -43,6 +43,7 @@ struct PartnerRateLimitMiddleware: RouterMiddleware {
         guard let partner = context.partner?.partner.id else { return try await next(request, context) }
         if let wait = limiter.take(partner: partner) {
             let retryAfter = max(1, Int(wait.inSeconds.rounded(.up)))
+            GatewayMetrics.refused(.rateLimited)
             context.logger.notice("partner over its request rate", metadata: ["retry_after": "\(retryAfter)"])
             throw Problem(
                 .tooManyRequests,

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Ledger
 import Redaction
 
@@ -8,12 +9,20 @@ public struct PolicySnapshot: Sendable {
     public let compiled: CompiledPolicySet
     /// By `CompiledPolicy.ordinal`.
     private let ledgerFields: [DisclosedFields]
+    /// Disclosures under each purpose, by `CompiledPolicy.ordinal` (made once, so counting hashes nothing).
+    private let disclosureCounters: [CoreMetrics.Counter]
 
     public init(_ compiled: CompiledPolicySet) {
         self.compiled = compiled
         self.ledgerFields = compiled.all.map { policy in
             DisclosedFields(policy.disclosedFields.map { DisclosedField(path: $0.path, rule: $0.rule.description) })
         }
+        self.disclosureCounters = compiled.all.map { GatewayMetrics.disclosures(partner: $0.partner.id, purpose: $0.purpose.id) }
+    }
+
+    /// Counts a disclosure under `policy` (one of this set's).
+    func countDisclosure(under policy: CompiledPolicy) {
+        disclosureCounters[policy.ordinal].increment()
     }
 
     public var version: String { compiled.version }

@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Ledger
 import Logging
+import Metrics
 import NIOCore
 import ServiceLifecycle
 import SharingPolicy
@@ -34,6 +35,7 @@ public struct GatewayServer: Sendable {
     public func partnerRouter(peerCertificate: PeerCertificateSource = .tls) -> Router<PartnerRequestContext> {
         let router = Router(context: PartnerRequestContext.self)
         router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthController<PartnerRequestContext>(isReady: readiness).addRoutes(to: router)
         OpenAPIController<PartnerRequestContext>().addRoutes(to: router)
@@ -49,6 +51,7 @@ public struct GatewayServer: Sendable {
     public func staffRouter() -> Router<StaffRequestContext> {
         let router = Router(context: StaffRequestContext.self)
         router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthController<StaffRequestContext>(isReady: readiness).addRoutes(to: router)
         OpenAPIController<StaffRequestContext>().addRoutes(to: router)
@@ -80,7 +83,7 @@ public struct GatewayServer: Sendable {
     public func partnerApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         Application(
             router: partnerRouter(),
-            server: try .tls(.http1(configuration: http1), tlsConfiguration: TLSSetup.partner(configuration.tls)),
+            server: try .tls(.http1(configuration: http1(listener: "partner")), tlsConfiguration: TLSSetup.partner(configuration.tls)),
             configuration: .init(
                 address: .hostname(configuration.partnerListener.host, port: configuration.partnerListener.port),
                 serverName: "casegate"
@@ -93,7 +96,7 @@ public struct GatewayServer: Sendable {
     public func staffApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         Application(
             router: staffRouter(),
-            server: try .tls(.http1(configuration: http1), tlsConfiguration: TLSSetup.staff(configuration.tls)),
+            server: try .tls(.http1(configuration: http1(listener: "staff")), tlsConfiguration: TLSSetup.staff(configuration.tls)),
             configuration: .init(
                 address: .hostname(configuration.staffListener.host, port: configuration.staffListener.port),
                 serverName: "casegate"
@@ -103,8 +106,21 @@ public struct GatewayServer: Sendable {
         )
     }
 
-    /// Runs both listeners until SIGINT or SIGTERM, then closes the store.
-    public func run(onReady: @escaping @Sendable (_ partnerPort: Int, _ staffPort: Int) async -> Void = { _, _ in }) async throws {
+    /// The operations listener: Prometheus metrics over plain HTTP, apart from partners and staff.
+    public func operationsApplication(
+        _ listener: GatewayConfiguration.MetricsListener,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: OperationsController(ledger: environment.ledger).router(),
+            configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: "casegate"),
+            onServerRunning: onServerRunning,
+            logger: logger.withLabel("operations")
+        )
+    }
+
+    /// Runs the listeners until SIGINT or SIGTERM, then closes the store.
+    public func run(onReady: @escaping @Sendable (ListeningPorts) async -> Void = { _ in }) async throws {
         let reloader = reloadPoliciesOnSIGHUP()
         defer { reloader.cancel() }
         do {
@@ -138,16 +154,18 @@ public struct GatewayServer: Sendable {
         return source
     }
 
-    /// Both listeners as one service group; `triggerGracefulShutdown()` stops them.
-    public func serviceGroup(
-        onReady: @escaping @Sendable (_ partnerPort: Int, _ staffPort: Int) async -> Void = { _, _ in }
-    ) throws -> ServiceGroup {
-        let ports = ReadyPorts(onReady: onReady)
+    /// The listeners and background services as one service group; `triggerGracefulShutdown()` stops them.
+    public func serviceGroup(onReady: @escaping @Sendable (ListeningPorts) async -> Void = { _ in }) throws -> ServiceGroup {
+        let ports = ReadyPorts(expectsOperations: configuration.metricsListener != nil, onReady: onReady)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: try partnerApplication { await ports.partner($0.localAddress?.port ?? 0) }),
-            .init(service: try staffApplication { await ports.staff($0.localAddress?.port ?? 0) }),
+            .init(service: ListenerService(name: "partner", try partnerApplication { await ports.bound(.partner, $0.localAddress?.port ?? 0) })),
+            .init(service: ListenerService(name: "staff", try staffApplication { await ports.bound(.staff, $0.localAddress?.port ?? 0) })),
             .init(service: CheckpointSigner(ledger: environment.ledger)),
         ]
+        if let metrics = configuration.metricsListener {
+            let operations = operationsApplication(metrics) { await ports.bound(.operations, $0.localAddress?.port ?? 0) }
+            services.append(.init(service: ListenerService(name: "operations", operations)))
+        }
         if let time = configuration.retentionDailyAt {
             services.append(.init(service: DailySweep(service: retention, hour: time.hour, minute: time.minute)))
         }
@@ -160,11 +178,13 @@ public struct GatewayServer: Sendable {
         )
     }
 
-    /// Idle and slow connections closed; headers bounded well below what any real client sends.
-    private var http1: HTTP1Channel.Configuration {
+    /// Idle and slow connections closed; headers bounded well below what any real client sends; refused
+    /// handshakes counted and logged.
+    private func http1(listener: String) -> HTTP1Channel.Configuration {
         let deadline = TimeAmount.seconds(Int64(configuration.requestTimeoutSeconds))
+        let logger = self.logger
         return .init(
-            additionalChannelHandlers: [RequestDeadlineHandler(deadline: deadline)],
+            additionalChannelHandlers: [RequestDeadlineHandler(deadline: deadline), HandshakeRefusalHandler(listener: listener, logger: logger)],
             idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 100)
         )
@@ -176,28 +196,47 @@ public struct GatewayServer: Sendable {
     }
 }
 
-/// Calls back once both listeners have bound their ports.
-actor ReadyPorts {
-    private var partnerPort: Int?
-    private var staffPort: Int?
-    private let onReady: @Sendable (Int, Int) async -> Void
+/// The ports the listeners bound (the OS picks them when configured as 0).
+public struct ListeningPorts: Sendable, Equatable {
+    public var partner: Int
+    public var staff: Int
+    /// The operations (metrics) listener's port; nil when metrics are off.
+    public var operations: Int?
+}
 
-    init(onReady: @escaping @Sendable (Int, Int) async -> Void) {
+/// Calls back once every listener has bound its port.
+actor ReadyPorts {
+    enum Listener { case partner, staff, operations }
+
+    private var bound: [Listener: Int] = [:]
+    private let expectsOperations: Bool
+    private let onReady: @Sendable (ListeningPorts) async -> Void
+
+    init(expectsOperations: Bool, onReady: @escaping @Sendable (ListeningPorts) async -> Void) {
+        self.expectsOperations = expectsOperations
         self.onReady = onReady
     }
 
-    func partner(_ port: Int) async {
-        partnerPort = port
-        await fire()
+    func bound(_ listener: Listener, _ port: Int) async {
+        bound[listener] = port
+        guard let partner = bound[.partner], let staff = bound[.staff], !expectsOperations || bound[.operations] != nil else { return }
+        await onReady(ListeningPorts(partner: partner, staff: staff, operations: bound[.operations]))
+    }
+}
+
+/// Runs a listener's application with its name in the task-local context, which every connection task
+/// inherits: request metrics are labelled with it.
+struct ListenerService<Inner: Service>: Service {
+    let name: String
+    let inner: Inner
+
+    init(name: String, _ inner: Inner) {
+        self.name = name
+        self.inner = inner
     }
 
-    func staff(_ port: Int) async {
-        staffPort = port
-        await fire()
-    }
-
-    private func fire() async {
-        if let partnerPort, let staffPort { await onReady(partnerPort, staffPort) }
+    func run() async throws {
+        try await ServingListener.$name.withValue(name) { try await inner.run() }
     }
 }
 
@@ -206,5 +245,14 @@ extension Logger {
         var logger = self
         logger[metadataKey: "listener"] = .string(listener)
         return logger
+    }
+}
+
+extension ListeningPorts {
+    /// For the "listening" log line.
+    public var metadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["partner_port": "\(partner)", "staff_port": "\(staff)"]
+        if let operations { metadata["metrics_port"] = "\(operations)" }
+        return metadata
     }
 }

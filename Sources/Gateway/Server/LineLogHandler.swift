@@ -1,3 +1,4 @@
+import ByteEncoding
 import Logging
 import Synchronization
 
@@ -14,21 +15,33 @@ import Darwin
 /// the identity middleware the partner: twice a request) and formats the time with `localtime` on every
 /// line. Here metadata is a plain dictionary until a line is written, the time text is made once a
 /// second, and each line goes out in one `write`, so lines from concurrent requests never interleave.
+///
+/// With `.json`, each line is one JSON object with the same fields, for log shippers:
+/// `{"time":…,"level":…,"label":…,"metadata":{…},"source":…,"message":…}`.
 public struct LineLogHandler: LogHandler {
+    /// How a line is written.
+    public enum Format: Sendable {
+        case text
+        case json
+    }
+
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let output: LogOutput
+    private let format: Format
 
     public init(
         label: String,
         level: Logger.Level = .info,
+        format: Format = .text,
         output: LogOutput = .standardError,
         metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider
     ) {
         self.label = label
         self.logLevel = level
+        self.format = format
         self.output = output
         self.metadataProvider = metadataProvider
     }
@@ -46,6 +59,13 @@ public struct LineLogHandler: LogHandler {
             all["error.message"] = "\(error)"
             all["error.type"] = "\(String(reflecting: type(of: error)))"
         }
+        switch format {
+        case .text: output.emit(textLine(event, all))
+        case .json: output.emit(jsonLine(event, all))
+        }
+    }
+
+    private func textLine(_ event: LogEvent, _ all: Logger.Metadata) -> String {
         var line = output.clock.now()
         line.reserveCapacity(160)
         line += " "
@@ -66,7 +86,51 @@ public struct LineLogHandler: LogHandler {
         line += "] "
         line += event.message.description
         line += "\n"
-        output.emit(line)
+        return line
+    }
+
+    private func jsonLine(_ event: LogEvent, _ all: Logger.Metadata) -> String {
+        var line = ByteWriter(capacity: 256)
+        line.append("{\"time\":")
+        JSONString.append(output.clock.now(), to: &line)
+        line.append(",\"level\":")
+        JSONString.append(event.level.rawValue, to: &line)
+        line.append(",\"label\":")
+        JSONString.append(label, to: &line)
+        line.append(",\"metadata\":")
+        Self.json(.dictionary(all), to: &line)
+        line.append(",\"source\":")
+        JSONString.append(event.source, to: &line)
+        line.append(",\"message\":")
+        JSONString.append(event.message.description, to: &line)
+        line.append("}\n")
+        return String(decoding: line.bytes, as: UTF8.self)
+    }
+
+    /// A metadata value as JSON: strings as strings, dictionaries (keys sorted) as objects, arrays as arrays.
+    private static func json(_ value: Logger.MetadataValue, to line: inout ByteWriter) {
+        switch value {
+        case .string(let text):
+            JSONString.append(text, to: &line)
+        case .stringConvertible(let convertible):
+            JSONString.append(convertible.description, to: &line)
+        case .dictionary(let dictionary):
+            line.append(UInt8(ascii: "{"))
+            for (offset, (key, value)) in dictionary.sorted(by: { $0.key < $1.key }).enumerated() {
+                if offset > 0 { line.append(UInt8(ascii: ",")) }
+                JSONString.append(key, to: &line)
+                line.append(UInt8(ascii: ":"))
+                json(value, to: &line)
+            }
+            line.append(UInt8(ascii: "}"))
+        case .array(let values):
+            line.append(UInt8(ascii: "["))
+            for (offset, value) in values.enumerated() {
+                if offset > 0 { line.append(UInt8(ascii: ",")) }
+                json(value, to: &line)
+            }
+            line.append(UInt8(ascii: "]"))
+        }
     }
 
     @available(*, deprecated, renamed: "log(event:)")

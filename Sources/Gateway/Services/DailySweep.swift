@@ -15,8 +15,14 @@ struct DailySweep: Service {
                 try? await Task.sleep(for: .seconds(wait))
                 guard !Task.isCancelled else { return }
                 do {
-                    _ = try await service.sweeper().run(dryRun: false, startedBy: LedgerActor(kind: .system, id: "scheduled-sweep"))
+                    _ = try await service.sweeper().run(
+                        dryRun: false,
+                        startedBy: LedgerActor(kind: .system, id: "scheduled-sweep"),
+                        onProgress: SweepMetrics.progress
+                    )
+                    SweepMetrics.finished(failed: false)
                 } catch {
+                    SweepMetrics.finished(failed: true)
                     service.logger.error("scheduled retention sweep failed", metadata: ["error": "\(error)"])
                 }
             }

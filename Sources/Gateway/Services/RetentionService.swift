@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Ledger
 import Logging
+import Metrics
 import Retention
 import ServiceLifecycle
 import SharingPolicy
@@ -50,11 +51,19 @@ public final class RetentionService: Sendable {
         let logger = self.logger
         Task {
             do {
-                let record = try await sweeper.run(id: id, dryRun: dryRun, startedBy: actor, onStarted: { signal.yield(true) })
+                let record = try await sweeper.run(
+                    id: id,
+                    dryRun: dryRun,
+                    startedBy: actor,
+                    onStarted: { signal.yield(true) },
+                    onProgress: SweepMetrics.progress
+                )
+                SweepMetrics.finished(failed: false)
                 logger.notice("retention sweep finished", metadata: ["sweep": "\(id)", "state": "\(record.state)"])
             } catch SweepError.alreadyRunning {
                 signal.yield(false)
             } catch {
+                SweepMetrics.finished(failed: true)
                 logger.error("retention sweep failed", metadata: ["sweep": "\(id)", "error.type": "\(type(of: error))"])
             }
             signal.finish()
@@ -64,5 +73,17 @@ public final class RetentionService: Sendable {
             throw Problem(.conflict, type: "sweep-running", detail: SweepError.alreadyRunning.description)
         }
         return id
+    }
+}
+
+/// A sweep's progress and outcome as metrics: cases purged of the sweep's total, and sweeps by result.
+enum SweepMetrics {
+    static func progress(_ progress: SweepProgress) {
+        Gauge(label: "casegate_retention_sweep_cases", dimensions: [("state", "done")]).record(progress.done)
+        Gauge(label: "casegate_retention_sweep_cases", dimensions: [("state", "total")]).record(progress.total)
+    }
+
+    static func finished(failed: Bool) {
+        Counter(label: "casegate_retention_sweeps_total", dimensions: [("result", failed ? "failed" : "finished")]).increment()
     }
 }

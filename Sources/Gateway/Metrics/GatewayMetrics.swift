@@ -1,0 +1,94 @@
+import CoreMetrics
+import Foundation
+import Metrics
+import Prometheus
+
+/// The gateway's metrics: swift-metrics handles backed by one Prometheus registry for the process,
+/// served in the Prometheus text format on the operations listener (`OperationsListener`).
+///
+/// Label values are only listener names, route patterns, methods, statuses, partner and purpose ids
+/// and fixed reasons: never a case id, reference, name, token or certificate detail.
+public enum GatewayMetrics {
+    /// The registry swift-metrics is bootstrapped with. `MetricsSystem.bootstrap` may be called once a
+    /// process, so this is made once; until it is, every handle is a no-op (metrics off).
+    public static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        var prometheus = PrometheusMetricsFactory(registry: registry)
+        // Request durations from 0.5 ms: the disclosure path's figures are in milliseconds.
+        prometheus.defaultDurationHistogramBuckets = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        prometheus.valueHistogramBuckets["casegate_ledger_batch_entries"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024]
+        MetricsSystem.bootstrap(ListenerLabellingFactory(prometheus))
+        return registry
+    }()
+
+    /// Turns metrics on for this process: call before the environment opens, so its handles are real.
+    public static func bootstrap() {
+        _ = registry
+    }
+
+    /// Why a partner request was refused after the handshake.
+    public enum Refusal: String, CaseIterable, Sendable {
+        case noCertificate = "no_certificate"
+        case unknownCertificate = "unknown_certificate"
+        case revokedCertificate = "revoked_certificate"
+        case agreementExpired = "agreement_expired"
+        case rateLimited = "rate_limited"
+        case notAdmitted = "not_admitted"
+    }
+
+    /// Why a TLS handshake was refused.
+    public enum HandshakeRefusal: String, CaseIterable, Sendable {
+        case noCertificate = "no_certificate"
+        case certificateRejected = "certificate_rejected"
+        case protocolVersion = "protocol_version"
+        case other
+    }
+
+    static func refused(_ reason: Refusal) {
+        CoreMetrics.Counter(label: "casegate_partner_refusals_total", dimensions: [("reason", reason.rawValue)]).increment()
+    }
+
+    static func handshakeRefused(listener: String, _ reason: HandshakeRefusal) {
+        CoreMetrics.Counter(label: "casegate_tls_handshake_refusals_total", dimensions: [("listener", listener), ("reason", reason.rawValue)])
+            .increment()
+    }
+
+    /// A repeat view answered from the cache (hit) or built from the store (miss).
+    static func viewCache(hit: Bool) {
+        (hit ? viewCacheHits : viewCacheMisses).increment()
+    }
+
+    private static let viewCacheHits = CoreMetrics.Counter(label: "casegate_view_cache_requests_total", dimensions: [("result", "hit")])
+    private static let viewCacheMisses = CoreMetrics.Counter(label: "casegate_view_cache_requests_total", dimensions: [("result", "miss")])
+
+    /// The counter of disclosures to one partner purpose.
+    static func disclosures(partner: String, purpose: String) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: "casegate_disclosures_total", dimensions: [("partner", partner), ("purpose", purpose)])
+    }
+
+    /// Gauges read at scrape time: the process's memory and descriptors, the ledger's size and checkpoint age.
+    static func refresh(ledgerSize: Int, checkpointAge: TimeInterval?, version: String, commit: String) {
+        CoreMetrics.Gauge(label: "casegate_build_info", dimensions: [("version", version), ("commit", commit)]).record(1)
+        CoreMetrics.Gauge(label: "casegate_ledger_entries").record(ledgerSize)
+        if let checkpointAge { CoreMetrics.Gauge(label: "casegate_ledger_checkpoint_age_seconds").record(checkpointAge) }
+        if let resident = ProcessStatistics.residentBytes() { CoreMetrics.Gauge(label: "process_resident_memory_bytes").record(resident) }
+        if let descriptors = ProcessStatistics.openDescriptors() { CoreMetrics.Gauge(label: "process_open_fds").record(descriptors) }
+    }
+}
+
+/// What the kernel says of this process, from `/proc` (Linux); nil elsewhere.
+enum ProcessStatistics {
+    static func residentBytes() -> Int? {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = statm.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    static func openDescriptors() -> Int? {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")).map(\.count)
+    }
+}
