@@ -114,6 +114,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Moving an embedded store into PostgreSQL: every table row for row, the ledger byte for byte.
+        .target(
+            name: "StoreCopy",
+            dependencies: [
+                "Ledger", "Storage", "SQLiteStorage", "PostgresStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Retention sweeps: schedule × cases → purges, crypto-shredding, erasure entries.
         .target(
             name: "Retention",
@@ -198,6 +209,9 @@ let package = Package(
                 "SQLiteStorage",
                 "Ledger",
                 "LoadTest",
+                "StoreCopy",
+                "SQLiteStorage",
+                "PostgresStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -11,8 +11,8 @@ import Storage
 public final class PostgresDatabase: Sendable {
     public let url: PostgresURL
     public let masterKey: MasterKey
-    let client: PostgresClient
-    let logger: Logger
+    package let client: PostgresClient
+    package let logger: Logger
     /// Ids of the ledger's stored field lists (see `PostgresLedgerStore`), once their transaction has committed.
     let fieldLists = FieldLists.Known()
     private let runner: Task<Void, Never>
@@ -92,7 +92,7 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws (its error is rethrown as is).
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await mapErrors {
             do {
                 return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
@@ -107,7 +107,7 @@ public final class PostgresDatabase: Sendable {
     /// PostgreSQL's failures as `StorageError.unavailable` (with the SQLSTATE and server message, which name
     /// tables and keys, never case content); our own errors pass through.
     @discardableResult
-    func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+    package func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as PSQLError {

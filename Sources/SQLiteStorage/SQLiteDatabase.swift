@@ -6,8 +6,8 @@ import Storage
 /// for wrapped data keys, and the master key file, all in one data directory.
 public struct SQLiteDatabase: Sendable {
     public let directory: URL
-    let cases: DatabasePool
-    let keys: DatabasePool
+    package let cases: DatabasePool
+    package let keys: DatabasePool
     /// The disclosure path's single-row reads, past the pools.
     let caseReads: PointReaders
     let keyReads: PointReaders
@@ -19,13 +19,13 @@ public struct SQLiteDatabase: Sendable {
 
     public static let caseFileName = "casegate.sqlite"
     public static let keyFileName = "keys.sqlite"
-    public static let masterKeyFileName = "master.key"
+    public static let masterKeyFileName = KeyFiles.masterKeyName
 
     /// Opens (creating and migrating as needed) the databases in `directory`.
     public init(directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
-        self.masterKey = try MasterKey.loadOrCreate(at: directory.appendingPathComponent(Self.masterKeyFileName))
+        self.masterKey = try MasterKey.loadOrCreate(at: KeyFiles.masterKey(dataDirectory: directory))
         self.cases = try Self.openPool(directory.appendingPathComponent(Self.caseFileName), CaseDatabaseMigrations.migrator)
         self.keys = try Self.openPool(directory.appendingPathComponent(Self.keyFileName), KeyStoreMigrations.migrator)
         self.caseReads = PointReaders(path: directory.appendingPathComponent(Self.caseFileName).path)

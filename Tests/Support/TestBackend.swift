@@ -129,17 +129,21 @@ public final class TestBackend: Sendable {
     public func remove() async {
         await backend.close()
         try? FileManager.default.removeItem(at: directory)
-        if let databaseURL, let name = try? PostgresURL(databaseURL).database {
-            try? await Self.withAdminConnection(database: nil) { connection in
-                _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
-                    .collect()
-            }
-        }
+        if let databaseURL { await Self.dropDatabase(databaseURL) }
     }
 
     static let logger = Logger(label: "casegate.tests.postgres")
 
-    private static func createDatabase() async throws -> String {
+    /// Drops a database made by `createDatabase`.
+    public static func dropDatabase(_ url: String) async {
+        guard let name = try? PostgresURL(url).database else { return }
+        try? await withAdminConnection(database: nil) { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger).collect()
+        }
+    }
+
+    /// A new, empty database on the test server; its URL.
+    public static func createDatabase() async throws -> String {
         let name = "casegate_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         try await withAdminConnection(database: nil) { connection in
             _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger).collect()
@@ -154,7 +158,7 @@ public final class TestBackend: Sendable {
     }
 
     /// A plain connection to the test server (its configured database unless another is named).
-    static func withAdminConnection(database: String?, _ body: (PostgresConnection) async throws -> Void) async throws {
+    public static func withAdminConnection(database: String?, _ body: (PostgresConnection) async throws -> Void) async throws {
         var url = try PostgresURL(BackendKind.postgresURL!)
         if let database { url.database = database }
         let connection = try await PostgresConnection.connect(

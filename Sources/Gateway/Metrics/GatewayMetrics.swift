@@ -13,14 +13,17 @@ public enum GatewayMetrics {
     /// process, so this is made once; until it is, every handle is a no-op (metrics off).
     public static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
-        var prometheus = PrometheusMetricsFactory(registry: registry)
-        // Request durations from 0.5 ms: the disclosure path's figures are in milliseconds.
-        prometheus.defaultDurationHistogramBuckets = [
-            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
-        ]
-        prometheus.valueHistogramBuckets["casegate_ledger_batch_entries"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024]
-        MetricsSystem.bootstrap(ListenerLabellingFactory(prometheus))
+        MetricsSystem.bootstrap(
+            ListenerLabellingFactory(
+                registry: registry,
+                // From 0.5 ms: the disclosure path's figures are in milliseconds.
+                durationBuckets: [
+                    .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                    .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+                ],
+                valueBuckets: ["casegate_ledger_batch_entries": [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024]]
+            )
+        )
         return registry
     }()
 

@@ -35,9 +35,9 @@ public struct GatewayEnvironment: Sendable {
         self.views = ViewCache(capacity: viewCacheBytes)
     }
 
-    /// The ledger's signing key file in a data directory.
+    /// The ledger's signing key file: a systemd credential, or the data directory's (`KeyFiles`).
     public static func ledgerKeyFile(_ dataDirectory: String) -> URL {
-        URL(fileURLWithPath: dataDirectory).appendingPathComponent("ledger.key")
+        KeyFiles.ledgerKey(dataDirectory: URL(fileURLWithPath: dataDirectory))
     }
 
     /// Opens the store (SQLite, or PostgreSQL when the configuration names one) and the ledger, loads

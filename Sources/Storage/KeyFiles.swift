@@ -1,0 +1,25 @@
+import Foundation
+
+/// Where the master and ledger keys are read from: systemd's credentials directory
+/// (`$CREDENTIALS_DIRECTORY`, filled by `LoadCredential=`) when it holds the key, else the data directory.
+/// A key passed as a credential never has to sit beside the data it protects.
+public enum KeyFiles {
+    public static let masterKeyName = "master.key"
+    public static let ledgerKeyName = "ledger.key"
+
+    public static func masterKey(dataDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        file(masterKeyName, dataDirectory: dataDirectory, environment: environment)
+    }
+
+    public static func ledgerKey(dataDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        file(ledgerKeyName, dataDirectory: dataDirectory, environment: environment)
+    }
+
+    static func file(_ name: String, dataDirectory: URL, environment: [String: String]) -> URL {
+        if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty {
+            let credential = URL(fileURLWithPath: credentials).appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: credential.path) { return credential }
+        }
+        return dataDirectory.appendingPathComponent(name)
+    }
+}
