@@ -210,7 +210,6 @@ let package = Package(
                 "Ledger",
                 "LoadTest",
                 "StoreCopy",
-                "SQLiteStorage",
                 "PostgresStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -79,6 +79,15 @@ public struct LedgerSigningKey: Sendable {
     public var publicKey: LedgerPublicKey { LedgerPublicKey(name: name, key: privateKey.publicKey) }
     var keyID: [UInt8] { publicKey.keyID }
 
+    /// Reads the raw 32-byte key from a file.
+    public static func load(from url: URL, name: String) throws -> LedgerSigningKey {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        guard data.count == 32 else { throw LedgerKeyFileError.wrongLength(data.count) }
+        return LedgerSigningKey(name: name, privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: data))
+    }
+
     /// Reads the raw 32-byte key, or makes one (mode 0600) if the file does not exist.
     public static func loadOrCreate(at url: URL, name: String) throws -> LedgerSigningKey {
         if let data = FileManager.default.contents(atPath: url.path) {
@@ -129,5 +138,16 @@ public struct LedgerPublicKey: Sendable, Equatable {
 
     public static func == (lhs: LedgerPublicKey, rhs: LedgerPublicKey) -> Bool {
         lhs.name == rhs.name && lhs.key.rawRepresentation == rhs.key.rawRepresentation
+    }
+}
+
+/// A ledger key file that is not a key.
+public enum LedgerKeyFileError: Error, Equatable, CustomStringConvertible {
+    case wrongLength(Int)
+
+    public var description: String {
+        switch self {
+        case .wrongLength(let count): "holds \(count) bytes; an Ed25519 private key is 32"
+        }
     }
 }

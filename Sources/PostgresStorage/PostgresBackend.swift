@@ -14,6 +14,7 @@ public struct PostgresBackend: StorageBackend {
     public var users: any UserStore { PostgresUserStore(database: database) }
     public var ledger: any LedgerStore { PostgresLedgerStore(database: database) }
     public var retention: any RetentionStore { PostgresRetentionStore(database: database) }
+    public var keyRecords: any KeyRecords { PostgresKeyRecords(database: database) }
     public func cases(clock: ServiceClock) -> any CaseStore { PostgresCaseStore(database: database, clock: clock) }
     public func isReady() async -> Bool { await database.isReady() }
     public func close() async { await database.close() }

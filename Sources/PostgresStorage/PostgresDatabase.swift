@@ -55,7 +55,7 @@ public final class PostgresDatabase: Sendable {
     /// The first instance records a check value of its master key; any other key is refused, because
     /// cases sealed under one key cannot be read under another.
     private func checkMasterKey() async throws {
-        let check = Data(HMAC<SHA256>.authenticationCode(for: Data("casegate master key check".utf8), using: masterKey.key))
+        let check = masterKey.checkValue
         let stored = try await mapErrors {
             try await client.query(
                 """
@@ -68,6 +68,26 @@ public final class PostgresDatabase: Sendable {
         guard let stored, stored == check else {
             throw StorageError.masterKey(path: url.description, reason: "this master key is not the one the database was created with")
         }
+    }
+
+    /// Whether a casegate store was set up in the database (it records its master key's check value):
+    /// then only that key may open it, and no new key is made.
+    public static func isSetUp(url: PostgresURL, logger: Logger = Logger(label: "casegate.postgres")) async throws -> Bool {
+        let probe = PostgresDatabase(
+            url: url,
+            masterKey: MasterKey(key: .init(size: .bits256)),
+            client: PostgresClient(
+                configuration: try url.clientConfiguration(),
+                backgroundLogger: logger
+            ),
+            logger: logger
+        )
+        defer { Task { await probe.close() } }
+        let connection = try await probe.dedicatedConnection()
+        defer { Task { try? await connection.close() } }
+        let table = try await connection.query("SELECT to_regclass('casegate_meta') IS NOT NULL", logger: logger).collect().first?.decode(Bool.self)
+        guard table == true else { return false }
+        return try await !connection.query("SELECT 1 FROM casegate_meta WHERE name = 'master_key_check'", logger: logger).collect().isEmpty
     }
 
     /// Whether the server answers.

@@ -170,6 +170,8 @@ enum PostgresMigrations {
                 for try await name in try await connection.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
                     applied.insert(name)
                 }
+                // A database a newer casegate has migrated is not opened by an older one.
+                guard applied.isSubset(of: Set(all.map(\.name))) else { throw StorageError.newerSchema(store: "PostgreSQL") }
                 for migration in all where !applied.contains(migration.name) {
                     try await connection.withTransaction(logger: logger) { connection in
                         for statement in migration.sql { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }

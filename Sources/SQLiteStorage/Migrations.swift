@@ -163,6 +163,13 @@ enum CaseDatabaseMigrations {
                 t.primaryKey(["height", "tile"])
             }
         }
+        migrator.registerMigration("v9-casegate-meta", foreignKeyChecks: .immediate) { db in
+            // What the store was set up with (`KeyRecords`): the master key's check value, the ledger key.
+            try db.create(table: "casegate_meta") { t in
+                t.column("name", .text).primaryKey()
+                t.column("value", .blob).notNull()
+            }
+        }
         return migrator
     }
 }

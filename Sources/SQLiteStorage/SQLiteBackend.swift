@@ -14,6 +14,7 @@ public struct SQLiteBackend: StorageBackend {
     public var users: any UserStore { SQLiteUserStore(database: database) }
     public var ledger: any LedgerStore { SQLiteLedgerStore(database: database) }
     public var retention: any RetentionStore { SQLiteRetentionStore(database: database) }
+    public var keyRecords: any KeyRecords { SQLiteKeyRecords(database: database) }
     public func cases(clock: ServiceClock) -> any CaseStore { SQLiteCaseStore(database: database, clock: clock) }
     public func isReady() async -> Bool { await database.isReady() }
     public func close() async {}

@@ -25,12 +25,35 @@ public struct SQLiteDatabase: Sendable {
     public init(directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
-        self.masterKey = try MasterKey.loadOrCreate(at: KeyFiles.masterKey(dataDirectory: directory))
+        let keyFile = KeyFiles.masterKey(dataDirectory: directory)
+        let existing = FileManager.default.fileExists(atPath: directory.appendingPathComponent(Self.caseFileName).path)
+        // A new key is made only with a new store: for an existing one it could read nothing, so it is refused.
+        if !FileManager.default.fileExists(atPath: keyFile.path), existing {
+            throw StorageError.masterKey(
+                path: keyFile.path,
+                reason:
+                    "is missing, and this data directory holds a store sealed under a master key: restore the key file (a new key could open none of its cases)"
+            )
+        }
+        self.masterKey = try MasterKey.loadOrCreate(at: keyFile)
         self.cases = try Self.openPool(directory.appendingPathComponent(Self.caseFileName), CaseDatabaseMigrations.migrator)
         self.keys = try Self.openPool(directory.appendingPathComponent(Self.keyFileName), KeyStoreMigrations.migrator)
         self.caseReads = PointReaders(path: directory.appendingPathComponent(Self.caseFileName).path)
         self.keyReads = PointReaders(path: directory.appendingPathComponent(Self.keyFileName).path)
         self.checkpointer = try Checkpointer(path: directory.appendingPathComponent(Self.caseFileName).path)
+        try checkMasterKey(keyFile: keyFile)
+    }
+
+    /// The store records its master key's check value when first opened; another key is refused.
+    private func checkMasterKey(keyFile: URL) throws {
+        let check = masterKey.checkValue
+        let recorded = try cases.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO casegate_meta (name, value) VALUES (?, ?)", arguments: [KeyRecordName.masterKeyCheck, check])
+            return try Data.fetchOne(db, sql: "SELECT value FROM casegate_meta WHERE name = ?", arguments: [KeyRecordName.masterKeyCheck])
+        }
+        guard recorded == check else {
+            throw StorageError.masterKey(path: keyFile.path, reason: "is not the master key this store was created with")
+        }
     }
 
     public var caseFile: URL { directory.appendingPathComponent(Self.caseFileName) }
@@ -68,6 +91,10 @@ public struct SQLiteDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let pool = try DatabasePool(path: url.path, configuration: configuration)
+        // A database a newer casegate has migrated is not opened by an older one: its writes could break what it does not know.
+        if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
+            throw StorageError.newerSchema(store: url.lastPathComponent)
+        }
         try migrator.migrate(pool)
         return pool
     }

@@ -9,6 +9,8 @@ public protocol StorageBackend: Sendable {
     var users: any UserStore { get }
     var ledger: any LedgerStore { get }
     var retention: any RetentionStore { get }
+    /// The keys the store was set up with.
+    var keyRecords: any KeyRecords { get }
     func cases(clock: ServiceClock) -> any CaseStore
     /// Whether the database answers a trivial query.
     func isReady() async -> Bool

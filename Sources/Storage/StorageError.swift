@@ -9,6 +9,8 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The database could not be written (full disk, locked, read-only).
     case unavailable(reason: String)
     case invalidCursor
+    /// The database was migrated by a newer casegate than this one (a downgrade).
+    case newerSchema(store: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFound(let id): "no case \(id)"
         case .unavailable(let reason): "storage unavailable: \(reason)"
         case .invalidCursor: "the cursor is not one this server issued"
+        case .newerSchema(let store):
+            "\(store) was migrated by a newer casegate: this version does not run on it; run the newer version, or restore the backup taken before the upgrade"
         }
     }
 }

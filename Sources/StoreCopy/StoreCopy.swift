@@ -66,7 +66,7 @@ public struct StoreCopy: Sendable {
                 if rows.isEmpty { break }
                 report.sourceRows += rows.count
                 report.copiedRows += try await write(plan, rows)
-                after = plan.key.map { rows.last![$0] }
+                after = plan.key.map { rows.last?[$0] ?? .null }
                 batches += 1
                 progress(report)
             }
@@ -107,9 +107,11 @@ public struct StoreCopy: Sendable {
     func plan(_ table: (DatabasePool, String)) async throws -> Plan {
         let (database, name) = table
         let target = name == "data_keys" ? "casegate_keys.data_keys" : name
-        let info = try await database.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(\(name.quotedDatabaseIdentifier))") }
-        let columns = info.map { $0["name"] as String }
-        let primaryKey = info.filter { ($0["pk"] as Int) > 0 }.sorted { ($0["pk"] as Int) < ($1["pk"] as Int) }.map { $0["name"] as String }
+        let info = try await database.read { db in
+            try Row.fetchAll(db, sql: "PRAGMA table_info(\(name.quotedDatabaseIdentifier))").map { (name: $0["name"] as String, pk: $0["pk"] as Int) }
+        }
+        let columns = info.map(\.name)
+        let primaryKey = info.filter { $0.pk > 0 }.sorted { $0.pk < $1.pk }.map(\.name)
         let types = try await targetColumns(target)
         guard !types.isEmpty else { throw StoreCopyError.schemaMismatch(table: target, detail: "the target has no such table") }
         let expected = Set(columns).union(name == "ledger_field_lists" ? ["digest"] : [])
@@ -130,7 +132,8 @@ public struct StoreCopy: Sendable {
         )
     }
 
-    func readBatch(_ plan: Plan, after: [DatabaseValue]?) async throws -> [Row] {
+    /// Up to a batch of rows after `after` (key values), each as its values by column name.
+    func readBatch(_ plan: Plan, after: [DatabaseValue]?) async throws -> [[String: DatabaseValue]] {
         let keyList = plan.key.map(\.quotedDatabaseIdentifier).joined(separator: ", ")
         let selected = (plan.key == ["rowid"] ? ["rowid"] : []) + plan.columns
         var sql = "SELECT \(selected.map(\.quotedDatabaseIdentifier).joined(separator: ", ")) FROM \(plan.source.quotedDatabaseIdentifier)"
@@ -140,8 +143,12 @@ public struct StoreCopy: Sendable {
             arguments = after
         }
         sql += " ORDER BY \(keyList) LIMIT \(rowsPerBatch(plan))"
-        let finalArguments = StatementArguments(arguments)
-        return try await plan.database.read { db in try Row.fetchAll(db, sql: sql, arguments: finalArguments) }
+        let (statement, values) = (sql, arguments)
+        return try await plan.database.read { db in
+            try Row.fetchAll(db, sql: statement, arguments: StatementArguments(values)).map { row in
+                Dictionary(uniqueKeysWithValues: row.columnNames.map { ($0, row[$0] as DatabaseValue) })
+            }
+        }
     }
 
     private func rowsPerBatch(_ plan: Plan) -> Int {
@@ -208,18 +215,18 @@ public struct StoreCopy: Sendable {
     }
 
     /// Inserts a batch in one transaction, leaving rows already there (a resumed copy); returns how many were new.
-    func write(_ plan: Plan, _ rows: [Row]) async throws -> Int {
+    func write(_ plan: Plan, _ rows: [[String: DatabaseValue]]) async throws -> Int {
         var bindings = PostgresBindings()
         var tuples: [String] = []
         let columns = plan.columns + (plan.source == "ledger_field_lists" ? ["digest"] : [])
         for row in rows {
             var placeholders: [String] = []
             for column in plan.columns {
-                try Self.bind(row[column] as DatabaseValue, as: plan.types[column] ?? "text", column: column, table: plan.target, to: &bindings)
+                try Self.bind(row[column] ?? .null, as: plan.types[column] ?? "text", column: column, table: plan.target, to: &bindings)
                 placeholders.append("$\(bindings.count)")
             }
             if plan.source == "ledger_field_lists" {
-                let list: Data = row["list"]
+                let list = row["list"].flatMap { Data.fromDatabaseValue($0) } ?? Data()
                 bindings.append(ByteBuffer(bytes: SHA256.hash(data: list)))
                 placeholders.append("$\(bindings.count)")
             }

@@ -17,7 +17,7 @@ struct LedgerCommand: AsyncParsableCommand {
 
         func open() async throws -> Ledger {
             let backend = try await storage.open()
-            let key = try LedgerSigningKey.loadOrCreate(at: GatewayEnvironment.ledgerKeyFile(storage.dataDir), name: origin)
+            let key = try await LedgerKeySetup.open(dataDirectory: storage.dataDir, origin: origin, storage: backend)
             return try await Ledger.open(store: backend.ledger, key: key, origin: origin)
         }
     }

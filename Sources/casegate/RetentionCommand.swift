@@ -23,7 +23,7 @@ struct RetentionCommand: AsyncParsableCommand {
         func sweeper() async throws -> RetentionSweeper {
             let schedule = try loadSchedule(policiesDir)
             let backend = try await storage.open()
-            let key = try LedgerSigningKey.loadOrCreate(at: GatewayEnvironment.ledgerKeyFile(storage.dataDir), name: origin)
+            let key = try await LedgerKeySetup.open(dataDirectory: storage.dataDir, origin: origin, storage: backend)
             let ledger = try await Ledger.open(store: backend.ledger, key: key, origin: origin)
             return RetentionSweeper(store: backend.retention, ledger: ledger, schedule: schedule)
         }

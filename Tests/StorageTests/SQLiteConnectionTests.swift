@@ -85,6 +85,8 @@ struct CaseLinksMigrationTests {
     func carriesLinksOver() async throws {
         let dir = try TemporaryDirectory()
         let path = dir.url.appendingPathComponent(SQLiteDatabase.caseFileName).path
+        // The store's master key, as an existing store has one.
+        _ = try MasterKey.loadOrCreate(at: dir.url.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
         do {
             let queue = try DatabaseQueue(path: path)
             try CaseDatabaseMigrations.migrator.migrate(queue, upTo: "v4-staff-sessions")

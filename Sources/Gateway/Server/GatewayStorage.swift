@@ -12,7 +12,16 @@ public enum GatewayStorage {
             return SQLiteBackend(database: try SQLiteDatabase(directory: directory))
         }
         let url = try PostgresURL(databaseURL)
-        let masterKey = try MasterKey.loadOrCreate(at: KeyFiles.masterKey(dataDirectory: directory))
+        let keyFile = KeyFiles.masterKey(dataDirectory: directory)
+        // A new key is made only for a new database: for one already set up it could read nothing.
+        if !FileManager.default.fileExists(atPath: keyFile.path), try await PostgresDatabase.isSetUp(url: url) {
+            throw StorageError.masterKey(
+                path: keyFile.path,
+                reason:
+                    "is missing, and \(url) holds a store sealed under a master key: restore the key file (a new key could open none of its cases)"
+            )
+        }
+        let masterKey = try MasterKey.loadOrCreate(at: keyFile)
         return PostgresBackend(database: try await PostgresDatabase.open(url: url, masterKey: masterKey))
     }
 }

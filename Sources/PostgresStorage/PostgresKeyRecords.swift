@@ -1,0 +1,29 @@
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import PostgresNIO
+import Storage
+
+/// Key records in `casegate_meta`, shared by every instance.
+public struct PostgresKeyRecords: KeyRecords {
+    let database: PostgresDatabase
+
+    public func recorded(_ name: String) async throws -> Data? {
+        try await database.mapErrors {
+            try await database.client.query("SELECT value FROM casegate_meta WHERE name = \(name)", logger: database.logger)
+                .collect().first?.decode(Data.self)
+        }
+    }
+
+    public func record(_ name: String, _ value: Data) async throws -> Data {
+        try await database.mapErrors {
+            try await database.client.query(
+                """
+                INSERT INTO casegate_meta (name, value) VALUES (\(name), \(value))
+                ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING value
+                """,
+                logger: database.logger
+            ).collect().first?.decode(Data.self) ?? value
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import GRDB
+import Storage
+
+/// Key records in the case database's `casegate_meta`.
+public struct SQLiteKeyRecords: KeyRecords {
+    let database: SQLiteDatabase
+
+    public func recorded(_ name: String) async throws -> Data? {
+        try await database.cases.read { db in try Data.fetchOne(db, sql: "SELECT value FROM casegate_meta WHERE name = ?", arguments: [name]) }
+    }
+
+    public func record(_ name: String, _ value: Data) async throws -> Data {
+        try await database.cases.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO casegate_meta (name, value) VALUES (?, ?)", arguments: [name, value])
+            return try Data.fetchOne(db, sql: "SELECT value FROM casegate_meta WHERE name = ?", arguments: [name]) ?? value
+        }
+    }
+}
