@@ -11,6 +11,7 @@ public struct PostgresBackend: StorageBackend {
     }
 
     public var masterKey: MasterKey { database.masterKey }
+    public var secrets: StoreSecrets { database.secrets }
     public var users: any UserStore { PostgresUserStore(database: database) }
     public var ledger: any LedgerStore { PostgresLedgerStore(database: database) }
     public var retention: any RetentionStore { PostgresRetentionStore(database: database) }

@@ -18,7 +18,7 @@ public struct PostgresCaseStore: CaseStore {
     public init(database: PostgresDatabase, clock: ServiceClock) {
         self.database = database
         self.clock = clock
-        self.partyIndex = PartyIndex(masterKey: database.masterKey)
+        self.partyIndex = PartyIndex(secrets: database.secrets)
     }
 
     public func create(_ newCase: ASBCase) async throws -> ASBCase {

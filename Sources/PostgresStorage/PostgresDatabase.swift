@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import PostgresNIO
 import Storage
+import Synchronization
 
 /// A connection pool to the shared database, migrated and checked against this
 /// instance's master key when opened.
@@ -16,6 +17,14 @@ public final class PostgresDatabase: Sendable {
     /// Ids of the ledger's stored field lists (see `PostgresLedgerStore`), once their transaction has committed.
     let fieldLists = FieldLists.Known()
     private let runner: Task<Void, Never>
+    /// Loaded by `open` before it returns.
+    private let loadedSecrets = Mutex<StoreSecrets?>(nil)
+
+    /// The pseudonym root and party-index key, kept wrapped in `casegate_meta`.
+    public var secrets: StoreSecrets {
+        guard let secrets = loadedSecrets.withLock({ $0 }) else { preconditionFailure("PostgresDatabase.open loads the secrets before returning") }
+        return secrets
+    }
 
     private init(url: PostgresURL, masterKey: MasterKey, client: PostgresClient, logger: Logger) {
         self.url = url
@@ -40,6 +49,8 @@ public final class PostgresDatabase: Sendable {
             try await database.dedicatedConnection().close()
             try await database.mapErrors { try await PostgresMigrations.migrate(client, logger: logger) }
             try await database.checkMasterKey()
+            let secrets = try await database.loadSecrets()
+            database.loadedSecrets.withLock { $0 = secrets }
         } catch {
             await database.close()
             throw error
@@ -70,24 +81,55 @@ public final class PostgresDatabase: Sendable {
         }
     }
 
+    /// The store's own secrets: recorded ones unwrapped, or (first open) made and recorded in one
+    /// transaction; an instance that loses a race to record them reads the winner's.
+    private func loadSecrets() async throws -> StoreSecrets {
+        try await transaction { connection in
+            try await connection.query("LOCK TABLE casegate_meta IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+            var recorded: [String: Data] = [:]
+            let rows = try await connection.query("SELECT name, value FROM casegate_meta WHERE name = ANY(\(StoreSecrets.names))", logger: logger)
+            for try await (name, value) in rows.decode((String, Data).self) { recorded[name] = value }
+            let hasData =
+                try await connection.query(
+                    "SELECT EXISTS (SELECT 1 FROM cases) OR EXISTS (SELECT 1 FROM ledger_entries)",
+                    logger: logger
+                ).collect().first?.decode(Bool.self) ?? false
+            let (secrets, toRecord) = try StoreSecrets.resolve(master: masterKey, recorded: recorded, storeHasData: hasData)
+            for (name, value) in toRecord {
+                try await connection.query("INSERT INTO casegate_meta (name, value) VALUES (\(name), \(value))", logger: logger)
+            }
+            return secrets
+        }
+    }
+
     /// Whether a casegate store was set up in the database (it records its master key's check value):
     /// then only that key may open it, and no new key is made.
     public static func isSetUp(url: PostgresURL, logger: Logger = Logger(label: "casegate.postgres")) async throws -> Bool {
-        let probe = PostgresDatabase(
-            url: url,
-            masterKey: MasterKey(key: .init(size: .bits256)),
-            client: PostgresClient(
-                configuration: try url.clientConfiguration(),
-                backgroundLogger: logger
-            ),
-            logger: logger
-        )
-        defer { Task { await probe.close() } }
-        let connection = try await probe.dedicatedConnection()
-        defer { Task { try? await connection.close() } }
-        let table = try await connection.query("SELECT to_regclass('casegate_meta') IS NOT NULL", logger: logger).collect().first?.decode(Bool.self)
-        guard table == true else { return false }
-        return try await !connection.query("SELECT 1 FROM casegate_meta WHERE name = 'master_key_check'", logger: logger).collect().isEmpty
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(),
+                configuration: try url.connectionConfiguration(),
+                id: 1,
+                logger: logger
+            ).get()
+        } catch let error as PSQLError {
+            throw StorageError.unavailable(reason: "cannot connect to \(url): \(error.underlying.map { "\($0)" } ?? describe(error))")
+        }
+        do {
+            let table = try await connection.query("SELECT to_regclass('casegate_meta') IS NOT NULL", logger: logger).collect().first?.decode(
+                Bool.self
+            )
+            var setUp = false
+            if table == true {
+                setUp = try await !connection.query("SELECT 1 FROM casegate_meta WHERE name = 'master_key_check'", logger: logger).collect().isEmpty
+            }
+            try await connection.close()
+            return setUp
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     /// Whether the server answers.

@@ -57,13 +57,13 @@ public struct CompiledPolicy: Sendable {
     /// (the gateway's encoded ledger field lists) finds it by index, hashing nothing.
     public let ordinal: Int
 
-    public init(policy: PartnerPolicy, purpose: Purpose, policyVersion: String, masterKey: SymmetricKey, ordinal: Int = 0) {
+    public init(policy: PartnerPolicy, purpose: Purpose, policyVersion: String, pseudonymRoot: SymmetricKey, ordinal: Int = 0) {
         self.ordinal = ordinal
         self.partner = policy.partner
         self.purpose = purpose
         self.agreement = policy.agreement
         self.policyVersion = policyVersion
-        self.pseudonymiser = Pseudonymiser(masterKey: masterKey, partnerID: policy.partner.id)
+        self.pseudonymiser = Pseudonymiser(root: pseudonymRoot, partnerID: policy.partner.id)
         var tables = RuleTables()
         var caseRules: [CompiledRule<CaseAttribute>] = []
         var disclosedCase: [(String, FieldRule)] = []
@@ -113,20 +113,26 @@ public struct CompiledPolicy: Sendable {
     }
 }
 
-/// Every partner purpose of a policy set, compiled, with the master key bound in.
+/// Every partner purpose of a policy set, compiled, with the pseudonym root bound in.
 public struct CompiledPolicySet: Sendable {
     public let policySet: PolicySet
     /// Every compiled purpose, each at its `ordinal`.
     public let all: [CompiledPolicy]
     private let compiled: [String: [String: CompiledPolicy]]
 
-    public init(_ set: PolicySet, masterKey: SymmetricKey) {
+    public init(_ set: PolicySet, pseudonymRoot: SymmetricKey) {
         self.policySet = set
         var all: [CompiledPolicy] = []
         var compiled: [String: [String: CompiledPolicy]] = [:]
         for policy in set.policies {
             for purpose in policy.purposes {
-                let one = CompiledPolicy(policy: policy, purpose: purpose, policyVersion: set.version, masterKey: masterKey, ordinal: all.count)
+                let one = CompiledPolicy(
+                    policy: policy,
+                    purpose: purpose,
+                    policyVersion: set.version,
+                    pseudonymRoot: pseudonymRoot,
+                    ordinal: all.count
+                )
                 all.append(one)
                 compiled[policy.partner.id, default: [:]][purpose.id] = one
             }

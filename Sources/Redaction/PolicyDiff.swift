@@ -42,9 +42,9 @@ public struct PolicyDiff: Sendable {
         }
     }
 
-    public static func compare(old: PolicySet, new: PolicySet, cases: [ASBCase], masterKey: SymmetricKey, today: CalendarDate) -> PolicyDiff {
-        let oldCompiled = CompiledPolicySet(old, masterKey: masterKey)
-        let newCompiled = CompiledPolicySet(new, masterKey: masterKey)
+    public static func compare(old: PolicySet, new: PolicySet, cases: [ASBCase], pseudonymRoot: SymmetricKey, today: CalendarDate) -> PolicyDiff {
+        let oldCompiled = CompiledPolicySet(old, pseudonymRoot: pseudonymRoot)
+        let newCompiled = CompiledPolicySet(new, pseudonymRoot: pseudonymRoot)
         var pairs: [(String, String)] = []
         for set in [old, new] {
             for policy in set.policies {

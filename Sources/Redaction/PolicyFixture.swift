@@ -11,7 +11,9 @@ public struct PolicyFixture: Codable, Sendable {
     public var description: String
     /// The day views are built on (ages depend on it).
     public var today: CalendarDate
-    /// A fixed test master key (hex), so pseudonyms are reproducible. Never a real key.
+    /// A fixed test key (hex), the pseudonym root the expected views were made with, so pseudonyms are
+    /// reproducible (named `master_key` in the files: stores set up before pseudonym roots were their own
+    /// used the master key as the root). Never a real key.
     public var masterKey: String
     public var `case`: ASBCase
     /// partner id → purpose id → the expected view, or null.
@@ -150,7 +152,7 @@ public enum PolicyFixtureRunner {
 
     static func views(_ fixture: PolicyFixture, _ policies: PolicySet) -> [String: [String: JSONValue]] {
         guard let keyData = [UInt8](hex: fixture.masterKey).map({ Data($0) }), keyData.count == 32 else { return [:] }
-        let compiled = CompiledPolicySet(policies, masterKey: SymmetricKey(data: keyData))
+        let compiled = CompiledPolicySet(policies, pseudonymRoot: SymmetricKey(data: keyData))
         var result: [String: [String: JSONValue]] = [:]
         for policy in policies.policies {
             for purpose in policy.purposes {

@@ -3,9 +3,9 @@ import Crypto
 import Foundation
 import Synchronization
 
-/// Keyed HMAC-SHA256 tokens. Each partner has its own key, derived from the
-/// master key with HKDF, so one person gets the same token in every view a
-/// partner receives, and tokens cannot be linked across partners.
+/// Keyed HMAC-SHA256 tokens. Each partner has its own key, derived with HKDF from the store's pseudonym
+/// root (`StoreSecrets`, not the master key, so a master key rotation changes no token), so one person
+/// gets the same token in every view a partner receives, and tokens cannot be linked across partners.
 public struct Pseudonymiser: Sendable {
     /// HMAC already keyed: copying the struct copies its state, so each token skips the key setup.
     private let keyed: HMAC<SHA256>
@@ -15,9 +15,9 @@ public struct Pseudonymiser: Sendable {
     /// bytes, so a lookup hashes nothing and memory stays flat.
     private let cache = TokenCache()
 
-    public init(masterKey: SymmetricKey, partnerID: String) {
+    public init(root: SymmetricKey, partnerID: String) {
         let key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: masterKey,
+            inputKeyMaterial: root,
             salt: Data("casegate-pseudonym-v1".utf8),
             info: Data(partnerID.utf8),
             outputByteCount: 32

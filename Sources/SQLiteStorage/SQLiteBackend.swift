@@ -11,6 +11,7 @@ public struct SQLiteBackend: StorageBackend {
     }
 
     public var masterKey: MasterKey { database.masterKey }
+    public var secrets: StoreSecrets { database.secrets }
     public var users: any UserStore { SQLiteUserStore(database: database) }
     public var ledger: any LedgerStore { SQLiteLedgerStore(database: database) }
     public var retention: any RetentionStore { SQLiteRetentionStore(database: database) }

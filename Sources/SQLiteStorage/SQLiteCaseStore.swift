@@ -16,7 +16,7 @@ public struct SQLiteCaseStore: CaseStore {
         self.database = database
         self.keyStore = KeyStore(database: database)
         self.clock = clock
-        self.partyIndex = PartyIndex(masterKey: database.masterKey)
+        self.partyIndex = PartyIndex(secrets: database.secrets)
     }
 
     public func create(_ newCase: ASBCase) async throws -> ASBCase {

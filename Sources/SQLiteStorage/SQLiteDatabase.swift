@@ -16,13 +16,16 @@ public struct SQLiteDatabase: Sendable {
     /// Disclosed-field lists the ledger has stored, by their bytes.
     let fieldLists = FieldLists.Known()
     public let masterKey: MasterKey
+    /// The pseudonym root and party-index key, kept wrapped in `casegate_meta`.
+    public let secrets: StoreSecrets
 
     public static let caseFileName = "casegate.sqlite"
     public static let keyFileName = "keys.sqlite"
     public static let masterKeyFileName = KeyFiles.masterKeyName
 
-    /// Opens (creating and migrating as needed) the databases in `directory`.
-    public init(directory: URL) throws {
+    /// Opens (creating and migrating as needed) the databases in `directory`. A new store is set up with
+    /// `newStoreSecrets` when given (to keep the pseudonyms of a store it replaces), else random ones.
+    public init(directory: URL, newStoreSecrets: StoreSecrets? = nil) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
         let keyFile = KeyFiles.masterKey(dataDirectory: directory)
@@ -41,11 +44,28 @@ public struct SQLiteDatabase: Sendable {
         self.caseReads = PointReaders(path: directory.appendingPathComponent(Self.caseFileName).path)
         self.keyReads = PointReaders(path: directory.appendingPathComponent(Self.keyFileName).path)
         self.checkpointer = try Checkpointer(path: directory.appendingPathComponent(Self.caseFileName).path)
-        try checkMasterKey(keyFile: keyFile)
+        try Self.checkMasterKey(masterKey, keyFile: keyFile, in: cases)
+        self.secrets = try Self.loadSecrets(masterKey, newStore: newStoreSecrets, in: cases)
+    }
+
+    /// The store's own secrets: recorded ones unwrapped, or (first open) made and recorded in one transaction.
+    private static func loadSecrets(_ masterKey: MasterKey, newStore: StoreSecrets?, in cases: DatabasePool) throws -> StoreSecrets {
+        try cases.write { db in
+            var recorded: [String: Data] = [:]
+            for name in StoreSecrets.names {
+                recorded[name] = try Data.fetchOne(db, sql: "SELECT value FROM casegate_meta WHERE name = ?", arguments: [name])
+            }
+            let hasData = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM cases) OR EXISTS (SELECT 1 FROM ledger_entries)") ?? false
+            let (secrets, toRecord) = try StoreSecrets.resolve(master: masterKey, recorded: recorded, storeHasData: hasData, newStore: newStore)
+            for (name, value) in toRecord {
+                try db.execute(sql: "INSERT INTO casegate_meta (name, value) VALUES (?, ?)", arguments: [name, value])
+            }
+            return secrets
+        }
     }
 
     /// The store records its master key's check value when first opened; another key is refused.
-    private func checkMasterKey(keyFile: URL) throws {
+    private static func checkMasterKey(_ masterKey: MasterKey, keyFile: URL, in cases: DatabasePool) throws {
         let check = masterKey.checkValue
         let recorded = try cases.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO casegate_meta (name, value) VALUES (?, ?)", arguments: [KeyRecordName.masterKeyCheck, check])

@@ -3,14 +3,14 @@ import Crypto
 import Foundation
 
 /// Blind index of parties: HMAC-SHA256 of a normalised name and date of birth,
-/// under a key derived from the master key. Finds a person's cases for a
+/// under the store's own party-index key (`StoreSecrets`). Finds a person's cases for a
 /// subject access request without decrypting any case, and shows nothing to
 /// someone holding the database alone.
 package struct PartyIndex: Sendable {
     package let key: SymmetricKey
 
-    package init(masterKey: MasterKey) {
-        key = masterKey.derivedKey(for: "party-index-v1")
+    package init(secrets: StoreSecrets) {
+        key = secrets.partyIndex
     }
 
     /// Case-insensitive, with runs of spaces and punctuation folded, so "O'Brien,  Mary" finds "o'brien mary".

@@ -9,6 +9,8 @@ public protocol StorageBackend: Sendable {
     var users: any UserStore { get }
     var ledger: any LedgerStore { get }
     var retention: any RetentionStore { get }
+    /// The pseudonym root and party-index key, the store's own (not derived from the master key).
+    var secrets: StoreSecrets { get }
     /// The keys the store was set up with.
     var keyRecords: any KeyRecords { get }
     func cases(clock: ServiceClock) -> any CaseStore

@@ -114,7 +114,7 @@ struct Policy: AsyncParsableCommand {
             let newSet = try loadPolicies(new)
             let loader = try await CaseLoader(storage: storage, policiesDir: new)
             let cases = try await loader.all()
-            let report = PolicyDiff.compare(old: oldSet, new: newSet, cases: cases, masterKey: loader.masterKey, today: CalendarDate(Date()))
+            let report = PolicyDiff.compare(old: oldSet, new: newSet, cases: cases, pseudonymRoot: loader.pseudonymRoot, today: CalendarDate(Date()))
             print("over \(cases.count) cases: policy \(oldSet.version.prefix(19)) → \(newSet.version.prefix(19))")
             print(report.isEmpty ? "no change in what any partner sees" : report.lines.joined(separator: "\n"))
         }
@@ -162,13 +162,13 @@ struct Policy: AsyncParsableCommand {
 /// Reads cases from the store for the policy tools.
 struct CaseLoader {
     let store: any CaseStore
-    let masterKey: SymmetricKey
+    let pseudonymRoot: SymmetricKey
 
     init(storage: StorageOptions, policiesDir: String) async throws {
         let backend = try await storage.open()
         let calendar = try GatewayEnvironment.loadCalendar(URL(fileURLWithPath: policiesDir).appendingPathComponent("bank-holidays.json"))
         store = backend.cases(clock: ServiceClock(calendar: calendar))
-        masterKey = backend.masterKey.key
+        pseudonymRoot = backend.secrets.pseudonymRoot
     }
 
     func load(_ id: String) async throws -> ASBCase {

@@ -1,3 +1,4 @@
+import Crypto
 import DevPKI
 import Foundation
 import HTTPTypes
@@ -70,6 +71,9 @@ final class GatewayFixture: Sendable {
             let data = root.appendingPathComponent("data")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             try masterKey.write(to: data.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
+            // The fixtures' views were made with this key as the pseudonym root.
+            let key = SymmetricKey(data: masterKey)
+            _ = try SQLiteDatabase(directory: data, newStoreSecrets: StoreSecrets(pseudonymRoot: key, partyIndex: key))
         }
         environment = try await GatewayEnvironment.open(configuration, now: now)
     }

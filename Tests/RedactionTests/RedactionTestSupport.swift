@@ -33,7 +33,7 @@ func policy(_ fields: [String: String], partner: String = "p1", filter: String =
         """
     let parsed = try PolicySet.parse(text: text, file: "\(partner).yaml")
     let set = try PolicySet(policies: [parsed])
-    return CompiledPolicySet(set, masterKey: testKey).policy(partner: partner, purpose: "test")!
+    return CompiledPolicySet(set, pseudonymRoot: testKey).policy(partner: partner, purpose: "test")!
 }
 
 let complainantID = UUID(uuidString: "00000000-0000-4000-8000-00000000000A")!

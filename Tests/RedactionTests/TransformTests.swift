@@ -81,8 +81,8 @@ struct TransformTests {
     @Test("a remembered token is the token made afresh, per partner and namespace")
     func pseudonymCache() throws {
         let key = SymmetricKey(size: .bits256)
-        let a = Pseudonymiser(masterKey: key, partnerID: "partner-a")
-        let b = Pseudonymiser(masterKey: key, partnerID: "partner-b")
+        let a = Pseudonymiser(root: key, partnerID: "partner-a")
+        let b = Pseudonymiser(root: key, partnerID: "partner-b")
         for i in 0..<200 {
             let id = UUID()
             let fresh = a.token(id.uuidString, namespace: "person_id")
@@ -165,7 +165,7 @@ struct TransformTests {
     func shippedPoliciesHoldBackContactDetails(partner: String) throws {
         let policies = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("policies")
-        let compiled = CompiledPolicySet(try PolicySet.load(directory: policies), masterKey: testKey)
+        let compiled = CompiledPolicySet(try PolicySet.load(directory: policies), pseudonymRoot: testKey)
         let p = try #require(compiled.policy(partner: partner, purpose: nil))
         var generator = DemoCaseGenerator(seed: 11, clock: ServiceClock(calendar: WorkingDayCalendar()))
         var admitted = 0

@@ -15,7 +15,7 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 1_000_000
     )
     let policies = PolicySet.loadShipped()
-    let compiled = CompiledPolicySet(policies, masterKey: SymmetricKey(data: Data(repeating: 9, count: 32)))
+    let compiled = CompiledPolicySet(policies, pseudonymRoot: SymmetricKey(data: Data(repeating: 9, count: 32)))
     let c = TypicalCase.make()
     let today = CalendarDate("2026-11-25")!
 
@@ -53,7 +53,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("policy compile (5 partners)", configuration: .init(maxIterations: 10_000)) { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(CompiledPolicySet(policies, masterKey: SymmetricKey(data: Data(repeating: 9, count: 32))))
+            blackHole(CompiledPolicySet(policies, pseudonymRoot: SymmetricKey(data: Data(repeating: 9, count: 32))))
         }
     }
 }

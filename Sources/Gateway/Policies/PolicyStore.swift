@@ -10,7 +10,7 @@ import Synchronization
 /// and swaps it in at once; an invalid set leaves the old one in force.
 public final class PolicyStore: Sendable {
     public let directory: URL
-    private let masterKey: SymmetricKey
+    private let pseudonymRoot: SymmetricKey
     private let state: Mutex<State>
 
     /// The set in force and the partners its certificates resolved to, which die with it.
@@ -26,10 +26,10 @@ public final class PolicyStore: Sendable {
     /// Enough for every partner's certificates, with room for rotation; cleared when full.
     static let identityCacheLimit = 1024
 
-    public init(directory: URL, masterKey: SymmetricKey) throws(PolicyError) {
+    public init(directory: URL, pseudonymRoot: SymmetricKey) throws(PolicyError) {
         self.directory = directory
-        self.masterKey = masterKey
-        self.state = Mutex(State(snapshot: PolicySnapshot(CompiledPolicySet(try PolicySet.load(directory: directory), masterKey: masterKey))))
+        self.pseudonymRoot = pseudonymRoot
+        self.state = Mutex(State(snapshot: PolicySnapshot(CompiledPolicySet(try PolicySet.load(directory: directory), pseudonymRoot: pseudonymRoot))))
     }
 
     public var current: CompiledPolicySet { state.withLock { $0.snapshot.compiled } }
@@ -37,7 +37,7 @@ public final class PolicyStore: Sendable {
     /// Re-reads the directory. Throws, changing nothing, when the new set is invalid.
     @discardableResult
     public func reload() throws(PolicyError) -> CompiledPolicySet {
-        let compiled = CompiledPolicySet(try PolicySet.load(directory: directory), masterKey: masterKey)
+        let compiled = CompiledPolicySet(try PolicySet.load(directory: directory), pseudonymRoot: pseudonymRoot)
         let snapshot = PolicySnapshot(compiled)
         state.withLock { $0 = State(snapshot: snapshot, generation: $0.generation + 1) }
         return compiled

@@ -61,7 +61,7 @@ public struct GatewayEnvironment: Sendable {
         now: @escaping @Sendable () -> Date
     ) async throws -> GatewayEnvironment {
         let clock = ServiceClock(calendar: try loadCalendar(configuration.bankHolidaysFile))
-        let policies = try PolicyStore(directory: URL(fileURLWithPath: configuration.policiesDirectory), masterKey: storage.masterKey.key)
+        let policies = try PolicyStore(directory: URL(fileURLWithPath: configuration.policiesDirectory), pseudonymRoot: storage.secrets.pseudonymRoot)
         let key = try await LedgerKeySetup.open(dataDirectory: configuration.dataDirectory, origin: configuration.ledgerOrigin, storage: storage)
         let ledger = try await Ledger.open(store: storage.ledger, key: key, origin: configuration.ledgerOrigin, clock: now)
         let environment = GatewayEnvironment(
