@@ -8,6 +8,10 @@ import Storage
 public struct PostgresKeyRecords: KeyRecords {
     let database: PostgresDatabase
 
+    public init(database: PostgresDatabase) {
+        self.database = database
+    }
+
     public func recorded(_ name: String) async throws -> Data? {
         try await database.mapErrors {
             try await database.client.query("SELECT value FROM casegate_meta WHERE name = \(name)", logger: database.logger)

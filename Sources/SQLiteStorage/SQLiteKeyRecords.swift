@@ -6,6 +6,10 @@ import Storage
 public struct SQLiteKeyRecords: KeyRecords {
     let database: SQLiteDatabase
 
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
     public func recorded(_ name: String) async throws -> Data? {
         try await database.cases.read { db in try Data.fetchOne(db, sql: "SELECT value FROM casegate_meta WHERE name = ?", arguments: [name]) }
     }

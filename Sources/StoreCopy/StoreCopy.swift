@@ -232,8 +232,11 @@ public struct StoreCopy: Sendable {
             }
             tuples.append("(" + placeholders.joined(separator: ", ") + ")")
         }
+        // The store's records (key check, ledger key, its own secrets) replace what opening the empty target
+        // recorded: the copy must keep the source's pseudonyms and party index. Every other row is left if present.
+        let conflict = plan.source == "casegate_meta" ? "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value" : "ON CONFLICT DO NOTHING"
         let sql = """
-            INSERT INTO \(plan.target) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING 1
+            INSERT INTO \(plan.target) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", ")) \(conflict) RETURNING 1
             """
         return try await target.transaction { connection in
             try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: target.logger).collect().count
@@ -313,9 +316,17 @@ extension StoreCopy {
         public var problem: String?
     }
 
-    /// Checks the copy: every ledger entry byte for byte, the target's ledger verified from its entries
-    /// alone (`LedgerVerifier`), and its root at every source checkpoint's size equal to the source's.
+    /// Checks the copy: the store's records (its secrets, so pseudonyms and subject searches are the
+    /// same), every ledger entry byte for byte, the target's ledger verified from its entries alone
+    /// (`LedgerVerifier`), and its root at every source checkpoint's size equal to the source's.
     public func verify(key: LedgerSigningKey, origin: String) async throws -> Verification {
+        let mine = SQLiteKeyRecords(database: source)
+        let theirs = PostgresKeyRecords(database: target)
+        for name in StoreSecrets.names + [KeyRecordName.masterKeyCheck, KeyRecordName.ledgerKey] {
+            guard try await mine.recorded(name) == theirs.recorded(name) else {
+                return Verification(entries: 0, checkpoints: 0, problem: "the store record '\(name)' differs between the source and the target")
+            }
+        }
         let sourceStore = SQLiteLedgerStore(database: source)
         let targetStore = PostgresBackend(database: target).ledger
         var index = 0

@@ -70,6 +70,15 @@ struct StoreCopyTests {
             #expect(try await cases.get(id) == mine, "case \(id) differs")
         }
         #expect(try await moved.users.authenticate(token: token)?.id == user.id)
+        // The same secrets: a new handle on the target has the source's pseudonym root, and subject searches find the same cases.
+        let reopened = try await PostgresDatabase.open(url: try PostgresURL(url), masterKey: source.masterKey)
+        #expect(reopened.secrets.pseudonymRoot.withUnsafeBytes { Array($0) } == source.secrets.pseudonymRoot.withUnsafeBytes { Array($0) })
+        #expect(reopened.secrets.partyIndex.withUnsafeBytes { Array($0) } == source.secrets.partyIndex.withUnsafeBytes { Array($0) })
+        let current = try #require(try await f.cases.get(ids[25]))
+        let party = current.parties[0]
+        let search = PostgresBackend(database: reopened).cases(clock: clock)
+        #expect(try await search.caseIDs(partyName: party.name, dateOfBirth: party.dateOfBirth) == [ids[25]])
+        await reopened.close()
         #expect(try await moved.retention.holds().map(\.caseID) == [ids[20].uuidString])
         let tombstones = try await f.store.integer("SELECT COUNT(*) FROM retention_tombstones")
         #expect(tombstones == 10)
