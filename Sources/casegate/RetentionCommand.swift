@@ -152,14 +152,18 @@ struct Backup: AsyncParsableCommand {
         abstract: "Write a data backup of the embedded store: the case database only, without the key store or master key.",
         discussion: """
             Because data keys are never in a backup, purging a case shreds it in every backup too. With PostgreSQL, \
-            use pg_dump --exclude-schema=casegate_keys to the same effect (see README).
+            use pg_dump --exclude-schema=casegate_keys to the same effect (see docs/operating/backup.md).
             """
     )
     @Option(help: "Data directory.") var dataDir = "data"
     @Option(help: "Directory to write the backup to.") var output: String
 
     func run() async throws {
-        let database = try SQLiteDatabase(directory: URL(fileURLWithPath: dataDir))
+        let directory = URL(fileURLWithPath: dataDir)
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(SQLiteDatabase.caseFileName).path) else {
+            throw ValidationError("no embedded store in \(dataDir) to back up")
+        }
+        let database = try SQLiteDatabase(directory: directory)
         let file = try await SQLiteRetentionStore(database: database).backup(to: URL(fileURLWithPath: output))
         print("backup written to \(file.path) (no keys: keep keys.sqlite and master.key backed up separately and securely)")
     }

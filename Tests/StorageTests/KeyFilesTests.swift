@@ -20,4 +20,21 @@ struct KeyFilesTests {
         let key = try MasterKey.load(from: KeyFiles.masterKey(dataDirectory: data, environment: environment))
         #expect(key.key.withUnsafeBytes { Array($0) } == Array(repeating: 7, count: 32))
     }
+
+    @Test("a key passed on an inherited file descriptor is read from it")
+    func descriptor() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-keyfd-\(UUID().uuidString)")
+        try Data(repeating: 5, count: 32).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        let environment = ["CASEGATE_MASTER_KEY_FD": "\(handle.fileDescriptor)", "CREDENTIALS_DIRECTORY": "/nonexistent"]
+        let url = KeyFiles.masterKey(dataDirectory: URL(fileURLWithPath: "/tmp"), environment: environment)
+        #expect(url.path == "/dev/fd/\(handle.fileDescriptor)")
+        let key = try MasterKey.load(from: url)
+        #expect(key.key.withUnsafeBytes { Array($0) } == Array(repeating: 5, count: 32))
+        #expect(
+            KeyFiles.masterKey(dataDirectory: URL(fileURLWithPath: "/tmp"), environment: ["CASEGATE_MASTER_KEY_FD": "1"]).path == "/tmp/master.key"
+        )
+    }
 }
