@@ -10,6 +10,8 @@ public enum LedgerAction: String, Codable, Sendable, CaseIterable {
     case policyLoad = "policy-load"
     case legalHoldPlaced = "legal-hold-placed"
     case legalHoldLifted = "legal-hold-lifted"
+    /// The ledger signing key was replaced: details name the old and new keys and the size the new one signs from.
+    case keyRotation = "key-rotation"
 }
 
 /// Who did it. Never a name: partner ids, staff user ids and roles only.

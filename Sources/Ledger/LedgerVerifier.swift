@@ -17,13 +17,18 @@ public struct LedgerVerifier: Sendable {
     }
 
     let store: any LedgerStore
-    let publicKey: LedgerPublicKey
+    let keys: LedgerKeyHistory
     let origin: String
 
-    public init(store: any LedgerStore, publicKey: LedgerPublicKey, origin: String) {
+    /// Each checkpoint is checked with the key in force at its size.
+    public init(store: any LedgerStore, keys: LedgerKeyHistory, origin: String) {
         self.store = store
-        self.publicKey = publicKey
+        self.keys = keys
         self.origin = origin
+    }
+
+    public init(store: any LedgerStore, publicKey: LedgerPublicKey, origin: String) {
+        self.init(store: store, keys: LedgerKeyHistory(publicKey), origin: origin)
     }
 
     /// `progress` is told the entries checked so far after each page.
@@ -67,7 +72,7 @@ public struct LedgerVerifier: Sendable {
         for (size, note) in stored {
             let checkpoint: Checkpoint
             do {
-                checkpoint = try Checkpoint.verify(note: note, publicKey: publicKey)
+                checkpoint = try Checkpoint.verify(note: note, publicKey: keys.key(forSize: size))
             } catch {
                 return fail(previous, "checkpoint at size \(size): \(error)")
             }

@@ -27,11 +27,14 @@ public enum ReceiptVerification {
         }
     }
 
+    /// `verifierKey` is one C2SP verifier key, or the ledger's key history (`LedgerKeyHistory.text`): the
+    /// checkpoint is checked with the key in force at its size.
     public static func verify(checkpoint note: String, proof: Data, entry: [UInt8], verifierKey: String) throws(Failure) -> Verified {
         let key: LedgerPublicKey
         let checkpoint: Checkpoint
         do {
-            key = try LedgerPublicKey(verifierKey: verifierKey)
+            let keys = try LedgerKeyHistory(text: verifierKey)
+            key = keys.key(forSize: Checkpoint.claimedSize(note) ?? 0)
             checkpoint = try Checkpoint.verify(note: note, publicKey: key)
         } catch {
             throw .checkpoint(error)

@@ -26,6 +26,12 @@ public struct Checkpoint: Sendable, Equatable {
         return "\(body)\n\u{2014} \(key.name) \(blob.base64EncodedString())\n"
     }
 
+    /// The tree size a note's body claims, before its signature is checked: to pick the key in force.
+    public static func claimedSize(_ note: String) -> Int? {
+        let lines = note.split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.count > 1 ? Int(lines[1]) : nil
+    }
+
     /// Parses a signed note and checks its signature against `publicKey`.
     public static func verify(note: String, publicKey: LedgerPublicKey) throws(CheckpointError) -> Checkpoint {
         guard let separator = note.range(of: "\n\n") else { throw .malformed("no blank line between body and signatures") }

@@ -10,12 +10,16 @@ struct ReceiptChecker: Sendable {
     var sampleSize = 64
 
     func check(_ receipts: [Receipt]) async throws -> ReceiptCheck {
-        let keyText = String(buffer: try await client.getOK("/v1/ledger/public-key").body).trimmingCharacters(in: .whitespacesAndNewlines)
-        let key: LedgerPublicKey
-        do { key = try LedgerPublicKey(verifierKey: keyText) } catch { throw LoadTestError.malformedResponse("ledger public key: \(error)") }
+        let keyText = String(buffer: try await client.getOK("/v1/ledger/public-key").body)
+        let keys: LedgerKeyHistory
+        do { keys = try LedgerKeyHistory(text: keyText) } catch { throw LoadTestError.malformedResponse("ledger public keys: \(error)") }
         let note = String(buffer: try await client.getOK("/v1/ledger/checkpoint").body)
         let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint.verify(note: note, publicKey: key) } catch { throw LoadTestError.malformedResponse("checkpoint: \(error)") }
+        do {
+            checkpoint = try Checkpoint.verify(note: note, publicKey: keys.key(forSize: Checkpoint.claimedSize(note) ?? 0))
+        } catch {
+            throw LoadTestError.malformedResponse("checkpoint: \(error)")
+        }
 
         var seen = Set<Int>()
         var duplicates = 0

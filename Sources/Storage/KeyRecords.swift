@@ -9,12 +9,17 @@ public protocol KeyRecords: Sendable {
     func recorded(_ name: String) async throws -> Data?
     /// Records `value` under `name` unless a value is recorded already; returns the value recorded.
     func record(_ name: String, _ value: Data) async throws -> Data
+    /// Replaces the values of several names at once (one transaction), provided `name` still holds
+    /// `expected`; returns whether it did.
+    func replace(_ values: [String: Data], ifCurrent name: String, is expected: Data) async throws -> Bool
 }
 
 /// The names the records are kept under.
 public enum KeyRecordName {
     public static let masterKeyCheck = "master_key_check"
     public static let ledgerKey = "ledger_key"
+    /// Every ledger key with the first size it signs (`LedgerKeyHistory.text`); absent until a rotation.
+    public static let ledgerKeyHistory = "ledger_key_history"
 }
 
 extension MasterKey {

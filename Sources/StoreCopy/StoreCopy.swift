@@ -319,7 +319,7 @@ extension StoreCopy {
     /// Checks the copy: the store's records (its secrets, so pseudonyms and subject searches are the
     /// same), every ledger entry byte for byte, the target's ledger verified from its entries alone
     /// (`LedgerVerifier`), and its root at every source checkpoint's size equal to the source's.
-    public func verify(key: LedgerSigningKey, origin: String) async throws -> Verification {
+    public func verify(key: LedgerSigningKey, keys: LedgerKeyHistory, origin: String) async throws -> Verification {
         let mine = SQLiteKeyRecords(database: source)
         let theirs = PostgresKeyRecords(database: target)
         for name in StoreSecrets.names + [KeyRecordName.masterKeyCheck, KeyRecordName.ledgerKey] {
@@ -341,7 +341,7 @@ extension StoreCopy {
             if mine.isEmpty { break }
             index += mine.count
         }
-        let report = try await LedgerVerifier(store: targetStore, publicKey: key.publicKey, origin: origin).verify()
+        let report = try await LedgerVerifier(store: targetStore, keys: keys, origin: origin).verify()
         if let problem = report.problem {
             return Verification(
                 entries: report.entries,

@@ -8,7 +8,7 @@ struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Verify, prove, checkpoint and export the audit ledger.",
-        subcommands: [Verify.self, Proof.self, CheckpointCommand.self, Export.self, VerifyReceipt.self, PublicKey.self]
+        subcommands: [Verify.self, Proof.self, CheckpointCommand.self, Export.self, VerifyReceipt.self, PublicKey.self, RotateKey.self]
     )
 
     struct Options: ParsableArguments {
@@ -16,9 +16,17 @@ struct LedgerCommand: AsyncParsableCommand {
         @Option(help: "The ledger origin (the configuration's ledger_origin).") var origin = GatewayConfiguration().ledgerOrigin
 
         func open() async throws -> Ledger {
+            try await openWithKeys().ledger
+        }
+
+        /// The ledger and every key that has signed it.
+        func openWithKeys() async throws -> (ledger: Ledger, keys: LedgerKeyHistory) {
             let backend = try await storage.open()
             let key = try await LedgerKeySetup.open(dataDirectory: storage.dataDir, origin: origin, storage: backend)
-            return try await Ledger.open(store: backend.ledger, key: key, origin: origin)
+            return (
+                try await Ledger.open(store: backend.ledger, key: key, origin: origin),
+                try await LedgerKeySetup.history(storage: backend, current: key)
+            )
         }
     }
 
@@ -29,9 +37,9 @@ struct LedgerCommand: AsyncParsableCommand {
         @OptionGroup var options: Options
 
         func run() async throws {
-            let ledger = try await options.open()
+            let (ledger, keys) = try await options.openWithKeys()
             let started = ContinuousClock.now
-            let report = try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: options.origin).verify()
+            let report = try await LedgerVerifier(store: ledger.store, keys: keys, origin: options.origin).verify()
             let elapsed = ContinuousClock.now - started
             if let problem = report.problem {
                 print("FAILED at index \(problem.index): \(problem.reason)")
@@ -130,11 +138,49 @@ struct LedgerCommand: AsyncParsableCommand {
     }
 
     struct PublicKey: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "public-key", abstract: "Print the checkpoint verifier key to give to partners.")
+        static let configuration = CommandConfiguration(
+            commandName: "public-key",
+            abstract: "Print every checkpoint verifier key, each with the first tree size it signs, to give to partners."
+        )
         @OptionGroup var options: Options
 
         func run() async throws {
-            print(try await options.open().publicKey.verifierKey)
+            print(try await options.openWithKeys().keys.text, terminator: "")
+        }
+    }
+}
+
+extension LedgerCommand {
+    struct RotateKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-key",
+            abstract: "Replace the ledger signing key; stop every gateway on the store first.",
+            discussion: """
+                Appends a key-rotation entry naming the old and new keys, signs a last checkpoint with the old key, \
+                then switches the store to the new key, which signs every later checkpoint. Verifiers check each \
+                checkpoint with the key in force at its size (casegate ledger public-key lists them). Safe to run \
+                again after a crash.
+                """
+        )
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            let backend = try await options.storage.open()
+            let rotated: LedgerKeyRotation.Rotated
+            do {
+                rotated = try await LedgerKeyRotation.rotate(
+                    dataDirectory: options.storage.dataDir,
+                    origin: options.origin,
+                    storage: backend,
+                    actor: cliActor
+                )
+            } catch let error as LedgerKeyRotationError {
+                throw ValidationError(error.description)
+            }
+            print("rotated at entry \(rotated.entry): \(rotated.new.verifierKey) signs from size \(rotated.fromSize)")
+            print("give partners the key list (casegate ledger public-key):")
+            print(rotated.history.text, terminator: "")
+            await backend.close()
         }
     }
 }

@@ -42,13 +42,13 @@ struct StoreCommand: AsyncParsableCommand {
                     throw ValidationError("no embedded store in \(dataDir): \(file) is missing")
                 }
             }
-            let keyFile = GatewayEnvironment.ledgerKeyFile(dataDir)
-            guard FileManager.default.fileExists(atPath: keyFile.path) else { throw ValidationError("no ledger key at \(keyFile.path)") }
-            let key = try LedgerSigningKey.loadOrCreate(at: keyFile, name: origin)
             let source = try SQLiteDatabase(directory: directory)
+            let backend = SQLiteBackend(database: source)
+            let key = try await LedgerKeySetup.open(dataDirectory: dataDir, origin: origin, storage: backend)
+            let keys = try await LedgerKeySetup.history(storage: backend, current: key)
             let target = try await PostgresDatabase.open(url: try PostgresURL(to), masterKey: source.masterKey)
             do {
-                try await copy(source, into: target, key: key, started: started)
+                try await copy(source, into: target, key: key, keys: keys, started: started)
             } catch {
                 await target.close()
                 throw error
@@ -60,6 +60,7 @@ struct StoreCommand: AsyncParsableCommand {
             _ source: SQLiteDatabase,
             into target: PostgresDatabase,
             key: LedgerSigningKey,
+            keys: LedgerKeyHistory,
             started: ContinuousClock.Instant
         ) async throws {
             let copy = StoreCopy(source: source, target: target)
@@ -75,7 +76,7 @@ struct StoreCommand: AsyncParsableCommand {
             for table in report.tables {
                 print("\(table.table): \(table.sourceRows) rows, \(table.copiedRows) written")
             }
-            let verification = try await copy.verify(key: key, origin: origin)
+            let verification = try await copy.verify(key: key, keys: keys, origin: origin)
             if let problem = verification.problem {
                 print("FAILED: \(problem)")
                 throw ExitCode.failure

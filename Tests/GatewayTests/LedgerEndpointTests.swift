@@ -80,7 +80,7 @@ struct LedgerEndpointTests {
                 let first = String(buffer: try #require(try await client.get("/v1/ledger/checkpoint").body))
                 _ = try await client.get("/v1/views/cases/\(fixtures[0].case.id.uuidString)")
                 let second = String(buffer: try #require(try await client.get("/v1/ledger/checkpoint").body))
-                let key = try LedgerPublicKey(verifierKey: String(buffer: try #require(try await client.get("/v1/ledger/public-key").body)))
+                let key = try LedgerKeyHistory(text: String(buffer: try #require(try await client.get("/v1/ledger/public-key").body))).current
                 let a = try Checkpoint.verify(note: first, publicKey: key)
                 let b = try Checkpoint.verify(note: second, publicKey: key)
                 #expect(b.size > a.size)

@@ -57,7 +57,7 @@ struct StoreCopyTests {
         let report = try await copy.run()
         #expect(report.resumed)
         #expect(report.ledgerSize == f.ledger.size)
-        let verification = try await copy.verify(key: f.key, origin: RetentionFixture.origin)
+        let verification = try await copy.verify(key: f.key, keys: LedgerKeyHistory(f.key.publicKey), origin: RetentionFixture.origin)
         #expect(verification.problem == nil)
         #expect(verification.entries == f.ledger.size && verification.checkpoints >= 1)
 

@@ -33,6 +33,7 @@ struct ConsoleController {
         ).addRoutes(to: signedIn)
         GovernancePages(
             ledger: environment.ledger,
+            keys: environment.ledgerKeys,
             retention: environment.storage.retention,
             policiesDirectory: policiesDirectory,
             verification: verification,

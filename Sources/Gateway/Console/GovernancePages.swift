@@ -89,6 +89,7 @@ final class LedgerVerificationStatus: Sendable {
 /// one) and retention (past sweeps with their counts and ledger ranges, the schedule, legal holds).
 struct GovernancePages {
     let ledger: Ledger
+    let keys: LedgerKeyHistory
     let retention: any RetentionStore
     let policiesDirectory: URL
     let verification: LedgerVerificationStatus
@@ -158,9 +159,9 @@ struct GovernancePages {
     /// `verificationWait`, with its progress otherwise.
     @Sendable func verify(_ request: Request, context: StaffRequestContext) async throws -> Response {
         try ConsoleForm.requireCSRF(try await ConsoleForm.read(request), context: context)
-        let (ledger, origin) = (ledger, origin)
+        let (ledger, keys, origin) = (ledger, keys, origin)
         _ = verification.start(by: context.user?.name ?? "", total: ledger.size) { progress in
-            try await LedgerVerifier(store: ledger.store, publicKey: ledger.publicKey, origin: origin).verify(progress: progress)
+            try await LedgerVerifier(store: ledger.store, keys: keys, origin: origin).verify(progress: progress)
         }
         await verification.wait(upTo: Self.verificationWait)
         return Response(status: .seeOther, headers: [.location: "/console/ledger"])

@@ -6,6 +6,7 @@ import Ledger
 /// What partners need to check their receipts: `/v1/ledger`.
 struct LedgerController {
     let ledger: Ledger
+    let keys: LedgerKeyHistory
 
     func addRoutes(to group: RouterGroup<PartnerRequestContext>) {
         group
@@ -26,12 +27,13 @@ struct LedgerController {
         )
     }
 
-    /// The checkpoint key in C2SP verifier-key form. Partners should also get it out of band.
+    /// Every checkpoint key, oldest first, each in C2SP verifier-key form with the first tree size it signs
+    /// (`LedgerKeyHistory.text`). Partners should also get them out of band.
     @Sendable func publicKey(_ request: Request, context: PartnerRequestContext) async throws -> Response {
         Response(
             status: .ok,
             headers: [.contentType: "text/plain; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: ledger.publicKey.verifierKey + "\n"))
+            body: .init(byteBuffer: ByteBuffer(string: keys.text))
         )
     }
 

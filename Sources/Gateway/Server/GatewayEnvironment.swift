@@ -12,6 +12,8 @@ public struct GatewayEnvironment: Sendable {
     public let users: any UserStore
     public let policies: PolicyStore
     public let ledger: Ledger
+    /// Every key that has signed the ledger, with the sizes each signs.
+    public let ledgerKeys: LedgerKeyHistory
     public let clock: ServiceClock
     public let now: @Sendable () -> Date
     /// Partner views kept for repeat requests.
@@ -21,11 +23,13 @@ public struct GatewayEnvironment: Sendable {
         storage: any StorageBackend,
         policies: PolicyStore,
         ledger: Ledger,
+        ledgerKeys: LedgerKeyHistory? = nil,
         clock: ServiceClock,
         now: @escaping @Sendable () -> Date = { Date() },
         viewCacheBytes: Int = 64 << 20
     ) {
         self.storage = storage
+        self.ledgerKeys = ledgerKeys ?? LedgerKeyHistory(ledger.publicKey)
         self.cases = storage.cases(clock: clock)
         self.users = storage.users
         self.policies = policies
@@ -64,10 +68,12 @@ public struct GatewayEnvironment: Sendable {
         let policies = try PolicyStore(directory: URL(fileURLWithPath: configuration.policiesDirectory), pseudonymRoot: storage.secrets.pseudonymRoot)
         let key = try await LedgerKeySetup.open(dataDirectory: configuration.dataDirectory, origin: configuration.ledgerOrigin, storage: storage)
         let ledger = try await Ledger.open(store: storage.ledger, key: key, origin: configuration.ledgerOrigin, clock: now)
+        let keys = try await LedgerKeySetup.history(storage: storage, current: key)
         let environment = GatewayEnvironment(
             storage: storage,
             policies: policies,
             ledger: ledger,
+            ledgerKeys: keys,
             clock: clock,
             now: now,
             viewCacheBytes: configuration.viewCacheMegabytes << 20

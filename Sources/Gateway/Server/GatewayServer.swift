@@ -42,7 +42,7 @@ public struct GatewayServer: Sendable {
         let v1 = router.group("v1").add(middleware: PartnerIdentityMiddleware(policies: environment.policies, peerCertificate: peerCertificate))
         if let rateLimiter { v1.add(middleware: PartnerRateLimitMiddleware(limiter: rateLimiter)) }
         PartnerController().addRoutes(to: v1)
-        LedgerController(ledger: environment.ledger).addRoutes(to: v1.group("ledger"))
+        LedgerController(ledger: environment.ledger, keys: environment.ledgerKeys).addRoutes(to: v1.group("ledger"))
         ViewController(store: environment.cases, audit: environment.audit, views: environment.views, now: environment.now)
             .addRoutes(to: v1.group("views/cases").add(middleware: AgreementInForceMiddleware(now: environment.now)))
         return router

@@ -2,14 +2,20 @@ import Foundation
 import Ledger
 import Storage
 
-/// The ledger signing key a process may sign with: the one the store recorded at first setup. A new key is
+/// The ledger signing key a process may sign with: the one the store records as current. A new key is
 /// made only for a store whose ledger is empty and names no key; a missing or different key file is refused,
 /// naming the key expected, so a process started on the wrong data directory never signs checkpoints that
-/// partners' verifiers would reject.
+/// partners' verifiers would reject. The store also records every key that has signed (`LedgerKeyHistory`).
 public enum LedgerKeySetup {
+    /// The key file a rotation writes before the store switches to it (see `LedgerKeyRotation`).
+    public static func nextKeyFile(_ dataDirectory: String) -> URL {
+        URL(fileURLWithPath: dataDirectory).appendingPathComponent("ledger.key.next")
+    }
+
     public static func open(dataDirectory: String, origin: String, storage: any StorageBackend) async throws -> LedgerSigningKey {
         let file = GatewayEnvironment.ledgerKeyFile(dataDirectory)
         let recorded = try await storage.keyRecords.recorded(KeyRecordName.ledgerKey).map { String(decoding: $0, as: UTF8.self) }
+        try finishRotation(dataDirectory: dataDirectory, origin: origin, recorded: recorded)
         guard FileManager.default.fileExists(atPath: file.path) else {
             if let recorded { throw LedgerKeyError.missing(path: file.path, expected: recorded) }
             if let first = try await storage.ledger.entries(from: 0, limit: 1).first {
@@ -19,18 +25,39 @@ public enum LedgerKeySetup {
             try await record(key, in: storage, path: file.path)
             return key
         }
-        let key: LedgerSigningKey
-        do {
-            key = try LedgerSigningKey.load(from: file, name: origin)
-        } catch {
-            throw LedgerKeyError.unreadable(path: file.path, reason: "\(error)")
-        }
+        let key = try load(file, origin: origin)
         if let recorded, recorded != key.publicKey.verifierKey {
             throw LedgerKeyError.different(path: file.path, expected: recorded, found: key.publicKey.verifierKey)
         }
         // A store set up before keys were recorded adopts the key it has been signed with.
         if recorded == nil { try await record(key, in: storage, path: file.path) }
         return key
+    }
+
+    /// Every key that has signed this store's checkpoints, oldest first.
+    public static func history(storage: any StorageBackend, current: LedgerSigningKey) async throws -> LedgerKeyHistory {
+        guard let text = try await storage.keyRecords.recorded(KeyRecordName.ledgerKeyHistory) else { return LedgerKeyHistory(current.publicKey) }
+        return try LedgerKeyHistory(text: String(decoding: text, as: UTF8.self))
+    }
+
+    static func load(_ file: URL, origin: String) throws -> LedgerSigningKey {
+        do {
+            return try LedgerSigningKey.load(from: file, name: origin)
+        } catch {
+            throw LedgerKeyError.unreadable(path: file.path, reason: "\(error)")
+        }
+    }
+
+    /// A rotation that stopped after the store switched to the new key but before the key file was
+    /// renamed: the new key is in `ledger.key.next` and the store names it; finish the rename.
+    private static func finishRotation(dataDirectory: String, origin: String, recorded: String?) throws {
+        let next = nextKeyFile(dataDirectory)
+        guard let recorded, FileManager.default.fileExists(atPath: next.path),
+            (try? LedgerSigningKey.load(from: next, name: origin))?.publicKey.verifierKey == recorded
+        else { return }
+        let file = GatewayEnvironment.ledgerKeyFile(dataDirectory)
+        if FileManager.default.fileExists(atPath: file.path) { try FileManager.default.removeItem(at: file) }
+        try FileManager.default.moveItem(at: next, to: file)
     }
 
     private static func record(_ key: LedgerSigningKey, in storage: any StorageBackend, path: String) async throws {
