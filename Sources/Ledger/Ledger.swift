@@ -19,6 +19,8 @@ public final class Ledger: Sendable {
     public let store: any LedgerStore
     public let key: LedgerSigningKey
     public let origin: String
+    /// Where signed checkpoints are also written, outside the store.
+    public let checkpointLog: CheckpointLog?
 
     private struct Pending {
         var drafts: [LedgerDraft]
@@ -52,6 +54,7 @@ public final class Ledger: Sendable {
         store: any LedgerStore,
         key: LedgerSigningKey,
         origin: String,
+        checkpointLog: CheckpointLog? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> Ledger {
         let height = MerkleTree.defaultTileHeight
@@ -71,7 +74,7 @@ public final class Ledger: Sendable {
             for hash in chunk { tree.append(leafHash: hash) }
         }
         let last = try await store.latestCheckpoint()
-        let ledger = Ledger(store: store, key: key, origin: origin, tree: tree, lastCheckpoint: last, clock: clock)
+        let ledger = Ledger(store: store, key: key, origin: origin, checkpointLog: checkpointLog, tree: tree, lastCheckpoint: last, clock: clock)
         ledger.state.withLock { $0.recordedTiles = roots.count }
         if tree.size > 0, let newest = try await store.entries(from: tree.size - 1, limit: 1).first,
             let time = LedgerEntry.date(fromTimestamp: try newest.decoded().time)
@@ -86,6 +89,7 @@ public final class Ledger: Sendable {
         store: any LedgerStore,
         key: LedgerSigningKey,
         origin: String,
+        checkpointLog: CheckpointLog?,
         tree: MerkleTree,
         lastCheckpoint: (size: Int, note: String)?,
         clock: @escaping @Sendable () -> Date
@@ -93,6 +97,7 @@ public final class Ledger: Sendable {
         self.store = store
         self.key = key
         self.origin = origin
+        self.checkpointLog = checkpointLog
         self.state = Mutex(State(tree: tree, lastCheckpoint: lastCheckpoint))
         self.clock = clock
     }
@@ -298,6 +303,8 @@ public final class Ledger: Sendable {
         let signed = try Checkpoint(origin: origin, size: size, root: root).signed(with: key)
         // Another instance may have signed this size first: its note stands.
         let note = try await store.saveCheckpoint(size: size, note: signed)
+        // Written outside the store before anyone is shown it, so a restore cannot quietly go back past it.
+        try checkpointLog?.append(size: size, note: note)
         state.withLock { state in
             if (state.lastCheckpoint?.size ?? -1) < size { state.lastCheckpoint = (size, note) }
             state.lastCheckpointAt = clock()

@@ -12,6 +12,8 @@ public enum LedgerAction: String, Codable, Sendable, CaseIterable {
     case legalHoldLifted = "legal-hold-lifted"
     /// The ledger signing key was replaced: details name the old and new keys and the size the new one signs from.
     case keyRotation = "key-rotation"
+    /// The store was restored from a backup; details name the entries given out in checkpoints and lost.
+    case restore
 }
 
 /// Who did it. Never a name: partner ids, staff user ids and roles only.

@@ -24,7 +24,7 @@ struct LedgerCommand: AsyncParsableCommand {
             let backend = try await storage.open()
             let key = try await LedgerKeySetup.open(dataDirectory: storage.dataDir, origin: origin, storage: backend)
             return (
-                try await Ledger.open(store: backend.ledger, key: key, origin: origin),
+                try await Ledger.open(store: backend.ledger, key: key, origin: origin, checkpointLog: CheckpointLog.inDataDirectory(storage.dataDir)),
                 try await LedgerKeySetup.history(storage: backend, current: key)
             )
         }

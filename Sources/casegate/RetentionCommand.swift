@@ -24,7 +24,12 @@ struct RetentionCommand: AsyncParsableCommand {
             let schedule = try loadSchedule(policiesDir)
             let backend = try await storage.open()
             let key = try await LedgerKeySetup.open(dataDirectory: storage.dataDir, origin: origin, storage: backend)
-            let ledger = try await Ledger.open(store: backend.ledger, key: key, origin: origin)
+            let ledger = try await Ledger.open(
+                store: backend.ledger,
+                key: key,
+                origin: origin,
+                checkpointLog: CheckpointLog.inDataDirectory(storage.dataDir)
+            )
             return RetentionSweeper(store: backend.retention, ledger: ledger, schedule: schedule)
         }
     }
@@ -166,6 +171,44 @@ struct Backup: AsyncParsableCommand {
         let database = try SQLiteDatabase(directory: directory)
         let file = try await SQLiteRetentionStore(database: database).backup(to: URL(fileURLWithPath: output))
         print("backup written to \(file.path) (no keys: keep keys.sqlite and master.key backed up separately and securely)")
+    }
+}
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Restore the embedded store from a backup, refusing to lose ledger entries partners may hold checkpoints for.",
+        discussion: """
+            Stop every gateway on the store first. The keys (keys.sqlite, master.key, ledger.key) stay as they are: a backup \
+            never holds them. If checkpoints beyond the backup's ledger were given out (data/checkpoints.log), the restore is \
+            refused, naming the lost range; --acknowledge-lost-entries restores anyway and records the range in a restore entry.
+            """
+    )
+    @Option(help: "Data directory.") var dataDir = "data"
+    @Option(help: "The backup: the folder casegate backup wrote, or its casegate.sqlite.") var from: String
+    @Option(help: "The ledger origin (the configuration's ledger_origin).") var origin = GatewayConfiguration().ledgerOrigin
+    @Flag(help: "Restore even though entries given out in checkpoints are lost; a restore entry records them.")
+    var acknowledgeLostEntries = false
+
+    func run() async throws {
+        let restored: StoreRestore.Restored
+        do {
+            restored = try await StoreRestore.restore(
+                from: from,
+                dataDirectory: dataDir,
+                origin: origin,
+                acknowledgeLostEntries: acknowledgeLostEntries,
+                actor: cliActor
+            )
+        } catch let error as StoreRestoreError {
+            throw ValidationError(error.description)
+        } catch let error as SQLiteBackupError {
+            throw ValidationError(error.description)
+        }
+        if let lost = restored.lost, let entry = restored.restoreEntry {
+            print("restored; entries \(lost.lowerBound)..<\(lost.upperBound) are lost, recorded by restore entry \(entry)")
+        } else {
+            print("restored; the ledger has \(restored.ledgerSize) entries and loses none given out")
+        }
     }
 }
 

@@ -67,7 +67,13 @@ public struct GatewayEnvironment: Sendable {
         let clock = ServiceClock(calendar: try loadCalendar(configuration.bankHolidaysFile))
         let policies = try PolicyStore(directory: URL(fileURLWithPath: configuration.policiesDirectory), pseudonymRoot: storage.secrets.pseudonymRoot)
         let key = try await LedgerKeySetup.open(dataDirectory: configuration.dataDirectory, origin: configuration.ledgerOrigin, storage: storage)
-        let ledger = try await Ledger.open(store: storage.ledger, key: key, origin: configuration.ledgerOrigin, clock: now)
+        let ledger = try await Ledger.open(
+            store: storage.ledger,
+            key: key,
+            origin: configuration.ledgerOrigin,
+            checkpointLog: CheckpointLog.inDataDirectory(configuration.dataDirectory),
+            clock: now
+        )
         let keys = try await LedgerKeySetup.history(storage: storage, current: key)
         let environment = GatewayEnvironment(
             storage: storage,

@@ -30,7 +30,12 @@ public enum LedgerKeyRotation {
             FileManager.default.fileExists(atPath: nextFile.path)
             ? try LedgerKeySetup.load(nextFile, origin: origin) : try LedgerSigningKey.loadOrCreate(at: nextFile, name: origin)
 
-        let ledger = try await Ledger.open(store: storage.ledger, key: old, origin: origin)
+        let ledger = try await Ledger.open(
+            store: storage.ledger,
+            key: old,
+            origin: origin,
+            checkpointLog: CheckpointLog.inDataDirectory(dataDirectory)
+        )
         let receipt = try await ledger.append(
             LedgerDraft(
                 actor: actor,

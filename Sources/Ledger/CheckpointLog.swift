@@ -1,0 +1,78 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Every checkpoint this process signs, also written outside the database: a file in the data directory,
+/// one line a checkpoint, `<size> <base64 of the signed note>`, appended and synced before the checkpoint
+/// is served. A restored database older than the checkpoints already given out is then found out
+/// (`casegate restore` compares), instead of quietly rewriting history partners hold.
+///
+/// Kept short: past 1 MiB it is rewritten with its last 1,000 lines (write, sync, rename).
+public final class CheckpointLog: Sendable {
+    public let file: URL
+    private let lock = Mutex(())
+    static let limit = 1 << 20
+    static let kept = 1000
+
+    public init(file: URL) {
+        self.file = file
+    }
+
+    public static func inDataDirectory(_ directory: String) -> CheckpointLog {
+        CheckpointLog(file: URL(fileURLWithPath: directory).appendingPathComponent("checkpoints.log"))
+    }
+
+    public func append(size: Int, note: String) throws {
+        let line = "\(size) \(Data(note.utf8).base64EncodedString())\n"
+        try lock.withLock { _ in
+            try Self.write(Array(line.utf8), to: file.path, flags: O_WRONLY | O_CREAT | O_APPEND)
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
+                let bytes = attributes[.size] as? Int, bytes > Self.limit
+            {
+                try compact()
+            }
+        }
+    }
+
+    /// The checkpoints logged, oldest first; a damaged line is skipped.
+    public func entries() throws -> [(size: Int, note: String)] {
+        guard let data = FileManager.default.contents(atPath: file.path) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let size = Int(parts[0]), let note = Data(base64Encoded: String(parts[1])) else { return nil }
+            return (size, String(decoding: note, as: UTF8.self))
+        }
+    }
+
+    /// The checkpoint signed last: the furthest any partner may have been shown the log.
+    public func latest() throws -> (size: Int, note: String)? {
+        try entries().last
+    }
+
+    private func compact() throws {
+        let lines = try entries().suffix(Self.kept).map { "\($0.size) \(Data($0.note.utf8).base64EncodedString())\n" }.joined()
+        let scratch = file.path + ".compacting"
+        try Self.write(Array(lines.utf8), to: scratch, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        guard rename(scratch, file.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]) }
+    }
+
+    /// Writes all of `bytes` and syncs them before returning.
+    private static func write(_ bytes: [UInt8], to path: String, flags: Int32) throws {
+        let fd = open(path, flags, 0o600)
+        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: path]) }
+            offset += n
+        }
+        guard fsync(fd) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    }
+}
