@@ -87,6 +87,12 @@ public struct LedgerSigningKey: Sendable {
 
     /// Reads the raw 32-byte key from a file.
     public static func load(from url: URL, name: String) throws -> LedgerSigningKey {
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+            attributes[.type] as? FileAttributeType == .typeRegular,
+            let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue, permissions & 0o077 != 0
+        {
+            throw LedgerKeyFileError.loosePermissions(permissions)
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
         }
@@ -150,10 +156,13 @@ public struct LedgerPublicKey: Sendable, Equatable {
 /// A ledger key file that is not a key.
 public enum LedgerKeyFileError: Error, Equatable, CustomStringConvertible {
     case wrongLength(Int)
+    case loosePermissions(Int)
 
     public var description: String {
         switch self {
         case .wrongLength(let count): "holds \(count) bytes; an Ed25519 private key is 32"
+        case .loosePermissions(let mode):
+            "is readable or writable by others (mode \(String(mode, radix: 8))): chmod 600 it, and check who may have copied it"
         }
     }
 }

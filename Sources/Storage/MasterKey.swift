@@ -30,6 +30,7 @@ public struct MasterKey: Sendable {
     }
 
     public static func load(from url: URL) throws(StorageError) -> MasterKey {
+        if let reason = KeyFiles.looseness(of: url) { throw .masterKey(path: url.path, reason: reason) }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw .masterKey(path: url.path, reason: "cannot be read")
         }

@@ -1,3 +1,4 @@
+import CasegateTestSupport
 import Crypto
 import DevPKI
 import Foundation
@@ -70,7 +71,7 @@ final class GatewayFixture: Sendable {
         if let masterKey {
             let data = root.appendingPathComponent("data")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-            try masterKey.write(to: data.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
+            try writeKeyFile(masterKey, to: data.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
             // The fixtures' views were made with this key as the pseudonym root.
             let key = SymmetricKey(data: masterKey)
             _ = try SQLiteDatabase(directory: data, newStoreSecrets: StoreSecrets(pseudonymRoot: key, partyIndex: key))

@@ -27,7 +27,7 @@ struct KeySetupTests {
         #expect(again.publicKey == first.publicKey)
 
         let saved = try Data(contentsOf: file)
-        try Curve25519.Signing.PrivateKey().rawRepresentation.write(to: file)
+        try writeKeyFile(Curve25519.Signing.PrivateKey().rawRepresentation, to: file)
         await #expect(
             throws: LedgerKeyError.different(
                 path: file.path,
@@ -42,14 +42,14 @@ struct KeySetupTests {
             _ = try await LedgerKeySetup.open(dataDirectory: data, origin: Self.origin, storage: t.backend)
         }
         #expect(!FileManager.default.fileExists(atPath: file.path), "nothing made in its place")
-        try Data(saved.prefix(31)).write(to: file)
+        try writeKeyFile(Data(saved.prefix(31)), to: file)
         do {
             _ = try await LedgerKeySetup.open(dataDirectory: data, origin: Self.origin, storage: t.backend)
             Issue.record("a 31-byte key was used")
         } catch let LedgerKeyError.unreadable(path, reason) {
             #expect(path == file.path && reason.contains("31 bytes"))
         }
-        try saved.write(to: file)
+        try writeKeyFile(saved, to: file)
         #expect(try await LedgerKeySetup.open(dataDirectory: data, origin: Self.origin, storage: t.backend).publicKey == first.publicKey)
         await t.remove()
     }
@@ -87,14 +87,14 @@ struct KeySetupTests {
         }
         #expect(!FileManager.default.fileExists(atPath: keyFile.path), "no new key made")
 
-        try Data(repeating: 9, count: 32).write(to: keyFile)
+        try writeKeyFile(Data(repeating: 9, count: 32), to: keyFile)
         do {
             _ = try SQLiteDatabase(directory: t.directory)
             Issue.record("a store opened with another master key")
         } catch let StorageError.masterKey(_, reason) {
             #expect(reason.contains("not the master key this store was created with"))
         }
-        try saved.write(to: keyFile)
+        try writeKeyFile(saved, to: keyFile)
         _ = try SQLiteDatabase(directory: t.directory)
         try? FileManager.default.removeItem(at: t.directory)
     }

@@ -58,7 +58,7 @@ struct LedgerKeyRotationTests {
         // Cut short after the switch, before the key file moved: the next open finishes the move.
         let file = GatewayEnvironment.ledgerKeyFile(data)
         try FileManager.default.moveItem(at: file, to: LedgerKeySetup.nextKeyFile(data))
-        try old.privateKey.rawRepresentation.write(to: file)
+        try writeKeyFile(old.privateKey.rawRepresentation, to: file)
         #expect(try await LedgerKeySetup.open(dataDirectory: data, origin: Self.origin, storage: t.backend).publicKey == new.publicKey)
         #expect(!FileManager.default.fileExists(atPath: LedgerKeySetup.nextKeyFile(data).path))
         await t.remove()

@@ -145,7 +145,7 @@ struct CaseStoreTests {
             // Without its key (a new one is never made for a store that has data) the store is refused at the door.
             await #expect(throws: StorageError.self) { _ = try await t.reopen() }
             // With another key, too: its check value is not the store's.
-            try Data(repeating: 3, count: 32).write(to: t.directory.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
+            try writeKeyFile(Data(repeating: 3, count: 32), to: t.directory.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
             await #expect(throws: StorageError.self) { _ = try await t.reopen() }
         }
     }
@@ -207,7 +207,7 @@ struct CaseStoreTests {
 
     @Test func rejectsAMasterKeyOfTheWrongLength() throws {
         let dir = try TemporaryDirectory()
-        try Data(repeating: 1, count: 16).write(to: dir.url.appendingPathComponent("master.key"))
+        try writeKeyFile(Data(repeating: 1, count: 16), to: dir.url.appendingPathComponent("master.key"))
         #expect(throws: StorageError.self) { _ = try SQLiteDatabase(directory: dir.url) }
     }
 }

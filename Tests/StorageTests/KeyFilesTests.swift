@@ -1,4 +1,6 @@
+import CasegateTestSupport
 import Foundation
+import Ledger
 import Storage
 import Testing
 
@@ -11,7 +13,7 @@ struct KeyFilesTests {
         let data = root.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        try Data(repeating: 7, count: 32).write(to: credentials.appendingPathComponent("master.key"))
+        try writeKeyFile(Data(repeating: 7, count: 32), to: credentials.appendingPathComponent("master.key"))
         let environment = ["CREDENTIALS_DIRECTORY": credentials.path]
 
         #expect(KeyFiles.masterKey(dataDirectory: data, environment: environment) == credentials.appendingPathComponent("master.key"))
@@ -24,7 +26,7 @@ struct KeyFilesTests {
     @Test("a key passed on an inherited file descriptor is read from it")
     func descriptor() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-keyfd-\(UUID().uuidString)")
-        try Data(repeating: 5, count: 32).write(to: file)
+        try writeKeyFile(Data(repeating: 5, count: 32), to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let handle = try FileHandle(forReadingFrom: file)
         defer { try? handle.close() }
@@ -36,5 +38,22 @@ struct KeyFilesTests {
         #expect(
             KeyFiles.masterKey(dataDirectory: URL(fileURLWithPath: "/tmp"), environment: ["CASEGATE_MASTER_KEY_FD": "1"]).path == "/tmp/master.key"
         )
+    }
+
+    @Test("a key file readable or writable by others is refused, naming its mode")
+    func loosePermissions() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-loose-\(UUID().uuidString)")
+        try Data(repeating: 4, count: 32).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let refusal = Result { try MasterKey.load(from: file) }
+        guard case .failure(let error) = refusal else {
+            Issue.record("a world-readable master key was used")
+            return
+        }
+        #expect("\(error)".contains("mode 644"))
+        #expect(throws: LedgerKeyFileError.loosePermissions(0o644)) { _ = try LedgerSigningKey.load(from: file, name: "x") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        #expect(try MasterKey.load(from: file).key.withUnsafeBytes { Array($0) } == Array(repeating: 4, count: 32))
     }
 }

@@ -61,7 +61,7 @@ struct StoreSecretsTests {
                 let hex = value.map { String(format: "%02x", $0) }.joined()
                 try await t.execute("INSERT INTO casegate_meta (name, value) VALUES ('\(name)', \(kind == .sqlite ? "X'\(hex)'" : "'\\x\(hex)'"))")
             }
-            try newMaster.key.withUnsafeBytes { Data($0) }.write(to: t.directory.appendingPathComponent("master.key"))
+            try writeKeyFile(newMaster.key.withUnsafeBytes { Data($0) }, to: t.directory.appendingPathComponent("master.key"))
             let rotated = try await t.reopen()
             #expect(Self.bytes(rotated.secrets.pseudonymRoot) == Self.bytes(master.key), "no pseudonym changes with the master key")
             #expect(try await rotated.cases(clock: testClock).caseIDs(partyName: person.name, dateOfBirth: person.dateOfBirth) == [c.id])

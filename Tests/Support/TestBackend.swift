@@ -197,3 +197,9 @@ extension PostgresRowSequence {
         return rows
     }
 }
+
+/// Writes a key file as casegate does: mode 0600 (a looser file is refused).
+public func writeKeyFile(_ data: Data, to url: URL) throws {
+    try data.write(to: url)
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+}
