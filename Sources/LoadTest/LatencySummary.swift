@@ -1,10 +1,25 @@
-/// Latency percentiles of a run, from every recorded sample (no sampling, no histogram buckets).
+import Histogram
+
+/// Latency percentiles of a run: from every sample (closed loop), or from an HDR histogram (open loop).
 public struct LatencySummary: Sendable, Equatable {
     public var count: Int
     public var p50: Duration
     public var p90: Duration
     public var p99: Duration
+    public var p999: Duration
     public var max: Duration
+
+    /// From an HDR histogram of nanoseconds (three significant digits).
+    public init(histogram: Histogram<UInt64>) {
+        let total = Int(histogram.totalCount)
+        func at(_ percentile: Double) -> Duration { total == 0 ? .zero : .nanoseconds(Int64(histogram.valueAtPercentile(percentile))) }
+        count = total
+        p50 = at(50)
+        p90 = at(90)
+        p99 = at(99)
+        p999 = at(99.9)
+        max = total == 0 ? .zero : .nanoseconds(Int64(histogram.max))
+    }
 
     /// Nearest-rank percentiles of `samples` (nanoseconds); all zero when there are none.
     public init(nanoseconds samples: [Int64]) {
@@ -18,6 +33,7 @@ public struct LatencySummary: Sendable, Equatable {
         p50 = rank(0.50)
         p90 = rank(0.90)
         p99 = rank(0.99)
+        p999 = rank(0.999)
         max = sorted.last.map { .nanoseconds($0) } ?? .zero
     }
 }

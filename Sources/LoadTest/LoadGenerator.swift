@@ -1,8 +1,11 @@
 import Foundation
+import Histogram
 import NIOCore
 import Synchronization
 
-/// Drives a partner's traffic at the gateway: `connections` loops, each with one request in flight, for a fixed time.
+/// Drives a partner's traffic at the gateway, for a fixed time: closed loop (`connections` loops, each
+/// with one request in flight) or open loop (`plan.rate`: requests at their scheduled times, however
+/// slowly the gateway answers, latency counted from each one's intended send time).
 public struct LoadGenerator: Sendable {
     let plan: LoadPlan
     let client: PartnerClient
@@ -26,6 +29,7 @@ public struct LoadGenerator: Sendable {
     }
 
     private func measure(_ stop: StopSignal) async throws -> LoadReport {
+        if let rate = plan.rate { return try await openLoop(rate: rate, stop) }
         let paths = try await requestPaths()
         let clock = ContinuousClock()
         let start = clock.now
@@ -85,6 +89,50 @@ public struct LoadGenerator: Sendable {
         )
     }
 
+    /// Open loop: request k is due at `start + warmup + k / rate`; it is sent then (or as soon after as the
+    /// client can), and its latency runs from when it was due, so a gateway that falls behind shows its
+    /// queueing delay instead of slowing the load down (no coordinated omission). The requests due in the
+    /// measured window are exactly `rate × duration`; warm-up requests go first and are not counted.
+    private func openLoop(rate: Double, _ stop: StopSignal) async throws -> LoadReport {
+        let paths = try await requestPaths()
+        let schedule = OpenLoopSchedule(rate: rate, warmup: plan.warmup, duration: plan.duration)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcomes = OpenLoopRecorder()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var generator = SystemRandomNumberGenerator()
+            for request in 0..<schedule.total {
+                let due = start + schedule.offset(of: request)
+                if stop.isStopped { break }
+                try await clock.sleep(until: due)
+                let path = paths[paths.count == 1 ? 0 : Int.random(in: 0..<paths.count, using: &generator)]
+                let counted = request >= schedule.warmupRequests
+                group.addTask {
+                    let reply = try? await client.get(path)
+                    let latency = clock.now - due
+                    guard counted else { return }
+                    outcomes.record(reply, latency: latency)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let results = outcomes.outcomes
+        let elapsed = (stop.stoppedAt.map { $0 - start } ?? schedule.total.duration(at: rate)) - plan.warmup
+        let check: ReceiptCheck? = plan.endpoint == .view ? try await ReceiptChecker(client: client).check(results.receipts) : nil
+        return LoadReport(
+            endpoint: plan.endpoint.rawValue,
+            connections: plan.connections,
+            duration: max(elapsed, .milliseconds(1)),
+            succeeded: results.succeeded,
+            failedByStatus: results.statuses,
+            transportErrors: results.transportErrors,
+            latency: LatencySummary(histogram: results.latencies),
+            receipts: check,
+            offeredRate: rate,
+            sent: results.succeeded + results.statuses.values.reduce(results.transportErrors, +)
+        )
+    }
+
     /// The paths the connections choose from: the ping, or a view of each case the purpose admits.
     private func requestPaths() async throws -> [String] {
         switch plan.endpoint {
@@ -136,5 +184,65 @@ extension Duration {
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// When each request of an open-loop run is due.
+struct OpenLoopSchedule: Sendable, Equatable {
+    let rate: Double
+    /// Requests due during the warm-up, sent but not counted.
+    let warmupRequests: Int
+    /// Every request, warm-up included; the counted ones are exactly `rate × duration` (rounded down).
+    let total: Int
+
+    init(rate: Double, warmup: Duration, duration: Duration) {
+        self.rate = rate
+        warmupRequests = Int(rate * warmup.seconds)
+        total = warmupRequests + Int(rate * duration.seconds)
+    }
+
+    /// Request `k` is due `k / rate` after the start.
+    func offset(of request: Int) -> Duration {
+        .nanoseconds(Int64((Double(request) / rate * 1e9).rounded()))
+    }
+}
+
+extension Int {
+    /// How long `self` requests take at `rate` a second.
+    func duration(at rate: Double) -> Duration { .nanoseconds(Int64(Double(self) / rate * 1e9)) }
+}
+
+/// Collects an open-loop run's outcomes from the requests' tasks.
+final class OpenLoopRecorder: Sendable {
+    private let state = Mutex(OpenLoopOutcomes())
+
+    func record(_ reply: PartnerClient.Reply?, latency: Duration) {
+        state.withLock { $0.record(reply, latency: latency) }
+    }
+
+    var outcomes: OpenLoopOutcomes { state.withLock { $0 } }
+}
+
+/// What an open-loop run saw: latencies (nanoseconds from the intended send time) in an HDR histogram.
+struct OpenLoopOutcomes: Sendable {
+    /// Up to a minute, three significant digits.
+    var latencies = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var receipts: [Receipt] = []
+    var statuses: [UInt: Int] = [:]
+    var transportErrors = 0
+    var succeeded = 0
+
+    mutating func record(_ reply: PartnerClient.Reply?, latency: Duration) {
+        guard let reply else {
+            transportErrors += 1
+            return
+        }
+        guard reply.status == 200 else {
+            statuses[reply.status, default: 0] += 1
+            return
+        }
+        succeeded += 1
+        _ = latencies.record(UInt64(clamping: Swift.max(0, latency.nanoseconds)))
+        if let index = reply.ledgerIndex { receipts.append(Receipt(index: index, entryHash: reply.entryHash ?? "")) }
     }
 }

@@ -15,6 +15,9 @@ public struct LoadPlan: Sendable {
     /// How many admitted case ids to collect before the run (the first pages of the list): views pick among these.
     public var sample: Int
     public var credentials: PartnerCredentials
+    /// Open loop: requests sent at this constant rate (a second), whatever the gateway answers, each
+    /// latency counted from its intended send time. Nil: closed loop, one request in flight a connection.
+    public var rate: Double?
 
     public init(
         baseURL: String,
@@ -24,8 +27,10 @@ public struct LoadPlan: Sendable {
         warmup: Duration = .seconds(2),
         purpose: String? = nil,
         sample: Int = 10_000,
-        credentials: PartnerCredentials
+        credentials: PartnerCredentials,
+        rate: Double? = nil
     ) {
+        self.rate = rate
         self.sample = sample
         self.baseURL = baseURL
         self.endpoint = endpoint

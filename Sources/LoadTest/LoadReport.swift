@@ -10,6 +10,9 @@ public struct LoadReport: Sendable {
     public var transportErrors: Int
     public var latency: LatencySummary
     public var receipts: ReceiptCheck?
+    /// Open loop: the rate offered (requests a second), and requests sent in all.
+    public var offeredRate: Double? = nil
+    public var sent: Int? = nil
 
     public var throughput: Double { duration.seconds > 0 ? Double(succeeded) / duration.seconds : 0 }
     public var failed: Int { failedByStatus.values.reduce(transportErrors, +) }
@@ -17,9 +20,11 @@ public struct LoadReport: Sendable {
     /// Lines for a terminal.
     public var text: String {
         var lines = [
-            "endpoint      \(endpoint), \(connections) connections, \(String(format: "%.1f", duration.seconds)) s measured",
+            "endpoint      \(endpoint), \(connections) connections, \(String(format: "%.1f", duration.seconds)) s measured"
+                + (offeredRate.map { String(format: ", open loop at %.0f requests/s offered", $0) } ?? ", closed loop"),
             "throughput    \(String(format: "%.0f", throughput)) requests/s (\(succeeded) ok)",
-            "latency       p50 \(ms(latency.p50))  p90 \(ms(latency.p90))  p99 \(ms(latency.p99))  max \(ms(latency.max))",
+            "latency       p50 \(ms(latency.p50))  p90 \(ms(latency.p90))  p99 \(ms(latency.p99))  p99.9 \(ms(latency.p999))  max \(ms(latency.max))"
+                + (offeredRate == nil ? "" : " (from each request's intended send time)"),
             "errors        \(failed)" + (failed == 0 ? "" : " (" + errorBreakdown + ")"),
         ]
         if let receipts {
@@ -40,9 +45,13 @@ public struct LoadReport: Sendable {
             "errors_by_status": Dictionary(uniqueKeysWithValues: failedByStatus.map { (String($0.key), $0.value) }),
             "throughput": throughput,
             "latency_ms": [
-                "p50": latency.p50.milliseconds, "p90": latency.p90.milliseconds, "p99": latency.p99.milliseconds, "max": latency.max.milliseconds,
+                "p50": latency.p50.milliseconds, "p90": latency.p90.milliseconds, "p99": latency.p99.milliseconds,
+                "p99_9": latency.p999.milliseconds, "max": latency.max.milliseconds,
             ],
+            "mode": offeredRate == nil ? "closed" : "open",
         ]
+        if let offeredRate { object["offered_rate"] = offeredRate }
+        if let sent { object["sent"] = sent }
         if let receipts {
             object["receipts"] = [
                 "received": receipts.receipts, "distinct": receipts.distinct, "duplicates": receipts.duplicates,

@@ -54,6 +54,9 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "Views per page for --endpoint list.")
     var pageSize = 1000
 
+    @Option(help: "Open loop: send this many requests a second, whatever the gateway answers; latency counts from each request's intended send time.")
+    var rate: Double?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -66,6 +69,7 @@ struct LoadTestCommand: AsyncParsableCommand {
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive and --warmup not negative") }
         guard sample >= 1 else { throw ValidationError("--sample must be at least 1") }
         guard (1...1000).contains(pageSize) else { throw ValidationError("--page-size must be from 1 to 1000") }
+        if let rate { guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be above 0 and at most 1000000 a second") } }
     }
 
     func run() async throws {
@@ -94,7 +98,8 @@ struct LoadTestCommand: AsyncParsableCommand {
                     warmup: .milliseconds(Int(warmup * 1000)),
                     purpose: purpose,
                     sample: sample,
-                    credentials: credentials
+                    credentials: credentials,
+                    rate: rate
                 )
                 // SIGINT or SIGTERM ends the load early and still reports what was measured.
                 let stop = StopSignal()

@@ -1,9 +1,10 @@
 import DemoData
 import DevPKI
 import Foundation
-import LoadTest
 import Storage
 import Testing
+
+@testable import LoadTest
 
 @Suite("casegate loadtest against a running gateway")
 struct LoadGeneratorTests {
@@ -46,6 +47,39 @@ struct LoadGeneratorTests {
             #expect(after - before >= report.succeeded)
             #expect(report.latency.p50 <= report.latency.p99 && report.latency.p99 <= report.latency.max)
         }
+    }
+
+    @Test("open loop: exactly rate × duration requests counted, each receipt proved, p50 ≤ p99 ≤ p99.9 ≤ max from intended send times")
+    func openLoop() async throws {
+        let (fixture, credentials) = try await Self.gateway(cases: 40)
+        try await fixture.withRunningGateway { gateway in
+            let plan = LoadPlan(
+                baseURL: "https://localhost:\(gateway.partnerPort)",
+                endpoint: .view,
+                connections: 4,
+                duration: .seconds(1),
+                warmup: .milliseconds(100),
+                credentials: credentials,
+                rate: 300
+            )
+            let report = try await LoadGenerator(plan: plan).run()
+            #expect(report.offeredRate == 300)
+            #expect(report.sent == 300, "the schedule, not the gateway's pace, decides how many are sent")
+            #expect(report.failed == 0 && report.succeeded == 300)
+            let receipts = try #require(report.receipts)
+            #expect(receipts.passed && receipts.distinct == 300)
+            let latency = report.latency
+            #expect(latency.count == 300)
+            #expect(latency.p50 > .zero && latency.p50 <= latency.p99 && latency.p99 <= latency.p999 && latency.p999 <= latency.max)
+            #expect(report.json.contains("\"mode\":\"open\"") && report.json.contains("\"p99_9\""))
+        }
+    }
+
+    @Test("the open-loop schedule: request k due k / rate after the start; the warm-up's requests first, then exactly rate × duration")
+    func openLoopSchedule() {
+        let schedule = OpenLoopSchedule(rate: 200, warmup: .milliseconds(100), duration: .seconds(2))
+        #expect(schedule.warmupRequests == 20 && schedule.total == 420)
+        #expect(schedule.offset(of: 0) == .zero && schedule.offset(of: 1) == .milliseconds(5) && schedule.offset(of: 400) == .seconds(2))
     }
 
     @Test("ping answers without touching cases or the ledger")
