@@ -24,6 +24,7 @@ struct MetricsTests {
         "casegate_ledger_commit_duration_seconds": "histogram",
         "casegate_ledger_checkpoint_age_seconds": "gauge",
         "casegate_build_info": "gauge",
+        "casegate_certificate_expiry_seconds": "gauge",
         "process_resident_memory_bytes": "gauge",
         "process_open_fds": "gauge",
     ]
@@ -35,7 +36,7 @@ struct MetricsTests {
     ]
     static let labelNames: Set = [
         "listener", "http_route", "http_request_method", "http_response_status_code", "error_type", "partner", "purpose", "reason",
-        "result", "state", "version", "commit", "le",
+        "result", "state", "version", "commit", "certificate", "le",
     ]
 
     struct Sample {
@@ -110,6 +111,10 @@ struct MetricsTests {
         #expect(has("casegate_tls_handshake_refusals_total", ["listener": "partner", "reason": "no_certificate"]))
         #expect(has("casegate_view_cache_requests_total", ["result": "hit"]))
         #expect(has("casegate_build_info", ["version": BuildInfo.version]))
+        #expect(
+            has("casegate_certificate_expiry_seconds", ["certificate": "server"])
+                && has("casegate_certificate_expiry_seconds", ["certificate": "partner_ca"])
+        )
     }
 
     /// `# TYPE` lines and samples of the Prometheus text format (0.0.4).

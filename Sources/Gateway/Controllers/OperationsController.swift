@@ -6,6 +6,7 @@ import Ledger
 /// written by swift-prometheus from the process's registry.
 struct OperationsController {
     let ledger: Ledger
+    let certificates: CertificateExpiry
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
@@ -18,7 +19,8 @@ struct OperationsController {
             ledgerSize: ledger.size,
             checkpointAge: ledger.lastCheckpointAt.map { Date().timeIntervalSince($0) },
             version: BuildInfo.version,
-            commit: BuildInfo.commit
+            commit: BuildInfo.commit,
+            certificatesExpireIn: certificates.secondsLeft(now: Date())
         )
         var bytes: [UInt8] = []
         GatewayMetrics.registry.emit(into: &bytes)

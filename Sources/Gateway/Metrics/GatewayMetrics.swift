@@ -73,7 +73,16 @@ public enum GatewayMetrics {
     }
 
     /// Gauges read at scrape time: the process's memory and descriptors, the ledger's size and checkpoint age.
-    static func refresh(ledgerSize: Int, checkpointAge: TimeInterval?, version: String, commit: String) {
+    static func refresh(
+        ledgerSize: Int,
+        checkpointAge: TimeInterval?,
+        version: String,
+        commit: String,
+        certificatesExpireIn: [String: Double] = [:]
+    ) {
+        for (role, seconds) in certificatesExpireIn {
+            CoreMetrics.Gauge(label: "casegate_certificate_expiry_seconds", dimensions: [("certificate", role)]).record(seconds)
+        }
         CoreMetrics.Gauge(label: "casegate_build_info", dimensions: [("version", version), ("commit", commit)]).record(1)
         CoreMetrics.Gauge(label: "casegate_ledger_entries").record(ledgerSize)
         if let checkpointAge { CoreMetrics.Gauge(label: "casegate_ledger_checkpoint_age_seconds").record(checkpointAge) }

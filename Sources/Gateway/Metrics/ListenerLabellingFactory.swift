@@ -42,6 +42,9 @@ struct ListenerLabellingFactory: MetricsFactory {
         ),
         "casegate_retention_sweep_cases": ("casegate_retention_sweep_cases", "The running or last retention sweep's cases: done and total.", false),
         "casegate_retention_sweeps_total": ("casegate_retention_sweeps_total", "Retention sweeps ended, by result.", false),
+        "casegate_certificate_expiry_seconds": (
+            "casegate_certificate_expiry_seconds", "Seconds until a certificate the gateway serves with expires, by role (server, partner_ca).", false
+        ),
         "casegate_build_info": ("casegate_build_info", "The build serving: always 1, labelled with version and commit.", false),
         "process_resident_memory_bytes": ("process_resident_memory_bytes", "Resident memory of the process.", false),
         "process_open_fds": ("process_open_fds", "Open file descriptors of the process.", false),

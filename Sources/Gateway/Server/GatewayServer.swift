@@ -112,7 +112,7 @@ public struct GatewayServer: Sendable {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: OperationsController(ledger: environment.ledger).router(),
+            router: OperationsController(ledger: environment.ledger, certificates: CertificateExpiry(configuration.tls)).router(),
             configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: "casegate"),
             onServerRunning: onServerRunning,
             logger: logger.withLabel("operations")
