@@ -158,13 +158,25 @@ public struct GatewayServer: Sendable {
     public func serviceGroup(onReady: @escaping @Sendable (ListeningPorts) async -> Void = { _ in }) throws -> ServiceGroup {
         let ports = ReadyPorts(expectsOperations: configuration.metricsListener != nil, onReady: onReady)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: ListenerService(name: "partner", try partnerApplication { await ports.bound(.partner, $0.localAddress?.port ?? 0) })),
-            .init(service: ListenerService(name: "staff", try staffApplication { await ports.bound(.staff, $0.localAddress?.port ?? 0) })),
+            .init(
+                service: ListenerService(
+                    name: "partner",
+                    address: address(configuration.partnerListener),
+                    try partnerApplication { await ports.bound(.partner, $0.localAddress?.port ?? 0) }
+                )
+            ),
+            .init(
+                service: ListenerService(
+                    name: "staff",
+                    address: address(configuration.staffListener),
+                    try staffApplication { await ports.bound(.staff, $0.localAddress?.port ?? 0) }
+                )
+            ),
             .init(service: CheckpointSigner(ledger: environment.ledger)),
         ]
         if let metrics = configuration.metricsListener {
             let operations = operationsApplication(metrics) { await ports.bound(.operations, $0.localAddress?.port ?? 0) }
-            services.append(.init(service: ListenerService(name: "operations", operations)))
+            services.append(.init(service: ListenerService(name: "operations", address: "\(metrics.host):\(metrics.port)", operations)))
         }
         if let time = configuration.retentionDailyAt {
             services.append(.init(service: DailySweep(service: retention, hour: time.hour, minute: time.minute)))
@@ -177,6 +189,8 @@ public struct GatewayServer: Sendable {
             )
         )
     }
+
+    private func address(_ listener: GatewayConfiguration.Listener) -> String { "\(listener.host):\(listener.port)" }
 
     /// Idle and slow connections closed; headers bounded well below what any real client sends; refused
     /// handshakes counted and logged.
@@ -225,19 +239,34 @@ actor ReadyPorts {
 }
 
 /// Runs a listener's application with its name in the task-local context, which every connection task
-/// inherits: request metrics are labelled with it.
+/// inherits: request metrics are labelled with it. A listener that cannot bind says which it is.
 struct ListenerService<Inner: Service>: Service {
     let name: String
+    let address: String
     let inner: Inner
 
-    init(name: String, _ inner: Inner) {
+    init(name: String, address: String, _ inner: Inner) {
         self.name = name
+        self.address = address
         self.inner = inner
     }
 
     func run() async throws {
-        try await ServingListener.$name.withValue(name) { try await inner.run() }
+        do {
+            try await ServingListener.$name.withValue(name) { try await inner.run() }
+        } catch let error as IOError {
+            throw ListenerError(listener: name, address: address, reason: error.description)
+        }
     }
+}
+
+/// A listener could not start: which, where, and the operating system's reason.
+public struct ListenerError: Error, CustomStringConvertible {
+    public let listener: String
+    public let address: String
+    public let reason: String
+
+    public var description: String { "the \(listener) listener cannot listen on \(address): \(reason)" }
 }
 
 extension Logger {
