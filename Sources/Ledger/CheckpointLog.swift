@@ -12,12 +12,11 @@ import Darwin
 /// is served. A restored database older than the checkpoints already given out is then found out
 /// (`casegate restore` compares), instead of quietly rewriting history partners hold.
 ///
-/// Kept short: past 1 MiB it is rewritten with its last 1,000 lines (write, sync, rename).
+/// Kept short: past 1 MiB it is rewritten with its latest lines, half a MiB of them (write, sync, rename).
 public final class CheckpointLog: Sendable {
     public let file: URL
     private let lock = Mutex(())
     static let limit = 1 << 20
-    static let kept = 1000
 
     public init(file: URL) {
         self.file = file
@@ -30,7 +29,7 @@ public final class CheckpointLog: Sendable {
     public func append(size: Int, note: String) throws {
         let line = "\(size) \(Data(note.utf8).base64EncodedString())\n"
         try lock.withLock { _ in
-            try Self.write(Array(line.utf8), to: file.path, flags: O_WRONLY | O_CREAT | O_APPEND)
+            try Self.writeSynced(Array(line.utf8), to: file.path, flags: O_WRONLY | O_CREAT | O_APPEND)
             if let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
                 let bytes = attributes[.size] as? Int, bytes > Self.limit
             {
@@ -55,20 +54,28 @@ public final class CheckpointLog: Sendable {
     }
 
     private func compact() throws {
-        let lines = try entries().suffix(Self.kept).map { "\($0.size) \(Data($0.note.utf8).base64EncodedString())\n" }.joined()
+        var kept: [String] = []
+        var bytes = 0
+        for entry in try entries().reversed() {
+            let line = "\(entry.size) \(Data(entry.note.utf8).base64EncodedString())\n"
+            if !kept.isEmpty && bytes + line.utf8.count > Self.limit / 2 { break }
+            kept.append(line)
+            bytes += line.utf8.count
+        }
+        let lines = kept.reversed().joined()
         let scratch = file.path + ".compacting"
-        try Self.write(Array(lines.utf8), to: scratch, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        try Self.writeSynced(Array(lines.utf8), to: scratch, flags: O_WRONLY | O_CREAT | O_TRUNC)
         guard rename(scratch, file.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]) }
     }
 
     /// Writes all of `bytes` and syncs them before returning.
-    private static func write(_ bytes: [UInt8], to path: String, flags: Int32) throws {
+    private static func writeSynced(_ bytes: [UInt8], to path: String, flags: Int32) throws {
         let fd = open(path, flags, 0o600)
         guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
         defer { close(fd) }
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            let n = bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: path]) }
             offset += n
