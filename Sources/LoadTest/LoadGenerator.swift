@@ -109,15 +109,17 @@ public struct LoadGenerator: Sendable {
                 let counted = request >= schedule.warmupRequests
                 group.addTask {
                     let reply = try? await client.get(path)
-                    let latency = clock.now - due
+                    let done = clock.now
                     guard counted else { return }
-                    outcomes.record(reply, latency: latency)
+                    outcomes.record(reply, latency: done - due, at: done)
                 }
             }
             try await group.waitForAll()
         }
         let results = outcomes.outcomes
-        let elapsed = (stop.stoppedAt.map { $0 - start } ?? schedule.total.duration(at: rate)) - plan.warmup
+        // The achieved rate runs to the last answer: a gateway that falls behind takes longer than the schedule.
+        let scheduled = stop.stoppedAt.map { $0 - start } ?? schedule.total.duration(at: rate)
+        let elapsed = Swift.max(scheduled, (results.lastAnswer ?? start) - start) - plan.warmup
         let check: ReceiptCheck? = plan.endpoint == .view ? try await ReceiptChecker(client: client).check(results.receipts) : nil
         return LoadReport(
             endpoint: plan.endpoint.rawValue,
@@ -216,8 +218,11 @@ extension Int {
 final class OpenLoopRecorder: Sendable {
     private let state = Mutex(OpenLoopOutcomes())
 
-    func record(_ reply: PartnerClient.Reply?, latency: Duration) {
-        state.withLock { $0.record(reply, latency: latency) }
+    func record(_ reply: PartnerClient.Reply?, latency: Duration, at instant: ContinuousClock.Instant) {
+        state.withLock { state in
+            state.record(reply, latency: latency)
+            state.lastAnswer = Swift.max(state.lastAnswer ?? instant, instant)
+        }
     }
 
     var outcomes: OpenLoopOutcomes { state.withLock { $0 } }
@@ -231,6 +236,8 @@ struct OpenLoopOutcomes: Sendable {
     var statuses: [UInt: Int] = [:]
     var transportErrors = 0
     var succeeded = 0
+    /// When the last counted request was answered.
+    var lastAnswer: ContinuousClock.Instant?
 
     mutating func record(_ reply: PartnerClient.Reply?, latency: Duration) {
         guard let reply else {
