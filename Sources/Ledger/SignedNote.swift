@@ -87,12 +87,7 @@ public struct LedgerSigningKey: Sendable {
 
     /// Reads the raw 32-byte key from a file.
     public static func load(from url: URL, name: String) throws -> LedgerSigningKey {
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-            attributes[.type] as? FileAttributeType == .typeRegular,
-            let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue, permissions & 0o077 != 0
-        {
-            throw LedgerKeyFileError.loosePermissions(permissions)
-        }
+        if let mode = KeyFilePermissions.looseMode(of: url) { throw LedgerKeyFileError.loosePermissions(mode) }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
         }
@@ -161,8 +156,24 @@ public enum LedgerKeyFileError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .wrongLength(let count): "holds \(count) bytes; an Ed25519 private key is 32"
-        case .loosePermissions(let mode):
-            "is readable or writable by others (mode \(String(mode, radix: 8))): chmod 600 it, and check who may have copied it"
+        case .loosePermissions(let mode): KeyFilePermissions.reason(mode: mode)
         }
+    }
+}
+
+/// The rule for every key file (master and ledger): private to its owner.
+public enum KeyFilePermissions {
+    /// The mode of a key file readable or writable by its group or by others; nil when it is private
+    /// (or not a regular file: a descriptor or a credential the platform guards).
+    public static func looseMode(of url: URL) -> Int? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+            attributes[.type] as? FileAttributeType == .typeRegular,
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0
+        else { return nil }
+        return mode
+    }
+
+    public static func reason(mode: Int) -> String {
+        "is readable or writable by others (mode \(String(mode, radix: 8))): chmod 600 it, and check who may have copied it"
     }
 }

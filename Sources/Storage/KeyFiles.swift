@@ -26,17 +26,4 @@ public enum KeyFiles {
         }
         return dataDirectory.appendingPathComponent(name)
     }
-
-    /// Why a key file is too open to use: readable or writable by its group or by others. Nil when it is
-    /// private (or not a regular file: a descriptor or a credential the platform guards).
-    public static func looseness(of url: URL) -> String? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-            attributes[.type] as? FileAttributeType == .typeRegular,
-            let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue
-        else { return nil }
-        guard permissions & 0o077 == 0 else {
-            return "is readable or writable by others (mode \(String(permissions, radix: 8))): chmod 600 it, and check who may have copied it"
-        }
-        return nil
-    }
 }

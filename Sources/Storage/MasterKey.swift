@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Ledger
 
 /// The key that wraps every per-case data key. It lives in its own file, outside
 /// both databases, so neither a database copy nor a backup can unwrap anything.
@@ -30,7 +31,7 @@ public struct MasterKey: Sendable {
     }
 
     public static func load(from url: URL) throws(StorageError) -> MasterKey {
-        if let reason = KeyFiles.looseness(of: url) { throw .masterKey(path: url.path, reason: reason) }
+        if let mode = KeyFilePermissions.looseMode(of: url) { throw .masterKey(path: url.path, reason: KeyFilePermissions.reason(mode: mode)) }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw .masterKey(path: url.path, reason: "cannot be read")
         }
