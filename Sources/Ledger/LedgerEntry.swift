@@ -12,6 +12,9 @@ public enum LedgerAction: String, Codable, Sendable, CaseIterable {
     case legalHoldLifted = "legal-hold-lifted"
     /// The ledger signing key was replaced: details name the old and new keys and the size the new one signs from.
     case keyRotation = "key-rotation"
+    /// Every data key was re-wrapped under a new master key: details name the old and new master key ids
+    /// (`MasterKey.id`, never the keys) and how many data keys were re-wrapped.
+    case masterKeyRotation = "master-key-rotation"
     /// The store was restored from a backup; details name the entries given out in checkpoints and lost.
     case restore
 }

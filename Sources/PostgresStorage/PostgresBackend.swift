@@ -10,7 +10,8 @@ public struct PostgresBackend: StorageBackend {
         self.database = database
     }
 
-    public var masterKey: MasterKey { database.masterKey }
+    public var masterKeys: MasterKeyRing { database.masterKeys }
+    public var dataKeys: any DataKeyStore { PostgresDataKeys(database: database) }
     public var secrets: StoreSecrets { database.secrets }
     public var users: any UserStore { PostgresUserStore(database: database) }
     public var ledger: any LedgerStore { PostgresLedgerStore(database: database) }

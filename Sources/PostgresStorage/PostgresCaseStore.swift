@@ -44,7 +44,6 @@ public struct PostgresCaseStore: CaseStore {
     private func inserter(_ newCases: [ASBCase]) throws -> @Sendable (PostgresConnection) async throws -> [ASBCase] {
         let database = self.database
         let keys = newCases.map { _ in SymmetricKey(size: .bits256) }
-        let wrapped = try keys.map { try database.masterKey.wrap($0) }
         let clock = self.clock
         let lookups = newCases.map(partyIndex.lookups)
         return { connection in
@@ -62,13 +61,7 @@ public struct PostgresCaseStore: CaseStore {
                 stored.append(c)
             }
             let ids = stored.map(\.id.uuidString)
-            try await connection.query(
-                """
-                INSERT INTO casegate_keys.data_keys (case_id, wrapped_key, created_at)
-                SELECT id, key, now() FROM unnest(\(ids)::text[], \(wrapped.map { ByteBuffer(data: $0) })::bytea[]) AS k(id, key)
-                """,
-                logger: database.logger
-            )
+            try await PostgresDataKeys.insert(keys, for: ids, connection, database)
             try await rows.insert(connection, logger: database.logger)
             try await Self.index(zip(ids, lookups), connection, database)
             return stored
@@ -131,7 +124,7 @@ public struct PostgresCaseStore: CaseStore {
         guard let row = rows.first else { throw StorageError.notFound(caseID: id.uuidString) }
         let (seq, version, reference, sealed, wrapped) = try row.decode((Int64, Int64, String, Data, Data?).self)
         guard let wrapped else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
-        let key = try database.masterKey.unwrap(wrapped)
+        let key = try database.masterKeys.unwrap(wrapped)
         var current = try CaseSealer.open(sealed, id: id, with: key)
         current.reference = reference
         try change(&current)
@@ -202,7 +195,7 @@ public struct PostgresCaseStore: CaseStore {
 
     private func open(_ id: UUID, reference: String, sealed: Data, wrapped: Data?) throws -> ASBCase {
         guard let wrapped else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
-        var c = try CaseSealer.open(sealed, id: id, with: try database.masterKey.unwrap(wrapped))
+        var c = try CaseSealer.open(sealed, id: id, with: try database.masterKeys.unwrap(wrapped))
         c.reference = reference
         return c
     }

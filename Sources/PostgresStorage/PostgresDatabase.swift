@@ -11,7 +11,6 @@ import Synchronization
 /// instance's master key when opened.
 public final class PostgresDatabase: Sendable {
     public let url: PostgresURL
-    public let masterKey: MasterKey
     package let client: PostgresClient
     package let logger: Logger
     /// Ids of the ledger's stored field lists (see `PostgresLedgerStore`), once their transaction has committed.
@@ -19,6 +18,15 @@ public final class PostgresDatabase: Sendable {
     private let runner: Task<Void, Never>
     /// Loaded by `open` before it returns.
     private let loadedSecrets = Mutex<StoreSecrets?>(nil)
+    /// Opened by `open` before it returns, from the check value the database recorded.
+    private let loadedKeys = Mutex<MasterKeyRing?>(nil)
+    private let keySource: MasterKeySource
+
+    /// The master keys: the current one, and a rotation's next one once needed.
+    public var masterKeys: MasterKeyRing {
+        guard let keys = loadedKeys.withLock({ $0 }) else { preconditionFailure("PostgresDatabase.open loads the keys before returning") }
+        return keys
+    }
 
     /// The pseudonym root and party-index key, kept wrapped in `casegate_meta`.
     public var secrets: StoreSecrets {
@@ -26,9 +34,9 @@ public final class PostgresDatabase: Sendable {
         return secrets
     }
 
-    private init(url: PostgresURL, masterKey: MasterKey, client: PostgresClient, logger: Logger) {
+    private init(url: PostgresURL, keySource: MasterKeySource, client: PostgresClient, logger: Logger) {
         self.url = url
-        self.masterKey = masterKey
+        self.keySource = keySource
         self.client = client
         self.logger = logger
         // Started at once, so the pool is running before the first query asks it for a connection.
@@ -41,14 +49,24 @@ public final class PostgresDatabase: Sendable {
         masterKey: MasterKey,
         logger: Logger = Logger(label: "casegate.postgres")
     ) async throws -> PostgresDatabase {
+        try await open(url: url, keys: .fixed(masterKey), logger: logger)
+    }
+
+    /// Connects, applies missing migrations (one instance at a time) and opens the master keys `keys` names.
+    public static func open(
+        url: PostgresURL,
+        keys: MasterKeySource,
+        logger: Logger = Logger(label: "casegate.postgres")
+    ) async throws -> PostgresDatabase {
         let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
-        let database = PostgresDatabase(url: url, masterKey: masterKey, client: client, logger: logger)
+        let database = PostgresDatabase(url: url, keySource: keys, client: client, logger: logger)
         do {
             // One plain connection first: an unreachable server or bad credentials fail at once, with the
             // server's reason, rather than after the pool's retries.
             try await database.dedicatedConnection().close()
             try await database.mapErrors { try await PostgresMigrations.migrate(client, logger: logger) }
-            try await database.checkMasterKey()
+            let ring = try await database.openKeys()
+            database.loadedKeys.withLock { $0 = ring }
             let secrets = try await database.loadSecrets()
             database.loadedSecrets.withLock { $0 = secrets }
         } catch {
@@ -63,10 +81,18 @@ public final class PostgresDatabase: Sendable {
         await runner.value
     }
 
-    /// The first instance records a check value of its master key; any other key is refused, because
-    /// cases sealed under one key cannot be read under another.
-    private func checkMasterKey() async throws {
-        let check = masterKey.checkValue
+    /// The master keys for the check value the database recorded; the first instance records its key's.
+    /// Any other key is refused, because cases sealed under one key cannot be read under another.
+    private func openKeys() async throws -> MasterKeyRing {
+        let recorded = try await mapErrors {
+            try await client.query("SELECT value FROM casegate_meta WHERE name = 'master_key_check'", logger: logger).collect().first?.decode(Data.self)
+        }
+        let ring: MasterKeyRing
+        switch keySource {
+        case .fixed(let key): ring = MasterKeyRing([key])
+        case .files(let keyFile, let nextFile): ring = try MasterKeyRing.open(keyFile: keyFile, nextFile: nextFile, recordedCheck: recorded)
+        }
+        let check = ring.current.checkValue
         let stored = try await mapErrors {
             try await client.query(
                 """
@@ -79,6 +105,7 @@ public final class PostgresDatabase: Sendable {
         guard let stored, stored == check else {
             throw StorageError.masterKey(path: url.description, reason: "this master key is not the one the database was created with")
         }
+        return ring
     }
 
     /// The store's own secrets: recorded ones unwrapped, or (first open) made and recorded in one
@@ -94,7 +121,7 @@ public final class PostgresDatabase: Sendable {
                     "SELECT EXISTS (SELECT 1 FROM cases) OR EXISTS (SELECT 1 FROM ledger_entries)",
                     logger: logger
                 ).collect().first?.decode(Bool.self) ?? false
-            let (secrets, toRecord) = try StoreSecrets.resolve(master: masterKey, recorded: recorded, storeHasData: hasData)
+            let (secrets, toRecord) = try StoreSecrets.resolve(master: masterKeys.current, recorded: recorded, storeHasData: hasData)
             for (name, value) in toRecord {
                 try await connection.query("INSERT INTO casegate_meta (name, value) VALUES (\(name), \(value))", logger: logger)
             }
@@ -201,6 +228,14 @@ public final class PostgresDatabase: Sendable {
         }
         return "PostgreSQL: \(error.code)\(error.underlying.map { " (\($0))" } ?? "")"
     }
+}
+
+/// Where a database's master keys come from.
+public enum MasterKeySource: Sendable {
+    /// One key, held in memory (tests, copies).
+    case fixed(MasterKey)
+    /// The key file and a rotation's next-key file (`KeyFiles`), read as `MasterKeyRing.open` says.
+    case files(key: URL, next: URL)
 }
 
 extension PostgresRowSequence {

@@ -155,6 +155,16 @@ enum PostgresMigrations {
                 "CREATE TABLE ledger_tile_roots (height INTEGER NOT NULL, tile BIGINT NOT NULL, root BYTEA NOT NULL, PRIMARY KEY (height, tile))"
             ]
         ),
+        (
+            "v7-master-key-rotation",
+            [
+                // Which master key wraps each data key, and the one new keys are wrapped with: a rotation's progress.
+                // The row exists from the start so that writers can lock it (`PostgresDataKeys.insert`).
+                "ALTER TABLE casegate_keys.data_keys ADD COLUMN wrapped_by BYTEA",
+                "CREATE TABLE casegate_keys.key_state (name TEXT PRIMARY KEY, value BYTEA)",
+                "INSERT INTO casegate_keys.key_state (name, value) VALUES ('write_key', NULL)",
+            ]
+        ),
     ]
 
     /// Applies what is missing, each migration in its own transaction, under the migration lock.

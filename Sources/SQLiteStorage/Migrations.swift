@@ -185,6 +185,14 @@ enum KeyStoreMigrations {
                 t.column("created_at", .datetime).notNull()
             }
         }
+        // Which master key wraps each data key, and the one new keys are wrapped with: a rotation's progress.
+        migrator.registerMigration("v2-master-key-rotation") { db in
+            try db.alter(table: "data_keys") { t in t.add(column: "wrapped_by", .blob) }
+            try db.create(table: "key_state") { t in
+                t.column("name", .text).primaryKey()
+                t.column("value", .blob)
+            }
+        }
         return migrator
     }
 }

@@ -10,7 +10,8 @@ public struct SQLiteBackend: StorageBackend {
         self.database = database
     }
 
-    public var masterKey: MasterKey { database.masterKey }
+    public var masterKeys: MasterKeyRing { database.masterKeys }
+    public var dataKeys: any DataKeyStore { KeyStore(database: database) }
     public var secrets: StoreSecrets { database.secrets }
     public var users: any UserStore { SQLiteUserStore(database: database) }
     public var ledger: any LedgerStore { SQLiteLedgerStore(database: database) }

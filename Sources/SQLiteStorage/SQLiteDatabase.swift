@@ -15,7 +15,8 @@ public struct SQLiteDatabase: Sendable {
     let checkpointer: Checkpointer
     /// Disclosed-field lists the ledger has stored, by their bytes.
     let fieldLists = FieldLists.Known()
-    public let masterKey: MasterKey
+    /// The master keys: the current one, and a rotation's next one when present.
+    public let masterKeys: MasterKeyRing
     /// The pseudonym root and party-index key, kept wrapped in `casegate_meta`.
     public let secrets: StoreSecrets
 
@@ -38,14 +39,14 @@ public struct SQLiteDatabase: Sendable {
                     "is missing, and this data directory holds a store sealed under a master key: restore the key file (a new key could open none of its cases)"
             )
         }
-        self.masterKey = try MasterKey.loadOrCreate(at: keyFile)
+        if !FileManager.default.fileExists(atPath: keyFile.path) { _ = try MasterKey.create(at: keyFile) }
         self.cases = try Self.openPool(directory.appendingPathComponent(Self.caseFileName), CaseDatabaseMigrations.migrator)
         self.keys = try Self.openPool(directory.appendingPathComponent(Self.keyFileName), KeyStoreMigrations.migrator)
         self.caseReads = PointReaders(path: directory.appendingPathComponent(Self.caseFileName).path)
         self.keyReads = PointReaders(path: directory.appendingPathComponent(Self.keyFileName).path)
         self.checkpointer = try Checkpointer(path: directory.appendingPathComponent(Self.caseFileName).path)
-        try Self.checkMasterKey(masterKey, keyFile: keyFile, in: cases)
-        self.secrets = try Self.loadSecrets(masterKey, newStore: newStoreSecrets, in: cases)
+        self.masterKeys = try Self.openKeys(keyFile: keyFile, nextFile: KeyFiles.nextMasterKey(dataDirectory: directory), in: cases)
+        self.secrets = try Self.loadSecrets(masterKeys.current, newStore: newStoreSecrets, in: cases)
     }
 
     /// The store's own secrets: recorded ones unwrapped, or (first open) made and recorded in one transaction.
@@ -64,16 +65,22 @@ public struct SQLiteDatabase: Sendable {
         }
     }
 
-    /// The store records its master key's check value when first opened; another key is refused.
-    private static func checkMasterKey(_ masterKey: MasterKey, keyFile: URL, in cases: DatabasePool) throws {
-        let check = masterKey.checkValue
-        let recorded = try cases.write { db in
+    /// The master keys for the check value the store recorded when first opened (this key's, for a new store).
+    private static func openKeys(keyFile: URL, nextFile: URL, in cases: DatabasePool) throws -> MasterKeyRing {
+        let recorded = try cases.read { db in
+            try Data.fetchOne(db, sql: "SELECT value FROM casegate_meta WHERE name = ?", arguments: [KeyRecordName.masterKeyCheck])
+        }
+        let ring = try MasterKeyRing.open(keyFile: keyFile, nextFile: nextFile, recordedCheck: recorded)
+        guard recorded == nil else { return ring }
+        let check = ring.current.checkValue
+        let stored = try cases.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO casegate_meta (name, value) VALUES (?, ?)", arguments: [KeyRecordName.masterKeyCheck, check])
             return try Data.fetchOne(db, sql: "SELECT value FROM casegate_meta WHERE name = ?", arguments: [KeyRecordName.masterKeyCheck])
         }
-        guard recorded == check else {
+        guard stored == check else {
             throw StorageError.masterKey(path: keyFile.path, reason: "is not the master key this store was created with")
         }
+        return ring
     }
 
     public var caseFile: URL { directory.appendingPathComponent(Self.caseFileName) }

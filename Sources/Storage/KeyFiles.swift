@@ -12,6 +12,11 @@ public enum KeyFiles {
         file(masterKeyName, descriptorVariable: "CASEGATE_MASTER_KEY_FD", dataDirectory: dataDirectory, environment: environment)
     }
 
+    /// A master-key rotation's next key: always in the data directory, where `keys rotate-master` writes it.
+    public static func nextMasterKey(dataDirectory: URL) -> URL {
+        dataDirectory.appendingPathComponent(masterKeyName + ".next")
+    }
+
     public static func ledgerKey(dataDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         file(ledgerKeyName, descriptorVariable: "CASEGATE_LEDGER_KEY_FD", dataDirectory: dataDirectory, environment: environment)
     }

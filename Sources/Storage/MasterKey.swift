@@ -13,21 +13,7 @@ public struct MasterKey: Sendable {
 
     /// Reads the key file, or makes one (32 random bytes, mode 0600) if none exists.
     public static func loadOrCreate(at url: URL) throws(StorageError) -> MasterKey {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: url.path) { return try load(from: url) }
-        let key = SymmetricKey(size: .bits256)
-        let data = key.withUnsafeBytes { Data($0) }
-        do {
-            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            guard fm.createFile(atPath: url.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                throw StorageError.masterKey(path: url.path, reason: "could not create the file")
-            }
-        } catch let error as StorageError {
-            throw error
-        } catch {
-            throw .masterKey(path: url.path, reason: "\(error)")
-        }
-        return MasterKey(key: key)
+        FileManager.default.fileExists(atPath: url.path) ? try load(from: url) : try create(at: url)
     }
 
     public static func load(from url: URL) throws(StorageError) -> MasterKey {

@@ -4,8 +4,10 @@ import Ledger
 /// Every store the gateway uses, over one database: the embedded SQLite files
 /// (`SQLiteBackend`) or a PostgreSQL server shared by several instances.
 public protocol StorageBackend: Sendable {
-    /// Wraps every case's data key; also the root of the party index and pseudonym keys.
-    var masterKey: MasterKey { get }
+    /// The master keys held: the current one, and a rotation's next one once needed.
+    var masterKeys: MasterKeyRing { get }
+    /// Every case's data key, for a master-key rotation.
+    var dataKeys: any DataKeyStore { get }
     var users: any UserStore { get }
     var ledger: any LedgerStore { get }
     var retention: any RetentionStore { get }
@@ -20,4 +22,9 @@ public protocol StorageBackend: Sendable {
     func close() async
     /// Where the data is, for log lines: no credentials.
     var location: String { get }
+}
+
+extension StorageBackend {
+    /// The key the store was opened with (its recorded check value is this key's).
+    public var masterKey: MasterKey { masterKeys.current }
 }

@@ -15,8 +15,8 @@ public struct StoreSecrets: Sendable {
         self.partyIndex = partyIndex
     }
 
-    static let pseudonymRootName = "pseudonym_root_wrapped"
-    static let partyIndexName = "party_index_key_wrapped"
+    public static let pseudonymRootName = "pseudonym_root_wrapped"
+    public static let partyIndexName = "party_index_key_wrapped"
 
     /// Decides the secrets from what the store has recorded. A store set up before secrets were kept
     /// (it holds data, records none) keeps today's values, derived from the master key as they were; a new

@@ -41,9 +41,10 @@ public struct StoreCopy: Sendable {
         public var ledgerSize: Int
     }
 
-    /// Tables the copy leaves alone: SQLite's own, GRDB's migration record, and the change mark (the
-    /// target keeps its own, moved by its own triggers).
-    static let skipped: Set = ["sqlite_sequence", "grdb_migrations", "case_changes"]
+    /// Tables the copy leaves alone: SQLite's own, GRDB's migration record, the change mark (the
+    /// target keeps its own, moved by its own triggers) and the key rotation's state (a copy starts with
+    /// every data key wrapped by the current key: `run` refuses a store mid-rotation).
+    static let skipped: Set = ["sqlite_sequence", "grdb_migrations", "case_changes", "key_state"]
     /// Target tables whose content the copy checks before it starts: anything there that this copy did not put there means "not empty".
     static let contentTables = ["cases", "staff_users", "ledger_entries", "legal_holds", "retention_sweeps", "casegate_keys.data_keys"]
     static let markerName = "store_copy"
@@ -52,6 +53,10 @@ public struct StoreCopy: Sendable {
     /// Copies everything; `stopAfterBatches` ends the copy early (as a crash would), for tests.
     public func run(stopAfterBatches: Int? = nil, progress: @Sendable (TableReport) -> Void = { _ in }) async throws -> Report {
         let sourceID = try await sourceIdentity()
+        let backend = SQLiteBackend(database: source)
+        if let writing = try await backend.dataKeys.writeKeyID(), writing != source.masterKeys.current.id {
+            throw StoreCopyError.rotationUnfinished
+        }
         let resumed = try await claimTarget(sourceID: sourceID)
         let sizeBefore = try await ledgerSize()
         var reports: [TableReport] = []
@@ -292,6 +297,8 @@ public enum StoreCopyError: Error, Equatable, CustomStringConvertible {
     case schemaMismatch(table: String, detail: String)
     case value(table: String, column: String, type: String)
     case sourceChanged
+    /// A master-key rotation has started and not finished on the source.
+    case rotationUnfinished
     /// Ended early on request (tests of resuming).
     case stopped
 
@@ -302,6 +309,7 @@ public enum StoreCopyError: Error, Equatable, CustomStringConvertible {
             "\(table): the target's schema is not this version's (\(detail)); create the target with this version of casegate"
         case .value(let table, let column, let type): "\(table).\(column): a stored value cannot be written as \(type)"
         case .sourceChanged: "the source's ledger grew during the copy: stop every gateway on it and run the copy again (it resumes)"
+        case .rotationUnfinished: "a master-key rotation is under way on the source: finish it (casegate keys rotate-master) and copy again"
         case .stopped: "stopped part way; run the copy again to resume"
         }
     }

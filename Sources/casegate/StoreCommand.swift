@@ -46,7 +46,7 @@ struct StoreCommand: AsyncParsableCommand {
             let backend = SQLiteBackend(database: source)
             let key = try await LedgerKeySetup.open(dataDirectory: dataDir, origin: origin, storage: backend)
             let keys = try await LedgerKeySetup.history(storage: backend, current: key)
-            let target = try await PostgresDatabase.open(url: try PostgresURL(to), masterKey: source.masterKey)
+            let target = try await PostgresDatabase.open(url: try PostgresURL(to), masterKey: source.masterKeys.current)
             do {
                 try await copy(source, into: target, key: key, keys: keys, started: started)
             } catch {

@@ -50,7 +50,7 @@ struct StoreCopyTests {
         let before = try await f.ledger.checkpoint()
 
         let url = try await TestBackend.createDatabase()
-        let target = try await PostgresDatabase.open(url: try PostgresURL(url), masterKey: source.masterKey)
+        let target = try await PostgresDatabase.open(url: try PostgresURL(url), masterKey: source.masterKeys.current)
         var copy = StoreCopy(source: source, target: target)
         copy.batchRows = 50
         await #expect(throws: StoreCopyError.stopped) { _ = try await copy.run(stopAfterBatches: 3) }
@@ -71,7 +71,7 @@ struct StoreCopyTests {
         }
         #expect(try await moved.users.authenticate(token: token)?.id == user.id)
         // The same secrets: a new handle on the target has the source's pseudonym root, and subject searches find the same cases.
-        let reopened = try await PostgresDatabase.open(url: try PostgresURL(url), masterKey: source.masterKey)
+        let reopened = try await PostgresDatabase.open(url: try PostgresURL(url), masterKey: source.masterKeys.current)
         #expect(reopened.secrets.pseudonymRoot.withUnsafeBytes { Array($0) } == source.secrets.pseudonymRoot.withUnsafeBytes { Array($0) })
         #expect(reopened.secrets.partyIndex.withUnsafeBytes { Array($0) } == source.secrets.partyIndex.withUnsafeBytes { Array($0) })
         let current = try #require(try await f.cases.get(ids[25]))
@@ -99,7 +99,7 @@ struct StoreCopyTests {
 
         // A copy into a database that holds something else is refused, naming what is there.
         let other = try await TestBackend.createDatabase()
-        let occupied = try await PostgresDatabase.open(url: try PostgresURL(other), masterKey: source.masterKey)
+        let occupied = try await PostgresDatabase.open(url: try PostgresURL(other), masterKey: source.masterKeys.current)
         _ = try await PostgresBackend(database: occupied).cases(clock: clock).create(retentionCase(received: "2026-11-01"))
         await #expect(throws: StoreCopyError.targetNotEmpty(detail: "cases has 1 rows")) {
             _ = try await StoreCopy(source: source, target: occupied).run()
@@ -108,7 +108,7 @@ struct StoreCopyTests {
 
         // A target of another schema version is refused before anything is written.
         let skewed = try await TestBackend.createDatabase()
-        let newer = try await PostgresDatabase.open(url: try PostgresURL(skewed), masterKey: source.masterKey)
+        let newer = try await PostgresDatabase.open(url: try PostgresURL(skewed), masterKey: source.masterKeys.current)
         try await TestBackend.withAdminConnection(database: try PostgresURL(skewed).database) { connection in
             _ = try await connection.query("ALTER TABLE legal_holds ADD COLUMN released_by TEXT", logger: .init(label: "test")).collect()
         }

@@ -43,8 +43,8 @@ public final class TestBackend: Sendable {
             )
         case .postgres:
             let url = try await createDatabase()
-            let masterKey = try MasterKey.loadOrCreate(at: directory.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
-            let backend = PostgresBackend(database: try await PostgresDatabase.open(url: try PostgresURL(url), masterKey: masterKey))
+            _ = try MasterKey.create(at: KeyFiles.masterKey(dataDirectory: directory, environment: [:]))
+            let backend = PostgresBackend(database: try await PostgresDatabase.open(url: try PostgresURL(url), keys: keySource(directory)))
             return TestBackend(kind: kind, directory: directory, backend: backend, databaseURL: url)
         }
     }
@@ -55,9 +55,13 @@ public final class TestBackend: Sendable {
         case .sqlite:
             return SQLiteBackend(database: try SQLiteDatabase(directory: directory))
         case .postgres:
-            let masterKey = try MasterKey.load(from: directory.appendingPathComponent(SQLiteDatabase.masterKeyFileName))
-            return PostgresBackend(database: try await PostgresDatabase.open(url: try PostgresURL(databaseURL!), masterKey: masterKey))
+            return PostgresBackend(database: try await PostgresDatabase.open(url: try PostgresURL(databaseURL!), keys: Self.keySource(directory)))
         }
+    }
+
+    /// The master key in the data directory, and a rotation's next key beside it, as the gateway reads them.
+    static func keySource(_ directory: URL) -> MasterKeySource {
+        .files(key: KeyFiles.masterKey(dataDirectory: directory, environment: [:]), next: KeyFiles.nextMasterKey(dataDirectory: directory))
     }
 
     private init(kind: BackendKind, directory: URL, backend: any StorageBackend, databaseURL: String?) {

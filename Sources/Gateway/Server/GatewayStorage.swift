@@ -21,7 +21,8 @@ public enum GatewayStorage {
                     "is missing, and \(url) holds a store sealed under a master key: restore the key file (a new key could open none of its cases)"
             )
         }
-        let masterKey = try MasterKey.loadOrCreate(at: keyFile)
-        return PostgresBackend(database: try await PostgresDatabase.open(url: url, masterKey: masterKey))
+        if !FileManager.default.fileExists(atPath: keyFile.path) { _ = try MasterKey.create(at: keyFile) }
+        let keys = MasterKeySource.files(key: keyFile, next: KeyFiles.nextMasterKey(dataDirectory: directory))
+        return PostgresBackend(database: try await PostgresDatabase.open(url: url, keys: keys))
     }
 }
