@@ -9,7 +9,9 @@ import PostgresNIO
 import Storage
 
 /// Cases in PostgreSQL: the clear columns, the sealed document, its wrapped data
-/// key (in the `casegate_keys` schema) and the blind party index.
+/// key (in the `casegate_keys` schema, of the case database or of a key database of its own) and the
+/// blind party index. With keys in the case database a case and its key are read in one joined query;
+/// with keys apart, in one query to each database.
 public struct PostgresCaseStore: CaseStore {
     let database: PostgresDatabase
     let clock: ServiceClock
@@ -29,21 +31,27 @@ public struct PostgresCaseStore: CaseStore {
     /// recording order (and with it partners' paging) is the order in which they became visible.
     public func createMany(_ newCases: [ASBCase]) async throws -> [ASBCase] {
         guard !newCases.isEmpty else { return [] }
-        let insert = try inserter(newCases)
+        let insert = try await inserter(newCases)
         return try await database.transaction { connection in try await insert(connection) }
     }
 
     public func create(_ newCase: ASBCase, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> (ASBCase, LedgerReceipt) {
-        let insert = try inserter([newCase])
+        let insert = try await inserter([newCase])
         let result = EffectResult<ASBCase>()
         let receipts = try await ledger.append([draft], effect: PostgresLedgerEffect { connection in result.set(try await insert(connection)[0]) })
         return (try result.get(), receipts[0])
     }
 
-    /// The write of new cases with fresh data keys, on a connection in a transaction.
-    private func inserter(_ newCases: [ASBCase]) throws -> @Sendable (PostgresConnection) async throws -> [ASBCase] {
+    /// The write of new cases with fresh data keys, on a connection in a transaction. Keys kept apart are
+    /// committed to the key database first: a failure after that leaves a key without a case, never a case
+    /// without its key.
+    private func inserter(_ newCases: [ASBCase]) async throws -> @Sendable (PostgresConnection) async throws -> [ASBCase] {
         let database = self.database
         let keys = newCases.map { _ in SymmetricKey(size: .bits256) }
+        if database.keysApart {
+            let ids = newCases.map(\.id.uuidString)
+            try await database.keyTransaction { connection in try await PostgresDataKeys.insert(keys, for: ids, connection, database) }
+        }
         let clock = self.clock
         let lookups = newCases.map(partyIndex.lookups)
         return { connection in
@@ -61,7 +69,7 @@ public struct PostgresCaseStore: CaseStore {
                 stored.append(c)
             }
             let ids = stored.map(\.id.uuidString)
-            try await PostgresDataKeys.insert(keys, for: ids, connection, database)
+            if !database.keysApart { try await PostgresDataKeys.insert(keys, for: ids, connection, database) }
             try await rows.insert(connection, logger: database.logger)
             try await Self.index(zip(ids, lookups), connection, database)
             return stored
@@ -72,16 +80,27 @@ public struct PostgresCaseStore: CaseStore {
     public func get(_ id: UUID) async throws -> ASBCase? {
         let rows = try await database.mapErrors {
             try await database.client.query(
-                """
-                SELECT c.reference, c.sealed, k.wrapped_key FROM cases c
-                LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE c.id = \(id.uuidString)
-                """,
+                "SELECT c.reference, c.sealed, \(unescaped: keyJoin) WHERE c.id = \(id.uuidString)",
                 logger: database.logger
             ).collect()
         }
         guard let row = rows.first else { return nil }
-        let (reference, sealed, wrapped) = try row.decode((String, Data, Data?).self)
-        return try open(id, reference: reference, sealed: sealed, wrapped: wrapped)
+        let (reference, sealed, joined) = try row.decode((String, Data, Data?).self)
+        return try open(id, reference: reference, sealed: sealed, wrapped: try await wrappedKey(id.uuidString, joined: joined))
+    }
+
+    /// The wrapped key column and the join that brings it: the key table when it is in this database, else
+    /// a NULL placeholder (the key is read from the key database by `wrappedKey`).
+    private var keyJoin: String {
+        database.keysApart
+            ? "NULL::bytea AS wrapped_key FROM cases c"
+            : "k.wrapped_key FROM cases c LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id"
+    }
+
+    /// The joined key, or the key database's when keys are apart.
+    private func wrappedKey(_ id: String, joined: Data?) async throws -> Data? {
+        guard database.keysApart else { return joined }
+        return try await PostgresDataKeys.wrapped([id], database)[id]
     }
 
     /// One row that a statement trigger on `cases` moves (see the "v3-case-changes" migration).
@@ -115,15 +134,12 @@ public struct PostgresCaseStore: CaseStore {
 
     private func update(_ id: UUID, _ connection: PostgresConnection, _ change: (inout ASBCase) throws -> Void) async throws -> ASBCase {
         let rows = try await connection.query(
-            """
-            SELECT c.seq, c.version, c.reference, c.sealed, k.wrapped_key FROM cases c
-            LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE c.id = \(id.uuidString) FOR UPDATE OF c
-            """,
+            "SELECT c.seq, c.version, c.reference, c.sealed, \(unescaped: keyJoin) WHERE c.id = \(id.uuidString) FOR UPDATE OF c",
             logger: database.logger
         ).collect()
         guard let row = rows.first else { throw StorageError.notFound(caseID: id.uuidString) }
-        let (seq, version, reference, sealed, wrapped) = try row.decode((Int64, Int64, String, Data, Data?).self)
-        guard let wrapped else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
+        let (seq, version, reference, sealed, joined) = try row.decode((Int64, Int64, String, Data, Data?).self)
+        guard let wrapped = try await wrappedKey(id.uuidString, joined: joined) else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
         let key = try database.masterKeys.unwrap(wrapped)
         var current = try CaseSealer.open(sealed, id: id, with: key)
         current.reference = reference
@@ -148,10 +164,7 @@ public struct PostgresCaseStore: CaseStore {
     public func list(_ query: CaseQuery) async throws -> CasePage {
         let afterSeq = try query.afterSequence()
         let limit = query.pageSize
-        var sql = """
-            SELECT c.seq, c.id, c.reference, c.sealed, k.wrapped_key FROM cases c
-            LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id WHERE TRUE
-            """
+        var sql = "SELECT c.seq, c.id, c.reference, c.sealed, \(keyJoin) WHERE TRUE"
         var binds = DynamicBindings()
         if let categories = query.categories { sql += " AND c.category = ANY(\(binds.bind(categories.map(\.rawValue))))" }
         if let statuses = query.statuses { sql += " AND c.status = ANY(\(binds.bind(statuses.map(\.rawValue))))" }
@@ -162,13 +175,14 @@ public struct PostgresCaseStore: CaseStore {
         sql += " ORDER BY c.seq \(query.order == .newestFirst ? "DESC" : "ASC") LIMIT \(binds.bind(limit + 1))"
         let statement = binds.query(sql)
         let rows = try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect() }
+        let decoded = try rows.prefix(limit).map { try $0.decode((Int64, String, String, Data, Data?).self) }
+        let apartKeys = database.keysApart ? try await PostgresDataKeys.wrapped(decoded.map(\.1), database) : [:]
         var cases: [ASBCase] = []
-        cases.reserveCapacity(min(rows.count, limit))
+        cases.reserveCapacity(decoded.count)
         var lastSeq: Int64 = 0
-        for row in rows.prefix(limit) {
-            let (seq, id, reference, sealed, wrapped) = try row.decode((Int64, String, String, Data, Data?).self)
+        for (seq, id, reference, sealed, joined) in decoded {
             guard let uuid = UUID(uuidString: id) else { throw StorageError.corrupt(caseID: id) }
-            cases.append(try open(uuid, reference: reference, sealed: sealed, wrapped: wrapped))
+            cases.append(try open(uuid, reference: reference, sealed: sealed, wrapped: database.keysApart ? apartKeys[id] : joined))
             lastSeq = seq
         }
         return CasePage(cases: cases, nextCursor: rows.count > limit ? CaseCursor.encode(lastSeq) : nil)

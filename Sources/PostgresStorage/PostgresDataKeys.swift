@@ -5,7 +5,8 @@ import NIOFoundationCompat
 import PostgresNIO
 import Storage
 
-/// The data keys in `casegate_keys.data_keys`, each with the id of the master key that wrapped it.
+/// The data keys in `casegate_keys.data_keys` (in the key database when kept apart), each with the id of
+/// the master key that wrapped it.
 struct PostgresDataKeys: DataKeyStore {
     let database: PostgresDatabase
 
@@ -29,14 +30,14 @@ struct PostgresDataKeys: DataKeyStore {
 
     func writeKeyID() async throws -> Data? {
         try await database.mapErrors {
-            try await database.client.query("SELECT value FROM casegate_keys.key_state WHERE name = 'write_key'", logger: database.logger)
+            try await database.keyClient.query("SELECT value FROM casegate_keys.key_state WHERE name = 'write_key'", logger: database.logger)
                 .collect().first?.decode(Data?.self) ?? nil
         }
     }
 
     func setWriteKeyID(_ id: Data) async throws {
         try await database.mapErrors {
-            try await database.client.query(
+            try await database.keyClient.query(
                 "UPDATE casegate_keys.key_state SET value = \(id) WHERE name = 'write_key'",
                 logger: database.logger
             )
@@ -46,7 +47,7 @@ struct PostgresDataKeys: DataKeyStore {
     func dataKeys(after caseID: String?, limit: Int) async throws -> [WrappedDataKey] {
         try await database.mapErrors {
             var keys: [WrappedDataKey] = []
-            let rows = try await database.client.query(
+            let rows = try await database.keyClient.query(
                 """
                 SELECT case_id, wrapped_key, wrapped_by FROM casegate_keys.data_keys
                 WHERE case_id > \(caseID ?? "") ORDER BY case_id LIMIT \(limit)
@@ -65,7 +66,7 @@ struct PostgresDataKeys: DataKeyStore {
         let ids = keys.map(\.caseID)
         let old = keys.map { ByteBuffer(data: $0.old) }
         let new = keys.map { ByteBuffer(data: $0.new) }
-        return try await database.transaction { connection in
+        return try await database.keyTransaction { connection in
             try await connection.query(
                 """
                 UPDATE casegate_keys.data_keys d SET wrapped_key = r.new, wrapped_by = \(id)
@@ -80,10 +81,26 @@ struct PostgresDataKeys: DataKeyStore {
 
     func countNotWrapped(by id: Data) async throws -> Int {
         try await database.mapErrors {
-            try await database.client.query(
+            try await database.keyClient.query(
                 "SELECT COUNT(*) FROM casegate_keys.data_keys WHERE wrapped_by IS DISTINCT FROM \(id)",
                 logger: database.logger
             ).collect().first?.decode(Int.self) ?? 0
+        }
+    }
+}
+
+extension PostgresDataKeys {
+    /// The wrapped data keys of these cases, from the key database (for stores whose keys are kept apart).
+    static func wrapped(_ ids: [String], _ database: PostgresDatabase) async throws -> [String: Data] {
+        guard !ids.isEmpty else { return [:] }
+        return try await database.mapErrors {
+            var keys: [String: Data] = [:]
+            let rows = try await database.keyClient.query(
+                "SELECT case_id, wrapped_key FROM casegate_keys.data_keys WHERE case_id = ANY(\(ids))",
+                logger: database.logger
+            )
+            for try await (id, wrapped) in rows.decode((String, Data).self) { keys[id] = wrapped }
+            return keys
         }
     }
 }

@@ -8,14 +8,21 @@ import Storage
 import Synchronization
 
 /// A connection pool to the shared database, migrated and checked against this
-/// instance's master key when opened.
+/// instance's master key when opened; and one to the key database when the data keys are kept apart.
 public final class PostgresDatabase: Sendable {
     public let url: PostgresURL
     package let client: PostgresClient
+    /// The database holding `casegate_keys` (the data keys): another database when `keyURL` is set, so that a
+    /// backup of the case database never holds a key; else the case database itself (`client`).
+    package let keyClient: PostgresClient
+    public let keyURL: PostgresURL?
+    /// Whether the data keys are in a database of their own (no join of cases and keys is possible then).
+    public var keysApart: Bool { keyURL != nil }
     package let logger: Logger
     /// Ids of the ledger's stored field lists (see `PostgresLedgerStore`), once their transaction has committed.
     let fieldLists = FieldLists.Known()
     private let runner: Task<Void, Never>
+    private let keyRunner: Task<Void, Never>?
     /// Loaded by `open` before it returns.
     private let loadedSecrets = Mutex<StoreSecrets?>(nil)
     /// Opened by `open` before it returns, from the check value the database recorded.
@@ -34,13 +41,23 @@ public final class PostgresDatabase: Sendable {
         return secrets
     }
 
-    private init(url: PostgresURL, keySource: MasterKeySource, client: PostgresClient, logger: Logger) {
+    private init(url: PostgresURL, keyURL: PostgresURL?, keySource: MasterKeySource, logger: Logger) throws {
         self.url = url
+        self.keyURL = keyURL
         self.keySource = keySource
-        self.client = client
         self.logger = logger
+        let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
+        self.client = client
         // Started at once, so the pool is running before the first query asks it for a connection.
         runner = Task.immediate { await client.run() }
+        if let keyURL {
+            let keyClient = PostgresClient(configuration: try keyURL.clientConfiguration(), backgroundLogger: logger)
+            self.keyClient = keyClient
+            keyRunner = Task.immediate { await keyClient.run() }
+        } else {
+            keyClient = client
+            keyRunner = nil
+        }
     }
 
     /// Connects, applies missing migrations (one instance at a time) and checks the master key.
@@ -53,18 +70,34 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Connects, applies missing migrations (one instance at a time) and opens the master keys `keys` names.
+    /// With `keyDatabase`, the data keys live in that database (migrated likewise), never in the case database.
     public static func open(
         url: PostgresURL,
+        keyDatabase: PostgresURL? = nil,
         keys: MasterKeySource,
         logger: Logger = Logger(label: "casegate.postgres")
     ) async throws -> PostgresDatabase {
-        let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: logger)
-        let database = PostgresDatabase(url: url, keySource: keys, client: client, logger: logger)
+        if let keyDatabase, keyDatabase.sameDatabase(as: url) {
+            throw StorageError.keyDatabase(reason: "key_database names the case database itself (\(url)); name another database, or leave it unset")
+        }
+        let database = try PostgresDatabase(url: url, keyURL: keyDatabase, keySource: keys, logger: logger)
         do {
             // One plain connection first: an unreachable server or bad credentials fail at once, with the
             // server's reason, rather than after the pool's retries.
             try await database.dedicatedConnection().close()
-            try await database.mapErrors { try await PostgresMigrations.migrate(client, logger: logger) }
+            try await database.mapErrors { try await PostgresMigrations.migrate(database.client, logger: logger) }
+            if let keyDatabase {
+                try await database.dedicatedConnection(keyDatabase).close()
+                try await database.mapErrors {
+                    try await PostgresMigrations.migrate(
+                        database.keyClient,
+                        PostgresMigrations.keyDatabase,
+                        table: "casegate_key_migrations",
+                        logger: logger
+                    )
+                }
+            }
+            try await database.checkKeyPlace()
             let ring = try await database.openKeys()
             database.loadedKeys.withLock { $0 = ring }
             let secrets = try await database.loadSecrets()
@@ -78,14 +111,50 @@ public final class PostgresDatabase: Sendable {
 
     public func close() async {
         runner.cancel()
+        keyRunner?.cancel()
         await runner.value
+        await keyRunner?.value
+    }
+
+    /// The store records where its data keys are when first opened; opening it with them elsewhere is
+    /// refused, since every case would then look purged (or keys would be written where backups hold them).
+    private func checkKeyPlace() async throws {
+        let place = Data((keysApart ? "key-database" : "case-database").utf8)
+        let recorded = try await mapErrors {
+            try await client.query("SELECT value FROM casegate_meta WHERE name = 'data_keys_in'", logger: logger).collect().first?.decode(Data.self)
+        }
+        if let recorded {
+            guard recorded != place else { return }
+            throw StorageError.keyDatabase(
+                reason: keysApart
+                    ? "this store keeps its data keys in the case database; key_database must stay unset (docs/operating/postgresql.md says how to move them)"
+                    : "this store keeps its data keys in a key database of their own; set key_database to it"
+            )
+        }
+        let hasCases = try await mapErrors {
+            try await client.query("SELECT EXISTS (SELECT 1 FROM cases)", logger: logger).collect().first?.decode(Bool.self) ?? false
+        }
+        if hasCases, keysApart {
+            throw StorageError.keyDatabase(
+                reason:
+                    "this store keeps its data keys in the case database; key_database must stay unset (docs/operating/postgresql.md says how to move them)"
+            )
+        }
+        try await mapErrors {
+            try await client.query(
+                "INSERT INTO casegate_meta (name, value) VALUES ('data_keys_in', \(place)) ON CONFLICT (name) DO NOTHING",
+                logger: logger
+            )
+        }
     }
 
     /// The master keys for the check value the database recorded; the first instance records its key's.
     /// Any other key is refused, because cases sealed under one key cannot be read under another.
     private func openKeys() async throws -> MasterKeyRing {
         let recorded = try await mapErrors {
-            try await client.query("SELECT value FROM casegate_meta WHERE name = 'master_key_check'", logger: logger).collect().first?.decode(Data.self)
+            try await client.query("SELECT value FROM casegate_meta WHERE name = 'master_key_check'", logger: logger).collect().first?.decode(
+                Data.self
+            )
         }
         let ring: MasterKeyRing
         switch keySource {
@@ -165,7 +234,8 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// A connection of its own, outside the pool: for locks held as long as a session lives.
-    func dedicatedConnection() async throws -> PostgresConnection {
+    func dedicatedConnection(_ target: PostgresURL? = nil) async throws -> PostgresConnection {
+        let url = target ?? self.url
         do {
             return try await PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.any(),
@@ -182,6 +252,15 @@ public final class PostgresDatabase: Sendable {
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws (its error is rethrown as is).
     package func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(on: client, body)
+    }
+
+    /// Runs `body` in a transaction on the key database (the case database when keys are not apart).
+    package func keyTransaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(on: keyClient, body)
+    }
+
+    private func transaction<T: Sendable>(on client: PostgresClient, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await mapErrors {
             do {
                 return try await client.withTransaction(logger: logger) { connection in try await body(connection) }

@@ -167,26 +167,51 @@ enum PostgresMigrations {
         ),
     ]
 
-    /// Applies what is missing, each migration in its own transaction, under the migration lock.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    /// A key database's own list (`key_database`): the `casegate_keys` schema as the case database's
+    /// migrations leave it, recorded in `casegate_key_migrations`.
+    static let keyDatabase: [(name: String, sql: [String])] = [
+        (
+            "k1-data-keys",
+            [
+                "CREATE SCHEMA casegate_keys",
+                """
+                CREATE TABLE casegate_keys.data_keys (
+                    case_id TEXT PRIMARY KEY, wrapped_key BYTEA NOT NULL, created_at TIMESTAMPTZ NOT NULL, wrapped_by BYTEA
+                )
+                """,
+                "CREATE TABLE casegate_keys.key_state (name TEXT PRIMARY KEY, value BYTEA)",
+                "INSERT INTO casegate_keys.key_state (name, value) VALUES ('write_key', NULL)",
+            ]
+        )
+    ]
+
+    /// Applies what is missing of `migrations`, each in its own transaction, under the migration lock.
+    static func migrate(
+        _ client: PostgresClient,
+        _ migrations: [(name: String, sql: [String])] = all,
+        table: String = "schema_migrations",
+        logger: Logger
+    ) async throws {
         try await client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(AdvisoryLock.migrations))", logger: logger)
             do {
                 try await connection.query(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+                    PostgresQuery(unsafeSQL: "CREATE TABLE IF NOT EXISTS \(table) (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"),
                     logger: logger
                 )
                 var applied: Set<String> = []
-                for try await name in try await connection.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
+                for try await name in try await connection.query(PostgresQuery(unsafeSQL: "SELECT name FROM \(table)"), logger: logger).decode(
+                    String.self
+                ) {
                     applied.insert(name)
                 }
                 // A database a newer casegate has migrated is not opened by an older one.
-                guard applied.isSubset(of: Set(all.map(\.name))) else { throw StorageError.newerSchema(store: "PostgreSQL") }
-                for migration in all where !applied.contains(migration.name) {
+                guard applied.isSubset(of: Set(migrations.map(\.name))) else { throw StorageError.newerSchema(store: "PostgreSQL") }
+                for migration in migrations where !applied.contains(migration.name) {
                     try await connection.withTransaction(logger: logger) { connection in
                         for statement in migration.sql { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
                         try await connection.query(
-                            "INSERT INTO schema_migrations (name, applied_at) VALUES (\(migration.name), now())",
+                            "INSERT INTO \(unescaped: table) (name, applied_at) VALUES (\(migration.name), now())",
                             logger: logger
                         )
                     }

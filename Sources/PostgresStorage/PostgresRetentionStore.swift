@@ -118,7 +118,7 @@ public struct PostgresRetentionStore: RetentionStore {
     private func deleteKeys(_ caseIDs: [String]) async throws {
         guard !caseIDs.isEmpty else { return }
         try await database.mapErrors {
-            try await database.client.query("DELETE FROM casegate_keys.data_keys WHERE case_id = ANY(\(caseIDs))", logger: database.logger)
+            try await database.keyClient.query("DELETE FROM casegate_keys.data_keys WHERE case_id = ANY(\(caseIDs))", logger: database.logger)
         }
     }
 
@@ -290,7 +290,7 @@ public struct PostgresRetentionStore: RetentionStore {
     /// space is reused. WAL segments and the server's backups are the server's to manage (see README).
     public func removeResidue() async throws {
         try await database.mapErrors {
-            try await database.client.query("VACUUM FULL casegate_keys.data_keys", logger: database.logger)
+            try await database.keyClient.query("VACUUM FULL casegate_keys.data_keys", logger: database.logger)
             try await database.client.query("VACUUM cases, party_index", logger: database.logger)
         }
     }

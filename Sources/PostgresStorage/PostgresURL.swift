@@ -30,6 +30,11 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether both name one database on one server.
+    public func sameDatabase(as other: PostgresURL) -> Bool {
+        host.lowercased() == other.host.lowercased() && port == other.port && database == other.database
+    }
+
     public init(_ text: String) throws(ParseError) {
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? "") else { throw .notAPostgresURL }
         guard let host = url.host, !host.isEmpty else { throw .missing("host") }

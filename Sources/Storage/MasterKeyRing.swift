@@ -83,7 +83,10 @@ public final class MasterKeyRing: Sendable {
         }
         if keyFile.deletingLastPathComponent().standardizedFileURL.path == nextFile.deletingLastPathComponent().standardizedFileURL.path {
             if rename(nextFile.path, keyFile.path) != 0 {
-                throw .masterKey(path: nextFile.path, reason: "the store has switched to this key but it could not replace \(keyFile.lastPathComponent)")
+                throw .masterKey(
+                    path: nextFile.path,
+                    reason: "the store has switched to this key but it could not replace \(keyFile.lastPathComponent)"
+                )
             }
             return MasterKeyRing([next], files: files)
         }

@@ -11,6 +11,8 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidCursor
     /// The database was migrated by a newer casegate than this one (a downgrade).
     case newerSchema(store: String)
+    /// The key database setting does not match where the store keeps its data keys.
+    case keyDatabase(reason: String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFound(let id): "no case \(id)"
         case .unavailable(let reason): "storage unavailable: \(reason)"
         case .invalidCursor: "the cursor is not one this server issued"
+        case .keyDatabase(let reason): "key database: \(reason)"
         case .newerSchema(let store):
             "\(store) was migrated by a newer casegate: this version does not run on it; run the newer version, or restore the backup taken before the upgrade"
         }

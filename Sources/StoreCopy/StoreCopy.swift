@@ -175,7 +175,7 @@ public struct StoreCopy: Sendable {
     func targetColumns(_ table: String) async throws -> [String: String] {
         let parts = table.split(separator: ".").map(String.init)
         let (schema, name) = parts.count == 2 ? (parts[0], parts[1]) : ("public", parts[0])
-        let rows = try await target.client.query(
+        let rows = try await client(for: table).query(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = \(schema) AND table_name = \(name)",
             logger: target.logger
         )
@@ -200,7 +200,7 @@ public struct StoreCopy: Sendable {
         }
         for table in Self.contentTables {
             let count =
-                try await target.client.query(PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(table)"), logger: target.logger)
+                try await client(for: table).query(PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(table)"), logger: target.logger)
                 .collect().first?.decode(Int.self) ?? 0
             guard count == 0 else { throw StoreCopyError.targetNotEmpty(detail: "\(table) has \(count) rows") }
         }
@@ -243,9 +243,16 @@ public struct StoreCopy: Sendable {
         let sql = """
             INSERT INTO \(plan.target) (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", ")) \(conflict) RETURNING 1
             """
-        return try await target.transaction { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: target.logger).collect().count
+        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        let insert = { @Sendable (connection: PostgresConnection) in
+            try await connection.query(query, logger: target.logger).collect().count
         }
+        return plan.target.hasPrefix("casegate_keys.") ? try await target.keyTransaction(insert) : try await target.transaction(insert)
+    }
+
+    /// The target's key tables are in its key database when it keeps keys apart.
+    func client(for table: String) -> PostgresClient {
+        table.hasPrefix("casegate_keys.") ? target.keyClient : target.client
     }
 
     /// Sequences follow the copied ids, so the next id the target makes is new.

@@ -14,6 +14,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "A postgres:// URL to keep the data in PostgreSQL instead of SQLite files in the data directory.")
     var databaseURL: String?
 
+    @Option(help: "A postgres:// URL of another database for the data keys (with --database-url), so backups of the case database hold none.")
+    var keyDatabaseURL: String?
+
     @Option(help: "Directory of sharing policies and the bank-holiday overrides.")
     var policiesDir: String?
 
@@ -57,6 +60,7 @@ struct ServerOptions: ParsableArguments {
         }
         if let dataDir { configuration.dataDirectory = dataDir }
         if let databaseURL { configuration.database = databaseURL }
+        if let keyDatabaseURL { configuration.keyDatabase = keyDatabaseURL }
         if let policiesDir { configuration.policiesDirectory = policiesDir }
         if let partnerPort { configuration.partnerListener.port = partnerPort }
         if let staffPort { configuration.staffListener.port = staffPort }

@@ -11,10 +11,14 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "A postgres:// URL when the gateway keeps its data in PostgreSQL (default: $CASEGATE_DATABASE_URL, else SQLite).")
     var databaseURL: String?
 
+    @Option(help: "A postgres:// URL of the key database, when the store keeps its data keys apart (default: $CASEGATE_KEY_DATABASE_URL).")
+    var keyDatabaseURL: String?
+
     var resolvedDatabaseURL: String? { databaseURL ?? ProcessInfo.processInfo.environment["CASEGATE_DATABASE_URL"] }
+    var resolvedKeyDatabaseURL: String? { keyDatabaseURL ?? ProcessInfo.processInfo.environment["CASEGATE_KEY_DATABASE_URL"] }
 
     func open() async throws -> any StorageBackend {
-        try await GatewayStorage.open(dataDirectory: dataDir, databaseURL: resolvedDatabaseURL)
+        try await GatewayStorage.open(dataDirectory: dataDir, databaseURL: resolvedDatabaseURL, keyDatabaseURL: resolvedKeyDatabaseURL)
     }
 
     /// Opens the store for `body` and closes it afterwards.

@@ -18,7 +18,7 @@ struct StoreCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy the embedded SQLite store into an empty PostgreSQL database, then check the copy.",
             discussion: """
-                Stop every gateway on the store first. Cases, keys (into the target's casegate_keys schema), users, legal holds, \
+                Stop every gateway on the store first. Cases, keys (into the target's casegate_keys schema, or its key database), users, legal holds, \
                 sweeps, tombstones and the ledger (every entry byte for byte, its checkpoints and tile roots) are copied in \
                 batches; an interrupted copy resumes when run again. A target holding anything else is refused. Afterwards \
                 the target's ledger is verified and its root at every checkpoint compared with the source's.
@@ -30,6 +30,9 @@ struct StoreCommand: AsyncParsableCommand {
 
         @Option(help: "The target: a postgres:// URL of an empty database.")
         var to: String
+
+        @Option(help: "A postgres:// URL of an empty database for the target's data keys (its key_database), so its backups hold none.")
+        var toKeyDatabase: String?
 
         @Option(help: "The ledger origin (the configuration's ledger_origin).")
         var origin = GatewayConfiguration().ledgerOrigin
@@ -46,7 +49,11 @@ struct StoreCommand: AsyncParsableCommand {
             let backend = SQLiteBackend(database: source)
             let key = try await LedgerKeySetup.open(dataDirectory: dataDir, origin: origin, storage: backend)
             let keys = try await LedgerKeySetup.history(storage: backend, current: key)
-            let target = try await PostgresDatabase.open(url: try PostgresURL(to), masterKey: source.masterKeys.current)
+            let target = try await PostgresDatabase.open(
+                url: try PostgresURL(to),
+                keyDatabase: try toKeyDatabase.map { try PostgresURL($0) },
+                keys: .fixed(source.masterKeys.current)
+            )
             do {
                 try await copy(source, into: target, key: key, keys: keys, started: started)
             } catch {

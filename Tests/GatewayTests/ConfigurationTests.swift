@@ -35,6 +35,14 @@ struct ConfigurationTests {
         #expect(throws: DecodingError.self) { try decode(#"{"request_timeout_seconds": 4000}"#) }
     }
 
+    @Test("a key database is read with its PostgreSQL store, and refused without one")
+    func keyDatabase() throws {
+        let both = try decode(#"{"database": "postgres://c@db/cases", "key_database": "postgres://c@keys/keys"}"#)
+        #expect(both.keyDatabase == "postgres://c@keys/keys")
+        #expect(try decode("{}").keyDatabase == nil)
+        #expect(throws: DecodingError.self) { try decode(#"{"key_database": "postgres://c@keys/keys"}"#) }
+    }
+
     @Test("a daily sweep time must be HH:MM")
     func dailySweep() throws {
         #expect(try decode(#"{"retention_daily_at": "02:30"}"#).retentionDailyAt! == (2, 30))

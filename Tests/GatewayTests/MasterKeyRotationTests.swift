@@ -74,7 +74,9 @@ struct MasterKeyRotationTests {
         #expect(try await reopened.dataKeys.countNotWrapped(by: reopened.masterKey.id) == 0)
         #expect(Self.keyBytes(reopened.secrets.pseudonymRoot) == Self.keyBytes(secrets.pseudonymRoot), "pseudonyms unchanged")
         #expect(Self.keyBytes(reopened.secrets.partyIndex) == Self.keyBytes(secrets.partyIndex))
-        #expect(try await reopened.cases(clock: Self.clock).caseIDs(partyName: "Person 3 Quilliam", dateOfBirth: CalendarDate("1961-03-14")) == [ids[3]])
+        #expect(
+            try await reopened.cases(clock: Self.clock).caseIDs(partyName: "Person 3 Quilliam", dateOfBirth: CalendarDate("1961-03-14")) == [ids[3]]
+        )
         await reopened.close()
 
         // The old key no longer opens the store.
@@ -167,7 +169,11 @@ struct MasterKeyRotationTests {
         await t.remove()
     }
 
-    @Test("kill -9 part way: every case opens with one key or the other, and the next run finishes", .timeLimit(.minutes(5)), arguments: BackendKind.available)
+    @Test(
+        "kill -9 part way: every case opens with one key or the other, and the next run finishes",
+        .timeLimit(.minutes(5)),
+        arguments: BackendKind.available
+    )
     func killed(kind: BackendKind) async throws {
         let t = try await TestBackend.make(kind)
         let ids = try await t.backend.cases(clock: Self.clock).createMany((0..<1500).map(Self.person)).map(\.id)

@@ -99,6 +99,9 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     /// A `postgres://` URL to keep everything in PostgreSQL (several instances may share it); nil keeps the
     /// embedded SQLite files in `dataDirectory`. The master and ledger keys stay in `dataDirectory` either way.
     public var database: String?
+    /// A `postgres://` URL of another database (or server) for the data keys, so that a backup of `database`
+    /// never holds a key; nil keeps them in `database`'s `casegate_keys` schema. Chosen when the store is set up.
+    public var keyDatabase: String?
     public var policiesDirectory: String
     public var tls: TLSFiles
     /// Largest request body accepted, in bytes.
@@ -164,6 +167,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case metricsListener = "metrics_listener"
         case dataDirectory = "data_directory"
         case database
+        case keyDatabase = "key_database"
         case policiesDirectory = "policies_directory"
         case tls
         case maxBodyBytes = "max_body_bytes"
@@ -192,6 +196,14 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         }
         self.dataDirectory = try c.decodeIfPresent(String.self, forKey: .dataDirectory) ?? defaults.dataDirectory
         self.database = try c.decodeIfPresent(String.self, forKey: .database)
+        self.keyDatabase = try c.decodeIfPresent(String.self, forKey: .keyDatabase)
+        if keyDatabase != nil, database == nil {
+            throw DecodingError.dataCorruptedError(
+                forKey: .keyDatabase,
+                in: c,
+                debugDescription: "key_database is for PostgreSQL stores: set database as well (SQLite keeps its keys in keys.sqlite)"
+            )
+        }
         self.policiesDirectory = try c.decodeIfPresent(String.self, forKey: .policiesDirectory) ?? defaults.policiesDirectory
         self.tls = try c.decodeIfPresent(TLSFiles.self, forKey: .tls) ?? defaults.tls
         self.maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? defaults.maxBodyBytes

@@ -32,7 +32,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             case .unavailable:
                 context.logger.error("storage unavailable", metadata: ["error": "\(storage)"])
                 return .unavailable("the case store cannot be reached or written just now; nothing was changed")
-            case .dataKeyMissing, .corrupt, .masterKey, .newerSchema:
+            case .dataKeyMissing, .corrupt, .masterKey, .newerSchema, .keyDatabase:
                 context.logger.error("storage integrity failure", metadata: ["error": "\(storage)"])
                 return Problem(.internalServerError, type: "internal", detail: "the record could not be read")
             }

@@ -50,7 +50,11 @@ public struct GatewayEnvironment: Sendable {
         _ configuration: GatewayConfiguration,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> GatewayEnvironment {
-        let storage = try await GatewayStorage.open(dataDirectory: configuration.dataDirectory, databaseURL: configuration.database)
+        let storage = try await GatewayStorage.open(
+            dataDirectory: configuration.dataDirectory,
+            databaseURL: configuration.database,
+            keyDatabaseURL: configuration.keyDatabase
+        )
         do {
             return try await open(configuration, storage: storage, now: now)
         } catch {

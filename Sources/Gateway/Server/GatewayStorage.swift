@@ -4,9 +4,10 @@ import SQLiteStorage
 import Storage
 
 /// Opens the store a configuration names: PostgreSQL for a `postgres://` URL, else the embedded
-/// SQLite files. The master key is read as `KeyFiles` says: a systemd credential, or the data directory.
+/// SQLite files (`keyDatabaseURL` puts PostgreSQL's data keys in a database of their own). The master key is
+/// read as `KeyFiles` says: a systemd credential, or the data directory.
 public enum GatewayStorage {
-    public static func open(dataDirectory: String, databaseURL: String?) async throws -> any StorageBackend {
+    public static func open(dataDirectory: String, databaseURL: String?, keyDatabaseURL: String? = nil) async throws -> any StorageBackend {
         let directory = URL(fileURLWithPath: dataDirectory)
         guard let databaseURL, !databaseURL.isEmpty else {
             return SQLiteBackend(database: try SQLiteDatabase(directory: directory))
@@ -23,6 +24,7 @@ public enum GatewayStorage {
         }
         if !FileManager.default.fileExists(atPath: keyFile.path) { _ = try MasterKey.create(at: keyFile) }
         let keys = MasterKeySource.files(key: keyFile, next: KeyFiles.nextMasterKey(dataDirectory: directory))
-        return PostgresBackend(database: try await PostgresDatabase.open(url: url, keys: keys))
+        let keyDatabase = try keyDatabaseURL.flatMap { $0.isEmpty ? nil : try PostgresURL($0) }
+        return PostgresBackend(database: try await PostgresDatabase.open(url: url, keyDatabase: keyDatabase, keys: keys))
     }
 }
