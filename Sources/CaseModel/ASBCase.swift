@@ -34,7 +34,17 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
     public var events: [CaseEvent]
     public var status: CaseStatus
     public var closedAt: Date?
+    /// When the case last changed: moves with recording time (an amendment, or an event however back-dated),
+    /// so partners polling with `updated_since` see every change.
     public var updatedAt: Date
+    /// The store's version of the case, raised by every write; the staff API's `ETag`. Kept by the store
+    /// beside the sealed document, not in it (0 for a case not yet stored).
+    public var version: Int = 0
+
+    enum CodingKeys: String, CodingKey {
+        case id, reference, incidentType, category, categoryReason, channel, receivedAt, policeReference, ward, location
+        case narrative, riskFlag, tags, parties, events, status, closedAt, updatedAt
+    }
 
     public init(
         id: UUID = UUID(),
@@ -68,10 +78,12 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
         self.updatedAt = receivedAt
     }
 
-    /// Applies an event, enforcing the case's rules: a closed case takes only
-    /// its closure notification; the category may only be raised, with a reason.
+    /// Applies an event, enforcing the case's rules: a closed case takes only its closure notification, a
+    /// reopening (with a reason) or a party's removal; the category may only be raised, with a reason.
+    /// An event may be back-dated (it is kept in the order of when it happened) but not before the report,
+    /// and a change of status never before the case's latest event.
     public mutating func record(_ event: CaseEvent) throws(CaseRuleViolation) {
-        if status == .closed && event.kind != .closureNotificationSent {
+        if status == .closed && ![.closureNotificationSent, .caseReopened, .partyRemoved].contains(event.kind) {
             throw .caseClosed(event.kind)
         }
         if event.interviewMode != nil && event.kind != .interviewHeld {
@@ -80,7 +92,7 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
         if event.category != nil && event.kind != .categoryRaised {
             throw .fieldNotAllowed(field: "category", kind: event.kind)
         }
-        if let last = events.last, event.at < last.at {
+        if event.kind.isLifecycle, let last = events.last, event.at < last.at {
             throw .eventBeforePrevious
         }
         if event.at < receivedAt {
@@ -102,12 +114,37 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
             closedAt = event.at
         case .closureNotificationSent:
             guard status == .closed else { throw .notClosed }
-            guard !events.contains(where: { $0.kind == .closureNotificationSent }) else { throw .alreadyNotified }
+            guard !sinceLastClosure.contains(where: { $0.kind == .closureNotificationSent }) else { throw .alreadyNotified }
+        case .caseReopened:
+            guard status == .closed else { throw .notClosedToReopen }
+            guard let reason = event.note, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw .missingField(field: "note", kind: event.kind)
+            }
+            status = .open
+            closedAt = nil
+        case .partyRemoved:
+            guard let reason = event.note, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw .missingField(field: "note", kind: event.kind)
+            }
         default:
             break
         }
-        events.append(event)
-        updatedAt = max(updatedAt, event.at)
+        // Kept in the order things happened: a back-dated event goes before the later ones.
+        let position = events.lastIndex { $0.at <= event.at }.map { $0 + 1 } ?? 0
+        events.insert(event, at: position)
+        updatedAt = max(updatedAt, event.recordedAt ?? event.at, event.at)
+    }
+
+    /// The events after the latest closure (all of them if never closed).
+    public var sinceLastClosure: ArraySlice<CaseEvent> {
+        guard let index = events.lastIndex(where: { $0.kind == .caseClosed }) else { return events[...] }
+        return events[(index + 1)...]
+    }
+
+    /// The events since the case was last reopened (all of them if never reopened): the clocks run from here.
+    public var sinceLastReopening: ArraySlice<CaseEvent> {
+        guard let index = events.lastIndex(where: { $0.kind == .caseReopened }) else { return events[...] }
+        return events[index...]
     }
 
     /// Every flag a sharing policy can filter on: the caseworker's tags, plus
@@ -159,6 +196,7 @@ public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertib
     case fieldNotAllowed(field: String, kind: CaseEventKind)
     case eventBeforePrevious
     case eventBeforeReceipt
+    case notClosedToReopen
 
     public var description: String {
         switch self {
@@ -175,7 +213,9 @@ public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertib
         case .fieldNotAllowed(let field, let kind):
             "'\(field)' does not belong on a '\(kind.rawValue)' event"
         case .eventBeforePrevious:
-            "the event is dated before the case's latest event"
+            "a change of status cannot be dated before the case's latest event"
+        case .notClosedToReopen:
+            "only a closed case can be reopened"
         case .eventBeforeReceipt:
             "the event is dated before the report was received"
         }

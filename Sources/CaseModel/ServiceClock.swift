@@ -24,6 +24,9 @@ public struct ServiceStandardStatus: Hashable, Sendable, Codable {
     public var due: CalendarDate
     public var completed: CalendarDate?
     public var state: State
+    /// The event that completed it was recorded more than one working day after it happened: the standard
+    /// was met (or missed) only on a late entry.
+    public var lateEntry: Bool = false
 }
 
 /// The council's service clocks: the interview within 1, 3 or 5 working days
@@ -49,10 +52,11 @@ public struct ServiceClock: Sendable {
     }
 
     /// The next progress update owed on an open Category A case: 14 days
-    /// after the last update, or after receipt when none has been sent.
+    /// after the last update, or after receipt (or the last reopening) when none has been sent since.
     public func nextProgressUpdateDue(_ c: ASBCase) -> CalendarDate? {
         guard c.category.requiresFortnightlyUpdates, c.status == .open else { return nil }
-        let from = c.last(.progressUpdateSent)?.at ?? c.receivedAt
+        let since = c.sinceLastReopening
+        let from = since.last { $0.kind == .progressUpdateSent }?.at ?? since.first { $0.kind == .caseReopened }?.at ?? c.receivedAt
         return CalendarDate(from).adding(days: Self.progressUpdateIntervalDays)
     }
 
@@ -64,14 +68,15 @@ public struct ServiceClock: Sendable {
     /// Every standard that applies to the case, judged on `today`.
     public func statuses(of c: ASBCase, on today: CalendarDate) -> [ServiceStandardStatus] {
         var result = [
-            judge(.interview, due: interviewDue(c), done: c.first(.interviewHeld)?.at, today: today),
-            judge(.actionPlan, due: actionPlanDue(c), done: c.first(.actionPlanAgreed)?.at, today: today),
+            judge(.interview, due: interviewDue(c), done: c.first(.interviewHeld), today: today),
+            judge(.actionPlan, due: actionPlanDue(c), done: c.first(.actionPlanAgreed), today: today),
         ]
         if let due = nextProgressUpdateDue(c) {
             result.append(judge(.progressUpdate, due: due, done: nil, today: today))
         }
         if let due = closureNotificationDue(c) {
-            result.append(judge(.closureNotification, due: due, done: c.first(.closureNotificationSent)?.at, today: today))
+            let notification = c.sinceLastClosure.first { $0.kind == .closureNotificationSent }
+            result.append(judge(.closureNotification, due: due, done: notification, today: today))
         }
         return result
     }
@@ -93,12 +98,12 @@ public struct ServiceClock: Sendable {
     private func judge(
         _ standard: ServiceStandardStatus.Standard,
         due: CalendarDate,
-        done: Date?,
+        done: CaseEvent?,
         today: CalendarDate
     ) -> ServiceStandardStatus {
         if let done {
-            let day = CalendarDate(done)
-            return .init(standard: standard, due: due, completed: day, state: day <= due ? .met : .late)
+            let day = CalendarDate(done.at)
+            return .init(standard: standard, due: due, completed: day, state: day <= due ? .met : .late, lateEntry: done.isLateEntry(calendar))
         }
         return .init(standard: standard, due: due, completed: nil, state: today > due ? .overdue : .pending)
     }

@@ -65,6 +65,7 @@ public struct PostgresCaseStore: CaseStore {
                 seq += 1
                 var c = newCase
                 if c.reference.isEmpty { c.reference = CaseColumns.reference(receivedAt: c.receivedAt, seq: seq) }
+                c.version = 1
                 rows.append(CaseColumns(c, clock: clock), seq: seq, sealed: try CaseSealer.seal(CaseColumns.sealable(c), with: keys[n]))
                 stored.append(c)
             }
@@ -80,13 +81,15 @@ public struct PostgresCaseStore: CaseStore {
     public func get(_ id: UUID) async throws -> ASBCase? {
         let rows = try await database.mapErrors {
             try await database.client.query(
-                "SELECT c.reference, c.sealed, \(unescaped: keyJoin) WHERE c.id = \(id.uuidString)",
+                "SELECT c.reference, c.sealed, c.version, \(unescaped: keyJoin) WHERE c.id = \(id.uuidString)",
                 logger: database.logger
             ).collect()
         }
         guard let row = rows.first else { return nil }
-        let (reference, sealed, joined) = try row.decode((String, Data, Data?).self)
-        return try open(id, reference: reference, sealed: sealed, wrapped: try await wrappedKey(id.uuidString, joined: joined))
+        let (reference, sealed, version, joined) = try row.decode((String, Data, Int64, Data?).self)
+        var c = try open(id, reference: reference, sealed: sealed, wrapped: try await wrappedKey(id.uuidString, joined: joined))
+        c.version = Int(version)
+        return c
     }
 
     /// The wrapped key column and the join that brings it: the key table when it is in this database, else
@@ -143,7 +146,9 @@ public struct PostgresCaseStore: CaseStore {
         let key = try database.masterKeys.unwrap(wrapped)
         var current = try CaseSealer.open(sealed, id: id, with: key)
         current.reference = reference
+        current.version = Int(version)
         try change(&current)
+        current.version = Int(version + 1)
         let columns = CaseColumns(current, clock: clock)
         let newSealed = try CaseSealer.seal(CaseColumns.sealable(current), with: key)
         try await connection.query(
@@ -164,7 +169,7 @@ public struct PostgresCaseStore: CaseStore {
     public func list(_ query: CaseQuery) async throws -> CasePage {
         let afterSeq = try query.afterSequence()
         let limit = query.pageSize
-        var sql = "SELECT c.seq, c.id, c.reference, c.sealed, \(keyJoin) WHERE TRUE"
+        var sql = "SELECT c.seq, c.id, c.reference, c.sealed, c.version, \(keyJoin) WHERE TRUE"
         var binds = DynamicBindings()
         if let categories = query.categories { sql += " AND c.category = ANY(\(binds.bind(categories.map(\.rawValue))))" }
         if let statuses = query.statuses { sql += " AND c.status = ANY(\(binds.bind(statuses.map(\.rawValue))))" }
@@ -175,14 +180,16 @@ public struct PostgresCaseStore: CaseStore {
         sql += " ORDER BY c.seq \(query.order == .newestFirst ? "DESC" : "ASC") LIMIT \(binds.bind(limit + 1))"
         let statement = binds.query(sql)
         let rows = try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect() }
-        let decoded = try rows.prefix(limit).map { try $0.decode((Int64, String, String, Data, Data?).self) }
+        let decoded = try rows.prefix(limit).map { try $0.decode((Int64, String, String, Data, Int64, Data?).self) }
         let apartKeys = database.keysApart ? try await PostgresDataKeys.wrapped(decoded.map(\.1), database) : [:]
         var cases: [ASBCase] = []
         cases.reserveCapacity(decoded.count)
         var lastSeq: Int64 = 0
-        for (seq, id, reference, sealed, joined) in decoded {
+        for (seq, id, reference, sealed, version, joined) in decoded {
             guard let uuid = UUID(uuidString: id) else { throw StorageError.corrupt(caseID: id) }
-            cases.append(try open(uuid, reference: reference, sealed: sealed, wrapped: database.keysApart ? apartKeys[id] : joined))
+            var c = try open(uuid, reference: reference, sealed: sealed, wrapped: database.keysApart ? apartKeys[id] : joined)
+            c.version = Int(version)
+            cases.append(c)
             lastSeq = seq
         }
         return CasePage(cases: cases, nextCursor: rows.count > limit ? CaseCursor.encode(lastSeq) : nil)

@@ -44,6 +44,7 @@ public struct SQLiteCaseStore: CaseStore {
             if stored.reference.isEmpty {
                 stored.reference = CaseColumns.reference(receivedAt: newCase.receivedAt, seq: seq)
             }
+            stored.version = 1
             try Self.record(for: stored, seq: seq, version: 1, key: key, clock: clock).insert(db)
             try Self.index(lookups, case: newCase.id, db)
             return stored
@@ -64,6 +65,7 @@ public struct SQLiteCaseStore: CaseStore {
                     seq += 1
                     var c = newCase
                     if c.reference.isEmpty { c.reference = CaseColumns.reference(receivedAt: c.receivedAt, seq: seq) }
+                    c.version = 1
                     try Self.record(for: c, seq: seq, version: 1, key: keys[n], clock: clock).insert(db)
                     try Self.index(lookups[n], case: c.id, db)
                     stored.append(c)
@@ -82,11 +84,11 @@ public struct SQLiteCaseStore: CaseStore {
         let text = id.uuidString
         return try await mapErrors {
             let row = try database.caseReads.read { db -> Row? in
-                let statement = try db.cachedStatement(sql: "SELECT reference, sealed FROM cases WHERE id = ?")
+                let statement = try db.cachedStatement(sql: "SELECT reference, sealed, version FROM cases WHERE id = ?")
                 return try Row.fetchOne(statement, arguments: [text])
             }
             guard let row else { return nil }
-            return try open(text, row[0], row[1])
+            return try open(text, row[0], row[1], row[2])
         }
     }
 
@@ -121,7 +123,9 @@ public struct SQLiteCaseStore: CaseStore {
         let key = try keyStore.key(for: id)
         var current = try CaseSealer.open(record.sealed, id: id, with: key)
         current.reference = record.reference
+        current.version = Int(record.version)
         try change(&current)
+        current.version = Int(record.version + 1)
         let updated = try Self.record(for: current, seq: record.seq, version: record.version + 1, key: key, clock: clock)
         try updated.update(db)
         try Self.index(partyIndex.lookups(for: current), case: id, db)
@@ -151,13 +155,14 @@ public struct SQLiteCaseStore: CaseStore {
                         CaseRecord.Columns.seq,
                         CaseRecord.Columns.id,
                         CaseRecord.Columns.reference,
-                        CaseRecord.Columns.sealed
+                        CaseRecord.Columns.sealed,
+                        CaseRecord.Columns.version
                     )
                     .order(ordering).limit(limit + 1)
                 )
                 var cases: [ASBCase] = []
                 cases.reserveCapacity(min(rows.count, limit))
-                for row in rows.prefix(limit) { cases.append(try open(row[1], row[2], row[3])) }
+                for row in rows.prefix(limit) { cases.append(try open(row[1], row[2], row[3], row[4])) }
                 let next = rows.count > limit ? CaseCursor.encode(rows[limit - 1][0]) : nil
                 return CasePage(cases: cases, nextCursor: next)
             }
@@ -184,13 +189,15 @@ public struct SQLiteCaseStore: CaseStore {
         try await mapErrors { try await database.cases.read { db in try CaseRecord.fetchCount(db) } }
     }
 
-    /// Rebuilds a case from its row: the sealed document opened with its data key, and the reference kept in clear.
-    private var open: @Sendable (_ id: String, _ reference: String, _ sealed: Data) throws -> ASBCase {
+    /// Rebuilds a case from its row: the sealed document opened with its data key, and the reference and
+    /// version kept in clear.
+    private var open: @Sendable (_ id: String, _ reference: String, _ sealed: Data, _ version: Int) throws -> ASBCase {
         let keyStore = self.keyStore
-        return { id, reference, sealed in
+        return { id, reference, sealed, version in
             // The sealed document carries the id; the cipher checks it against this one (authenticated data).
             var c = try CaseSealer.open(sealed, idText: id, with: try keyStore.key(for: id))
             c.reference = reference
+            c.version = version
             return c
         }
     }

@@ -6,7 +6,7 @@ import Yams
 /// finds, not just the first, each with file, line, column and, for a
 /// misspelling, the nearest valid word.
 enum PolicyFileParser {
-    static func parse(text: String, file: String, expectedID: String?) -> Result<PartnerPolicy, PolicyError> {
+    static func parse(text: String, file: String, expectedID: String?, wards: WardList? = nil) -> Result<PartnerPolicy, PolicyError> {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -30,7 +30,7 @@ enum PolicyFileParser {
         let name = y.string(top["name"], "'name'")
         let partner = certificate(y, top["certificate"], id: id, name: name)
         let agreement = agreement(y, top["agreement"])
-        let purposes = purposes(y, top["purposes"])
+        let purposes = purposes(y, top["purposes"], wards: wards)
         guard y.diagnostics.isEmpty, let partner, let agreement, let purposes else {
             return .failure(.diagnostics(y.diagnostics))
         }
@@ -92,7 +92,7 @@ enum PolicyFileParser {
         )
     }
 
-    private static func purposes(_ y: YAMLCursor, _ node: Node?) -> [Purpose]? {
+    private static func purposes(_ y: YAMLCursor, _ node: Node?, wards: WardList?) -> [Purpose]? {
         guard let node else { return nil }
         guard case .sequence(let sequence) = node, !sequence.isEmpty else {
             y.error(node, "'purposes' must be a non-empty list")
@@ -101,20 +101,20 @@ enum PolicyFileParser {
         var result: [Purpose] = []
         var seen = Set<String>()
         for item in sequence {
-            guard let purpose = purpose(y, item) else { continue }
+            guard let purpose = purpose(y, item, wards: wards) else { continue }
             if !seen.insert(purpose.id).inserted { y.error(item, "purpose '\(purpose.id)' appears twice") }
             result.append(purpose)
         }
         return result.count == sequence.count ? result : nil
     }
 
-    private static func purpose(_ y: YAMLCursor, _ node: Node) -> Purpose? {
+    private static func purpose(_ y: YAMLCursor, _ node: Node, wards: WardList?) -> Purpose? {
         guard let m = y.mapping(node, "a purpose", required: ["id", "lawful_basis", "records", "fields"], optional: ["default"]) else {
             return nil
         }
         let id = y.string(m["id"], "the purpose 'id'")
         let lawfulBasis = y.string(m["lawful_basis"], "'lawful_basis'")
-        let records = recordFilter(y, m["records"])
+        let records = recordFilter(y, m["records"], wards: wards)
         let defaultRule = m["default"].flatMap { rule(y, $0, field: nil) }
         var rules: [String: FieldRule] = [:]
         if let fields = m["fields"] {
@@ -164,7 +164,7 @@ enum PolicyFileParser {
         }
     }
 
-    private static func recordFilter(_ y: YAMLCursor, _ node: Node?) -> RecordFilter? {
+    private static func recordFilter(_ y: YAMLCursor, _ node: Node?, wards: WardList?) -> RecordFilter? {
         guard let m = y.mapping(node, "'records'", required: [], optional: ["category", "status", "ward", "flags", "parties"]) else {
             return nil
         }
@@ -179,7 +179,15 @@ enum PolicyFileParser {
                 y.enumerated(n, "'records.status'", allowed: CaseStatus.allCases.map(\.rawValue)) { CaseStatus(rawValue: $0) } ?? []
             )
         }
-        if let n = m["ward"] { filter.wards = Set((y.strings(n, "'records.ward'") ?? []).map(\.0)) }
+        if let n = m["ward"] {
+            let named = y.strings(n, "'records.ward'") ?? []
+            if let wards {
+                for (ward, item) in named where !wards.contains(ward) {
+                    y.error(item, "'\(ward)' is not a ward on the list (\(WardList.fileName))\(wards.suggestion(for: ward))")
+                }
+            }
+            filter.wards = Set(named.map(\.0))
+        }
         if let n = m["flags"] {
             var flags = Set<String>()
             for (flag, item) in y.strings(n, "'records.flags'") ?? [] {

@@ -11,9 +11,12 @@ public struct PolicySet: Sendable {
     public let version: String
     /// Certificates refused although within their dates.
     public let revocations: RevocationList
+    /// The council's wards (`policies/wards.txt`); nil when the directory lists none.
+    public let wards: WardList?
 
-    public init(policies: [PartnerPolicy], revocations: RevocationList = .none) throws(PolicyError) {
+    public init(policies: [PartnerPolicy], revocations: RevocationList = .none, wards: WardList? = nil) throws(PolicyError) {
         self.revocations = revocations
+        self.wards = wards
         let sorted = policies.sorted { $0.partner.id < $1.partner.id }
         var seen: [String: String] = [:]
         var problems: [PolicyDiagnostic] = []
@@ -46,6 +49,8 @@ public struct PolicySet: Sendable {
         }
         var policies: [PartnerPolicy] = []
         var problems: [PolicyDiagnostic] = []
+        var wards: WardList?
+        do { wards = try WardList.load(directory: directory, display: relativePath) } catch { problems += error.diagnostics }
         for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
             let url = partnersDirectory.appendingPathComponent(name)
             let display = relativePath(url)
@@ -53,7 +58,7 @@ public struct PolicySet: Sendable {
                 problems.append(PolicyDiagnostic(file: display, line: 1, column: 1, message: "cannot be read as UTF-8 text"))
                 continue
             }
-            switch PolicyFileParser.parse(text: text, file: display, expectedID: url.deletingPathExtension().lastPathComponent) {
+            switch PolicyFileParser.parse(text: text, file: display, expectedID: url.deletingPathExtension().lastPathComponent, wards: wards) {
             case .success(let policy): policies.append(policy)
             case .failure(let error): problems += error.diagnostics
             }
@@ -64,7 +69,7 @@ public struct PolicySet: Sendable {
         if policies.isEmpty {
             throw .diagnostics([PolicyDiagnostic(file: relativePath(partnersDirectory), line: 1, column: 1, message: "no partner policy files")])
         }
-        return try PolicySet(policies: policies, revocations: revocations)
+        return try PolicySet(policies: policies, revocations: revocations, wards: wards)
     }
 
     /// Parses one policy file's text; for tests and `policy check` of a single file.

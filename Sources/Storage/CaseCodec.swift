@@ -4,17 +4,19 @@ import Foundation
 /// The sealed form of a case: a compact binary document, written and read field by field.
 ///
 /// Reading a case is on every disclosure, and `JSONDecoder` spent more time on a case than
-/// everything else in the view. Rows sealed before this format hold JSON (first byte `{`) and
-/// still read; every write uses this one. Enums are stored by raw value, dates as the exact
+/// everything else in the view. Rows sealed before this format hold JSON (first byte `{`) or its
+/// version 2 (events without their recording time) and still read; every write uses version 3. Enums are stored by raw value, dates as the exact
 /// bits of their `timeIntervalSinceReferenceDate`, so a case round-trips unchanged.
 enum CaseCodec {
     /// First byte of a binary document; JSON documents start with `{`.
     static let formatV2: UInt8 = 0x02
+    /// Version 3: each event also carries its recording time.
+    static let formatV3: UInt8 = 0x03
 
     static func encode(_ c: ASBCase) -> [UInt8] {
         var w = Writer()
         w.bytes.reserveCapacity(1024 + c.narrative.utf8.count)
-        w.bytes.append(formatV2)
+        w.bytes.append(formatV3)
         w.uuid(c.id)
         w.string(c.reference)
         w.string(c.incidentType.rawValue)
@@ -54,6 +56,7 @@ enum CaseCodec {
             w.optional(event.note) { $0.string($1) }
             w.optional(event.interviewMode) { $0.string($1.rawValue) }
             w.optional(event.category) { $0.string($1.rawValue) }
+            w.optional(event.recordedAt) { $0.date($1) }
         }
         w.string(c.status.rawValue)
         w.optional(c.closedAt) { $0.date($1) }
@@ -66,9 +69,9 @@ enum CaseCodec {
         if first == UInt8(ascii: "{") {
             do { return try legacyDecoder.decode(ASBCase.self, from: Data(bytes)) } catch { throw .malformed("legacy JSON: \(error)") }
         }
-        guard first == formatV2 else { throw .unknownFormat(first) }
+        guard first == formatV2 || first == formatV3 else { throw .unknownFormat(first) }
         return try Array(bytes).withUnsafeBufferPointer { buffer throws(CaseCodecError) in
-            var r = Reader(buffer: buffer, offset: 1)
+            var r = Reader(buffer: buffer, offset: 1, format: first)
             return try r.readCase()
         }
     }
@@ -132,6 +135,7 @@ private struct Writer {
 private struct Reader {
     let buffer: UnsafeBufferPointer<UInt8>
     var offset: Int
+    let format: UInt8
 
     mutating func byte() throws(CaseCodecError) -> UInt8 {
         guard offset < buffer.count else { throw .truncated }
@@ -264,7 +268,7 @@ private struct Reader {
     }
 
     mutating func event() throws(CaseCodecError) -> CaseEvent {
-        CaseEvent(
+        var event = CaseEvent(
             id: try uuid(),
             kind: try raw(CaseEventKind.self),
             at: try date(),
@@ -273,5 +277,7 @@ private struct Reader {
             interviewMode: try optional { r throws(CaseCodecError) in try r.raw(InterviewMode.self) },
             category: try optional { r throws(CaseCodecError) in try r.raw(Category.self) }
         )
+        if format >= CaseCodec.formatV3 { event.recordedAt = try optional { r throws(CaseCodecError) in try r.date() } }
+        return event
     }
 }

@@ -96,10 +96,49 @@ struct CaseRulesTests {
         #expect(throws: CaseRuleViolation.notClosed) { try c.record(event(.closureNotificationSent, hours: 1)) }
     }
 
-    @Test func eventsAreInOrderAndAfterReceipt() throws {
+    @Test("an event may be back-dated (kept in order of when it happened) but not before the report; a change of status not before the latest event")
+    func eventsAreInOrderAndAfterReceipt() throws {
         var c = makeCase()
         #expect(throws: CaseRuleViolation.eventBeforeReceipt) { try c.record(event(.homeVisitOffered, hours: -1)) }
         try c.record(event(.homeVisitRequested, hours: 5))
-        #expect(throws: CaseRuleViolation.eventBeforePrevious) { try c.record(event(.homeVisitHeld, hours: 4)) }
+        try c.record(event(.homeVisitHeld, hours: 4))
+        #expect(c.events.map(\.kind) == [.homeVisitHeld, .homeVisitRequested], "kept in the order they happened")
+        #expect(throws: CaseRuleViolation.eventBeforePrevious) { try c.record(event(.caseClosed, hours: 3)) }
+    }
+
+    @Test("a closed case reopens with a reason; the progress clock runs again from the reopening; a second closure needs its own notification")
+    func reopening() throws {
+        var c = makeCase(.drugs)
+        try c.record(event(.caseClosed, hours: 1))
+        try c.record(event(.closureNotificationSent, hours: 2))
+        #expect(throws: CaseRuleViolation.missingField(field: "note", kind: .caseReopened)) { try c.record(event(.caseReopened, hours: 3)) }
+        try c.record(CaseEvent(kind: .caseReopened, at: c.receivedAt.addingTimeInterval(3 * 3600), author: "u1", note: "New report"))
+        #expect(c.status == .open && c.closedAt == nil)
+        #expect(throws: CaseRuleViolation.notClosedToReopen) {
+            try c.record(CaseEvent(kind: .caseReopened, at: c.receivedAt.addingTimeInterval(4 * 3600), author: "u1", note: "Again"))
+        }
+        let clock = ServiceClock(calendar: WorkingDayCalendar())
+        let reopened = CalendarDate(c.receivedAt.addingTimeInterval(3 * 3600))
+        #expect(clock.nextProgressUpdateDue(c) == reopened.adding(days: 14))
+        try c.record(event(.caseClosed, hours: 5))
+        let notification = clock.statuses(of: c, on: CalendarDate(c.receivedAt)).first { $0.standard == .closureNotification }
+        #expect(notification?.completed == nil, "the first closure's notification does not count for the second")
+        try c.record(event(.closureNotificationSent, hours: 6))
+    }
+
+    @Test("an event recorded more than one working day after it happened is a late entry, and the standard it meets says so")
+    func lateEntries() throws {
+        var c = makeCase(.harassment)
+        let calendar = WorkingDayCalendar()
+        let interviewed = c.receivedAt.addingTimeInterval(3600)
+        let recorded = calendar.adding(workingDays: 3, to: CalendarDate(interviewed))
+        let recordedAt = try #require(ISO8601DateFormatter().date(from: "\(recorded)T12:00:00Z"))
+        let late = CaseEvent(kind: .interviewHeld, at: interviewed, recordedAt: recordedAt, author: "u1", interviewMode: .phone)
+        #expect(late.isLateEntry(calendar))
+        #expect(!CaseEvent(kind: .interviewHeld, at: interviewed, recordedAt: interviewed, author: "u1").isLateEntry(calendar))
+        try c.record(late)
+        #expect(c.updatedAt == recordedAt, "updated_at follows the recording, not the back-dated event")
+        let interview = ServiceClock(calendar: calendar).statuses(of: c, on: recorded).first { $0.standard == .interview }
+        #expect(interview?.state == .met && interview?.lateEntry == true)
     }
 }

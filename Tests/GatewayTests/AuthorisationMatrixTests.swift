@@ -185,6 +185,20 @@ struct AuthorisationMatrixTests {
                         .post, "v1/cases/{id}/events", "/v1/cases/\(id)/events", #"{"kind": "home-visit-offered"}"#,
                         only("caseworker", status: .created)
                     ),
+                    // Amendments need If-Match: a caseworker without one gets 428, everyone else 403 first.
+                    (.patch, "v1/cases/{id}", "/v1/cases/\(id)", #"{"narrative": "x"}"#, only("caseworker", status: .preconditionRequired)),
+                    (
+                        .post, "v1/cases/{id}/parties", "/v1/cases/\(id)/parties", #"{"role": "witness", "name": "W"}"#,
+                        only("caseworker", status: .preconditionRequired)
+                    ),
+                    (
+                        .patch, "v1/cases/{id}/parties/{person}", "/v1/cases/\(id)/parties/\(UUID())", #"{"name": "W"}"#,
+                        only("caseworker", status: .preconditionRequired)
+                    ),
+                    (
+                        .delete, "v1/cases/{id}/parties/{person}", "/v1/cases/\(id)/parties/\(UUID())", #"{"reason": "wrong"}"#,
+                        only("caseworker", status: .preconditionRequired)
+                    ),
                     (.post, "v1/policies/reload", "/v1/policies/reload", nil, only("admin", status: .ok)),
                     (.get, "v1/retention/sweeps", "/v1/retention/sweeps", nil, only("admin", status: .ok)),
                     (.get, "v1/retention/sweeps/{id}", sweep, nil, only("admin", status: .ok)),

@@ -192,7 +192,7 @@ struct ConsoleTests {
             incidentType: .harassment,
             channel: .phone,
             receivedAt: Date().addingTimeInterval(-86400 * 3),
-            ward: "Hanwell",
+            ward: "Hanwell Broadway",
             location: "Boston Road",
             narrative: "Shouting.",
             parties: [Party(role: .complainant, name: "Philippa Quennell", dateOfBirth: CalendarDate("1975-05-06"))]
@@ -246,7 +246,7 @@ struct ConsoleTests {
                 let (_, ropa) = try await browser.get("/console/records-of-processing.csv")
                 #expect(ropa.hasPrefix("controller,recipient,partner_id") && ropa.contains("Metropolitan Police"))
                 let (_, stats) = try await browser.get("/console/publication-statistics.csv")
-                #expect(stats.contains("Hanwell,B,<5"))
+                #expect(stats.contains("Hanwell Broadway,B,<5"))
                 #expect(try await browser.get("/console/ledger/entries/999999").0.status == .notFound)
             }
         }
@@ -286,7 +286,7 @@ struct ConsoleTests {
                     incidentType: .harassment,
                     channel: .phone,
                     receivedAt: Date().addingTimeInterval(Double(-86400 * (n + 1))),
-                    ward: "Hanwell",
+                    ward: "Hanwell Broadway",
                     location: "Place \(n)",
                     narrative: "n",
                     parties: [Party(role: .complainant, name: hostile)]

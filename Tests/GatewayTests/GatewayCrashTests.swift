@@ -60,7 +60,7 @@ struct GatewayCrashTests {
             // Load until the kill: views (receipts kept) and case writes (ids kept when 201 came back).
             let seen = Seen()
             let newCase =
-                #"{"incident_type": "vehicle-nuisance", "channel": "email", "ward": "Hanwell", "location": "Boston Road", "narrative": "Car left running.", "parties": [{"role": "complainant", "name": "Crash Test"}]}"#
+                #"{"incident_type": "vehicle-nuisance", "channel": "email", "ward": "Hanwell Broadway", "location": "Boston Road", "narrative": "Car left running.", "parties": [{"role": "complainant", "name": "Crash Test"}]}"#
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<8 {
                     group.addTask {

@@ -22,7 +22,7 @@ struct StorageFaultTests {
         let casesBefore = try await fixture.environment.cases.count()
         let big = String(repeating: "Noise from the flat above every night. ", count: 500)  // ~20 KB, sealed: several pages
         let body =
-            #"{"incident_type": "harassment", "channel": "phone", "ward": "Hanwell", "location": "Boston Road", "narrative": "\#(big)", "parties": [{"role": "complainant", "name": "Disk Full"}]}"#
+            #"{"incident_type": "harassment", "channel": "phone", "ward": "Hanwell Broadway", "location": "Boston Road", "narrative": "\#(big)", "parties": [{"role": "complainant", "name": "Disk Full"}]}"#
 
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { staff in

@@ -1,5 +1,6 @@
 import CaseModel
 import Foundation
+import SharingPolicy
 
 /// `POST /v1/cases`: a new report.
 struct NewCaseRequest: Codable, Sendable {
@@ -15,7 +16,7 @@ struct NewCaseRequest: Codable, Sendable {
     var tags: [String]?
     var parties: [NewParty]
 
-    struct NewParty: Codable, Sendable {
+    struct NewParty: Codable, Sendable, Equatable {
         var role: PartyRole
         var name: String
         var dateOfBirth: CalendarDate?
@@ -24,40 +25,41 @@ struct NewCaseRequest: Codable, Sendable {
         var email: String?
         var gender: String?
         var vulnerabilityNotes: String?
+
+        func makeParty() -> Party {
+            Party(
+                role: role,
+                name: name,
+                dateOfBirth: dateOfBirth,
+                address: address,
+                phone: phone,
+                email: email,
+                gender: gender,
+                vulnerabilityNotes: vulnerabilityNotes
+            )
+        }
     }
 
-    /// Checks what types alone cannot; the messages name fields, never values.
-    func validate(now: Date) throws(Problem) {
-        func require(_ ok: Bool, _ message: String) throws(Problem) {
-            if !ok { throw Problem.badRequest(message) }
-        }
-        try require(!ward.trimmed.isEmpty, "'ward' must not be empty")
-        try require(!location.trimmed.isEmpty, "'location' must not be empty")
-        try require(!narrative.trimmed.isEmpty, "'narrative' must not be empty")
-        try require(narrative.count <= 20_000, "'narrative' is longer than 20,000 characters")
-        try require(parties.contains { $0.role == .complainant }, "'parties' must include the complainant")
-        try require(parties.count <= 50, "'parties' has more than 50 entries")
-        for tag in tags ?? [] {
-            try require(ASBCase.isValidTag(tag), "'tags' must be lower-case words like 'safeguarding' or 'tenant:ealing-homes'")
-        }
-        if let receivedAt { try require(receivedAt <= now.addingTimeInterval(300), "'received_at' is in the future") }
-        if let reference = policeReference {
-            try require(!reference.trimmed.isEmpty && reference.count <= 40, "'police_reference' must be 1 to 40 characters")
-        }
+    /// Checks what types alone cannot; the messages name fields, never values (a ward, which is not
+    /// personal, excepted).
+    func validate(now: Date, wards: WardList?) throws(Problem) {
+        try CaseFieldRules.ward(ward, wards: wards)
+        try CaseFieldRules.require(!location.trimmed.isEmpty, "'location' must not be empty")
+        try CaseFieldRules.narrative(narrative)
+        try CaseFieldRules.require(parties.contains { $0.role == .complainant }, "'parties' must include the complainant")
+        try CaseFieldRules.require(parties.count <= 50, "'parties' has more than 50 entries")
+        try CaseFieldRules.tags(tags ?? [])
+        if let receivedAt { try CaseFieldRules.require(receivedAt <= now.addingTimeInterval(300), "'received_at' is in the future") }
+        if let reference = policeReference { try CaseFieldRules.policeReference(reference) }
         for (index, party) in parties.enumerated() {
-            let at = "parties[\(index)]"
-            try require(!party.name.trimmed.isEmpty, "'\(at).name' must not be empty")
-            if let dob = party.dateOfBirth { try require(dob <= CalendarDate(now), "'\(at).date_of_birth' is in the future") }
-            if let phone = party.phone {
-                try require(
-                    phone.allSatisfy { $0.isNumber || " +()-".contains($0) } && phone.filter(\.isNumber).count >= 7,
-                    "'\(at).phone' is not a phone number"
-                )
-            }
-            if let email = party.email {
-                let parts = email.split(separator: "@")
-                try require(parts.count == 2 && parts[1].contains("."), "'\(at).email' is not an email address")
-            }
+            try CaseFieldRules.party(
+                at: "parties[\(index)].",
+                name: party.name,
+                dateOfBirth: party.dateOfBirth,
+                phone: party.phone,
+                email: party.email,
+                now: now
+            )
         }
     }
 
@@ -73,16 +75,7 @@ struct NewCaseRequest: Codable, Sendable {
             riskFlag: riskFlag ?? false,
             tags: tags ?? [],
             parties: parties.map {
-                Party(
-                    role: $0.role,
-                    name: $0.name,
-                    dateOfBirth: $0.dateOfBirth,
-                    address: $0.address,
-                    phone: $0.phone,
-                    email: $0.email,
-                    gender: $0.gender,
-                    vulnerabilityNotes: $0.vulnerabilityNotes
-                )
+                $0.makeParty()
             }
         )
     }
@@ -101,7 +94,7 @@ struct NewEventRequest: Codable, Sendable {
         let at = self.at ?? now
         if at > now.addingTimeInterval(300) { throw Problem.badRequest("'at' is in the future") }
         if let note, note.count > 10_000 { throw Problem.badRequest("'note' is longer than 10,000 characters") }
-        return CaseEvent(kind: kind, at: at, author: author, note: note, interviewMode: interviewMode, category: category)
+        return CaseEvent(kind: kind, at: at, recordedAt: now, author: author, note: note, interviewMode: interviewMode, category: category)
     }
 }
 

@@ -61,6 +61,7 @@ public struct GatewayServer: Sendable {
             clock: environment.clock,
             json: StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes),
             audit: environment.audit,
+            policies: environment.policies,
             now: environment.now
         ).addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.caseworker)))
         PolicyController(policies: environment.policies, audit: environment.audit)
