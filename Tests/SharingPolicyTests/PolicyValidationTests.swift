@@ -154,6 +154,50 @@ struct PolicyValidationTests {
         )
     }
 
+    @Test("a ward filter must name a ward on the council's list, with file, line and the nearest name; the list itself is checked")
+    func wardsOnTheList() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("policies-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("partners"), withIntermediateDirectories: true)
+        try "# wards\nHanwell Broadway\nNorth Hanwell\n".write(to: dir.appendingPathComponent("wards.txt"), atomically: true, encoding: .utf8)
+        let filtered = Self.valid.replacingOccurrences(
+            of: "      category: [A]",
+            with: "      category: [A]\n      ward: [North Hanwell, Hanwel Broadway]"
+        )
+        try filtered.write(to: dir.appendingPathComponent("partners/test-partner.yaml"), atomically: true, encoding: .utf8)
+        do {
+            _ = try PolicySet.load(directory: dir)
+            Issue.record("a ward not on the list was accepted")
+        } catch {
+            #expect(error.diagnostics.count == 1)
+            let diagnostic = try #require(error.diagnostics.first)
+            #expect(diagnostic.file.hasSuffix("test-partner.yaml") && diagnostic.line == 20)
+            #expect(diagnostic.message == "'Hanwel Broadway' is not a ward on the list (wards.txt); did you mean 'Hanwell Broadway'?")
+        }
+        try filtered.replacingOccurrences(of: "Hanwel Broadway", with: "Hanwell Broadway")
+            .write(to: dir.appendingPathComponent("partners/test-partner.yaml"), atomically: true, encoding: .utf8)
+        let set = try PolicySet.load(directory: dir)
+        #expect(set.wards?.names == ["Hanwell Broadway", "North Hanwell"])
+
+        try "Hanwell Broadway\nNorth Hanwell\nHanwell Broadway\n".write(
+            to: dir.appendingPathComponent("wards.txt"),
+            atomically: true,
+            encoding: .utf8
+        )
+        #expect(
+            throws: PolicyError.diagnostics([
+                PolicyDiagnostic(
+                    file: dir.appendingPathComponent("wards.txt").path,
+                    line: 3,
+                    column: 1,
+                    message: "'Hanwell Broadway' is listed already, on line 1"
+                )
+            ])
+        ) {
+            try PolicySet.load(directory: dir)
+        }
+    }
+
     @Test func yamlSyntaxErrorsHaveAPosition() {
         let found = diagnostics(Self.valid.replacingOccurrences(of: "mask(last=3)", with: "mask(last: 3)"))
         #expect(found.count == 1)
