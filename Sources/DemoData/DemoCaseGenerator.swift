@@ -27,7 +27,10 @@ public struct DemoCaseGenerator {
         c.receivedAt.addTimeInterval(shift)
         c.updatedAt.addTimeInterval(shift)
         c.closedAt?.addTimeInterval(shift)
-        for i in c.events.indices { c.events[i].at.addTimeInterval(shift) }
+        for i in c.events.indices {
+            c.events[i].at.addTimeInterval(shift)
+            c.events[i].recordedAt?.addTimeInterval(shift)
+        }
         if c.status == .open {
             let at = (c.events.last?.at ?? c.receivedAt).addingTimeInterval(86400)
             try? c.record(CaseEvent(kind: .caseClosed, at: at, author: "demo-caseworker", note: "No further reports."))
@@ -66,13 +69,22 @@ public struct DemoCaseGenerator {
         return c
     }
 
+    /// A case's history as real casework goes: interviews mostly on time (some recorded days late), home
+    /// visits and female officers when asked for, an action plan, fortnightly updates on Category A cases
+    /// (most kept, some with a gap), witnesses and tags added after intake, closure with its notification,
+    /// and now and then a closed case reopened on a new report.
     private mutating func progress(_ c: inout ASBCase, ageDays: Int) {
-        let author = "demo-caseworker"
+        let author = pick(["demo-caseworker", "demo-caseworker", "demo-caseworker-2"])
         var at = c.receivedAt
+        /// Recorded within minutes, or (about one in nine) some working days later: a late entry.
+        func recordedAt(_ when: Date) -> Date {
+            let delay = int(0..<9) == 0 ? Double(int(2..<6)) * 86400 + Double(int(0..<20_000)) : Double(int(60..<3600))
+            return min(when.addingTimeInterval(delay), now)
+        }
         func record(_ kind: CaseEventKind, after hours: Double, note: String? = nil, mode: InterviewMode? = nil) {
             at = at.addingTimeInterval(hours * 3600)
             guard at < now else { return }
-            try? c.record(CaseEvent(kind: kind, at: at, author: author, note: note, interviewMode: mode))
+            try? c.record(CaseEvent(kind: kind, at: at, recordedAt: recordedAt(at), author: author, note: note, interviewMode: mode))
         }
         // A few cases are left waiting for their interview, so the overdue list has something in it.
         guard int(0..<10) != 0 else { return }
@@ -86,19 +98,50 @@ public struct DemoCaseGenerator {
             note: "Complainant interviewed; account taken.",
             mode: pick(InterviewMode.allCases)
         )
-        if int(0..<4) == 0 { record(.homeVisitOffered, after: 2, note: "Home visit offered.") }
+        switch int(0..<6) {
+        case 0: record(.homeVisitOffered, after: 2, note: "Home visit offered.")
+        case 1:
+            record(.homeVisitRequested, after: 2, note: "Complainant asked for a home visit.")
+            record(.homeVisitHeld, after: Double(int(24..<72)), note: "Visited at home.")
+        default: break
+        }
         if int(0..<8) == 0 {
             record(.femaleOfficerRequested, after: 1)
-            record(.femaleOfficerAssigned, after: 20)
+            record(.femaleOfficerAssigned, after: Double(int(4..<30)))
         }
         record(.actionPlanAgreed, after: Double(int(24..<100)), note: "Action plan agreed: warning letter and patrols.")
+        let closing = ageDays > 60 && int(0..<4) != 0
+        let closeAfterDays = Double(int(20..<120))
         if c.category == .a {
-            let updates = min(ageDays / 14, 6)
-            for _ in 0..<updates { record(.progressUpdateSent, after: Double(int(250..<340)), note: "Progress update by phone.") }
+            // Updates every 10 to 13 days from receipt; about one case in four has a gap of 16 to 25 days.
+            let gapAt = int(0..<4) == 0 ? int(1..<5) : -1
+            var next = c.receivedAt
+            var count = 0
+            while true {
+                next = next.addingTimeInterval(Double(count == gapAt ? int(16..<26) : int(10..<14)) * 86400)
+                count += 1
+                if next >= now || (closing && next > c.receivedAt.addingTimeInterval(closeAfterDays * 86400)) { break }
+                if next > at { record(.progressUpdateSent, after: next.timeIntervalSince(at) / 3600, note: "Progress update by phone.") }
+            }
         }
-        if ageDays > 60 && int(0..<4) != 0 {
-            record(.caseClosed, after: Double(int(100..<900)), note: "Behaviour stopped after intervention.")
-            if int(0..<10) != 0 { record(.closureNotificationSent, after: Double(int(2..<30)), note: "Closure letter sent.") }
+        // Completed after intake: a witness found on a door-knock, a tenancy confirmed by the landlord.
+        if int(0..<7) == 0 {
+            _ = c.addParty(makeParty(.witness, ward: DemoVocabulary.ward(named: c.ward)), at: min(at.addingTimeInterval(86400), now))
+        }
+        if int(0..<9) == 0, !c.tags.contains("tenant:ealing-homes") {
+            _ = c.amend(CaseAmendment(tags: c.tags + ["tenant:ealing-homes"]), at: min(at.addingTimeInterval(2 * 86400), now))
+        }
+        guard closing else { return }
+        let closeAt = max(at, c.receivedAt.addingTimeInterval(closeAfterDays * 86400))
+        record(.caseClosed, after: max(1, closeAt.timeIntervalSince(at) / 3600), note: "Behaviour stopped after intervention.")
+        if int(0..<10) != 0 { record(.closureNotificationSent, after: Double(int(2..<30)), note: "Closure letter sent.") }
+        // Now and then a new report on the same matter reopens a closed case.
+        if c.status == .closed, int(0..<10) == 0 {
+            record(.caseReopened, after: Double(int(200..<900)), note: "Further report from the complainant.")
+            if c.status == .open, int(0..<2) == 0 {
+                record(.caseClosed, after: Double(int(100..<400)), note: "Resolved after a second warning.")
+                record(.closureNotificationSent, after: Double(int(2..<20)), note: "Closure letter sent.")
+            }
         }
     }
 

@@ -4,10 +4,15 @@ import CaseModel
 enum DemoVocabulary {
     static let wards: [(name: String, districts: [String])] = [
         ("Acton Central", ["W3"]), ("Ealing Broadway", ["W5"]), ("Ealing Common", ["W5"]),
-        ("Hanwell Broadway", ["W7"]), ("Northolt Mandeville", ["UB5"]), ("Southall Green", ["UB1", "UB2"]),
+        ("Hanwell Broadway", ["W7"]), ("Northolt West", ["UB5"]), ("Southall Green", ["UB1", "UB2"]),
         ("Southall Broadway", ["UB1"]), ("Greenford Broadway", ["UB6"]), ("Perivale", ["UB6"]),
         ("Pitshanger", ["W5", "W13"]), ("Northfield", ["W13"]), ("South Acton", ["W3", "W4"]),
     ]
+    /// The ward (with its postcode districts) a case was recorded in.
+    static func ward(named name: String) -> (name: String, districts: [String]) {
+        wards.first { $0.name == name } ?? wards[0]
+    }
+
     static let firstNames = [
         "Amara", "Oliver", "Priya", "Tomasz", "Grace", "Mohammed", "Siobhan", "Kwame", "Eleanor", "Rajesh",
         "Zofia", "Daniel", "Fatima", "Liam", "Harpreet", "Chloe", "Yusuf", "Megan", "Aleksander", "Nadia",

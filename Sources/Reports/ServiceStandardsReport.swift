@@ -8,19 +8,24 @@ public struct ServiceStandardsReport: Sendable {
     public struct Measure: Sendable, Equatable {
         public var kept: Int = 0
         public var due: Int = 0
+        /// Of those kept, how many only on a late entry: the event was recorded more than one working day after
+        /// it happened, so the record did not show it in time.
+        public var keptOnLateEntry: Int = 0
 
-        public init(kept: Int = 0, due: Int = 0) {
+        public init(kept: Int = 0, due: Int = 0, keptOnLateEntry: Int = 0) {
             self.kept = kept
             self.due = due
+            self.keptOnLateEntry = keptOnLateEntry
         }
 
         public var share: Double? { due == 0 ? nil : Double(kept) / Double(due) }
         /// "87%" or "–" when nothing has fallen due.
         public var percent: String { share.map { "\(Int(($0 * 100).rounded()))%" } ?? "–" }
 
-        mutating func count(_ kept: Bool) {
+        mutating func count(_ kept: Bool, lateEntry: Bool = false) {
             due += 1
             if kept { self.kept += 1 }
+            if kept && lateEntry { keptOnLateEntry += 1 }
         }
     }
 
@@ -61,9 +66,9 @@ public struct ServiceStandardsReport: Sendable {
             for status in clock.statuses(of: c, on: today) {
                 switch (status.standard, status.state) {
                 case (_, .pending): break
-                case (.interview, let state): row.interview.count(state == .met)
-                case (.actionPlan, let state): row.actionPlan.count(state == .met)
-                case (.closureNotification, let state): row.closureNotification.count(state == .met)
+                case (.interview, let state): row.interview.count(state == .met, lateEntry: status.lateEntry)
+                case (.actionPlan, let state): row.actionPlan.count(state == .met, lateEntry: status.lateEntry)
+                case (.closureNotification, let state): row.closureNotification.count(state == .met, lateEntry: status.lateEntry)
                 case (.progressUpdate, _): break  // counted over the whole life of the case below
                 }
                 if status.state == .overdue {
@@ -107,12 +112,14 @@ public struct ServiceStandardsReport: Sendable {
         var table = CSVTable(header: [
             "month", "category", "cases", "interview_kept", "interview_due", "action_plan_kept", "action_plan_due",
             "fortnightly_updates_kept", "fortnightly_updates_due", "closure_notification_kept", "closure_notification_due",
+            "interview_kept_on_late_entry", "action_plan_kept_on_late_entry", "closure_notification_kept_on_late_entry",
         ])
         for r in rows {
             table.append([
                 r.month, r.category.rawValue, String(r.cases), String(r.interview.kept), String(r.interview.due),
                 String(r.actionPlan.kept), String(r.actionPlan.due), String(r.fortnightlyUpdates.kept), String(r.fortnightlyUpdates.due),
                 String(r.closureNotification.kept), String(r.closureNotification.due),
+                String(r.interview.keptOnLateEntry), String(r.actionPlan.keptOnLateEntry), String(r.closureNotification.keptOnLateEntry),
             ])
         }
         return table

@@ -1,4 +1,5 @@
 import CaseModel
+import DemoData
 import Foundation
 import Reports
 import SharingPolicy
@@ -141,5 +142,32 @@ struct PublicationAndRoPATests {
     @Test("CSV cells are quoted and formula-safe")
     func csvCells() {
         #expect(CSVTable.cell("a,b") == "\"a,b\"" && CSVTable.cell("say \"hi\"") == "\"say \"\"hi\"\"\"" && CSVTable.cell("=SUM(A1)") == "'=SUM(A1)")
+    }
+}
+
+@Suite("Demo data exercises the service standards")
+struct DemoStandardsTests {
+    @Test("fortnightly updates partly kept, late entries, home visits and female officers asked for, parties and tags added, cases reopened")
+    func demoCasesLookLikeCasework() throws {
+        let now = at("2026-11-25")
+        var generator = DemoCaseGenerator(seed: 2026, clock: clock, now: now)
+        let cases = generator.makeCases(1500)
+        let report = ServiceStandardsReport(cases: cases, clock: clock, today: CalendarDate(now))
+        let updates = report.rows.reduce(into: ServiceStandardsReport.Measure()) { total, row in
+            total.kept += row.fortnightlyUpdates.kept
+            total.due += row.fortnightlyUpdates.due
+        }
+        #expect(updates.due > 50 && updates.kept > updates.due / 2 && updates.kept < updates.due, "\(updates.kept)/\(updates.due)")
+        let monthsWithUpdatesKept = report.rows.filter { row in row.category == Category.a && row.fortnightlyUpdates.kept > 0 }.count
+        #expect(monthsWithUpdatesKept > 6, "fortnightly updates kept in many months, not 0% everywhere")
+        #expect(report.rows.contains { $0.interview.keptOnLateEntry > 0 }, "some interviews kept only on a late entry")
+        func count(_ kind: CaseEventKind) -> Int { cases.filter { c in c.events.contains { $0.kind == kind } }.count }
+        #expect(count(.homeVisitRequested) > 50 && count(.femaleOfficerRequested) > 50 && count(.caseReopened) > 10)
+        let amended = cases.filter { c in
+            let lastChange: Date = c.events.last?.recordedAt ?? c.receivedAt
+            return c.updatedAt > lastChange
+        }
+        #expect(amended.count > 50, "parties and tags added after intake")
+        #expect(cases.allSatisfy { c in c.events.allSatisfy { $0.recordedAt != nil && $0.recordedAt! >= $0.at } })
     }
 }

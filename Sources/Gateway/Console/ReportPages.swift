@@ -29,7 +29,9 @@ struct ReportPages {
 
     @Sendable func serviceStandards(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let report = ServiceStandardsReport(cases: try await cases.allCases(), clock: clock, today: today)
-        func cell(_ m: ServiceStandardsReport.Measure) -> [String: Any] { ["percent": m.percent, "kept": m.kept, "due": m.due] }
+        func cell(_ m: ServiceStandardsReport.Measure) -> [String: Any] {
+            ["percent": m.percent, "kept": m.kept, "due": m.due, "late": m.keptOnLateEntry, "hasLate": m.keptOnLateEntry > 0]
+        }
         let rows = report.rows.map { r -> [String: Any] in
             [
                 "month": r.month, "category": r.category.rawValue, "cases": r.cases, "interview": cell(r.interview), "actionPlan": cell(r.actionPlan),

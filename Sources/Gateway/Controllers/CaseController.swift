@@ -157,7 +157,13 @@ struct CaseController {
             try await audit.staff(user, .consultation, caseIDs: [id], requestID: context.requestID)
             return response(trial)
         }
-        let draft = audit.staffDraft(user, .alteration, caseIDs: [id], requestID: context.requestID, details: ["fields": fields.joined(separator: ",")])
+        let draft = audit.staffDraft(
+            user,
+            .alteration,
+            caseIDs: [id],
+            requestID: context.requestID,
+            details: ["fields": fields.joined(separator: ",")]
+        )
         let (updated, _) = try await store.update(id, recordedBy: draft, in: audit.ledger) { c in
             try expected.check(c)
             _ = try Self.mapViolations { try apply(&c, now) }
