@@ -4,7 +4,7 @@ import Foundation
 
 /// Removes identifiers from free text, replacing each with a typed placeholder
 /// (`[PERSON 1]`, `[PHONE 1]`, `[EMAIL 1]`, `[POSTCODE 1]`, `[NI NUMBER 1]`,
-/// `[DATE 1]`). One scrubber serves one view, so the same person or number
+/// `[DATE 1]`, `[ADDRESS 1]`, `[VEHICLE 1]`). One scrubber serves one view, so the same person or number
 /// gets the same placeholder in every field of that view.
 ///
 /// It scans the UTF-8 bytes once, in place, trying the recognisers only at the
@@ -39,7 +39,7 @@ public struct Scrubber {
     private var seen: [UInt8] = []
 
     enum Kind: UInt8 {
-        case person, phone, email, postcode, ni, date
+        case person, phone, email, postcode, ni, date, address, vehicle
 
         var label: StaticString {
             switch self {
@@ -49,13 +49,15 @@ public struct Scrubber {
             case .postcode: "[POSTCODE "
             case .ni: "[NI NUMBER "
             case .date: "[DATE "
+            case .address: "[ADDRESS "
+            case .vehicle: "[VEHICLE "
             }
         }
     }
 
-    /// Prepares to scrub the names of these parties: each full name (any case)
-    /// and each part of three or more letters as written (so "Grace" the name
-    /// goes, "grace" the word stays).
+    /// Prepares to scrub the names of these parties: each full name and each part of three or more
+    /// letters on its own, in any case ("OKAFOR", "okafor's"), apostrophes and hyphens included. A part that is
+    /// also an ordinary word goes too ("grace" for a party named Grace): a name left in is worse.
     public init(parties: [Party]) {
         // Each name and its parts, copied once into one buffer: a part is never longer than its name.
         let capacity = parties.reduce(0) { $0 + 2 * $1.name.utf8.count }
@@ -82,7 +84,7 @@ public struct Scrubber {
                         let part = UnsafeBufferPointer(rebasing: name[start..<end])
                         // Three or more letters (UTF-8 lead bytes, so "Zoë" counts three), and not the whole name again.
                         guard part.count < name.count, part.count(where: { $0 & 0xC0 != 0x80 }) >= 3 else { continue }
-                        Self.add(part, person: person, caseInsensitive: false, to: buffer, &count, &names, &shapesLow, &shapesHigh)
+                        Self.add(part, person: person, caseInsensitive: true, to: buffer, &count, &names, &shapesLow, &shapesHigh)
                     }
                 }
             }
@@ -236,9 +238,11 @@ public struct Scrubber {
             if let end = TextBytes.niNumber(s, i) { return (end, .ni, 0) }
             if let end = TextBytes.postcode(s, i) { return (end, .postcode, 0) }
             if let end = TextBytes.monthFirstDate(s, i) { return (end, .date, 0) }
+            if let end = TextBytes.vehicleRegistration(s, i) { return (end, .vehicle, 0) }
         } else if TextBytes.isDigit(first) {
             if let end = TextBytes.numericDate(s, i) ?? TextBytes.dayFirstDate(s, i) { return (end, .date, 0) }
             if let end = TextBytes.phone(s, i) { return (end, .phone, 0) }
+            if let end = TextBytes.streetAddress(s, i) { return (end, .address, 0) }
         }
         return nil
     }

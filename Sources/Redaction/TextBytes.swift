@@ -89,7 +89,10 @@ struct TextBytes {
                 if digits == 0 { first = c } else if digits == 1 { second = c }
                 digits += 1
                 lastDigitEnd = j + 1
-            } else if c == UInt8(ascii: " ") || c == UInt8(ascii: "-") || c == UInt8(ascii: "(") || c == UInt8(ascii: ")") {
+            } else if c == UInt8(ascii: "(") && s[j + 1] == UInt8(ascii: "0") && s[j + 2] == UInt8(ascii: ")") && digits == 2 && first == 52 {
+                // +44 (0)20 …: the trunk zero written in brackets after the country code is not dialled.
+                j += 2
+            } else if c == UInt8(ascii: " ") || c == UInt8(ascii: "-") || c == UInt8(ascii: "(") || c == UInt8(ascii: ")") || c == UInt8(ascii: ".") {
                 if !(isDigit(s[j + 1]) || s[j + 1] == UInt8(ascii: "(") || c == UInt8(ascii: ")")) { break }
             } else {
                 break
@@ -118,6 +121,70 @@ struct TextBytes {
         if s[j] == UInt8(ascii: " ") { j += 1 }
         guard s[j] >= UInt8(ascii: "A"), s[j] <= UInt8(ascii: "D"), !isWordByte(s[j + 1]) else { return nil }
         return j + 1
+    }
+
+    /// A house number and its street: one to four digits (and a letter, "7a"), then one to three words of
+    /// which the last is a kind of street ("12 Boston Road", "7a larkspur close"), in any case.
+    static func streetAddress(_ s: TextBytes, _ i: Int) -> Int? {
+        var j = i
+        while isDigit(s[j]) { j += 1 }
+        guard (1...4).contains(j - i) else { return nil }
+        if isLetter(s[j]) && !isWordByte(s[j + 1]) { j += 1 }
+        guard s[j] == UInt8(ascii: " ") else { return nil }
+        j += 1
+        for _ in 0..<3 {
+            let start = j
+            while isLetter(s[j]) || (s[j] == UInt8(ascii: "'") && isLetter(s[j + 1])) { j += 1 }
+            guard j > start, !isWordByte(s[j]) else { return nil }
+            if isStreetType(s, start, j) { return j }
+            guard s[j] == UInt8(ascii: " ") else { return nil }
+            j += 1
+        }
+        return nil
+    }
+
+    private static let streetTypes: [[UInt8]] = [
+        "road", "street", "avenue", "close", "lane", "gardens", "way", "crescent", "walk", "court", "mews", "drive", "place",
+        "terrace", "grove", "square", "rise", "parade", "row", "broadway", "parkway", "vale", "yard", "approach", "hill", "green",
+    ].map { Array($0.utf8) }
+
+    private static func isStreetType(_ s: TextBytes, _ start: Int, _ end: Int) -> Bool {
+        streetTypes.contains { type in
+            type.count == end - start && type.indices.allSatisfy { lower(s.base[start + $0]) == type[$0] }
+        }
+    }
+
+    /// UK vehicle registration marks in any case: current (AB12 CDE), prefix (A123 BCD) and suffix (ABC 123D),
+    /// with or without the space.
+    static func vehicleRegistration(_ s: TextBytes, _ i: Int) -> Int? {
+        func letters(_ j: Int, _ n: Int) -> Bool { (0..<n).allSatisfy { isLetter(s[j + $0]) } }
+        func digits(from j: Int, max: Int) -> Int {
+            var k = j
+            while isDigit(s[k]) && k - j < max { k += 1 }
+            return k - j
+        }
+        func space(_ j: Int) -> Int { s[j] == UInt8(ascii: " ") ? j + 1 : j }
+        func ends(_ j: Int) -> Int? { isWordByte(s[j]) ? nil : j }
+        // Current: two letters, two digits, three letters.
+        if letters(i, 2), digits(from: i + 2, max: 3) == 2 {
+            let k = space(i + 4)
+            if letters(k, 3), let end = ends(k + 3) { return end }
+        }
+        // Prefix: a letter, one to three digits, three letters.
+        if letters(i, 1) {
+            let n = digits(from: i + 1, max: 4)
+            if (1...3).contains(n) {
+                let k = space(i + 1 + n)
+                if k > i + 1 + n || isUpper(s[i]), letters(k, 3), let end = ends(k + 3) { return end }
+            }
+        }
+        // Suffix: three letters, one to three digits, a letter.
+        if letters(i, 3) {
+            let k = space(i + 3)
+            let n = digits(from: k, max: 4)
+            if (1...3).contains(n), letters(k + n, 1), let end = ends(k + n + 1) { return end }
+        }
+        return nil
     }
 
     /// UK postcodes, with or without the space, in either case.
