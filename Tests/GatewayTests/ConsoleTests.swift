@@ -93,7 +93,12 @@ struct ConsoleTests {
                 #expect(forged.status == .forbidden && stranger.cookies["__Host-casegate_session"] == nil)
 
                 #expect(try await browser.signIn("cgt_nobody_" + String(repeating: "A", count: 43)).status == .unauthorized)
-                #expect(try await browser.signIn(caseworker).status == .forbidden)
+                // A caseworker signs in to the casework pages, and no others.
+                var casework = Browser(client: client)
+                let caseworkerIn = try await casework.signIn(caseworker)
+                #expect(caseworkerIn.status == .seeOther && caseworkerIn.headers[.location] == "/casework/cases")
+                #expect(try await casework.get("/console/disclosures").0.status == .forbidden)
+                #expect(try await casework.get("/casework/cases").0.status == .ok)
                 #expect(browser.cookies["__Host-casegate_session"] == nil)
                 let signedIn = try await browser.signIn(ig)
                 #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/console/disclosures")
@@ -102,6 +107,7 @@ struct ConsoleTests {
                     cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=1800")
                 )
                 #expect(try await browser.get("/console/disclosures").0.status == .ok)
+                #expect(try await browser.get("/casework/cases").0.status == .forbidden, "an IG officer's session is not a caseworker's")
 
                 // A bearer token is not a session.
                 var anonymous = Browser(client: client)

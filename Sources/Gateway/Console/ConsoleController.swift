@@ -15,13 +15,21 @@ struct ConsoleController {
         let console = router.group("console").add(middleware: ConsoleSecurityHeaders())
         console.get("assets/{file}", use: asset)
         let signedIn = console.group().add(middleware: ConsoleSessionMiddleware(users: environment.users, now: environment.now))
+        let anyRole = console.group().add(
+            middleware: ConsoleSessionMiddleware(
+                users: environment.users,
+                now: environment.now,
+                roles: Set(StaffRole.allCases),
+                pages: "sign in first"
+            )
+        )
         SignInController(
             users: environment.users,
             audit: environment.audit,
             sessionLifetime: TimeInterval(configuration.consoleSessionMinutes * 60),
             now: environment.now
         )
-        .addRoutes(open: console, signedIn: signedIn)
+        .addRoutes(open: console, signedIn: anyRole)
         signedIn.get(use: home)
         let policiesDirectory = URL(fileURLWithPath: configuration.policiesDirectory)
         DisclosurePages(
@@ -39,6 +47,19 @@ struct ConsoleController {
             verification: verification,
             origin: configuration.ledgerOrigin
         ).addRoutes(to: signedIn)
+        let casework = router.group("casework").add(middleware: ConsoleSecurityHeaders()).add(
+            middleware: ConsoleSessionMiddleware(
+                users: environment.users,
+                now: environment.now,
+                roles: [.caseworker],
+                pages: "the casework pages are for the caseworker role"
+            )
+        )
+        CaseworkPages(
+            operations: CaseOperations(store: environment.cases, audit: environment.audit, policies: environment.policies, now: environment.now),
+            clock: environment.clock,
+            ledger: environment.ledger
+        ).addRoutes(to: casework)
         ReportPages(
             cases: environment.cases,
             clock: environment.clock,

@@ -3,14 +3,17 @@ import HTTPTypes
 import Hummingbird
 import Storage
 
-/// Console pages need a signed-in session of an IG officer or an admin. Without one, a page request
-/// is sent to the sign-in page; any other request gets 403. Every POST must carry the session's CSRF
-/// token in its form.
+/// Staff pages need a signed-in session of one of the roles they are for: the IG console an IG officer or an
+/// admin, the casework pages a caseworker. Without a session, a page request is sent to the sign-in page;
+/// any other request gets 403. Every POST must carry the session's CSRF token in its form.
 struct ConsoleSessionMiddleware: RouterMiddleware {
     typealias Context = StaffRequestContext
     static let cookieName = "__Host-casegate_session"
     let users: any UserStore
     let now: @Sendable () -> Date
+    /// The roles these pages are for, and how to name them in a refusal.
+    var roles: Set<StaffRole> = [.igOfficer, .admin]
+    var pages = "the console is for the ig-officer and admin roles"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let cookie = request.cookies[Self.cookieName]?.value,
@@ -21,8 +24,8 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
             }
             throw Problem.forbidden("sign in to the console first")
         }
-        guard user.role == .igOfficer || user.role == .admin else {
-            throw Problem.forbidden("the console is for the ig-officer and admin roles; you are \(user.role.rawValue)")
+        guard roles.contains(user.role) else {
+            throw Problem.forbidden("\(pages); you are \(user.role.rawValue)")
         }
         var context = context
         context.user = user

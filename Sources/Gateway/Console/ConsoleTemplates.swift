@@ -51,6 +51,7 @@ struct ConsoleTemplates: Sendable {
         if let user = context.user {
             frame["userName"] = user.name
             frame["userRole"] = user.role.rawValue
+            frame["caseworker"] = user.role == .caseworker
         }
         if let session = context.session { frame["csrf"] = session.csrfToken }
         guard let html = templates.library.render(frame, withTemplate: "layout") else { throw ConsoleError.templates("no layout") }

@@ -5,13 +5,19 @@ import Hummingbird
 import Storage
 
 /// Sign-in with a personal token, exchanged for a session cookie; sign-out. The sign-in form is
-/// protected from login CSRF by a double-submit cookie.
+/// protected from login CSRF by a double-submit cookie. IG officers and admins land on the console,
+/// caseworkers on the casework pages; each signs in to those pages and no others.
 struct SignInController {
     let users: any UserStore
     let audit: Audit
     let sessionLifetime: TimeInterval
     let now: @Sendable () -> Date
     static let signInCookie = "__Host-casegate_signin"
+
+    /// Where each role lands after signing in.
+    static func home(_ role: StaffRole) -> String {
+        role == .caseworker ? "/casework/cases" : "/console/disclosures"
+    }
 
     func addRoutes(open: RouterGroup<StaffRequestContext>, signedIn: RouterGroup<StaffRequestContext>) {
         open.get("sign-in", use: form)
@@ -47,13 +53,11 @@ struct SignInController {
         guard let user = try await users.authenticate(token: token) else {
             return try page(context: context, error: "That token is not valid, or has been revoked.", status: .unauthorized)
         }
-        guard user.role == .igOfficer || user.role == .admin else {
-            return try page(context: context, error: "The console is for information governance officers and admins.", status: .forbidden)
-        }
+
         let (session, secret) = StaffSession.start(userID: user.id, expiresAt: now().addingTimeInterval(sessionLifetime))
         try await users.saveSession(session, secretHash: secret.secretHash)
         try await audit.staff(user, .consultation, caseIDs: [], requestID: context.requestID, details: ["console": "sign-in"])
-        var headers: HTTPFields = [.location: "/console/disclosures"]
+        var headers: HTTPFields = [.location: Self.home(user.role)]
         headers.append(
             HTTPField(name: .setCookie, value: ConsoleCookies.set(ConsoleSessionMiddleware.cookieName, secret.text, maxAge: Int(sessionLifetime)))
         )

@@ -20,6 +20,8 @@ struct CaseController {
     let policies: PolicyStore
     let now: @Sendable () -> Date
 
+    private var operations: CaseOperations { CaseOperations(store: store, audit: audit, policies: policies, now: now) }
+
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group
             .post(use: create)
@@ -32,16 +34,10 @@ struct CaseController {
             .delete("{id}/parties/{person}", use: removeParty)
     }
 
-    private var wards: WardList? { policies.current.policySet.wards }
-
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<CaseResponse> {
         let body = try await json.decode(NewCaseRequest.self, from: request)
-        let now = now()
-        try body.validate(now: now, wards: wards)
-        let newCase = body.makeCase(now: now)
         // The case and its ledger entry are written in one transaction: both, or (full disk, say) neither.
-        let draft = audit.staffDraft(try context.requireUser(), .collection, caseIDs: [newCase.id], requestID: context.requestID)
-        let (stored, _) = try await store.create(newCase, recordedBy: draft, in: audit.ledger)
+        let stored = try await operations.create(body, by: try context.requireUser(), requestID: context.requestID)
         context.logger.info("case created", metadata: ["case": "\(stored.id)", "category": "\(stored.category.rawValue)"])
         return response(stored, status: .created, headers: [.location: "/v1/cases/\(stored.id.uuidString)"])
     }
@@ -94,22 +90,16 @@ struct CaseController {
 
     @Sendable func addEvent(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<CaseResponse> {
         let id = try caseID(context)
-        let user = try context.requireUser()
         let expected = try VersionPrecondition(request, required: false)
         let body = try await json.decode(NewEventRequest.self, from: request)
-        let event = try body.makeEvent(author: user.id, now: now())
-        let draft = audit.staffDraft(user, .alteration, caseIDs: [id], requestID: context.requestID, details: ["event": event.kind.rawValue])
-        let (updated, _) = try await store.update(id, recordedBy: draft, in: audit.ledger) { c in
-            try expected.check(c)
-            try c.record(event)
-        }
-        context.logger.info("case event recorded", metadata: ["case": "\(id)", "event": "\(event.kind.rawValue)"])
+        let updated = try await operations.record(body, on: id, expected: expected, by: try context.requireUser(), requestID: context.requestID)
+        context.logger.info("case event recorded", metadata: ["case": "\(id)", "event": "\(body.kind.rawValue)"])
         return response(updated, status: .created)
     }
 
     @Sendable func amend(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<CaseResponse> {
         let expected = try VersionPrecondition(request, required: true)
-        let amendment = try await CaseAmendmentRequest.read(request, maxBodyBytes: json.maxBodyBytes, wards: wards)
+        let amendment = try await CaseAmendmentRequest.read(request, maxBodyBytes: json.maxBodyBytes, wards: operations.wards)
         return try await change(request, context, expected) { c, now in c.amend(amendment, at: now) }
     }
 
@@ -138,8 +128,7 @@ struct CaseController {
         return try await change(request, context, expected) { c, now in try c.removeParty(person, reason: body.reason, by: user.id, at: now) }
     }
 
-    /// One amendment: tried on the current case first (a change that changes nothing writes nothing), then
-    /// made in the store's transaction with the ledger entry, against the version the caller read.
+    /// One amendment through `CaseOperations`, answered with the case and its new `ETag`.
     private func change(
         _ request: Request,
         _ context: StaffRequestContext,
@@ -148,38 +137,9 @@ struct CaseController {
         _ apply: @escaping @Sendable (inout ASBCase, Date) throws -> [String]
     ) async throws -> EditedResponse<CaseResponse> {
         let id = try caseID(context)
-        let user = try context.requireUser()
-        let now = now()
-        guard var trial = try await store.get(id) else { throw Problem.notFound("no case \(id.uuidString)") }
-        try expected.check(trial)
-        let fields = try Self.mapViolations { try apply(&trial, now) }
-        guard !fields.isEmpty else {
-            try await audit.staff(user, .consultation, caseIDs: [id], requestID: context.requestID)
-            return response(trial)
-        }
-        let draft = audit.staffDraft(
-            user,
-            .alteration,
-            caseIDs: [id],
-            requestID: context.requestID,
-            details: ["fields": fields.joined(separator: ",")]
-        )
-        let (updated, _) = try await store.update(id, recordedBy: draft, in: audit.ledger) { c in
-            try expected.check(c)
-            _ = try Self.mapViolations { try apply(&c, now) }
-        }
-        context.logger.info("case amended", metadata: ["case": "\(id)", "fields": "\(fields.count)"])
+        let updated = try await operations.change(id, expected: expected, by: try context.requireUser(), requestID: context.requestID, apply)
+        context.logger.info("case amended", metadata: ["case": "\(id)", "version": "\(updated.version)"])
         return response(updated, status: status)
-    }
-
-    private static func mapViolations<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch AmendmentViolation.noSuchParty(let person) {
-            throw Problem.notFound("the case has no party \(person.uuidString.lowercased())")
-        } catch let violation as AmendmentViolation {
-            throw Problem.unprocessable(violation.description)
-        }
     }
 
     private func response(_ c: ASBCase, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> EditedResponse<CaseResponse> {
@@ -207,6 +167,11 @@ struct VersionPrecondition: Sendable {
     let version: Int?
 
     static func eTag(_ version: Int) -> String { "\"\(version)\"" }
+
+    /// A version a form carried (nil: any).
+    init(version: Int?) {
+        self.version = version
+    }
 
     init(_ request: Request, required: Bool) throws(Problem) {
         guard let header = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces) else {
