@@ -17,6 +17,11 @@ public enum LedgerAction: String, Codable, Sendable, CaseIterable {
     case masterKeyRotation = "master-key-rotation"
     /// The store was restored from a backup; details name the entries given out in checkpoints and lost.
     case restore
+    /// A recipient is told that a case changed (UK GDPR Art 19 for rectification, restriction, erasure): one
+    /// entry per recipient and purpose; details `kind` (`updated`, `withdrawn`, `erased`).
+    case notification
+    /// A recipient acknowledged a notification: details `notice`, its ledger index.
+    case acknowledgement
 }
 
 /// Who did it. Never a name: partner ids, staff user ids and roles only.

@@ -123,16 +123,16 @@ public struct PostgresCaseStore: CaseStore {
 
     public func update(
         _ id: UUID,
-        recordedBy draft: LedgerDraft,
+        recordedBy drafts: [LedgerDraft],
         in ledger: Ledger,
         _ change: @escaping @Sendable (inout ASBCase) throws -> Void
-    ) async throws -> (ASBCase, LedgerReceipt) {
+    ) async throws -> (ASBCase, [LedgerReceipt]) {
         let result = EffectResult<ASBCase>()
         let receipts = try await ledger.append(
-            [draft],
+            drafts,
             effect: PostgresLedgerEffect { connection in result.set(try await update(id, connection, change)) }
         )
-        return (try result.get(), receipts[0])
+        return (try result.get(), receipts)
     }
 
     private func update(_ id: UUID, _ connection: PostgresConnection, _ change: (inout ASBCase) throws -> Void) async throws -> ASBCase {

@@ -165,6 +165,13 @@ enum PostgresMigrations {
                 "INSERT INTO casegate_keys.key_state (name, value) VALUES ('write_key', NULL)",
             ]
         ),
+        (
+            "v8-ledger-notices",
+            [
+                // A partner's change feed reads its notices in order: one range of this index, not every disclosure.
+                "CREATE INDEX ledger_by_recipient_action ON ledger_entries (recipient, action, idx)"
+            ]
+        ),
     ]
 
     /// A key database's own list (`key_database`): the `casegate_keys` schema as the case database's

@@ -240,10 +240,11 @@ public struct RetentionSweeper: Sendable {
         summary.byCategory[item.category, default: 0] += 1
     }
 
-    /// One erasure entry per purged case, with metadata only.
+    /// One erasure entry per purged case, with metadata only, and in the same append an `erased` notification
+    /// to every partner and purpose the ledger shows received the case (UK GDPR Art 19).
     private func recordErasures(_ cases: [(String, String)], sweepID: String, actor: LedgerActor, summary: inout SweepSummary) async throws {
         guard !cases.isEmpty else { return }
-        let drafts = cases.map { id, rule in
+        var drafts = cases.map { id, rule in
             LedgerDraft(
                 actor: actor,
                 action: .erasure,
@@ -252,10 +253,34 @@ public struct RetentionSweeper: Sendable {
                 details: ["rule": rule, "schedule_version": schedule.version, "sweep_id": sweepID]
             )
         }
-        let receipts = try await ledger.append(drafts)
+        drafts += try await erasureNotices(cases.map(\.0), actor: actor, sweepID: sweepID)
+        let receipts = try await ledger.append(drafts).prefix(cases.count)
         try await store.recordErasureEntries(Dictionary(uniqueKeysWithValues: zip(cases.map(\.0), receipts.map(\.index))))
         summary.firstLedgerIndex = summary.firstLedgerIndex ?? receipts.first?.index
         summary.lastLedgerIndex = receipts.last?.index ?? summary.lastLedgerIndex
+    }
+
+    /// `erased` notices: one per case, partner and purpose with a disclosure in the ledger.
+    private func erasureNotices(_ caseIDs: [String], actor: LedgerActor, sweepID: String) async throws -> [LedgerDraft] {
+        let disclosures = try await ledger.store.query(LedgerQuery(caseIDs: caseIDs, actions: [.disclosure], limit: 10_000_000))
+        let purged = Set(caseIDs)
+        var recipients = Set<[String]>()
+        for stored in disclosures {
+            let entry = try stored.decoded()
+            guard let recipient = entry.recipient else { continue }
+            for id in entry.caseIDs where purged.contains(id) { recipients.insert([id, recipient, entry.purpose ?? ""]) }
+        }
+        return recipients.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
+            LedgerDraft(
+                actor: actor,
+                recipient: key[1],
+                action: .notification,
+                caseIDs: [key[0]],
+                purpose: key[2],
+                requestID: sweepID,
+                details: ["kind": "erased"]
+            )
+        }
     }
 
     /// Completes purges an interrupted sweep committed but did not finish: destroys leftover keys and writes missing erasure entries.

@@ -170,6 +170,10 @@ enum CaseDatabaseMigrations {
                 t.column("value", .blob).notNull()
             }
         }
+        migrator.registerMigration("v10-ledger-notices", foreignKeyChecks: .immediate) { db in
+            // A partner's change feed reads its notices in order: one range of this index, not every disclosure.
+            try db.create(index: "ledger_by_recipient_action", on: "ledger_entries", columns: ["recipient", "action", "idx"])
+        }
         return migrator
     }
 }

@@ -107,13 +107,13 @@ public struct SQLiteCaseStore: CaseStore {
 
     public func update(
         _ id: UUID,
-        recordedBy draft: LedgerDraft,
+        recordedBy drafts: [LedgerDraft],
         in ledger: Ledger,
         _ change: @escaping @Sendable (inout ASBCase) throws -> Void
-    ) async throws -> (ASBCase, LedgerReceipt) {
+    ) async throws -> (ASBCase, [LedgerReceipt]) {
         let result = EffectResult<ASBCase>()
-        let receipts = try await ledger.append([draft], effect: SQLiteLedgerEffect { db in result.set(try self.update(id, db, change)) })
-        return (try result.get(), receipts[0])
+        let receipts = try await ledger.append(drafts, effect: SQLiteLedgerEffect { db in result.set(try self.update(id, db, change)) })
+        return (try result.get(), receipts)
     }
 
     private func update(_ id: UUID, _ db: Database, _ change: (inout ASBCase) throws -> Void) throws -> ASBCase {

@@ -81,13 +81,14 @@ public protocol CaseStore: Sendable {
     func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase
     /// Stores a new case and, in the same transaction, the ledger entry recording it: both are durable or neither is.
     func create(_ newCase: ASBCase, recordedBy draft: LedgerDraft, in ledger: Ledger) async throws -> (ASBCase, LedgerReceipt)
-    /// Changes a case and records it in the ledger in the same transaction; a change that throws writes neither.
+    /// Changes a case and records it in the ledger in the same transaction (the change's own entry first, then
+    /// any others it causes, such as notices to recipients); a change that throws writes none of them.
     func update(
         _ id: UUID,
-        recordedBy draft: LedgerDraft,
+        recordedBy drafts: [LedgerDraft],
         in ledger: Ledger,
         _ change: @escaping @Sendable (inout ASBCase) throws -> Void
-    ) async throws -> (ASBCase, LedgerReceipt)
+    ) async throws -> (ASBCase, [LedgerReceipt])
     func list(_ query: CaseQuery) async throws -> CasePage
     func count() async throws -> Int
     /// Cases in which a person with this name and date of birth is a party, found through the blind party index.
@@ -99,6 +100,17 @@ public protocol CaseStore: Sendable {
 }
 
 extension CaseStore {
+    /// Changes a case and records it with one ledger entry, in the same transaction.
+    public func update(
+        _ id: UUID,
+        recordedBy draft: LedgerDraft,
+        in ledger: Ledger,
+        _ change: @escaping @Sendable (inout ASBCase) throws -> Void
+    ) async throws -> (ASBCase, LedgerReceipt) {
+        let (c, receipts) = try await update(id, recordedBy: [draft], in: ledger, change)
+        return (c, receipts[0])
+    }
+
     /// Every case, oldest first, a page at a time: for reports over the whole store.
     public func allCases() async throws -> [ASBCase] {
         var cases: [ASBCase] = []

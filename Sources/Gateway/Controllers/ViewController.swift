@@ -178,6 +178,11 @@ struct ViewController {
     }
 
     private func compiledPolicy(_ request: Request, _ context: PartnerRequestContext) throws -> CompiledPolicy {
+        try Self.compiledPolicy(request, context)
+    }
+
+    /// The purpose a request names (or the partner's only one), under the policy set it was resolved with.
+    static func compiledPolicy(_ request: Request, _ context: PartnerRequestContext) throws -> CompiledPolicy {
         guard let partner = context.partner?.partner, let set = context.policies?.compiled else { throw Problem.unauthorised("no partner identity") }
         let purpose = request.uri.queryParameters["purpose"].map(String.init)
         if let policy = set.policy(partner: partner.id, purpose: purpose) { return policy }

@@ -45,6 +45,10 @@ public struct GatewayServer: Sendable {
         LedgerController(ledger: environment.ledger, keys: environment.ledgerKeys).addRoutes(to: v1.group("ledger"))
         ViewController(store: environment.cases, audit: environment.audit, views: environment.views, now: environment.now)
             .addRoutes(to: v1.group("views/cases").add(middleware: AgreementInForceMiddleware(now: environment.now)))
+        ChangeFeedController(ledger: environment.ledger, audit: environment.audit).addRoutes(
+            feed: v1.group("views/changes").add(middleware: AgreementInForceMiddleware(now: environment.now)),
+            notices: v1.group("notices")
+        )
         return router
     }
 

@@ -28,11 +28,10 @@ struct CaseOperations: Sendable {
     /// Records an event; `expected` is checked when it names a version.
     func record(_ body: NewEventRequest, on id: UUID, expected: VersionPrecondition, by user: StaffUser, requestID: String) async throws -> ASBCase {
         let event = try body.makeEvent(author: user.id, now: now())
-        let draft = audit.staffDraft(user, .alteration, caseIDs: [id], requestID: requestID, details: ["event": event.kind.rawValue])
-        return try await store.update(id, recordedBy: draft, in: audit.ledger) { c in
-            try expected.check(c)
+        return try await write(id, expected: expected, by: user, requestID: requestID, details: { _ in ["event": event.kind.rawValue] }) { c, _ in
             try c.record(event)
-        }.0
+            return ["event"]
+        }
     }
 
     /// One amendment: tried on the current case first (a change that changes nothing writes nothing, and
@@ -44,19 +43,45 @@ struct CaseOperations: Sendable {
         requestID: String,
         _ apply: @escaping @Sendable (inout ASBCase, Date) throws -> [String]
     ) async throws -> ASBCase {
-        let now = now()
-        guard var trial = try await store.get(id) else { throw Problem.notFound("no case \(id.uuidString)") }
-        try expected.check(trial)
-        let fields = try Self.mapViolations { try apply(&trial, now) }
-        guard !fields.isEmpty else {
-            try await audit.staff(user, .consultation, caseIDs: [id], requestID: requestID)
-            return trial
+        try await write(id, expected: expected, by: user, requestID: requestID, details: { ["fields": $0.joined(separator: ",")] }, apply)
+    }
+
+    /// Every write to a case: the change tried on the case as read (so its notices to recipients can be worked
+    /// out from the views before and after), then made in one transaction with its `alteration` entry and those
+    /// notices, against the version read. A caller that named no version is retried when another change got
+    /// in between; one that did gets 412.
+    private func write(
+        _ id: UUID,
+        expected: VersionPrecondition,
+        by user: StaffUser,
+        requestID: String,
+        details: @escaping @Sendable ([String]) -> [String: String],
+        _ apply: @escaping @Sendable (inout ASBCase, Date) throws -> [String]
+    ) async throws -> ASBCase {
+        let notices = RecipientNotices(policies: policies, ledger: audit.ledger)
+        for attempt in 1...3 {
+            let now = now()
+            guard let before = try await store.get(id) else { throw Problem.notFound("no case \(id.uuidString)") }
+            try expected.check(before)
+            var after = before
+            let fields = try Self.mapViolations { try apply(&after, now) }
+            guard !fields.isEmpty else {
+                try await audit.staff(user, .consultation, caseIDs: [id], requestID: requestID)
+                return before
+            }
+            let draft = audit.staffDraft(user, .alteration, caseIDs: [id], requestID: requestID, details: details(fields))
+            let told = try await notices.drafts(before: before, after: after, today: CalendarDate(now), actor: draft.actor, requestID: requestID)
+            let read = VersionPrecondition(version: before.version)
+            do {
+                return try await store.update(id, recordedBy: [draft] + told, in: audit.ledger) { c in
+                    try read.check(c)
+                    _ = try Self.mapViolations { try apply(&c, now) }
+                }.0
+            } catch let problem as Problem where problem.status == .preconditionFailed && expected.version == nil && attempt < 3 {
+                continue
+            }
         }
-        let draft = audit.staffDraft(user, .alteration, caseIDs: [id], requestID: requestID, details: ["fields": fields.joined(separator: ",")])
-        return try await store.update(id, recordedBy: draft, in: audit.ledger) { c in
-            try expected.check(c)
-            _ = try Self.mapViolations { try apply(&c, now) }
-        }.0
+        throw Problem(.conflict, type: "busy-case", detail: "the case kept changing while this change was made; try again")
     }
 
     private static func mapViolations<T>(_ body: () throws -> T) throws -> T {
