@@ -106,6 +106,9 @@ struct AuthorisationMatrixTests {
                 (.get, "v1/ledger/proofs/consistency", "/v1/ledger/proofs/consistency?from=1&to=1", { partnerOutcome($0) { _ in .ok } }),
                 (.get, "v1/ledger/entries/{index}", "/v1/ledger/entries/\(index)", { partnerOutcome($0) { $0 == "met-police" ? .ok : .notFound } }),
                 (.get, "v1/views/cases", "/v1/views/cases", { partnerOutcome($0) { _ in .ok } }),
+                (.get, "v1/views/changes", "/v1/views/changes", { partnerOutcome($0) { _ in .ok } }),
+                // Entry 0 is no one's notice.
+                (.post, "v1/notices/{index}/acknowledgement", "/v1/notices/0/acknowledgement", { partnerOutcome($0) { _ in .notFound } }),
                 (
                     .get, "v1/views/cases/{id}", "/v1/views/cases/\(probe.id.uuidString)",
                     {
@@ -282,7 +285,7 @@ struct AuthorisationMatrixTests {
         try await fixture.environment.storage.retention.saveSweep(sweep)
         try await fixture.withRunningGateway { gateway in
             try await using(try gateway.staffClient()) { client in
-                for row in ConsoleMatrix.rows(caseID: c.id.uuidString, sweepID: sweep.id) {
+                for row in ConsoleMatrix.rows(caseID: c.id.uuidString, sweepID: sweep.id, partyID: c.parties[0].id.uuidString) {
                     for principal in principals.keys.sorted() {
                         var headers: HTTPFields = [:]
                         var body: ByteBuffer?
@@ -311,7 +314,7 @@ enum ConsoleMatrix {
         var expected: (String) -> HTTPResponse.Status
     }
 
-    static func rows(caseID: String, sweepID: String) -> [Row] {
+    static func rows(caseID: String, sweepID: String, partyID: String = UUID().uuidString) -> [Row] {
         /// IG officers and admins get `status`; a caseworker's session 403; no valid session: pages go to sign-in (303), posts 403.
         func signedIn(_ status: HTTPResponse.Status, post: Bool = false) -> (String) -> HTTPResponse.Status {
             { principal in
@@ -322,7 +325,18 @@ enum ConsoleMatrix {
                 }
             }
         }
+        /// The casework pages: a caseworker gets `status`; IG officers and admins 403; no valid session as above.
+        func casework(_ status: HTTPResponse.Status, post: Bool = false) -> (String) -> HTTPResponse.Status {
+            { principal in
+                switch principal {
+                case "caseworker session": status
+                case "ig-officer session", "admin session": .forbidden
+                default: post ? .forbidden : .seeOther
+                }
+            }
+        }
         let open: (String) -> HTTPResponse.Status = { _ in .ok }
+        let caseworkRoot = "/casework/cases/\(caseID)"
         let pages = [
             "disclosures", "disclosures.csv", "disclosures.json", "subject-access", "subject-access.csv?name=Nobody", "ledger", "retention",
             "service-standards", "service-standards.csv", "community-trigger", "records-of-processing", "records-of-processing.csv",
@@ -343,8 +357,42 @@ enum ConsoleMatrix {
             + pages.map { page in
                 Row(method: .get, route: "console/" + String(page.prefix { $0 != "?" }), path: "/console/" + page, expected: signedIn(.ok))
             } + [
-                // Last: it ends the sessions.
-                Row(method: .post, route: "console/sign-out", path: "/console/sign-out", expected: signedIn(.seeOther, post: true))
+                Row(method: .get, route: "casework", path: "/casework", expected: casework(.seeOther)),
+                Row(method: .get, route: "casework/cases", path: "/casework/cases", expected: casework(.ok)),
+                Row(method: .get, route: "casework/cases/new", path: "/casework/cases/new", expected: casework(.ok)),
+                Row(method: .get, route: "casework/cases/{id}", path: caseworkRoot, expected: casework(.ok)),
+                Row(method: .get, route: "casework/cases/{id}/parties/{person}", path: "\(caseworkRoot)/parties/\(partyID)", expected: casework(.ok)),
+                // Forms sent with nothing but the CSRF token: the page again with its errors (400), nothing written.
+                Row(method: .post, route: "casework/cases", path: "/casework/cases", expected: casework(.badRequest, post: true)),
+                Row(method: .post, route: "casework/cases/{id}/events", path: "\(caseworkRoot)/events", expected: casework(.badRequest, post: true)),
+                Row(method: .post, route: "casework/cases/{id}/amend", path: "\(caseworkRoot)/amend", expected: casework(.badRequest, post: true)),
+                Row(
+                    method: .post,
+                    route: "casework/cases/{id}/parties",
+                    path: "\(caseworkRoot)/parties",
+                    expected: casework(.badRequest, post: true)
+                ),
+                Row(
+                    method: .post,
+                    route: "casework/cases/{id}/parties/{person}",
+                    path: "\(caseworkRoot)/parties/\(partyID)",
+                    expected: casework(.badRequest, post: true)
+                ),
+                Row(
+                    method: .post,
+                    route: "casework/cases/{id}/parties/{person}/remove",
+                    path: "\(caseworkRoot)/parties/\(partyID)/remove",
+                    expected: casework(.badRequest, post: true)
+                ),
+                // Last: it ends the sessions. Any role's session may sign out.
+                Row(
+                    method: .post,
+                    route: "console/sign-out",
+                    path: "/console/sign-out",
+                    expected: { principal in
+                        ["ig-officer session", "admin session", "caseworker session"].contains(principal) ? .seeOther : .forbidden
+                    }
+                ),
             ]
     }
 }

@@ -28,7 +28,8 @@ struct CaseOperations: Sendable {
     /// Records an event; `expected` is checked when it names a version.
     func record(_ body: NewEventRequest, on id: UUID, expected: VersionPrecondition, by user: StaffUser, requestID: String) async throws -> ASBCase {
         let event = try body.makeEvent(author: user.id, now: now())
-        return try await write(id, expected: expected, by: user, requestID: requestID, details: { _ in ["event": event.kind.rawValue] }) { c, _ in
+        let details: @Sendable ([String]) -> [String: String] = { _ in ["event": event.kind.rawValue] }
+        return try await write(id, expected: expected, by: user, requestID: requestID, details: details) { c, _ in
             try c.record(event)
             return ["event"]
         }
@@ -43,7 +44,8 @@ struct CaseOperations: Sendable {
         requestID: String,
         _ apply: @escaping @Sendable (inout ASBCase, Date) throws -> [String]
     ) async throws -> ASBCase {
-        try await write(id, expected: expected, by: user, requestID: requestID, details: { ["fields": $0.joined(separator: ",")] }, apply)
+        let details: @Sendable ([String]) -> [String: String] = { ["fields": $0.joined(separator: ",")] }
+        return try await write(id, expected: expected, by: user, requestID: requestID, details: details, apply)
     }
 
     /// Every write to a case: the change tried on the case as read (so its notices to recipients can be worked
