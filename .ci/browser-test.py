@@ -103,7 +103,8 @@ def steps(page):
     pages = [("ledger", "Ledger", "Latest signed checkpoint"), ("retention", "Retention", "Schedule"),
              ("service-standards", "Service standards", "Overdue today"), ("community-trigger", "Community trigger watch", "complaints"),
              ("records-of-processing", "Records of processing", "Metropolitan Police"),
-             ("publication-statistics", "Publication statistics", "Reports")]
+             ("publication-statistics", "Publication statistics", "Reports"),
+             ("notices", "Notices to recipients", "acknowledged")]
     for n, (path, heading, text) in enumerate(pages, start=5):
         page.goto(f"{staff}/console/{path}")
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()

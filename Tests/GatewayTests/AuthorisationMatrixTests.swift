@@ -340,7 +340,7 @@ enum ConsoleMatrix {
         let pages = [
             "disclosures", "disclosures.csv", "disclosures.json", "subject-access", "subject-access.csv?name=Nobody", "ledger", "retention",
             "service-standards", "service-standards.csv", "community-trigger", "records-of-processing", "records-of-processing.csv",
-            "publication-statistics", "publication-statistics.csv",
+            "publication-statistics", "publication-statistics.csv", "notices", "notices.csv",
         ]
         return [
             Row(method: .get, route: "", path: "/", expected: { _ in .seeOther }),

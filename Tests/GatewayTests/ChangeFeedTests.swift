@@ -1,11 +1,12 @@
 import CaseModel
 import Foundation
-import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Ledger
 import NIOCore
 import Testing
+
+@testable import Gateway
 
 /// Recipients stay in step: each change to a case a partner received or may see becomes a `notification`
 /// entry for that partner, in the change's own transaction; the partner's change feed lists them, and it
@@ -109,6 +110,17 @@ struct ChangeFeedTests {
             }
             #expect(withdrawn.items.map(\.kind) == ["withdrawn"])
             #expect(try await gateway.partner(housing) { client in try await client.get("/v1/views/cases/\(id)") }.status == .notFound)
+
+            // The IG console's list: the withdrawal is outstanding (overdue three weeks on), the acknowledged notice is not.
+            let later = NoticePages(
+                ledger: fixture.environment.ledger,
+                calendar: fixture.environment.clock.calendar,
+                overdueAfter: 10,
+                now: { Date().addingTimeInterval(21 * 86_400) }
+            )
+            let outstanding = try await later.outstanding().filter { $0.partner == "ealing-homes" }
+            #expect(outstanding.map(\.kind) == ["withdrawn"] && outstanding.allSatisfy { $0.workingDays > 10 })
+            #expect(!outstanding.contains { $0.index == index })
         }
     }
 

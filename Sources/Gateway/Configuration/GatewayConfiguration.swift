@@ -121,6 +121,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var consoleSessionMinutes: Int
     /// Megabytes of partner views kept for repeat requests (`ViewCache`); 0 keeps none.
     public var viewCacheMegabytes: Int
+    /// Working days after which a recipient's unacknowledged notice shows as overdue on the console.
+    public var noticeOverdueWorkingDays: Int = 10
 
     public var retentionDailyAt: (hour: Int, minute: Int)? {
         guard let text = retentionDailyAtText else { return nil }
@@ -178,6 +180,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case requestTimeoutSeconds = "request_timeout_seconds"
         case consoleSessionMinutes = "console_session_minutes"
         case viewCacheMegabytes = "view_cache_mb"
+        case noticeOverdueWorkingDays = "notice_overdue_working_days"
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults. A key it does not know (a typo)
@@ -226,6 +229,14 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
             return seconds
         }
         self.idleTimeoutSeconds = try timeout(.idleTimeoutSeconds, default: defaults.idleTimeoutSeconds)
+        self.noticeOverdueWorkingDays = try c.decodeIfPresent(Int.self, forKey: .noticeOverdueWorkingDays) ?? defaults.noticeOverdueWorkingDays
+        guard (1...60).contains(noticeOverdueWorkingDays) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .noticeOverdueWorkingDays,
+                in: c,
+                debugDescription: "notice_overdue_working_days must be from 1 to 60"
+            )
+        }
         self.consoleSessionMinutes = try c.decodeIfPresent(Int.self, forKey: .consoleSessionMinutes) ?? defaults.consoleSessionMinutes
         guard (1...720).contains(consoleSessionMinutes) else {
             throw DecodingError.dataCorruptedError(

@@ -47,6 +47,12 @@ struct ConsoleController {
             verification: verification,
             origin: configuration.ledgerOrigin
         ).addRoutes(to: signedIn)
+        NoticePages(
+            ledger: environment.ledger,
+            calendar: environment.clock.calendar,
+            overdueAfter: configuration.noticeOverdueWorkingDays,
+            now: environment.now
+        ).addRoutes(to: signedIn)
         let casework = router.group("casework").add(middleware: ConsoleSecurityHeaders()).add(
             middleware: ConsoleSessionMiddleware(
                 users: environment.users,
