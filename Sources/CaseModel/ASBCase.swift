@@ -83,7 +83,9 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
     /// An event may be back-dated (it is kept in the order of when it happened) but not before the report,
     /// and a change of status never before the case's latest event.
     public mutating func record(_ event: CaseEvent) throws(CaseRuleViolation) {
-        if status == .closed && ![.closureNotificationSent, .caseReopened, .partyRemoved].contains(event.kind) {
+        if status == .closed
+            && ![.closureNotificationSent, .caseReopened, .partyRemoved, .processingRestricted, .restrictionLifted].contains(event.kind)
+        {
             throw .caseClosed(event.kind)
         }
         if event.interviewMode != nil && event.kind != .interviewHeld {
@@ -126,6 +128,13 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
             guard let reason = event.note, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw .missingField(field: "note", kind: event.kind)
             }
+        case .processingRestricted, .restrictionLifted:
+            guard let reason = event.note, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw .missingField(field: "note", kind: event.kind)
+            }
+            guard isRestricted == (event.kind == .restrictionLifted) else {
+                throw event.kind == .processingRestricted ? .alreadyRestricted : .notRestricted
+            }
         default:
             break
         }
@@ -133,6 +142,12 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
         let position = events.lastIndex { $0.at <= event.at }.map { $0 + 1 } ?? 0
         events.insert(event, at: position)
         updatedAt = max(updatedAt, event.recordedAt ?? event.at, event.at)
+    }
+
+    /// Whether the case's processing is restricted (UK GDPR Art 18): its latest restriction event restricts it.
+    /// Every partner's filter turns it away.
+    public var isRestricted: Bool {
+        events.last { $0.kind == .processingRestricted || $0.kind == .restrictionLifted }?.kind == .processingRestricted
     }
 
     /// The events after the latest closure (all of them if never closed).
@@ -197,6 +212,8 @@ public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertib
     case eventBeforePrevious
     case eventBeforeReceipt
     case notClosedToReopen
+    case alreadyRestricted
+    case notRestricted
 
     public var description: String {
         switch self {
@@ -216,6 +233,10 @@ public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertib
             "a change of status cannot be dated before the case's latest event"
         case .notClosedToReopen:
             "only a closed case can be reopened"
+        case .alreadyRestricted:
+            "the case's processing is restricted already"
+        case .notRestricted:
+            "the case's processing is not restricted"
         case .eventBeforeReceipt:
             "the event is dated before the report was received"
         }

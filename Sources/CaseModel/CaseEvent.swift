@@ -17,9 +17,18 @@ public enum CaseEventKind: String, Codable, Sendable, CaseIterable {
     case caseReopened = "case-reopened"
     /// A party recorded in error was removed; the note gives the reason (the party's details are gone).
     case partyRemoved = "party-removed"
+    /// The case's processing is restricted (UK GDPR Art 18): it is withheld from every partner until lifted.
+    /// Recorded by an IG officer, with the reason.
+    case processingRestricted = "processing-restricted"
+    case restrictionLifted = "restriction-lifted"
 
     /// Events that change the case's status or record keeping, which must follow the case's order.
-    var isLifecycle: Bool { [.caseClosed, .closureNotificationSent, .caseReopened].contains(self) }
+    var isLifecycle: Bool {
+        [.caseClosed, .closureNotificationSent, .caseReopened, .processingRestricted, .restrictionLifted].contains(self)
+    }
+
+    /// Events recorded other than through the caseworkers' event form: a party's removal, and restrictions.
+    public var isRecordedElsewhere: Bool { [.partyRemoved, .processingRestricted, .restrictionLifted].contains(self) }
 }
 
 /// How an interview was held; the standards allow telephone or in person.

@@ -44,7 +44,9 @@ public struct RecordFilter: Sendable, Hashable, Encodable {
 
     /// The same answer as `rejection(of:) == nil`, without making any text or set: it runs on every case
     /// of every disclosure.
+    /// Whether the filter admits the case. A case whose processing is restricted (UK GDPR Art 18) is admitted by none.
     public func admits(_ c: ASBCase) -> Bool {
+        if c.isRestricted { return false }
         if let categories, !categories.contains(where: { $0 == c.category }) { return false }
         if let statuses, !statuses.contains(where: { $0 == c.status }) { return false }
         if let wards, !wards.contains(c.ward) { return false }
@@ -55,6 +57,7 @@ public struct RecordFilter: Sendable, Hashable, Encodable {
 
     /// Why the filter turns the case away, or nil when it admits it.
     public func rejection(of c: ASBCase) -> String? {
+        if c.isRestricted { return "the case's processing is restricted" }
         if let categories, !categories.contains(c.category) {
             return "category \(c.category.rawValue) is not in \(sorted(categories.map(\.rawValue)))"
         }

@@ -202,6 +202,15 @@ struct AuthorisationMatrixTests {
                         .delete, "v1/cases/{id}/parties/{person}", "/v1/cases/\(id)/parties/\(UUID())", #"{"reason": "wrong"}"#,
                         only("caseworker", status: .preconditionRequired)
                     ),
+                    // The case is not restricted: lifting is a rule violation, after the role check.
+                    (
+                        .delete, "v1/cases/{id}/restriction", "/v1/cases/\(id)/restriction", #"{"reason": "x"}"#,
+                        only("ig-officer", status: .unprocessableContent)
+                    ),
+                    (
+                        .post, "v1/cases/{id}/restriction", "/v1/cases/\(UUID())/restriction", #"{"reason": "x"}"#,
+                        only("ig-officer", status: .notFound)
+                    ),
                     (.post, "v1/policies/reload", "/v1/policies/reload", nil, only("admin", status: .ok)),
                     (.get, "v1/retention/sweeps", "/v1/retention/sweeps", nil, only("admin", status: .ok)),
                     (.get, "v1/retention/sweeps/{id}", sweep, nil, only("admin", status: .ok)),

@@ -153,6 +153,52 @@ struct ChangeFeedTests {
         }
     }
 
+    @Test(
+        "a restriction withholds the case from every partner (404, `withdrawn`); lifted, the partner may see it again (`updated`); caseworkers cannot record either"
+    )
+    func restriction() async throws {
+        let fixture = try await GatewayFixture()
+        let tokens = try await api.makeTokens(fixture)
+        let police = fixture.metPolice
+        try await fixture.withRouters { gateway in
+            let (id, _) = try await gateway.staff { client in try await amendments.newCase(client, tokens.caseworker) }
+            #expect(try await gateway.partner(police) { client in try await client.get("/v1/views/cases/\(id)") }.status == .ok)
+            let start = try await gateway.partner(police) { client in try await feed(client, "purpose=asb-case-coordination&cursor=now") }
+
+            func send(_ method: HTTPRequest.Method, _ path: String, _ token: String, _ body: String) async throws -> HTTPResponse.Status {
+                let request = TestClient.Request(
+                    path,
+                    method: method,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                    body: ByteBuffer(string: body)
+                )
+                return try await gateway.staff { client in try await client.execute(request) }.status
+            }
+            let reason = #"{"reason": "Art 18 request DSR-2026-014: accuracy contested"}"#
+            #expect(try await send(.post, "/v1/cases/\(id)/restriction", tokens.caseworker, reason) == .forbidden)
+            #expect(
+                try await send(.post, "/v1/cases/\(id)/events", tokens.caseworker, #"{"kind": "processing-restricted", "note": "x"}"#)
+                    == .unprocessableContent
+            )
+            #expect(try await send(.post, "/v1/cases/\(id)/restriction", tokens.igOfficer, #"{"reason": " "}"#) == .badRequest)
+            #expect(try await send(.post, "/v1/cases/\(id)/restriction", tokens.igOfficer, reason) == .created)
+            #expect(try await send(.post, "/v1/cases/\(id)/restriction", tokens.igOfficer, reason) == .unprocessableContent, "restricted already")
+
+            #expect(try await gateway.partner(police) { client in try await client.get("/v1/views/cases/\(id)") }.status == .notFound)
+            let withdrawn = try await gateway.partner(police) { client in
+                try await feed(client, "purpose=asb-case-coordination&cursor=\(start.nextCursor)")
+            }
+            #expect(withdrawn.items.map(\.kind) == ["withdrawn"])
+
+            #expect(try await send(.delete, "/v1/cases/\(id)/restriction", tokens.igOfficer, #"{"reason": "Accuracy confirmed"}"#) == .ok)
+            #expect(try await gateway.partner(police) { client in try await client.get("/v1/views/cases/\(id)") }.status == .ok)
+            let lifted = try await gateway.partner(police) { client in
+                try await feed(client, "purpose=asb-case-coordination&cursor=\(withdrawn.nextCursor)")
+            }
+            #expect(lifted.items.map(\.kind) == ["updated"])
+        }
+    }
+
     @Test("a bad cursor or limit is a 400 problem")
     func badInput() async throws {
         let fixture = try await GatewayFixture()

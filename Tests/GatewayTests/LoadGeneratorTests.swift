@@ -65,7 +65,7 @@ struct LoadGeneratorTests {
             let report = try await LoadGenerator(plan: plan).run()
             #expect(report.offeredRate == 300)
             #expect(report.sent == 300, "the schedule, not the gateway's pace, decides how many are sent")
-            #expect(report.failed == 0 && report.succeeded == 300)
+            #expect(report.failed == 0 && report.succeeded == 300, "\(report.json)")
             let receipts = try #require(report.receipts)
             #expect(receipts.passed && receipts.distinct == 300)
             let latency = report.latency

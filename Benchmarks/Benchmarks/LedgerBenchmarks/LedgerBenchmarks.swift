@@ -58,6 +58,22 @@ let benchmarks: @Sendable () -> Void = {
         precondition(ledger.size == 100_000)
     }
 
+    Benchmark("baseline: a page of 1,000 disclosures, 102k-entry ledger, SQLite", configuration: .init(timeUnits: .milliseconds, maxIterations: 50)) {
+        benchmark in
+        let store = try await FeedFixture.shared.store()
+        benchmark.startMeasurement()
+        blackHole(try await feedPage(store, .disclosure))
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("change feed: a page of 1,000 notices, 100k disclosures, SQLite", configuration: .init(timeUnits: .milliseconds, maxIterations: 50)) {
+        benchmark in
+        let store = try await FeedFixture.shared.store()
+        benchmark.startMeasurement()
+        blackHole(try await feedPage(store, .notification))
+        benchmark.stopMeasurement()
+    }
+
     // Opening a 200,000-entry SQLite ledger, the file in the page cache. Baseline: from every leaf hash, as
     // before tile roots were recorded (they are dropped first, untimed); then from the recorded roots.
     Benchmark("open 200k-entry ledger from every leaf (baseline), SQLite", configuration: .init(timeUnits: .milliseconds, maxIterations: 10)) {
@@ -110,6 +126,55 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         precondition(report.problem == nil && report.entries == 1_000_000)
     }
+}
+
+/// A partner's change feed: one page of 1,000 notices for a partner that has received 100,000 cases (one
+/// disclosure entry each, 2,000 notices among them), as `GET /v1/views/changes` reads it (query and decode).
+/// Baseline in the same run: a page of 1,000 of the same partner's disclosures, read the same way.
+actor FeedFixture {
+    static let shared = FeedFixture()
+    private var made: SQLiteLedgerStore?
+
+    func store() async throws -> SQLiteLedgerStore {
+        if let made { return made }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-feed-bench")
+        try? FileManager.default.removeItem(at: dir)
+        let store = SQLiteLedgerStore(database: try SQLiteDatabase(directory: dir))
+        let ledger = try await Ledger.open(store: store, key: LedgerSigningKey(name: "bench", privateKey: .init()), origin: "bench")
+        for batch in 0..<100 {
+            var drafts: [LedgerDraft] = []
+            for n in 0..<1000 {
+                var disclosure = draft(batch * 1000 + n)
+                disclosure.caseIDs = [UUID().uuidString]
+                drafts.append(disclosure)
+                if n % 50 == 0 {
+                    drafts.append(
+                        LedgerDraft(
+                            actor: .system,
+                            recipient: "met-police",
+                            action: .notification,
+                            caseIDs: disclosure.caseIDs,
+                            purpose: "asb-case-coordination",
+                            details: ["kind": "updated"]
+                        )
+                    )
+                }
+            }
+            _ = try await ledger.append(drafts)
+        }
+        made = store
+        return store
+    }
+}
+
+func feedPage(_ store: SQLiteLedgerStore, _ action: LedgerAction) async throws -> Int {
+    let entries = try await store.query(
+        LedgerQuery(recipient: "met-police", actions: [action], purpose: "asb-case-coordination", after: 10_000, limit: 1000)
+    )
+    var kinds = 0
+    for stored in entries where try stored.decoded().details?["kind"] != nil { kinds += 1 }
+    precondition(entries.count == 1000)
+    return kinds
 }
 
 func draft(_ n: Int) -> LedgerDraft {

@@ -113,7 +113,9 @@ struct CaseworkPages {
 
     @Sendable func recordEvent(_ request: Request, context: StaffRequestContext) async throws -> Response {
         try await submit(request, context, form: "event") { fields, id, user in
-            try await operations.record(CaseworkForms.event(fields), on: id, expected: version(fields), by: user, requestID: context.requestID)
+            let event = try CaseworkForms.event(fields)
+            guard !event.kind.isRecordedElsewhere else { throw CaseworkForms.FieldError(field: "kind", message: "Choose what was done") }
+            return try await operations.record(event, on: id, expected: version(fields), by: user, requestID: context.requestID)
         }
     }
 
@@ -209,6 +211,7 @@ struct CaseworkPages {
         page["status"] = c.status.rawValue
         page["open"] = c.status == .open
         page["closed"] = c.status == .closed
+        page["restricted"] = c.isRestricted
         page["incidentType"] = c.incidentType.rawValue
         page["channel"] = c.channel.rawValue
         page["received"] = Self.display(c.receivedAt)
@@ -238,7 +241,7 @@ struct CaseworkPages {
         page["amendPoliceReference"] = value("police_reference", c.policeReference ?? "")
         page["amendRisk"] = amending ? fields["risk_flag"] == "yes" : c.riskFlag
         page["eventKinds"] = options(
-            CaseEventKind.allCases.filter { $0 != .partyRemoved }.map(\.rawValue),
+            CaseEventKind.allCases.filter { !$0.isRecordedElsewhere }.map(\.rawValue),
             selected: form == "event" ? fields["kind"] ?? "" : ""
         )
         page["roles"] = options(PartyRole.allCases.map(\.rawValue), selected: form == "party" ? fields["role"] ?? "" : "witness")

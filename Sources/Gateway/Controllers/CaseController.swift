@@ -92,6 +92,11 @@ struct CaseController {
         let id = try caseID(context)
         let expected = try VersionPrecondition(request, required: false)
         let body = try await json.decode(NewEventRequest.self, from: request)
+        if body.kind.isRecordedElsewhere {
+            throw Problem.unprocessable(
+                "'\(body.kind.rawValue)' is not recorded here: remove a party with DELETE /v1/cases/{id}/parties/{person_id}; IG officers restrict processing at /v1/cases/{id}/restriction"
+            )
+        }
         let updated = try await operations.record(body, on: id, expected: expected, by: try context.requireUser(), requestID: context.requestID)
         context.logger.info("case event recorded", metadata: ["case": "\(id)", "event": "\(body.kind.rawValue)"])
         return response(updated, status: .created)
