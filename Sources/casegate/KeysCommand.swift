@@ -37,13 +37,7 @@ struct KeysCommand: AsyncParsableCommand {
                     print("master.key.next holds master key \(next.idText): copy it into every instance's data directory, then run rotate-master")
                     return
                 }
-                let key = try await LedgerKeySetup.open(dataDirectory: storage.dataDir, origin: origin, storage: backend)
-                let ledger = try await Ledger.open(
-                    store: backend.ledger,
-                    key: key,
-                    origin: origin,
-                    checkpointLog: CheckpointLog.inDataDirectory(storage.dataDir)
-                )
+                let ledger = try await storage.ledger(backend, origin: origin)
                 do {
                     let rotated = try await rotation.run(ledger: ledger, actor: cliActor) { progress in
                         if progress.read % 50_000 < batchSize { print("  \(progress.read) data keys read, \(progress.rewrapped) re-wrapped") }

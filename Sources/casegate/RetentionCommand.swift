@@ -23,13 +23,7 @@ struct RetentionCommand: AsyncParsableCommand {
         func sweeper() async throws -> RetentionSweeper {
             let schedule = try loadSchedule(policiesDir)
             let backend = try await storage.open()
-            let key = try await LedgerKeySetup.open(dataDirectory: storage.dataDir, origin: origin, storage: backend)
-            let ledger = try await Ledger.open(
-                store: backend.ledger,
-                key: key,
-                origin: origin,
-                checkpointLog: CheckpointLog.inDataDirectory(storage.dataDir)
-            )
+            let ledger = try await storage.ledger(backend, origin: origin)
             return RetentionSweeper(store: backend.retention, ledger: ledger, schedule: schedule)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gateway
+import Ledger
 import Storage
 
 /// Where the data is, for commands that open the store directly.
@@ -19,6 +20,12 @@ struct StorageOptions: ParsableArguments {
 
     func open() async throws -> any StorageBackend {
         try await GatewayStorage.open(dataDirectory: dataDir, databaseURL: resolvedDatabaseURL, keyDatabaseURL: resolvedKeyDatabaseURL)
+    }
+
+    /// The store's ledger, signed with the key the store records (refused if the key file is another).
+    func ledger(_ backend: any StorageBackend, origin: String) async throws -> Ledger {
+        let key = try await LedgerKeySetup.open(dataDirectory: dataDir, origin: origin, storage: backend)
+        return try await Ledger.open(store: backend.ledger, key: key, origin: origin, checkpointLog: CheckpointLog.inDataDirectory(dataDir))
     }
 
     /// Opens the store for `body` and closes it afterwards.

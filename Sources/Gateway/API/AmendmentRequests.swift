@@ -61,14 +61,7 @@ enum PartyAmendmentRequest {
         amendment.email = try patch.optional("email", String.self)
         amendment.gender = try patch.optional("gender", String.self)
         amendment.vulnerabilityNotes = try patch.optional("vulnerability_notes", String.self)
-        try CaseFieldRules.party(
-            at: "",
-            name: amendment.name,
-            dateOfBirth: amendment.dateOfBirth.value,
-            phone: amendment.phone.value,
-            email: amendment.email.value,
-            now: now
-        )
+        try CaseFieldRules.party(amendment, now: now)
         return amendment
     }
 }

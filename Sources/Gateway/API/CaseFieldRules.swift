@@ -47,4 +47,16 @@ enum CaseFieldRules {
             try require(parts.count == 2 && parts[1].contains("."), "'\(at)email' is not an email address")
         }
     }
+
+    /// A party's corrected details, as `party(at:…)` checks new ones.
+    static func party(_ amendment: PartyAmendment, now: Date) throws(Problem) {
+        try party(
+            at: "",
+            name: amendment.name,
+            dateOfBirth: amendment.dateOfBirth.value,
+            phone: amendment.phone.value,
+            email: amendment.email.value,
+            now: now
+        )
+    }
 }

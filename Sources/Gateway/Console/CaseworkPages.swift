@@ -147,7 +147,7 @@ struct CaseworkPages {
     }
 
     @Sendable func removeParty(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let person = try personID(context)
+        let person = try context.personID()
         return try await submit(request, context, form: "remove") { fields, id, user in
             guard let reason = CaseworkForms.text(fields, "reason") else {
                 throw CaseworkForms.FieldError(field: "reason", message: "Say why the party was recorded in error")
@@ -167,7 +167,7 @@ struct CaseworkPages {
     ) async throws -> Response {
         let fields = try await ConsoleForm.read(request)
         try ConsoleForm.requireCSRF(fields, context: context)
-        let id = try caseID(context)
+        let id = try context.caseID()
         do {
             let c = try await apply(fields, id, try context.requireUser())
             return Response(status: .seeOther, headers: [.location: "/casework/cases/\(c.id.uuidString)"])
@@ -270,7 +270,7 @@ struct CaseworkPages {
 
     @Sendable func party(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let c = try await load(context)
-        let person = try personID(context)
+        let person = try context.personID()
         guard let p = c.parties.first(where: { $0.id == person }) else { throw Problem.notFound("the case has no party \(person)") }
         let fields: [String: String] = [
             "role": p.role.rawValue, "name": p.name, "date_of_birth": p.dateOfBirth?.description ?? "", "phone": p.phone ?? "",
@@ -283,18 +283,11 @@ struct CaseworkPages {
     @Sendable func amendParty(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let fields = try await ConsoleForm.read(request)
         try ConsoleForm.requireCSRF(fields, context: context)
-        let id = try caseID(context)
-        let person = try personID(context)
+        let id = try context.caseID()
+        let person = try context.personID()
         do {
             let amendment = try CaseworkForms.partyAmendment(fields)
-            try CaseFieldRules.party(
-                at: "",
-                name: amendment.name,
-                dateOfBirth: amendment.dateOfBirth.value,
-                phone: amendment.phone.value,
-                email: amendment.email.value,
-                now: operations.now()
-            )
+            try CaseFieldRules.party(amendment, now: operations.now())
             _ = try await operations.change(id, expected: version(fields), by: try context.requireUser(), requestID: context.requestID) { c, now in
                 try c.amendParty(person, amendment, at: now)
             }
@@ -367,21 +360,9 @@ struct CaseworkPages {
     }
 
     private func load(_ context: StaffRequestContext) async throws -> ASBCase {
-        let id = try caseID(context)
+        let id = try context.caseID()
         guard let c = try await operations.store.get(id) else { throw Problem.notFound("no case \(id.uuidString)") }
         return c
-    }
-
-    private func caseID(_ context: StaffRequestContext) throws -> UUID {
-        let text = try context.parameters.require("id")
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no case \(text)") }
-        return id
-    }
-
-    private func personID(_ context: StaffRequestContext) throws -> UUID {
-        let text = try context.parameters.require("person")
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("the case has no party \(text)") }
-        return id
     }
 
     private func version(_ fields: [String: String]) -> VersionPrecondition {

@@ -23,4 +23,18 @@ public struct StaffRequestContext: RequestContext {
         guard let user else { throw Problem.unauthorised("a bearer token is required") }
         return user
     }
+
+    /// The case the route's `{id}` names (a malformed id is a case that does not exist).
+    func caseID() throws -> UUID {
+        let text = try parameters.require("id")
+        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no case \(text)") }
+        return id
+    }
+
+    /// The party the route's `{person}` names.
+    func personID() throws -> UUID {
+        let text = try parameters.require("person")
+        guard let id = UUID(uuidString: text) else { throw Problem.notFound("the case has no party \(text)") }
+        return id
+    }
 }

@@ -43,7 +43,7 @@ struct CaseController {
     }
 
     @Sendable func get(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<CaseResponse> {
-        let id = try caseID(context)
+        let id = try context.caseID()
         guard let found = try await store.get(id) else { throw Problem.notFound("no case \(id.uuidString)") }
         try await audit.staff(try context.requireUser(), .consultation, caseIDs: [id], requestID: context.requestID)
         return response(found)
@@ -89,7 +89,7 @@ struct CaseController {
     }
 
     @Sendable func addEvent(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<CaseResponse> {
-        let id = try caseID(context)
+        let id = try context.caseID()
         let expected = try VersionPrecondition(request, required: false)
         let body = try await json.decode(NewEventRequest.self, from: request)
         if body.kind.isRecordedElsewhere {
@@ -119,14 +119,14 @@ struct CaseController {
 
     @Sendable func amendParty(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<CaseResponse> {
         let expected = try VersionPrecondition(request, required: true)
-        let person = try personID(context)
+        let person = try context.personID()
         let amendment = try await PartyAmendmentRequest.read(request, maxBodyBytes: json.maxBodyBytes, now: now())
         return try await change(request, context, expected) { c, now in try c.amendParty(person, amendment, at: now) }
     }
 
     @Sendable func removeParty(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<CaseResponse> {
         let expected = try VersionPrecondition(request, required: true)
-        let person = try personID(context)
+        let person = try context.personID()
         let body = try await json.decode(PartyRemovalRequest.self, from: request)
         guard !body.reason.trimmed.isEmpty else { throw Problem.badRequest("'reason' must say why the party was recorded in error") }
         let user = try context.requireUser()
@@ -141,7 +141,7 @@ struct CaseController {
         status: HTTPResponse.Status = .ok,
         _ apply: @escaping @Sendable (inout ASBCase, Date) throws -> [String]
     ) async throws -> EditedResponse<CaseResponse> {
-        let id = try caseID(context)
+        let id = try context.caseID()
         let updated = try await operations.change(id, expected: expected, by: try context.requireUser(), requestID: context.requestID, apply)
         context.logger.info("case amended", metadata: ["case": "\(id)", "version": "\(updated.version)"])
         return response(updated, status: status)
@@ -153,17 +153,6 @@ struct CaseController {
         return EditedResponse(status: status, headers: headers, response: CaseResponse(c, clock: clock, today: CalendarDate(now())))
     }
 
-    private func caseID(_ context: StaffRequestContext) throws -> UUID {
-        let text = try context.parameters.require("id")
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no case \(text)") }
-        return id
-    }
-
-    private func personID(_ context: StaffRequestContext) throws -> UUID {
-        let text = try context.parameters.require("person")
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("the case has no party \(text)") }
-        return id
-    }
 }
 
 /// The case version an amendment is made against, from `If-Match` (RFC 9110 §13.1.1, strong comparison).

@@ -35,8 +35,7 @@ struct RestrictionController {
     }
 
     private func record(_ kind: CaseEventKind, _ request: Request, _ context: StaffRequestContext) async throws -> EditedResponse<RestrictionState> {
-        let text = try context.parameters.require("id")
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no case \(text)") }
+        let id = try context.caseID()
         let body = try await json.decode(Reason.self, from: request)
         guard !body.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw Problem.badRequest("'reason' must say why (the request it answers)")
