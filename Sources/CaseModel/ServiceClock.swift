@@ -7,6 +7,10 @@ public struct ServiceStandardStatus: Hashable, Sendable, Codable {
         case actionPlan = "action-plan"
         case progressUpdate = "progress-update"
         case closureNotification = "closure-notification"
+        /// A home visit the complainant asked for: offered or held.
+        case homeVisit = "home-visit"
+        /// A female officer the complainant asked for: assigned.
+        case femaleOfficer = "female-officer"
     }
 
     public enum State: String, Hashable, Sendable, Codable {
@@ -31,16 +35,23 @@ public struct ServiceStandardStatus: Hashable, Sendable, Codable {
 
 /// The council's service clocks: the interview within 1, 3 or 5 working days
 /// by category, an action plan within 5 working days, a progress update every
-/// 14 days for Category A, and a closure notification when the case closes
-/// (due the next working day).
+/// 14 days for Category A, a closure notification when the case closes
+/// (due the next working day), and, when the complainant asks, a home visit offered
+/// or held and a female officer assigned, each within the configured working days.
 public struct ServiceClock: Sendable {
     public let calendar: WorkingDayCalendar
     public static let actionPlanWorkingDays = 5
     public static let progressUpdateIntervalDays = 14
     public static let closureNotificationWorkingDays = 1
+    /// Working days from a request for a home visit to its being offered or held.
+    public let homeVisitWorkingDays: Int
+    /// Working days from a request for a female officer to one being assigned.
+    public let femaleOfficerWorkingDays: Int
 
-    public init(calendar: WorkingDayCalendar) {
+    public init(calendar: WorkingDayCalendar, homeVisitWorkingDays: Int = 5, femaleOfficerWorkingDays: Int = 2) {
         self.calendar = calendar
+        self.homeVisitWorkingDays = homeVisitWorkingDays
+        self.femaleOfficerWorkingDays = femaleOfficerWorkingDays
     }
 
     public func interviewDue(_ c: ASBCase) -> CalendarDate {
@@ -78,6 +89,22 @@ public struct ServiceClock: Sendable {
             let notification = c.sinceLastClosure.first { $0.kind == .closureNotificationSent }
             result.append(judge(.closureNotification, due: due, done: notification, today: today))
         }
+        result += requests(
+            c,
+            .homeVisitRequested,
+            answeredBy: [.homeVisitOffered, .homeVisitHeld],
+            as: .homeVisit,
+            within: homeVisitWorkingDays,
+            today
+        )
+        result += requests(
+            c,
+            .femaleOfficerRequested,
+            answeredBy: [.femaleOfficerAssigned],
+            as: .femaleOfficer,
+            within: femaleOfficerWorkingDays,
+            today
+        )
         return result
     }
 
@@ -93,6 +120,24 @@ public struct ServiceClock: Sendable {
             .filter { $0.completed == nil }
             .map(\.due)
             .min()
+    }
+
+    /// Each request of `kind` is an obligation from its day: met by the first answering event after it. A
+    /// request on a closed case (or closed before it was answered) is judged as it stood.
+    private func requests(
+        _ c: ASBCase,
+        _ kind: CaseEventKind,
+        answeredBy answers: Set<CaseEventKind>,
+        as standard: ServiceStandardStatus.Standard,
+        within days: Int,
+        _ today: CalendarDate
+    ) -> [ServiceStandardStatus] {
+        c.events.enumerated().filter { $0.element.kind == kind }.compactMap { index, request in
+            let answer = c.events[(index + 1)...].first { answers.contains($0.kind) }
+            // Unanswered when the case closed: no longer owed, so not counted either way.
+            if answer == nil, c.status == .closed { return nil }
+            return judge(standard, due: calendar.adding(workingDays: days, to: CalendarDate(request.at)), done: answer, today: today)
+        }
     }
 
     private func judge(

@@ -39,6 +39,10 @@ public struct ServiceStandardsReport: Sendable {
         /// Category A only: open or closed cases whose updates never went more than 14 days apart.
         public var fortnightlyUpdates = Measure()
         public var closureNotification = Measure()
+        /// Home visits asked for and offered or held in time.
+        public var homeVisit = Measure()
+        /// Female officers asked for and assigned in time.
+        public var femaleOfficer = Measure()
     }
 
     public struct Overdue: Sendable, Equatable {
@@ -69,6 +73,8 @@ public struct ServiceStandardsReport: Sendable {
                 case (.interview, let state): row.interview.count(state == .met, lateEntry: status.lateEntry)
                 case (.actionPlan, let state): row.actionPlan.count(state == .met, lateEntry: status.lateEntry)
                 case (.closureNotification, let state): row.closureNotification.count(state == .met, lateEntry: status.lateEntry)
+                case (.homeVisit, let state): row.homeVisit.count(state == .met, lateEntry: status.lateEntry)
+                case (.femaleOfficer, let state): row.femaleOfficer.count(state == .met, lateEntry: status.lateEntry)
                 case (.progressUpdate, _): break  // counted over the whole life of the case below
                 }
                 if status.state == .overdue {
@@ -113,6 +119,7 @@ public struct ServiceStandardsReport: Sendable {
             "month", "category", "cases", "interview_kept", "interview_due", "action_plan_kept", "action_plan_due",
             "fortnightly_updates_kept", "fortnightly_updates_due", "closure_notification_kept", "closure_notification_due",
             "interview_kept_on_late_entry", "action_plan_kept_on_late_entry", "closure_notification_kept_on_late_entry",
+            "home_visit_kept", "home_visit_due", "female_officer_kept", "female_officer_due",
         ])
         for r in rows {
             table.append([
@@ -120,6 +127,7 @@ public struct ServiceStandardsReport: Sendable {
                 String(r.actionPlan.kept), String(r.actionPlan.due), String(r.fortnightlyUpdates.kept), String(r.fortnightlyUpdates.due),
                 String(r.closureNotification.kept), String(r.closureNotification.due),
                 String(r.interview.keptOnLateEntry), String(r.actionPlan.keptOnLateEntry), String(r.closureNotification.keptOnLateEntry),
+                String(r.homeVisit.kept), String(r.homeVisit.due), String(r.femaleOfficer.kept), String(r.femaleOfficer.due),
             ])
         }
         return table

@@ -126,6 +126,31 @@ struct CaseRulesTests {
         try c.record(event(.closureNotificationSent, hours: 6))
     }
 
+    @Test("a home visit and a female officer asked for are obligations: due in the configured working days, overdue until answered")
+    func requestsAreObligations() throws {
+        var c = makeCase(.harassment)  // received Monday 2026-11-02
+        let clock = ServiceClock(calendar: WorkingDayCalendar(), homeVisitWorkingDays: 5, femaleOfficerWorkingDays: 2)
+        try c.record(event(.homeVisitRequested, hours: 1))
+        try c.record(event(.femaleOfficerRequested, hours: 2))
+        func status(_ standard: ServiceStandardStatus.Standard, on day: String) -> ServiceStandardStatus? {
+            clock.statuses(of: c, on: CalendarDate(day)!).first { $0.standard == standard }
+        }
+        #expect(status(.homeVisit, on: "2026-11-03")?.due == CalendarDate("2026-11-09") && status(.homeVisit, on: "2026-11-03")?.state == .pending)
+        #expect(
+            status(.femaleOfficer, on: "2026-11-05")?.due == CalendarDate("2026-11-04") && status(.femaleOfficer, on: "2026-11-05")?.state == .overdue
+        )
+        #expect(clock.isOverdue(c, on: CalendarDate("2026-11-05")!), "in the overdue list")
+        try c.record(event(.femaleOfficerAssigned, hours: 90))
+        try c.record(event(.homeVisitHeld, hours: 70))
+        #expect(status(.femaleOfficer, on: "2026-11-10")?.state == .late && status(.homeVisit, on: "2026-11-10")?.state == .met)
+        #expect(
+            ServiceClock(calendar: WorkingDayCalendar()).statuses(of: makeCase(), on: CalendarDate("2026-11-10")!).allSatisfy {
+                $0.standard != .homeVisit && $0.standard != .femaleOfficer
+            },
+            "owed only when asked for"
+        )
+    }
+
     @Test("an event recorded more than one working day after it happened is a late entry, and the standard it meets says so")
     func lateEntries() throws {
         var c = makeCase(.harassment)

@@ -161,6 +161,9 @@ struct DemoStandardsTests {
         let monthsWithUpdatesKept = report.rows.filter { row in row.category == Category.a && row.fortnightlyUpdates.kept > 0 }.count
         #expect(monthsWithUpdatesKept > 6, "fortnightly updates kept in many months, not 0% everywhere")
         #expect(report.rows.contains { $0.interview.keptOnLateEntry > 0 }, "some interviews kept only on a late entry")
+        let visits = report.rows.reduce(0) { $0 + $1.homeVisit.due }
+        let officers = report.rows.reduce(0) { $0 + $1.femaleOfficer.due }
+        #expect(visits > 20 && officers > 20, "home visits and female officers asked for are counted")
         func count(_ kind: CaseEventKind) -> Int { cases.filter { c in c.events.contains { $0.kind == kind } }.count }
         #expect(count(.homeVisitRequested) > 50 && count(.femaleOfficerRequested) > 50 && count(.caseReopened) > 10)
         let amended = cases.filter { c in

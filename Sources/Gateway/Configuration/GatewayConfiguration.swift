@@ -123,6 +123,10 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var viewCacheMegabytes: Int
     /// Working days after which a recipient's unacknowledged notice shows as overdue on the console.
     public var noticeOverdueWorkingDays: Int = 10
+    /// Working days from a complainant's request for a home visit to its being offered or held.
+    public var homeVisitWorkingDays: Int = 5
+    /// Working days from a complainant's request for a female officer to one being assigned.
+    public var femaleOfficerWorkingDays: Int = 2
 
     public var retentionDailyAt: (hour: Int, minute: Int)? {
         guard let text = retentionDailyAtText else { return nil }
@@ -181,6 +185,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case consoleSessionMinutes = "console_session_minutes"
         case viewCacheMegabytes = "view_cache_mb"
         case noticeOverdueWorkingDays = "notice_overdue_working_days"
+        case homeVisitWorkingDays = "home_visit_working_days"
+        case femaleOfficerWorkingDays = "female_officer_working_days"
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults. A key it does not know (a typo)
@@ -229,14 +235,16 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
             return seconds
         }
         self.idleTimeoutSeconds = try timeout(.idleTimeoutSeconds, default: defaults.idleTimeoutSeconds)
-        self.noticeOverdueWorkingDays = try c.decodeIfPresent(Int.self, forKey: .noticeOverdueWorkingDays) ?? defaults.noticeOverdueWorkingDays
-        guard (1...60).contains(noticeOverdueWorkingDays) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .noticeOverdueWorkingDays,
-                in: c,
-                debugDescription: "notice_overdue_working_days must be from 1 to 60"
-            )
+        func workingDays(_ key: CodingKeys, default value: Int) throws -> Int {
+            let days = try c.decodeIfPresent(Int.self, forKey: key) ?? value
+            guard (1...60).contains(days) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(key.rawValue) must be from 1 to 60 working days")
+            }
+            return days
         }
+        self.noticeOverdueWorkingDays = try workingDays(.noticeOverdueWorkingDays, default: defaults.noticeOverdueWorkingDays)
+        self.homeVisitWorkingDays = try workingDays(.homeVisitWorkingDays, default: defaults.homeVisitWorkingDays)
+        self.femaleOfficerWorkingDays = try workingDays(.femaleOfficerWorkingDays, default: defaults.femaleOfficerWorkingDays)
         self.consoleSessionMinutes = try c.decodeIfPresent(Int.self, forKey: .consoleSessionMinutes) ?? defaults.consoleSessionMinutes
         guard (1...720).contains(consoleSessionMinutes) else {
             throw DecodingError.dataCorruptedError(

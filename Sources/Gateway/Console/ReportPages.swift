@@ -36,7 +36,7 @@ struct ReportPages {
             [
                 "month": r.month, "category": r.category.rawValue, "cases": r.cases, "interview": cell(r.interview), "actionPlan": cell(r.actionPlan),
                 "updates": r.category == .a ? cell(r.fortnightlyUpdates) : ["percent": "n/a", "kept": 0, "due": 0],
-                "closure": cell(r.closureNotification),
+                "closure": cell(r.closureNotification), "homeVisit": cell(r.homeVisit), "femaleOfficer": cell(r.femaleOfficer),
             ]
         }
         let overdue = report.overdue.map {

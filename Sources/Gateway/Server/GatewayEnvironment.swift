@@ -68,7 +68,11 @@ public struct GatewayEnvironment: Sendable {
         storage: any StorageBackend,
         now: @escaping @Sendable () -> Date
     ) async throws -> GatewayEnvironment {
-        let clock = ServiceClock(calendar: try loadCalendar(configuration.bankHolidaysFile))
+        let clock = ServiceClock(
+            calendar: try loadCalendar(configuration.bankHolidaysFile),
+            homeVisitWorkingDays: configuration.homeVisitWorkingDays,
+            femaleOfficerWorkingDays: configuration.femaleOfficerWorkingDays
+        )
         let policies = try PolicyStore(directory: URL(fileURLWithPath: configuration.policiesDirectory), pseudonymRoot: storage.secrets.pseudonymRoot)
         let key = try await LedgerKeySetup.open(dataDirectory: configuration.dataDirectory, origin: configuration.ledgerOrigin, storage: storage)
         let ledger = try await Ledger.open(
