@@ -104,7 +104,8 @@ def steps(page):
              ("service-standards", "Service standards", "Overdue today"), ("community-trigger", "Community trigger watch", "complaints"),
              ("records-of-processing", "Records of processing", "Metropolitan Police"),
              ("publication-statistics", "Publication statistics", "Reports"),
-             ("notices", "Notices to recipients", "acknowledged")]
+             ("notices", "Notices to recipients", "acknowledged"),
+             ("requests", "Data subject requests", "calendar month")]
     for n, (path, heading, text) in enumerate(pages, start=5):
         page.goto(f"{staff}/console/{path}")
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()

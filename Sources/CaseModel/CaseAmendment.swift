@@ -127,6 +127,16 @@ extension ASBCase {
         return changed
     }
 
+    /// Erases one party's personal data on request (UK GDPR Art 17): every detail but the role goes, the
+    /// name becomes `[erased]`; the case and the party's place in it stay. Returns the changed path.
+    public mutating func eraseParty(_ id: UUID, at now: Date) throws(AmendmentViolation) -> [String] {
+        guard let index = parties.firstIndex(where: { $0.id == id }) else { throw .noSuchParty(id) }
+        guard !parties[index].isErased else { return [] }
+        parties[index] = Party(id: id, role: parties[index].role, name: Party.erasedName)
+        updatedAt = max(updatedAt, now)
+        return ["/parties/\(id.uuidString.lowercased())"]
+    }
+
     /// Removes a party recorded in error, with the reason as a `party-removed` event; returns the changed path.
     public mutating func removeParty(_ id: UUID, reason: String, by author: String, at now: Date) throws -> [String] {
         guard let index = parties.firstIndex(where: { $0.id == id }) else { throw AmendmentViolation.noSuchParty(id) }

@@ -54,3 +54,11 @@ public struct Party: Hashable, Sendable, Codable, Identifiable {
         self.vulnerabilityNotes = vulnerabilityNotes
     }
 }
+
+extension Party {
+    /// What an erased party's name becomes.
+    public static let erasedName = "[erased]"
+
+    /// Whether the party's personal data was erased on request (UK GDPR Art 17).
+    public var isErased: Bool { name == Self.erasedName }
+}

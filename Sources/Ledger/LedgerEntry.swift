@@ -22,6 +22,9 @@ public enum LedgerAction: String, Codable, Sendable, CaseIterable {
     case notification
     /// A recipient acknowledged a notification: details `notice`, its ledger index.
     case acknowledgement
+    /// A step of a data subject's request (the register): details `request`, `step` (`received`, `extended`,
+    /// `erased`, `completed`), `kind`, `received_on`, `due`, and the step's own (`grounds`, `outcome`).
+    case subjectRequest = "subject-request"
 }
 
 /// Who did it. Never a name: partner ids, staff user ids and roles only.

@@ -20,7 +20,8 @@ package struct PartyIndex: Sendable {
         return Data(HMAC<SHA256>.authenticationCode(for: Data(normalised.utf8), using: key))
     }
 
+    /// A party erased on request has no entry: nothing of theirs is left to find.
     package func lookups(for c: ASBCase) -> Set<Data> {
-        Set(c.parties.map { lookup(name: $0.name, dateOfBirth: $0.dateOfBirth) })
+        Set(c.parties.filter { !$0.isErased }.map { lookup(name: $0.name, dateOfBirth: $0.dateOfBirth) })
     }
 }

@@ -211,6 +211,24 @@ struct AuthorisationMatrixTests {
                         .post, "v1/cases/{id}/restriction", "/v1/cases/\(UUID())/restriction", #"{"reason": "x"}"#,
                         only("ig-officer", status: .notFound)
                     ),
+                    (.get, "v1/subject-requests", "/v1/subject-requests", nil, only("ig-officer", status: .ok)),
+                    (.get, "v1/subject-requests/{request}", "/v1/subject-requests/sr-none", nil, only("ig-officer", status: .notFound)),
+                    (
+                        .post, "v1/subject-requests", "/v1/subject-requests", #"{"name": "Nobody", "kind": "access", "received_on": "2026-11-02"}"#,
+                        only("ig-officer", status: .created)
+                    ),
+                    (
+                        .post, "v1/subject-requests/{request}/extension", "/v1/subject-requests/sr-none/extension", #"{"grounds": "number"}"#,
+                        only("ig-officer", status: .notFound)
+                    ),
+                    (
+                        .post, "v1/subject-requests/{request}/erasure", "/v1/subject-requests/sr-none/erasure",
+                        #"{"case_id": "x", "person_id": "y"}"#, only("ig-officer", status: .notFound)
+                    ),
+                    (
+                        .post, "v1/subject-requests/{request}/completion", "/v1/subject-requests/sr-none/completion", #"{"outcome": "refused"}"#,
+                        only("ig-officer", status: .notFound)
+                    ),
                     (.post, "v1/policies/reload", "/v1/policies/reload", nil, only("admin", status: .ok)),
                     (.get, "v1/retention/sweeps", "/v1/retention/sweeps", nil, only("admin", status: .ok)),
                     (.get, "v1/retention/sweeps/{id}", sweep, nil, only("admin", status: .ok)),
@@ -349,7 +367,7 @@ enum ConsoleMatrix {
         let pages = [
             "disclosures", "disclosures.csv", "disclosures.json", "subject-access", "subject-access.csv?name=Nobody", "ledger", "retention",
             "service-standards", "service-standards.csv", "community-trigger", "records-of-processing", "records-of-processing.csv",
-            "publication-statistics", "publication-statistics.csv", "notices", "notices.csv",
+            "publication-statistics", "publication-statistics.csv", "notices", "notices.csv", "requests", "requests.csv",
         ]
         return [
             Row(method: .get, route: "", path: "/", expected: { _ in .seeOther }),

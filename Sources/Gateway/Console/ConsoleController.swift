@@ -53,6 +53,7 @@ struct ConsoleController {
             overdueAfter: configuration.noticeOverdueWorkingDays,
             now: environment.now
         ).addRoutes(to: signedIn)
+        RequestRegisterPages(register: SubjectRequestRegister(ledger: environment.ledger), now: environment.now).addRoutes(to: signedIn)
         let casework = router.group("casework").add(middleware: ConsoleSecurityHeaders()).add(
             middleware: ConsoleSessionMiddleware(
                 users: environment.users,

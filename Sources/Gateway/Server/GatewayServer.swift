@@ -76,10 +76,12 @@ public struct GatewayServer: Sendable {
             cases: v1.group("cases").add(middleware: admin)
         )
         let governance = RequireRoleMiddleware(.igOfficer, .admin)
-        RestrictionController(
-            operations: CaseOperations(store: environment.cases, audit: environment.audit, policies: environment.policies, now: environment.now),
-            json: StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes)
-        ).addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.igOfficer)))
+        let operations = CaseOperations(store: environment.cases, audit: environment.audit, policies: environment.policies, now: environment.now)
+        let strictJSON = StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes)
+        RestrictionController(operations: operations, json: strictJSON)
+            .addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.igOfficer)))
+        SubjectRequestController(operations: operations, json: strictJSON)
+            .addRoutes(to: v1.group("subject-requests").add(middleware: RequireRoleMiddleware(.igOfficer)))
         DisclosureController(ledger: environment.ledger, cases: environment.cases, audit: environment.audit).addRoutes(
             disclosures: v1.group("disclosures").add(middleware: governance),
             cases: v1.group("cases").add(middleware: governance),

@@ -37,15 +37,17 @@ struct CaseOperations: Sendable {
 
     /// One amendment: tried on the current case first (a change that changes nothing writes nothing, and
     /// is recorded as a consultation), then made in the store's transaction with its ledger entry.
+    /// `also` are further entries the change is recorded with (a step of a data subject's request).
     func change(
         _ id: UUID,
         expected: VersionPrecondition,
         by user: StaffUser,
         requestID: String,
+        also: [LedgerDraft] = [],
         _ apply: @escaping @Sendable (inout ASBCase, Date) throws -> [String]
     ) async throws -> ASBCase {
         let details: @Sendable ([String]) -> [String: String] = { ["fields": $0.joined(separator: ",")] }
-        return try await write(id, expected: expected, by: user, requestID: requestID, details: details, apply)
+        return try await write(id, expected: expected, by: user, requestID: requestID, details: details, also: also, apply)
     }
 
     /// Every write to a case: the change tried on the case as read (so its notices to recipients can be worked
@@ -58,6 +60,7 @@ struct CaseOperations: Sendable {
         by user: StaffUser,
         requestID: String,
         details: @escaping @Sendable ([String]) -> [String: String],
+        also: [LedgerDraft] = [],
         _ apply: @escaping @Sendable (inout ASBCase, Date) throws -> [String]
     ) async throws -> ASBCase {
         let notices = RecipientNotices(policies: policies, ledger: audit.ledger)
@@ -75,7 +78,7 @@ struct CaseOperations: Sendable {
             let told = try await notices.drafts(before: before, after: after, today: CalendarDate(now), actor: draft.actor, requestID: requestID)
             let read = VersionPrecondition(version: before.version)
             do {
-                return try await store.update(id, recordedBy: [draft] + told, in: audit.ledger) { c in
+                return try await store.update(id, recordedBy: [draft] + also + told, in: audit.ledger) { c in
                     try read.check(c)
                     _ = try Self.mapViolations { try apply(&c, now) }
                 }.0

@@ -1,0 +1,160 @@
+import ByteEncoding
+import CaseModel
+import Crypto
+import Foundation
+import Hummingbird
+import Ledger
+import Reports
+import Storage
+
+/// IG officers' register of data subject requests, `/v1/subject-requests`: record a request against a
+/// person found through the blind party index (the name is searched, never stored), extend its deadline
+/// (Art 12(3)), erase one party's data for an erasure request (with notices to recipients, in the same
+/// transaction), and complete it. Every step is a ledger entry (`SubjectRequestRegister`).
+struct SubjectRequestController {
+    let operations: CaseOperations
+    let json: StrictJSONDecoding
+
+    private var register: SubjectRequestRegister { SubjectRequestRegister(ledger: operations.audit.ledger) }
+    private var today: CalendarDate { CalendarDate(operations.now()) }
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group
+            .post(use: receive)
+            .get(use: list)
+            .get("{request}", use: one)
+            .post("{request}/extension", use: extend)
+            .post("{request}/erasure", use: erase)
+            .post("{request}/completion", use: complete)
+    }
+
+    struct NewRequest: Codable, Sendable {
+        var name: String
+        var dateOfBirth: CalendarDate?
+        var kind: SubjectRequestRegister.Kind
+        var receivedOn: CalendarDate
+    }
+
+    struct Extension: Codable, Sendable { var grounds: SubjectRequestRegister.Grounds }
+    struct Erasure: Codable, Sendable {
+        var caseId: String
+        var personId: String
+    }
+    struct Completion: Codable, Sendable { var outcome: SubjectRequestRegister.Outcome }
+
+    struct Register: ResponseEncodable, Sendable { var requests: [SubjectRequestRegister.Request] }
+
+    @Sendable func receive(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<SubjectRequestRegister.Request> {
+        let body = try await json.decode(NewRequest.self, from: request)
+        guard !body.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw Problem.badRequest("'name' must not be empty") }
+        guard body.receivedOn <= today else { throw Problem.badRequest("'received_on' is in the future") }
+        let cases = try await operations.store.caseIDs(partyName: body.name, dateOfBirth: body.dateOfBirth).map(\.uuidString)
+        let id = "sr-" + SymmetricKey(size: .bits128).withUnsafeBytes { Array($0.prefix(6)) }.hexString
+        let new = SubjectRequestRegister.Request(
+            id: id,
+            kind: body.kind.rawValue,
+            receivedOn: body.receivedOn.description,
+            due: SubjectRequestRegister.due(receivedOn: body.receivedOn, extended: false).description,
+            extended: false,
+            status: "open",
+            caseIDs: cases,
+            entries: [],
+            overdue: false
+        )
+        try await record(.received, of: new, caseIDs: cases, context: context)
+        guard let stored = try await register.request(id, today: today) else { throw Problem.notFound("no request \(id)") }
+        return EditedResponse(status: .created, headers: [.location: "/v1/subject-requests/\(id)"], response: stored)
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let requests = try await register.requests(today: today)
+        guard request.uri.queryParameters["format"] == "csv" else {
+            return try Register(requests: requests).response(from: request, context: context)
+        }
+        var table = CSVTable(header: ["request", "kind", "received_on", "due", "extended", "status", "overdue", "cases"])
+        for r in requests {
+            table.append([r.id, r.kind, r.receivedOn, r.due, r.extended ? "yes" : "no", r.status, r.overdue ? "yes" : "no", String(r.caseIDs.count)])
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"subject-requests.csv\""],
+            body: .init(byteBuffer: ByteBuffer(string: table.text))
+        )
+    }
+
+    @Sendable func one(_ request: Request, context: StaffRequestContext) async throws -> SubjectRequestRegister.Request {
+        try await open(context, mustBeOpen: false)
+    }
+
+    @Sendable func extend(_ request: Request, context: StaffRequestContext) async throws -> SubjectRequestRegister.Request {
+        let body = try await json.decode(Extension.self, from: request)
+        var current = try await open(context)
+        guard !current.extended else { throw Problem.unprocessable("request \(current.id) has been extended already; it can be extended once") }
+        current.due = SubjectRequestRegister.due(receivedOn: CalendarDate(current.receivedOn)!, extended: true).description
+        try await record(.extended, of: current, caseIDs: current.caseIDs, context: context, extra: ["grounds": body.grounds.rawValue])
+        return try await open(context, mustBeOpen: false)
+    }
+
+    @Sendable func erase(_ request: Request, context: StaffRequestContext) async throws -> SubjectRequestRegister.Request {
+        let body = try await json.decode(Erasure.self, from: request)
+        let current = try await open(context)
+        guard current.kind == SubjectRequestRegister.Kind.erasure.rawValue else {
+            throw Problem.unprocessable("request \(current.id) is a request for \(current.kind), not erasure")
+        }
+        guard let caseID = UUID(uuidString: body.caseId), current.caseIDs.contains(caseID.uuidString) else {
+            throw Problem.unprocessable("'case_id' must be one of the cases this request found")
+        }
+        guard let person = UUID(uuidString: body.personId) else { throw Problem.badRequest("'person_id' must be a party id") }
+        let user = try context.requireUser()
+        let step = SubjectRequestRegister.draft(
+            .erased,
+            of: current,
+            actor: Self.actor(user),
+            caseIDs: [caseID.uuidString],
+            requestID: context.requestID
+        )
+        _ = try await operations.change(caseID, expected: VersionPrecondition(version: nil), by: user, requestID: context.requestID, also: [step]) {
+            c,
+            now in
+            try c.eraseParty(person, at: now)
+        }
+        return try await open(context, mustBeOpen: false)
+    }
+
+    @Sendable func complete(_ request: Request, context: StaffRequestContext) async throws -> SubjectRequestRegister.Request {
+        let body = try await json.decode(Completion.self, from: request)
+        let current = try await open(context)
+        try await record(.completed, of: current, caseIDs: current.caseIDs, context: context, extra: ["outcome": body.outcome.rawValue])
+        return try await open(context, mustBeOpen: false)
+    }
+
+    /// The request the route names; one completed already is 422 when a step needs it open.
+    private func open(_ context: StaffRequestContext, mustBeOpen: Bool = true) async throws -> SubjectRequestRegister.Request {
+        let id = try context.parameters.require("request")
+        guard let found = try await register.request(id, today: today) else { throw Problem.notFound("no request \(id)") }
+        if mustBeOpen, found.status != "open" { throw Problem.unprocessable("request \(id) is \(found.status) already") }
+        return found
+    }
+
+    private func record(
+        _ step: SubjectRequestRegister.Step,
+        of request: SubjectRequestRegister.Request,
+        caseIDs: [String],
+        context: StaffRequestContext,
+        extra: [String: String] = [:]
+    ) async throws {
+        let draft = SubjectRequestRegister.draft(
+            step,
+            of: request,
+            actor: Self.actor(try context.requireUser()),
+            caseIDs: caseIDs,
+            requestID: context.requestID,
+            extra: extra
+        )
+        _ = try await operations.audit.record(draft)
+    }
+
+    private static func actor(_ user: StaffUser) -> LedgerActor {
+        LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue)
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Ledger
+import NIOCore
+import Testing
+
+@testable import Gateway
+
+/// The data subject rights register: requests found through the blind index, deadlines and extension,
+/// erasure of one party with notices to recipients, completion; every step a ledger entry with no name in it.
+@Suite("Data subject requests")
+struct SubjectRequestTests {
+    let api = StaffAPITests()
+    let amendments = CaseAmendmentTests()
+
+    struct Register: Codable, Sendable {
+        struct Request: Codable, Sendable {
+            var id: String
+            var kind: String
+            var receivedOn: String
+            var due: String
+            var extended: Bool
+            var status: String
+            var caseIds: [String]
+            var overdue: Bool
+        }
+        var requests: [Request]
+    }
+
+    func send(
+        _ gateway: RoutedGateway,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        _ token: String,
+        _ body: String? = nil
+    ) async throws -> (
+        HTTPResponse.Status, Data
+    ) {
+        var headers: HTTPFields = [.authorization: "Bearer \(token)"]
+        if body != nil { headers[.contentType] = "application/json" }
+        let request = TestClient.Request(path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let response = try await gateway.staff { client in try await client.execute(request) }
+        return (response.status, Data(buffer: response.body ?? ByteBuffer()))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(type, from: data)
+    }
+
+    @Test("an erasure request: found by name and date of birth, extended once, one party erased with an `updated` notice, completed")
+    func erasureRequest() async throws {
+        let fixture = try await GatewayFixture()
+        let tokens = try await api.makeTokens(fixture)
+        try await fixture.withRouters { gateway in
+            let (id, _) = try await gateway.staff { client in try await amendments.newCase(client, tokens.caseworker) }
+            #expect(try await gateway.partner(fixture.metPolice) { client in try await client.get("/v1/views/cases/\(id)") }.status == .ok)
+            let before = fixture.environment.ledger.size
+
+            let body = #"{"name": "Ada Lovelace-Smith", "date_of_birth": "1980-05-02", "kind": "erasure", "received_on": "2026-11-02"}"#
+            #expect(try await send(gateway, .post, "/v1/subject-requests", tokens.caseworker, body).0 == .forbidden)
+            let (status, created) = try await send(gateway, .post, "/v1/subject-requests", tokens.igOfficer, body)
+            #expect(status == .created)
+            let request = try Self.decode(Register.Request.self, created)
+            #expect(request.caseIds == [id.uppercased()] && request.due == "2026-12-02" && request.status == "open")
+
+            let (extended, extendedBody) = try await send(
+                gateway,
+                .post,
+                "/v1/subject-requests/\(request.id)/extension",
+                tokens.igOfficer,
+                #"{"grounds": "complexity"}"#
+            )
+            let extendedDue = try Self.decode(Register.Request.self, extendedBody).due
+            #expect(extended == .ok && extendedDue == "2027-02-02")
+            #expect(
+                try await send(gateway, .post, "/v1/subject-requests/\(request.id)/extension", tokens.igOfficer, #"{"grounds": "number"}"#).0
+                    == .unprocessableContent
+            )
+
+            // Erase the complainant: the case stays, the party's data goes, the index no longer finds them, the police are told.
+            let c = try #require(try await fixture.environment.cases.get(UUID(uuidString: id)!))
+            let complainant = try #require(c.parties.first { $0.role == .complainant })
+            let erasure = #"{"case_id": "\#(id)", "person_id": "\#(complainant.id.uuidString)"}"#
+            #expect(try await send(gateway, .post, "/v1/subject-requests/\(request.id)/erasure", tokens.igOfficer, erasure).0 == .ok)
+            let erased = try #require(try await fixture.environment.cases.get(UUID(uuidString: id)!))
+            let party = try #require(erased.parties.first { $0.id == complainant.id })
+            #expect(party.isErased && party.dateOfBirth == nil && party.phone == nil && party.address == nil)
+            #expect(try await fixture.environment.cases.caseIDs(partyName: "Ada Lovelace-Smith", dateOfBirth: .init("1980-05-02")).isEmpty)
+            let feed = try await gateway.partner(fixture.metPolice) { client in
+                try await client.get("/v1/views/changes?purpose=asb-case-coordination")
+            }
+            #expect(String(buffer: try #require(feed.body)).contains("\"kind\":\"updated\""))
+
+            let (done, doneBody) = try await send(
+                gateway,
+                .post,
+                "/v1/subject-requests/\(request.id)/completion",
+                tokens.igOfficer,
+                #"{"outcome": "answered"}"#
+            )
+            let doneStatus = try Self.decode(Register.Request.self, doneBody).status
+            #expect(done == .ok && doneStatus == "answered")
+            #expect(
+                try await send(gateway, .post, "/v1/subject-requests/\(request.id)/completion", tokens.igOfficer, #"{"outcome": "answered"}"#).0
+                    == .unprocessableContent
+            )
+
+            // Every step is a ledger entry; none holds the name.
+            let entries = try await fixture.environment.storage.ledger.entries(from: before, limit: 1000)
+            let steps = try entries.map { try $0.decoded() }.filter { $0.action == .subjectRequest }
+            #expect(steps.compactMap { $0.details?["step"] } == ["received", "extended", "erased", "completed"])
+            #expect(!entries.contains { String(decoding: $0.bytes, as: UTF8.self).contains("Lovelace") })
+        }
+    }
+
+    @Test("the register lists deadlines and overdue requests, as JSON and CSV; bad requests are refused")
+    func register() async throws {
+        let fixture = try await GatewayFixture()
+        let tokens = try await api.makeTokens(fixture)
+        try await fixture.withRouters { gateway in
+            let old = #"{"name": "Nobody Known", "kind": "access", "received_on": "2026-09-01"}"#
+            let (status, created) = try await send(gateway, .post, "/v1/subject-requests", tokens.igOfficer, old)
+            #expect(status == .created)
+            let request = try Self.decode(Register.Request.self, created)
+            #expect(request.caseIds.isEmpty)
+            let (_, list) = try await send(gateway, .get, "/v1/subject-requests", tokens.igOfficer)
+            #expect(try Self.decode(Register.self, list).requests.first { $0.id == request.id }?.overdue == true)
+            let (_, csv) = try await send(gateway, .get, "/v1/subject-requests?format=csv", tokens.igOfficer)
+            #expect(String(decoding: csv, as: UTF8.self).contains("\(request.id),access,2026-09-01,2026-10-01,no,open,yes,0"))
+
+            let erase = #"{"case_id": "\#(UUID())", "person_id": "\#(UUID())"}"#
+            #expect(try await send(gateway, .post, "/v1/subject-requests/\(request.id)/erasure", tokens.igOfficer, erase).0 == .unprocessableContent)
+            #expect(
+                try await send(
+                    gateway,
+                    .post,
+                    "/v1/subject-requests",
+                    tokens.igOfficer,
+                    #"{"name": "X", "kind": "deletion", "received_on": "2026-09-01"}"#
+                ).0 == .badRequest
+            )
+            #expect(
+                try await send(
+                    gateway,
+                    .post,
+                    "/v1/subject-requests",
+                    tokens.igOfficer,
+                    #"{"name": "X", "kind": "access", "received_on": "2099-01-01"}"#
+                ).0 == .badRequest
+            )
+            #expect(try await send(gateway, .get, "/v1/subject-requests/sr-000000000000", tokens.igOfficer).0 == .notFound)
+        }
+    }
+}
