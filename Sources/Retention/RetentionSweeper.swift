@@ -240,6 +240,19 @@ public struct RetentionSweeper: Sendable {
         summary.byCategory[item.category, default: 0] += 1
     }
 
+    /// Erases whole cases on a data subject's request, as a sweep purges them: rows, party index and
+    /// tombstones in one transaction (a case under a legal hold is left), data keys destroyed, then one
+    /// `erasure` entry per case (rule `erasure-request`) with `erased` notices to its recipients. A crash part
+    /// way is finished by the next sweep, as for its own purges. Returns the ids erased.
+    public func erase(_ cases: [(caseID: String, category: String)], request: String, actor: LedgerActor) async throws -> [String] {
+        let rule = "erasure-request"
+        let purged = try await store.purge(cases.map { ($0.caseID, rule, $0.category) }, sweepID: request)
+        try await store.destroyKeys(purged)
+        var summary = SweepSummary()
+        try await recordErasures(purged.map { ($0, rule) }, sweepID: request, actor: actor, summary: &summary)
+        return purged
+    }
+
     /// One erasure entry per purged case, with metadata only, and in the same append an `erased` notification
     /// to every partner and purpose the ledger shows received the case (UK GDPR Art 19).
     private func recordErasures(_ cases: [(String, String)], sweepID: String, actor: LedgerActor, summary: inout SweepSummary) async throws {

@@ -116,6 +116,33 @@ struct SubjectRequestTests {
         }
     }
 
+    @Test("a whole case erased on request, as a purge: gone, an erasure entry, `erased` for the partner that received it")
+    func wholeCase() async throws {
+        let fixture = try await GatewayFixture()
+        let tokens = try await api.makeTokens(fixture)
+        try await fixture.withRouters { gateway in
+            let (id, _) = try await gateway.staff { client in try await amendments.newCase(client, tokens.caseworker) }
+            #expect(try await gateway.partner(fixture.metPolice) { client in try await client.get("/v1/views/cases/\(id)") }.status == .ok)
+            let body = #"{"name": "Ada Lovelace-Smith", "date_of_birth": "1980-05-02", "kind": "erasure", "received_on": "2026-11-02"}"#
+            let request = try Self.decode(Register.Request.self, try await send(gateway, .post, "/v1/subject-requests", tokens.igOfficer, body).1)
+            let (status, _) = try await send(
+                gateway,
+                .post,
+                "/v1/subject-requests/\(request.id)/erasure",
+                tokens.igOfficer,
+                #"{"case_id": "\#(id)"}"#
+            )
+            #expect(status == .ok)
+            #expect(try await fixture.environment.cases.get(UUID(uuidString: id)!) == nil)
+            let erasures = try await fixture.environment.storage.ledger.query(LedgerQuery(caseIDs: [id.uppercased()], actions: [.erasure], limit: 10))
+            #expect(try erasures.map { try $0.decoded().details?["rule"] } == ["erasure-request"])
+            let feed = try await gateway.partner(fixture.metPolice) { client in
+                try await client.get("/v1/views/changes?purpose=asb-case-coordination")
+            }
+            #expect(String(buffer: try #require(feed.body)).contains("\"kind\":\"erased\""))
+        }
+    }
+
     @Test("the register lists deadlines and overdue requests, as JSON and CSV; bad requests are refused")
     func register() async throws {
         let fixture = try await GatewayFixture()

@@ -13,6 +13,7 @@ import Storage
 /// transaction), and complete it. Every step is a ledger entry (`SubjectRequestRegister`).
 struct SubjectRequestController {
     let operations: CaseOperations
+    let retention: RetentionService
     let json: StrictJSONDecoding
 
     private var register: SubjectRequestRegister { SubjectRequestRegister(ledger: operations.audit.ledger) }
@@ -36,9 +37,10 @@ struct SubjectRequestController {
     }
 
     struct Extension: Codable, Sendable { var grounds: SubjectRequestRegister.Grounds }
+    /// One party's data (`person_id`), or without it the whole case.
     struct Erasure: Codable, Sendable {
         var caseId: String
-        var personId: String
+        var personId: String?
     }
     struct Completion: Codable, Sendable { var outcome: SubjectRequestRegister.Outcome }
 
@@ -104,15 +106,26 @@ struct SubjectRequestController {
         guard let caseID = UUID(uuidString: body.caseId), current.caseIDs.contains(caseID.uuidString) else {
             throw Problem.unprocessable("'case_id' must be one of the cases this request found")
         }
-        guard let person = UUID(uuidString: body.personId) else { throw Problem.badRequest("'person_id' must be a party id") }
         let user = try context.requireUser()
         let step = SubjectRequestRegister.draft(
             .erased,
             of: current,
             actor: Self.actor(user),
             caseIDs: [caseID.uuidString],
-            requestID: context.requestID
+            requestID: context.requestID,
+            extra: ["scope": body.personId == nil ? "case" : "party"]
         )
+        guard let personText = body.personId else {
+            // The whole case, as a purge: its data key destroyed, an erasure entry, recipients told.
+            guard let c = try await operations.store.get(caseID) else { throw Problem.notFound("no case \(caseID.uuidString)") }
+            let erased = try await retention.sweeper().erase([(caseID.uuidString, c.category.rawValue)], request: current.id, actor: Self.actor(user))
+            guard erased == [caseID.uuidString] else {
+                throw Problem.unprocessable("case \(caseID.uuidString) is under a legal hold; it was not erased")
+            }
+            _ = try await operations.audit.record(step)
+            return try await open(context, mustBeOpen: false)
+        }
+        guard let person = UUID(uuidString: personText) else { throw Problem.badRequest("'person_id' must be a party id") }
         _ = try await operations.change(caseID, expected: VersionPrecondition(version: nil), by: user, requestID: context.requestID, also: [step]) {
             c,
             now in

@@ -80,7 +80,7 @@ public struct GatewayServer: Sendable {
         let strictJSON = StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes)
         RestrictionController(operations: operations, json: strictJSON)
             .addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.igOfficer)))
-        SubjectRequestController(operations: operations, json: strictJSON)
+        SubjectRequestController(operations: operations, retention: retention, json: strictJSON)
             .addRoutes(to: v1.group("subject-requests").add(middleware: RequireRoleMiddleware(.igOfficer)))
         DisclosureController(ledger: environment.ledger, cases: environment.cases, audit: environment.audit).addRoutes(
             disclosures: v1.group("disclosures").add(middleware: governance),
