@@ -143,15 +143,27 @@ struct TextBytes {
         return nil
     }
 
-    private static let streetTypes: [[UInt8]] = [
-        "road", "street", "avenue", "close", "lane", "gardens", "way", "crescent", "walk", "court", "mews", "drive", "place",
-        "terrace", "grove", "square", "rise", "parade", "row", "broadway", "parkway", "vale", "yard", "approach", "hill", "green",
-    ].map { Array($0.utf8) }
+    /// Kinds of street by length (index), so a word is compared only with those as long as it.
+    private static let streetTypes: [[[UInt8]]] = {
+        let names = [
+            "road", "street", "avenue", "close", "lane", "gardens", "way", "crescent", "walk", "court", "mews", "drive", "place",
+            "terrace", "grove", "square", "rise", "parade", "row", "broadway", "parkway", "vale", "yard", "approach", "hill", "green",
+        ]
+        var byLength = [[[UInt8]]](repeating: [], count: 9)
+        for name in names { byLength[name.utf8.count].append(Array(name.utf8)) }
+        return byLength
+    }()
 
     private static func isStreetType(_ s: TextBytes, _ start: Int, _ end: Int) -> Bool {
-        streetTypes.contains { type in
-            type.count == end - start && type.indices.allSatisfy { lower(s.base[start + $0]) == type[$0] }
+        let length = end - start
+        guard length < streetTypes.count else { return false }
+        let first = lower(s.base[start])
+        for type in streetTypes[length] where type[0] == first {
+            var k = 1
+            while k < length && lower(s.base[start + k]) == type[k] { k += 1 }
+            if k == length { return true }
         }
+        return false
     }
 
     /// UK vehicle registration marks in any case: current (AB12 CDE), prefix (A123 BCD) and suffix (ABC 123D),
