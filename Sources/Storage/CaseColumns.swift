@@ -53,16 +53,23 @@ package struct CaseColumns: Sendable, Equatable {
 
 /// Opaque paging cursors over the recording order (a case's `seq`).
 package enum CaseCursor {
-    package static func encode(_ seq: Int64) -> String {
-        Data("c1:\(seq)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+    package static func encode(_ seq: Int64) -> String { OpaqueCursor.encode(seq, tag: "c1") }
+    package static func decode(_ cursor: String) -> Int64? { OpaqueCursor.decode(cursor, tag: "c1") }
+}
+
+/// A position in some order, given to clients as an opaque token: `<tag>:<number>`, base64 without padding.
+/// The tag keeps one kind of cursor from being taken for another.
+package enum OpaqueCursor {
+    package static func encode(_ position: Int64, tag: String) -> String {
+        Data("\(tag):\(position)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
     }
 
-    package static func decode(_ cursor: String) -> Int64? {
+    package static func decode(_ cursor: String, tag: String) -> Int64? {
         var text = cursor
         while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let s = String(data: data, encoding: .utf8), s.hasPrefix("c1:") else {
+        guard let data = Data(base64Encoded: text), let s = String(data: data, encoding: .utf8), s.hasPrefix(tag + ":") else {
             return nil
         }
-        return Int64(s.dropFirst(3))
+        return Int64(s.dropFirst(tag.count + 1))
     }
 }

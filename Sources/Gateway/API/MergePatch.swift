@@ -10,8 +10,6 @@ struct MergePatch {
     static let mediaType = "application/merge-patch+json"
 
     let members: [String: Any]
-    /// For messages: "parties[…]." or "".
-    let prefix: String
 
     /// Reads the body. `patchable` are the members a patch may set; `fixed` the resource's other members,
     /// each with why it cannot be patched.
@@ -19,8 +17,7 @@ struct MergePatch {
         _ request: Request,
         maxBodyBytes: Int,
         patchable: [String],
-        fixed: [String: String],
-        prefix: String = ""
+        fixed: [String: String]
     ) async throws -> MergePatch {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix(mediaType) else {
@@ -32,17 +29,17 @@ struct MergePatch {
             throw Problem.badRequest("a merge patch must be a well-formed JSON object")
         }
         for name in object.keys.sorted() where !patchable.contains(name) {
-            if let reason = fixed[name] { throw Problem.unprocessable("'\(prefix)\(name)' cannot be patched: \(reason)") }
-            throw Problem.badRequest("unknown field '\(prefix)\(name)'\(suggestion(for: name, among: patchable + fixed.keys))")
+            if let reason = fixed[name] { throw Problem.unprocessable("'\(name)' cannot be patched: \(reason)") }
+            throw Problem.badRequest("unknown field '\(name)'\(suggestion(for: name, among: patchable + fixed.keys))")
         }
-        return MergePatch(members: object, prefix: prefix)
+        return MergePatch(members: object)
     }
 
     /// A member that may be set but not removed.
     func required<T: Decodable & Sendable & Equatable>(_ name: String, _ type: T.Type) throws(Problem) -> T? {
         switch try optional(name, type) {
         case .absent: return nil
-        case .null: throw Problem.badRequest("'\(prefix)\(name)' cannot be removed, only changed")
+        case .null: throw Problem.badRequest("'\(name)' cannot be removed, only changed")
         case .value(let value): return value
         }
     }
@@ -56,10 +53,9 @@ struct MergePatch {
             let data = try JSONSerialization.data(withJSONObject: [name: value], options: [.fragmentsAllowed])
             return .value(try APICoding.decoder.decode([String: T].self, from: data)[name]!)
         } catch let error as DecodingError {
-            let message = StrictJSONDecoding.describe(error)
-            throw Problem.badRequest(message.hasPrefix("'") ? "'\(prefix)" + message.dropFirst() : message)
+            throw Problem.badRequest(StrictJSONDecoding.describe(error))
         } catch {
-            throw Problem.badRequest("'\(prefix)\(name)' is not well-formed")
+            throw Problem.badRequest("'\(name)' is not well-formed")
         }
     }
 }

@@ -81,10 +81,6 @@ struct NoticePages {
                 String(n.index), n.partner, n.purpose, n.caseID, n.kind, n.time, String(n.workingDays), n.workingDays > overdueAfter ? "yes" : "no",
             ])
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"notices.csv\""],
-            body: .init(byteBuffer: ByteBuffer(string: table.text))
-        )
+        return table.download(name: "notices.csv")
     }
 }

@@ -122,10 +122,6 @@ struct ReportPages {
     }
 
     private func csv(_ table: CSVTable, name: String) -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
-            body: .init(byteBuffer: ByteBuffer(string: table.text))
-        )
+        table.download(name: name)
     }
 }

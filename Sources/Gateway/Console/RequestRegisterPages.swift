@@ -1,7 +1,6 @@
 import CaseModel
 import Foundation
 import Hummingbird
-import Reports
 
 /// The IG console's register of data subject requests (`SubjectRequestRegister`): each request with its
 /// kind, dates, deadline, status and the cases found, overdue ones highlighted; CSV. Requests are recorded
@@ -28,14 +27,6 @@ struct RequestRegisterPages {
     }
 
     @Sendable func csv(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        var table = CSVTable(header: ["request", "kind", "received_on", "due", "extended", "status", "overdue", "cases"])
-        for r in try await register.requests(today: CalendarDate(now())) {
-            table.append([r.id, r.kind, r.receivedOn, r.due, r.extended ? "yes" : "no", r.status, r.overdue ? "yes" : "no", String(r.caseIDs.count)])
-        }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"subject-requests.csv\""],
-            body: .init(byteBuffer: ByteBuffer(string: table.text))
-        )
+        SubjectRequestRegister.table(try await register.requests(today: CalendarDate(now()))).download(name: "subject-requests.csv")
     }
 }

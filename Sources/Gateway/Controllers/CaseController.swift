@@ -13,14 +13,13 @@ import Storage
 /// never their values, are written in one transaction. Events are appended, never overwritten, so
 /// `If-Match` is checked on them when sent but not required.
 struct CaseController {
-    let store: any CaseStore
+    let operations: CaseOperations
     let clock: ServiceClock
     let json: StrictJSONDecoding
-    let audit: Audit
-    let policies: PolicyStore
-    let now: @Sendable () -> Date
 
-    private var operations: CaseOperations { CaseOperations(store: store, audit: audit, policies: policies, now: now) }
+    private var store: any CaseStore { operations.store }
+    private var audit: Audit { operations.audit }
+    private var now: @Sendable () -> Date { operations.now }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group
@@ -153,49 +152,4 @@ struct CaseController {
         return EditedResponse(status: status, headers: headers, response: CaseResponse(c, clock: clock, today: CalendarDate(now())))
     }
 
-}
-
-/// The case version an amendment is made against, from `If-Match` (RFC 9110 §13.1.1, strong comparison).
-struct VersionPrecondition: Sendable {
-    /// nil: any version (no header where none is required, or `*`).
-    let version: Int?
-
-    static func eTag(_ version: Int) -> String { "\"\(version)\"" }
-
-    /// A version a form carried (nil: any).
-    init(version: Int?) {
-        self.version = version
-    }
-
-    init(_ request: Request, required: Bool) throws(Problem) {
-        guard let header = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces) else {
-            if required {
-                throw Problem(
-                    .preconditionRequired,
-                    type: "precondition-required",
-                    detail: "send If-Match with the case's ETag from your last read, so that no one's change is overwritten"
-                )
-            }
-            version = nil
-            return
-        }
-        if header == "*" {
-            version = nil
-            return
-        }
-        guard header.hasPrefix("\""), header.hasSuffix("\""), header.count > 2, let number = Int(header.dropFirst().dropLast()) else {
-            throw Problem.badRequest("If-Match must be the case's ETag, such as \"3\"")
-        }
-        version = number
-    }
-
-    func check(_ c: ASBCase) throws(Problem) {
-        guard let version, version != c.version else { return }
-        throw Problem(
-            .preconditionFailed,
-            type: "stale-version",
-            detail: "the case has changed since version \(version) (it is at version \(c.version)): read it again, then make the change",
-            headers: [.eTag: Self.eTag(c.version)]
-        )
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Ledger
+import Storage
 
 /// Partners stay in step with the council's copy: `GET /v1/views/changes` lists, for the partner and purpose,
 /// in commit order, every notice the ledger holds for it (`updated`, `withdrawn`, `erased`: case ids and
@@ -105,14 +106,9 @@ struct ChangeFeedController {
 
 /// Opaque change-feed cursors: the ledger index of the last notice returned.
 enum FeedCursor {
-    static func encode(_ index: Int) -> String {
-        Data("n1:\(index)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-    }
+    static func encode(_ index: Int) -> String { OpaqueCursor.encode(Int64(index), tag: "n1") }
 
     static func decode(_ cursor: String) -> Int? {
-        var text = cursor
-        while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let s = String(data: data, encoding: .utf8), s.hasPrefix("n1:") else { return nil }
-        return Int(s.dropFirst(3)).flatMap { $0 >= -1 ? $0 : nil }
+        OpaqueCursor.decode(cursor, tag: "n1").flatMap { $0 >= -1 ? Int($0) : nil }
     }
 }

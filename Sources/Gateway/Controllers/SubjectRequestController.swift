@@ -73,15 +73,7 @@ struct SubjectRequestController {
         guard request.uri.queryParameters["format"] == "csv" else {
             return try Register(requests: requests).response(from: request, context: context)
         }
-        var table = CSVTable(header: ["request", "kind", "received_on", "due", "extended", "status", "overdue", "cases"])
-        for r in requests {
-            table.append([r.id, r.kind, r.receivedOn, r.due, r.extended ? "yes" : "no", r.status, r.overdue ? "yes" : "no", String(r.caseIDs.count)])
-        }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"subject-requests.csv\""],
-            body: .init(byteBuffer: ByteBuffer(string: table.text))
-        )
+        return SubjectRequestRegister.table(requests).download(name: "subject-requests.csv")
     }
 
     @Sendable func one(_ request: Request, context: StaffRequestContext) async throws -> SubjectRequestRegister.Request {

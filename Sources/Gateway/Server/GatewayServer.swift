@@ -60,14 +60,10 @@ public struct GatewayServer: Sendable {
         HealthController<StaffRequestContext>(isReady: readiness).addRoutes(to: router)
         OpenAPIController<StaffRequestContext>().addRoutes(to: router)
         let v1 = router.group("v1").add(middleware: StaffAuthMiddleware(users: environment.users))
-        CaseController(
-            store: environment.cases,
-            clock: environment.clock,
-            json: StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes),
-            audit: environment.audit,
-            policies: environment.policies,
-            now: environment.now
-        ).addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.caseworker)))
+        let operations = CaseOperations(store: environment.cases, audit: environment.audit, policies: environment.policies, now: environment.now)
+        let strictJSON = StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes)
+        CaseController(operations: operations, clock: environment.clock, json: strictJSON)
+            .addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.caseworker)))
         PolicyController(policies: environment.policies, audit: environment.audit)
             .addRoutes(to: v1.group("policies").add(middleware: RequireRoleMiddleware(.admin)))
         let admin = RequireRoleMiddleware(.admin)
@@ -76,8 +72,6 @@ public struct GatewayServer: Sendable {
             cases: v1.group("cases").add(middleware: admin)
         )
         let governance = RequireRoleMiddleware(.igOfficer, .admin)
-        let operations = CaseOperations(store: environment.cases, audit: environment.audit, policies: environment.policies, now: environment.now)
-        let strictJSON = StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes)
         RestrictionController(operations: operations, json: strictJSON)
             .addRoutes(to: v1.group("cases").add(middleware: RequireRoleMiddleware(.igOfficer)))
         SubjectRequestController(operations: operations, retention: retention, json: strictJSON)

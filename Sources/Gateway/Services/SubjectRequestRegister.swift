@@ -89,6 +89,15 @@ struct SubjectRequestRegister: Sendable {
         }
     }
 
+    /// The register as CSV, for the API and the console alike.
+    static func table(_ requests: [Request]) -> CSVTable {
+        var table = CSVTable(header: ["request", "kind", "received_on", "due", "extended", "status", "overdue", "cases"])
+        for r in requests {
+            table.append([r.id, r.kind, r.receivedOn, r.due, r.extended ? "yes" : "no", r.status, r.overdue ? "yes" : "no", String(r.caseIDs.count)])
+        }
+        return table
+    }
+
     func request(_ id: String, today: CalendarDate) async throws -> Request? {
         try await requests(today: today).first { $0.id == id }
     }
