@@ -8,11 +8,17 @@ import Storage
 public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
     case alreadyRunning
     case storage(String)
+    /// The sweep named to purge as reviewed is not a completed dry run.
+    case notReviewable(sweep: String, why: String)
+    /// The reviewed dry run no longer describes what a purge would do, or was purged already.
+    case reviewOutdated(dryRun: String, why: String)
 
     public var description: String {
         switch self {
         case .alreadyRunning: "another retention sweep is running; only one may run at a time"
         case .storage(let why): why
+        case .notReviewable(let sweep, let why): "sweep \(sweep) cannot be purged as reviewed: \(why)"
+        case .reviewOutdated(let dryRun, let why): "dry run \(dryRun) cannot be purged as reviewed: \(why); run a new dry run and review it"
         }
     }
 }
@@ -88,6 +94,9 @@ public struct RetentionSweeper: Sendable {
     /// Runs a sweep. `onStarted` is called once its record is stored; `onProgress` after each batch.
     ///
     /// - Parameters:
+    ///   - reviewed: a dry run an admin reviewed; the purge then takes only its cases that are still expired
+    ///     and unheld, and refuses if the schedule or the policies changed since it ran.
+    ///   - policyVersion: the policy set in force, kept with the sweep so a review can be checked against it.
     ///   - batchSize: the most cases purged in one transaction.
     ///   - batchTime: how long one purge transaction should hold the database's write lock. Disclosures
     ///     wait for that lock to make their ledger entries durable, so batches are resized as they go to
@@ -97,17 +106,22 @@ public struct RetentionSweeper: Sendable {
         id: String = RetentionSweeper.newSweepID(),
         dryRun: Bool,
         startedBy: LedgerActor,
+        reviewed: ReviewedDryRun? = nil,
+        policyVersion: String? = nil,
         batchSize: Int = 5000,
         batchTime: Duration? = .milliseconds(25),
         onStarted: @Sendable () -> Void = {},
         onProgress: @Sendable (SweepProgress) -> Void = { _ in }
     ) async throws -> SweepRecord {
+        if let reviewed { try check(reviewed, policyVersion: policyVersion) }
         guard let lease = try await store.acquireSweepLease() else { throw SweepError.alreadyRunning }
         do {
             let record = try await runLeased(
                 id: id,
                 dryRun: dryRun,
                 startedBy: startedBy,
+                reviewed: reviewed,
+                policyVersion: policyVersion,
                 batchSize: batchSize,
                 batchTime: batchTime,
                 onStarted: onStarted,
@@ -121,10 +135,40 @@ public struct RetentionSweeper: Sendable {
         }
     }
 
+    /// The dry run `id` to purge as reviewed: a completed dry run that no purge has carried out, or is
+    /// carrying out (one that failed or was interrupted may be retried), made under the schedule and
+    /// policies in force.
+    public func reviewed(_ id: String, policyVersion: String?) async throws -> ReviewedDryRun {
+        guard let record = try await store.sweep(id: id) else { throw SweepError.notReviewable(sweep: id, why: "there is no such sweep") }
+        guard let reviewed = ReviewedDryRun(record) else {
+            throw SweepError.notReviewable(sweep: id, why: "it is not a completed dry run")
+        }
+        let purges = try await store.sweeps().filter {
+            SweepSummary.decode($0.summary)?.reviewOf == id && !["failed", "interrupted"].contains($0.state)
+        }
+        if let purge = purges.first {
+            throw SweepError.reviewOutdated(dryRun: id, why: "sweep \(purge.id) purged it already (\(purge.state))")
+        }
+        try check(reviewed, policyVersion: policyVersion)
+        return reviewed
+    }
+
+    /// Refuses a reviewed dry run made under another schedule or policy set.
+    public func check(_ reviewed: ReviewedDryRun, policyVersion: String?) throws {
+        if reviewed.scheduleVersion != schedule.version {
+            throw SweepError.reviewOutdated(dryRun: reviewed.id, why: "the retention schedule has changed since it ran")
+        }
+        if reviewed.policyVersion != policyVersion {
+            throw SweepError.reviewOutdated(dryRun: reviewed.id, why: "the sharing policies have changed since it ran")
+        }
+    }
+
     private func runLeased(
         id: String,
         dryRun: Bool,
         startedBy: LedgerActor,
+        reviewed: ReviewedDryRun?,
+        policyVersion: String?,
         batchSize: Int,
         batchTime: Duration?,
         onStarted: @Sendable () -> Void,
@@ -141,6 +185,8 @@ public struct RetentionSweeper: Sendable {
             summary: nil
         )
         var summary = SweepSummary()
+        summary.policyVersion = policyVersion
+        summary.reviewOf = reviewed?.id
         try await store.markInterrupted()
         try await store.saveSweep(record)
         onStarted()
@@ -168,11 +214,16 @@ public struct RetentionSweeper: Sendable {
                     }
                 }
             }
+            if let reviewed {
+                toPurge.removeAll { !reviewed.caseIDs.contains($0.caseID) }
+                summary.leftSinceReview = reviewed.caseIDs.count - toPurge.count
+            }
             summary.total = toPurge.count
             if dryRun {
                 for item in toPurge {
                     count(item, in: &summary)
                     summary.purgedCaseIDs.append(item.caseID)
+                    summary.purgeList.append(PurgeItem(caseId: item.caseID, rule: item.rule, category: item.category))
                 }
                 summary.done = toPurge.count
             } else {

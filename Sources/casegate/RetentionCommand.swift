@@ -20,6 +20,9 @@ struct RetentionCommand: AsyncParsableCommand {
         @Option(help: "Policy directory (for retention.yaml).") var policiesDir = "policies"
         @Option(help: "The ledger origin (the configuration's ledger_origin).") var origin = GatewayConfiguration().ledgerOrigin
 
+        /// The policy set's version, kept with a sweep; nil when the policies do not load (a sweep needs only the schedule).
+        var policyVersion: String? { try? PolicySet.load(directory: URL(fileURLWithPath: policiesDir)).version }
+
         func sweeper() async throws -> RetentionSweeper {
             let schedule = try loadSchedule(policiesDir)
             let backend = try await storage.open()
@@ -35,16 +38,27 @@ struct RetentionCommand: AsyncParsableCommand {
         )
         @OptionGroup var options: Options
         @Flag(help: "Count and list what would be purged; change nothing.") var dryRun = false
+        @Option(
+            help:
+                "A completed dry run to purge as reviewed: only its cases still expired and unheld; refused if the schedule or policies changed since."
+        )
+        var reviewOf: String?
         @Option(help: "The most cases purged in one transaction.") var batchSize = 5000
         @Option(help: "Milliseconds one purge transaction may hold the write lock (disclosures wait for it); 0 for fixed batches of --batch-size.")
         var batchMilliseconds = 25
 
         func run() async throws {
+            guard !(dryRun && reviewOf != nil) else { throw ValidationError("--review-of purges a reviewed dry run; it cannot be a dry run itself") }
             let sweeper = try await options.sweeper()
             let terminal = isatty(STDOUT_FILENO) == 1
+            let policyVersion = options.policyVersion
+            var reviewed: ReviewedDryRun?
+            if let reviewOf { reviewed = try await sweeper.reviewed(reviewOf, policyVersion: policyVersion) }
             let record = try await sweeper.run(
                 dryRun: dryRun,
                 startedBy: cliActor,
+                reviewed: reviewed,
+                policyVersion: policyVersion,
                 batchSize: batchSize,
                 batchTime: batchMilliseconds > 0 ? .milliseconds(batchMilliseconds) : nil,
                 onProgress: { ProgressDisplay.show($0, terminal: terminal) }
@@ -56,6 +70,9 @@ struct RetentionCommand: AsyncParsableCommand {
             print(
                 "examined \(summary.examined); \(dryRun ? "would purge" : "purged") \(summary.purged); held \(summary.held); due for review \(summary.dueForReview)"
             )
+            if let reviewOf, summary.leftSinceReview > 0 {
+                print("\(summary.leftSinceReview) case(s) of dry run \(reviewOf) left: held, no longer expired, or gone since the review")
+            }
             if summary.resumed > 0 { print("finished \(summary.resumed) purge(s) an interrupted sweep left") }
             for (rule, n) in summary.byRule.sorted(by: { $0.key < $1.key }) { print("  rule \(rule): \(n)") }
             for (category, n) in summary.byCategory.sorted(by: { $0.key < $1.key }) { print("  category \(category): \(n)") }

@@ -362,6 +362,10 @@ enum ConsoleMatrix {
                 }
             }
         }
+        /// Retention actions: admins get `status`, every other principal 403 (posts only).
+        func admin(_ status: HTTPResponse.Status) -> (String) -> HTTPResponse.Status {
+            { principal in principal == "admin session" ? status : .forbidden }
+        }
         let open: (String) -> HTTPResponse.Status = { _ in .ok }
         let caseworkRoot = "/casework/cases/\(caseID)"
         let pages = [
@@ -380,6 +384,14 @@ enum ConsoleMatrix {
             Row(method: .get, route: "console/cases/{id}/history", path: "/console/cases/\(caseID)/history", expected: signedIn(.ok)),
             Row(method: .post, route: "console/ledger/verify", path: "/console/ledger/verify", expected: signedIn(.seeOther, post: true)),
             Row(method: .get, route: "console/retention/sweeps/{id}", path: "/console/retention/sweeps/\(sweepID)", expected: signedIn(.ok)),
+            // Starts a dry run; the matrix's sweep is not a dry run with a review, so its purge is 422.
+            Row(method: .post, route: "console/retention/sweeps", path: "/console/retention/sweeps", expected: admin(.seeOther)),
+            Row(
+                method: .post,
+                route: "console/retention/sweeps/{id}/purge",
+                path: "/console/retention/sweeps/\(sweepID)/purge",
+                expected: admin(.unprocessableContent)
+            ),
         ]
             + pages.map { page in
                 Row(method: .get, route: "console/" + String(page.prefix { $0 != "?" }), path: "/console/" + page, expected: signedIn(.ok))

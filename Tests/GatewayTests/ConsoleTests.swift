@@ -281,6 +281,104 @@ struct ConsoleTests {
         }
     }
 
+    @Test(
+        "retention from the console: an admin's dry run, its review with what partners received, a purge of only the reviewed cases still expired and unheld, its certificate; refused twice, after a schedule change, and to IG officers"
+    )
+    func consolePurge() async throws {
+        let fixture = try await GatewayFixture()
+        let admin = try await fixture.environment.users.add(name: "Ada", role: .admin).token
+        let ig = try await fixture.environment.users.add(name: "Iggy", role: .igOfficer).token
+        var generator = DemoCaseGenerator(seed: 12, clock: fixture.environment.clock)
+        let received = try await fixture.environment.cases.create(generator.makeExpiredCase())
+        let heldSince = try await fixture.environment.cases.create(generator.makeExpiredCase())
+        let kept = try await fixture.environment.cases.create(generator.makeCase())
+        let expiringLater = generator.makeExpiredCase()
+        _ = try await fixture.environment.ledger.append([
+            LedgerDraft(
+                actor: LedgerActor(kind: .partner, id: "met-police"),
+                recipient: "met-police",
+                action: .disclosure,
+                caseIDs: [received.id.uuidString],
+                purpose: "asb-investigation",
+                fields: DisclosedFields([DisclosedField(path: "narrative", rule: "scrub"), DisclosedField(path: "ward", rule: "share")]),
+                requestID: "r1"
+            )
+        ])
+        try await fixture.withRunningGateway { gateway in
+            try await using(try gateway.staffClient()) { client in
+                var browser = Browser(client: client)
+                _ = try await browser.signIn(admin)
+                let (_, retention) = try await browser.get("/console/retention")
+                let csrf = try #require(Browser.value(of: "csrf", in: retention))
+                let started = try await browser.send(.post, "/console/retention/sweeps", form: ["csrf": csrf])
+                #expect(started.status == .seeOther)
+                let dryRunPage = try #require(started.headers[.location])
+                let dryRunID = String(dryRunPage.split(separator: "/").last!)
+                let review = try await Self.finished(dryRunPage, &browser)
+                #expect(review.contains("Would purge: 2 cases"))
+                #expect(review.contains(received.id.uuidString) && review.contains(heldSince.id.uuidString))
+                #expect(!review.contains(kept.id.uuidString))
+                #expect(review.contains("met-police / asb-investigation") && review.contains("narrative, ward"))
+                #expect(review.contains("Purge these cases"))
+
+                // A case expiring after the review is not purged by it; a hold placed since leaves its case.
+                let lateExpiry = try await fixture.environment.cases.create(expiringLater)
+                _ = try await fixture.environment.storage.retention.placeHold(caseID: heldSince.id.uuidString, reason: "claim", by: "u1")
+
+                // IG officers see the review, without the button, and cannot purge.
+                var officer = Browser(client: client)
+                _ = try await officer.signIn(ig)
+                let (_, seen) = try await officer.get(dryRunPage)
+                #expect(seen.contains("Would purge: 2 cases") && !seen.contains("Purge these cases"))
+                let officerCSRF = try #require(Browser.value(of: "csrf", in: seen))
+                #expect(try await officer.send(.post, "\(dryRunPage)/purge", form: ["csrf": officerCSRF]).status == .forbidden)
+                #expect(try await officer.send(.post, "/console/retention/sweeps", form: ["csrf": officerCSRF]).status == .forbidden)
+
+                let purged = try await browser.send(.post, "\(dryRunPage)/purge", form: ["csrf": csrf])
+                #expect(purged.status == .seeOther)
+                let purgePage = try #require(purged.headers[.location])
+                let certificate = try await Self.finished(purgePage, &browser)
+                #expect(certificate.contains("Purge certificate") && certificate.contains(received.id.uuidString))
+                #expect(certificate.contains("1 of its cases left"))
+                #expect(!certificate.contains(heldSince.id.uuidString) && !certificate.contains(lateExpiry.id.uuidString))
+                #expect(try await fixture.environment.cases.get(received.id) == nil)
+                #expect(try await fixture.environment.cases.get(lateExpiry.id) != nil)
+                let notices = try await fixture.environment.ledger.store.query(
+                    LedgerQuery(caseIDs: [received.id.uuidString], actions: [.notification])
+                )
+                #expect(try notices.map { try $0.decoded().details?["kind"] } == ["erased"])
+
+                // The same review again is refused, and the page no longer offers it.
+                let again = try await browser.send(.post, "\(dryRunPage)/purge", form: ["csrf": csrf])
+                #expect(again.status == .conflict)
+                #expect(try await browser.get(dryRunPage).1.contains("purged it already"))
+                #expect(dryRunID.hasPrefix("sw-"))
+
+                // A review made under another schedule is refused.
+                let second = try #require(try await browser.send(.post, "/console/retention/sweeps", form: ["csrf": csrf]).headers[.location])
+                _ = try await Self.finished(second, &browser)
+                let file = fixture.policiesDirectory.appendingPathComponent("retention.yaml")
+                let schedule = try String(contentsOf: file, encoding: .utf8)
+                try schedule.replacingOccurrences(of: "keep: 6 years", with: "keep: 7 years").write(to: file, atomically: true, encoding: .utf8)
+                let outdated = try await browser.send(.post, "\(second)/purge", form: ["csrf": csrf])
+                #expect(outdated.status == .conflict)
+                #expect(String(buffer: try #require(outdated.body)).contains("the retention schedule has changed since it ran"))
+                #expect(try await fixture.environment.cases.get(lateExpiry.id) != nil)
+            }
+        }
+    }
+
+    /// Follows a sweep's page until the sweep has finished, and returns it.
+    static func finished(_ page: String, _ browser: inout Browser) async throws -> String {
+        for _ in 0..<500 {
+            let (_, html) = try await browser.get(page)
+            if !html.contains("reloads itself") { return html }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("sweep \(page) did not finish")
+        return ""
+    }
+
     @Test("case text is escaped on every page: a name that is markup stays text")
     func escaping() async throws {
         let fixture = try await GatewayFixture()

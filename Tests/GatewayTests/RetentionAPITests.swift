@@ -57,8 +57,21 @@ struct RetentionAPITests {
                 let dry = try await runSweep(client, admin, dryRun: true)
                 #expect(dry.contains(expired.id.uuidString) && dry.contains("\"purged\":1"))
                 #expect(try await fixture.environment.cases.get(expired.id) != nil)
-                _ = try await runSweep(client, admin, dryRun: false)
+                // Purged as reviewed: that dry run's cases, once.
+                let dryID = try #require(dry.split(separator: "\"").first { $0.hasPrefix("sw-") })
+                #expect(
+                    try await request(client, .post, "/v1/retention/sweeps", admin, body: #"{"dry_run": true, "review_of": "\#(dryID)"}"#).status
+                        == .unprocessableContent
+                )
+                #expect(
+                    try await request(client, .post, "/v1/retention/sweeps", admin, body: #"{"dry_run": false, "review_of": "sw-none"}"#).status
+                        == .unprocessableContent
+                )
+                let reviewed = try await runSweep(client, admin, body: #"{"dry_run": false, "review_of": "\#(dryID)"}"#)
+                #expect(reviewed.contains("\"review_of\":\"\(dryID)\"") && reviewed.contains("\"purged\":1"))
                 #expect(try await fixture.environment.cases.get(expired.id) == nil)
+                let twice = try await request(client, .post, "/v1/retention/sweeps", admin, body: #"{"dry_run": false, "review_of": "\#(dryID)"}"#)
+                #expect(twice.status == .conflict)
 
                 let list = String(buffer: try #require(try await request(client, .get, "/v1/retention/sweeps", admin).body))
                 #expect(list.components(separatedBy: "\"id\":\"sw-").count - 1 == 3)
@@ -71,8 +84,8 @@ struct RetentionAPITests {
     }
 
     /// Starts a sweep and polls it to the end; returns the finished sweep's JSON.
-    func runSweep(_ client: some GatewayClient, _ token: String, dryRun: Bool) async throws -> String {
-        let started = try await request(client, .post, "/v1/retention/sweeps", token, body: "{\"dry_run\": \(dryRun)}")
+    func runSweep(_ client: some GatewayClient, _ token: String, dryRun: Bool = false, body: String? = nil) async throws -> String {
+        let started = try await request(client, .post, "/v1/retention/sweeps", token, body: body ?? "{\"dry_run\": \(dryRun)}")
         #expect(started.status == .accepted)
         let location = try #require(started.headers[.location])
         for _ in 0..<200 {

@@ -8,6 +8,7 @@ struct ConsoleController {
     let environment: GatewayEnvironment
     let configuration: GatewayConfiguration
     let verification: LedgerVerificationStatus
+    let retention: RetentionService
 
     func addRoutes(to router: Router<StaffRequestContext>) {
         // Someone who opens the staff listener's address in a browser lands on the console.
@@ -42,11 +43,10 @@ struct ConsoleController {
         GovernancePages(
             ledger: environment.ledger,
             keys: environment.ledgerKeys,
-            retention: environment.storage.retention,
-            policiesDirectory: policiesDirectory,
             verification: verification,
             origin: configuration.ledgerOrigin
         ).addRoutes(to: signedIn)
+        RetentionPages(service: retention).addRoutes(to: signedIn)
         NoticePages(
             ledger: environment.ledger,
             calendar: environment.clock.calendar,

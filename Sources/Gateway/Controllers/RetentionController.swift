@@ -24,13 +24,19 @@ struct RetentionController {
 
     struct StartRequest: Codable {
         var dryRun: Bool
+        /// A completed dry run to purge as reviewed (`dry_run` false).
+        var reviewOf: String?
     }
 
     /// Starts a sweep in the background and answers at once with its id; poll `GET /v1/retention/sweeps/{id}`.
     @Sendable func start(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<SweepView> {
         let body = try await service.json.decode(StartRequest.self, from: request)
         let user = try context.requireUser()
-        let id = try await service.start(dryRun: body.dryRun, actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue))
+        let id = try await service.start(
+            dryRun: body.dryRun,
+            reviewOf: body.reviewOf,
+            actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue)
+        )
         let record = try await service.store.sweep(id: id)
         return EditedResponse(
             status: .accepted,

@@ -81,7 +81,9 @@ public struct GatewayServer: Sendable {
             cases: v1.group("cases").add(middleware: governance),
             subjects: v1.group("subjects").add(middleware: governance)
         )
-        ConsoleController(environment: environment, configuration: configuration, verification: verification).addRoutes(to: router)
+        ConsoleController(environment: environment, configuration: configuration, verification: verification, retention: retention).addRoutes(
+            to: router
+        )
         return router
     }
 

@@ -18,6 +18,7 @@ struct DailySweep: Service {
                     _ = try await service.sweeper().run(
                         dryRun: false,
                         startedBy: LedgerActor(kind: .system, id: "scheduled-sweep"),
+                        policyVersion: service.policyVersion,
                         onProgress: SweepMetrics.progress
                     )
                     SweepMetrics.finished(failed: false)

@@ -16,6 +16,7 @@ public final class RetentionService: Sendable {
     let audit: Audit
     let json: StrictJSONDecoding
     let policiesDirectory: URL
+    let policies: PolicyStore
     let logger: Logger
 
     init(environment: GatewayEnvironment, configuration: GatewayConfiguration, logger: Logger) {
@@ -24,6 +25,7 @@ public final class RetentionService: Sendable {
         audit = environment.audit
         json = StrictJSONDecoding(maxBodyBytes: configuration.maxBodyBytes)
         policiesDirectory = URL(fileURLWithPath: configuration.policiesDirectory)
+        policies = environment.policies
         self.logger = logger
     }
 
@@ -42,9 +44,24 @@ public final class RetentionService: Sendable {
         return RetentionSweeper(store: store, ledger: ledger, schedule: schedule)
     }
 
+    /// The policy set version a sweep records, so a purge of a reviewed dry run can see a change since.
+    var policyVersion: String { policies.current.version }
+
     /// Starts a sweep and returns its id once its record exists; the purge goes on in the background.
-    func start(dryRun: Bool, actor: LedgerActor) async throws -> String {
+    /// With `reviewOf`, a purge of that reviewed dry run; refused at once if it no longer holds.
+    func start(dryRun: Bool, reviewOf: String? = nil, actor: LedgerActor) async throws -> String {
         let sweeper = try sweeper()
+        let policyVersion = self.policyVersion
+        var reviewed: ReviewedDryRun?
+        if let reviewOf {
+            guard !dryRun else { throw Problem.unprocessable("'review_of' names a dry run to purge; 'dry_run' must be false with it") }
+            do {
+                reviewed = try await sweeper.reviewed(reviewOf, policyVersion: policyVersion)
+            } catch let error as SweepError {
+                if case .notReviewable = error { throw Problem.unprocessable(error.description) }
+                throw Problem(.conflict, type: "review-outdated", detail: error.description)
+            }
+        }
         let id = RetentionSweeper.newSweepID()
         // true once the sweep's record exists (so a GET straight after finds it), false if another sweep holds the lock.
         let (started, signal) = AsyncStream.makeStream(of: Bool.self)
@@ -55,6 +72,8 @@ public final class RetentionService: Sendable {
                     id: id,
                     dryRun: dryRun,
                     startedBy: actor,
+                    reviewed: reviewed,
+                    policyVersion: policyVersion,
                     onStarted: { signal.yield(true) },
                     onProgress: SweepMetrics.progress
                 )
@@ -62,6 +81,9 @@ public final class RetentionService: Sendable {
                 logger.notice("retention sweep finished", metadata: ["sweep": "\(id)", "state": "\(record.state)"])
             } catch SweepError.alreadyRunning {
                 signal.yield(false)
+            } catch let error as SweepError {
+                signal.yield(false)
+                logger.error("retention sweep refused", metadata: ["sweep": "\(id)", "error": "\(error)"])
             } catch {
                 SweepMetrics.finished(failed: true)
                 logger.error("retention sweep failed", metadata: ["sweep": "\(id)", "error.type": "\(type(of: error))"])
