@@ -94,6 +94,10 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
         if event.category != nil && event.kind != .categoryRaised {
             throw .fieldNotAllowed(field: "category", kind: event.kind)
         }
+        if let party = event.party {
+            guard [.processingRestricted, .restrictionLifted].contains(event.kind) else { throw .fieldNotAllowed(field: "party", kind: event.kind) }
+            guard parties.contains(where: { $0.id == party }) else { throw .noSuchParty(party) }
+        }
         if event.kind.isLifecycle, let last = events.last, event.at < last.at {
             throw .eventBeforePrevious
         }
@@ -132,8 +136,9 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
             guard let reason = event.note, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw .missingField(field: "note", kind: event.kind)
             }
-            guard isRestricted == (event.kind == .restrictionLifted) else {
-                throw event.kind == .processingRestricted ? .alreadyRestricted : .notRestricted
+            let restricted = event.party.map(isRestricted(party:)) ?? isRestricted
+            guard restricted == (event.kind == .restrictionLifted) else {
+                throw event.kind == .processingRestricted ? .alreadyRestricted(party: event.party) : .notRestricted(party: event.party)
             }
         default:
             break
@@ -146,9 +151,23 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
 
     /// Whether the case's processing is restricted (UK GDPR Art 18): its latest restriction event restricts it.
     /// Every partner's filter turns it away.
-    public var isRestricted: Bool {
-        events.last { $0.kind == .processingRestricted || $0.kind == .restrictionLifted }?.kind == .processingRestricted
+    public var isRestricted: Bool { Self.restricts(events.last { $0.isRestriction && $0.party == nil }) }
+
+    /// Whether one person's data within the case is restricted: withheld from every partner's view, the case
+    /// itself still shared.
+    public func isRestricted(party id: UUID) -> Bool { Self.restricts(events.last { $0.isRestriction && $0.party == id }) }
+
+    /// The parties whose data is restricted; empty (and cheap) for a case with no restriction events.
+    public var restrictedParties: Set<UUID> {
+        var withheld = Set<UUID>()
+        for event in events where event.isRestriction {
+            guard let party = event.party else { continue }
+            if event.kind == .processingRestricted { withheld.insert(party) } else { withheld.remove(party) }
+        }
+        return withheld
     }
+
+    private static func restricts(_ latest: CaseEvent?) -> Bool { latest?.kind == .processingRestricted }
 
     /// The events after the latest closure (all of them if never closed).
     public var sinceLastClosure: ArraySlice<CaseEvent> {
@@ -212,8 +231,9 @@ public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertib
     case eventBeforePrevious
     case eventBeforeReceipt
     case notClosedToReopen
-    case alreadyRestricted
-    case notRestricted
+    case alreadyRestricted(party: UUID?)
+    case notRestricted(party: UUID?)
+    case noSuchParty(UUID)
 
     public var description: String {
         switch self {
@@ -233,10 +253,14 @@ public enum CaseRuleViolation: Error, Equatable, Sendable, CustomStringConvertib
             "a change of status cannot be dated before the case's latest event"
         case .notClosedToReopen:
             "only a closed case can be reopened"
-        case .alreadyRestricted:
-            "the case's processing is restricted already"
-        case .notRestricted:
-            "the case's processing is not restricted"
+        case .alreadyRestricted(let party):
+            party.map { "the processing of party \($0.uuidString.lowercased())'s data is restricted already" }
+                ?? "the case's processing is restricted already"
+        case .notRestricted(let party):
+            party.map { "the processing of party \($0.uuidString.lowercased())'s data is not restricted" }
+                ?? "the case's processing is not restricted"
+        case .noSuchParty(let party):
+            "the case has no party \(party.uuidString.lowercased())"
         case .eventBeforeReceipt:
             "the event is dated before the report was received"
         }

@@ -53,6 +53,8 @@ public struct CaseEvent: Hashable, Sendable, Codable, Identifiable {
     public var interviewMode: InterviewMode?
     /// Set for `category-raised` only: the new category.
     public var category: Category?
+    /// The party a restriction or its lifting concerns; nil for the whole case.
+    public var party: UUID?
 
     public init(
         id: UUID = UUID(),
@@ -62,7 +64,8 @@ public struct CaseEvent: Hashable, Sendable, Codable, Identifiable {
         author: String,
         note: String? = nil,
         interviewMode: InterviewMode? = nil,
-        category: Category? = nil
+        category: Category? = nil,
+        party: UUID? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -72,12 +75,13 @@ public struct CaseEvent: Hashable, Sendable, Codable, Identifiable {
         self.note = note
         self.interviewMode = interviewMode
         self.category = category
+        self.party = party
     }
 }
 
 extension CaseEvent {
     enum CodingKeys: String, CodingKey {
-        case id, kind, at, recordedAt, recordedBy, author, note, interviewMode, category
+        case id, kind, at, recordedAt, recordedBy, author, note, interviewMode, category, party
     }
 
     public init(from decoder: any Decoder) throws {
@@ -91,6 +95,7 @@ extension CaseEvent {
         note = try c.decodeIfPresent(String.self, forKey: .note)
         interviewMode = try c.decodeIfPresent(InterviewMode.self, forKey: .interviewMode)
         category = try c.decodeIfPresent(Category.self, forKey: .category)
+        party = try c.decodeIfPresent(UUID.self, forKey: .party)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -103,7 +108,11 @@ extension CaseEvent {
         try c.encodeIfPresent(note, forKey: .note)
         try c.encodeIfPresent(interviewMode, forKey: .interviewMode)
         try c.encodeIfPresent(category, forKey: .category)
+        try c.encodeIfPresent(party, forKey: .party)
     }
+
+    /// A restriction of processing or its lifting, of the case or of one party.
+    public var isRestriction: Bool { kind == .processingRestricted || kind == .restrictionLifted }
 
     /// Recorded more than one working day after it happened: the standards it meets were met only on a late entry.
     public func isLateEntry(_ calendar: WorkingDayCalendar) -> Bool {

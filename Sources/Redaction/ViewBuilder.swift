@@ -77,10 +77,12 @@ public enum ViewBuilder {
             let mark = out.count
             out.append(first ? "\"parties\":[" : ",\"parties\":[")
             var written = 0
+            // A person whose data is restricted (UK GDPR Art 18) is left out of every partner's view.
+            let withheld = c.restrictedParties
             for p in c.parties.indices {
                 let role = c.parties[p].role
                 let rules = policy.partyRules[role.ordinal]
-                guard !rules.isEmpty else { continue }
+                guard !rules.isEmpty, withheld.isEmpty || !withheld.contains(c.parties[p].id) else { continue }
                 let partyMark = out.count
                 if written > 0 { out.append(UInt8(ascii: ",")) }
                 out.append("{\"role\":")

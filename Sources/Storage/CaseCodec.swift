@@ -5,18 +5,21 @@ import Foundation
 ///
 /// Reading a case is on every disclosure, and `JSONDecoder` spent more time on a case than
 /// everything else in the view. Rows sealed before this format hold JSON (first byte `{`) or its
-/// version 2 (events without their recording time) and still read; every write uses version 3. Enums are stored by raw value, dates as the exact
+/// versions 2 (events without their recording time) and 3 (events without the party they concern) and still
+/// read; every write uses version 4. Enums are stored by raw value, dates as the exact
 /// bits of their `timeIntervalSinceReferenceDate`, so a case round-trips unchanged.
 enum CaseCodec {
     /// First byte of a binary document; JSON documents start with `{`.
     static let formatV2: UInt8 = 0x02
     /// Version 3: each event also carries its recording time.
     static let formatV3: UInt8 = 0x03
+    /// Version 4: each event also carries the party it concerns (a restriction of one person's data).
+    static let formatV4: UInt8 = 0x04
 
     static func encode(_ c: ASBCase) -> [UInt8] {
         var w = Writer()
         w.bytes.reserveCapacity(1024 + c.narrative.utf8.count)
-        w.bytes.append(formatV3)
+        w.bytes.append(formatV4)
         w.uuid(c.id)
         w.string(c.reference)
         w.string(c.incidentType.rawValue)
@@ -57,6 +60,7 @@ enum CaseCodec {
             w.optional(event.interviewMode) { $0.string($1.rawValue) }
             w.optional(event.category) { $0.string($1.rawValue) }
             w.optional(event.recordedAt) { $0.date($1) }
+            w.optional(event.party) { $0.uuid($1) }
         }
         w.string(c.status.rawValue)
         w.optional(c.closedAt) { $0.date($1) }
@@ -69,7 +73,7 @@ enum CaseCodec {
         if first == UInt8(ascii: "{") {
             do { return try legacyDecoder.decode(ASBCase.self, from: Data(bytes)) } catch { throw .malformed("legacy JSON: \(error)") }
         }
-        guard first == formatV2 || first == formatV3 else { throw .unknownFormat(first) }
+        guard (formatV2...formatV4).contains(first) else { throw .unknownFormat(first) }
         return try Array(bytes).withUnsafeBufferPointer { buffer throws(CaseCodecError) in
             var r = Reader(buffer: buffer, offset: 1, format: first)
             return try r.readCase()
@@ -278,6 +282,7 @@ private struct Reader {
             category: try optional { r throws(CaseCodecError) in try r.raw(Category.self) }
         )
         if format >= CaseCodec.formatV3 { event.recordedAt = try optional { r throws(CaseCodecError) in try r.date() } }
+        if format >= CaseCodec.formatV4 { event.party = try optional { r throws(CaseCodecError) in try r.uuid() } }
         return event
     }
 }

@@ -226,6 +226,14 @@ struct AuthorisationMatrixTests {
                         #"{"case_id": "x", "person_id": "y"}"#, only("ig-officer", status: .notFound)
                     ),
                     (
+                        .post, "v1/subject-requests/{request}/restriction", "/v1/subject-requests/sr-none/restriction", #"{"case_id": "x"}"#,
+                        only("ig-officer", status: .notFound)
+                    ),
+                    (
+                        .delete, "v1/subject-requests/{request}/restriction", "/v1/subject-requests/sr-none/restriction", #"{"case_id": "x"}"#,
+                        only("ig-officer", status: .notFound)
+                    ),
+                    (
                         .post, "v1/subject-requests/{request}/completion", "/v1/subject-requests/sr-none/completion", #"{"outcome": "refused"}"#,
                         only("ig-officer", status: .notFound)
                     ),

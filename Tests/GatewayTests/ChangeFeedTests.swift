@@ -196,6 +196,24 @@ struct ChangeFeedTests {
                 try await feed(client, "purpose=asb-case-coordination&cursor=\(withdrawn.nextCursor)")
             }
             #expect(lifted.items.map(\.kind) == ["updated"])
+
+            // One person within the case: the case stays shared without them (`updated`); an unknown person is 404.
+            let c = try #require(try await fixture.environment.cases.get(UUID(uuidString: id)!))
+            let witness = try #require(c.parties.first { $0.role != .complainant })
+            let onPerson = #"{"reason": "Art 18 request DSR-2026-015", "person_id": "\#(witness.id.uuidString)"}"#
+            let unknown = #"{"reason": "Art 18", "person_id": "\#(UUID().uuidString)"}"#
+            #expect(try await send(.post, "/v1/cases/\(id)/restriction", tokens.igOfficer, unknown) == .notFound)
+            #expect(try await send(.post, "/v1/cases/\(id)/restriction", tokens.igOfficer, #"{"reason": "x", "person_id": "7"}"#) == .badRequest)
+            #expect(try await send(.post, "/v1/cases/\(id)/restriction", tokens.igOfficer, onPerson) == .created)
+            let view = try await gateway.partner(police) { client in try await client.get("/v1/views/cases/\(id)") }
+            let viewText = String(buffer: try #require(view.body))
+            #expect(view.status == .ok && !viewText.contains("\"role\":\"\(witness.role.rawValue)\""))
+            let personNotice = try await gateway.partner(police) { client in
+                try await feed(client, "purpose=asb-case-coordination&cursor=\(lifted.nextCursor)")
+            }
+            #expect(personNotice.items.map(\.kind) == ["updated"])
+            #expect(try await send(.delete, "/v1/cases/\(id)/restriction", tokens.igOfficer, onPerson) == .ok)
+            #expect(try await send(.delete, "/v1/cases/\(id)/restriction", tokens.igOfficer, onPerson) == .unprocessableContent)
         }
     }
 

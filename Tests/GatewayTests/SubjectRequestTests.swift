@@ -143,6 +143,93 @@ struct SubjectRequestTests {
         }
     }
 
+    @Test(
+        "restriction as a step of a request: one person withheld from every view (`updated`), then the whole case (404, `withdrawn`); lifted, even after completion; refused for other kinds and for what the request did not place"
+    )
+    func restrictionRequest() async throws {
+        let fixture = try await GatewayFixture()
+        let tokens = try await api.makeTokens(fixture)
+        try await fixture.withRouters { gateway in
+            let (id, _) = try await gateway.staff { client in try await amendments.newCase(client, tokens.caseworker) }
+            let view: @Sendable () async throws -> (HTTPResponse.Status, String) = {
+                let response = try await gateway.partner(fixture.metPolice) { client in try await client.get("/v1/views/cases/\(id)") }
+                return (response.status, response.body.map { String(buffer: $0) } ?? "")
+            }
+            let (status, whole) = try await view()
+            let roles = whole.components(separatedBy: "\"role\":").count - 1
+            #expect(status == .ok && roles >= 2)
+            let c = try #require(try await fixture.environment.cases.get(UUID(uuidString: id)!))
+            let complainant = try #require(c.parties.first { $0.role == .complainant })
+            let person = complainant.id.uuidString.lowercased()
+
+            let erasureKind = #"{"name": "Ada Lovelace-Smith", "date_of_birth": "1980-05-02", "kind": "erasure", "received_on": "2026-11-02"}"#
+            let other = try Self.decode(
+                Register.Request.self,
+                try await send(gateway, .post, "/v1/subject-requests", tokens.igOfficer, erasureKind).1
+            )
+            let onPerson = #"{"case_id": "\#(id)", "person_id": "\#(person)"}"#
+            #expect(
+                try await send(gateway, .post, "/v1/subject-requests/\(other.id)/restriction", tokens.igOfficer, onPerson).0 == .unprocessableContent
+            )
+
+            let body = #"{"name": "Ada Lovelace-Smith", "date_of_birth": "1980-05-02", "kind": "objection", "received_on": "2026-11-02"}"#
+            let request = try Self.decode(Register.Request.self, try await send(gateway, .post, "/v1/subject-requests", tokens.igOfficer, body).1)
+            let path = "/v1/subject-requests/\(request.id)/restriction"
+            #expect(try await send(gateway, .delete, path, tokens.igOfficer, onPerson).0 == .unprocessableContent)
+            #expect(try await send(gateway, .post, path, tokens.caseworker, onPerson).0 == .forbidden)
+
+            // The person: left out of the view, which otherwise stays; the police are told it changed.
+            let (placed, placedBody) = try await send(gateway, .post, path, tokens.igOfficer, onPerson)
+            #expect(placed == .ok)
+            #expect(try Self.decode(Restrictions.self, placedBody).restrictions == ["\(id.uppercased())/\(person)"])
+            #expect(try await send(gateway, .post, path, tokens.igOfficer, onPerson).0 == .unprocessableContent)
+            let (stillShared, withoutPerson) = try await view()
+            #expect(stillShared == .ok && withoutPerson.components(separatedBy: "\"role\":").count - 1 == roles - 1)
+            #expect(!withoutPerson.contains("\"role\":\"complainant\""))
+            let restricted = try #require(try await fixture.environment.cases.get(UUID(uuidString: id)!))
+            #expect(restricted.isRestricted(party: complainant.id) && !restricted.isRestricted)
+            let kinds = try await noticeKinds(fixture, id)
+            #expect(kinds.last == "updated")
+
+            // The whole case: 404 and `withdrawn`.
+            let onCase = #"{"case_id": "\#(id)"}"#
+            #expect(try await send(gateway, .post, path, tokens.igOfficer, onCase).0 == .ok)
+            #expect(try await view().0 == .notFound)
+            #expect(try await noticeKinds(fixture, id).last == "withdrawn")
+
+            // Completed, then lifted: the case and the person back in the view.
+            #expect(
+                try await send(gateway, .post, "/v1/subject-requests/\(request.id)/completion", tokens.igOfficer, #"{"outcome": "answered"}"#).0
+                    == .ok
+            )
+            #expect(try await send(gateway, .delete, path, tokens.igOfficer, onCase).0 == .ok)
+            let (liftedStatus, liftedBody) = try await send(gateway, .delete, path, tokens.igOfficer, onPerson)
+            let standing = try Self.decode(Restrictions.self, liftedBody).restrictions
+            #expect(liftedStatus == .ok && standing.isEmpty)
+            let (back, again) = try await view()
+            #expect(back == .ok && again.components(separatedBy: "\"role\":").count - 1 == roles)
+
+            // Each step in the register's entries and on the case as events naming the party.
+            let history = try #require(try await fixture.environment.cases.get(UUID(uuidString: id)!)).events.filter(\.isRestriction)
+            #expect(history.map(\.party) == [complainant.id, nil, nil, complainant.id])
+            let steps = try await fixture.environment.storage.ledger.query(LedgerQuery(actions: [.subjectRequest], limit: 100))
+            #expect(
+                try steps.map { try $0.decoded() }.filter { $0.details?["request"] == request.id }.compactMap { $0.details?["step"] }
+                    == ["received", "restricted", "restricted", "completed", "lifted", "lifted"]
+            )
+        }
+    }
+
+    struct Restrictions: Codable { var restrictions: [String] }
+
+    /// The kinds of the notices to the Met about case `id`, oldest first.
+    func noticeKinds(_ fixture: GatewayFixture, _ id: String) async throws -> [String] {
+        try await fixture.environment.storage.ledger.query(
+            LedgerQuery(recipient: "met-police", caseIDs: [id.uppercased()], actions: [.notification], limit: 100)
+        )
+        .compactMap { try $0.decoded().details?["kind"] }
+    }
+
     @Test("the register lists deadlines and overdue requests, as JSON and CSV; bad requests are refused")
     func register() async throws {
         let fixture = try await GatewayFixture()

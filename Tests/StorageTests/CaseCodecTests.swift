@@ -20,20 +20,26 @@ struct CaseCodecTests {
         var recorded = sampleCase()
         try recorded.record(CaseEvent(kind: .interviewHeld, at: recorded.receivedAt, recordedAt: Date(), author: "u1", interviewMode: .phone))
         cases.append(recorded)
+        var restricted = sampleCase()
+        try restricted.record(
+            CaseEvent(kind: .processingRestricted, at: restricted.receivedAt, author: "u1", note: "Art 18", party: restricted.parties[0].id)
+        )
+        cases.append(restricted)
         for c in cases {
             let bytes = CaseCodec.encode(c)
-            #expect(bytes.first == CaseCodec.formatV3)
+            #expect(bytes.first == CaseCodec.formatV4)
             #expect(try CaseCodec.decode(bytes) == c)
         }
         #expect(cases.contains { !$0.events.isEmpty && $0.closedAt != nil && $0.parties.contains { $0.address != nil } })
     }
 
-    @Test("a case sealed in version 2 (events without their recording time) still reads")
-    func version2() throws {
-        // Without events the two versions differ only in the first byte.
+    @Test("cases sealed in versions 2 and 3 (events without their recording time, or the party they concern) still read")
+    func earlierVersions() throws {
+        // Without events the versions differ only in the first byte.
         let c = sampleCase()
         #expect(c.events.isEmpty)
         #expect(try CaseCodec.decode([CaseCodec.formatV2] + CaseCodec.encode(c).dropFirst()) == c)
+        #expect(try CaseCodec.decode([CaseCodec.formatV3] + CaseCodec.encode(c).dropFirst()) == c)
     }
 
     @Test("a case sealed as JSON before the binary format still reads")

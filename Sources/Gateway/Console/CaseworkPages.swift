@@ -219,6 +219,7 @@ struct CaseworkPages {
         page["parties"] = c.parties.map { p -> [String: Any] in
             [
                 "id": p.id.uuidString, "caseID": c.id.uuidString, "version": c.version, "role": p.role.rawValue, "name": p.name,
+                "restricted": c.isRestricted(party: p.id),
                 "dateOfBirth": p.dateOfBirth?.description ?? "",
                 "phone": p.phone ?? "", "email": p.email ?? "",
                 "address": p.address.map { ($0.lines + [$0.postcode.description]).joined(separator: ", ") } ?? "",

@@ -20,6 +20,7 @@ struct RequestRegisterPages {
             [
                 "id": r.id, "kind": r.kind, "received": r.receivedOn, "due": r.due, "extended": r.extended, "status": r.status,
                 "overdue": r.overdue, "cases": r.caseIDs.map { ["id": $0] },
+                "restrictions": r.restrictions.joined(separator: ", "),
             ]
         }
         let page: [String: Any] = ["rows": rows, "none": rows.isEmpty, "overdueCount": requests.filter(\.overdue).count]

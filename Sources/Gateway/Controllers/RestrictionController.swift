@@ -3,16 +3,20 @@ import Foundation
 import Hummingbird
 import Storage
 
-/// IG officers restrict the processing of a case (UK GDPR Art 18) and lift the restriction:
-/// `POST` and `DELETE /v1/cases/{id}/restriction`, each with the reason. A restricted case is withheld from
-/// every partner (views 404, as for a case that does not exist), and each partner that received it gets a
-/// `withdrawn` notice, in the same transaction; lifting it sends `updated` to each partner that may see it.
+/// IG officers restrict the processing of a case, or of one person's data within it (UK GDPR Art 18), and
+/// lift the restriction: `POST` and `DELETE /v1/cases/{id}/restriction`, each with the reason and, for one
+/// person, their `person_id`. A restricted case is withheld from every partner (views 404, as for a case
+/// that does not exist) and each partner that received it gets a `withdrawn` notice; a restricted person is
+/// left out of every view, and partners whose view changes get `updated`. Notices are written in the same
+/// transaction; lifting it sends `updated` to each partner that may see the case again.
 struct RestrictionController {
     let operations: CaseOperations
     let json: StrictJSONDecoding
 
-    struct Reason: Codable, Sendable {
+    struct Restriction: Codable, Sendable {
         var reason: String
+        /// One party of the case; the whole case when left out.
+        var personId: String?
     }
 
     func addRoutes(to cases: RouterGroup<StaffRequestContext>) {
@@ -21,32 +25,51 @@ struct RestrictionController {
     }
 
     @Sendable func restrict(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<RestrictionState> {
-        try await record(.processingRestricted, request, context)
+        try await record(true, request, context)
     }
 
     @Sendable func lift(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<RestrictionState> {
-        try await record(.restrictionLifted, request, context)
+        try await record(false, request, context)
     }
 
     struct RestrictionState: ResponseEncodable, Sendable {
         var caseID: String
+        var personID: String?
         var restricted: Bool
         var version: Int
+
+        init(_ c: ASBCase, party: UUID?) {
+            caseID = c.id.uuidString
+            personID = party?.uuidString.lowercased()
+            restricted = party.map(c.isRestricted(party:)) ?? c.isRestricted
+            version = c.version
+        }
     }
 
-    private func record(_ kind: CaseEventKind, _ request: Request, _ context: StaffRequestContext) async throws -> EditedResponse<RestrictionState> {
+    /// A party id from a request body; 400 when it is not one.
+    static func party(_ text: String?) throws -> UUID? {
+        guard let text else { return nil }
+        guard let id = UUID(uuidString: text) else { throw Problem.badRequest("'person_id' must be a party id") }
+        return id
+    }
+
+    private func record(_ restricted: Bool, _ request: Request, _ context: StaffRequestContext) async throws -> EditedResponse<RestrictionState> {
         let id = try context.caseID()
-        let body = try await json.decode(Reason.self, from: request)
-        guard !body.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw Problem.badRequest("'reason' must say why (the request it answers)")
-        }
-        let event = NewEventRequest(kind: kind, at: nil, note: body.reason, interviewMode: nil, category: nil)
-        let expected = try VersionPrecondition(request, required: false)
-        let c = try await operations.record(event, on: id, expected: expected, by: try context.requireUser(), requestID: context.requestID)
+        let body = try await json.decode(Restriction.self, from: request)
+        let party = try Self.party(body.personId)
+        let c = try await operations.restrict(
+            restricted,
+            case: id,
+            party: party,
+            reason: body.reason,
+            expected: try VersionPrecondition(request, required: false),
+            by: try context.requireUser(),
+            requestID: context.requestID
+        )
         return EditedResponse(
-            status: kind == .processingRestricted ? .created : .ok,
+            status: restricted ? .created : .ok,
             headers: [.eTag: VersionPrecondition.eTag(c.version)],
-            response: RestrictionState(caseID: c.id.uuidString, restricted: c.isRestricted, version: c.version)
+            response: RestrictionState(c, party: party)
         )
     }
 }

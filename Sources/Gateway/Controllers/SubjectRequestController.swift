@@ -26,6 +26,8 @@ struct SubjectRequestController {
             .get("{request}", use: one)
             .post("{request}/extension", use: extend)
             .post("{request}/erasure", use: erase)
+            .post("{request}/restriction", use: restrict)
+            .delete("{request}/restriction", use: lift)
             .post("{request}/completion", use: complete)
     }
 
@@ -43,6 +45,12 @@ struct SubjectRequestController {
         var personId: String?
     }
     struct Completion: Codable, Sendable { var outcome: SubjectRequestRegister.Outcome }
+    /// One party's data (`person_id`), or without it the whole case; the reason defaults to naming the request.
+    struct Restriction: Codable, Sendable {
+        var caseId: String
+        var personId: String?
+        var reason: String?
+    }
 
     struct Register: ResponseEncodable, Sendable { var requests: [SubjectRequestRegister.Request] }
 
@@ -123,6 +131,55 @@ struct SubjectRequestController {
             now in
             try c.eraseParty(person, at: now)
         }
+        return try await open(context, mustBeOpen: false)
+    }
+
+    @Sendable func restrict(_ request: Request, context: StaffRequestContext) async throws -> SubjectRequestRegister.Request {
+        try await restriction(true, request, context)
+    }
+
+    @Sendable func lift(_ request: Request, context: StaffRequestContext) async throws -> SubjectRequestRegister.Request {
+        try await restriction(false, request, context)
+    }
+
+    /// Restricts (or lifts) a case the request found, or the person's data in it, with the register's step in
+    /// the same transaction as the case's event and the notices to recipients.
+    private func restriction(_ restricted: Bool, _ request: Request, _ context: StaffRequestContext) async throws -> SubjectRequestRegister.Request {
+        let body = try await json.decode(Restriction.self, from: request)
+        // A restriction placed for a request may be lifted after it is completed (an objection decided later).
+        let current = try await open(context, mustBeOpen: restricted)
+        guard let kind = SubjectRequestRegister.Kind(rawValue: current.kind), SubjectRequestRegister.restrictable.contains(kind) else {
+            throw Problem.unprocessable(
+                "request \(current.id) is a request for \(current.kind); restriction answers restriction, rectification or objection requests"
+            )
+        }
+        guard let caseID = UUID(uuidString: body.caseId), current.caseIDs.contains(caseID.uuidString) else {
+            throw Problem.unprocessable("'case_id' must be one of the cases this request found")
+        }
+        let party = try RestrictionController.party(body.personId)
+        let scope = caseID.uuidString + (party.map { "/" + $0.uuidString.lowercased() } ?? "")
+        if !restricted, !current.restrictions.contains(scope) {
+            throw Problem.unprocessable("request \(current.id) placed no restriction on \(scope) that stands")
+        }
+        let user = try context.requireUser()
+        let step = SubjectRequestRegister.draft(
+            restricted ? .restricted : .lifted,
+            of: current,
+            actor: Self.actor(user),
+            caseIDs: [caseID.uuidString],
+            requestID: context.requestID,
+            extra: ["restriction": scope]
+        )
+        _ = try await operations.restrict(
+            restricted,
+            case: caseID,
+            party: party,
+            reason: body.reason ?? "data subject request \(current.id) (\(current.kind))",
+            expected: VersionPrecondition(version: nil),
+            by: user,
+            requestID: context.requestID,
+            also: [step]
+        )
         return try await open(context, mustBeOpen: false)
     }
 

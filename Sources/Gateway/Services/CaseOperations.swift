@@ -35,6 +35,32 @@ struct CaseOperations: Sendable {
         }
     }
 
+    /// Restricts the processing of the case, or of one party's data within it (UK GDPR Art 18), or lifts it:
+    /// an event with the reason, and notices to recipients (`withdrawn` for a case; `updated` for a person,
+    /// whose data leaves the view). `also` as for `change`.
+    func restrict(
+        _ restricted: Bool,
+        case id: UUID,
+        party: UUID?,
+        reason: String,
+        expected: VersionPrecondition,
+        by user: StaffUser,
+        requestID: String,
+        also: [LedgerDraft] = []
+    ) async throws -> ASBCase {
+        guard !reason.trimmed.isEmpty, reason.count <= 2000 else {
+            throw Problem.badRequest("'reason' must say why (the request it answers), in at most 2,000 characters")
+        }
+        let now = now()
+        let kind: CaseEventKind = restricted ? .processingRestricted : .restrictionLifted
+        let event = CaseEvent(kind: kind, at: now, recordedAt: now, author: user.id, note: reason, party: party)
+        let details: @Sendable ([String]) -> [String: String] = { _ in ["event": kind.rawValue, "scope": party == nil ? "case" : "party"] }
+        return try await write(id, expected: expected, by: user, requestID: requestID, details: details, also: also) { c, _ in
+            try c.record(event)
+            return ["event"]
+        }
+    }
+
     /// One amendment: tried on the current case first (a change that changes nothing writes nothing, and
     /// is recorded as a consultation), then made in the store's transaction with its ledger entry.
     /// `also` are further entries the change is recorded with (a step of a data subject's request).
@@ -93,6 +119,8 @@ struct CaseOperations: Sendable {
         do {
             return try body()
         } catch AmendmentViolation.noSuchParty(let person) {
+            throw Problem.notFound("the case has no party \(person.uuidString.lowercased())")
+        } catch CaseRuleViolation.noSuchParty(let person) {
             throw Problem.notFound("the case has no party \(person.uuidString.lowercased())")
         } catch let violation as AmendmentViolation {
             throw Problem.unprocessable(violation.description)

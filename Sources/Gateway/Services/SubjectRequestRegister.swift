@@ -6,7 +6,7 @@ import Reports
 import SharingPolicy
 
 /// The data subject rights register, kept in the ledger itself: each step of a request (received,
-/// extended, a party erased, completed) is a `subject-request` entry naming the request id, the cases the
+/// extended, a party or case erased, a restriction placed or lifted, completed) is a `subject-request` entry naming the request id, the cases the
 /// blind party index found, and dates, never the person's name; the register is those entries folded
 /// together. So the register is as tamper-evident as the disclosures it answers for.
 struct SubjectRequestRegister: Sendable {
@@ -15,8 +15,11 @@ struct SubjectRequestRegister: Sendable {
     }
 
     enum Step: String, Sendable {
-        case received, extended, erased, completed
+        case received, extended, erased, restricted, lifted, completed
     }
+
+    /// The kinds a restriction may answer (Art 18(1)): a restriction request, accuracy contested, an objection pending.
+    static let restrictable: Set<Kind> = [.restriction, .rectification, .objection]
 
     /// Art 12(3): a further two months "taking into account the complexity and number of the requests".
     enum Grounds: String, Codable, Sendable, CaseIterable {
@@ -39,9 +42,11 @@ struct SubjectRequestRegister: Sendable {
         /// Ledger index of each step, in order.
         var entries: [Int]
         var overdue: Bool
+        /// Restrictions it placed that stand: a case id, or case id/person id.
+        var restrictions: [String] = []
 
         enum CodingKeys: String, CodingKey {
-            case id, kind, receivedOn, due, extended, status, entries, overdue
+            case id, kind, receivedOn, due, extended, status, entries, overdue, restrictions
             case caseIDs = "case_ids"
         }
     }
@@ -78,6 +83,10 @@ struct SubjectRequestRegister: Sendable {
                 request.extended = true
                 request.due = details["due"] ?? request.due
             case .erased: break
+            case .restricted:
+                if let scope = details["restriction"], !request.restrictions.contains(scope) { request.restrictions.append(scope) }
+            case .lifted:
+                request.restrictions.removeAll { $0 == details["restriction"] }
             case .completed: request.status = details["outcome"] ?? "completed"
             }
             byID[id] = request
@@ -91,9 +100,12 @@ struct SubjectRequestRegister: Sendable {
 
     /// The register as CSV, for the API and the console alike.
     static func table(_ requests: [Request]) -> CSVTable {
-        var table = CSVTable(header: ["request", "kind", "received_on", "due", "extended", "status", "overdue", "cases"])
+        var table = CSVTable(header: ["request", "kind", "received_on", "due", "extended", "status", "overdue", "cases", "restrictions"])
         for r in requests {
-            table.append([r.id, r.kind, r.receivedOn, r.due, r.extended ? "yes" : "no", r.status, r.overdue ? "yes" : "no", String(r.caseIDs.count)])
+            table.append([
+                r.id, r.kind, r.receivedOn, r.due, r.extended ? "yes" : "no", r.status, r.overdue ? "yes" : "no", String(r.caseIDs.count),
+                String(r.restrictions.count),
+            ])
         }
         return table
     }
