@@ -2,6 +2,7 @@
 import argparse
 import json
 import pathlib
+import re
 import ssl
 import sys
 import urllib.request
@@ -185,10 +186,33 @@ def casework(page):
     assert len(errors) - len(unexpected) == 1 and not unexpected, f"browser console errors on casework pages: {errors}"
 
 
+def retention(page):
+    """An admin starts a dry run, reviews it, purges these cases, and gets the purge certificate."""
+    page.goto(f"{staff}/console/sign-in")
+    page.get_by_label("Personal token").fill(tokens["admin"])
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.goto(f"{staff}/console/retention")
+    page.get_by_role("button", name="Start a dry run").click()
+    heading = page.get_by_role("heading", name=re.compile(r"^Would purge: \d+ cases$"))
+    expect(heading).to_be_visible(timeout=20000)
+    count = int(re.search(r"\d+", heading.inner_text()).group())
+    assert count >= 6, "the dry run lists the six expired demo cases at least"
+    expect(page.get_by_role("heading", name="What partners received of them")).to_be_visible()
+    shot(page, "30-dry-run-review")
+    accessible(page, "dry-run-review")
+    page.get_by_role("button", name="Purge these cases").click()
+    expect(page.get_by_role("heading", name="Purge certificate")).to_be_visible(timeout=20000)
+    expect(page.locator("main")).to_contain_text(f"data keys destroyed: {count}")
+    shot(page, "31-purge-certificate")
+    page.get_by_role("button", name="Sign out").click()
+
+
 def run(page):
     try:
         steps(page)
         casework(page)
+        retention(page)
     except Exception:
         shot(page, "failure")
         print(f"failed at {page.url}; see {artifacts / 'failure.png'}", file=sys.stderr)

@@ -27,12 +27,14 @@ struct RetentionPages {
     @Sendable func retentionPage(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let sweeps = try await store.sweeps().map { record -> [String: Any] in
             let summary = SweepSummary.decode(record.summary) ?? SweepSummary()
-            return [
+            var row: [String: Any] = [
                 "id": record.id, "started": LedgerEntry.timestamp(record.startedAt), "finished": record.finishedAt.map(LedgerEntry.timestamp) ?? "",
                 "state": record.state, "dryRun": record.dryRun, "by": record.startedBy, "schedule": String(record.scheduleVersion.prefix(19)),
                 "examined": summary.examined, "purged": summary.purged, "held": summary.held, "review": summary.dueForReview,
-                "ledgerRange": Self.range(summary.firstLedgerIndex, summary.lastLedgerIndex), "reviewOf": summary.reviewOf ?? "",
+                "ledgerRange": Self.range(summary.firstLedgerIndex, summary.lastLedgerIndex),
             ]
+            if let reviewOf = summary.reviewOf { row["reviewOf"] = reviewOf }
+            return row
         }
         var page: [String: Any] = ["sweeps": sweeps, "noSweeps": sweeps.isEmpty, "admin": context.user?.role == .admin]
         let holds = try await store.holds().map {
@@ -80,9 +82,11 @@ struct RetentionPages {
         var page: [String: Any] = [
             "id": record.id, "kind": record.dryRun ? "dry run" : "purge", "state": record.state, "started": LedgerEntry.timestamp(record.startedAt),
             "finished": record.finishedAt.map(LedgerEntry.timestamp) ?? "–", "by": record.startedBy, "schedule": record.scheduleVersion,
-            "examined": summary.examined, "held": summary.held, "review": summary.dueForReview, "reviewOf": summary.reviewOf ?? "",
-            "leftSinceReview": summary.leftSinceReview, "error": summary.error ?? "",
+            "examined": summary.examined, "held": summary.held, "review": summary.dueForReview,
         ]
+        // Only what applies: a mustache section shows for any value that is present, even "" or 0.
+        if let reviewOf = summary.reviewOf { page["reviewOf"] = ["id": reviewOf, "left": summary.leftSinceReview] }
+        if let error = summary.error { page["error"] = error }
         if record.state == "running" {
             page["running"] = ["done": summary.done, "total": summary.total, "percent": summary.total > 0 ? summary.done * 100 / summary.total : 0]
             return try ConsoleTemplates.page("sweep", title: "Retention sweep", page, context: context, refreshSeconds: 2)
@@ -101,8 +105,8 @@ struct RetentionPages {
             "count": summary.purgeList.count,
             "byRule": summary.byRule.sorted { $0.key < $1.key }.map { ["name": $0.key, "count": $0.value] },
             "byCategory": summary.byCategory.sorted { $0.key < $1.key }.map { ["name": $0.key, "count": $0.value] },
-            "more": max(0, summary.purgeList.count - Self.listedCases),
         ]
+        if summary.purgeList.count > Self.listedCases { review["more"] = summary.purgeList.count - Self.listedCases }
         let received = try await receipts(of: summary.purgeList.map(\.caseId))
         review["cases"] = summary.purgeList.prefix(Self.listedCases).map { item in
             [
