@@ -22,13 +22,18 @@ public struct IssuedCertificate: Sendable {
 }
 
 extension Certificate {
-    /// SHA-256 of the DER encoding, lower-case hex without separators.
-    public var sha256Fingerprint: String {
+    /// The DER encoding.
+    public var derBytes: [UInt8] {
         get throws {
             var serializer = DER.Serializer()
             try serializer.serialize(self)
-            return SHA256.hash(data: serializer.serializedBytes).hexString
+            return serializer.serializedBytes
         }
+    }
+
+    /// SHA-256 of the DER encoding, lower-case hex without separators.
+    public var sha256Fingerprint: String {
+        get throws { SHA256.hash(data: try derBytes).hexString }
     }
 }
 

@@ -142,9 +142,15 @@ public struct PartnerPolicy: Sendable, Hashable, Encodable {
         try c.encode(partner.name, forKey: .name)
         try c.encodeIfPresent(partner.certificateOrganisation, forKey: .organisation)
         try c.encode(partner.certificateFingerprints.sorted(), forKey: .fingerprints)
+        // Left out when empty or absent, so a set without partner CAs keeps the version it had.
+        if !partner.subjectAltNames.isEmpty { try c.encode(partner.subjectAltNames.sorted(), forKey: .subjectAltNames) }
+        try c.encodeIfPresent(partner.trustAnchor?.fingerprint, forKey: .ca)
         try c.encode(agreement, forKey: .agreement)
         try c.encode(purposes, forKey: .purposes)
     }
 
-    enum CodingKeys: String, CodingKey { case partner, name, organisation, fingerprints, agreement, purposes }
+    enum CodingKeys: String, CodingKey {
+        case partner, name, organisation, fingerprints, agreement, purposes, ca
+        case subjectAltNames = "subject_alt_names"
+    }
 }

@@ -6,7 +6,14 @@ import Yams
 /// finds, not just the first, each with file, line, column and, for a
 /// misspelling, the nearest valid word.
 enum PolicyFileParser {
-    static func parse(text: String, file: String, expectedID: String?, wards: WardList? = nil) -> Result<PartnerPolicy, PolicyError> {
+    /// `caRoot` is the directory relative `certificate.ca` paths start from: the one above `policies/`.
+    static func parse(
+        text: String,
+        file: String,
+        expectedID: String?,
+        wards: WardList? = nil,
+        caRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) -> Result<PartnerPolicy, PolicyError> {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -28,7 +35,7 @@ enum PolicyFileParser {
             y.error(top["partner"], "partner id '\(id)' must be lower-case letters, digits and '-'")
         }
         let name = y.string(top["name"], "'name'")
-        let partner = certificate(y, top["certificate"], id: id, name: name)
+        let partner = certificate(y, top["certificate"], id: id, name: name, caRoot: caRoot)
         let agreement = agreement(y, top["agreement"])
         let purposes = purposes(y, top["purposes"], wards: wards)
         guard y.diagnostics.isEmpty, let partner, let agreement, let purposes else {
@@ -37,8 +44,10 @@ enum PolicyFileParser {
         return .success(PartnerPolicy(partner: partner, agreement: agreement, purposes: purposes, file: file))
     }
 
-    private static func certificate(_ y: YAMLCursor, _ node: Node?, id: String?, name: String?) -> Partner? {
-        guard let m = y.mapping(node, "'certificate'", required: [], optional: ["organisation", "fingerprints"]) else { return nil }
+    private static func certificate(_ y: YAMLCursor, _ node: Node?, id: String?, name: String?, caRoot: URL) -> Partner? {
+        guard let m = y.mapping(node, "'certificate'", required: [], optional: ["organisation", "fingerprints", "ca", "subject_alt_names"]) else {
+            return nil
+        }
         let organisation = m["organisation"].flatMap { y.string($0, "'certificate.organisation'") }
         var fingerprints = Set<String>()
         for (text, item) in y.strings(m["fingerprints"], "'certificate.fingerprints'") ?? [] {
@@ -49,11 +58,26 @@ enum PolicyFileParser {
                 y.error(item, "'\(text)' is not a SHA-256 fingerprint (64 hex digits)")
             }
         }
-        if m["organisation"] == nil && m["fingerprints"] == nil {
-            y.error(node, "'certificate' needs an organisation, fingerprints, or both")
+        let altNames = Set((y.strings(m["subject_alt_names"], "'certificate.subject_alt_names'") ?? []).map(\.0))
+        var anchor: PartnerTrustAnchor?
+        if let path = m["ca"].flatMap({ y.string($0, "'certificate.ca'") }) {
+            switch PartnerTrustAnchor.load(path: path, root: caRoot) {
+            case .success(let loaded): anchor = loaded
+            case .failure(let error): y.error(m["ca"], "'certificate.ca': \(error)")
+            }
+        }
+        if m["organisation"] == nil && m["fingerprints"] == nil && m["subject_alt_names"] == nil {
+            y.error(node, "'certificate' needs an organisation, subject alternative names or fingerprints")
         }
         guard let id, let name else { return nil }
-        return Partner(id: id, name: name, certificateOrganisation: organisation, certificateFingerprints: fingerprints)
+        return Partner(
+            id: id,
+            name: name,
+            certificateOrganisation: organisation,
+            certificateFingerprints: fingerprints,
+            subjectAltNames: altNames,
+            trustAnchor: anchor
+        )
     }
 
     private static func agreement(_ y: YAMLCursor, _ node: Node?) -> SharingAgreement? {

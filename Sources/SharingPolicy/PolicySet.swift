@@ -58,7 +58,13 @@ public struct PolicySet: Sendable {
                 problems.append(PolicyDiagnostic(file: display, line: 1, column: 1, message: "cannot be read as UTF-8 text"))
                 continue
             }
-            switch PolicyFileParser.parse(text: text, file: display, expectedID: url.deletingPathExtension().lastPathComponent, wards: wards) {
+            switch PolicyFileParser.parse(
+                text: text,
+                file: display,
+                expectedID: url.deletingPathExtension().lastPathComponent,
+                wards: wards,
+                caRoot: directory.standardizedFileURL.deletingLastPathComponent()
+            ) {
             case .success(let policy): policies.append(policy)
             case .failure(let error): problems += error.diagnostics
             }

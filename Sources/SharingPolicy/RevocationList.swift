@@ -10,17 +10,33 @@ import Yams
 ///   - fingerprint: 3f2a…   # SHA-256 of the certificate's DER, hex (colons allowed)
 ///     reason: laptop stolen, reported by MPS 2026-11-20
 ///     revoked_at: 2026-11-20
+///   - issuer: "CN=MPS Issuing CA 2,O=Metropolitan Police Service"   # RFC 4514, as `certs show` prints it
+///     serial: 4f:1a:09…                                              # hex (colons allowed)
+///     reason: key compromise, MPS ref 2026/77
+///     revoked_at: 2026-11-28
 /// ```
+///
+/// Issuer and serial name a certificate the council never held (one a partner's own CA issued), as a CRL does.
 public struct RevocationList: Sendable, Equatable {
     public struct Revocation: Sendable, Equatable, Codable {
-        /// Lower-case hex, 64 digits.
-        public var fingerprint: String
+        /// Lower-case hex, 64 digits; or nil when the entry names issuer and serial.
+        public var fingerprint: String?
+        /// The issuer's distinguished name (RFC 4514) and the serial number in lower-case hex, no leading zeros.
+        public var issuer: String?
+        public var serial: String?
         public var reason: String
         /// `YYYY-MM-DD`.
         public var revokedAt: String
 
         public init(fingerprint: String, reason: String, revokedAt: String) {
             self.fingerprint = fingerprint
+            self.reason = reason
+            self.revokedAt = revokedAt
+        }
+
+        public init(issuer: String, serial: String, reason: String, revokedAt: String) {
+            self.issuer = issuer
+            self.serial = RevocationList.normaliseSerial(serial)
             self.reason = reason
             self.revokedAt = revokedAt
         }
@@ -31,14 +47,34 @@ public struct RevocationList: Sendable, Equatable {
 
     public let entries: [Revocation]
     private let fingerprints: Set<String>
+    private let issuerSerials: Set<String>
 
     public init(entries: [Revocation]) {
         self.entries = entries
-        self.fingerprints = Set(entries.map(\.fingerprint))
+        self.fingerprints = Set(entries.compactMap(\.fingerprint))
+        self.issuerSerials = Set(entries.compactMap { entry in entry.issuer.flatMap { issuer in entry.serial.map { Self.key(issuer, $0) } } })
     }
 
     public func isRevoked(fingerprint: String) -> Bool {
         fingerprints.contains(fingerprint)
+    }
+
+    /// Revoked by fingerprint or by issuer and serial number.
+    public func isRevoked(_ presented: PresentedCertificate) -> Bool {
+        if fingerprints.contains(presented.fingerprint) { return true }
+        guard !issuerSerials.isEmpty else { return false }
+        let (issuer, serial) = presented.issuerAndSerial
+        return issuerSerials.contains(Self.key(issuer, serial))
+    }
+
+    private static func key(_ issuer: String, _ serial: String) -> String { issuer + "\u{0}" + serial }
+
+    /// Lower-case hex without separators, a `0x` prefix or leading zeros.
+    public static func normaliseSerial(_ text: String) -> String {
+        var hex = text.lowercased().filter { $0 != ":" && !$0.isWhitespace }
+        if hex.hasPrefix("0x") { hex.removeFirst(2) }
+        let trimmed = hex.drop { $0 == "0" }
+        return trimmed.isEmpty ? "0" : String(trimmed)
     }
 
     /// Reads `policies/revoked-certificates.yaml`; a missing file revokes nothing.
@@ -63,7 +99,49 @@ public struct RevocationList: Sendable, Equatable {
         if let top = cursor.mapping(root, "the revocation list", required: ["revoked"]), let list = top["revoked"] {
             if case .sequence(let items) = list {
                 for item in items {
-                    guard let fields = cursor.mapping(item, "a revocation", required: ["fingerprint", "reason", "revoked_at"]) else { continue }
+                    guard
+                        let fields = cursor.mapping(
+                            item,
+                            "a revocation",
+                            required: ["reason", "revoked_at"],
+                            optional: ["fingerprint", "issuer", "serial"]
+                        )
+                    else { continue }
+                    let byIssuer = fields["issuer"] != nil || fields["serial"] != nil
+                    if byIssuer == (fields["fingerprint"] != nil) {
+                        cursor.error(item, "a revocation names the certificate by 'fingerprint', or by 'issuer' and 'serial', not both")
+                        continue
+                    }
+                    if byIssuer {
+                        guard let issuer = cursor.string(fields["issuer"], "'issuer'"), let serial = cursor.string(fields["serial"], "'serial'")
+                        else {
+                            if fields["issuer"] == nil || fields["serial"] == nil { cursor.error(item, "'issuer' and 'serial' go together") }
+                            continue
+                        }
+                        let normalised = Self.normaliseSerial(serial)
+                        if !normalised.allSatisfy(\.isHexDigit) || normalised.count > 40 {
+                            cursor.error(
+                                fields["serial"],
+                                "'serial' must be the serial number in hex (at most 20 bytes); `casegate certs show FILE` prints it"
+                            )
+                        }
+                        if !issuer.contains("=") {
+                            cursor.error(
+                                fields["issuer"],
+                                "'issuer' must be the issuer's distinguished name, as `casegate certs show FILE` prints it"
+                            )
+                        }
+                        let reason = cursor.string(fields["reason"], "'reason'")
+                        let revokedAt = cursor.string(fields["revoked_at"], "'revoked_at'")
+                        if let revokedAt, !Self.isDay(revokedAt) { cursor.error(fields["revoked_at"], "'revoked_at' must be a date, YYYY-MM-DD") }
+                        if let reason, let revokedAt {
+                            if entries.contains(where: { $0.issuer == issuer && $0.serial == normalised }) {
+                                cursor.error(fields["serial"], "this certificate is already revoked above")
+                            }
+                            entries.append(Revocation(issuer: issuer, serial: normalised, reason: reason, revokedAt: revokedAt))
+                        }
+                        continue
+                    }
                     let fingerprint = cursor.string(fields["fingerprint"], "'fingerprint'").map(normaliseFingerprint)
                     if let fingerprint, fingerprint.count != 64 || !fingerprint.allSatisfy(\.isHexDigit) {
                         cursor.error(
@@ -110,7 +188,12 @@ public struct RevocationList: Sendable, Equatable {
             out += "revoked:\n"
         }
         if !out.hasSuffix("\n") { out += "\n" }
-        out += "  - fingerprint: \(revocation.fingerprint)\n"
+        if let fingerprint = revocation.fingerprint {
+            out += "  - fingerprint: \(fingerprint)\n"
+        } else {
+            out += "  - issuer: \(yamlQuoted(revocation.issuer ?? ""))\n"
+            out += "    serial: \(revocation.serial ?? "")\n"
+        }
         out += "    reason: \(yamlQuoted(revocation.reason))\n"
         out += "    revoked_at: \(revocation.revokedAt)\n"
         return out

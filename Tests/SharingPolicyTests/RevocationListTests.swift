@@ -47,6 +47,13 @@ struct RevocationListTests {
             ),
             ("revokd: []\n", 1, 1, "did you mean 'revoked'?"),
             ("revoked: yes\n", 1, 10, "must be a list"),
+            (
+                "revoked:\n  - fingerprint: \(String(repeating: "ab", count: 32))\n    issuer: CN=x\n    serial: 1f\n    reason: r\n    revoked_at: 2026-11-20\n",
+                2, 5, "not both"
+            ),
+            ("revoked:\n  - issuer: CN=x\n    reason: r\n    revoked_at: 2026-11-20\n", 2, 5, "go together"),
+            ("revoked:\n  - issuer: CN=x\n    serial: zz\n    reason: r\n    revoked_at: 2026-11-20\n", 3, 13, "serial number in hex"),
+            ("revoked:\n  - issuer: nobody\n    serial: 1f\n    reason: r\n    revoked_at: 2026-11-20\n", 2, 13, "distinguished name"),
         ]
     )
     func mistakes(text: String, line: Int, column: Int, message: String) throws {
@@ -54,6 +61,17 @@ struct RevocationListTests {
         let diagnostic = try #require(error?.diagnostics.first { $0.message.contains(message) }, "\(error?.diagnostics ?? [])")
         #expect(diagnostic.file == "policies/revoked-certificates.yaml")
         #expect(diagnostic.line == line && diagnostic.column == column, "\(diagnostic)")
+    }
+
+    @Test("by issuer and serial: the serial normalised, appended and read back, matched against a certificate")
+    func issuerAndSerial() throws {
+        let text = RevocationList.appending(
+            .init(issuer: "CN=LFB Issuing CA,O=London Fire Brigade", serial: "00:4F:1A", reason: "key compromise", revokedAt: "2026-11-28"),
+            to: nil
+        )
+        let list = try RevocationList.parse(text: text, file: "f")
+        #expect(list.entries.map(\.serial) == ["4f1a"] && list.entries.map(\.issuer) == ["CN=LFB Issuing CA,O=London Fire Brigade"])
+        #expect(RevocationList.normaliseSerial("0x00ff") == "ff" && RevocationList.normaliseSerial("00") == "0")
     }
 
     @Test("a certificate revoked twice is a mistake")

@@ -32,6 +32,16 @@ public struct PartnerIdentityMiddleware: RouterMiddleware {
             GatewayMetrics.refused(.unknownCertificate)
             context.logger.warning("client certificate not mapped to any partner", metadata: ["certificate_fingerprint": .string(fingerprint)])
             throw Problem.forbidden("this certificate is not registered to any partner agency")
+        case .wrongIssuer(let fingerprint, let claimed, let issuer):
+            GatewayMetrics.refused(.wrongPartnerCA)
+            context.logger.warning(
+                "client certificate claims a partner whose CA did not issue it",
+                metadata: [
+                    "certificate_fingerprint": .string(fingerprint), "claimed_partner": .string(claimed),
+                    "issuing_ca": .string(issuer.map { "partner \($0)" } ?? "council partner CA"),
+                ]
+            )
+            throw Problem.forbidden("this certificate was not issued by the certificate authority registered for '\(claimed)'")
         }
         var context = context
         context.partner = identity

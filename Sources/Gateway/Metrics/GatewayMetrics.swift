@@ -37,6 +37,7 @@ public enum GatewayMetrics {
         case noCertificate = "no_certificate"
         case unknownCertificate = "unknown_certificate"
         case revokedCertificate = "revoked_certificate"
+        case wrongPartnerCA = "wrong_partner_ca"
         case agreementExpired = "agreement_expired"
         case rateLimited = "rate_limited"
         case notAdmitted = "not_admitted"
@@ -45,6 +46,9 @@ public enum GatewayMetrics {
     /// Why a TLS handshake was refused.
     public enum HandshakeRefusal: String, CaseIterable, Sendable {
         case noCertificate = "no_certificate"
+        case unknownCA = "unknown_ca"
+        case expired
+        case notYetValid = "not_yet_valid"
         case certificateRejected = "certificate_rejected"
         case protocolVersion = "protocol_version"
         case other

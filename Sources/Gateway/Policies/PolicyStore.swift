@@ -51,15 +51,7 @@ public final class PolicyStore: Sendable {
         let (snapshot, generation, cached) = state.withLock { ($0.snapshot, $0.generation, $0.identities[key]) }
         if let cached { return (snapshot, cached) }
         let set = snapshot.compiled
-        let fingerprint = SHA256.hash(data: der).hexString
-        let resolution: CertificateResolution
-        if set.policySet.revocations.isRevoked(fingerprint: fingerprint) {
-            resolution = .revoked(fingerprint: fingerprint)
-        } else if let partner = set.policySet.directory.partner(fingerprint: fingerprint, organisation: CertificateSubject.organisation(der: der)) {
-            resolution = .partner(AuthenticatedPartner(partner: partner, certificateFingerprint: fingerprint))
-        } else {
-            resolution = .unknown(fingerprint: fingerprint)
-        }
+        let resolution = Self.resolve(der, in: set.policySet)
         state.withLock { state in
             // A reload in between has made its own cache; this answer belongs to the old set.
             guard state.generation == generation else { return }
@@ -70,11 +62,28 @@ public final class PolicyStore: Sendable {
     }
 }
 
+extension PolicyStore {
+    static func resolve(_ der: [UInt8], in set: PolicySet) -> CertificateResolution {
+        guard let presented = try? PresentedCertificate(der: der) else { return .unknown(fingerprint: SHA256.hash(data: der).hexString) }
+        if set.revocations.isRevoked(presented) { return .revoked(fingerprint: presented.fingerprint) }
+        switch set.directory.match(presented) {
+        case .partner(let partner):
+            return .partner(AuthenticatedPartner(partner: partner, certificateFingerprint: presented.fingerprint))
+        case .none:
+            return .unknown(fingerprint: presented.fingerprint)
+        case .wrongIssuer(let claimed, let issuer):
+            return .wrongIssuer(fingerprint: presented.fingerprint, claimed: claimed.id, issuer: issuer?.id)
+        }
+    }
+}
+
 /// What a verified client certificate means to the gateway.
 public enum CertificateResolution: Sendable, Equatable {
     case partner(AuthenticatedPartner)
-    /// On the revocation list (`policies/revoked-certificates.yaml`).
+    /// On the revocation list (`policies/revoked-certificates.yaml`), by fingerprint or issuer and serial.
     case revoked(fingerprint: String)
-    /// Issued by the partner CA, but no partner's policy claims it.
+    /// Verified, but no partner's policy claims it.
     case unknown(fingerprint: String)
+    /// It claims partner `claimed` but was issued by partner `issuer`'s CA (or the council's, when nil).
+    case wrongIssuer(fingerprint: String, claimed: String, issuer: String?)
 }

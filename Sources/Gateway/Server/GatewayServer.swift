@@ -7,6 +7,7 @@ import Ledger
 import Logging
 import Metrics
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import SharingPolicy
 
@@ -90,7 +91,7 @@ public struct GatewayServer: Sendable {
     public func partnerApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         Application(
             router: partnerRouter(),
-            server: try .tls(.http1(configuration: http1(listener: "partner")), tlsConfiguration: TLSSetup.partner(configuration.tls)),
+            server: try partnerServer(),
             configuration: .init(
                 address: .hostname(configuration.partnerListener.host, port: configuration.partnerListener.port),
                 serverName: "casegate"
@@ -197,15 +198,32 @@ public struct GatewayServer: Sendable {
         )
     }
 
+    /// HTTP/1.1 over TLS with the partner certificate checks of `PartnerHandshakeVerifier`.
+    private func partnerServer() throws -> HTTPServerBuilder {
+        let context = try NIOSSLContext(configuration: TLSSetup.partner(configuration.tls))
+        let verifier = try PartnerHandshakeVerifier(
+            councilCAFile: configuration.tls.partnerCA,
+            policies: environment.policies,
+            logger: logger.withLabel("partner")
+        )
+        let http = http1(listener: "partner", certificatesCheckedElsewhere: true)
+        return HTTPServerBuilder { responder in
+            PartnerTLSChannel(base: HTTP1Channel(responder: responder, configuration: http), context: context, verifier: verifier)
+        }
+    }
+
     private func address(_ listener: GatewayConfiguration.Listener) -> String { "\(listener.host):\(listener.port)" }
 
     /// Idle and slow connections closed; headers bounded well below what any real client sends; refused
     /// handshakes counted and logged.
-    private func http1(listener: String) -> HTTP1Channel.Configuration {
+    private func http1(listener: String, certificatesCheckedElsewhere: Bool = false) -> HTTP1Channel.Configuration {
         let deadline = TimeAmount.seconds(Int64(configuration.requestTimeoutSeconds))
         let logger = self.logger
         return .init(
-            additionalChannelHandlers: [RequestDeadlineHandler(deadline: deadline), HandshakeRefusalHandler(listener: listener, logger: logger)],
+            additionalChannelHandlers: [
+                RequestDeadlineHandler(deadline: deadline),
+                HandshakeRefusalHandler(listener: listener, logger: logger, certificatesCheckedElsewhere: certificatesCheckedElsewhere),
+            ],
             idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 100)
         )

@@ -9,15 +9,22 @@ final class HandshakeRefusalHandler: ChannelInboundHandler, RemovableChannelHand
 
     private let listener: String
     private let logger: Logger
+    /// Certificate refusals are counted where they are decided (`PartnerHandshakeVerifier`), with their reason.
+    private let certificatesCheckedElsewhere: Bool
 
-    init(listener: String, logger: Logger) {
+    init(listener: String, logger: Logger, certificatesCheckedElsewhere: Bool = false) {
         self.listener = listener
         self.logger = logger
+        self.certificatesCheckedElsewhere = certificatesCheckedElsewhere
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if case .handshakeFailed(let failure) = error as? NIOSSLError {
             let reason = Self.reason(String(describing: failure))
+            if reason == .certificateRejected && certificatesCheckedElsewhere {
+                context.fireErrorCaught(error)
+                return
+            }
             GatewayMetrics.handshakeRefused(listener: listener, reason)
             logger.notice(
                 "TLS handshake refused",
