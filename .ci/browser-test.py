@@ -26,7 +26,7 @@ def api(url, token=None, cert=None):
     """A request the way a partner's or caseworker's system makes it."""
     context = ssl.create_default_context(cafile=str(work / "certs/ca.pem"))
     if cert:
-        context.load_cert_chain(str(work / f"certs/partners/{cert}.pem"), str(work / f"certs/partners/{cert}.key"))
+        context.load_cert_chain(str(work / f"certs/partner-side/{cert}/{cert}.pem"), str(work / f"certs/partner-side/{cert}/{cert}.key"))
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     with urllib.request.urlopen(request, context=context) as response:
         return json.loads(response.read())

@@ -1,10 +1,12 @@
+import ByteEncoding
 import Crypto
 import Foundation
 import X509
 
-/// The fixed layout of development certificates under a directory
-/// (`certs/dev/` by default), so scripts can find them:
-/// `ca.pem`, `ca.key`, `server.pem`, `server.key`, `partners/<id>.pem` and `.key`.
+/// The fixed layout of development certificates under a directory (`certs/dev/` by default), so scripts
+/// can find them. The council's side: `ca.pem`, `ca.key` (its partner CA), `server.pem`, `server.key`, and
+/// `issued/` (a copy of every partner certificate it signed). The partners' side, as the demo plays it:
+/// `partner-side/<id>/<id>.key`, `.csr`, and the `.pem` the council sent back.
 public struct DevCertificateFiles: Sendable {
     public let directory: URL
 
@@ -16,8 +18,11 @@ public struct DevCertificateFiles: Sendable {
     public var caKey: URL { directory.appendingPathComponent("ca.key") }
     public var serverCertificate: URL { directory.appendingPathComponent("server.pem") }
     public var serverKey: URL { directory.appendingPathComponent("server.key") }
-    public func partnerCertificate(_ id: String) -> URL { directory.appendingPathComponent("partners/\(id).pem") }
-    public func partnerKey(_ id: String) -> URL { directory.appendingPathComponent("partners/\(id).key") }
+    public func partnerCertificate(_ id: String) -> URL { directory.appendingPathComponent("partner-side/\(id)/\(id).pem") }
+    public func partnerKey(_ id: String) -> URL { directory.appendingPathComponent("partner-side/\(id)/\(id).key") }
+    public func partnerCSR(_ id: String) -> URL { directory.appendingPathComponent("partner-side/\(id)/\(id).csr") }
+    /// Copies of the partner certificates the council signed, for expiry listings.
+    public var issuedDirectory: URL { directory.appendingPathComponent("issued") }
 
     /// Loads the CA, making it first if it does not exist.
     public func loadOrCreateCA() throws -> (DevCertificateAuthority, created: Bool) {
@@ -41,12 +46,41 @@ public struct DevCertificateFiles: Sendable {
         return true
     }
 
-    /// Makes a partner's client certificate unless one exists.
+    /// Plays a partner's enrolment unless it has a certificate: the partner's key and CSR made on its side,
+    /// the CSR checked and signed by the council's CA, the certificate sent back (and a copy kept in `issued/`).
     @discardableResult
     public func ensurePartner(id: String, organisation: String, ca: DevCertificateAuthority) throws -> Bool {
         guard !FileManager.default.fileExists(atPath: partnerCertificate(id).path) else { return false }
-        try write(ca.issueClient(commonName: id, organisation: organisation), certificate: partnerCertificate(id), key: partnerKey(id))
+        let (key, csr) = try PartnerEnrolment.request(partner: id, organisation: organisation)
+        try writeKey(key, to: partnerKey(id))
+        try writeText(try csr.serializeAsPEM().pemString, to: partnerCSR(id))
+        let checked = try PartnerEnrolment.check(pem: String(contentsOf: partnerCSR(id), encoding: .utf8), organisation: organisation).get()
+        try record(try ca.sign(checked, validUntil: Date().addingTimeInterval(397 * 86400)), partner: id, at: partnerCertificate(id))
         return true
+    }
+
+    /// Writes a certificate the council signed for `partner` to `url`, and a copy to `issued/<partner>-<serial>.pem`.
+    public func record(_ certificate: Certificate, partner: String, at url: URL) throws {
+        let pem = try certificate.serializeAsPEM().pemString
+        try writeText(pem, to: url)
+        try writeText(pem, to: issuedDirectory.appendingPathComponent("\(partner)-\(certificate.serialNumber.bytes.hexString).pem"))
+    }
+
+    /// Writes a private key readable by its owner only, refusing to replace one.
+    public func writeKey(_ key: P256.Signing.PrivateKey, to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard !FileManager.default.fileExists(atPath: url.path) else {
+            throw CocoaError(.fileWriteFileExists, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        guard FileManager.default.createFile(atPath: url.path, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+    }
+
+    private func writeText(_ text: String, to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url, options: .atomic)
     }
 
     /// Writes a certificate and its key; the key file is readable by its owner only.

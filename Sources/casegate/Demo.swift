@@ -12,8 +12,9 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Set up a development gateway (certificates, keys, tokens, synthetic cases) and run it.",
         discussion: """
-            Everything goes to fixed places: certificates under certs/dev/ (ca.pem, server.pem, server.key, \
-            partners/<partner-id>.pem and .key); data under data/ (casegate.sqlite, keys.sqlite, master.key, \
+            Everything goes to fixed places: certificates under certs/dev/ (the council's ca.pem, server.pem, \
+            server.key and issued/; each partner's key, CSR and signed certificate in partner-side/<partner-id>/, \
+            made as a partner would with `certs request` and signed as the council does with `certs sign`); data under data/ (casegate.sqlite, keys.sqlite, master.key, \
             demo-tokens.json). A second run reuses what exists.
             """
     )
@@ -48,7 +49,7 @@ struct Demo: AsyncParsableCommand {
         let (ca, _) = try certs.loadOrCreateCA()
         try certs.ensureServer(ca: ca)
         for partner in directory.partners {
-            guard let organisation = partner.certificateOrganisation else { continue }
+            guard let organisation = partner.certificateOrganisation, partner.trustAnchor == nil else { continue }
             try certs.ensurePartner(id: partner.id, organisation: organisation, ca: ca)
         }
 

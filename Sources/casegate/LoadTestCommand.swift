@@ -30,7 +30,7 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "Seconds of unmeasured load first.")
     var warmup = 2.0
 
-    @Option(help: "The partner whose development certificate to use (certs/dev/partners/<partner>.pem and .key).")
+    @Option(help: "The partner whose development certificate to use (certs/dev/partner-side/<partner>/<partner>.pem and .key).")
     var partner = "met-police"
 
     @Option(help: "Client certificate (PEM); defaults to the partner's development certificate.")
@@ -74,8 +74,8 @@ struct LoadTestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let credentials = PartnerCredentials(
-            certificate: certificate ?? "\(certsDir)/partners/\(partner).pem",
-            privateKey: privateKey ?? "\(certsDir)/partners/\(partner).key",
+            certificate: certificate ?? "\(certsDir)/partner-side/\(partner)/\(partner).pem",
+            privateKey: privateKey ?? "\(certsDir)/partner-side/\(partner)/\(partner).key",
             serverCA: serverCA ?? "\(certsDir)/ca.pem"
         )
         do {

@@ -39,8 +39,8 @@ struct GatewayCrashTests {
         let caseworker = try #require(tokens["caseworker"])
 
         let credentials = PartnerCredentials(
-            certificate: certs + "/partners/met-police.pem",
-            privateKey: certs + "/partners/met-police.key",
+            certificate: certs + "/partner-side/met-police/met-police.pem",
+            privateKey: certs + "/partner-side/met-police/met-police.key",
             serverCA: certs + "/ca.pem"
         )
         let partner = try PartnerClient(baseURL: "https://localhost:\(partnerPort)", credentials: credentials, connections: 8)

@@ -44,8 +44,8 @@ struct MultiInstanceTests {
         try #require(setup.terminationStatus == 0)
 
         let credentials = PartnerCredentials(
-            certificate: certs + "/partners/met-police.pem",
-            privateKey: certs + "/partners/met-police.key",
+            certificate: certs + "/partner-side/met-police/met-police.pem",
+            privateKey: certs + "/partner-side/met-police/met-police.key",
             serverCA: certs + "/ca.pem"
         )
         var instances: [Process] = []

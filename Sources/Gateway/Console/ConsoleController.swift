@@ -47,6 +47,7 @@ struct ConsoleController {
             origin: configuration.ledgerOrigin
         ).addRoutes(to: signedIn)
         RetentionPages(service: retention).addRoutes(to: signedIn)
+        CertificatePages(tls: configuration.tls, policies: environment.policies, now: environment.now).addRoutes(to: signedIn)
         NoticePages(
             ledger: environment.ledger,
             calendar: environment.clock.calendar,

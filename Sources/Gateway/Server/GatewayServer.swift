@@ -181,6 +181,7 @@ public struct GatewayServer: Sendable {
                 )
             ),
             .init(service: CheckpointSigner(ledger: environment.ledger)),
+            .init(service: CertificateExpiryWatch(tls: configuration.tls, policies: environment.policies, logger: logger)),
         ]
         if let metrics = configuration.metricsListener {
             let operations = operationsApplication(metrics) { await ports.bound(.operations, $0.localAddress?.port ?? 0) }

@@ -1,0 +1,67 @@
+import Foundation
+import NIOSSL
+import SharingPolicy
+import X509
+
+/// Every certificate the gateway depends on, with when it expires: the server's, the council's partner CA,
+/// each partner CA a policy names, and each partner certificate the council signed (kept in `issued/`
+/// beside the partner CA). Listed by `casegate certs list` and on the console; logged once a day when one
+/// expires within `warningDays`.
+public struct CertificateInventory: Sendable {
+    public struct Entry: Sendable, Equatable {
+        /// `server`, `council partner CA`, `partner CA` or `partner certificate`.
+        public var role: String
+        /// The partner it belongs to, where it belongs to one.
+        public var partner: String?
+        public var subject: String
+        public var notValidAfter: Date
+        public var path: String
+
+        public func daysLeft(at now: Date) -> Int { Int((notValidAfter.timeIntervalSince(now) / 86400).rounded(.down)) }
+    }
+
+    public static let warningDays = 30
+
+    public let entries: [Entry]
+
+    /// Reads the files; one that cannot be read is left out (the listeners refuse to start on their own).
+    public init(serverCertificate: String, partnerCA: String, policies: PolicySet?) {
+        var entries: [Entry] = []
+        func add(_ role: String, _ partner: String?, path: String) {
+            guard let certificates = try? NIOSSLCertificate.fromPEMFile(path) else { return }
+            for certificate in certificates {
+                guard let parsed = try? Certificate(derEncoded: try certificate.toDERBytes()) else { continue }
+                entries.append(
+                    Entry(role: role, partner: partner, subject: parsed.subject.description, notValidAfter: parsed.notValidAfter, path: path)
+                )
+            }
+        }
+        add("server", nil, path: serverCertificate)
+        add("council partner CA", nil, path: partnerCA)
+        for partner in policies?.directory.partners ?? [] {
+            guard let anchor = partner.trustAnchor else { continue }
+            entries.append(
+                Entry(
+                    role: "partner CA",
+                    partner: partner.id,
+                    subject: anchor.certificate.subject.description,
+                    notValidAfter: anchor.certificate.notValidAfter,
+                    path: anchor.path
+                )
+            )
+        }
+        let issued = URL(fileURLWithPath: partnerCA).deletingLastPathComponent().appendingPathComponent("issued")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: issued.path)) ?? []
+        for name in names.sorted() where name.hasSuffix(".pem") {
+            // Named <partner>-<serial>.pem by `certs sign`.
+            let partner = name.split(separator: "-").dropLast().joined(separator: "-")
+            add("partner certificate", partner.isEmpty ? nil : partner, path: issued.appendingPathComponent(name).path)
+        }
+        self.entries = entries.sorted { $0.notValidAfter < $1.notValidAfter }
+    }
+
+    /// Those expiring within `warningDays` of `now`, or expired.
+    public func expiringSoon(at now: Date) -> [Entry] {
+        entries.filter { $0.daysLeft(at: now) < Self.warningDays }
+    }
+}
