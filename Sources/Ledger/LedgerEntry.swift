@@ -25,6 +25,14 @@ public enum LedgerAction: String, Codable, Sendable, CaseIterable {
     /// A step of a data subject's request (the register): details `request`, `step` (`received`, `extended`,
     /// `erased`, `completed`), `kind`, `received_on`, `due`, and the step's own (`grounds`, `outcome`).
     case subjectRequest = "subject-request"
+    /// A member of staff signed in to the pages: details `method` (`token`, `oidc`).
+    case signIn = "sign-in"
+    /// A sign-in was refused: details `method` and `reason`; the actor is the user when known, never the token.
+    case signInRefused = "sign-in-refused"
+    /// A personal token was issued, rotated or revoked: details `expires` where it has one.
+    case tokenIssued = "token-issued"
+    case tokenRotated = "token-rotated"
+    case tokenRevoked = "token-revoked"
 }
 
 /// Who did it. Never a name: partner ids, staff user ids and roles only.

@@ -172,6 +172,16 @@ enum PostgresMigrations {
                 "CREATE INDEX ledger_by_recipient_action ON ledger_entries (recipient, action, idx)"
             ]
         ),
+        (
+            "v9-staff-identity",
+            [
+                // Tokens expire; tokens made before they did get the default 90 days from now.
+                "ALTER TABLE staff_users ADD COLUMN token_expires_at TIMESTAMPTZ",
+                "ALTER TABLE staff_users ADD COLUMN token_last_used_at TIMESTAMPTZ",
+                "ALTER TABLE staff_users ADD COLUMN subject TEXT UNIQUE",
+                "UPDATE staff_users SET token_expires_at = now() + interval '90 days'",
+            ]
+        ),
     ]
 
     /// A key database's own list (`key_database`): the `casegate_keys` schema as the case database's

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Storage
 
@@ -173,6 +174,16 @@ enum CaseDatabaseMigrations {
         migrator.registerMigration("v10-ledger-notices", foreignKeyChecks: .immediate) { db in
             // A partner's change feed reads its notices in order: one range of this index, not every disclosure.
             try db.create(index: "ledger_by_recipient_action", on: "ledger_entries", columns: ["recipient", "action", "idx"])
+        }
+        migrator.registerMigration("v11-staff-identity", foreignKeyChecks: .immediate) { db in
+            // Tokens expire; tokens made before they did get the default life from now, not an immediate end.
+            try db.alter(table: "staff_users") { t in
+                t.add(column: "token_expires_at", .datetime)
+                t.add(column: "token_last_used_at", .datetime)
+                t.add(column: "subject", .text)
+            }
+            try db.execute(sql: "UPDATE staff_users SET token_expires_at = ?", arguments: [Date().addingTimeInterval(defaultTokenLifetime)])
+            try db.create(index: "staff_users_by_subject", on: "staff_users", columns: ["subject"], unique: true)
         }
         return migrator
     }

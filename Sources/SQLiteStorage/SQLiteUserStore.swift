@@ -12,17 +12,31 @@ struct StaffUserRecord: Codable, FetchableRecord, PersistableRecord {
     var tokenHash: Data
     var createdAt: Date
     var revokedAt: Date?
+    var tokenExpiresAt: Date?
+    var tokenLastUsedAt: Date?
+    var subject: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, role
+        case id, name, role, subject
         case tokenHash = "token_hash"
         case createdAt = "created_at"
         case revokedAt = "revoked_at"
+        case tokenExpiresAt = "token_expires_at"
+        case tokenLastUsedAt = "token_last_used_at"
     }
 
     var user: StaffUser? {
         guard let role = StaffRole(rawValue: role) else { return nil }
-        return StaffUser(id: id, name: name, role: role, createdAt: createdAt, revokedAt: revokedAt)
+        return StaffUser(
+            id: id,
+            name: name,
+            role: role,
+            createdAt: createdAt,
+            revokedAt: revokedAt,
+            tokenExpiresAt: tokenExpiresAt,
+            tokenLastUsedAt: tokenLastUsedAt,
+            subject: subject
+        )
     }
 }
 
@@ -33,7 +47,7 @@ public struct SQLiteUserStore: UserStore {
         self.database = database
     }
 
-    public func add(name: String, role: StaffRole) async throws -> (StaffUser, token: String) {
+    public func add(name: String, role: StaffRole, tokenExpiresAt: Date) async throws -> (StaffUser, token: String) {
         let token = StaffToken.generate()
         let record = StaffUserRecord(
             id: token.userID,
@@ -41,7 +55,8 @@ public struct SQLiteUserStore: UserStore {
             role: role.rawValue,
             tokenHash: token.secretHash,
             createdAt: Date(),
-            revokedAt: nil
+            revokedAt: nil,
+            tokenExpiresAt: tokenExpiresAt
         )
         try await mapErrors { try await database.cases.write { db in try record.insert(db) } }
         return (record.user!, token.text)
@@ -67,15 +82,52 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
-    public func authenticate(token text: String) async throws -> StaffUser? {
-        guard let token = StaffToken(parsing: text) else { return nil }
+    public func rotate(id: String, tokenExpiresAt: Date) async throws -> String? {
+        let token = StaffToken.generate(userID: id)
+        let changed = try await mapErrors {
+            try await database.cases.write { db in
+                try db.execute(
+                    sql: "UPDATE staff_users SET token_hash = ?, token_expires_at = ?, token_last_used_at = NULL WHERE id = ? AND revoked_at IS NULL",
+                    arguments: [token.secretHash, tokenExpiresAt, id]
+                )
+                return db.changesCount
+            }
+        }
+        return changed == 1 ? token.text : nil
+    }
+
+    public func check(token text: String, now: Date) async throws -> TokenCheck {
+        guard let token = StaffToken(parsing: text) else { return .invalid }
         let record = try await mapErrors {
             try await database.cases.read { db in try StaffUserRecord.fetchOne(db, key: token.userID) }
         }
-        guard let record, record.revokedAt == nil, constantTimeEqual(record.tokenHash, token.secretHash) else {
-            return nil
+        guard let record, record.revokedAt == nil, constantTimeEqual(record.tokenHash, token.secretHash), let user = record.user else {
+            return .invalid
         }
-        return record.user
+        if record.tokenLastUsedAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
+            try await mapErrors {
+                try await database.cases.write { db in
+                    try db.execute(sql: "UPDATE staff_users SET token_last_used_at = ? WHERE id = ?", arguments: [now, record.id])
+                }
+            }
+        }
+        if let expiry = record.tokenExpiresAt, expiry <= now { return .expired(user, at: expiry) }
+        return .valid(user)
+    }
+
+    public func user(subject: String) async throws -> StaffUser? {
+        try await mapErrors {
+            try await database.cases.read { db in try StaffUserRecord.filter(Column("subject") == subject).fetchOne(db)?.user }
+        }
+    }
+
+    public func link(subject: String, to id: String) async throws -> Bool {
+        try await mapErrors {
+            try await database.cases.write { db in
+                try db.execute(sql: "UPDATE staff_users SET subject = ? WHERE id = ? AND subject IS NULL", arguments: [subject, id])
+                return db.changesCount == 1
+            }
+        }
     }
 
     public func saveSession(_ session: StaffSession, secretHash: Data) async throws {

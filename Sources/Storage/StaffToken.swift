@@ -17,6 +17,12 @@ public struct StaffToken: Sendable, Equatable {
     /// A fresh token for a new user id.
     public static func generate() -> StaffToken { generate(prefix: userPrefix, idPrefix: "u") }
 
+    /// A fresh secret for an existing user (a rotation).
+    public static func generate(userID: String) -> StaffToken {
+        let fresh = generate(prefix: userPrefix, idPrefix: "u")
+        return StaffToken(userID: userID, secret: fresh.secret, prefix: userPrefix)
+    }
+
     /// A fresh console session token.
     public static func generateSession() -> StaffToken { generate(prefix: sessionPrefix, idPrefix: "s") }
 

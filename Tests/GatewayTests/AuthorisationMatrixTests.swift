@@ -379,7 +379,7 @@ enum ConsoleMatrix {
         let pages = [
             "disclosures", "disclosures.csv", "disclosures.json", "subject-access", "subject-access.csv?name=Nobody", "ledger", "retention",
             "service-standards", "service-standards.csv", "community-trigger", "records-of-processing", "records-of-processing.csv",
-            "publication-statistics", "publication-statistics.csv", "notices", "notices.csv", "requests", "requests.csv", "certificates",
+            "publication-statistics", "publication-statistics.csv", "notices", "notices.csv", "requests", "requests.csv", "certificates", "users",
         ]
         return [
             Row(method: .get, route: "", path: "/", expected: { _ in .seeOther }),

@@ -26,6 +26,52 @@ struct UserStoreTests {
         }
     }
 
+    @Test(
+        "tokens expire (90 days by default), say so, record their last use, and rotate: the old one stops, the new one works; subjects link once",
+        arguments: BackendKind.available
+    )
+    func expiryAndRotation(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let users = t.backend.users
+            let now = Date()
+            let (standard, _) = try await users.add(name: "Default Life", role: .caseworker)
+            let life = try #require(standard.tokenExpiresAt).timeIntervalSince(now)
+            #expect(abs(life - defaultTokenLifetime) < 60)
+
+            let (user, token) = try await users.add(name: "Short Life", role: .igOfficer, tokenExpiresAt: now.addingTimeInterval(3600))
+            guard case .valid(let valid) = try await users.check(token: token, now: now) else {
+                Issue.record("a fresh token is valid")
+                return
+            }
+            #expect(valid.id == user.id)
+            let used = try #require(try await users.list().first { $0.id == user.id }?.tokenLastUsedAt)
+            #expect(abs(used.timeIntervalSince(now)) < 1)
+            let later = now.addingTimeInterval(7200)
+            guard case .expired(let expired, let at) = try await users.check(token: token, now: later) else {
+                Issue.record("an hour later the token has expired")
+                return
+            }
+            #expect(expired.id == user.id && abs(at.timeIntervalSince(now.addingTimeInterval(3600))) < 1)
+            #expect(try await users.authenticate(token: token) != nil, "authenticate asks about now, when it is still valid")
+
+            let rotated = try #require(try await users.rotate(id: user.id, tokenExpiresAt: later.addingTimeInterval(86400)))
+            #expect(rotated.hasPrefix("cgt_\(user.id)_") && rotated != token)
+            #expect(try await users.check(token: token, now: later) == .invalid)
+            guard case .valid = try await users.check(token: rotated, now: later) else {
+                Issue.record("the rotated token is valid")
+                return
+            }
+            #expect(try await users.rotate(id: "u-missing", tokenExpiresAt: later) == nil)
+            #expect(try await users.revoke(id: user.id))
+            #expect(try await users.rotate(id: user.id, tokenExpiresAt: later) == nil, "a revoked user gets no new token")
+
+            #expect(try await users.link(subject: "idp|123", to: standard.id))
+            #expect(try await users.link(subject: "idp|456", to: standard.id) == false, "linked once")
+            #expect(try await users.user(subject: "idp|123")?.id == standard.id)
+            #expect(try await users.user(subject: "idp|999") == nil)
+        }
+    }
+
     @Test("tokens have at least 128 bits of secret and are stored only as hashes", arguments: BackendKind.available)
     func tokensAreHashed(kind: BackendKind) async throws {
         try await withStore(kind) { t in

@@ -84,6 +84,18 @@ public struct Audit: Sendable {
         )
     }
 
+    /// A refused sign-in: the user when known (never the token), the method and why.
+    func signInRefused(userID: String?, method: String, reason: String, requestID: String) async throws {
+        let draft = LedgerDraft(
+            actor: LedgerActor(kind: .staff, id: userID ?? "unknown"),
+            action: .signInRefused,
+            caseIDs: [],
+            requestID: requestID,
+            details: ["method": method, "reason": reason]
+        )
+        _ = try await append(draft)
+    }
+
     private func append(_ draft: LedgerDraft) async throws -> LedgerReceipt {
         try await durably { try await ledger.append([draft])[0] }
     }
@@ -103,4 +115,5 @@ extension RequestContext {
     var requestID: String {
         logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? UUID().uuidString
     }
+
 }

@@ -48,6 +48,7 @@ struct ConsoleController {
         ).addRoutes(to: signedIn)
         RetentionPages(service: retention).addRoutes(to: signedIn)
         CertificatePages(tls: configuration.tls, policies: environment.policies, now: environment.now).addRoutes(to: signedIn)
+        UserPages(users: environment.users, now: environment.now).addRoutes(to: signedIn)
         NoticePages(
             ledger: environment.ledger,
             calendar: environment.clock.calendar,

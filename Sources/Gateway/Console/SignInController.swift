@@ -50,13 +50,33 @@ struct SignInController {
             return try page(context: context, error: "The sign-in form had expired. Please try again.", status: .forbidden)
         }
         let token = (fields["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let user = try await users.authenticate(token: token) else {
+        let user: StaffUser
+        switch try await users.check(token: token, now: now()) {
+        case .valid(let valid):
+            user = valid
+        case .invalid:
+            // The user id a well-formed token names, never the token itself.
+            try await audit.signInRefused(
+                userID: StaffToken(parsing: token)?.userID,
+                method: "token",
+                reason: "invalid",
+                requestID: context.requestID
+            )
             return try page(context: context, error: "That token is not valid, or has been revoked.", status: .unauthorized)
+        case .expired(let expired, let at):
+            try await audit.signInRefused(userID: expired.id, method: "token", reason: "expired", requestID: context.requestID)
+            let day = ISO8601DateFormatter().string(from: at)
+            return try page(context: context, error: "That token expired on \(day). Ask an admin for a new one.", status: .unauthorized)
         }
 
+        return try await startSession(for: user, method: "token", context: context)
+    }
+
+    /// A session for a user who has proved who they are, with its `sign-in` ledger entry; to their pages.
+    func startSession(for user: StaffUser, method: String, context: StaffRequestContext) async throws -> Response {
         let (session, secret) = StaffSession.start(userID: user.id, expiresAt: now().addingTimeInterval(sessionLifetime))
         try await users.saveSession(session, secretHash: secret.secretHash)
-        try await audit.staff(user, .consultation, caseIDs: [], requestID: context.requestID, details: ["console": "sign-in"])
+        try await audit.staff(user, .signIn, caseIDs: [], requestID: context.requestID, details: ["method": method])
         var headers: HTTPFields = [.location: Self.home(user.role)]
         headers.append(
             HTTPField(name: .setCookie, value: ConsoleCookies.set(ConsoleSessionMiddleware.cookieName, secret.text, maxAge: Int(sessionLifetime)))

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Storage
 
@@ -18,8 +19,14 @@ public struct StaffAuthMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw Problem.unauthorised("the Authorization header must be 'Bearer <token>'")
         }
-        guard let user = try await users.authenticate(token: String(parts[1])) else {
-            throw Problem.unauthorised("the token is not valid, or has been revoked")
+        let user: StaffUser
+        switch try await users.check(token: String(parts[1]), now: Date()) {
+        case .valid(let valid): user = valid
+        case .invalid: throw Problem.unauthorised("the token is not valid, or has been revoked")
+        case .expired(let expired, let at):
+            throw Problem.unauthorised(
+                "the token expired on \(ISO8601DateFormatter().string(from: at)); ask an admin for a new one (casegate users rotate \(expired.id))"
+            )
         }
         var context = context
         context.user = user
