@@ -108,6 +108,12 @@ public struct PostgresUserStore: UserStore {
         }
     }
 
+    public func setRole(_ role: StaffRole, for id: String) async throws {
+        try await database.mapErrors {
+            try await database.client.query("UPDATE staff_users SET role = \(role.rawValue) WHERE id = \(id)", logger: database.logger)
+        }
+    }
+
     public func link(subject: String, to id: String) async throws -> Bool {
         try await database.mapErrors {
             try await database.client.query(

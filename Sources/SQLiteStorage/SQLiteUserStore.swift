@@ -121,6 +121,14 @@ public struct SQLiteUserStore: UserStore {
         }
     }
 
+    public func setRole(_ role: StaffRole, for id: String) async throws {
+        try await mapErrors {
+            try await database.cases.write { db in
+                try db.execute(sql: "UPDATE staff_users SET role = ? WHERE id = ?", arguments: [role.rawValue, id])
+            }
+        }
+    }
+
     public func link(subject: String, to id: String) async throws -> Bool {
         try await mapErrors {
             try await database.cases.write { db in

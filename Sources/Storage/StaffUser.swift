@@ -105,6 +105,8 @@ public protocol UserStore: Sendable {
     func user(subject: String) async throws -> StaffUser?
     /// Links an identity provider's `sub` to a user; false if the user does not exist or has another.
     func link(subject: String, to id: String) async throws -> Bool
+    /// Changes a user's role (the identity provider's groups are the source of it for linked users).
+    func setRole(_ role: StaffRole, for id: String) async throws
     /// Stores a console session for a user (the caller has authenticated them).
     func saveSession(_ session: StaffSession, secretHash: Data) async throws
     /// The session a cookie value names and its user, if the session has not expired or ended and the user is still active.

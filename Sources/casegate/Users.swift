@@ -7,7 +7,7 @@ import Storage
 struct Users: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage staff users and their personal tokens (each issue, rotation and revocation a ledger entry).",
-        subcommands: [Add.self, List.self, Rotate.self, Revoke.self]
+        subcommands: [Add.self, List.self, Rotate.self, Revoke.self, Link.self]
     )
 
     struct Options: ParsableArguments {
@@ -107,6 +107,32 @@ struct Users: AsyncParsableCommand {
         func run() async throws {
             guard try await options.withTokens({ tokens, _ in try await tokens.revoke(id: id) }) else { throw ValidationError("no user \(id)") }
             print("revoked \(id)")
+        }
+    }
+}
+
+extension Users {
+    struct Link: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Link a user to their identity provider account (its subject, `sub`), so they can sign in with it.",
+            discussion: "For single sign-on without create_users: only users linked in advance may sign in. A user is linked once."
+        )
+
+        @Argument(help: "The user id.") var id: String
+        @Option(help: "The identity provider's subject identifier for this person.") var subject: String
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            let subject = subject.trimmingCharacters(in: .whitespaces)
+            guard !subject.isEmpty else { throw ValidationError("--subject must not be empty") }
+            let linked = try await storage.with { backend -> Bool in
+                if let other = try await backend.users.user(subject: subject), other.id != id {
+                    throw ValidationError("\(subject) is linked to \(other.id) already")
+                }
+                return try await backend.users.link(subject: subject, to: id)
+            }
+            guard linked else { throw ValidationError("no user \(id), or it is linked to another subject already") }
+            print("linked \(id) to \(subject)")
         }
     }
 }

@@ -43,6 +43,8 @@ final class GatewayFixture: Sendable {
         idleTimeoutSeconds: Int = 30,
         requestTimeoutSeconds: Int = 30,
         viewCacheMegabytes: Int = 64,
+        singleSignOn: SingleSignOnSettings? = nil,
+        tokenSignIn: Bool = true,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws {
         // Metrics on, before anything makes a handle, so the metrics test sees real ones.
@@ -55,7 +57,7 @@ final class GatewayFixture: Sendable {
         metPolice = try ca.issueClient(commonName: "met-police", organisation: "Metropolitan Police Service")
         let policies = root.appendingPathComponent("policies")
         try FileManager.default.copyItem(at: Self.repositoryPolicies, to: policies)
-        configuration = GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             partnerListener: .init(host: "127.0.0.1", port: 0),
             staffListener: .init(host: "127.0.0.1", port: 0),
             metricsListener: .init(host: "127.0.0.1", port: 0),
@@ -68,6 +70,9 @@ final class GatewayFixture: Sendable {
             requestTimeoutSeconds: requestTimeoutSeconds,
             viewCacheMegabytes: viewCacheMegabytes
         )
+        configuration.singleSignOn = singleSignOn
+        configuration.consoleTokenSignIn = tokenSignIn
+        self.configuration = configuration
         if let masterKey {
             let data = root.appendingPathComponent("data")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)

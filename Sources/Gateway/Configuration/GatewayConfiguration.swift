@@ -127,6 +127,10 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var homeVisitWorkingDays: Int = 5
     /// Working days from a complainant's request for a female officer to one being assigned.
     public var femaleOfficerWorkingDays: Int = 2
+    /// Staff sign in to the pages through the council's identity provider.
+    public var singleSignOn: SingleSignOnSettings?
+    /// Whether the pages also take a personal token at sign-in (for development; turn it off with single sign-on).
+    public var consoleTokenSignIn: Bool = true
 
     public var retentionDailyAt: (hour: Int, minute: Int)? {
         guard let text = retentionDailyAtText else { return nil }
@@ -187,6 +191,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case noticeOverdueWorkingDays = "notice_overdue_working_days"
         case homeVisitWorkingDays = "home_visit_working_days"
         case femaleOfficerWorkingDays = "female_officer_working_days"
+        case singleSignOn = "single_sign_on"
+        case consoleTokenSignIn = "console_token_sign_in"
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults. A key it does not know (a typo)
@@ -263,6 +269,15 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
                 forKey: .partnerRateLimit,
                 in: c,
                 debugDescription: "requests_per_second must be above 0 and burst at least 1"
+            )
+        }
+        self.singleSignOn = try c.decodeIfPresent(SingleSignOnSettings.self, forKey: .singleSignOn)
+        self.consoleTokenSignIn = try c.decodeIfPresent(Bool.self, forKey: .consoleTokenSignIn) ?? defaults.consoleTokenSignIn
+        if !consoleTokenSignIn, singleSignOn == nil {
+            throw DecodingError.dataCorruptedError(
+                forKey: .consoleTokenSignIn,
+                in: c,
+                debugDescription: "console_token_sign_in: false leaves no way to sign in to the pages; configure single_sign_on"
             )
         }
         if let text = retentionDailyAtText, retentionDailyAt == nil {

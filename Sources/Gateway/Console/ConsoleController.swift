@@ -9,6 +9,8 @@ struct ConsoleController {
     let configuration: GatewayConfiguration
     let verification: LedgerVerificationStatus
     let retention: RetentionService
+    /// The council's identity provider, when single sign-on is configured.
+    let identityProvider: IdentityProvider?
 
     func addRoutes(to router: Router<StaffRequestContext>) {
         // Someone who opens the staff listener's address in a browser lands on the console.
@@ -24,13 +26,25 @@ struct ConsoleController {
                 pages: "sign in first"
             )
         )
-        SignInController(
+        let signIn = SignInController(
             users: environment.users,
             audit: environment.audit,
             sessionLifetime: TimeInterval(configuration.consoleSessionMinutes * 60),
-            now: environment.now
+            now: environment.now,
+            tokenSignIn: configuration.consoleTokenSignIn,
+            singleSignOn: identityProvider.map { _ in "your council account" }
         )
-        .addRoutes(open: console, signedIn: anyRole)
+        signIn.addRoutes(open: console, signedIn: anyRole)
+        if let identityProvider {
+            SingleSignOnController(
+                provider: identityProvider,
+                users: environment.users,
+                audit: environment.audit,
+                signIn: signIn,
+                now: environment.now
+            )
+            .addRoutes(to: console)
+        }
         signedIn.get(use: home)
         let policiesDirectory = URL(fileURLWithPath: configuration.policiesDirectory)
         DisclosurePages(

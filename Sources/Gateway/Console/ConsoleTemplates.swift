@@ -33,14 +33,16 @@ struct ConsoleTemplates: Sendable {
     }()
 
     /// A whole page: `template` rendered with `page`, inside the layout with the navigation.
-    /// `refreshSeconds` has the browser reload the page (a job in progress), without scripts.
+    /// `refreshSeconds` has the browser reload the page (a job in progress), without scripts; `continueTo`
+    /// sends it on to one of our paths at once.
     static func page(
         _ template: String,
         title: String,
         _ page: [String: Any],
         context: StaffRequestContext,
         status: HTTPResponse.Status = .ok,
-        refreshSeconds: Int? = nil
+        refreshSeconds: Int? = nil,
+        continueTo path: String? = nil
     ) throws -> Response {
         let templates = try shared.get()
         var page = page
@@ -48,6 +50,8 @@ struct ConsoleTemplates: Sendable {
         guard let body = templates.library.render(page, withTemplate: template) else { throw ConsoleError.templates("no template '\(template)'") }
         var frame: [String: Any] = ["title": title, "body": body, "signedIn": context.user != nil]
         if let refreshSeconds { frame["refresh"] = refreshSeconds }
+        // A same-site step onwards: after a cross-site redirect the browser withholds SameSite=Strict cookies.
+        if let path { frame["refresh"] = "0;url=\(path)" }
         if let user = context.user {
             frame["userName"] = user.name
             frame["userRole"] = user.role.rawValue

@@ -12,6 +12,10 @@ struct SignInController {
     let audit: Audit
     let sessionLifetime: TimeInterval
     let now: @Sendable () -> Date
+    /// Personal tokens at sign-in (development); off when single sign-on is the only way in.
+    var tokenSignIn = true
+    /// The provider's name on the sign-in button, when single sign-on is configured.
+    var singleSignOn: String? = nil
     static let signInCookie = "__Host-casegate_signin"
 
     /// Where each role lands after signing in.
@@ -29,15 +33,13 @@ struct SignInController {
         try page(context: context, error: nil, status: .ok)
     }
 
-    private func page(context: StaffRequestContext, error: String?, status: HTTPResponse.Status) throws -> Response {
+    func page(context: StaffRequestContext, error: String?, status: HTTPResponse.Status) throws -> Response {
         let nonce = StaffToken.generateSession().secretHash.hexString
-        var response = try ConsoleTemplates.page(
-            "sign-in",
-            title: "Sign in",
-            ["nonce": nonce, "error": error as Any],
-            context: context,
-            status: status
-        )
+        var page: [String: Any] = ["nonce": nonce]
+        if let error { page["error"] = error }
+        if tokenSignIn { page["tokenSignIn"] = true }
+        if let singleSignOn { page["singleSignOn"] = singleSignOn }
+        var response = try ConsoleTemplates.page("sign-in", title: "Sign in", page, context: context, status: status)
         response.headers[.setCookie] = ConsoleCookies.set(Self.signInCookie, nonce, maxAge: 1800)
         return response
     }
@@ -48,6 +50,9 @@ struct SignInController {
             constantTimeEqual(Array(nonce.utf8), Array(cookie.utf8))
         else {
             return try page(context: context, error: "The sign-in form had expired. Please try again.", status: .forbidden)
+        }
+        guard tokenSignIn else {
+            return try page(context: context, error: "Signing in with a token is turned off here; use your council account.", status: .forbidden)
         }
         let token = (fields["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let user: StaffUser
@@ -69,20 +74,22 @@ struct SignInController {
             return try page(context: context, error: "That token expired on \(day). Ask an admin for a new one.", status: .unauthorized)
         }
 
-        return try await startSession(for: user, method: "token", context: context)
+        var headers = try await startSession(for: user, method: "token", context: context)
+        headers[.location] = Self.home(user.role)
+        return Response(status: .seeOther, headers: headers)
     }
 
-    /// A session for a user who has proved who they are, with its `sign-in` ledger entry; to their pages.
-    func startSession(for user: StaffUser, method: String, context: StaffRequestContext) async throws -> Response {
+    /// A session for a user who has proved who they are, with its `sign-in` ledger entry: the cookies to set.
+    func startSession(for user: StaffUser, method: String, context: StaffRequestContext) async throws -> HTTPFields {
         let (session, secret) = StaffSession.start(userID: user.id, expiresAt: now().addingTimeInterval(sessionLifetime))
         try await users.saveSession(session, secretHash: secret.secretHash)
         try await audit.staff(user, .signIn, caseIDs: [], requestID: context.requestID, details: ["method": method])
-        var headers: HTTPFields = [.location: Self.home(user.role)]
+        var headers: HTTPFields = [:]
         headers.append(
             HTTPField(name: .setCookie, value: ConsoleCookies.set(ConsoleSessionMiddleware.cookieName, secret.text, maxAge: Int(sessionLifetime)))
         )
         headers.append(HTTPField(name: .setCookie, value: ConsoleCookies.expired(Self.signInCookie)))
-        return Response(status: .seeOther, headers: headers)
+        return headers
     }
 
     @Sendable func signOut(_ request: Request, context: StaffRequestContext) async throws -> Response {

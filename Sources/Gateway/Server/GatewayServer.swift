@@ -20,6 +20,8 @@ public struct GatewayServer: Sendable {
     let retention: RetentionService
     /// One per server, so every partner request counts against the same buckets.
     let rateLimiter: PartnerRateLimiter?
+    /// The council's identity provider (single sign-on), when configured.
+    let identityProvider: IdentityProvider?
     /// The console's last full ledger verification.
     let verification = LedgerVerificationStatus()
 
@@ -28,6 +30,7 @@ public struct GatewayServer: Sendable {
         self.environment = environment
         self.logger = logger
         self.retention = RetentionService(environment: environment, configuration: configuration, logger: logger)
+        self.identityProvider = configuration.singleSignOn.flatMap { try? IdentityProvider(settings: $0) }
         self.rateLimiter = configuration.partnerRateLimit.map(PartnerRateLimiter.init)
     }
 
@@ -82,7 +85,13 @@ public struct GatewayServer: Sendable {
             cases: v1.group("cases").add(middleware: governance),
             subjects: v1.group("subjects").add(middleware: governance)
         )
-        ConsoleController(environment: environment, configuration: configuration, verification: verification, retention: retention).addRoutes(
+        ConsoleController(
+            environment: environment,
+            configuration: configuration,
+            verification: verification,
+            retention: retention,
+            identityProvider: identityProvider
+        ).addRoutes(
             to: router
         )
         return router
@@ -164,6 +173,9 @@ public struct GatewayServer: Sendable {
 
     /// The listeners and background services as one service group; `triggerGracefulShutdown()` stops them.
     public func serviceGroup(onReady: @escaping @Sendable (ListeningPorts) async -> Void = { _ in }) throws -> ServiceGroup {
+        if let settings = configuration.singleSignOn, identityProvider == nil {
+            _ = try IdentityProvider(settings: settings)  // throws the reason it could not be set up
+        }
         let ports = ReadyPorts(expectsOperations: configuration.metricsListener != nil, onReady: onReady)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
