@@ -208,11 +208,25 @@ def retention(page):
     page.get_by_role("button", name="Sign out").click()
 
 
+def single_sign_on(page):
+    """An IG officer signs in with their council account: the provider's page, back to the console."""
+    page.goto(f"{staff}/console/sign-in")
+    page.get_by_role("link", name="Sign in with your council account").click()
+    expect(page.get_by_role("heading", name="Authorize Client")).to_be_visible()
+    page.get_by_role("button", name="iris").click()
+    expect(page).to_have_url(f"{staff}/console/disclosures", timeout=15000)
+    expect(page.locator("header")).to_contain_text("Iris Officer")
+    shot(page, "40-single-sign-on")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(f"{staff}/console/sign-in")
+
+
 def run(page):
     try:
         steps(page)
         casework(page)
         retention(page)
+        single_sign_on(page)
     except Exception:
         shot(page, "failure")
         print(f"failed at {page.url}; see {artifacts / 'failure.png'}", file=sys.stderr)

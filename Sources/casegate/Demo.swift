@@ -37,7 +37,8 @@ struct Demo: AsyncParsableCommand {
         let logger = try startLogging()
         let certs = DevCertificateFiles(directory: URL(fileURLWithPath: certsDir))
         var configuration = try options.configuration()
-        if options.certificate == nil && options.config == nil {
+        // The development certificates unless a flag or the configuration file names others.
+        if options.certificate == nil && configuration.tls == GatewayConfiguration().tls {
             configuration.tls = .init(
                 certificate: certs.serverCertificate.path,
                 privateKey: certs.serverKey.path,

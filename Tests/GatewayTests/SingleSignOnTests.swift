@@ -53,7 +53,10 @@ struct SingleSignOnTests {
         let start = try await gateway.staff { try await $0.execute(.init("/console/sso/start", method: .get)) }
         #expect(start.status == .seeOther)
         let location = try #require(start.headers[.location])
-        let flow = try #require(start.headers[.setCookie]).split(separator: ";")[0]
+        let setCookie = try #require(start.headers[.setCookie])
+        // A __Host- cookie must have Path=/ and Secure, or browsers drop it.
+        #expect(setCookie.hasPrefix("__Host-") && setCookie.contains("Path=/;") && setCookie.contains("Secure") && setCookie.contains("SameSite=Lax"))
+        let flow = setCookie.split(separator: ";")[0]
         #expect(location.contains("code_challenge_method=S256") && location.contains("nonce=") && location.contains("client_id=casegate-test"))
         var callback = try await provider.authorize(location, sub: sub)
         tamper(&callback)

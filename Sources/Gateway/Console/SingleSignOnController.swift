@@ -33,7 +33,7 @@ struct SingleSignOnController {
             return try signIn.page(context: context, error: "The council's sign-in service cannot be reached just now.", status: .badGateway)
         }
         // SameSite=Lax: the provider's redirect back is a cross-site top-level GET, which must carry it.
-        let cookie = "\(Self.flowCookie)=\(state).\(nonce).\(verifier); Path=/console/sso; Max-Age=600; Secure; HttpOnly; SameSite=Lax"
+        let cookie = "\(Self.flowCookie)=\(state).\(nonce).\(verifier); Path=/; Max-Age=600; Secure; HttpOnly; SameSite=Lax"
         return Response(status: .seeOther, headers: [.location: location, .setCookie: cookie])
     }
 
@@ -68,7 +68,7 @@ struct SingleSignOnController {
             return try await refuse(.unknownUser, userID: nil, context: context)
         }
         var headers = try await signIn.startSession(for: user, method: "oidc", context: context)
-        headers.append(HTTPField(name: .setCookie, value: "\(Self.flowCookie)=; Path=/console/sso; Max-Age=0; Secure; HttpOnly; SameSite=Lax"))
+        headers.append(HTTPField(name: .setCookie, value: "\(Self.flowCookie)=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax"))
         let home = SignInController.home(user.role)
         var response = try ConsoleTemplates.page(
             "signed-in",
