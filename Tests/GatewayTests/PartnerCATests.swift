@@ -49,6 +49,10 @@ struct PartnerCATests {
             let who = String(buffer: try #require(whoami.body))
             #expect(whoami.status == .ok && who.contains("\"partner\":\"lfb\""))
 
+            // Certificates LFB's own CA issued are known to the council only once presented: listed for expiry.
+            let seen = fixture.environment.policies.presentedCertificates.filter { $0.partner == "lfb" }
+            #expect(seen.contains { $0.subject.contains("London Fire Brigade") && $0.notValidAfter == lfb.certificate.notValidAfter })
+
             let wrong = try await using(try gateway.partnerClient(posingAsMet)) { try await $0.get("/v1/whoami") }
             #expect(wrong.status == .forbidden)
             #expect(String(buffer: try #require(wrong.body)).contains("not issued by the certificate authority registered for 'met-police'"))

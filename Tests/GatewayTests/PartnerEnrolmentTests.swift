@@ -2,12 +2,32 @@ import CasegateTestSupport
 import DevPKI
 import Foundation
 import HummingbirdTesting
+import Logging
 import SharingPolicy
 import SwiftASN1
+import Synchronization
 import Testing
 import X509
 
 @testable import Gateway
+
+/// Collects each log line's message and its `partner` and `role` metadata.
+final class LogLines: LogHandler, @unchecked Sendable {
+    let messages = Mutex<[String]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let partner = event.metadata?["partner"].map { "\($0)" } ?? "-"
+        let role = event.metadata?["role"].map { "\($0)" } ?? "-"
+        messages.withLock { $0.append("\(event.message) partner=\(partner) role=\(role)") }
+    }
+}
 
 /// Keys stay with the partner: `certs request` on the partner's side, `certs sign` on the council's, with
 /// every bad request refused precisely; and the certificates' expiry, listed and shown on the console.
@@ -146,6 +166,16 @@ struct PartnerEnrolmentTests {
         #expect(inventory.entries.map(\.role) == ["partner certificate", "server", "council partner CA"])
         #expect(inventory.expiringSoon(at: Date()).map(\.partner) == ["lfb"])
         #expect(inventory.expiringSoon(at: Date().addingTimeInterval(800 * 86400)).count == 2)
+
+        // The daily check logs each of them: role, partner, subject, date.
+        let lines = LogLines()
+        let watch = CertificateExpiryWatch(
+            tls: fixture.configuration.tls,
+            policies: fixture.environment.policies,
+            logger: Logger(label: "expiry") { _ in lines }
+        )
+        watch.check(now: Date())
+        #expect(lines.messages.withLock { $0 } == ["certificate expires within 30 days partner=lfb role=partner certificate"])
 
         let ig = try await fixture.environment.users.add(name: "Iggy", role: .igOfficer).token
         try await fixture.withRunningGateway { gateway in

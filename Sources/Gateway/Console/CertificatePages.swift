@@ -14,7 +14,12 @@ struct CertificatePages {
     }
 
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let inventory = CertificateInventory(serverCertificate: tls.certificate, partnerCA: tls.partnerCA, policies: policies.current.policySet)
+        let inventory = CertificateInventory(
+            serverCertificate: tls.certificate,
+            partnerCA: tls.partnerCA,
+            policies: policies.current.policySet,
+            presented: policies.presentedCertificates
+        )
         let now = now()
         let rows = inventory.entries.map { entry -> [String: Any] in
             let days = entry.daysLeft(at: now)

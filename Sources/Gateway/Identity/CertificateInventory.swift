@@ -4,8 +4,8 @@ import SharingPolicy
 import X509
 
 /// Every certificate the gateway depends on, with when it expires: the server's, the council's partner CA,
-/// each partner CA a policy names, and each partner certificate the council signed (kept in `issued/`
-/// beside the partner CA). Listed by `casegate certs list` and on the console; logged once a day when one
+/// each partner CA a policy names, each partner certificate the council signed (kept in `issued/` beside
+/// the partner CA), and each partner certificate presented since the gateway started. Listed by `casegate certs list` and on the console; logged once a day when one
 /// expires within `warningDays`.
 public struct CertificateInventory: Sendable {
     public struct Entry: Sendable, Equatable {
@@ -25,7 +25,8 @@ public struct CertificateInventory: Sendable {
     public let entries: [Entry]
 
     /// Reads the files; one that cannot be read is left out (the listeners refuse to start on their own).
-    public init(serverCertificate: String, partnerCA: String, policies: PolicySet?) {
+    /// `presented` are partners' certificates seen in handshakes (`PolicyStore.presentedCertificates`).
+    public init(serverCertificate: String, partnerCA: String, policies: PolicySet?, presented: [Entry] = []) {
         var entries: [Entry] = []
         func add(_ role: String, _ partner: String?, path: String) {
             guard let certificates = try? NIOSSLCertificate.fromPEMFile(path) else { return }
@@ -57,6 +58,9 @@ public struct CertificateInventory: Sendable {
             let partner = name.split(separator: "-").dropLast().joined(separator: "-")
             add("partner certificate", partner.isEmpty ? nil : partner, path: issued.appendingPathComponent(name).path)
         }
+        // A certificate the council signed and that was also presented is listed once, as signed.
+        let signed = Set(entries.filter { $0.role == "partner certificate" }.map { "\($0.subject)|\($0.notValidAfter)" })
+        entries += presented.filter { !signed.contains("\($0.subject)|\($0.notValidAfter)") }
         self.entries = entries.sorted { $0.notValidAfter < $1.notValidAfter }
     }
 

@@ -12,6 +12,7 @@ public final class PolicyStore: Sendable {
     public let directory: URL
     private let pseudonymRoot: SymmetricKey
     private let state: Mutex<State>
+    private let presented = Mutex<[String: CertificateInventory.Entry]>([:])
 
     /// The set in force and the partners its certificates resolved to, which die with it.
     private struct State {
@@ -51,7 +52,8 @@ public final class PolicyStore: Sendable {
         let (snapshot, generation, cached) = state.withLock { ($0.snapshot, $0.generation, $0.identities[key]) }
         if let cached { return (snapshot, cached) }
         let set = snapshot.compiled
-        let resolution = Self.resolve(der, in: set.policySet)
+        let (resolution, presented) = Self.resolve(der, in: set.policySet)
+        if case .partner(let partner) = resolution, let presented { remember(presented, of: partner.partner.id) }
         state.withLock { state in
             // A reload in between has made its own cache; this answer belongs to the old set.
             guard state.generation == generation else { return }
@@ -63,16 +65,34 @@ public final class PolicyStore: Sendable {
 }
 
 extension PolicyStore {
-    static func resolve(_ der: [UInt8], in set: PolicySet) -> CertificateResolution {
-        guard let presented = try? PresentedCertificate(der: der) else { return .unknown(fingerprint: SHA256.hash(data: der).hexString) }
-        if set.revocations.isRevoked(presented) { return .revoked(fingerprint: presented.fingerprint) }
+    static func resolve(_ der: [UInt8], in set: PolicySet) -> (CertificateResolution, PresentedCertificate?) {
+        guard let presented = try? PresentedCertificate(der: der) else { return (.unknown(fingerprint: SHA256.hash(data: der).hexString), nil) }
+        if set.revocations.isRevoked(presented) { return (.revoked(fingerprint: presented.fingerprint), presented) }
         switch set.directory.match(presented) {
         case .partner(let partner):
-            return .partner(AuthenticatedPartner(partner: partner, certificateFingerprint: presented.fingerprint))
+            return (.partner(AuthenticatedPartner(partner: partner, certificateFingerprint: presented.fingerprint)), presented)
         case .none:
-            return .unknown(fingerprint: presented.fingerprint)
+            return (.unknown(fingerprint: presented.fingerprint), presented)
         case .wrongIssuer(let claimed, let issuer):
-            return .wrongIssuer(fingerprint: presented.fingerprint, claimed: claimed.id, issuer: issuer?.id)
+            return (.wrongIssuer(fingerprint: presented.fingerprint, claimed: claimed.id, issuer: issuer?.id), presented)
+        }
+    }
+
+    /// Partners' certificates seen since the gateway started (those their own CAs issued are known no other
+    /// way), for the expiry listing; at most `identityCacheLimit`.
+    public var presentedCertificates: [CertificateInventory.Entry] { presented.withLock { Array($0.values) } }
+
+    private func remember(_ certificate: PresentedCertificate, of partner: String) {
+        let entry = CertificateInventory.Entry(
+            role: "partner certificate (presented)",
+            partner: partner,
+            subject: certificate.certificate.subject.description,
+            notValidAfter: certificate.certificate.notValidAfter,
+            path: "sha-256 \(certificate.fingerprint.prefix(16))…"
+        )
+        presented.withLock { seen in
+            if seen.count >= Self.identityCacheLimit { seen.removeAll(keepingCapacity: true) }
+            seen[certificate.fingerprint] = entry
         }
     }
 }

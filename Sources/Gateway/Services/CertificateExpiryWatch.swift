@@ -19,7 +19,12 @@ struct CertificateExpiryWatch: Service {
     }
 
     func check(now: Date) {
-        let inventory = CertificateInventory(serverCertificate: tls.certificate, partnerCA: tls.partnerCA, policies: policies.current.policySet)
+        let inventory = CertificateInventory(
+            serverCertificate: tls.certificate,
+            partnerCA: tls.partnerCA,
+            policies: policies.current.policySet,
+            presented: policies.presentedCertificates
+        )
         for entry in inventory.expiringSoon(at: now) {
             logger.warning(
                 entry.daysLeft(at: now) < 0 ? "certificate expired" : "certificate expires within 30 days",
