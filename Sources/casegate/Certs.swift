@@ -35,10 +35,15 @@ struct Certs: ParsableCommand {
         )
 
         @Option(help: "Partner id, as in policies/partners/<id>.yaml.") var partner: String
-        @Option(help: "Organisation (O), as the partner's policy names it.") var organisation: String
+        @Option(help: "Organisation (O), as the partner's policy names it; read from --policies-dir when left out.")
+        var organisation: String?
+        @Option(help: "Directory of sharing policies, for the organisation when --organisation is left out.") var policiesDir = "policies"
         @Option(help: "Directory to write <partner>.key and <partner>.csr in.") var dir = "."
 
         func run() throws {
+            guard let organisation = try organisation ?? policyOrganisation() else {
+                throw ValidationError("give --organisation: no policy for \(partner) names one in \(policiesDir)/partners/")
+            }
             let directory = URL(fileURLWithPath: dir)
             let key = directory.appendingPathComponent("\(partner).key")
             let csrFile = directory.appendingPathComponent("\(partner).csr")
@@ -48,6 +53,11 @@ struct Certs: ParsableCommand {
             try Data(try csr.serializeAsPEM().pemString.utf8).write(to: csrFile, options: .atomic)
             print("key (keep it; never send it): \(key.path)")
             print("certificate signing request (send it to the council): \(csrFile.path)")
+        }
+
+        private func policyOrganisation() throws -> String? {
+            guard FileManager.default.fileExists(atPath: policiesDir) else { return nil }
+            return try loadPolicies(policiesDir).policies.first { $0.partner.id == partner }?.partner.certificateOrganisation
         }
     }
 

@@ -86,6 +86,25 @@ final class GatewayFixture: Sendable {
 
     var policiesDirectory: URL { URL(fileURLWithPath: configuration.policiesDirectory) }
 
+    /// Met Police certificates from the fixture's CA that expired yesterday and that start tomorrow.
+    func metPoliceOutOfDate() throws -> (expired: IssuedCertificate, notYetValid: IssuedCertificate) {
+        let day = 86400.0
+        return (
+            try ca.issueClient(
+                commonName: "met-police",
+                organisation: "Metropolitan Police Service",
+                validFrom: Date().addingTimeInterval(-30 * day),
+                validUntil: Date().addingTimeInterval(-day)
+            ),
+            try ca.issueClient(
+                commonName: "met-police",
+                organisation: "Metropolitan Police Service",
+                validFrom: Date().addingTimeInterval(day),
+                validUntil: Date().addingTimeInterval(30 * day)
+            )
+        )
+    }
+
     /// Each listener's routes as "METHOD path" (no leading slash), read from the routers themselves.
     var routes: (partner: Set<String>, staff: Set<String>) {
         let server = GatewayServer(configuration: configuration, environment: environment)

@@ -90,18 +90,7 @@ struct PartnerCATests {
         }
         let lfbCA = try DevCertificateAuthority.create(commonName: "LFB Issuing CA")
         let lfb = try lfbCA.issueClient(commonName: "lfb-gateway", organisation: "London Fire Brigade")
-        let expired = try fixture.ca.issueClient(
-            commonName: "met-police",
-            organisation: "Metropolitan Police Service",
-            validFrom: Date().addingTimeInterval(-30 * 86400),
-            validUntil: Date().addingTimeInterval(-86400)
-        )
-        let early = try fixture.ca.issueClient(
-            commonName: "met-police",
-            organisation: "Metropolitan Police Service",
-            validFrom: Date().addingTimeInterval(86400),
-            validUntil: Date().addingTimeInterval(30 * 86400)
-        )
+        let (expired, early) = try fixture.metPoliceOutOfDate()
         #expect(await verifier.verdict(try chain(fixture.metPolice)) == nil)
         #expect(await verifier.verdict(try chain(lfb)) == .unknownCA)
         #expect(await verifier.verdict(try chain(expired)) == .expired)

@@ -113,18 +113,7 @@ struct PartnerListenerTests {
         let fixture = try await GatewayFixture()
         let foreignCA = try DevCertificateAuthority.create(commonName: "Some other CA")
         let foreign = try foreignCA.issueClient(commonName: "met-police", organisation: "Metropolitan Police Service")
-        let expired = try fixture.ca.issueClient(
-            commonName: "met-police",
-            organisation: "Metropolitan Police Service",
-            validFrom: Date().addingTimeInterval(-30 * 86400),
-            validUntil: Date().addingTimeInterval(-86400)
-        )
-        let notYetValid = try fixture.ca.issueClient(
-            commonName: "met-police",
-            organisation: "Metropolitan Police Service",
-            validFrom: Date().addingTimeInterval(86400),
-            validUntil: Date().addingTimeInterval(30 * 86400)
-        )
+        let (expired, notYetValid) = try fixture.metPoliceOutOfDate()
         try await fixture.withRunningGateway { gateway in
             for identity in [nil, foreign, expired, notYetValid] {
                 await #expect(throws: (any Error).self) {
