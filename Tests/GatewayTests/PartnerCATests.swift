@@ -99,6 +99,14 @@ struct PartnerCATests {
         try Self.registerLFB(lfbCA, in: fixture)
         _ = try GatewayFixture.reloadPartners(fixture)
         #expect(await verifier.verdict(try chain(lfb)) == nil)
+        #expect(await verifier.verdict(try chain(lfb)) == nil, "accepted again, from the recent acceptances")
+
+        // A reload that drops LFB's CA: the chain accepted a moment ago is checked afresh, and refused.
+        let file = fixture.policiesDirectory.appendingPathComponent("partners/lfb.yaml")
+        try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "  ca: certs/partner-cas/lfb.pem\n", with: "")
+            .write(to: file, atomically: true, encoding: .utf8)
+        _ = try GatewayFixture.reloadPartners(fixture)
+        #expect(await verifier.verdict(try chain(lfb)) == .unknownCA)
     }
 
     @Test("a CA file that is missing, not PEM, not a CA or expired is refused at its line, and a reload keeps the set in force")

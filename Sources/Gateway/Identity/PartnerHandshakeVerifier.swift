@@ -1,8 +1,11 @@
+import ByteEncoding
+import Crypto
 import Foundation
 import Logging
 import NIOCore
 import NIOSSL
 import SharingPolicy
+import Synchronization
 import X509
 
 /// Verifies partner client certificates during the handshake, in place of BoringSSL's own check, against
@@ -13,6 +16,7 @@ struct PartnerHandshakeVerifier: Sendable {
     let councilCAs: [Certificate]
     let policies: PolicyStore
     let logger: Logger
+    let accepted = AcceptedChains()
 
     /// Reads the council's partner CA file (one or more PEM certificates).
     init(councilCAFile path: String, policies: PolicyStore, logger: Logger) throws {
@@ -23,14 +27,20 @@ struct PartnerHandshakeVerifier: Sendable {
 
     /// Accepts the chain or names why not; nothing is logged here.
     func verdict(_ chain: [NIOSSLCertificate]) async -> GatewayMetrics.HandshakeRefusal? {
-        guard let first = chain.first else { return .noCertificate }
-        guard let leaf = try? Certificate(derEncoded: try first.toDERBytes()) else { return .certificateRejected }
-        let intermediates = chain.dropFirst().compactMap { try? Certificate(derEncoded: try $0.toDERBytes()) }
-        let roots = councilCAs + policies.current.policySet.directory.trustAnchors.map(\.certificate)
+        guard !chain.isEmpty, let ders = try? chain.map({ try $0.toDERBytes() }) else { return .noCertificate }
+        guard let leaf = try? Certificate(derEncoded: ders[0]) else { return .certificateRejected }
+        let set = policies.current
+        let time = Date()
+        let key = AcceptedChains.key(ders, policyVersion: set.version)
+        if accepted.contains(key, at: time) { return nil }
+        let intermediates = ders.dropFirst().compactMap { try? Certificate(derEncoded: $0) }
+        let roots = councilCAs + set.policySet.directory.trustAnchors.map(\.certificate)
         // Validity is checked against the clock, as BoringSSL would (RFC5280Policy takes no other time).
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy() }
-        let time = Date()
-        if case .validCertificate = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) { return nil }
+        if case .validCertificate = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
+            accepted.insert(key, until: min(time.addingTimeInterval(AcceptedChains.lifetime), leaf.notValidAfter))
+            return nil
+        }
         if time > leaf.notValidAfter { return .expired }
         if time < leaf.notValidBefore { return .notYetValid }
         let issuers = Set(roots.map(\.subject) + intermediates.map(\.subject))
@@ -49,6 +59,34 @@ struct PartnerHandshakeVerifier: Sendable {
                 )
                 return .failed
             }
+        }
+    }
+}
+
+/// Chains accepted lately, by their bytes and the policy set they were checked under: a partner opens many
+/// connections with the same certificate, and one verified under the same set less than a minute ago need
+/// not be verified again. An entry lasts `lifetime` at most, never past the leaf's expiry; a reload (a new
+/// policy version) makes every chain checked afresh. Revocation is checked on every request regardless.
+final class AcceptedChains: Sendable {
+    static let lifetime: TimeInterval = 60
+    static let limit = 1024
+    private let until = Mutex<[ByteKey: Date]>([:])
+
+    static func key(_ ders: [[UInt8]], policyVersion: String) -> ByteKey {
+        var hash = SHA256()
+        hash.update(data: Array(policyVersion.utf8))
+        for der in ders { hash.update(data: der) }
+        return ByteKey(Array(hash.finalize()))
+    }
+
+    func contains(_ key: ByteKey, at now: Date) -> Bool {
+        until.withLock { ($0[key] ?? .distantPast) > now }
+    }
+
+    func insert(_ key: ByteKey, until date: Date) {
+        until.withLock { entries in
+            if entries.count >= Self.limit { entries.removeAll(keepingCapacity: true) }
+            entries[key] = date
         }
     }
 }
