@@ -95,7 +95,7 @@ public struct ASBCase: Hashable, Sendable, Codable, Identifiable {
             throw .fieldNotAllowed(field: "category", kind: event.kind)
         }
         if let party = event.party {
-            guard [.processingRestricted, .restrictionLifted].contains(event.kind) else { throw .fieldNotAllowed(field: "party", kind: event.kind) }
+            guard event.isRestriction else { throw .fieldNotAllowed(field: "party", kind: event.kind) }
             guard parties.contains(where: { $0.id == party }) else { throw .noSuchParty(party) }
         }
         if event.kind.isLifecycle, let last = events.last, event.at < last.at {

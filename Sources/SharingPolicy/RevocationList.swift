@@ -107,59 +107,13 @@ public struct RevocationList: Sendable, Equatable {
                             optional: ["fingerprint", "issuer", "serial"]
                         )
                     else { continue }
-                    let byIssuer = fields["issuer"] != nil || fields["serial"] != nil
-                    if byIssuer == (fields["fingerprint"] != nil) {
-                        cursor.error(item, "a revocation names the certificate by 'fingerprint', or by 'issuer' and 'serial', not both")
-                        continue
+                    guard let revocation = Self.revocation(fields, item, cursor) else { continue }
+                    if entries.contains(where: {
+                        $0.fingerprint == revocation.fingerprint && $0.issuer == revocation.issuer && $0.serial == revocation.serial
+                    }) {
+                        cursor.error(fields["fingerprint"] ?? fields["serial"], "this certificate is already revoked above")
                     }
-                    if byIssuer {
-                        guard let issuer = cursor.string(fields["issuer"], "'issuer'"), let serial = cursor.string(fields["serial"], "'serial'")
-                        else {
-                            if fields["issuer"] == nil || fields["serial"] == nil { cursor.error(item, "'issuer' and 'serial' go together") }
-                            continue
-                        }
-                        let normalised = Self.normaliseSerial(serial)
-                        if !normalised.allSatisfy(\.isHexDigit) || normalised.count > 40 {
-                            cursor.error(
-                                fields["serial"],
-                                "'serial' must be the serial number in hex (at most 20 bytes); `casegate certs show FILE` prints it"
-                            )
-                        }
-                        if !issuer.contains("=") {
-                            cursor.error(
-                                fields["issuer"],
-                                "'issuer' must be the issuer's distinguished name, as `casegate certs show FILE` prints it"
-                            )
-                        }
-                        let reason = cursor.string(fields["reason"], "'reason'")
-                        let revokedAt = cursor.string(fields["revoked_at"], "'revoked_at'")
-                        if let revokedAt, !Self.isDay(revokedAt) { cursor.error(fields["revoked_at"], "'revoked_at' must be a date, YYYY-MM-DD") }
-                        if let reason, let revokedAt {
-                            if entries.contains(where: { $0.issuer == issuer && $0.serial == normalised }) {
-                                cursor.error(fields["serial"], "this certificate is already revoked above")
-                            }
-                            entries.append(Revocation(issuer: issuer, serial: normalised, reason: reason, revokedAt: revokedAt))
-                        }
-                        continue
-                    }
-                    let fingerprint = cursor.string(fields["fingerprint"], "'fingerprint'").map(normaliseFingerprint)
-                    if let fingerprint, fingerprint.count != 64 || !fingerprint.allSatisfy(\.isHexDigit) {
-                        cursor.error(
-                            fields["fingerprint"],
-                            "'fingerprint' must be the certificate's SHA-256 in hex (64 digits); `casegate certs show FILE` prints it"
-                        )
-                    }
-                    let reason = cursor.string(fields["reason"], "'reason'")
-                    let revokedAt = cursor.string(fields["revoked_at"], "'revoked_at'")
-                    if let revokedAt, !Self.isDay(revokedAt) {
-                        cursor.error(fields["revoked_at"], "'revoked_at' must be a date, YYYY-MM-DD")
-                    }
-                    if let fingerprint, let reason, let revokedAt {
-                        if entries.contains(where: { $0.fingerprint == fingerprint }) {
-                            cursor.error(fields["fingerprint"], "this certificate is already revoked above")
-                        }
-                        entries.append(Revocation(fingerprint: fingerprint, reason: reason, revokedAt: revokedAt))
-                    }
+                    entries.append(revocation)
                 }
             } else if list.null == nil {
                 cursor.error(list, "'revoked' must be a list of revocations")
@@ -167,6 +121,43 @@ public struct RevocationList: Sendable, Equatable {
         }
         if !cursor.diagnostics.isEmpty { throw .diagnostics(cursor.diagnostics) }
         return RevocationList(entries: entries)
+    }
+
+    /// One entry: the certificate by fingerprint, or by issuer and serial; the reason and the day.
+    private static func revocation(_ fields: [String: Node], _ item: Node, _ cursor: YAMLCursor) -> Revocation? {
+        let byIssuer = fields["issuer"] != nil || fields["serial"] != nil
+        if byIssuer == (fields["fingerprint"] != nil) {
+            cursor.error(item, "a revocation names the certificate by 'fingerprint', or by 'issuer' and 'serial', not both")
+            return nil
+        }
+        if byIssuer, fields["issuer"] == nil || fields["serial"] == nil {
+            cursor.error(item, "'issuer' and 'serial' go together")
+            return nil
+        }
+        let reason = cursor.string(fields["reason"], "'reason'")
+        let revokedAt = cursor.string(fields["revoked_at"], "'revoked_at'")
+        if let revokedAt, !isDay(revokedAt) { cursor.error(fields["revoked_at"], "'revoked_at' must be a date, YYYY-MM-DD") }
+        guard byIssuer else {
+            guard let fingerprint = cursor.string(fields["fingerprint"], "'fingerprint'").map(normaliseFingerprint) else { return nil }
+            if fingerprint.count != 64 || !fingerprint.allSatisfy(\.isHexDigit) {
+                cursor.error(
+                    fields["fingerprint"],
+                    "'fingerprint' must be the certificate's SHA-256 in hex (64 digits); `casegate certs show FILE` prints it"
+                )
+            }
+            guard let reason, let revokedAt else { return nil }
+            return Revocation(fingerprint: fingerprint, reason: reason, revokedAt: revokedAt)
+        }
+        guard let issuer = cursor.string(fields["issuer"], "'issuer'"), let serial = cursor.string(fields["serial"], "'serial'") else { return nil }
+        let normalised = normaliseSerial(serial)
+        if !normalised.allSatisfy(\.isHexDigit) || normalised.count > 40 {
+            cursor.error(fields["serial"], "'serial' must be the serial number in hex (at most 20 bytes); `casegate certs show FILE` prints it")
+        }
+        if !issuer.contains("=") {
+            cursor.error(fields["issuer"], "'issuer' must be the issuer's distinguished name, as `casegate certs show FILE` prints it")
+        }
+        guard let reason, let revokedAt else { return nil }
+        return Revocation(issuer: issuer, serial: normalised, reason: reason, revokedAt: revokedAt)
     }
 
     private static func isDay(_ text: String) -> Bool {

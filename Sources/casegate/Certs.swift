@@ -133,7 +133,7 @@ struct Certs: ParsableCommand {
                 let mark = days < 0 ? "  EXPIRED" : days < CertificateInventory.warningDays ? "  EXPIRES SOON" : ""
                 let owner = entry.partner.map { " (\($0))" } ?? ""
                 print(
-                    "\(ISO8601DateFormatter().string(from: entry.notValidAfter))  \(String(format: "%5d", days)) days  \(entry.role)\(owner): \(entry.subject)\(mark)"
+                    "\(ISO8601DateFormatter().string(from: entry.notValidAfter))  \(String(format: "%5d", days)) days  \(entry.role.rawValue)\(owner): \(entry.subject)\(mark)"
                 )
             }
             if inventory.entries.isEmpty { print("no certificates found under \(dir)") }

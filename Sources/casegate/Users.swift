@@ -15,10 +15,10 @@ struct Users: AsyncParsableCommand {
         @Option(help: "The ledger origin (the configuration's ledger_origin).") var origin = GatewayConfiguration().ledgerOrigin
 
         /// Opens the store and its ledger for `body`.
-        func withTokens<T>(_ body: (StaffTokens, any StorageBackend) async throws -> T) async throws -> T {
+        func withTokens<T>(_ body: (StaffTokens) async throws -> T) async throws -> T {
             try await storage.with { backend in
                 let ledger = try await storage.ledger(backend, origin: origin)
-                return try await body(StaffTokens(users: backend.users, ledger: ledger, actor: cliActor), backend)
+                return try await body(StaffTokens(users: backend.users, ledger: ledger, actor: cliActor))
             }
         }
     }
@@ -51,7 +51,7 @@ struct Users: AsyncParsableCommand {
                 throw ValidationError("--role must be one of: \(StaffRole.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let expires = Date().addingTimeInterval(expiresIn.seconds)
-            let (user, token) = try await options.withTokens { tokens, _ in try await tokens.issue(name: name, role: role, expiresAt: expires) }
+            let (user, token) = try await options.withTokens { tokens in try await tokens.issue(name: name, role: role, expiresAt: expires) }
             print("user:    \(user.id) (\(user.role.rawValue))")
             print("token:   \(token)")
             print("expires: \(expires.ISO8601Format())")
@@ -89,7 +89,7 @@ struct Users: AsyncParsableCommand {
 
         func run() async throws {
             let expires = Date().addingTimeInterval(expiresIn.seconds)
-            guard let token = try await options.withTokens({ tokens, _ in try await tokens.rotate(id: id, expiresAt: expires) }) else {
+            guard let token = try await options.withTokens({ tokens in try await tokens.rotate(id: id, expiresAt: expires) }) else {
                 throw ValidationError("no active user \(id)")
             }
             print("token:   \(token)")
@@ -105,7 +105,7 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var options: Options
 
         func run() async throws {
-            guard try await options.withTokens({ tokens, _ in try await tokens.revoke(id: id) }) else { throw ValidationError("no user \(id)") }
+            guard try await options.withTokens({ tokens in try await tokens.revoke(id: id) }) else { throw ValidationError("no user \(id)") }
             print("revoked \(id)")
         }
     }

@@ -161,7 +161,7 @@ struct PartnerEnrolmentTests {
             partnerCA: fixture.configuration.tls.partnerCA,
             policies: fixture.environment.policies.current.policySet
         )
-        #expect(inventory.entries.map(\.role) == ["partner certificate", "server", "council partner CA"])
+        #expect(inventory.entries.map(\.role.rawValue) == ["partner certificate", "server", "council partner CA"])
         #expect(inventory.expiringSoon(at: Date()).map(\.partner) == ["lfb"])
         #expect(inventory.expiringSoon(at: Date().addingTimeInterval(800 * 86400)).count == 2)
 

@@ -153,11 +153,18 @@ struct SingleSignOnTests {
         ) async throws
             -> String
         {
-            let claims = IDTokenClaims(iss: iss, sub: "iris", aud: [aud], exp: exp ?? now.addingTimeInterval(300), nonce: nonce, name: "Iris")
+            let claims = IDTokenClaims(
+                iss: .init(value: iss),
+                sub: .init(value: "iris"),
+                aud: .init(value: [aud]),
+                exp: .init(value: exp ?? now.addingTimeInterval(300)),
+                nonce: nonce,
+                name: "Iris"
+            )
             return try await (signer ?? keys).sign(claims, kid: "k1")
         }
         let (claims, _) = try await provider.verify(try await token(), nonce: "n1", now: now)
-        #expect(claims.sub == "iris")
+        #expect(claims.sub.value == "iris")
         let forger = await JWTKeyCollection().add(ecdsa: ES256PrivateKey(), kid: "k1")
         let cases: [(String, String, SignOnRefusal)] = [
             (try await token(with: forger), "n1", .signature),

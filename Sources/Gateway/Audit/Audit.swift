@@ -50,7 +50,7 @@ public struct Audit: Sendable {
     /// The entry for what a member of staff did, for a store to write with the change itself.
     func staffDraft(_ user: StaffUser, _ action: LedgerAction, caseIDs: [UUID], requestID: String, details: [String: String]? = nil) -> LedgerDraft {
         LedgerDraft(
-            actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue),
+            actor: LedgerActor(user),
             action: action,
             caseIDs: caseIDs.map(\.uuidString),
             requestID: requestID,
@@ -72,7 +72,7 @@ public struct Audit: Sendable {
 
     /// Records that a policy set took effect.
     func policyLoad(_ set: CompiledPolicySet, requestID: String, by user: StaffUser? = nil) async throws {
-        let actor = user.map { LedgerActor(kind: .staff, id: $0.id, role: $0.role.rawValue) } ?? .system
+        let actor = user.map(LedgerActor.init) ?? .system
         _ = try await append(
             LedgerDraft(
                 actor: actor,
@@ -107,6 +107,13 @@ public struct Audit: Sendable {
         } catch {
             throw Problem.unavailable("the audit ledger cannot be written just now; nothing was disclosed or recorded")
         }
+    }
+}
+
+extension LedgerActor {
+    /// A member of staff, by id and role: never their name.
+    init(_ user: StaffUser) {
+        self.init(kind: .staff, id: user.id, role: user.role.rawValue)
     }
 }
 

@@ -14,17 +14,12 @@ struct CertificatePages {
     }
 
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let inventory = CertificateInventory(
-            serverCertificate: tls.certificate,
-            partnerCA: tls.partnerCA,
-            policies: policies.current.policySet,
-            presented: policies.presentedCertificates
-        )
+        let inventory = CertificateInventory(tls, policies: policies)
         let now = now()
         let rows = inventory.entries.map { entry -> [String: Any] in
             let days = entry.daysLeft(at: now)
             var row: [String: Any] = [
-                "role": entry.role, "subject": entry.subject, "expires": ISO8601DateFormatter().string(from: entry.notValidAfter),
+                "role": entry.role.rawValue, "subject": entry.subject, "expires": ISO8601DateFormatter().string(from: entry.notValidAfter),
                 "days": days, "path": entry.path,
             ]
             if let partner = entry.partner { row["partner"] = partner }

@@ -62,7 +62,7 @@ struct RetentionPages {
     /// Starts a dry run and shows its page, which follows it until it finishes.
     @Sendable func startDryRun(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let user = try Self.requireAdmin(try await ConsoleForm.read(request), context)
-        let id = try await service.start(dryRun: true, actor: Self.actor(user))
+        let id = try await service.start(dryRun: true, actor: LedgerActor(user))
         return Response(status: .seeOther, headers: [.location: "/console/retention/sweeps/\(id)"])
     }
 
@@ -70,7 +70,7 @@ struct RetentionPages {
     @Sendable func purgeReviewed(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let user = try Self.requireAdmin(try await ConsoleForm.read(request), context)
         let dryRun = try context.parameters.require("id")
-        let id = try await service.start(dryRun: false, reviewOf: dryRun, actor: Self.actor(user))
+        let id = try await service.start(dryRun: false, reviewOf: dryRun, actor: LedgerActor(user))
         return Response(status: .seeOther, headers: [.location: "/console/retention/sweeps/\(id)"])
     }
 
@@ -183,7 +183,4 @@ struct RetentionPages {
         return user
     }
 
-    private static func actor(_ user: StaffUser) -> LedgerActor {
-        LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue)
-    }
 }

@@ -55,7 +55,9 @@ struct SingleSignOnController {
         if let linked = try await users.user(subject: identity.subject) {
             guard linked.revokedAt == nil else { return try await refuse(.revoked, userID: linked.id, context: context) }
             if linked.role != identity.role { try await users.setRole(identity.role, for: linked.id) }
-            user = StaffUser(id: linked.id, name: linked.name, role: identity.role, createdAt: linked.createdAt, subject: identity.subject)
+            var current = linked
+            current.role = identity.role
+            user = current
         } else if provider.settings.createUsers {
             // A user made here signs in only through the provider: their token is never shown, and already expired.
             let (created, _) = try await users.add(name: identity.name, role: identity.role, tokenExpiresAt: now())

@@ -35,7 +35,7 @@ struct RetentionController {
         let id = try await service.start(
             dryRun: body.dryRun,
             reviewOf: body.reviewOf,
-            actor: LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue)
+            actor: LedgerActor(user)
         )
         let record = try await service.store.sweep(id: id)
         return EditedResponse(

@@ -103,22 +103,23 @@ struct SubjectRequestController {
         guard current.kind == SubjectRequestRegister.Kind.erasure.rawValue else {
             throw Problem.unprocessable("request \(current.id) is a request for \(current.kind), not erasure")
         }
-        guard let caseID = UUID(uuidString: body.caseId), current.caseIDs.contains(caseID.uuidString) else {
-            throw Problem.unprocessable("'case_id' must be one of the cases this request found")
-        }
+        let caseID = try Self.foundCase(body.caseId, by: current)
         let user = try context.requireUser()
-        let step = SubjectRequestRegister.draft(
+        let step = try draft(
             .erased,
             of: current,
-            actor: Self.actor(user),
             caseIDs: [caseID.uuidString],
-            requestID: context.requestID,
+            context: context,
             extra: ["scope": body.personId == nil ? "case" : "party"]
         )
         guard let personText = body.personId else {
             // The whole case, as a purge: its data key destroyed, an erasure entry, recipients told.
             guard let c = try await operations.store.get(caseID) else { throw Problem.notFound("no case \(caseID.uuidString)") }
-            let erased = try await retention.sweeper().erase([(caseID.uuidString, c.category.rawValue)], request: current.id, actor: Self.actor(user))
+            let erased = try await retention.sweeper().erase(
+                [(caseID.uuidString, c.category.rawValue)],
+                request: current.id,
+                actor: LedgerActor(user)
+            )
             guard erased == [caseID.uuidString] else {
                 throw Problem.unprocessable("case \(caseID.uuidString) is under a legal hold; it was not erased")
             }
@@ -153,21 +154,18 @@ struct SubjectRequestController {
                 "request \(current.id) is a request for \(current.kind); restriction answers restriction, rectification or objection requests"
             )
         }
-        guard let caseID = UUID(uuidString: body.caseId), current.caseIDs.contains(caseID.uuidString) else {
-            throw Problem.unprocessable("'case_id' must be one of the cases this request found")
-        }
+        let caseID = try Self.foundCase(body.caseId, by: current)
         let party = try RestrictionController.party(body.personId)
         let scope = caseID.uuidString + (party.map { "/" + $0.uuidString.lowercased() } ?? "")
         if !restricted, !current.restrictions.contains(scope) {
             throw Problem.unprocessable("request \(current.id) placed no restriction on \(scope) that stands")
         }
         let user = try context.requireUser()
-        let step = SubjectRequestRegister.draft(
+        let step = try draft(
             restricted ? .restricted : .lifted,
             of: current,
-            actor: Self.actor(user),
             caseIDs: [caseID.uuidString],
-            requestID: context.requestID,
+            context: context,
             extra: ["restriction": scope]
         )
         _ = try await operations.restrict(
@@ -198,6 +196,33 @@ struct SubjectRequestController {
         return found
     }
 
+    /// The case `text` names, which must be one the request found.
+    private static func foundCase(_ text: String, by request: SubjectRequestRegister.Request) throws -> UUID {
+        guard let id = UUID(uuidString: text), request.caseIDs.contains(id.uuidString) else {
+            throw Problem.unprocessable("'case_id' must be one of the cases this request found")
+        }
+        return id
+    }
+
+    /// The entry for a step of `request` taken by the signed-in user.
+    private func draft(
+        _ step: SubjectRequestRegister.Step,
+        of request: SubjectRequestRegister.Request,
+        caseIDs: [String],
+        context: StaffRequestContext,
+        extra: [String: String] = [:]
+    ) throws -> LedgerDraft {
+        SubjectRequestRegister.draft(
+            step,
+            of: request,
+            actor: LedgerActor(try context.requireUser()),
+            caseIDs: caseIDs,
+            requestID: context.requestID,
+            extra: extra
+        )
+    }
+
+    /// Records a step that changes no case.
     private func record(
         _ step: SubjectRequestRegister.Step,
         of request: SubjectRequestRegister.Request,
@@ -205,18 +230,7 @@ struct SubjectRequestController {
         context: StaffRequestContext,
         extra: [String: String] = [:]
     ) async throws {
-        let draft = SubjectRequestRegister.draft(
-            step,
-            of: request,
-            actor: Self.actor(try context.requireUser()),
-            caseIDs: caseIDs,
-            requestID: context.requestID,
-            extra: extra
-        )
-        _ = try await operations.audit.record(draft)
+        _ = try await operations.audit.record(try draft(step, of: request, caseIDs: caseIDs, context: context, extra: extra))
     }
 
-    private static func actor(_ user: StaffUser) -> LedgerActor {
-        LedgerActor(kind: .staff, id: user.id, role: user.role.rawValue)
-    }
 }

@@ -8,9 +8,19 @@ import X509
 /// the partner CA), and each partner certificate presented since the gateway started. Listed by `casegate certs list` and on the console; logged once a day when one
 /// expires within `warningDays`.
 public struct CertificateInventory: Sendable {
+    /// What a certificate is to the gateway; the raw value is how listings name it.
+    public enum Role: String, Sendable {
+        case server
+        case councilCA = "council partner CA"
+        case partnerCA = "partner CA"
+        /// One the council signed (`certs sign`).
+        case signed = "partner certificate"
+        /// One a partner presented in a handshake since the gateway started.
+        case presented = "partner certificate (presented)"
+    }
+
     public struct Entry: Sendable, Equatable {
-        /// `server`, `council partner CA`, `partner CA` or `partner certificate`.
-        public var role: String
+        public var role: Role
         /// The partner it belongs to, where it belongs to one.
         public var partner: String?
         public var subject: String
@@ -28,7 +38,7 @@ public struct CertificateInventory: Sendable {
     /// `presented` are partners' certificates seen in handshakes (`PolicyStore.presentedCertificates`).
     public init(serverCertificate: String, partnerCA: String, policies: PolicySet?, presented: [Entry] = []) {
         var entries: [Entry] = []
-        func add(_ role: String, _ partner: String?, path: String) {
+        func add(_ role: Role, _ partner: String?, path: String) {
             guard let certificates = try? NIOSSLCertificate.fromPEMFile(path) else { return }
             for certificate in certificates {
                 guard let parsed = try? Certificate(derEncoded: try certificate.toDERBytes()) else { continue }
@@ -37,13 +47,13 @@ public struct CertificateInventory: Sendable {
                 )
             }
         }
-        add("server", nil, path: serverCertificate)
-        add("council partner CA", nil, path: partnerCA)
+        add(.server, nil, path: serverCertificate)
+        add(.councilCA, nil, path: partnerCA)
         for partner in policies?.directory.partners ?? [] {
             guard let anchor = partner.trustAnchor else { continue }
             entries.append(
                 Entry(
-                    role: "partner CA",
+                    role: .partnerCA,
                     partner: partner.id,
                     subject: anchor.certificate.subject.description,
                     notValidAfter: anchor.certificate.notValidAfter,
@@ -56,12 +66,22 @@ public struct CertificateInventory: Sendable {
         for name in names.sorted() where name.hasSuffix(".pem") {
             // Named <partner>-<serial>.pem by `certs sign`.
             let partner = name.split(separator: "-").dropLast().joined(separator: "-")
-            add("partner certificate", partner.isEmpty ? nil : partner, path: issued.appendingPathComponent(name).path)
+            add(.signed, partner.isEmpty ? nil : partner, path: issued.appendingPathComponent(name).path)
         }
         // A certificate the council signed and that was also presented is listed once, as signed.
-        let signed = Set(entries.filter { $0.role == "partner certificate" }.map { "\($0.subject)|\($0.notValidAfter)" })
+        let signed = Set(entries.filter { $0.role == .signed }.map { "\($0.subject)|\($0.notValidAfter)" })
         entries += presented.filter { !signed.contains("\($0.subject)|\($0.notValidAfter)") }
         self.entries = entries.sorted { $0.notValidAfter < $1.notValidAfter }
+    }
+
+    /// The gateway's own: its TLS files, the policies in force and the certificates partners presented.
+    init(_ tls: GatewayConfiguration.TLSFiles, policies: PolicyStore) {
+        self.init(
+            serverCertificate: tls.certificate,
+            partnerCA: tls.partnerCA,
+            policies: policies.current.policySet,
+            presented: policies.presentedCertificates
+        )
     }
 
     /// Those expiring within `warningDays` of `now`, or expired.

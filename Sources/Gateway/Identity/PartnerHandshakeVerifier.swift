@@ -27,7 +27,8 @@ struct PartnerHandshakeVerifier: Sendable {
 
     /// Accepts the chain or names why not; nothing is logged here.
     func verdict(_ chain: [NIOSSLCertificate]) async -> GatewayMetrics.HandshakeRefusal? {
-        guard !chain.isEmpty, let ders = try? chain.map({ try $0.toDERBytes() }) else { return .noCertificate }
+        guard !chain.isEmpty else { return .noCertificate }
+        guard let ders = try? chain.map({ try $0.toDERBytes() }) else { return .certificateRejected }
         guard let leaf = try? Certificate(derEncoded: ders[0]) else { return .certificateRejected }
         let set = policies.current
         let time = Date()

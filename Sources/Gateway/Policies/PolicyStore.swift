@@ -84,7 +84,7 @@ extension PolicyStore {
 
     private func remember(_ certificate: PresentedCertificate, of partner: String) {
         let entry = CertificateInventory.Entry(
-            role: "partner certificate (presented)",
+            role: .presented,
             partner: partner,
             subject: certificate.certificate.subject.description,
             notValidAfter: certificate.certificate.notValidAfter,

@@ -21,7 +21,9 @@ public struct GatewayServer: Sendable {
     /// One per server, so every partner request counts against the same buckets.
     let rateLimiter: PartnerRateLimiter?
     /// The council's identity provider (single sign-on), when configured.
-    let identityProvider: IdentityProvider?
+    private let singleSignOn: Result<IdentityProvider, any Error>?
+    /// Nil when single sign-on is not configured, or could not be set up (`serviceGroup` then refuses to start).
+    var identityProvider: IdentityProvider? { try? singleSignOn?.get() }
     /// The console's last full ledger verification.
     let verification = LedgerVerificationStatus()
 
@@ -30,7 +32,7 @@ public struct GatewayServer: Sendable {
         self.environment = environment
         self.logger = logger
         self.retention = RetentionService(environment: environment, configuration: configuration, logger: logger)
-        self.identityProvider = configuration.singleSignOn.flatMap { try? IdentityProvider(settings: $0) }
+        self.singleSignOn = configuration.singleSignOn.map { settings in Result { try IdentityProvider(settings: settings) } }
         self.rateLimiter = configuration.partnerRateLimit.map(PartnerRateLimiter.init)
     }
 
@@ -173,9 +175,7 @@ public struct GatewayServer: Sendable {
 
     /// The listeners and background services as one service group; `triggerGracefulShutdown()` stops them.
     public func serviceGroup(onReady: @escaping @Sendable (ListeningPorts) async -> Void = { _ in }) throws -> ServiceGroup {
-        if let settings = configuration.singleSignOn, identityProvider == nil {
-            _ = try IdentityProvider(settings: settings)  // throws the reason it could not be set up
-        }
+        _ = try singleSignOn?.get()  // the reason single sign-on could not be set up (an unreadable secret file)
         let ports = ReadyPorts(expectsOperations: configuration.metricsListener != nil, onReady: onReady)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(

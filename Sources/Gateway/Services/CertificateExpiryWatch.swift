@@ -19,17 +19,12 @@ struct CertificateExpiryWatch: Service {
     }
 
     func check(now: Date) {
-        let inventory = CertificateInventory(
-            serverCertificate: tls.certificate,
-            partnerCA: tls.partnerCA,
-            policies: policies.current.policySet,
-            presented: policies.presentedCertificates
-        )
+        let inventory = CertificateInventory(tls, policies: policies)
         for entry in inventory.expiringSoon(at: now) {
             logger.warning(
                 entry.daysLeft(at: now) < 0 ? "certificate expired" : "certificate expires within 30 days",
                 metadata: [
-                    "role": .string(entry.role), "partner": .string(entry.partner ?? "-"), "subject": .string(entry.subject),
+                    "role": .string(entry.role.rawValue), "partner": .string(entry.partner ?? "-"), "subject": .string(entry.subject),
                     "not_valid_after": .string(ISO8601DateFormatter().string(from: entry.notValidAfter)),
                     "days_left": .stringConvertible(entry.daysLeft(at: now)),
                 ]

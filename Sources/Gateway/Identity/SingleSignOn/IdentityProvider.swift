@@ -68,56 +68,20 @@ public enum SignOnRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The ID token claims casegate reads (OpenID Connect Core 1.0 §2); the roles claim is read apart.
+/// The ID token claims casegate reads (OpenID Connect Core 1.0 §2), in jwt-kit's claim types; the roles
+/// claim is read apart, by its configured name.
 struct IDTokenClaims: JWTPayload {
-    var iss: String
-    var sub: String
+    var iss: IssuerClaim
+    var sub: SubjectClaim
     var aud: AudienceClaim
-    var exp: Date
-    var iat: Date?
+    var exp: ExpirationClaim
+    var iat: IssuedAtClaim?
     var nonce: String?
     var name: String?
     var email: String?
 
     /// Checked by `IdentityProvider.verify`, in order, for a precise reason.
     func verify(using algorithm: some JWTAlgorithm) async throws {}
-
-    enum CodingKeys: String, CodingKey { case iss, sub, aud, exp, iat, nonce, name, email }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        iss = try c.decode(String.self, forKey: .iss)
-        sub = try c.decode(String.self, forKey: .sub)
-        aud = try c.decode(AudienceClaim.self, forKey: .aud)
-        exp = Date(timeIntervalSince1970: try c.decode(Double.self, forKey: .exp))
-        iat = try c.decodeIfPresent(Double.self, forKey: .iat).map(Date.init(timeIntervalSince1970:))
-        nonce = try c.decodeIfPresent(String.self, forKey: .nonce)
-        name = try c.decodeIfPresent(String.self, forKey: .name)
-        email = try c.decodeIfPresent(String.self, forKey: .email)
-    }
-
-    init(iss: String, sub: String, aud: [String], exp: Date, iat: Date? = nil, nonce: String?, name: String?, email: String? = nil) {
-        self.iss = iss
-        self.sub = sub
-        self.aud = AudienceClaim(value: aud)
-        self.exp = exp
-        self.iat = iat
-        self.nonce = nonce
-        self.name = name
-        self.email = email
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(iss, forKey: .iss)
-        try c.encode(sub, forKey: .sub)
-        try c.encode(aud, forKey: .aud)
-        try c.encode(exp.timeIntervalSince1970.rounded(), forKey: .exp)
-        try c.encodeIfPresent(iat.map { $0.timeIntervalSince1970.rounded() }, forKey: .iat)
-        try c.encodeIfPresent(nonce, forKey: .nonce)
-        try c.encodeIfPresent(name, forKey: .name)
-        try c.encodeIfPresent(email, forKey: .email)
-    }
 }
 
 /// Who the provider says signed in.
@@ -188,7 +152,8 @@ public final class IdentityProvider: Sendable {
         let idToken = try await exchange(code: code, verifier: verifier)
         let (claims, raw) = try await verify(idToken, nonce: nonce, now: now)
         let role = try role(from: raw)
-        return SignedInIdentity(subject: claims.sub, name: claims.name ?? claims.email ?? claims.sub, role: role)
+        let name = claims.name?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return SignedInIdentity(subject: claims.sub.value, name: name ?? claims.email ?? claims.sub.value, role: role)
     }
 
     /// The role the roles claim maps to: exactly one.
@@ -207,7 +172,7 @@ public final class IdentityProvider: Sendable {
 
     /// Checks an ID token: signature (JWKS), issuer, audience, expiry, nonce, in that order.
     func verify(_ token: String, nonce: String, now: Date) async throws(SignOnRefusal) -> (IDTokenClaims, [String: Any]) {
-        var claims: IDTokenClaims
+        let claims: IDTokenClaims
         do {
             claims = try await keys(refresh: false).verify(token, as: IDTokenClaims.self)
         } catch let error as JWTError where error.errorType == .unknownKID {
@@ -217,16 +182,15 @@ public final class IdentityProvider: Sendable {
         } catch {
             throw .signature
         }
-        guard claims.iss == settings.issuer else { throw .issuer(claims.iss) }
+        guard claims.iss.value == settings.issuer else { throw .issuer(claims.iss.value) }
         guard claims.aud.value.contains(settings.clientID) else { throw .audience }
-        guard claims.exp.addingTimeInterval(Self.leeway) > now else { throw .expired }
+        guard claims.exp.value.addingTimeInterval(Self.leeway) > now else { throw .expired }
         guard let sent = claims.nonce, constantTimeEqual(Data(sent.utf8), Data(nonce.utf8)) else { throw .nonce }
         // The roles claim is named by configuration: read from the same, now verified, payload.
         let parts = token.split(separator: ".")
         guard parts.count == 3, let payload = Self.base64URLDecode(String(parts[1])),
             let raw = try? JSONSerialization.jsonObject(with: payload) as? [String: Any]
         else { throw .signature }
-        claims.name = claims.name?.trimmingCharacters(in: .whitespacesAndNewlines)
         return (claims, raw)
     }
 
