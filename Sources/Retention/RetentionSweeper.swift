@@ -326,24 +326,19 @@ public struct RetentionSweeper: Sendable {
 
     /// `erased` notices: one per case, partner and purpose with a disclosure in the ledger.
     private func erasureNotices(_ caseIDs: [String], actor: LedgerActor, sweepID: String) async throws -> [LedgerDraft] {
-        let disclosures = try await ledger.store.query(LedgerQuery(caseIDs: caseIDs, actions: [.disclosure], limit: 10_000_000))
-        let purged = Set(caseIDs)
-        var recipients = Set<[String]>()
-        for stored in disclosures {
-            let entry = try stored.decoded()
-            guard let recipient = entry.recipient else { continue }
-            for id in entry.caseIDs where purged.contains(id) { recipients.insert([id, recipient, entry.purpose ?? ""]) }
-        }
-        return recipients.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
-            LedgerDraft(
-                actor: actor,
-                recipient: key[1],
-                action: .notification,
-                caseIDs: [key[0]],
-                purpose: key[2],
-                requestID: sweepID,
-                details: ["kind": "erased"]
-            )
+        let received = try await ledger.store.receipts(of: caseIDs).byCase
+        return received.keys.sorted().flatMap { id in
+            received[id]!.sorted().map { recipient in
+                LedgerDraft(
+                    actor: actor,
+                    recipient: recipient.partner,
+                    action: .notification,
+                    caseIDs: [id],
+                    purpose: recipient.purpose,
+                    requestID: sweepID,
+                    details: ["kind": "erased"]
+                )
+            }
         }
     }
 

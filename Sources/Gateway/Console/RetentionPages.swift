@@ -107,17 +107,23 @@ struct RetentionPages {
             "byCategory": summary.byCategory.sorted { $0.key < $1.key }.map { ["name": $0.key, "count": $0.value] },
         ]
         if summary.purgeList.count > Self.listedCases { review["more"] = summary.purgeList.count - Self.listedCases }
-        let received = try await receipts(of: summary.purgeList.map(\.caseId))
+        let received = try await service.ledger.store.receipts(of: summary.purgeList.map(\.caseId))
         review["cases"] = summary.purgeList.prefix(Self.listedCases).map { item in
             [
                 "caseID": item.caseId, "rule": item.rule, "category": item.category,
-                "recipients": (received.byCase[item.caseId] ?? []).sorted().joined(separator: ", "),
+                "recipients": (received.byCase[item.caseId] ?? []).sorted().map(Self.name).joined(separator: ", "),
             ]
         }
-        review["partners"] = received.byRecipient.sorted { $0.key < $1.key }.map { key, value in
-            ["recipient": key, "cases": value.cases.count, "fields": value.fields.sorted().joined(separator: ", ")] as [String: Any]
+        let cases = received.byCase.reduce(into: [Recipient: Int]()) { counts, item in
+            for recipient in item.value { counts[recipient, default: 0] += 1 }
         }
-        review["nothingReceived"] = received.byRecipient.isEmpty
+        review["partners"] = received.fields.keys.sorted().map { recipient in
+            [
+                "recipient": Self.name(recipient), "cases": cases[recipient] ?? 0,
+                "fields": received.fields[recipient]!.sorted().joined(separator: ", "),
+            ] as [String: Any]
+        }
+        review["nothingReceived"] = received.fields.isEmpty
         guard admin, !summary.purgeList.isEmpty else { return review }
         do {
             let sweeper = try service.sweeper()
@@ -127,27 +133,6 @@ struct RetentionPages {
             review["cannotPurge"] = error.description
         }
         return review
-    }
-
-    /// Which partner and purpose the ledger shows received each case, and the field paths each received.
-    private func receipts(
-        of caseIDs: [String]
-    ) async throws -> (byCase: [String: Set<String>], byRecipient: [String: (cases: Set<String>, fields: Set<String>)]) {
-        guard !caseIDs.isEmpty else { return ([:], [:]) }
-        let wanted = Set(caseIDs)
-        var byCase: [String: Set<String>] = [:]
-        var byRecipient: [String: (cases: Set<String>, fields: Set<String>)] = [:]
-        for stored in try await service.ledger.store.query(LedgerQuery(caseIDs: caseIDs, actions: [.disclosure], limit: 10_000_000)) {
-            let entry = try stored.decoded()
-            guard let partner = entry.recipient else { continue }
-            let recipient = partner + " / " + (entry.purpose ?? "")
-            for id in entry.caseIDs where wanted.contains(id) {
-                byCase[id, default: []].insert(recipient)
-                byRecipient[recipient, default: ([], [])].cases.insert(id)
-            }
-            byRecipient[recipient, default: ([], [])].fields.formUnion((entry.fields ?? []).map(\.path))
-        }
-        return (byCase, byRecipient)
     }
 
     /// A purge's certificate: what was purged, under which rule, with key destruction and the erasure entries.
@@ -170,6 +155,8 @@ struct RetentionPages {
             "ledgerRange": Self.range(indices.min(), indices.max()), "rules": rules, "hasRules": !rules.isEmpty,
         ]
     }
+
+    private static func name(_ recipient: Recipient) -> String { recipient.partner + " / " + recipient.purpose }
 
     private static func range(_ first: Int?, _ last: Int?) -> String {
         guard let first, let last else { return "–" }

@@ -25,7 +25,7 @@ struct RecipientNotices: Sendable {
     /// The notices a change from `before` to `after` calls for; `actor` caused it.
     func drafts(before: ASBCase, after: ASBCase, today: CalendarDate, actor: LedgerActor, requestID: String?) async throws -> [LedgerDraft] {
         let set = policies.current
-        var received: Set<String>?
+        var received: Set<Recipient>?
         var drafts: [LedgerDraft] = []
         for policy in set.all {
             let (wasAdmitted, old) = Self.view(before, policy, today)
@@ -36,8 +36,8 @@ struct RecipientNotices: Sendable {
                 kind = .updated
             } else {
                 guard wasAdmitted else { continue }
-                if received == nil { received = try await recipients(of: before.id) }
-                guard received!.contains(Self.key(policy.partner.id, policy.purpose.id)) else { continue }
+                if received == nil { received = try await ledger.store.receipts(of: [before.id.uuidString]).byCase[before.id.uuidString] ?? [] }
+                guard received!.contains(Recipient(partner: policy.partner.id, purpose: policy.purpose.id)) else { continue }
                 kind = .withdrawn
             }
             drafts.append(
@@ -46,19 +46,6 @@ struct RecipientNotices: Sendable {
         }
         return drafts
     }
-
-    /// Partner and purpose of every disclosure of the case, from the ledger.
-    private func recipients(of caseID: UUID) async throws -> Set<String> {
-        let disclosures = try await ledger.store.query(LedgerQuery(caseIDs: [caseID.uuidString], actions: [.disclosure], limit: 100_000))
-        var keys = Set<String>()
-        for stored in disclosures {
-            let entry = try stored.decoded()
-            if let recipient = entry.recipient { keys.insert(Self.key(recipient, entry.purpose ?? "")) }
-        }
-        return keys
-    }
-
-    private static func key(_ partner: String, _ purpose: String) -> String { partner + "\u{0}" + purpose }
 
     private static func view(_ c: ASBCase, _ policy: CompiledPolicy, _ today: CalendarDate) -> (Bool, [UInt8]) {
         var out = ByteWriter(capacity: 4096)
