@@ -129,6 +129,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A C2SP tlog-witness: cosigns checkpoints consistent with the last it cosigned; state in SQLite.
+        .target(
+            name: "Witness",
+            dependencies: [
+                "ByteEncoding",
+                "Ledger",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Retention sweeps: schedule × cases → purges, crypto-shredding, erasure entries.
         .target(
             name: "Retention",
@@ -218,6 +235,7 @@ let package = Package(
                 "LoadTest",
                 "StoreCopy",
                 "PostgresStorage",
+                "Witness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -260,6 +260,15 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// A C2SP tlog-tiles hash tile: `width` hashes at tile level `level` (tree level 8·`level`) from tile
+    /// `index`. Level-0 hashes come from the store, checked against the tree first. Nil when the tree does
+    /// not hold them yet.
+    public func hashTile(_ tile: HashTilePath) async throws -> [UInt8]? {
+        try await withTiles { tree, tiles in
+            try tree.nodes(level: tile.level * HashTilePath.heightBits, from: tile.index << HashTilePath.heightBits, count: tile.width, tiles: tiles)
+        }
+    }
+
     /// Runs `body` on the tree under the lock; when it needs an earlier tile, reads that tile's leaf hashes
     /// from the store (outside the lock) and runs it again. A proof needs at most three tiles.
     private func withTiles<T: Sendable>(_ body: (MerkleTree, [Int: MerkleTree.Tile]) throws -> T) async throws -> T {

@@ -195,6 +195,16 @@ public struct MerkleTree: Sendable {
         }
     }
 
+    /// The hashes of `count` complete, aligned subtrees of 2^`level` leaves from the `from`-th, concatenated:
+    /// a C2SP hash tile is 256 of them at level 8·L. Nil when the last of them is not complete yet.
+    public func nodes(level: Int, from: Int, count: Int, tiles: [Int: Tile] = [:]) throws(MissingTile) -> [UInt8]? {
+        guard level >= 0, level < 63, from >= 0, count >= 0, from <= size, count <= size, from + count <= size >> level else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(count * MerkleHash.size)
+        for index in from..<(from + count) { out += try node(level, index, tiles: tiles) }
+        return out
+    }
+
     /// MTH of leaves [start, start + count): a stored node when aligned and complete, otherwise split.
     private func subtree(start: Int, count: Int, _ tiles: [Int: Tile]) throws(MissingTile) -> [UInt8] {
         if count & (count - 1) == 0 {

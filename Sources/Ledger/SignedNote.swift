@@ -32,27 +32,33 @@ public struct Checkpoint: Sendable, Equatable {
         return lines.count > 1 ? Int(lines[1]) : nil
     }
 
-    /// Parses a signed note and checks its signature against `publicKey`.
+    /// Parses a signed note and checks its signature against `publicKey`. Signatures by other keys
+    /// (witnesses' cosignatures among them) are ignored, as C2SP signed-note says.
     public static func verify(note: String, publicKey: LedgerPublicKey) throws(CheckpointError) -> Checkpoint {
-        guard let separator = note.range(of: "\n\n") else { throw .malformed("no blank line between body and signatures") }
-        let body = String(note[..<separator.lowerBound]) + "\n"
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        guard lines.count >= 3, let size = Int(lines[1]), size >= 0,
-            let root = Data(base64Encoded: String(lines[2])), root.count == 32
-        else { throw .malformed("the body must be origin, tree size and a base64 SHA-256 root") }
-        let signatures = note[separator.upperBound...].split(separator: "\n")
+        try verify(SignedNoteText(parsing: note), publicKey: publicKey)
+    }
+
+    public static func verify(_ note: SignedNoteText, publicKey: LedgerPublicKey) throws(CheckpointError) -> Checkpoint {
+        let checkpoint = try Checkpoint(body: note.text)
         var matched = false
-        for line in signatures {
-            let parts = line.split(separator: " ")
-            guard parts.count == 3, parts[0] == "\u{2014}", let blob = Data(base64Encoded: String(parts[2])), blob.count == 68 else {
-                throw .malformed("a signature line must be '— <name> <base64>'")
+        for signature in note.signatures where signature.keyName == publicKey.name && Array(signature.keyID) == publicKey.keyID {
+            guard signature.blob.count == 68, publicKey.key.isValidSignature(signature.signature, for: Data(note.text.utf8)) else {
+                throw .badSignature
             }
-            guard String(parts[1]) == publicKey.name, Array(blob.prefix(4)) == publicKey.keyID else { continue }
-            guard publicKey.key.isValidSignature(blob.dropFirst(4), for: Data(body.utf8)) else { throw .badSignature }
             matched = true
         }
         guard matched else { throw .noSignatureByKey(publicKey.name) }
-        return Checkpoint(origin: String(lines[0]), size: size, root: Array(root))
+        return checkpoint
+    }
+
+    /// Reads a checkpoint body: origin, tree size and base64 root, each line ending in a newline; extension
+    /// lines after them are allowed (tlog-checkpoint) and ignored.
+    public init(body: String) throws(CheckpointError) {
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        guard body.hasSuffix("\n"), lines.count >= 3, !lines[0].isEmpty, let size = Int(lines[1]), size >= 0, String(size) == lines[1],
+            let root = Data(base64Encoded: String(lines[2])), root.count == 32
+        else { throw .malformed("the body must be origin, tree size and a base64 SHA-256 root") }
+        self.init(origin: String(lines[0]), size: size, root: Array(root))
     }
 }
 
@@ -61,6 +67,8 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
     case badSignature
     case noSignatureByKey(String)
     case wrongOrigin(expected: String, found: String)
+    case badCosignature(String)
+    case quorumNotMet(needed: Int, found: [String])
 
     public var description: String {
         switch self {
@@ -68,6 +76,9 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
         case .badSignature: "the checkpoint's signature does not verify"
         case .noSignatureByKey(let name): "the checkpoint has no signature by key '\(name)'"
         case .wrongOrigin(let expected, let found): "the checkpoint is for '\(found)', not '\(expected)'"
+        case .badCosignature(let name): "the cosignature by witness '\(name)' does not verify"
+        case .quorumNotMet(let needed, let found):
+            "the checkpoint is cosigned by \(found.count) of the witnesses held (\(found.isEmpty ? "none" : found.joined(separator: ", "))); \(needed) needed"
         }
     }
 }

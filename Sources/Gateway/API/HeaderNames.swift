@@ -6,6 +6,8 @@ extension HTTPField.Name {
     public static let casegateLedgerIndex = Self(ReceiptHeaders.ledgerIndex)!
     /// The receipt: the entry's leaf hash, SHA-256(0x00 ‖ entry), in hex.
     public static let casegateEntryHash = Self(ReceiptHeaders.entryHash)!
+    /// How many witnesses' cosignatures the served checkpoint carries.
+    public static let casegateWitnessCosignatures = Self("Casegate-Witness-Cosignatures")!
     /// The next page's cursor, where the body (CSV) has no room for it.
     static let casegateNextCursor = Self("Casegate-Next-Cursor")!
 }

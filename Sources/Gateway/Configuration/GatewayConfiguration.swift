@@ -131,6 +131,8 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
     public var singleSignOn: SingleSignOnSettings?
     /// Whether the pages also take a personal token at sign-in (for development; turn it off with single sign-on).
     public var consoleTokenSignIn: Bool = true
+    /// Witnesses cosigning the ledger's checkpoints; none when nil.
+    public var witnessing: WitnessingSettings?
 
     public var retentionDailyAt: (hour: Int, minute: Int)? {
         guard let text = retentionDailyAtText else { return nil }
@@ -193,6 +195,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
         case femaleOfficerWorkingDays = "female_officer_working_days"
         case singleSignOn = "single_sign_on"
         case consoleTokenSignIn = "console_token_sign_in"
+        case witnessing
     }
 
     /// Reads a configuration file; keys it leaves out keep their defaults. A key it does not know (a typo)
@@ -280,6 +283,7 @@ public struct GatewayConfiguration: Codable, Sendable, Equatable {
                 debugDescription: "console_token_sign_in: false leaves no way to sign in to the pages; configure single_sign_on"
             )
         }
+        self.witnessing = try c.decodeIfPresent(WitnessingSettings.self, forKey: .witnessing)
         if let text = retentionDailyAtText, retentionDailyAt == nil {
             throw DecodingError.dataCorruptedError(forKey: .retentionDailyAtText, in: c, debugDescription: "'\(text)' is not a time as HH:MM")
         }

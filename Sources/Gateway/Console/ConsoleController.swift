@@ -11,6 +11,8 @@ struct ConsoleController {
     let retention: RetentionService
     /// The council's identity provider, when single sign-on is configured.
     let identityProvider: IdentityProvider?
+    /// The witnesses cosigning checkpoints, when configured.
+    let witnessing: LedgerWitnessing?
 
     func addRoutes(to router: Router<StaffRequestContext>) {
         // Someone who opens the staff listener's address in a browser lands on the console.
@@ -58,7 +60,8 @@ struct ConsoleController {
             ledger: environment.ledger,
             keys: environment.ledgerKeys,
             verification: verification,
-            origin: configuration.ledgerOrigin
+            origin: configuration.ledgerOrigin,
+            witnessing: witnessing
         ).addRoutes(to: signedIn)
         RetentionPages(service: retention).addRoutes(to: signedIn)
         CertificatePages(tls: configuration.tls, policies: environment.policies, now: environment.now).addRoutes(to: signedIn)

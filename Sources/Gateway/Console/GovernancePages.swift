@@ -91,6 +91,7 @@ struct GovernancePages {
     let keys: LedgerKeyHistory
     let verification: LedgerVerificationStatus
     let origin: String
+    let witnessing: LedgerWitnessing?
     /// How long the verify button waits for the result before showing progress instead.
     static let verificationWait = Duration.seconds(2)
 
@@ -100,8 +101,27 @@ struct GovernancePages {
     }
 
     @Sendable func ledgerPage(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let (size, note) = try await ledger.checkpoint()
-        var page: [String: Any] = ["size": size, "checkpoint": note, "publicKey": ledger.publicKey.verifierKey]
+        var (size, note) = try await ledger.checkpoint()
+        var page: [String: Any] = ["size": size, "publicKey": ledger.publicKey.verifierKey]
+        if let witnessing {
+            let cosigned = await witnessing.cosigned(note: note, waiting: .milliseconds(500))
+            note = cosigned.note
+            let statuses = await witnessing.statuses()
+            page["witnessing"] = [
+                "quorum": witnessing.settings.quorum, "count": statuses.count, "cosignatures": cosigned.cosignatures,
+                "quorumMet": cosigned.cosignatures >= witnessing.settings.quorum,
+                "witnesses": statuses.map { status in
+                    var row: [String: Any] = [
+                        "name": status.name, "url": status.url, "lag": status.lag, "lagging": status.lag > 0,
+                        "size": status.cosignedSize.map(String.init) ?? "none yet",
+                        "at": status.cosignedAt.map(LedgerEntry.timestamp) ?? "never",
+                    ]
+                    if let problem = status.problem { row["problem"] = problem }
+                    return row
+                },
+            ] as [String: Any]
+        }
+        page["checkpoint"] = note
         if let run = verification.last {
             page["verified"] =
                 [

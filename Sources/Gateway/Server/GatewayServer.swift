@@ -24,6 +24,9 @@ public struct GatewayServer: Sendable {
     private let singleSignOn: Result<IdentityProvider, any Error>?
     /// Nil when single sign-on is not configured, or could not be set up (`serviceGroup` then refuses to start).
     var identityProvider: IdentityProvider? { try? singleSignOn?.get() }
+    /// The witnesses cosigning checkpoints, when configured; kept as a result so startup can say why not.
+    private let witnessingSetup: Result<LedgerWitnessing, any Error>?
+    var witnessing: LedgerWitnessing? { try? witnessingSetup?.get() }
     /// The console's last full ledger verification.
     let verification = LedgerVerificationStatus()
 
@@ -34,6 +37,9 @@ public struct GatewayServer: Sendable {
         self.retention = RetentionService(environment: environment, configuration: configuration, logger: logger)
         self.singleSignOn = configuration.singleSignOn.map { settings in Result { try IdentityProvider(settings: settings) } }
         self.rateLimiter = configuration.partnerRateLimit.map(PartnerRateLimiter.init)
+        self.witnessingSetup = configuration.witnessing.map { settings in
+            Result { try LedgerWitnessing(settings: settings, ledger: environment.ledger, logger: logger) }
+        }
     }
 
     /// The partner router. Served behind TLS, it reads each request's certificate from the connection;
@@ -48,7 +54,7 @@ public struct GatewayServer: Sendable {
         let v1 = router.group("v1").add(middleware: PartnerIdentityMiddleware(policies: environment.policies, peerCertificate: peerCertificate))
         if let rateLimiter { v1.add(middleware: PartnerRateLimitMiddleware(limiter: rateLimiter)) }
         PartnerController().addRoutes(to: v1)
-        LedgerController(ledger: environment.ledger, keys: environment.ledgerKeys).addRoutes(to: v1.group("ledger"))
+        LedgerController(ledger: environment.ledger, keys: environment.ledgerKeys, witnessing: witnessing).addRoutes(to: v1.group("ledger"))
         ViewController(store: environment.cases, audit: environment.audit, views: environment.views, now: environment.now)
             .addRoutes(to: v1.group("views/cases").add(middleware: AgreementInForceMiddleware(now: environment.now)))
         ChangeFeedController(ledger: environment.ledger, audit: environment.audit).addRoutes(
@@ -92,7 +98,8 @@ public struct GatewayServer: Sendable {
             configuration: configuration,
             verification: verification,
             retention: retention,
-            identityProvider: identityProvider
+            identityProvider: identityProvider,
+            witnessing: witnessing
         ).addRoutes(
             to: router
         )
@@ -176,6 +183,7 @@ public struct GatewayServer: Sendable {
     /// The listeners and background services as one service group; `triggerGracefulShutdown()` stops them.
     public func serviceGroup(onReady: @escaping @Sendable (ListeningPorts) async -> Void = { _ in }) throws -> ServiceGroup {
         _ = try singleSignOn?.get()  // the reason single sign-on could not be set up (an unreadable secret file)
+        _ = try witnessingSetup?.get()  // an unreadable witness CA file
         let ports = ReadyPorts(expectsOperations: configuration.metricsListener != nil, onReady: onReady)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
@@ -192,7 +200,7 @@ public struct GatewayServer: Sendable {
                     try staffApplication { await ports.bound(.staff, $0.localAddress?.port ?? 0) }
                 )
             ),
-            .init(service: CheckpointSigner(ledger: environment.ledger)),
+            .init(service: CheckpointSigner(ledger: environment.ledger, witnessing: witnessing)),
             .init(service: CertificateExpiryWatch(tls: configuration.tls, policies: environment.policies, logger: logger)),
         ]
         if let metrics = configuration.metricsListener {

@@ -3,7 +3,7 @@ import NIOSSL
 /// TLS settings for both listeners: TLS 1.2 or 1.3 only, and for TLS 1.2 only
 /// forward-secret AEAD suites. The partner listener also requires a client
 /// certificate that chains to the partner CA; anything else fails the handshake.
-enum TLSSetup {
+public enum TLSSetup {
     static let tls12CipherSuites: [NIOTLSCipher] = [
         .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -24,9 +24,14 @@ enum TLSSetup {
     }
 
     static func staff(_ files: GatewayConfiguration.TLSFiles) throws -> TLSConfiguration {
+        try server(certificate: files.certificate, privateKey: files.privateKey)
+    }
+
+    /// A server without client certificates (the staff listener, a witness), hardened like the others.
+    public static func server(certificate: String, privateKey: String) throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try chain(files.certificate),
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: files.privateKey, format: .pem))
+            certificateChain: try chain(certificate),
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: privateKey, format: .pem))
         )
         harden(&configuration)
         return configuration
