@@ -146,6 +146,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A partner's monitor: checkpoints verified, cosigned and consistent run to run; its entries against its receipts.
+        .target(
+            name: "Monitor",
+            dependencies: [
+                "ByteEncoding",
+                "Ledger",
+                "LoadTest",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Retention sweeps: schedule × cases → purges, crypto-shredding, erasure entries.
         .target(
             name: "Retention",
@@ -236,6 +248,7 @@ let package = Package(
                 "StoreCopy",
                 "PostgresStorage",
                 "Witness",
+                "Monitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -12,7 +12,12 @@ public struct LoadGenerator: Sendable {
 
     public init(plan: LoadPlan) throws {
         self.plan = plan
-        self.client = try PartnerClient(baseURL: plan.baseURL, credentials: plan.credentials, connections: plan.connections)
+        self.client = try PartnerClient(
+            baseURL: plan.baseURL,
+            credentials: plan.credentials,
+            connections: plan.connections,
+            receiptLog: try plan.receiptLog.map(ReceiptLog.init(path:))
+        )
     }
 
     /// Runs the plan, then checks the receipts against a fresh signed checkpoint.

@@ -18,6 +18,8 @@ public struct LoadPlan: Sendable {
     /// Open loop: requests sent at this constant rate (a second), whatever the gateway answers, each
     /// latency counted from its intended send time. Nil: closed loop, one request in flight a connection.
     public var rate: Double?
+    /// Where to write every receipt received (`ReceiptLog`), for `casegate monitor` to check against.
+    public var receiptLog: String?
 
     public init(
         baseURL: String,

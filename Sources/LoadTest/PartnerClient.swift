@@ -9,8 +9,11 @@ import NIOSSL
 public struct PartnerClient: Sendable {
     let http: HTTPClient
     let baseURL: String
+    /// Where every receipt this client is given is written, when set.
+    let receiptLog: ReceiptLog?
 
-    public init(baseURL: String, credentials: PartnerCredentials, connections: Int) throws {
+    public init(baseURL: String, credentials: PartnerCredentials, connections: Int, receiptLog: ReceiptLog? = nil) throws {
+        self.receiptLog = receiptLog
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         do {
@@ -47,12 +50,16 @@ public struct PartnerClient: Sendable {
         }
         let response = try await http.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 64 << 20)
-        return Reply(
+        let reply = Reply(
             status: response.status.code,
             body: body,
             ledgerIndex: response.headers.first(name: ReceiptHeaders.ledgerIndex).flatMap(Int.init),
             entryHash: response.headers.first(name: ReceiptHeaders.entryHash)
         )
+        if let receiptLog, let index = reply.ledgerIndex, let hash = reply.entryHash {
+            receiptLog.record(ReceiptLog.Line(index: index, entryHash: hash, path: path))
+        }
+        return reply
     }
 
     /// A GET that must answer 200.
@@ -65,6 +72,7 @@ public struct PartnerClient: Sendable {
     }
 
     public func shutdown() async throws {
+        receiptLog?.close()
         try await http.shutdown()
     }
 

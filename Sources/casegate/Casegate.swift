@@ -12,7 +12,7 @@ struct Casegate: AsyncParsableCommand {
         version: BuildInfo.description,
         subcommands: [
             Demo.self, Serve.self, Certs.self, Users.self, Policy.self, LedgerCommand.self, RetentionCommand.self, Backup.self, LoadTestCommand.self,
-            StoreCommand.self, Restore.self, KeysCommand.self, WitnessCommand.self,
+            StoreCommand.self, Restore.self, KeysCommand.self, WitnessCommand.self, MonitorCommand.self,
         ]
     )
 }

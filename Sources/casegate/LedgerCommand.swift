@@ -114,24 +114,60 @@ struct LedgerCommand: AsyncParsableCommand {
     struct VerifyReceipt: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify-receipt",
-            abstract: "Check offline that an entry is in the ledger, with nothing but the ledger's public key.",
+            abstract: "Check offline that an entry is in the ledger, with nothing but the ledger's and the witnesses' public keys.",
             discussion: """
-                --checkpoint: the signed note from GET /v1/ledger/checkpoint. --proof: the JSON from \
-                GET /v1/ledger/proofs/inclusion?index=N&size=S, where S is the checkpoint's size. --entry: the entry's \
-                exact bytes (GET /v1/ledger/entries/N). --public-key: the verifier key (casegate ledger public-key).
+                With --receipt: the C2SP tlog proof from GET /v1/ledger/proofs/receipt?index=N (entry, inclusion proof and \
+                cosigned checkpoint in one file); checks the log signature, at least --quorum cosignatures by the \
+                --witness-key witnesses, and the inclusion; --entry-hash (the Casegate-Entry-Hash of the response) and \
+                --body (the response body received) tie it to your receipt. Without it: --checkpoint (GET \
+                /v1/ledger/checkpoint), --proof (the JSON of GET /v1/ledger/proofs/inclusion?index=N&size=S, S the \
+                checkpoint's size) and --entry (GET /v1/ledger/entries/N). --public-key: the ledger's keys (casegate \
+                ledger public-key).
                 """
         )
-        @Option var checkpoint: String
-        @Option var proof: String
-        @Option var entry: String
+        @Option(help: "A receipt proof (C2SP tlog-proof) from /v1/ledger/proofs/receipt.") var receipt: String?
+        @Option(name: .customLong("witness-key"), help: "A witness's C2SP verifier key, or a file of them (repeatable).") var witnessKeys: [String] = []
+        @Option(help: "Cosignatures required (default: every witness given).") var quorum: Int?
+        @Option(help: "The receipt's Casegate-Entry-Hash, to check the proof is for it.") var entryHash: String?
+        @Option(help: "The response body received, to check the entry records it.") var body: String?
+        @Option var checkpoint: String?
+        @Option var proof: String?
+        @Option var entry: String?
         @Option var publicKey: String
 
+        func validate() throws {
+            if receipt == nil, checkpoint == nil || proof == nil || entry == nil {
+                throw ValidationError("give --receipt, or all of --checkpoint, --proof and --entry")
+            }
+        }
+
         func run() throws {
+            let keys = try String(contentsOfFile: publicKey, encoding: .utf8)
+            if let receipt {
+                let witnesses = try witnessKeys.flatMap { try MonitorCommand.witnessKeys($0) }
+                let quorum = quorum ?? witnesses.count
+                guard (0...witnesses.count).contains(quorum) else {
+                    throw ValidationError("--quorum must be from 0 to the \(witnesses.count) witness keys given")
+                }
+                let result = try ReceiptVerification.verify(
+                    tlogProof: String(contentsOfFile: receipt, encoding: .utf8),
+                    logKeys: try LedgerKeyHistory(text: keys),
+                    witnesses: WitnessPolicy(witnesses: witnesses, quorum: quorum),
+                    entryHash: entryHash,
+                    responseBody: try body.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
+                )
+                let cosigners = result.cosigners.map(\.name).joined(separator: ", ")
+                print(
+                    "ok: entry \(result.index) (leaf \(result.leafHash)) is in the log of size \(result.size) signed by \(result.keyName)"
+                        + (cosigners.isEmpty ? "" : ", cosigned by \(cosigners)")
+                )
+                return
+            }
             let result = try ReceiptVerification.verify(
-                checkpoint: String(contentsOfFile: checkpoint, encoding: .utf8),
-                proof: Data(contentsOf: URL(fileURLWithPath: proof)),
-                entry: Array(Data(contentsOf: URL(fileURLWithPath: entry))),
-                verifierKey: String(contentsOfFile: publicKey, encoding: .utf8)
+                checkpoint: String(contentsOfFile: checkpoint!, encoding: .utf8),
+                proof: Data(contentsOf: URL(fileURLWithPath: proof!)),
+                entry: Array(Data(contentsOf: URL(fileURLWithPath: entry!))),
+                verifierKey: keys
             )
             print("ok: entry \(result.index) (leaf \(result.leafHash)) is in the log of size \(result.size) signed by \(result.keyName)")
         }

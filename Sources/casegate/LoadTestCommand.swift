@@ -57,6 +57,9 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "Open loop: send this many requests a second, whatever the gateway answers; latency counts from each request's intended send time.")
     var rate: Double?
 
+    @Option(help: "Append every receipt received to this file (JSON lines), for casegate monitor to check the ledger against.")
+    var recordReceipts: String?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -81,7 +84,12 @@ struct LoadTestCommand: AsyncParsableCommand {
         do {
             switch endpoint {
             case .list:
-                let client = try PartnerClient(baseURL: url, credentials: credentials, connections: 1)
+                let client = try PartnerClient(
+                    baseURL: url,
+                    credentials: credentials,
+                    connections: 1,
+                    receiptLog: try recordReceipts.map(ReceiptLog.init(path:))
+                )
                 let report: BulkPullReport
                 do { report = try await BulkPull(client: client, purpose: purpose, pageSize: pageSize).run() } catch {
                     try? await client.shutdown()
@@ -90,7 +98,7 @@ struct LoadTestCommand: AsyncParsableCommand {
                 try await client.shutdown()
                 print(json ? report.json : report.text)
             case .ping, .view:
-                let plan = LoadPlan(
+                var plan = LoadPlan(
                     baseURL: url,
                     endpoint: endpoint == .ping ? .ping : .view,
                     connections: connections,
@@ -101,6 +109,7 @@ struct LoadTestCommand: AsyncParsableCommand {
                     credentials: credentials,
                     rate: rate
                 )
+                plan.receiptLog = recordReceipts
                 // SIGINT or SIGTERM ends the load early and still reports what was measured.
                 let stop = StopSignal()
                 let sources = [SIGINT, SIGTERM].map { number in
