@@ -54,7 +54,8 @@ public struct PartnerClient: Sendable {
             status: response.status.code,
             body: body,
             ledgerIndex: response.headers.first(name: ReceiptHeaders.ledgerIndex).flatMap(Int.init),
-            entryHash: response.headers.first(name: ReceiptHeaders.entryHash)
+            entryHash: response.headers.first(name: ReceiptHeaders.entryHash),
+            retryAfter: response.headers.first(name: "Retry-After").flatMap(Int.init)
         )
         if let receiptLog, let index = reply.ledgerIndex, let hash = reply.entryHash {
             receiptLog.record(ReceiptLog.Line(index: index, entryHash: hash, path: path))
@@ -82,6 +83,8 @@ public struct PartnerClient: Sendable {
         /// The receipt: the ledger index of the entry recording this disclosure, and its leaf hash.
         public var ledgerIndex: Int?
         public var entryHash: String?
+        /// Seconds to wait, on a 429 or 503.
+        public var retryAfter: Int? = nil
     }
 }
 

@@ -102,43 +102,58 @@ public struct LogMonitor: Sendable {
         )
     }
 
-    /// Every entry naming this partner from `start` below the checkpoint's size.
+    /// Every entry naming this partner from `start` below the checkpoint's size: listed, then each shown to
+    /// be in the tree, by inclusion proofs or, when that takes fewer requests, by hash tiles from which the
+    /// checkpoint's root is recomputed (C2SP tlog-tiles).
     private func checkEntries(from start: Int, under checkpoint: Checkpoint, _ report: inout MonitorReport) async throws {
-        var after = start - 1
-        var listed: Set<Int> = []
+        var listed: [ListedEntry] = []
         pages: while true {
-            let page = try await log.entries(after: after)
+            let page = try await log.entries(after: listed.last?.index ?? start - 1)
             guard !page.isEmpty else { break }
             for item in page {
                 guard item.index < checkpoint.size else { break pages }
-                after = item.index
-                listed.insert(item.index)
-                report.entriesChecked += 1
-                let leaf = MerkleHash.leaf(item.bytes)
-                guard leaf.hexString == item.entryHash.lowercased(), let entry = try? LedgerEntry.decode(item.bytes), entry.index == item.index else {
-                    report.fail(.misbehaviour, "entry \(item.index) as listed does not hash to its hash, or is not that entry")
-                    continue
-                }
+                listed.append(item)
+            }
+        }
+        let tiled = TiledLeaves.requests(from: start, size: checkpoint.size) < listed.count
+        let leaves = tiled ? try await TiledLeaves.fetch(from: start, under: checkpoint, log) : nil
+        if tiled, leaves == nil {
+            report.fail(.misbehaviour, "the hash tiles from \(start) do not lead to the checkpoint's root")
+            return
+        }
+        for item in listed {
+            report.entriesChecked += 1
+            let leaf = MerkleHash.leaf(item.bytes)
+            guard leaf.hexString == item.entryHash.lowercased(), let entry = try? LedgerEntry.decode(item.bytes), entry.index == item.index else {
+                report.fail(.misbehaviour, "entry \(item.index) as listed does not hash to its hash, or is not that entry")
+                continue
+            }
+            let included: Bool
+            if let leaves {
+                included = leaves[item.index - start] == leaf
+            } else {
                 let proof = try await log.inclusionProof(index: item.index, size: checkpoint.size)
-                guard MerkleProof.verifyInclusion(leafHash: leaf, index: item.index, size: checkpoint.size, proof: proof, root: checkpoint.root) else {
-                    report.fail(.misbehaviour, "entry \(item.index) is not in the log under the verified checkpoint")
-                    continue
-                }
-                guard entry.action == .disclosure else { continue }
-                report.disclosuresChecked += 1
-                guard let receipts else { continue }
-                switch receipts[item.index] {
-                case nil:
-                    report.unrequested.append(MonitorReport.Disclosure(entry))
-                case leaf.hexString:
-                    break
-                case let other?:
-                    report.fail(.misbehaviour, "entry \(item.index) has hash \(leaf.hexString) but the receipt recorded says \(other)")
-                }
+                included = MerkleProof.verifyInclusion(leafHash: leaf, index: item.index, size: checkpoint.size, proof: proof, root: checkpoint.root)
+            }
+            guard included else {
+                report.fail(.misbehaviour, "entry \(item.index) is not in the log under the verified checkpoint")
+                continue
+            }
+            guard entry.action == .disclosure else { continue }
+            report.disclosuresChecked += 1
+            guard let receipts else { continue }
+            switch receipts[item.index] {
+            case nil:
+                report.unrequested.append(MonitorReport.Disclosure(entry))
+            case leaf.hexString:
+                break
+            case let other?:
+                report.fail(.misbehaviour, "entry \(item.index) has hash \(leaf.hexString) but the receipt recorded says \(other)")
             }
         }
         if let receipts {
-            for (index, _) in receipts.sorted(by: { $0.key < $1.key }) where index >= start && index < checkpoint.size && !listed.contains(index) {
+            let indices = Set(listed.map(\.index))
+            for index in receipts.keys.sorted() where index >= start && index < checkpoint.size && !indices.contains(index) {
                 report.fail(.misbehaviour, "receipt \(index) was given to this partner but the log does not list it as this partner's")
             }
         }
@@ -237,9 +252,10 @@ public struct MonitorReport: Codable, Sendable {
         }
         if let previous { lines.append("previously verified: size \(previous.size)") } else if firstRun { lines.append("first run: this checkpoint is trusted from now on") }
         lines.append("entries naming this partner checked: \(entriesChecked) (\(disclosuresChecked) disclosures)")
-        for d in unrequested {
+        for d in unrequested.prefix(20) {
             lines.append("UNREQUESTED disclosure at index \(d.index), \(d.time), purpose \(d.purpose ?? "-"), certificate \(d.certificateFingerprint ?? "-"), \(d.cases) case(s)")
         }
+        if unrequested.count > 20 { lines.append("… and \(unrequested.count - 20) more (--json lists them all)") }
         for problem in problems { lines.append("PROBLEM: \(problem)") }
         if let evidence { lines.append("evidence kept in the state file (\(evidence)): both checkpoints") }
         lines.append("status: \(status.rawValue)")

@@ -11,6 +11,8 @@ public protocol MonitoredLog: Sendable {
     func inclusionProof(index: Int, size: Int) async throws -> [[UInt8]]
     /// This partner's entries after `after`, oldest first (one page).
     func entries(after: Int) async throws -> [ListedEntry]
+    /// A C2SP hash tile.
+    func tile(_ path: HashTilePath) async throws -> [UInt8]
 }
 
 public struct ListedEntry: Sendable {
@@ -56,10 +58,22 @@ public struct GatewayLog: MonitoredLog {
         }
     }
 
+    public func tile(_ path: HashTilePath) async throws -> [UInt8] {
+        Array(try await ok("/v1/ledger/tile/\(path)").readableBytesView)
+    }
+
+    /// A GET that must answer 200; a 429 (the partner's rate limit) is waited out and retried.
     private func ok(_ path: String) async throws -> ByteBuffer {
-        let reply = try await client.get(path)
-        guard reply.status == 200 else { throw MonitorError.status(path: path, status: reply.status, body: String(buffer: reply.body)) }
-        return reply.body
+        for _ in 0..<30 {
+            let reply = try await client.get(path)
+            if reply.status == 429 {
+                try await Task.sleep(for: .seconds(reply.retryAfter ?? 1))
+                continue
+            }
+            guard reply.status == 200 else { throw MonitorError.status(path: path, status: reply.status, body: String(buffer: reply.body)) }
+            return reply.body
+        }
+        throw MonitorError.status(path: path, status: 429, body: "still rate limited after 30 tries")
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {

@@ -4,9 +4,11 @@ import DemoData
 import DevPKI
 import Foundation
 import Gateway
+import Ledger
 import Logging
 import SharingPolicy
 import Storage
+import Witness
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,8 +32,15 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Of those, how many to make closed more than ten years ago, so a retention sweep has work.")
     var expiredCases = 0
 
+    @Option(help: "Start this many local witnesses (own keys and state under data/witnesses/, loopback ports) and require all their cosignatures.")
+    var witnesses = 0
+
     @Flag(help: "Set everything up, print how to use it, and exit without serving.")
     var setupOnly = false
+
+    func validate() throws {
+        guard (0...16).contains(witnesses) else { throw ValidationError("--witnesses must be from 0 to 16") }
+    }
 
     func run() async throws {
         let logger = try startLogging()
@@ -61,13 +70,31 @@ struct Demo: AsyncParsableCommand {
         }
         let tokens = try await demoTokens(environment.users, dataDirectory: configuration.dataDirectory)
 
-        printUsage(configuration: configuration, certs: certs, partners: directory.partners, tokens: tokens)
+        let localWitnesses = try (0..<witnesses).map { try LocalWitness(number: $0 + 1, dataDirectory: configuration.dataDirectory, environment: environment, origin: configuration.ledgerOrigin) }
         guard !setupOnly else {
+            printUsage(configuration: configuration, certs: certs, partners: directory.partners, tokens: tokens)
             await environment.storage.close()
             return
         }
-        try await GatewayServer(configuration: configuration, environment: environment, logger: logger).run { ports in
-            logger.info("demo gateway ready", metadata: ports.metadata)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var endpoints: [WitnessingSettings.Endpoint] = []
+            for witness in localWitnesses {
+                let (ports, bound) = AsyncStream.makeStream(of: Int.self)
+                let app = try WitnessServer.application(witness: witness.witness, host: "127.0.0.1", port: 0, tls: nil, logger: Logger(label: witness.witness.key.name)) {
+                    bound.yield($0.localAddress?.port ?? 0)
+                    bound.finish()
+                }
+                group.addTask { try await app.run() }
+                guard let port = await ports.first(where: { _ in true }) else { throw ValidationError("witness \(witness.witness.key.name) did not start") }
+                endpoints.append(WitnessingSettings.Endpoint(url: "http://127.0.0.1:\(port)", key: witness.witness.key.publicKey))
+            }
+            if !endpoints.isEmpty { configuration.witnessing = WitnessingSettings(witnesses: endpoints) }
+            printUsage(configuration: configuration, certs: certs, partners: directory.partners, tokens: tokens)
+            let gateway = GatewayServer(configuration: configuration, environment: environment, logger: logger)
+            try await gateway.run { ports in
+                logger.info("demo gateway ready", metadata: ports.metadata)
+            }
+            group.cancelAll()
         }
     }
 
@@ -129,6 +156,7 @@ struct Demo: AsyncParsableCommand {
               CA certificate:                \(certs.caCertificate.path)
               staff tokens:                  \(configuration.dataDirectory)/demo-tokens.json
               metrics (Prometheus):          \(configuration.metricsListener.map { "http://\($0.host):\($0.port)/metrics" } ?? "off")
+            \(witnessLines(configuration.witnessing))
 
             As a partner (\(partner?.name ?? "none")):
               curl --cacert \(certs.caCertificate.path) \\
@@ -148,7 +176,45 @@ struct Demo: AsyncParsableCommand {
 
             """
         )
+        if let witnessing = configuration.witnessing, let partner {
+            let witnessKeys = (1...witnessing.witnesses.count).map { "--witness-key \(configuration.dataDirectory)/witnesses/w\($0)/witness.vkey" }
+            print(
+                """
+                Check the ledger as \(partner.name) would, on a schedule (witness keys in \(configuration.dataDirectory)/witnesses/*/witness.vkey):
+                  curl -s --cacert \(certs.caCertificate.path) --cert \(certs.partnerCertificate(partner.id).path) --key \(certs.partnerKey(partner.id).path) \\
+                       \(partnerURL)/v1/ledger/public-key > ledger.vkey
+                  swift run casegate monitor --url \(partnerURL) --state monitor.sqlite --public-key ledger.vkey \\
+                       \(witnessKeys.joined(separator: " ")) \\
+                       --certificate \(certs.partnerCertificate(partner.id).path) --private-key \(certs.partnerKey(partner.id).path) --server-ca \(certs.caCertificate.path)
+
+                """
+            )
+        }
         // Standard output is block-buffered when piped or logged, and the gateway then runs until stopped: flush every stream.
         fflush(nil)
+    }
+
+    private func witnessLines(_ witnessing: WitnessingSettings?) -> String {
+        guard let witnessing else { return "  witnesses:                     none (--witnesses N starts N local ones)" }
+        let lines = witnessing.witnesses.map { "    \($0.key.name) at \($0.url)" }
+        return (["  witnesses (all \(witnessing.quorum) must cosign):"] + lines).joined(separator: "\n")
+    }
+}
+
+/// A witness the demo runs in its own process: key and state under `data/witnesses/w<n>/`, witnessing this
+/// gateway's ledger with every key that has signed it.
+struct LocalWitness {
+    let witness: Witness
+
+    init(number: Int, dataDirectory: String, environment: GatewayEnvironment, origin: String) throws {
+        let directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("witnesses/w\(number)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let name = "casegate.local/witness-\(number)"
+        let key = try LedgerSigningKey.loadOrCreate(at: directory.appendingPathComponent("witness.key"), name: name)
+        let signing = WitnessSigningKey(name: name, privateKey: key.privateKey)
+        try Data((signing.publicKey.verifierKey + "\n").utf8).write(to: directory.appendingPathComponent("witness.vkey"))
+        var logs = WitnessedLogKeys()
+        for logKey in environment.ledgerKeys.keys { logs.add(logKey.publicKey, origin: origin) }
+        witness = Witness(key: signing, logs: logs, store: try WitnessStateStore(path: directory.appendingPathComponent("state.sqlite").path))
     }
 }
