@@ -292,6 +292,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WitnessTests",
+            dependencies: ["Witness", "Ledger", "ByteEncoding", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MonitorTests", dependencies: ["Monitor", "Ledger", "LoadTest"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "CaseModel", "SharingPolicy", "DemoData"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RedactionTests",

@@ -19,6 +19,12 @@ public struct ListedEntry: Sendable {
     public var index: Int
     public var entryHash: String
     public var bytes: [UInt8]
+
+    public init(index: Int, entryHash: String, bytes: [UInt8]) {
+        self.index = index
+        self.entryHash = entryHash
+        self.bytes = bytes
+    }
 }
 
 /// The gateway over HTTPS, as the partner (its client certificate).
