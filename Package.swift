@@ -318,6 +318,8 @@ let package = Package(
                 "LoadTest",
                 "ByteEncoding",
                 "Retention",
+                "Monitor",
+                "Witness",
                 "CasegateTestSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

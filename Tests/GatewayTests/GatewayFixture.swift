@@ -45,6 +45,7 @@ final class GatewayFixture: Sendable {
         viewCacheMegabytes: Int = 64,
         singleSignOn: SingleSignOnSettings? = nil,
         tokenSignIn: Bool = true,
+        ledgerKey: Data? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws {
         // Metrics on, before anything makes a handle, so the metrics test sees real ones.
@@ -80,6 +81,11 @@ final class GatewayFixture: Sendable {
             // The fixtures' views were made with this key as the pseudonym root.
             let key = SymmetricKey(data: masterKey)
             _ = try SQLiteDatabase(directory: data, newStoreSecrets: StoreSecrets(pseudonymRoot: key, partyIndex: key))
+        }
+        if let ledgerKey {
+            let file = GatewayEnvironment.ledgerKeyFile(configuration.dataDirectory)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try writeKeyFile(ledgerKey, to: file)
         }
         environment = try await GatewayEnvironment.open(configuration, now: now)
     }
@@ -129,9 +135,15 @@ final class GatewayFixture: Sendable {
     }
 
     /// Runs the gateway for the duration of `body`.
-    func withRunningGateway<T: Sendable>(_ body: @Sendable (RunningGateway) async throws -> T) async throws -> T {
+    /// `configure` changes the configuration for this run (witnesses, say, which need the ledger's key first).
+    func withRunningGateway<T: Sendable>(
+        configure: (inout GatewayConfiguration) -> Void = { _ in },
+        _ body: @Sendable (RunningGateway) async throws -> T
+    ) async throws -> T {
         var logger = Logger(label: "casegate-test")
         logger.logLevel = .warning
+        var configuration = configuration
+        configure(&configuration)
         let server = GatewayServer(configuration: configuration, environment: environment, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: ListeningPorts.self)
         let services = try server.serviceGroup { continuation.yield($0) }
