@@ -105,6 +105,13 @@ struct AuthorisationMatrixTests {
                 (.get, "v1/ledger/proofs/inclusion", "/v1/ledger/proofs/inclusion?index=0&size=1", { partnerOutcome($0) { _ in .ok } }),
                 (.get, "v1/ledger/proofs/consistency", "/v1/ledger/proofs/consistency?from=1&to=1", { partnerOutcome($0) { _ in .ok } }),
                 (.get, "v1/ledger/entries/{index}", "/v1/ledger/entries/\(index)", { partnerOutcome($0) { $0 == "met-police" ? .ok : .notFound } }),
+                // Each partner's own entries (an empty list for the others).
+                (.get, "v1/ledger/entries", "/v1/ledger/entries?after=0", { partnerOutcome($0) { _ in .ok } }),
+                (
+                    .get, "v1/ledger/proofs/receipt", "/v1/ledger/proofs/receipt?index=\(index)",
+                    { partnerOutcome($0) { $0 == "met-police" ? .ok : .notFound } }
+                ),
+                (.get, "v1/ledger/tile/**", "/v1/ledger/tile/0/000.p/1", { partnerOutcome($0) { _ in .ok } }),
                 (.get, "v1/views/cases", "/v1/views/cases", { partnerOutcome($0) { _ in .ok } }),
                 (.get, "v1/views/changes", "/v1/views/changes", { partnerOutcome($0) { _ in .ok } }),
                 // Entry 0 is no one's notice.
