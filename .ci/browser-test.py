@@ -117,6 +117,13 @@ def steps(page):
     page.goto(f"{staff}/console/service-standards")
     expect(page.locator("svg[role=img]")).to_have_count(1)
 
+    # The demo's two witnesses have cosigned the newest checkpoint.
+    page.goto(f"{staff}/console/ledger")
+    expect(page.get_by_role("heading", name="Witnesses", exact=True)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("has 2 of the 2 cosignatures required")
+    expect(page.locator("main table")).to_contain_text("casegate.local/witness-2")
+    expect(page.locator("main pre")).to_contain_text("— casegate.local/witness-1 ")
+
     # Ledger verification from its button, then sign out.
     page.goto(f"{staff}/console/ledger")
     page.get_by_role("button", name="Run a full verification now").click()

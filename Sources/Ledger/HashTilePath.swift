@@ -47,7 +47,9 @@ public struct HashTilePath: Sendable, Equatable, CustomStringConvertible {
         for (position, part) in parts.enumerated() {
             let last = position == parts.count - 1
             let digits = last ? part : (part.hasPrefix("x") ? part.dropFirst() : "")
-            guard digits.count == 3, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }), let value = Int(digits), index <= (Int.max - value) / 1000 else { return nil }
+            guard digits.count == 3, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }), let value = Int(digits), index <= (Int.max - value) / 1000 else {
+                return nil
+            }
             index = index * 1000 + value
         }
         self.init(level: level, index: index, width: width)

@@ -86,10 +86,13 @@ public enum ReceiptVerification {
         } catch {
             throw .checkpoint(error)
         }
-        guard let entry = proof.extra, let parsed = try? LedgerEntry.decode(entry) else { throw .entry("the proof's extra line is not a ledger entry") }
+        guard let entry = proof.extra, let parsed = try? LedgerEntry.decode(entry) else {
+            throw .entry("the proof's extra line is not a ledger entry")
+        }
         guard parsed.index == proof.index else { throw .entry("it is entry \(parsed.index), the proof is for \(proof.index)") }
         let leaf = MerkleHash.leaf(entry)
-        guard MerkleProof.verifyInclusion(leafHash: leaf, index: proof.index, size: checkpoint.size, proof: proof.inclusionProof, root: checkpoint.root)
+        guard
+            MerkleProof.verifyInclusion(leafHash: leaf, index: proof.index, size: checkpoint.size, proof: proof.inclusionProof, root: checkpoint.root)
         else { throw .notIncluded }
         if let expectedHash, expectedHash.lowercased() != leaf.hexString {
             throw .notTheReceipt("the entry's hash is \(leaf.hexString), the receipt's \(expectedHash)")

@@ -55,7 +55,9 @@ public final class ReceiptLog: Sendable {
 
     /// Every receipt in the file, by ledger index. A line that is not a receipt is an error naming it.
     public static func read(path: String) throws -> [Int: String] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path]) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+        }
         var receipts: [Int: String] = [:]
         for (number, text) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
         where !text.isEmpty {

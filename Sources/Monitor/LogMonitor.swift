@@ -77,7 +77,8 @@ public struct LogMonitor: Sendable {
             }
             if checkpoint.size > last.size, last.size > 0 {
                 let proof = try await log.consistencyProof(from: last.size, to: checkpoint.size)
-                guard MerkleProof.verifyConsistency(size1: last.size, size2: checkpoint.size, root1: lastRoot, root2: checkpoint.root, proof: proof) else {
+                guard MerkleProof.verifyConsistency(size1: last.size, size2: checkpoint.size, root1: lastRoot, root2: checkpoint.root, proof: proof)
+                else {
                     return try misbehaved(
                         &report,
                         kind: "fork",
@@ -93,7 +94,15 @@ public struct LogMonitor: Sendable {
         let checkedBelow = try state.checkedBelow()
         try await checkEntries(from: checkedBelow, under: checkpoint, &report)
         if report.status == .misbehaviour {
-            try state.record(ForkEvidence(foundAt: now(), kind: "entry-mismatch", reason: report.problems.joined(separator: "; "), trusted: last?.note, presented: presented))
+            try state.record(
+                ForkEvidence(
+                    foundAt: now(),
+                    kind: "entry-mismatch",
+                    reason: report.problems.joined(separator: "; "),
+                    trusted: last?.note,
+                    presented: presented
+                )
+            )
             return
         }
         try state.advance(
@@ -250,10 +259,16 @@ public struct MonitorReport: Codable, Sendable {
         if let checkpoint {
             lines.append("checkpoint: size \(checkpoint.size), cosigned by \(cosigners.isEmpty ? "no witness" : cosigners.joined(separator: ", "))")
         }
-        if let previous { lines.append("previously verified: size \(previous.size)") } else if firstRun { lines.append("first run: this checkpoint is trusted from now on") }
+        if let previous {
+            lines.append("previously verified: size \(previous.size)")
+        } else if firstRun {
+            lines.append("first run: this checkpoint is trusted from now on")
+        }
         lines.append("entries naming this partner checked: \(entriesChecked) (\(disclosuresChecked) disclosures)")
         for d in unrequested.prefix(20) {
-            lines.append("UNREQUESTED disclosure at index \(d.index), \(d.time), purpose \(d.purpose ?? "-"), certificate \(d.certificateFingerprint ?? "-"), \(d.cases) case(s)")
+            lines.append(
+                "UNREQUESTED disclosure at index \(d.index), \(d.time), purpose \(d.purpose ?? "-"), certificate \(d.certificateFingerprint ?? "-"), \(d.cases) case(s)"
+            )
         }
         if unrequested.count > 20 { lines.append("… and \(unrequested.count - 20) more (--json lists them all)") }
         for problem in problems { lines.append("PROBLEM: \(problem)") }

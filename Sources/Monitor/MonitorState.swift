@@ -87,7 +87,8 @@ public final class MonitorState: Sendable {
         try queue.write { db in
             try checkpoint.save(db)
             try db.execute(
-                sql: "INSERT INTO entry_cursor (id, checked_below) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_below = excluded.checked_below",
+                sql:
+                    "INSERT INTO entry_cursor (id, checked_below) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_below = excluded.checked_below",
                 arguments: [checkedBelow]
             )
         }

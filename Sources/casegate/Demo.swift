@@ -70,7 +70,9 @@ struct Demo: AsyncParsableCommand {
         }
         let tokens = try await demoTokens(environment.users, dataDirectory: configuration.dataDirectory)
 
-        let localWitnesses = try (0..<witnesses).map { try LocalWitness(number: $0 + 1, dataDirectory: configuration.dataDirectory, environment: environment, origin: configuration.ledgerOrigin) }
+        let localWitnesses = try (0..<witnesses).map {
+            try LocalWitness(number: $0 + 1, dataDirectory: configuration.dataDirectory, environment: environment, origin: configuration.ledgerOrigin)
+        }
         guard !setupOnly else {
             printUsage(configuration: configuration, certs: certs, partners: directory.partners, tokens: tokens)
             await environment.storage.close()
@@ -80,12 +82,20 @@ struct Demo: AsyncParsableCommand {
             var endpoints: [WitnessingSettings.Endpoint] = []
             for witness in localWitnesses {
                 let (ports, bound) = AsyncStream.makeStream(of: Int.self)
-                let app = try WitnessServer.application(witness: witness.witness, host: "127.0.0.1", port: 0, tls: nil, logger: Logger(label: witness.witness.key.name)) {
+                let app = try WitnessServer.application(
+                    witness: witness.witness,
+                    host: "127.0.0.1",
+                    port: 0,
+                    tls: nil,
+                    logger: Logger(label: witness.witness.key.name)
+                ) {
                     bound.yield($0.localAddress?.port ?? 0)
                     bound.finish()
                 }
                 group.addTask { try await app.run() }
-                guard let port = await ports.first(where: { _ in true }) else { throw ValidationError("witness \(witness.witness.key.name) did not start") }
+                guard let port = await ports.first(where: { _ in true }) else {
+                    throw ValidationError("witness \(witness.witness.key.name) did not start")
+                }
                 endpoints.append(WitnessingSettings.Endpoint(url: "http://127.0.0.1:\(port)", key: witness.witness.key.publicKey))
             }
             if !endpoints.isEmpty { configuration.witnessing = WitnessingSettings(witnesses: endpoints) }

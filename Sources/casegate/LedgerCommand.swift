@@ -126,7 +126,8 @@ struct LedgerCommand: AsyncParsableCommand {
                 """
         )
         @Option(help: "A receipt proof (C2SP tlog-proof) from /v1/ledger/proofs/receipt.") var receipt: String?
-        @Option(name: .customLong("witness-key"), help: "A witness's C2SP verifier key, or a file of them (repeatable).") var witnessKeys: [String] = []
+        @Option(name: .customLong("witness-key"), help: "A witness's C2SP verifier key, or a file of them (repeatable).") var witnessKeys: [String] =
+            []
         @Option(help: "Cosignatures required (default: every witness given).") var quorum: Int?
         @Option(help: "The receipt's Casegate-Entry-Hash, to check the proof is for it.") var entryHash: String?
         @Option(help: "The response body received, to check the entry records it.") var body: String?

@@ -8,7 +8,8 @@ import Monitor
 struct MonitorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "monitor",
-        abstract: "Check the gateway's ledger as a partner: checkpoints signed, witnessed and consistent run to run; every entry naming you against the receipts you kept.",
+        abstract:
+            "Check the gateway's ledger as a partner: checkpoints signed, witnessed and consistent run to run; every entry naming you against the receipts you kept.",
         discussion: """
             Keeps the last checkpoint it verified in --state. Each run checks the newest checkpoint's signature \
             (--public-key: the ledger's keys, from GET /v1/ledger/public-key or the council) and at least --quorum \
@@ -45,7 +46,9 @@ struct MonitorCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let quorum = quorum ?? witnesses.count
-        guard (0...witnesses.count).contains(quorum) else { throw ValidationError("--quorum must be from 0 to the \(witnesses.count) witness keys given") }
+        guard (0...witnesses.count).contains(quorum) else {
+            throw ValidationError("--quorum must be from 0 to the \(witnesses.count) witness keys given")
+        }
         let client = try PartnerClient(
             baseURL: url,
             credentials: PartnerCredentials(certificate: certificate, privateKey: privateKey, serverCA: serverCA),

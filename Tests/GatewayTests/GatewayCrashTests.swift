@@ -47,7 +47,7 @@ struct GatewayCrashTests {
         let staff = try PartnerClient(baseURL: "https://localhost:\(staffPort)", credentials: credentials, connections: 4)
 
         // On any failure the clients are shut down (AsyncHTTPClient traps on one that is not) and the gateway killed.
-        var gateway: Process?
+        var gateway: ChildProcess?
         let got: [(Int, String)]
         let acknowledged: [String]
         do {
@@ -152,12 +152,12 @@ struct GatewayCrashTests {
     }
 
     /// The gateway's standard error is appended to `log`, so a failure can say what it said.
-    static func start(_ arguments: [String], log: URL) throws -> Process {
+    static func start(_ arguments: [String], log: URL) throws -> ChildProcess {
         try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let output = try FileHandle(forWritingTo: log)
         output.seekToEndOfFile()
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = try CasegateExecutable.path()
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
@@ -168,7 +168,7 @@ struct GatewayCrashTests {
 
     /// Until the partner listener answers a ping; fails at once if the gateway has exited, and after a minute
     /// if it never answers (each attempt can wait on the client's own connection retries).
-    static func waitReady(_ client: PartnerClient, gateway: Process, log: URL) async throws {
+    static func waitReady(_ client: PartnerClient, gateway: ChildProcess, log: URL) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             guard gateway.isRunning else { throw GatewayProblem("the gateway exited (\(gateway.terminationStatus)) before answering", log: log) }
@@ -179,7 +179,7 @@ struct GatewayCrashTests {
     }
 
     /// A gateway sent SIGTERM must finish its graceful shutdown; one that has not within a minute is killed and the test fails.
-    static func waitForExit(_ gateway: Process, log: URL) async throws {
+    static func waitForExit(_ gateway: ChildProcess, log: URL) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while gateway.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         guard gateway.isRunning else { return }

@@ -179,7 +179,7 @@ struct MasterKeyRotationTests {
         let ids = try await t.backend.cases(clock: Self.clock).createMany((0..<1500).map(Self.person)).map(\.id)
         _ = try await Self.ledger(t, t.backend)  // sets up the ledger key, as the gateway's first start does
         let arguments = ["keys", "rotate-master", "--data-dir", t.directory.path] + (t.databaseURL.map { ["--database-url", $0] } ?? [])
-        let child = Process()
+        let child = ChildProcess()
         child.executableURL = try CasegateExecutable.path()
         child.arguments = arguments + ["--batch-size", "1", "--origin", Self.origin]
         child.standardOutput = FileHandle.nullDevice
@@ -209,7 +209,7 @@ struct MasterKeyRotationTests {
         #expect(try await Self.openAll(ids, afterCrash) == ids.count)
         await afterCrash.close()
 
-        let rerun = Process()
+        let rerun = ChildProcess()
         rerun.executableURL = try CasegateExecutable.path()
         rerun.arguments = arguments + ["--origin", Self.origin]
         rerun.standardOutput = FileHandle.nullDevice

@@ -32,11 +32,13 @@ struct MetricsTests {
     static let optional: [String: String] = [
         "http_server_request_errors_total": "counter",
         "casegate_retention_sweep_cases": "gauge",
+        "casegate_witness_lag_entries": "gauge",
+        "casegate_witness_failing": "gauge",
         "casegate_retention_sweeps_total": "counter",
     ]
     static let labelNames: Set = [
         "listener", "http_route", "http_request_method", "http_response_status_code", "error_type", "partner", "purpose", "reason",
-        "result", "state", "version", "commit", "certificate", "le",
+        "result", "state", "version", "commit", "certificate", "le", "witness",
     ]
 
     struct Sample {

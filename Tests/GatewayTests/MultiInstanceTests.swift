@@ -48,7 +48,7 @@ struct MultiInstanceTests {
             privateKey: certs + "/partner-side/met-police/met-police.key",
             serverCA: certs + "/ca.pem"
         )
-        var instances: [Process] = []
+        var instances: [ChildProcess] = []
         var started: [PartnerClient] = []
         for n in 0..<2 {
             let instance = try GatewayCrashTests.start(arguments(n), log: log(n))

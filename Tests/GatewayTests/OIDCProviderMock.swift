@@ -1,11 +1,12 @@
 import AsyncHTTPClient
+import CasegateTestSupport
 import Foundation
 import NIOCore
 
 /// A real OpenID Connect provider for the tests: `oidc-provider-mock` (PyPI), started on a free port with
 /// predefined users and their claims, nonces required. `scripts/test.sh` installs it when missing.
 final class OIDCProviderMock: Sendable {
-    let process: Process
+    let process: ChildProcess
     let port: Int
     var issuer: String { "http://127.0.0.1:\(port)" }
 
@@ -15,7 +16,7 @@ final class OIDCProviderMock: Sendable {
         var lastError: (any Error)?
         for _ in 0..<5 {
             let port = Int.random(in: 30000...45000)
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = executable
             var arguments = ["--port", String(port), "--require-nonce", "true"]
             for (sub, claims) in users.sorted(by: { $0.key < $1.key }) {
@@ -62,7 +63,7 @@ final class OIDCProviderMock: Sendable {
         )
     }
 
-    private static func waitUntilReady(port: Int, process: Process) async throws {
+    private static func waitUntilReady(port: Int, process: ChildProcess) async throws {
         for _ in 0..<150 {
             guard process.isRunning else { throw CocoaError(.executableLoad) }
             let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/.well-known/openid-configuration")

@@ -35,7 +35,7 @@ final class LogLines: LogHandler, @unchecked Sendable {
 struct PartnerEnrolmentTests {
     /// Runs the casegate CLI in `directory`; its exit status, standard output and standard error.
     static func casegate(_ arguments: [String], in directory: URL) throws -> (Int32, String, String) {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = try CasegateExecutable.path()
         process.arguments = arguments
         process.currentDirectoryURL = directory

@@ -66,7 +66,7 @@ struct StaffTokenTests {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-users-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: data) }
         func casegate(_ arguments: [String]) throws -> (Int32, String) {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = try CasegateExecutable.path()
             process.arguments = arguments + ["--data-dir", data.path]
             let out = Pipe()

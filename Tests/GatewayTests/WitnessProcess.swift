@@ -5,7 +5,7 @@ import Ledger
 /// `casegate witness serve` as a child process: its own key and state in `directory`, on a free loopback
 /// port read from its first line of output, witnessing the log whose verifier key is given.
 final class WitnessProcess: Sendable {
-    let process: Process
+    let process: ChildProcess
     let url: String
     let key: WitnessPublicKey
     let state: String
@@ -17,7 +17,7 @@ final class WitnessProcess: Sendable {
         let made = try Self.run(executable, ["witness", "key", "--key", keyFile, "--name", name])
         key = try WitnessPublicKey(verifierKey: made)
         state = directory.appendingPathComponent("state.sqlite").path
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = ["witness", "serve", "--key", keyFile, "--name", name, "--log", logKey, "--state", state, "--port", "0"]
         let output = Pipe()
@@ -64,7 +64,7 @@ final class WitnessProcess: Sendable {
     }
 
     private static func run(_ executable: URL, _ arguments: [String]) throws -> String {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         let output = Pipe()

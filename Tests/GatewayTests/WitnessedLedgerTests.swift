@@ -39,7 +39,11 @@ struct WitnessedLedgerTests {
         let key = fixture.root.appendingPathComponent("met-police.key")
         try fixture.metPolice.certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
         try fixture.metPolice.privateKeyPEM.write(to: key, atomically: true, encoding: .utf8)
-        let credentials = PartnerCredentials(certificate: certificate.path, privateKey: key.path, serverCA: fixture.root.appendingPathComponent("certs/ca.pem").path)
+        let credentials = PartnerCredentials(
+            certificate: certificate.path,
+            privateKey: key.path,
+            serverCA: fixture.root.appendingPathComponent("certs/ca.pem").path
+        )
         return Setup(fixture: fixture, witnesses: witnesses, credentials: credentials)
     }
 
@@ -79,19 +83,34 @@ struct WitnessedLedgerTests {
                 #expect(proof.headers[.casegateWitnessCosignatures] == "2")
                 let text = String(buffer: try #require(proof.body))
                 #expect(text.hasPrefix("c2sp.org/tlog-proof@v1\nextra "))
-                let verified = try ReceiptVerification.verify(tlogProof: text, logKeys: keys, witnesses: policy(setup), entryHash: hash, responseBody: body)
+                let verified = try ReceiptVerification.verify(
+                    tlogProof: text,
+                    logKeys: keys,
+                    witnesses: policy(setup),
+                    entryHash: hash,
+                    responseBody: body
+                )
                 #expect(verified.index == index)
                 #expect(verified.cosigners.map(\.name) == ["witness.test/w1", "witness.test/w2"])
                 // Not this receipt, not this body, or a witness the proof lacks: refused.
                 #expect(throws: ReceiptVerification.Failure.self) {
-                    try ReceiptVerification.verify(tlogProof: text, logKeys: keys, witnesses: policy(setup), entryHash: String(repeating: "0", count: 64))
+                    try ReceiptVerification.verify(
+                        tlogProof: text,
+                        logKeys: keys,
+                        witnesses: policy(setup),
+                        entryHash: String(repeating: "0", count: 64)
+                    )
                 }
                 #expect(throws: ReceiptVerification.Failure.self) {
                     try ReceiptVerification.verify(tlogProof: text, logKeys: keys, witnesses: policy(setup), responseBody: body + [0x20])
                 }
                 let stranger = WitnessSigningKey(name: "witness.test/w3", privateKey: .init()).publicKey
                 #expect(throws: ReceiptVerification.Failure.self) {
-                    try ReceiptVerification.verify(tlogProof: text, logKeys: keys, witnesses: WitnessPolicy(witnesses: [stranger] + setup.witnesses.map(\.key), quorum: 3))
+                    try ReceiptVerification.verify(
+                        tlogProof: text,
+                        logKeys: keys,
+                        witnesses: WitnessPolicy(witnesses: [stranger] + setup.witnesses.map(\.key), quorum: 3)
+                    )
                 }
                 // Another partner's entry has no proof for this one.
                 #expect(try await client.get("/v1/ledger/proofs/receipt?index=0").status == .notFound)
@@ -112,7 +131,11 @@ struct WitnessedLedgerTests {
         let cosigned = try #require(try WitnessStateStore(path: witness.state).log(setup.fixture.configuration.ledgerOrigin))
         let key = setup.fixture.environment.ledger.key
         let forked = try Checkpoint(origin: key.name, size: cosigned.size, root: Array(repeating: 9, count: 32)).signed(with: key)
-        let rolledBack = try Checkpoint(origin: key.name, size: cosigned.size - 1, root: try await setup.fixture.environment.ledger.root(size: cosigned.size - 1)).signed(with: key)
+        let rolledBack = try Checkpoint(
+            origin: key.name,
+            size: cosigned.size - 1,
+            root: try await setup.fixture.environment.ledger.root(size: cosigned.size - 1)
+        ).signed(with: key)
         func submit(_ request: AddCheckpointRequest) async throws -> Int {
             var http = HTTPClientRequest(url: witness.url + "/add-checkpoint")
             http.method = .POST
@@ -145,6 +168,11 @@ struct WitnessedLedgerTests {
                 #expect(page.contains("The latest checkpoint has 1 of the 2 cosignatures required"))
                 #expect(page.contains("unreachable"))
             }
+            let metricsPort = try #require(gateway.metricsPort)
+            let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(5))
+            let text = String(buffer: try await metrics.body.collect(upTo: 1 << 22))
+            #expect(text.contains(#"casegate_witness_failing{witness="witness.test/w2"} 1"#))
+            #expect(text.contains(#"casegate_witness_failing{witness="witness.test/w1"} 0"#))
         }
     }
 
@@ -156,7 +184,8 @@ struct WitnessedLedgerTests {
         let keys = setup.fixture.environment.ledgerKeys
         @Sendable func monitor(_ port: Int, receipts: [Int: String]?) async throws -> MonitorReport {
             let client = try PartnerClient(baseURL: "https://localhost:\(port)", credentials: setup.credentials, connections: 1)
-            let report = await LogMonitor(log: GatewayLog(client: client), state: state, logKeys: keys, witnesses: policy(setup), receipts: receipts).run()
+            let report = await LogMonitor(log: GatewayLog(client: client), state: state, logKeys: keys, witnesses: policy(setup), receipts: receipts)
+                .run()
             try await client.shutdown()
             return report
         }
@@ -196,7 +225,13 @@ struct WitnessedLedgerTests {
             #expect(report.problems.contains { $0.contains("cosigned by 0") })
             // Without witnesses the monitor finds the fork itself: the new checkpoint is not consistent with the one it trusted.
             let client = try PartnerClient(baseURL: "https://localhost:\(gateway.partnerPort)", credentials: setup.credentials, connections: 1)
-            let alone = await LogMonitor(log: GatewayLog(client: client), state: state, logKeys: keys, witnesses: WitnessPolicy(witnesses: [], quorum: 0), receipts: nil).run()
+            let alone = await LogMonitor(
+                log: GatewayLog(client: client),
+                state: state,
+                logKeys: keys,
+                witnesses: WitnessPolicy(witnesses: [], quorum: 0),
+                receipts: nil
+            ).run()
             try await client.shutdown()
             #expect(alone.status == .misbehaviour)
             #expect(["fork", "rollback"].contains(alone.evidence))

@@ -35,7 +35,14 @@ struct WitnessFormatTests {
         #expect(request.proof[0] == Array(Data(base64Encoded: "PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=")!))
         let note = try SignedNoteText(parsing: request.checkpoint)
         #expect(note.signatures.count == 2)
-        #expect(try Checkpoint(body: note.text) == Checkpoint(origin: "example.com/behind-the-sofa", size: 20_852_163, root: Array(Data(base64Encoded: "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=")!)))
+        #expect(
+            try Checkpoint(body: note.text)
+                == Checkpoint(
+                    origin: "example.com/behind-the-sofa",
+                    size: 20_852_163,
+                    root: Array(Data(base64Encoded: "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=")!)
+                )
+        )
         #expect(request.body == Self.specRequest)
     }
 
@@ -97,10 +104,14 @@ struct WitnessFormatTests {
         let note = try signedCheckpoint()
         let line = try Cosignature.sign(checkpointText: note.text, with: Self.witnessKey, timestamp: 100)
         let other = try signedCheckpoint(size: 4)
-        #expect(throws: CheckpointError.badCosignature("witness.test/w1")) { try Cosignature.verified(other.adding([line]), by: Self.witnessKey.publicKey) }
+        #expect(throws: CheckpointError.badCosignature("witness.test/w1")) {
+            try Cosignature.verified(other.adding([line]), by: Self.witnessKey.publicKey)
+        }
         var retimed = line
         retimed.blob[11] ^= 1
-        #expect(throws: CheckpointError.badCosignature("witness.test/w1")) { try Cosignature.verified(note.adding([retimed]), by: Self.witnessKey.publicKey) }
+        #expect(throws: CheckpointError.badCosignature("witness.test/w1")) {
+            try Cosignature.verified(note.adding([retimed]), by: Self.witnessKey.publicKey)
+        }
     }
 
     @Test("a witness policy needs the log's signature and k valid cosignatures of the n witnesses")
@@ -119,7 +130,12 @@ struct WitnessFormatTests {
 
     @Test("a tlog proof round-trips, and the spec's example parses up to its checkpoint")
     func tlogProofFormat() throws {
-        let proof = TlogProof(extra: Array("entry".utf8), index: 73894, inclusionProof: [Array(repeating: 1, count: 32)], checkpoint: "o\n1\nroot\n\n— o sig\n")
+        let proof = TlogProof(
+            extra: Array("entry".utf8),
+            index: 73894,
+            inclusionProof: [Array(repeating: 1, count: 32)],
+            checkpoint: "o\n1\nroot\n\n— o sig\n"
+        )
         let text = proof.text
         #expect(text.hasPrefix("c2sp.org/tlog-proof@v1\nextra ZW50cnk=\nindex 73894\nAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n\no\n"))
         #expect(try TlogProof(parsing: text) == proof)
@@ -151,7 +167,9 @@ struct WitnessFormatTests {
         #expect(HashTilePath(level: 2, index: 5, width: 17).description == "2/005.p/17")
         #expect(HashTilePath(path: "0/x001/x234/067") == HashTilePath(level: 0, index: 1_234_067))
         #expect(HashTilePath(path: "1/000.p/255") == HashTilePath(level: 1, index: 0, width: 255))
-        for bad in ["0/1234067", "0/x001/234/067", "0/001/x234", "64/000", "01/000", "0/000.p/256", "0/000.p/0", "0/000.p/07", "0/+12", "0/", "entries/000"] {
+        for bad in [
+            "0/1234067", "0/x001/234/067", "0/001/x234", "64/000", "01/000", "0/000.p/256", "0/000.p/0", "0/000.p/07", "0/+12", "0/", "entries/000",
+        ] {
             #expect(HashTilePath(path: bad) == nil, "\(bad)")
         }
     }

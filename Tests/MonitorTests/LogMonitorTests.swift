@@ -41,7 +41,11 @@ struct LogMonitorTests {
                 )
             }
             let receipts = try await ledger.append(drafts)
-            return Dictionary(uniqueKeysWithValues: zip(drafts, receipts).filter { $0.0.recipient == LogMonitorTests.partner }.map { ($0.1.index, $0.1.entryHash.hexString) })
+            return Dictionary(
+                uniqueKeysWithValues: zip(drafts, receipts).filter { $0.0.recipient == LogMonitorTests.partner }.map {
+                    ($0.1.index, $0.1.entryHash.hexString)
+                }
+            )
         }
 
         func count(_ kind: String) -> Int { requests.withLock { $0[kind] ?? 0 } }

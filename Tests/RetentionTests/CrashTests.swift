@@ -25,7 +25,7 @@ struct CrashTests {
                 retentionCase(received: "2010-01-0\(n % 9 + 1)", closed: "2011-02-01", name: "Person \(n) Example")
             }
         ).map(\.id)
-        let child = Process()
+        let child = ChildProcess()
         child.executableURL = try CasegateExecutable.path()
         child.arguments =
             ["retention", "sweep"] + f.storageArguments + [
@@ -35,10 +35,15 @@ struct CrashTests {
         child.standardError = FileHandle.nullDevice
         try child.run()
 
-        for _ in 0..<3000 {
+        // The child runs in short slices between SIGSTOP and SIGCONT, and progress is read while it is
+        // stopped, so it is killed part way however fast or loaded the machine is.
+        kill(child.processIdentifier, SIGSTOP)
+        for _ in 0..<20000 {
             let purged = ids.count - (try await f.cases.count())
             if purged >= 200 || !child.isRunning { break }
-            try await Task.sleep(for: .milliseconds(5))
+            kill(child.processIdentifier, SIGCONT)
+            usleep(1000)
+            kill(child.processIdentifier, SIGSTOP)
         }
         kill(child.processIdentifier, SIGKILL)
         child.waitUntilExit()

@@ -144,7 +144,7 @@ struct KeyDatabaseTests {
     }
 
     static func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice

@@ -9,12 +9,12 @@ public enum CasegateExecutable {
         let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [buildDirectory, buildDirectory.deletingLastPathComponent()].map { $0.appendingPathComponent("casegate") }
         if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) { return found }
-        let build = Process()
+        let build = ChildProcess()
         build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         build.arguments = ["swift", "build", "--product", "casegate", "--package-path", packageRoot.path]
         try build.run()
         build.waitUntilExit()
-        let show = Process()
+        let show = ChildProcess()
         let pipe = Pipe()
         show.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         show.arguments = ["swift", "build", "--show-bin-path", "--package-path", packageRoot.path]

@@ -82,7 +82,11 @@ public struct WitnessingSettings: Codable, Sendable, Equatable {
             throw DecodingError.dataCorruptedError(forKey: .witnesses, in: c, debugDescription: "name at least one witness, or leave witnessing out")
         }
         guard (1...witnesses.count).contains(quorum) else {
-            throw DecodingError.dataCorruptedError(forKey: .quorum, in: c, debugDescription: "quorum must be from 1 to the \(witnesses.count) witnesses named")
+            throw DecodingError.dataCorruptedError(
+                forKey: .quorum,
+                in: c,
+                debugDescription: "quorum must be from 1 to the \(witnesses.count) witnesses named"
+            )
         }
         guard (1...60).contains(timeoutSeconds) else {
             throw DecodingError.dataCorruptedError(forKey: .timeoutSeconds, in: c, debugDescription: "timeout_seconds must be from 1 to 60")

@@ -107,19 +107,20 @@ struct GovernancePages {
             let cosigned = await witnessing.cosigned(note: note, waiting: .milliseconds(500))
             note = cosigned.note
             let statuses = await witnessing.statuses()
-            page["witnessing"] = [
-                "quorum": witnessing.settings.quorum, "count": statuses.count, "cosignatures": cosigned.cosignatures,
-                "quorumMet": cosigned.cosignatures >= witnessing.settings.quorum,
-                "witnesses": statuses.map { status in
-                    var row: [String: Any] = [
-                        "name": status.name, "url": status.url, "lag": status.lag, "lagging": status.lag > 0,
-                        "size": status.cosignedSize.map(String.init) ?? "none yet",
-                        "at": status.cosignedAt.map(LedgerEntry.timestamp) ?? "never",
-                    ]
-                    if let problem = status.problem { row["problem"] = problem }
-                    return row
-                },
-            ] as [String: Any]
+            page["witnessing"] =
+                [
+                    "quorum": witnessing.settings.quorum, "count": statuses.count, "cosignatures": cosigned.cosignatures,
+                    "quorumMet": cosigned.cosignatures >= witnessing.settings.quorum,
+                    "witnesses": statuses.map { status in
+                        var row: [String: Any] = [
+                            "name": status.name, "url": status.url, "lag": status.lag, "lagging": status.lag > 0,
+                            "size": status.cosignedSize.map(String.init) ?? "none yet",
+                            "at": status.cosignedAt.map(LedgerEntry.timestamp) ?? "never",
+                        ]
+                        if let problem = status.problem { row["problem"] = problem }
+                        return row
+                    },
+                ] as [String: Any]
         }
         page["checkpoint"] = note
         if let run = verification.last {

@@ -100,13 +100,16 @@ struct LedgerController {
             guard let value = Int(String(text)), value >= -1 else { throw Problem.badRequest("'after' must be an entry index") }
             return value
         }
-        let limit = try params["limit"].map { text in
-            guard let value = Int(String(text)), (1...1000).contains(value) else { throw Problem.badRequest("'limit' must be from 1 to 1000") }
-            return value
-        } ?? 1000
+        let limit =
+            try params["limit"].map { text in
+                guard let value = Int(String(text)), (1...1000).contains(value) else { throw Problem.badRequest("'limit' must be from 1 to 1000") }
+                return value
+            } ?? 1000
         let found = try await ledger.store.query(LedgerQuery(recipient: partner, after: after, limit: limit))
         return PartnerEntries(
-            entries: found.map { PartnerEntries.Entry(index: $0.index, entryHash: $0.leafHash.hexString, bytes: Data($0.bytes).base64EncodedString()) },
+            entries: found.map {
+                PartnerEntries.Entry(index: $0.index, entryHash: $0.leafHash.hexString, bytes: Data($0.bytes).base64EncodedString())
+            },
             size: ledger.size
         )
     }
@@ -122,7 +125,9 @@ struct LedgerController {
         let (size, note, cosignatures) = try await cosignedCheckpoint()
         let proof = try await ledger.inclusionProof(index: index, size: size)
         let text = TlogProof(extra: stored.bytes, index: index, inclusionProof: proof, checkpoint: note).text
-        var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store", .casegateEntryHash: stored.leafHash.hexString]
+        var headers: HTTPFields = [
+            .contentType: "text/plain; charset=utf-8", .cacheControl: "no-store", .casegateEntryHash: stored.leafHash.hexString,
+        ]
         headers[.casegateWitnessCosignatures] = String(cosignatures)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }

@@ -72,6 +72,12 @@ public enum GatewayMetrics {
     private static let viewCacheMisses = CoreMetrics.Counter(label: "casegate_view_cache_requests_total", dimensions: [("result", "miss")])
 
     /// The counter of disclosures to one partner purpose.
+    /// A witness's state after a submission: entries behind, and whether it is failing.
+    static func witness(_ name: String, lag: Int, failing: Bool) {
+        CoreMetrics.Gauge(label: "casegate_witness_lag_entries", dimensions: [("witness", name)]).record(lag)
+        CoreMetrics.Gauge(label: "casegate_witness_failing", dimensions: [("witness", name)]).record(failing ? 1 : 0)
+    }
+
     static func disclosures(partner: String, purpose: String) -> CoreMetrics.Counter {
         CoreMetrics.Counter(label: "casegate_disclosures_total", dimensions: [("partner", partner), ("purpose", purpose)])
     }

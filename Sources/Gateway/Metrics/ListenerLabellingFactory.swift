@@ -45,6 +45,12 @@ struct ListenerLabellingFactory: MetricsFactory {
         "casegate_certificate_expiry_seconds": (
             "casegate_certificate_expiry_seconds", "Seconds until a certificate the gateway serves with expires, by role (server, partner_ca).", false
         ),
+        "casegate_witness_lag_entries": (
+            "casegate_witness_lag_entries", "Ledger entries a configured witness has not cosigned yet, by witness.", false
+        ),
+        "casegate_witness_failing": (
+            "casegate_witness_failing", "1 while a configured witness is unreachable or refusing checkpoints, 0 while it cosigns, by witness.", false
+        ),
         "casegate_build_info": ("casegate_build_info", "The build serving: always 1, labelled with version and commit.", false),
         "process_resident_memory_bytes": ("process_resident_memory_bytes", "Resident memory of the process.", false),
         "process_open_fds": ("process_open_fds", "Open file descriptors of the process.", false),

@@ -16,7 +16,9 @@ public final class LedgerWitnessing: Sendable {
     public init(settings: WitnessingSettings, ledger: Ledger, logger: Logger) throws {
         self.settings = settings
         self.ledger = ledger
-        witnesses = try settings.witnesses.map { try WitnessConnection($0, timeout: .seconds(Int64(settings.timeoutSeconds)), ledger: ledger, logger: logger) }
+        witnesses = try settings.witnesses.map {
+            try WitnessConnection($0, timeout: .seconds(Int64(settings.timeoutSeconds)), ledger: ledger, logger: logger)
+        }
     }
 
     /// The checkpoint with every cosignature gathered for it, waiting at most `wait` for witnesses that
@@ -126,6 +128,7 @@ actor WitnessConnection {
 
     private func submit(_ note: SignedNoteText, size: Int) async {
         if let latest, latest.text == note.text { return }
+        defer { GatewayMetrics.witness(endpoint.key.name, lag: max(0, ledger.size - (cosignedSize ?? 0)), failing: problem != nil) }
         var old = cosignedSize ?? 0
         // A 409 names the size to start from; two are enough unless another instance races us.
         for _ in 0..<3 {
