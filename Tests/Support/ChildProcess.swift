@@ -50,7 +50,7 @@ public final class ChildProcess: @unchecked Sendable {
             guard Self.addChdir(&actions, directory) == 0 else { throw CocoaError(.fileNoSuchFile) }
         }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for arg in argv { free(arg) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
