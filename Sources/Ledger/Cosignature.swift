@@ -14,25 +14,14 @@ public struct WitnessPublicKey: Sendable, Equatable {
     }
 
     /// SHA-256(name ‖ "\n" ‖ 0x04 ‖ public key)[:4].
-    public var keyID: [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: Array(name.utf8) + [0x0A, Cosignature.signatureType])
-        hasher.update(data: key.rawRepresentation)
-        return Array(hasher.finalize().prefix(4))
-    }
+    public var keyID: [UInt8] { NoteVerifierKey.keyID(name: name, type: Cosignature.signatureType, key: key) }
 
     /// The C2SP verifier key: `<name>+<hex key id>+<base64(0x04 ‖ public key)>`.
-    public var verifierKey: String {
-        "\(name)+\(keyID.hexString)+\((Data([Cosignature.signatureType]) + key.rawRepresentation).base64EncodedString())"
-    }
+    public var verifierKey: String { NoteVerifierKey.text(name: name, type: Cosignature.signatureType, key: key) }
 
     public init(verifierKey text: String) throws(CheckpointError) {
-        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2)
-        guard parts.count == 3, let blob = Data(base64Encoded: String(parts[2])), blob.count == 33, blob.first == Cosignature.signatureType,
-            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst())
-        else { throw .malformed("a witness key is '<name>+<hex key id>+<base64(0x04 ‖ Ed25519 public key)>'") }
-        self.init(name: String(parts[0]), key: key)
-        guard keyID.hexString == parts[1] else { throw .malformed("the key id \(parts[1]) does not match the witness key (\(keyID.hexString))") }
+        let (name, key) = try NoteVerifierKey.parse(text, type: Cosignature.signatureType, what: "witness key")
+        self.init(name: name, key: key)
     }
 
     public static func == (lhs: WitnessPublicKey, rhs: WitnessPublicKey) -> Bool {

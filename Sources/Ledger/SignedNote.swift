@@ -130,28 +130,18 @@ public struct LedgerPublicKey: Sendable, Equatable {
         self.key = key
     }
 
+    /// Signed-note signature type 0x01: Ed25519 over the note's text.
+    static let signatureType: UInt8 = 0x01
+
     /// The C2SP key id: the first 4 bytes of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key).
-    public var keyID: [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: Array(name.utf8) + [0x0A, 0x01])
-        hasher.update(data: key.rawRepresentation)
-        return Array(hasher.finalize().prefix(4))
-    }
+    public var keyID: [UInt8] { NoteVerifierKey.keyID(name: name, type: Self.signatureType, key: key) }
 
     /// The C2SP verifier key form: `<name>+<hex key id>+<base64(0x01 ‖ public key)>`.
-    public var verifierKey: String {
-        let id = keyID.hexString
-        return "\(name)+\(id)+\((Data([0x01]) + key.rawRepresentation).base64EncodedString())"
-    }
+    public var verifierKey: String { NoteVerifierKey.text(name: name, type: Self.signatureType, key: key) }
 
     public init(verifierKey text: String) throws(CheckpointError) {
-        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2)
-        guard parts.count == 3, let blob = Data(base64Encoded: String(parts[2])), blob.count == 33, blob.first == 0x01,
-            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst())
-        else { throw .malformed("a verifier key is '<name>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>'") }
-        self.init(name: String(parts[0]), key: key)
-        let id = keyID.hexString
-        guard id == parts[1] else { throw .malformed("the key id \(parts[1]) does not match the key (\(id))") }
+        let (name, key) = try NoteVerifierKey.parse(text, type: Self.signatureType, what: "verifier key")
+        self.init(name: name, key: key)
     }
 
     public static func == (lhs: LedgerPublicKey, rhs: LedgerPublicKey) -> Bool {
