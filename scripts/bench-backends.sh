@@ -25,6 +25,6 @@ row() { grep "^$1 " "$results/$2" | sed "s/^$1 *//"; }
 printf '\n%-8s | %-62s | %s\n' "" "SQLite (embedded)" "PostgreSQL (loopback)"
 rounds=()
 for n in $(seq 1 "${ROUNDS:-3}"); do rounds+=("round $n"); done
-for name in "${rounds[@]}" ratio list rss; do
+for name in "${rounds[@]}" ratio curl list rss; do
   printf '%-8s | %-62s | %s\n' "$name" "$(row "$name" sqlite)" "$(row "$name" postgres)"
 done

@@ -6,7 +6,10 @@
 #   4. `casegate loadtest --endpoint view` (the full disclosure path, durable ledger entry before each response);
 #      3 and 4 alternate ROUNDS times, each view run's ratio taken against the ping run just before it;
 #   5. `casegate loadtest --endpoint list` (one partner's bulk pull of every admitted case);
-# then the median ratio full/ping and the gateway's resident memory before and after the loads.
+#   6. an outside load generator beside ours, so no figure is an artifact of it: curl --parallel (HTTP/1.1
+#      keep-alive, CONNECTIONS transfers at once, the partner's client certificate), CURL_REQUESTS pings then
+#      CURL_REQUESTS views of the admitted cases, ROUNDS times;
+# then the median ratio full/ping for each, and the gateway's resident memory before and after the loads.
 #
 #   scripts/bench.sh                      # 10,000 cases, 64 connections, 20 s per run, 3 rounds of ping then view
 #   DURATION=600 ROUNDS=1 scripts/bench.sh  # 10 minutes of ping, then 10 of views: RSS before the first, after the last
@@ -19,6 +22,7 @@ CASES=${CASES:-10000}
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-20}
 ROUNDS=${ROUNDS:-3}
+CURL_REQUESTS=${CURL_REQUESTS:-20000}
 WARMUP=${WARMUP:-3}
 PARTNER=${PARTNER:-met-police}
 PARTNER_PORT=${PARTNER_PORT:-18443}
@@ -64,7 +68,32 @@ rss_after=$(rss)
 list=$("$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --partner "$PARTNER" --endpoint list --json)
 echo "list:    $list"
 
+# curl --parallel: the same partner, the same connections, ping then views of the admitted cases.
+partner_certs=(--cacert "$WORK/certs/ca.pem" --cert "$WORK/certs/partner-side/$PARTNER/$PARTNER.pem" --key "$WORK/certs/partner-side/$PARTNER/$PARTNER.key")
+curl -sf "${partner_certs[@]}" "https://localhost:$PARTNER_PORT/v1/views/cases?limit=1000" | jq -r '.views[].case_id' >"$WORK/case-ids"
+awk -v n="$CURL_REQUESTS" -v url="https://localhost:$PARTNER_PORT/v1/ping" 'BEGIN { for (i = 0; i < n; i++) print "url = \"" url "\"" }' >"$WORK/curl-ping"
+awk -v n="$CURL_REQUESTS" -v base="https://localhost:$PARTNER_PORT/v1/views/cases/" \
+  '{ ids[NR] = $1 } END { for (i = 0; i < n; i++) print "url = \"" base ids[i % NR + 1] "\"" }' "$WORK/case-ids" >"$WORK/curl-view"
+curl_rate() {
+  local started ended codes
+  started=$(date +%s.%N)
+  codes=$(curl -s --http1.1 --parallel --parallel-max "$CONNECTIONS" "${partner_certs[@]}" -o /dev/null -w '%{http_code}\n' --config "$1")
+  ended=$(date +%s.%N)
+  [ "$(grep -vc '^200$' <<<"$codes")" -eq 0 ] || { echo "curl: not every answer was 200" >&2; exit 1; }
+  jq -n "$CURL_REQUESTS / ($ended - $started)"
+}
+curl_ratios=()
+for round in $(seq 1 "$ROUNDS"); do
+  ping_rps=$(curl_rate "$WORK/curl-ping")
+  view_rps=$(curl_rate "$WORK/curl-view")
+  curl_ratios+=("$(jq -n "$view_rps / $ping_rps")")
+  printf 'curl round %d  ping %6.0f req/s   view %6.0f req/s   ratio %.2f\n' "$round" "$ping_rps" "$view_rps" "${curl_ratios[-1]}"
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 printf '\nratio    %8.2f median of %d rounds (view / ping throughput, each view run against the ping run before it)\n' \
-  "$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')" "$ROUNDS"
+  "$(median "${ratios[@]}")" "$ROUNDS"
+printf 'curl     %8.2f median of %d rounds of curl --parallel, %d requests each (the same ratio, an outside client)\n' \
+  "$(median "${curl_ratios[@]}")" "$ROUNDS" "$CURL_REQUESTS"
 printf 'list     %8d views in %.2f s\n' "$(jq '.views' <<<"$list")" "$(jq '.seconds' <<<"$list")"
 echo "rss      $rss_before before the first load, $rss_after after the last"
