@@ -87,7 +87,7 @@ for round in $(seq 1 "$ROUNDS"); do
   ping_rps=$(curl_rate "$WORK/curl-ping")
   view_rps=$(curl_rate "$WORK/curl-view")
   curl_ratios+=("$(jq -n "$view_rps / $ping_rps")")
-  printf 'curl round %d  ping %6.0f req/s   view %6.0f req/s   ratio %.2f\n' "$round" "$ping_rps" "$view_rps" "${curl_ratios[-1]}"
+  printf 'curl-round %d  ping %6.0f req/s   view %6.0f req/s   ratio %.2f\n' "$round" "$ping_rps" "$view_rps" "${curl_ratios[-1]}"
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
