@@ -71,13 +71,13 @@ echo "list:    $list"
 # curl --parallel: the same partner, the same connections, ping then views of the admitted cases.
 partner_certs=(--cacert "$WORK/certs/ca.pem" --cert "$WORK/certs/partner-side/$PARTNER/$PARTNER.pem" --key "$WORK/certs/partner-side/$PARTNER/$PARTNER.key")
 curl -sf "${partner_certs[@]}" "https://localhost:$PARTNER_PORT/v1/views/cases?limit=1000" | jq -r '.views[].case_id' >"$WORK/case-ids"
-awk -v n="$CURL_REQUESTS" -v url="https://localhost:$PARTNER_PORT/v1/ping" 'BEGIN { for (i = 0; i < n; i++) print "url = \"" url "\"" }' >"$WORK/curl-ping"
+awk -v n="$CURL_REQUESTS" -v url="https://localhost:$PARTNER_PORT/v1/ping" 'BEGIN { for (i = 0; i < n; i++) print "url = \"" url "\"\noutput = \"/dev/null\"" }' >"$WORK/curl-ping"
 awk -v n="$CURL_REQUESTS" -v base="https://localhost:$PARTNER_PORT/v1/views/cases/" \
-  '{ ids[NR] = $1 } END { for (i = 0; i < n; i++) print "url = \"" base ids[i % NR + 1] "\"" }' "$WORK/case-ids" >"$WORK/curl-view"
+  '{ ids[NR] = $1 } END { for (i = 0; i < n; i++) print "url = \"" base ids[i % NR + 1] "\"\noutput = \"/dev/null\"" }' "$WORK/case-ids" >"$WORK/curl-view"
 curl_rate() {
   local started ended codes
   started=$(date +%s.%N)
-  codes=$(curl -s --http1.1 --parallel --parallel-max "$CONNECTIONS" "${partner_certs[@]}" -o /dev/null -w '%{http_code}\n' --config "$1")
+  codes=$(curl -s --no-progress-meter --http1.1 --parallel --parallel-max "$CONNECTIONS" "${partner_certs[@]}" -w '%{http_code}\n' --config "$1")
   ended=$(date +%s.%N)
   [ "$(grep -vc '^200$' <<<"$codes")" -eq 0 ] || { echo "curl: not every answer was 200" >&2; exit 1; }
   jq -n "$CURL_REQUESTS / ($ended - $started)"
