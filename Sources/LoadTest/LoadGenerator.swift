@@ -104,7 +104,9 @@ public struct LoadGenerator: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let outcomes = OpenLoopRecorder()
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        // A discarding group: each request's task is freed when it ends. A plain task group keeps every
+        // finished child until it is awaited, about 10 KB a request: 23 GB after 10 minutes at 4,000 a second.
+        try await withThrowingDiscardingTaskGroup { group in
             var generator = SystemRandomNumberGenerator()
             for request in 0..<schedule.total {
                 let due = start + schedule.offset(of: request)
@@ -119,7 +121,6 @@ public struct LoadGenerator: Sendable {
                     outcomes.record(reply, latency: done - due, at: done)
                 }
             }
-            try await group.waitForAll()
         }
         let results = outcomes.outcomes
         // The achieved rate runs to the last answer: a gateway that falls behind takes longer than the schedule.

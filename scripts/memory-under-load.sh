@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The gateway's resident memory under a long open-loop load: the bench data set (as scripts/bench.sh), then
+# `casegate loadtest --endpoint view --rate RATE --duration DURATION`, sampling the gateway's RSS from /proc
+# every INTERVAL seconds (the load generator's beside it: a client that grows takes the machine's memory and
+# makes the gateway's figure meaningless). Prints the samples, and the gateway's first and last full minutes'
+# means and their ratio: flat memory is a ratio near 1 with no upward trend in the samples.
+#
+#   scripts/memory-under-load.sh                       # 4,000 views a second for 10 minutes
+#   RATE=2000 DURATION=120 scripts/memory-under-load.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CASES=${CASES:-10000}
+RATE=${RATE:-4000}
+DURATION=${DURATION:-600}
+INTERVAL=${INTERVAL:-10}
+PARTNER_PORT=${PARTNER_PORT:-18473}
+STAFF_PORT=${STAFF_PORT:-18474}
+WORK=${BENCH_DIR:-.build-bench}
+
+swift build -c release --product casegate >&2
+bin=.build/release/casegate
+source scripts/demo-gateway.sh
+start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" --data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" \
+  --staff-port "$STAFF_PORT" --cases "$CASES" --partner-rate-limit off --metrics-port off
+rss_mib() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+samples=$(mktemp)
+echo "at start: $(rss_mib "$demo_gateway_pid") MiB; $RATE views a second for $DURATION s; every $INTERVAL s: seconds, gateway MiB, load generator MiB" >&2
+"$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --endpoint view --rate "$RATE" \
+  --duration "$DURATION" --warmup 5 --json >"$samples.load" &
+load=$!
+elapsed=0
+while kill -0 "$load" 2>/dev/null; do
+  sleep "$INTERVAL"
+  elapsed=$((elapsed + INTERVAL))
+  echo "$elapsed $(rss_mib "$demo_gateway_pid") $(rss_mib "$load")" | tee -a "$samples" >&2
+done
+wait "$load"
+jq -c '{throughput, errors, latency_ms, receipts: .receipts.passed}' "$samples.load"
+per_minute=$((60 / INTERVAL))
+awk -v n="$per_minute" '{ v[NR] = $2 } END {
+  for (i = 1; i <= n && i <= NR; i++) first += v[i]; first /= (n < NR ? n : NR)
+  for (i = NR - n + 1; i <= NR; i++) if (i > 0) { last += v[i]; k++ } last /= k
+  for (i = 1; i <= NR; i++) if (v[i] > max) max = v[i]
+  printf "first minute %.1f MiB, last minute %.1f MiB, ratio %.2f, highest %.1f MiB\n", first, last, last / first, max
+}' "$samples"
+rm -f "$samples" "$samples.load"
