@@ -40,6 +40,16 @@ public struct WitnessSigningKey: Sendable {
     }
 
     public var publicKey: WitnessPublicKey { WitnessPublicKey(name: name, key: privateKey.publicKey) }
+
+    /// Reads the key file, refusing one readable by others (as for the ledger's key).
+    public static func load(from url: URL, name: String) throws -> WitnessSigningKey {
+        WitnessSigningKey(name: name, privateKey: try LedgerSigningKey.load(from: url, name: name).privateKey)
+    }
+
+    /// Reads the key file, or makes one (mode 0600) if it does not exist.
+    public static func loadOrCreate(at url: URL, name: String) throws -> WitnessSigningKey {
+        WitnessSigningKey(name: name, privateKey: try LedgerSigningKey.loadOrCreate(at: url, name: name).privateKey)
+    }
 }
 
 /// C2SP tlog-cosignature/v1 with Ed25519: a witness's statement that, at `timestamp`, the checkpoint is the

@@ -320,14 +320,6 @@ public final class Ledger: Sendable {
         }
         return (size, note)
     }
-
-    /// Signs checkpoints every `interval` while entries arrive, until cancelled.
-    public func signCheckpoints(every interval: Duration = .seconds(1)) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            _ = try? await checkpoint()
-        }
-    }
 }
 
 public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {

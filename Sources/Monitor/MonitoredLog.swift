@@ -40,13 +40,11 @@ public struct GatewayLog: MonitoredLog {
     }
 
     public func consistencyProof(from: Int, to: Int) async throws -> [[UInt8]] {
-        struct Proof: Decodable { var proof: [String] }
-        return try hashes(try decode(Proof.self, try await ok("/v1/ledger/proofs/consistency?from=\(from)&to=\(to)")).proof)
+        try await proof("/v1/ledger/proofs/consistency?from=\(from)&to=\(to)")
     }
 
     public func inclusionProof(index: Int, size: Int) async throws -> [[UInt8]] {
-        struct Proof: Decodable { var proof: [String] }
-        return try hashes(try decode(Proof.self, try await ok("/v1/ledger/proofs/inclusion?index=\(index)&size=\(size)")).proof)
+        try await proof("/v1/ledger/proofs/inclusion?index=\(index)&size=\(size)")
     }
 
     public func entries(after: Int) async throws -> [ListedEntry] {
@@ -88,8 +86,10 @@ public struct GatewayLog: MonitoredLog {
         }
     }
 
-    private func hashes(_ texts: [String]) throws -> [[UInt8]] {
-        try texts.map { text in
+    /// The `proof` member of either proof endpoint's JSON, as hashes.
+    private func proof(_ path: String) async throws -> [[UInt8]] {
+        struct Proof: Decodable { var proof: [String] }
+        return try decode(Proof.self, try await ok(path)).proof.map { text in
             guard let hash = Data(base64Encoded: text), hash.count == 32 else { throw MonitorError.malformed("a proof hash is not base64 SHA-256") }
             return Array(hash)
         }

@@ -47,7 +47,9 @@ public struct Witness: Sendable {
         guard let trusted = logs.keysByOrigin[checkpoint.origin] else { return .unknownLog("this witness does not witness '\(checkpoint.origin)'") }
         if let refusal = Self.logSignatureRefusal(note, trusted: trusted) { return .forbidden(refusal) }
         guard request.oldSize <= checkpoint.size else {
-            return .badRequest("the old size \(request.oldSize) is beyond the checkpoint's size \(checkpoint.size)")
+            let reason = "the old size \(request.oldSize) is beyond the checkpoint's size \(checkpoint.size)"
+            keep(WitnessRefusal(origin: checkpoint.origin, at: now(), status: 400, reason: reason, request: body))
+            return .badRequest(reason)
         }
         let answer = try store.update(checkpoint.origin) { last -> (Answer, WitnessedLog?) in
             let lastSize = last?.size ?? 0
@@ -64,13 +66,15 @@ public struct Witness: Sendable {
             )
             return (.cosigned(cosignature), record)
         }
-        switch answer {
-        case .inconsistent(let reason), .badRequest(let reason):
-            try? store.record(WitnessRefusal(origin: checkpoint.origin, at: now(), status: 422, reason: reason, request: body))
-        default:
-            break
+        if case .inconsistent(let reason) = answer {
+            keep(WitnessRefusal(origin: checkpoint.origin, at: now(), status: 422, reason: reason, request: body))
         }
         return answer
+    }
+
+    /// A checkpoint the log signed and the witness refused, kept as evidence; losing it loses no answer.
+    private func keep(_ refusal: WitnessRefusal) {
+        try? store.record(refusal)
     }
 
     /// Why the note's log signatures fail, or nil when one trusted key's verifies and none fails.

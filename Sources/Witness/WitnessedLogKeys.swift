@@ -11,8 +11,7 @@ public struct WitnessedLogKeys: Sendable {
     public mutating func add(_ text: String) throws(CheckpointError) {
         let (origin, vkey): (String?, Substring) =
             if let equals = text.firstIndex(of: "=") { (String(text[..<equals]), text[text.index(after: equals)...]) } else { (nil, Substring(text)) }
-        let key = try LedgerPublicKey(verifierKey: String(vkey))
-        keysByOrigin[origin ?? key.name, default: []].append(key)
+        add(try LedgerPublicKey(verifierKey: String(vkey)), origin: origin)
     }
 
     public mutating func add(_ key: LedgerPublicKey, origin: String? = nil) {

@@ -220,8 +220,7 @@ struct LocalWitness {
         let directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("witnesses/w\(number)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let name = "casegate.local/witness-\(number)"
-        let key = try LedgerSigningKey.loadOrCreate(at: directory.appendingPathComponent("witness.key"), name: name)
-        let signing = WitnessSigningKey(name: name, privateKey: key.privateKey)
+        let signing = try WitnessSigningKey.loadOrCreate(at: directory.appendingPathComponent("witness.key"), name: name)
         try Data((signing.publicKey.verifierKey + "\n").utf8).write(to: directory.appendingPathComponent("witness.vkey"))
         var logs = WitnessedLogKeys()
         for logKey in environment.ledgerKeys.keys { logs.add(logKey.publicKey, origin: origin) }

@@ -18,8 +18,7 @@ struct WitnessCommand: AsyncParsableCommand {
         @Option(help: "The witness's name, a schema-less URL (e.g. witness.example.org/w1): its cosignatures' key name.") var name: String
 
         func load() throws -> WitnessSigningKey {
-            let key = try LedgerSigningKey.load(from: URL(fileURLWithPath: key), name: name)
-            return WitnessSigningKey(name: name, privateKey: key.privateKey)
+            try WitnessSigningKey.load(from: URL(fileURLWithPath: key), name: name)
         }
     }
 
@@ -34,8 +33,7 @@ struct WitnessCommand: AsyncParsableCommand {
             guard !FileManager.default.fileExists(atPath: url.path) else {
                 throw ValidationError("\(options.key) exists already; a witness key is made once (move it away to make another)")
             }
-            let key = try LedgerSigningKey.loadOrCreate(at: url, name: options.name)
-            print(WitnessSigningKey(name: options.name, privateKey: key.privateKey).publicKey.verifierKey)
+            print(try WitnessSigningKey.loadOrCreate(at: url, name: options.name).publicKey.verifierKey)
         }
     }
 

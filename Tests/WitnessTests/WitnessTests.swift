@@ -111,6 +111,8 @@ struct WitnessTests {
             #expect(try await post(client, AddCheckpointRequest(oldSize: 9, proof: [], checkpoint: note).body).status == .badRequest)
             #expect(try await post(client, AddCheckpointRequest(oldSize: 5, proof: [], checkpoint: note).body).status == .conflict)
             #expect(try witness.store.log(Self.logKey.name)?.size == 9)
+            // The rollback, signed by the log, is kept as evidence; a 409 is only a client behind.
+            #expect(try witness.store.refusals().map(\.status) == [400])
         }
     }
 

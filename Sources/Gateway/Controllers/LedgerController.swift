@@ -78,11 +78,9 @@ struct LedgerController {
     /// One entry, exactly as hashed; only entries recording disclosures to this partner.
     @Sendable func entry(_ request: Request, context: PartnerRequestContext) async throws -> Response {
         let text = try context.parameters.require("index")
-        let notFound = Problem.notFound("no entry \(text) for this partner")
-        guard let index = Int(text), index >= 0, let partner = context.partner?.partner.id,
-            let stored = try await ledger.store.entries(from: index, limit: 1).first, stored.index == index,
-            let entry = try? stored.decoded(), entry.recipient == partner
-        else { throw notFound }
+        guard let index = Int(text), let stored = try await partnersEntry(index, context) else {
+            throw Problem.notFound("no entry \(text) for this partner")
+        }
         return Response(
             status: .ok,
             headers: [.contentType: "application/json", .casegateEntryHash: stored.leafHash.hexString],
@@ -118,10 +116,7 @@ struct LedgerController {
     /// (the extra line), its inclusion proof, and the checkpoint with its witnesses' cosignatures.
     @Sendable func receiptProof(_ request: Request, context: PartnerRequestContext) async throws -> Response {
         let index = try integer(request, "index")
-        guard let partner = context.partner?.partner.id,
-            let stored = try await ledger.store.entries(from: index, limit: 1).first, stored.index == index,
-            let entry = try? stored.decoded(), entry.recipient == partner
-        else { throw Problem.notFound("no entry \(index) for this partner") }
+        guard let stored = try await partnersEntry(index, context) else { throw Problem.notFound("no entry \(index) for this partner") }
         let (size, note, cosignatures) = try await cosignedCheckpoint()
         let proof = try await ledger.inclusionProof(index: index, size: size)
         let text = TlogProof(extra: stored.bytes, index: index, inclusionProof: proof, checkpoint: note).text
@@ -140,8 +135,13 @@ struct LedgerController {
                 path.hasPrefix("entries") ? "entry bundles are not served: entries stay per recipient" : "'tile/\(path)' is not a tile path"
             )
         }
-        try await ledger.catchUp()
-        guard let hashes = try await ledger.hashTile(tile) else { throw Problem.notFound("the tree has no tile \(tile) yet") }
+        // Another instance may have appended the entries this tile needs.
+        var hashes = try await ledger.hashTile(tile)
+        if hashes == nil {
+            try await ledger.catchUp()
+            hashes = try await ledger.hashTile(tile)
+        }
+        guard let hashes else { throw Problem.notFound("the tree has no tile \(tile) yet") }
         return Response(
             status: .ok,
             headers: [
@@ -151,6 +151,15 @@ struct LedgerController {
             ],
             body: .init(byteBuffer: ByteBuffer(bytes: hashes))
         )
+    }
+
+    /// Entry `index` when it records something sent to this partner; nil otherwise (no entry, or another's).
+    private func partnersEntry(_ index: Int, _ context: PartnerRequestContext) async throws -> StoredLedgerEntry? {
+        guard index >= 0, let partner = context.partner?.partner.id,
+            let stored = try await ledger.store.entries(from: index, limit: 1).first, stored.index == index,
+            let entry = try? stored.decoded(), entry.recipient == partner
+        else { return nil }
+        return stored
     }
 
     /// The latest checkpoint with whatever witness cosignatures it has.

@@ -8,10 +8,10 @@ struct CheckpointSigner: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            if let witnessing {
-                await witnessing.run(every: .seconds(1))
-            } else {
-                await ledger.signCheckpoints(every: .seconds(1))
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                guard let (_, note) = try? await ledger.checkpoint() else { continue }
+                if let witnessing { _ = await witnessing.cosigned(note: note, waiting: witnessing.signerWait) }
             }
         }
     }
