@@ -205,11 +205,12 @@ public final class Ledger: Sendable {
     /// The batch's rows: every caller's drafts in order, at consecutive indices from `index`, but for those that failed.
     private static func rows(_ drafts: [[LedgerDraft]], from index: Int, time: Date, leavingOut failed: Set<Int>) -> [LedgerRow] {
         var index = index
+        let timestamp = LedgerEntry.timestamp(time)
         var rows: [LedgerRow] = []
         rows.reserveCapacity(drafts.reduce(0) { $0 + $1.count })
         for (position, mine) in drafts.enumerated() where !failed.contains(position) {
             for draft in mine {
-                rows.append(draft.row(index: index, time: time))
+                rows.append(draft.row(index: index, timestamp: timestamp))
                 index += 1
             }
         }

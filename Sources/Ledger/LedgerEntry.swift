@@ -178,10 +178,16 @@ public struct LedgerDraft: Sendable {
 
     /// The entry this draft becomes at `index`, made at `time`.
     public func entry(index: Int, time: Date) -> LedgerEntry {
+        entry(index: index, timestamp: LedgerEntry.timestamp(time))
+    }
+
+    /// The entry this draft becomes at `index`, made at the time `timestamp` names (formatted once a batch:
+    /// formatting costs more than encoding the rest of an entry).
+    public func entry(index: Int, timestamp: String) -> LedgerEntry {
         LedgerEntry(
             v: LedgerEntry.formatVersion,
             index: index,
-            time: LedgerEntry.timestamp(time),
+            time: timestamp,
             actor: actor,
             recipient: recipient,
             action: action,
@@ -199,7 +205,11 @@ public struct LedgerDraft: Sendable {
     /// The row this draft becomes at `index`, made at `time`: the entry, its canonical bytes and leaf
     /// hash, and where the field list lies in those bytes (copied from `fields`, not encoded again).
     public func row(index: Int, time: Date) -> LedgerRow {
-        let entry = entry(index: index, time: time)
+        row(index: index, timestamp: LedgerEntry.timestamp(time))
+    }
+
+    public func row(index: Int, timestamp: String) -> LedgerRow {
+        let entry = entry(index: index, timestamp: timestamp)
         let (bytes, range) = entry.canonicalForm(encodedFields: fields?.canonical.bytes)
         let stored = StoredLedgerEntry(index: index, bytes: bytes, leafHash: MerkleHash.leaf(bytes))
         return LedgerRow(entry: entry, stored: stored, fields: fields.flatMap { list in range.map { (list.canonical, $0) } })

@@ -14,6 +14,14 @@ public enum MerkleHash {
         return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
+    /// Whether `hash` is SHA-256(0x00 ‖ entry), compared without building an array.
+    public static func leafMatches(_ entry: [UInt8], _ hash: [UInt8]) -> Bool {
+        var hasher = SHA256()
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        entry.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { $0.elementsEqual(hash) }
+    }
+
     /// SHA-256(0x01 ‖ left ‖ right)
     public static func node(_ left: some DataProtocol, _ right: some DataProtocol) -> [UInt8] {
         var hasher = SHA256()

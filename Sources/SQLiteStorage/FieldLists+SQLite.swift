@@ -39,4 +39,35 @@ extension FieldLists {
     static func stored(_ row: Row) -> StoredLedgerEntry {
         rejoined(index: row[0], bytes: Array(row[1] as Data), leafHash: Array(row[2] as Data), listAt: row[3], list: row[4] as Data?)
     }
+
+    /// Entries from `index` in order, as a verifier reads the whole log: one pass along the table without
+    /// the join, each list read once a page, each entry built from the row's bytes in place.
+    static func entries(from index: Int, limit: Int, _ db: Database) throws -> [StoredLedgerEntry] {
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT idx, entry, leaf_hash, fields_at, fields_list FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?"),
+            arguments: [index, limit]
+        )
+        let listByID = try db.cachedStatement(sql: "SELECT list FROM ledger_field_lists WHERE id = ?")
+        var lists: [Int64: [UInt8]] = [:]
+        var entries: [StoredLedgerEntry] = []
+        entries.reserveCapacity(min(limit, 100_000))
+        while let row = try rows.next() {
+            var list: [UInt8]?
+            if let id = row[4] as Int64? {
+                if let known = lists[id] {
+                    list = known
+                } else {
+                    list = try Data.fetchOne(listByID, arguments: [id]).map { Array($0) }
+                    lists[id] = list
+                }
+            }
+            let leafHash = try row.withUnsafeData(atIndex: 2) { Array($0 ?? Data()) }
+            entries.append(
+                try row.withUnsafeData(atIndex: 1) { bytes in
+                    rejoined(index: row[0], bytes: bytes ?? Data(), leafHash: leafHash, listAt: row[3], list: list)
+                }
+            )
+        }
+        return entries
+    }
 }

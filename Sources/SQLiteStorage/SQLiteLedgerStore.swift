@@ -82,15 +82,7 @@ public struct SQLiteLedgerStore: LedgerStore {
 
     public func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
         try await mapErrors {
-            try await database.cases.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT \(FieldLists.columns) FROM ledger_entries e \(FieldLists.join) WHERE e.idx >= ? ORDER BY e.idx LIMIT ?
-                        """,
-                    arguments: [index, limit]
-                ).map(FieldLists.stored)
-            }
+            try await database.cases.read { db in try FieldLists.entries(from: index, limit: limit, db) }
         }
     }
 

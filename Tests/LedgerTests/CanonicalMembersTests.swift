@@ -54,6 +54,11 @@ struct CanonicalFieldsTests {
     func readsTheIndex() throws {
         let tricky = ["a": ",\"index\":99", "index": "98"]
         #expect(LedgerEntry.index(inCanonical: try entry(fields: [], details: tricky).canonicalBytes()) == 7)
+        // Escaped backslashes before a quote: an even run ends the string, an odd one escapes the quote.
+        let backslashes = ["a": "ends in a backslash \\", "b": "\\\",\"index\":99,\"", "c": "\\\\\",\"index\":98"]
+        #expect(LedgerEntry.index(inCanonical: try entry(fields: [], details: backslashes).canonicalBytes()) == 7)
+        #expect(LedgerEntry.index(inCanonical: Array(#"{"a":"\\","index":5}"#.utf8)) == 5)
+        #expect(LedgerEntry.index(inCanonical: Array(#"{"a":"\","index":5}"#.utf8)) == nil)
         #expect(LedgerEntry.index(inCanonical: try entry(fields: nil).canonicalBytes()) == 7)
         for text in ["", "{\"index\":}", "{\"index\":-1}", "{\"index\":\"7\"}", "{\"v\":1}"] {
             #expect(LedgerEntry.index(inCanonical: Array(text.utf8)) == nil, "\(text)")

@@ -108,6 +108,40 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test(
+        "pages read ahead and checked on several cores: the lowest damaged entry is named, the entries before it counted",
+        arguments: BackendKind.available
+    )
+    func firstDamageAcrossPages(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+            for start in stride(from: 0, to: 10_000, by: 2500) { _ = try await ledger.append((start..<start + 2500).map { disclosure($0) }) }
+            _ = try await ledger.checkpoint()
+            let verifier = LedgerVerifier(store: t.backend.ledger, publicKey: Self.key.publicKey, origin: "test/ledger")
+            let sound = try await verifier.verify(pageSize: 4096)
+            let root = try await ledger.root(size: 10_000)
+            #expect(sound.problem == nil && sound.entries == 10_000 && sound.root == root)
+            func alter(_ index: Int) async throws {
+                try await t.execute(
+                    kind == .sqlite
+                        ? "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"r\(index)\"', '\"rX\"') AS BLOB) WHERE idx = \(index)"
+                        : "UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '\"r\(index)\"', '\"rX\"'), 'UTF8') WHERE idx = \(index)"
+                )
+            }
+            // Two in one page, in different cores' halves, and one in a later page: the lowest is named.
+            try await alter(9000)
+            try await alter(7900)
+            try await alter(4500)
+            let altered = try await verifier.verify(pageSize: 4096)
+            #expect(altered.problem?.index == 4500 && altered.entries == 4500)
+            #expect(altered.problem?.reason.contains("altered") == true)
+            try await t.execute("DELETE FROM ledger_entries WHERE idx = 3000")
+            let missing = try await verifier.verify(pageSize: 4096)
+            #expect(missing.problem?.description == "index 3000: entry 3000 is missing; the next stored entry is 3001")
+            #expect(missing.entries == 3000)
+        }
+    }
+
     func disclosure(_ n: Int, fields: Int = 40) -> LedgerDraft {
         LedgerDraft(
             actor: LedgerActor(kind: .partner, id: "met-police"),
