@@ -1,5 +1,3 @@
-import Foundation
-
 extension LedgerEntry {
     /// The index written in canonical bytes, read without a full decode (for verifying millions of entries).
     static func index(inCanonical bytes: [UInt8]) -> Int? {
@@ -12,74 +10,76 @@ extension LedgerEntry {
         return value
     }
 
-    /// Where a top-level member's value lies, found by stepping over the members before it (never by
-    /// matching text, which could sit inside a string). Over the raw buffer: verifying a million entries
-    /// steps over a million field lists on the way to `index`.
+    /// Where a top-level member's value lies, found by stepping over the members after it, from the end
+    /// (never by matching text, which could sit inside a string). From the end because keys are in byte
+    /// order: `index` is followed only by short members, while the field list before it is often 2 KB,
+    /// and verification reads the index of every entry in the log.
     static func valueRange(of key: StaticString, inCanonical bytes: [UInt8]) -> Range<Int>? {
         bytes.withUnsafeBufferPointer { bytes in
-            guard bytes.first == UInt8(ascii: "{") else { return nil }
+            guard bytes.count >= 2, bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { return nil }
             let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
-            var i = 1
-            while i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
-                guard let keyEnd = JSONSkip.string(bytes, from: i), keyEnd < bytes.count, bytes[keyEnd] == UInt8(ascii: ":") else { return nil }
-                let isKey = UnsafeBufferPointer(rebasing: bytes[(i + 1)..<(keyEnd - 1)]).elementsEqual(name)
-                let valueStart = keyEnd + 1
-                guard let valueEnd = JSONSkip.value(bytes, from: valueStart) else { return nil }
-                if isKey { return valueStart..<valueEnd }
-                guard valueEnd < bytes.count, bytes[valueEnd] == UInt8(ascii: ",") else { return nil }
-                i = valueEnd + 1
+            var end = bytes.count - 1  // the member ends before the `,` or `}` here
+            while end > 1 {
+                guard let valueStart = JSONSkipBack.value(bytes, endingBefore: end), valueStart >= 4,
+                    bytes[valueStart - 1] == UInt8(ascii: ":"), bytes[valueStart - 2] == UInt8(ascii: "\""),
+                    let keyStart = JSONSkipBack.string(bytes, closingQuoteAt: valueStart - 2)
+                else { return nil }
+                if UnsafeBufferPointer(rebasing: bytes[(keyStart + 1)..<(valueStart - 2)]).elementsEqual(name) { return valueStart..<end }
+                guard keyStart >= 2, bytes[keyStart - 1] == UInt8(ascii: ",") else { return nil }
+                end = keyStart - 1
             }
             return nil
         }
     }
 }
 
-/// Steps over one JSON value in well-formed, compact JSON (canonical entries have no white space).
-enum JSONSkip {
-    /// From an opening quote to just past the closing one: `memchr` to each quote, then the backslashes
-    /// before it counted (an even number leaves it unescaped).
-    static func string(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard let base = bytes.baseAddress else { return nil }
-        var i = start + 1
-        while i < bytes.count {
-            guard let found = memchr(base + i, Int32(UInt8(ascii: "\"")), bytes.count - i) else { return nil }
-            let quote = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            var backslashes = 0
-            while quote - backslashes - 1 > start, bytes[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
-            if backslashes.isMultiple(of: 2) { return quote + 1 }
-            i = quote + 1
+/// Steps back over one JSON value in well-formed, compact JSON (canonical entries have no white space).
+/// A quote is a string's delimiter when an even number of backslashes stands before it.
+enum JSONSkipBack {
+    /// From a string's closing quote back to its opening one.
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, closingQuoteAt close: Int) -> Int? {
+        guard escapes(bytes, before: close).isMultiple(of: 2) else { return nil }
+        var i = close - 1
+        while i >= 0 {
+            if bytes[i] == UInt8(ascii: "\""), escapes(bytes, before: i).isMultiple(of: 2) { return i }
+            i -= 1
         }
         return nil
     }
 
-    /// From a value's first byte to just past its last.
-    static func value(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard start < bytes.count else { return nil }
-        switch bytes[start] {
+    /// The first byte of the value whose last byte is just before `end`.
+    static func value(_ bytes: UnsafeBufferPointer<UInt8>, endingBefore end: Int) -> Int? {
+        guard end >= 1 else { return nil }
+        switch bytes[end - 1] {
         case UInt8(ascii: "\""):
-            return string(bytes, from: start)
-        case UInt8(ascii: "["), UInt8(ascii: "{"):
+            return string(bytes, closingQuoteAt: end - 1)
+        case UInt8(ascii: "]"), UInt8(ascii: "}"):
             var depth = 0
-            var i = start
-            while i < bytes.count {
+            var i = end - 1
+            while i >= 0 {
                 switch bytes[i] {
                 case UInt8(ascii: "\""):
-                    guard let end = string(bytes, from: i) else { return nil }
-                    i = end
-                    continue
-                case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-                case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                    guard let open = string(bytes, closingQuoteAt: i) else { return nil }
+                    i = open
+                case UInt8(ascii: "]"), UInt8(ascii: "}"): depth += 1
+                case UInt8(ascii: "["), UInt8(ascii: "{"):
                     depth -= 1
-                    if depth == 0 { return i + 1 }
+                    if depth == 0 { return i }
                 default: break
                 }
-                i += 1
+                i -= 1
             }
             return nil
         default:
-            var i = start
-            while i < bytes.count, bytes[i] != UInt8(ascii: ","), bytes[i] != UInt8(ascii: "}"), bytes[i] != UInt8(ascii: "]") { i += 1 }
-            return i > start ? i : nil
+            var i = end
+            while i > 0, bytes[i - 1] != UInt8(ascii: ":"), bytes[i - 1] != UInt8(ascii: ","), bytes[i - 1] != UInt8(ascii: "[") { i -= 1 }
+            return i < end && i > 0 ? i : nil
         }
+    }
+
+    private static func escapes(_ bytes: UnsafeBufferPointer<UInt8>, before position: Int) -> Int {
+        var count = 0
+        while position - count - 1 >= 0, bytes[position - count - 1] == UInt8(ascii: "\\") { count += 1 }
+        return count
     }
 }

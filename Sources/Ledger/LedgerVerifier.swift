@@ -33,9 +33,9 @@ public struct LedgerVerifier: Sendable {
         self.init(store: store, keys: LedgerKeyHistory(publicKey), origin: origin)
     }
 
-    /// `progress` is told the entries checked so far after each page. The next page is read while this
-    /// one is checked, each page's entries are checked on every core, and only the tree's own hashing,
-    /// about one node an entry, is done in order.
+    /// `progress` is told the entries checked so far after each page. Each core reads and checks its own
+    /// part of a page (`checkedPage`) while the tree grows from the page before: only the tree's own
+    /// hashing, about one node an entry, is done in order.
     public func verify(pageSize: Int = 20_000, progress: (@Sendable (Int) -> Void)? = nil) async throws -> Report {
         var tree = MerkleTree()
         var expected = 0
@@ -45,32 +45,29 @@ public struct LedgerVerifier: Sendable {
         let stored = try await store.checkpoints().sorted(by: { $0.size < $1.size })
         var pending = stored.map(\.size)[...]
         var rootsAt: [Int: [UInt8]] = [:]
-        func fail(_ problem: Problem) -> Report {
-            Report(entries: expected, checkpoints: 0, root: tree.currentRoot(), problem: problem)
+        func fail(_ index: Int, _ reason: String) -> Report {
+            Report(entries: expected, checkpoints: 0, root: tree.currentRoot(), problem: Problem(index: index, reason: reason))
         }
-        func fail(_ index: Int, _ reason: String) -> Report { fail(Problem(index: index, reason: reason)) }
-        let store = self.store
-        var reading = Task { try await store.entries(from: 0, limit: pageSize) }
-        defer { reading.cancel() }
+        let (store, parts) = (self.store, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        var checking = Task { try await Self.checkedPage(store, from: 0, size: pageSize, parts: parts) }
+        defer { checking.cancel() }
         while true {
-            let page = try await reading.value
-            if page.isEmpty { break }
-            let next = expected + page.count
-            reading = Task { try await store.entries(from: next, limit: pageSize) }
-            if let problem = await Self.firstProblem(in: page, from: expected) {
-                // The entries before the problem are sound: the report counts them, as a sequential check would.
-                for entry in page[..<(problem.index - expected)] { tree.append(leafHash: entry.leafHash) }
-                expected = problem.index
-                return fail(problem)
+            let page = try await checking.value
+            if page.entries.isEmpty && page.problem == nil { break }
+            if page.problem == nil {
+                let next = expected + page.entries.count
+                checking = Task { try await Self.checkedPage(store, from: next, size: pageSize, parts: parts) }
             }
-            for entry in page {
+            for entry in page.entries {
                 tree.append(leafHash: entry.leafHash)
                 while let next = pending.first, next <= tree.size {
                     if next == tree.size { rootsAt[next] = tree.currentRoot() }
                     pending.removeFirst()
                 }
             }
-            expected = next
+            expected += page.entries.count
+            // The entries before a problem are sound: the report counts them, as a sequential check would.
+            if let problem = page.problem { return fail(problem.index, problem.reason) }
             progress?(expected)
         }
         var previous = 0
@@ -98,20 +95,44 @@ public struct LedgerVerifier: Sendable {
         return Report(entries: tree.size, checkpoints: checkpointSizes.count, root: tree.currentRoot(), problem: nil)
     }
 
-    /// Checks a page of entries meant to sit at `first...` on every core: each is where it should be, says
-    /// so itself, and hashes to its stored leaf hash. The problem named is at the lowest index that is wrong.
-    static func firstProblem(in page: [StoredLedgerEntry], from first: Int) async -> Problem? {
-        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, page.count / 1024))
-        let problems = await withTaskGroup(of: Problem?.self) { group in
-            for chunk in 0..<chunks {
-                let range = (page.count * chunk / chunks)..<(page.count * (chunk + 1) / chunks)
-                group.addTask { firstProblem(in: page[range], from: first + range.lowerBound) }
+    /// The sound entries of the page at `first..<first + size`, up to the first problem if there is one:
+    /// read and checked in `parts` parts at once, each part a read of its own.
+    static func checkedPage(
+        _ store: any LedgerStore,
+        from first: Int,
+        size: Int,
+        parts: Int
+    ) async throws -> (
+        entries: ArraySlice<StoredLedgerEntry>, problem: Problem?
+    ) {
+        let results = try await withThrowingTaskGroup(of: (Int, [StoredLedgerEntry], Problem?).self) { group in
+            for part in 0..<parts {
+                let start = first + size * part / parts
+                let count = first + size * (part + 1) / parts - start
+                group.addTask {
+                    // A part's read runs on past its end only when entries are missing, and the check names that.
+                    let entries = try await store.entries(from: start, limit: count)
+                    return (part, entries, firstProblem(in: entries[...], from: start))
+                }
             }
-            return await group.reduce(into: [Problem]()) { if let problem = $1 { $0.append(problem) } }
+            return try await group.reduce(into: [(Int, [StoredLedgerEntry], Problem?)]()) { $0.append($1) }.sorted { $0.0 < $1.0 }
         }
-        return problems.min(by: { $0.index < $1.index })
+        var entries: [StoredLedgerEntry] = []
+        entries.reserveCapacity(size)
+        for (part, mine, problem) in results {
+            if let problem {
+                entries += mine[..<(problem.index - (first + size * part / parts))]
+                return (entries[...], problem)
+            }
+            entries += mine
+            // A short part is the end of the log: the parts after it found nothing.
+            if mine.count < first + size * (part + 1) / parts - (first + size * part / parts) { break }
+        }
+        return (entries[...], nil)
     }
 
+    /// The first entry of `entries`, meant to sit at `first...`, that is not where it should be, does not
+    /// say so itself, or does not hash to its stored leaf hash.
     private static func firstProblem(in entries: ArraySlice<StoredLedgerEntry>, from first: Int) -> Problem? {
         for (offset, stored) in entries.enumerated() {
             let expected = first + offset

@@ -254,12 +254,11 @@ public struct PostgresLedgerStore: LedgerStore {
     /// An entry from a row of `FieldLists.columns`.
     static func stored(_ row: PostgresRow) throws -> StoredLedgerEntry {
         let (index, entry, leaf, listAt, list) = try row.decode((Int, ByteBuffer, ByteBuffer, Int?, ByteBuffer?).self)
-        return FieldLists.rejoined(
-            index: index,
-            bytes: Array(buffer: entry),
-            leafHash: Array(buffer: leaf),
-            listAt: listAt,
-            list: list?.readableBytesView
-        )
+        return entry.withUnsafeReadableBytes { bytes in
+            guard let list else { return FieldLists.rejoined(index: index, bytes: bytes, leafHash: Array(buffer: leaf), listAt: nil, list: nil) }
+            return list.withUnsafeReadableBytes {
+                FieldLists.rejoined(index: index, bytes: bytes, leafHash: Array(buffer: leaf), listAt: listAt, list: $0)
+            }
+        }
     }
 }

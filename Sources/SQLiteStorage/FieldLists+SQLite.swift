@@ -37,7 +37,12 @@ extension FieldLists {
 
     /// An entry's canonical bytes from a row of `columns`.
     static func stored(_ row: Row) -> StoredLedgerEntry {
-        rejoined(index: row[0], bytes: Array(row[1] as Data), leafHash: Array(row[2] as Data), listAt: row[3], list: row[4] as Data?)
+        let (bytes, list) = (row[1] as Data, row[4] as Data?)
+        return bytes.withUnsafeBytes { bytes in
+            (list ?? Data()).withUnsafeBytes { listBytes in
+                rejoined(index: row[0], bytes: bytes, leafHash: Array(row[2] as Data), listAt: row[3], list: list == nil ? nil : listBytes)
+            }
+        }
     }
 
     /// Entries from `index` in order, as a verifier reads the whole log: one pass along the table without
@@ -61,10 +66,14 @@ extension FieldLists {
                     lists[id] = list
                 }
             }
-            let leafHash = try row.withUnsafeData(atIndex: 2) { Array($0 ?? Data()) }
+            // Through raw buffers: copying out of `Data` goes byte by byte.
+            let leafHash = try row.withUnsafeData(atIndex: 2) { ($0 ?? Data()).withUnsafeBytes { Array($0) } }
             entries.append(
                 try row.withUnsafeData(atIndex: 1) { bytes in
-                    rejoined(index: row[0], bytes: bytes ?? Data(), leafHash: leafHash, listAt: row[3], list: list)
+                    (bytes ?? Data()).withUnsafeBytes { bytes in
+                        guard let list else { return rejoined(index: row[0], bytes: bytes, leafHash: leafHash, listAt: nil, list: nil) }
+                        return list.withUnsafeBytes { rejoined(index: row[0], bytes: bytes, leafHash: leafHash, listAt: row[3], list: $0) }
+                    }
                 }
             )
         }

@@ -36,21 +36,28 @@ package struct FieldLists: Sendable {
     package static let columns = "e.idx, e.entry, e.leaf_hash, e.fields_at, f.list"
     package static let join = "LEFT JOIN ledger_field_lists f ON f.id = e.fields_list"
 
-    /// An entry as stored, its list put back where it was taken out, built in one allocation. A list that
-    /// is missing leaves a gap, and the entry then fails its hash, as it should.
-    package static func rejoined<Bytes: Collection<UInt8>, List: Collection<UInt8>>(
+    /// An entry as stored, its list put back where it was taken out, built in one allocation from raw
+    /// buffers (a generic collection here costs a metadata lookup and a byte-by-byte copy an entry). A list
+    /// that is missing leaves a gap, and the entry then fails its hash, as it should.
+    package static func rejoined(
         index: Int,
-        bytes: Bytes,
+        bytes: UnsafeRawBufferPointer,
         leafHash: [UInt8],
         listAt: Int?,
-        list: List?
+        list: UnsafeRawBufferPointer?
     ) -> StoredLedgerEntry {
-        guard let listAt, let list, listAt <= bytes.count else { return StoredLedgerEntry(index: index, bytes: Array(bytes), leafHash: leafHash) }
-        var joined: [UInt8] = []
-        joined.reserveCapacity(bytes.count + list.count)
-        joined += bytes.prefix(listAt)
-        joined += list
-        joined += bytes.dropFirst(listAt)
+        guard let listAt, let list, listAt >= 0, listAt <= bytes.count else {
+            return StoredLedgerEntry(index: index, bytes: Array(bytes), leafHash: leafHash)
+        }
+        let joined = [UInt8](unsafeUninitializedCapacity: bytes.count + list.count) { buffer, count in
+            let out = UnsafeMutableRawBufferPointer(buffer)
+            out.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<listAt]))
+            UnsafeMutableRawBufferPointer(rebasing: out[listAt...]).copyMemory(from: list)
+            UnsafeMutableRawBufferPointer(rebasing: out[(listAt + list.count)...]).copyMemory(
+                from: UnsafeRawBufferPointer(rebasing: bytes[listAt...])
+            )
+            count = bytes.count + list.count
+        }
         return StoredLedgerEntry(index: index, bytes: joined, leafHash: leafHash)
     }
 }

@@ -50,7 +50,7 @@ struct CanonicalFieldsTests {
         #expect(a != [DisclosedField(path: "reference", rule: "share"), DisclosedField(path: "reference", rule: "share")])
     }
 
-    @Test("The index is read from its member, not from text inside a string before it")
+    @Test("The index is read from its member, not from text inside a string around it")
     func readsTheIndex() throws {
         let tricky = ["a": ",\"index\":99", "index": "98"]
         #expect(LedgerEntry.index(inCanonical: try entry(fields: [], details: tricky).canonicalBytes()) == 7)
@@ -58,8 +58,14 @@ struct CanonicalFieldsTests {
         let backslashes = ["a": "ends in a backslash \\", "b": "\\\",\"index\":99,\"", "c": "\\\\\",\"index\":98"]
         #expect(LedgerEntry.index(inCanonical: try entry(fields: [], details: backslashes).canonicalBytes()) == 7)
         #expect(LedgerEntry.index(inCanonical: Array(#"{"a":"\\","index":5}"#.utf8)) == 5)
-        #expect(LedgerEntry.index(inCanonical: Array(#"{"a":"\","index":5}"#.utf8)) == nil)
+        // Read from the end, the members before `index` are not walked: the leaf hash covers them.
+        #expect(LedgerEntry.index(inCanonical: Array(#"{"a":"\","index":5}"#.utf8)) == 5)
         #expect(LedgerEntry.index(inCanonical: try entry(fields: nil).canonicalBytes()) == 7)
+        // Members after `index` (it is found from the end) with the same tricks.
+        #expect(LedgerEntry.index(inCanonical: try entry(fields: [], details: tricky, purpose: "\\\",\"index\":99,\"").canonicalBytes()) == 7)
+        #expect(LedgerEntry.index(inCanonical: Array(#"{"index":5,"z":"\\"}"#.utf8)) == 5)
+        #expect(LedgerEntry.index(inCanonical: Array(#"{"index":5,"z":["]",{"a":"}"}]}"#.utf8)) == 5)
+        #expect(LedgerEntry.index(inCanonical: Array(#"{"index":5,"z":"\"}"#.utf8)) == nil)
         for text in ["", "{\"index\":}", "{\"index\":-1}", "{\"index\":\"7\"}", "{\"v\":1}"] {
             #expect(LedgerEntry.index(inCanonical: Array(text.utf8)) == nil, "\(text)")
         }
