@@ -14,6 +14,22 @@ public enum MerkleHash {
         return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
+    /// SHA-256(0x00 ‖ entry), over the array's buffer (the generic form walks `DataProtocol` regions).
+    public static func leaf(_ entry: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        entry.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { Array($0) }
+    }
+
+    /// SHA-256(0x01 ‖ left ‖ right) for two sibling hashes that lie side by side in `pair`.
+    static func node(pair: UnsafeRawBufferPointer) -> SHA256.Digest {
+        var hasher = SHA256()
+        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: pair)
+        return hasher.finalize()
+    }
+
     /// Whether `hash` is SHA-256(0x00 ‖ entry), compared without building an array.
     public static func leafMatches(_ entry: [UInt8], _ hash: [UInt8]) -> Bool {
         var hasher = SHA256()

@@ -115,11 +115,11 @@ public struct MerkleTree: Sendable {
     private mutating func addCompletedSubtrees(above level: Int, index: Int) {
         var (level, index) = (level, index)
         while index & 1 == 1 {
-            let right = try! node(level, index, tiles: [:])
-            let left = try! node(level, index - 1, tiles: [:])
+            // The pair just completed is the last two hashes of its level (a tile's start is even at every level).
+            let parent = levels[level].withUnsafeBytes { MerkleHash.node(pair: UnsafeRawBufferPointer(rebasing: $0[($0.count - 2 * MerkleHash.size)...])) }
             level += 1
             if levels.count == level { levels.append([]) }
-            levels[level].append(contentsOf: MerkleHash.node(left, right))
+            parent.withUnsafeBytes { levels[level].append(contentsOf: $0) }
             index >>= 1
         }
     }

@@ -8,7 +8,7 @@ import Storage
 extension FieldLists {
     /// An entry as written: its bytes without the list, the list's id, and where the list goes back.
     struct Split {
-        var bytes: Data
+        var bytes: [UInt8]
         var listID: Int64?
         var listAt: Int?
     }
@@ -16,7 +16,7 @@ extension FieldLists {
     /// Splits a row's bytes when its list is long enough, finding or storing the list in this transaction;
     /// ids first seen here go into `found`, for `Known.remember` after the commit.
     static func split(_ row: LedgerRow, known: Known, found: inout [ByteKey: Int64], _ db: Database) throws -> Split {
-        guard let (list, at, before, after) = row.parts else { return Split(bytes: Data(row.stored.bytes)) }
+        guard let (list, at, before, after) = row.parts else { return Split(bytes: row.stored.bytes) }
         let id: Int64
         if let cached = known.id(for: list) ?? found[list] {
             id = cached
@@ -29,7 +29,8 @@ extension FieldLists {
             id = stored
             found[list] = stored
         }
-        var rest = Data(capacity: before.count + after.count)
+        var rest: [UInt8] = []
+        rest.reserveCapacity(before.count + after.count)
         rest += before
         rest += after
         return Split(bytes: rest, listID: id, listAt: at)

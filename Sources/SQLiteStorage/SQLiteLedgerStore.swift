@@ -61,22 +61,37 @@ public struct SQLiteLedgerStore: LedgerStore {
     }
 
     private static func insert(_ rows: [LedgerRow], lists: FieldLists.Known, found: inout [ByteKey: Int64], _ db: Database) throws {
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
+        var insert = RawBindings(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ),
+            in: db
         )
-        let link = try db.cachedStatement(sql: "INSERT INTO ledger_case_links (bucket, case_id, idx) VALUES (?, ?, ?)")
+        var link = RawBindings(try db.cachedStatement(sql: "INSERT INTO ledger_case_links (bucket, case_id, idx) VALUES (?, ?, ?)"), in: db)
         for row in rows {
             let (entry, stored) = (row.entry, row.stored)
             let split = try FieldLists.split(row, known: lists, found: &found, db)
-            try insert.execute(arguments: [
-                stored.index, split.bytes, Data(stored.leafHash), entry.time, entry.action.rawValue,
-                entry.actor.id, entry.recipient, entry.purpose, split.listID, split.listAt,
-            ])
+            insert.bind(stored.index)
+            split.bytes.withUnsafeBytes { insert.bind(blob: $0) }
+            stored.leafHash.withUnsafeBytes { insert.bind(blob: $0) }
+            insert.bind(entry.time)
+            insert.bind(entry.action.rawValue)
+            insert.bind(entry.actor.id)
+            insert.bind(entry.recipient)
+            insert.bind(entry.purpose)
+            insert.bind(split.listID)
+            insert.bind(split.listAt)
+            try insert.execute()
             let bucket = stored.index >> CaseLinkBuckets.shift
-            for caseID in row.caseLinks { try link.execute(arguments: [bucket, caseID, stored.index]) }
+            for caseID in row.caseLinks {
+                link.bind(bucket)
+                link.bind(caseID)
+                link.bind(stored.index)
+                try link.execute()
+            }
         }
     }
 

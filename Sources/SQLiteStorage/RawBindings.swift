@@ -1,0 +1,69 @@
+import GRDB
+import GRDBSQLite
+
+/// A cached statement run with its values bound straight from Swift's buffers, for the ledger's inserts:
+/// GRDB's `StatementArguments` box each value (an existential, a `DatabaseValue`, a copy), which was
+/// about a third of an entry's insert. SQLite copies each value (`SQLITE_TRANSIENT`), so no buffer has
+/// to outlive its call; failures are GRDB's `DatabaseError`, as from any other statement.
+struct RawBindings {
+    private let statement: Statement
+    private let database: Database
+    private var position: Int32 = 0
+
+    init(_ statement: Statement, in database: Database) {
+        self.statement = statement
+        self.database = database
+    }
+
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    mutating func bind(_ value: Int) {
+        position += 1
+        sqlite3_bind_int64(statement.sqliteStatement, position, Int64(value))
+    }
+
+    mutating func bind(_ value: Int?) {
+        guard let value else { return bindNull() }
+        bind(value)
+    }
+
+    mutating func bind(_ value: Int64?) {
+        guard let value else { return bindNull() }
+        bind(Int(value))
+    }
+
+    mutating func bind(_ value: String?) {
+        guard var value else { return bindNull() }
+        position += 1
+        _ = value.withUTF8 { sqlite3_bind_text(statement.sqliteStatement, position, $0.baseAddress, Int32($0.count), Self.transient) }
+    }
+
+    /// A blob; an empty one is a zero-length blob, never NULL.
+    mutating func bind(blob value: UnsafeRawBufferPointer) {
+        position += 1
+        sqlite3_bind_blob(statement.sqliteStatement, position, value.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(value.count), Self.transient)
+    }
+
+    mutating func bindNull() {
+        position += 1
+        sqlite3_bind_null(statement.sqliteStatement, position)
+    }
+
+    /// Runs the statement once with the values bound so far, then clears them for the next row.
+    mutating func execute() throws {
+        let handle = statement.sqliteStatement
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            position = 0
+        }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code),
+                message: String(cString: sqlite3_errmsg(database.sqliteConnection)),
+                sql: statement.sql
+            )
+        }
+    }
+}
