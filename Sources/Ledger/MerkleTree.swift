@@ -116,7 +116,9 @@ public struct MerkleTree: Sendable {
         var (level, index) = (level, index)
         while index & 1 == 1 {
             // The pair just completed is the last two hashes of its level (a tile's start is even at every level).
-            let parent = levels[level].withUnsafeBytes { MerkleHash.node(pair: UnsafeRawBufferPointer(rebasing: $0[($0.count - 2 * MerkleHash.size)...])) }
+            let parent = levels[level].withUnsafeBytes {
+                MerkleHash.node(pair: UnsafeRawBufferPointer(rebasing: $0[($0.count - 2 * MerkleHash.size)...]))
+            }
             level += 1
             if levels.count == level { levels.append([]) }
             parent.withUnsafeBytes { levels[level].append(contentsOf: $0) }

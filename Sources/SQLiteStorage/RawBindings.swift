@@ -41,7 +41,13 @@ struct RawBindings {
     /// A blob; an empty one is a zero-length blob, never NULL.
     mutating func bind(blob value: UnsafeRawBufferPointer) {
         position += 1
-        sqlite3_bind_blob(statement.sqliteStatement, position, value.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(value.count), Self.transient)
+        sqlite3_bind_blob(
+            statement.sqliteStatement,
+            position,
+            value.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+            Int32(value.count),
+            Self.transient
+        )
     }
 
     mutating func bindNull() {

@@ -95,15 +95,20 @@ struct LedgerStoreTests {
         }
     }
 
+    /// Alters a stored entry's bytes behind the ledger's back, as someone with write access to the database could.
+    func replaceText(in index: Int, _ text: String, with replacement: String, _ t: TestBackend) async throws {
+        try await t.execute(
+            t.kind == .sqlite
+                ? "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\(text)', '\(replacement)') AS BLOB) WHERE idx = \(index)"
+                : "UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '\(text)', '\(replacement)'), 'UTF8') WHERE idx = \(index)"
+        )
+    }
+
     @Test("a changed byte in a stored entry is named", arguments: BackendKind.available)
     func changedByte(kind: BackendKind) async throws {
         try await withStore(kind) { t in
             _ = try await filledLedger(t)
-            try await t.execute(
-                kind == .sqlite
-                    ? "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"r12\"', '\"r99\"') AS BLOB) WHERE idx = 12"
-                    : "UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '\"r12\"', '\"r99\"'), 'UTF8') WHERE idx = 12"
-            )
+            try await replaceText(in: 12, "\"r12\"", with: "\"r99\"", t)
             #expect(try await verify(t.backend.ledger).problem?.index == 12)
         }
     }
@@ -121,13 +126,7 @@ struct LedgerStoreTests {
             let sound = try await verifier.verify(pageSize: 4096)
             let root = try await ledger.root(size: 10_000)
             #expect(sound.problem == nil && sound.entries == 10_000 && sound.root == root)
-            func alter(_ index: Int) async throws {
-                try await t.execute(
-                    kind == .sqlite
-                        ? "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"r\(index)\"', '\"rX\"') AS BLOB) WHERE idx = \(index)"
-                        : "UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '\"r\(index)\"', '\"rX\"'), 'UTF8') WHERE idx = \(index)"
-                )
-            }
+            func alter(_ index: Int) async throws { try await replaceText(in: index, "\"r\(index)\"", with: "\"rX\"", t) }
             // Two in one page, in different cores' halves, and one in a later page: the lowest is named.
             try await alter(9000)
             try await alter(7900)
