@@ -22,13 +22,16 @@ public struct PostgresLedgerStore: LedgerStore {
         let logger = database.logger
         let (written, found) = try await database.transaction { connection in
             var batch = batch
-            try await connection.query("SELECT pg_advisory_xact_lock(\(AdvisoryLock.ledger))", logger: logger)
-            let newest = try await connection.query("SELECT idx, time FROM ledger_entries ORDER BY idx DESC LIMIT 1", logger: logger)
-                .collect().first?.decode((Int, String).self)
-            try await batch.found(size: (newest?.0).map { $0 + 1 } ?? 0, lastTime: newest?.1) { from in
+            // One round trip (`casegate_ledger_head`): the lock, then the head and the change mark as seen holding it.
+            let head = try await connection.query(
+                "SELECT size, last_time, change_mark FROM casegate_ledger_head(\(AdvisoryLock.ledger))",
+                logger: logger
+            ).collect().first?.decode((Int, String?, Int64?).self)
+            try await batch.found(size: head?.0 ?? 0, lastTime: head?.1) { from in
                 try await leafHashes(from: from, on: connection)
             }
-            for (position, effect) in batch.effects(of: PostgresLedgerEffect.self) {
+            let effects = batch.effects(of: PostgresLedgerEffect.self)
+            for (position, effect) in effects {
                 try await connection.query("SAVEPOINT ledger_effect", logger: logger)
                 do {
                     try await effect.apply(connection)
@@ -41,9 +44,11 @@ public struct PostgresLedgerStore: LedgerStore {
                 }
             }
             if batch.changeMarkNeeded {
-                let mark = try await connection.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: logger).collect().first?.decode(
-                    Int64.self
-                )
+                // Read again only when an effect ran, since an effect may have moved it.
+                let mark =
+                    effects.isEmpty
+                    ? head?.2
+                    : try await connection.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: logger).collect().first?.decode(Int64.self)
                 batch.checkPreconditions(changeMark: mark)
             }
             return (batch, try await insert(try batch.rows(), connection))

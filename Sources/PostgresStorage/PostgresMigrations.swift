@@ -182,6 +182,24 @@ enum PostgresMigrations {
                 "UPDATE staff_users SET token_expires_at = now() + interval '90 days'",
             ]
         ),
+        (
+            "v10-ledger-head",
+            [
+                // An append's first round trip: the ledger's lock, then the head and the case change mark. The
+                // function is VOLATILE, so its query takes a snapshot of its own, after the lock is held.
+                """
+                CREATE FUNCTION casegate_ledger_head(lock_key BIGINT) RETURNS TABLE (size BIGINT, last_time TEXT, change_mark BIGINT)
+                LANGUAGE plpgsql VOLATILE AS $$
+                BEGIN
+                    PERFORM pg_advisory_xact_lock(lock_key);
+                    RETURN QUERY SELECT
+                        COALESCE((SELECT e.idx + 1 FROM ledger_entries e ORDER BY e.idx DESC LIMIT 1), 0),
+                        (SELECT e.time FROM ledger_entries e ORDER BY e.idx DESC LIMIT 1),
+                        (SELECT c.mark FROM case_changes c WHERE c.id = 1);
+                END $$
+                """
+            ]
+        ),
     ]
 
     /// A key database's own list (`key_database`): the `casegate_keys` schema as the case database's
