@@ -5,6 +5,7 @@
 #
 #   scripts/bench-backends.sh                     # 10,000 cases, 64 connections, 20 s per run
 #   CASES=5000 DURATION=10 scripts/bench-backends.sh
+#   STORES=postgres scripts/bench-backends.sh     # one store only (CASEGATE_BIN as in scripts/bench.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -13,13 +14,19 @@ results=$(mktemp -d)
 PG_DIR="$(mktemp -d /tmp/casegate-bench-pg.XXXXXX)"
 trap 'stop_test_postgres "$PG_DIR"; rm -rf "$PG_DIR" "$results"' EXIT
 
-echo "== SQLite ==" >&2
-BENCH_DIR=.build-bench-sqlite scripts/bench.sh | tee "$results/sqlite"
+STORES=${STORES:-sqlite postgres}
+touch "$results/sqlite" "$results/postgres"
+if [[ " $STORES " == *" sqlite "* ]]; then
+  echo "== SQLite ==" >&2
+  BENCH_DIR=.build-bench-sqlite scripts/bench.sh | tee "$results/sqlite"
+fi
 
-start_test_postgres "$PG_DIR" "${BENCH_POSTGRES_PORT:-26432}"
-rm -rf .build-bench-postgres  # a new server: a new data set (the master key must match the database)
-echo "== PostgreSQL ($CASEGATE_TEST_POSTGRES_URL) ==" >&2
-BENCH_DIR=.build-bench-postgres DATABASE_URL="$CASEGATE_TEST_POSTGRES_URL" PARTNER_PORT=18453 STAFF_PORT=18454 scripts/bench.sh | tee "$results/postgres"
+if [[ " $STORES " == *" postgres "* ]]; then
+  start_test_postgres "$PG_DIR" "${BENCH_POSTGRES_PORT:-26432}"
+  rm -rf .build-bench-postgres  # a new server: a new data set (the master key must match the database)
+  echo "== PostgreSQL ($CASEGATE_TEST_POSTGRES_URL) ==" >&2
+  BENCH_DIR=.build-bench-postgres DATABASE_URL="$CASEGATE_TEST_POSTGRES_URL" PARTNER_PORT=18453 STAFF_PORT=18454 scripts/bench.sh | tee "$results/postgres"
+fi
 
 row() { grep "^$1 " "$results/$2" | sed "s/^$1 *//"; }
 printf '\n%-8s | %-62s | %s\n' "" "SQLite (embedded)" "PostgreSQL (loopback)"

@@ -14,6 +14,7 @@
 #   scripts/bench.sh                      # 10,000 cases, 64 connections, 20 s per run, 3 rounds of ping then view
 #   DURATION=600 ROUNDS=1 scripts/bench.sh  # 10 minutes of ping, then 10 of views: RSS before the first, after the last
 #   CASES=20000 CONNECTIONS=32 scripts/bench.sh
+#   CASEGATE_BIN=/tmp/casegate-before scripts/bench.sh   # another build (no build here), to compare two in one session
 # The data set in .build-bench/ is kept between runs (ledger included); remove the folder to start over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +31,8 @@ STAFF_PORT=${STAFF_PORT:-18444}
 WORK=${BENCH_DIR:-.build-bench}
 DATABASE_URL=${DATABASE_URL:-}
 
-swift build -c release --product casegate >&2
-bin=.build/release/casegate
+bin=${CASEGATE_BIN:-.build/release/casegate}
+if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
 mkdir -p "$WORK"
 server_args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
 if [ -n "$DATABASE_URL" ]; then server_args+=(--database-url "$DATABASE_URL"); fi
