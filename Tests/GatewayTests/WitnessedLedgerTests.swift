@@ -23,8 +23,10 @@ struct WitnessedLedgerTests {
         let credentials: PartnerCredentials
     }
 
-    /// A gateway with synthetic cases and two witnesses of its ledger.
-    static func setup(ledgerKey: Data? = nil, cases: Int = 20) async throws -> Setup {
+    /// A gateway with synthetic cases and two witnesses of its ledger, named `<names>/w1` and `<names>/w2`.
+    /// Metrics are one registry for the whole test process: a test that reads a witness's metric names
+    /// its witnesses apart from those of the tests running beside it.
+    static func setup(ledgerKey: Data? = nil, cases: Int = 20, names: String = "witness.test") async throws -> Setup {
         let fixture = try await GatewayFixture(ledgerKey: ledgerKey)
         var generator = DemoCaseGenerator(clock: fixture.environment.clock)
         _ = try await fixture.environment.cases.createMany(generator.makeCases(cases))
@@ -32,7 +34,7 @@ struct WitnessedLedgerTests {
         var witnesses: [WitnessProcess] = []
         for n in 1...2 {
             witnesses.append(
-                try await WitnessProcess(name: "witness.test/w\(n)", directory: fixture.root.appendingPathComponent("witness-\(n)"), logKey: logKey)
+                try await WitnessProcess(name: "\(names)/w\(n)", directory: fixture.root.appendingPathComponent("witness-\(n)"), logKey: logKey)
             )
         }
         let certificate = fixture.root.appendingPathComponent("met-police.pem")
@@ -149,7 +151,7 @@ struct WitnessedLedgerTests {
 
     @Test("a witness down: disclosures go on, the checkpoint carries one cosignature, the console shows the witness behind and why")
     func witnessDown() async throws {
-        let setup = try await Self.setup()
+        let setup = try await Self.setup(names: "down.witness.test")
         let ig = try await setup.fixture.environment.users.add(name: "Iggy", role: .igOfficer).token
         try await setup.fixture.withRunningGateway(configure: Self.witnessing(setup.witnesses)) { gateway in
             setup.witnesses[1].kill()
@@ -164,15 +166,15 @@ struct WitnessedLedgerTests {
                 _ = try await browser.signIn(ig)
                 let (response, page) = try await browser.get("/console/ledger")
                 #expect(response.status == .ok)
-                #expect(page.contains("witness.test/w1"))
+                #expect(page.contains("down.witness.test/w1"))
                 #expect(page.contains("The latest checkpoint has 1 of the 2 cosignatures required"))
                 #expect(page.contains("unreachable"))
             }
             let metricsPort = try #require(gateway.metricsPort)
             let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(5))
             let text = String(buffer: try await metrics.body.collect(upTo: 1 << 22))
-            #expect(text.contains(#"casegate_witness_failing{witness="witness.test/w2"} 1"#))
-            #expect(text.contains(#"casegate_witness_failing{witness="witness.test/w1"} 0"#))
+            #expect(text.contains(#"casegate_witness_failing{witness="down.witness.test/w2"} 1"#))
+            #expect(text.contains(#"casegate_witness_failing{witness="down.witness.test/w1"} 0"#))
         }
     }
 
