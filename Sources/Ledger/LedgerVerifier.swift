@@ -103,37 +103,37 @@ public struct LedgerVerifier: Sendable {
         size: Int,
         parts: Int
     ) async throws -> (
-        entries: ArraySlice<StoredLedgerEntry>, problem: Problem?
+        entries: [StoredLedgerEntry], problem: Problem?
     ) {
-        let results = try await withThrowingTaskGroup(of: (Int, [StoredLedgerEntry], Problem?).self) { group in
-            for part in 0..<parts {
-                let start = first + size * part / parts
-                let count = first + size * (part + 1) / parts - start
+        let ranges = (0..<parts).map { (first + size * $0 / parts)..<(first + size * ($0 + 1) / parts) }
+        var results = [(entries: [StoredLedgerEntry], problem: Problem?)](repeating: ([], nil), count: parts)
+        try await withThrowingTaskGroup(of: (Int, [StoredLedgerEntry], Problem?).self) { group in
+            for (part, range) in ranges.enumerated() {
                 group.addTask {
                     // A part's read runs on past its end only when entries are missing, and the check names that.
-                    let entries = try await store.entries(from: start, limit: count)
-                    return (part, entries, firstProblem(in: entries[...], from: start))
+                    let entries = try await store.entries(from: range.lowerBound, limit: range.count)
+                    return (part, entries, firstProblem(in: entries, from: range.lowerBound))
                 }
             }
-            return try await group.reduce(into: [(Int, [StoredLedgerEntry], Problem?)]()) { $0.append($1) }.sorted { $0.0 < $1.0 }
+            for try await (part, entries, problem) in group { results[part] = (entries, problem) }
         }
         var entries: [StoredLedgerEntry] = []
         entries.reserveCapacity(size)
-        for (part, mine, problem) in results {
-            if let problem {
-                entries += mine[..<(problem.index - (first + size * part / parts))]
-                return (entries[...], problem)
+        for (range, result) in zip(ranges, results) {
+            if let problem = result.problem {
+                entries += result.entries[..<(problem.index - range.lowerBound)]
+                return (entries, problem)
             }
-            entries += mine
+            entries += result.entries
             // A short part is the end of the log: the parts after it found nothing.
-            if mine.count < first + size * (part + 1) / parts - (first + size * part / parts) { break }
+            if result.entries.count < range.count { break }
         }
-        return (entries[...], nil)
+        return (entries, nil)
     }
 
     /// The first entry of `entries`, meant to sit at `first...`, that is not where it should be, does not
     /// say so itself, or does not hash to its stored leaf hash.
-    private static func firstProblem(in entries: ArraySlice<StoredLedgerEntry>, from first: Int) -> Problem? {
+    private static func firstProblem(in entries: [StoredLedgerEntry], from first: Int) -> Problem? {
         for (offset, stored) in entries.enumerated() {
             let expected = first + offset
             guard stored.index == expected else {

@@ -16,26 +16,25 @@ public enum MerkleHash {
 
     /// SHA-256(0x00 ‖ entry), over the array's buffer (the generic form walks `DataProtocol` regions).
     public static func leaf(_ entry: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
-        entry.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return hasher.finalize().withUnsafeBytes { Array($0) }
-    }
-
-    /// SHA-256(0x01 ‖ left ‖ right) for two sibling hashes that lie side by side in `pair`.
-    static func node(pair: UnsafeRawBufferPointer) -> SHA256.Digest {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: pair)
-        return hasher.finalize()
+        entry.withUnsafeBytes { digest(0x00, $0) }.withUnsafeBytes { Array($0) }
     }
 
     /// Whether `hash` is SHA-256(0x00 ‖ entry), compared without building an array.
     public static func leafMatches(_ entry: [UInt8], _ hash: [UInt8]) -> Bool {
+        entry.withUnsafeBytes { digest(0x00, $0) }.withUnsafeBytes { $0.elementsEqual(hash) }
+    }
+
+    /// SHA-256(0x01 ‖ left ‖ right) for two sibling hashes that lie side by side in `pair`.
+    static func node(pair: UnsafeRawBufferPointer) -> SHA256.Digest {
+        digest(0x01, pair)
+    }
+
+    /// SHA-256(`domain` ‖ `bytes`): the buffer forms above, one hasher each.
+    private static func digest(_ domain: UInt8, _ bytes: UnsafeRawBufferPointer) -> SHA256.Digest {
         var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
-        entry.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return hasher.finalize().withUnsafeBytes { $0.elementsEqual(hash) }
+        withUnsafeBytes(of: domain) { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: bytes)
+        return hasher.finalize()
     }
 
     /// SHA-256(0x01 ‖ left ‖ right)

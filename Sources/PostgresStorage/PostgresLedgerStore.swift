@@ -260,8 +260,7 @@ public struct PostgresLedgerStore: LedgerStore {
     static func stored(_ row: PostgresRow) throws -> StoredLedgerEntry {
         let (index, entry, leaf, listAt, list) = try row.decode((Int, ByteBuffer, ByteBuffer, Int?, ByteBuffer?).self)
         return entry.withUnsafeReadableBytes { bytes in
-            guard let list else { return FieldLists.rejoined(index: index, bytes: bytes, leafHash: Array(buffer: leaf), listAt: nil, list: nil) }
-            return list.withUnsafeReadableBytes {
+            (list ?? ByteBuffer()).withUnsafeReadableBytes {
                 FieldLists.rejoined(index: index, bytes: bytes, leafHash: Array(buffer: leaf), listAt: listAt, list: $0)
             }
         }

@@ -38,11 +38,9 @@ extension FieldLists {
 
     /// An entry's canonical bytes from a row of `columns`.
     static func stored(_ row: Row) -> StoredLedgerEntry {
-        let (bytes, list) = (row[1] as Data, row[4] as Data?)
+        let (bytes, list) = (row[1] as Data, row[4] as Data? ?? Data())
         return bytes.withUnsafeBytes { bytes in
-            (list ?? Data()).withUnsafeBytes { listBytes in
-                rejoined(index: row[0], bytes: bytes, leafHash: Array(row[2] as Data), listAt: row[3], list: list == nil ? nil : listBytes)
-            }
+            list.withUnsafeBytes { rejoined(index: row[0], bytes: bytes, leafHash: Array(row[2] as Data), listAt: row[3], list: $0) }
         }
     }
 
@@ -58,25 +56,19 @@ extension FieldLists {
         var entries: [StoredLedgerEntry] = []
         entries.reserveCapacity(min(limit, 100_000))
         while let row = try rows.next() {
-            var list: [UInt8]?
+            var list: [UInt8] = []
             if let id = row[4] as Int64? {
-                if let known = lists[id] {
-                    list = known
-                } else {
-                    list = try Data.fetchOne(listByID, arguments: [id]).map { Array($0) }
-                    lists[id] = list
-                }
+                list = try lists[id] ?? Data.fetchOne(listByID, arguments: [id]).map { Array($0) } ?? []
+                lists[id] = list
             }
             // Through raw buffers: copying out of `Data` goes byte by byte.
             let leafHash = try row.withUnsafeData(atIndex: 2) { ($0 ?? Data()).withUnsafeBytes { Array($0) } }
-            entries.append(
-                try row.withUnsafeData(atIndex: 1) { bytes in
-                    (bytes ?? Data()).withUnsafeBytes { bytes in
-                        guard let list else { return rejoined(index: row[0], bytes: bytes, leafHash: leafHash, listAt: nil, list: nil) }
-                        return list.withUnsafeBytes { rejoined(index: row[0], bytes: bytes, leafHash: leafHash, listAt: row[3], list: $0) }
-                    }
+            let entry = try row.withUnsafeData(atIndex: 1) { bytes in
+                (bytes ?? Data()).withUnsafeBytes { bytes in
+                    list.withUnsafeBytes { rejoined(index: row[0], bytes: bytes, leafHash: leafHash, listAt: row[3], list: $0) }
                 }
-            )
+            }
+            entries.append(entry)
         }
         return entries
     }

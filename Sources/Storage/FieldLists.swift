@@ -37,8 +37,9 @@ package struct FieldLists: Sendable {
     package static let join = "LEFT JOIN ledger_field_lists f ON f.id = e.fields_list"
 
     /// An entry as stored, its list put back where it was taken out, built in one allocation from raw
-    /// buffers (a generic collection here costs a metadata lookup and a byte-by-byte copy an entry). A list
-    /// that is missing leaves a gap, and the entry then fails its hash, as it should.
+    /// buffers (a generic collection here costs a metadata lookup and a byte-by-byte copy an entry). An
+    /// entry without a list passes an empty one; so does one whose list is missing, which leaves a gap,
+    /// and the entry then fails its hash, as it should.
     package static func rejoined(
         index: Int,
         bytes: UnsafeRawBufferPointer,
