@@ -270,7 +270,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CasegateTests",
-            dependencies: ["casegate", "Gateway", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["casegate", "Gateway", "CasegateTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ByteEncodingTests", dependencies: ["ByteEncoding"], swiftSettings: swiftSettings),

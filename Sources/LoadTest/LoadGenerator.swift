@@ -23,14 +23,7 @@ public struct LoadGenerator: Sendable {
     /// Runs the plan, then checks the receipts against a fresh signed checkpoint.
     /// `stop` ends the run early (on SIGINT, say); the report covers the time measured until then.
     public func run(stop: StopSignal = StopSignal()) async throws -> LoadReport {
-        do {
-            let report = try await measure(stop)
-            try await client.shutdown()
-            return report
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        try await client.closing { _ in try await measure(stop) }
     }
 
     private func measure(_ stop: StopSignal) async throws -> LoadReport {

@@ -77,6 +77,20 @@ public struct PartnerClient: Sendable {
         try await http.shutdown()
     }
 
+    /// Runs `body` with this client, then shuts it down, also when `body` throws: a client dropped without
+    /// `shutdown()` keeps its connections open (and a debug build of AsyncHTTPClient stops the process).
+    public func closing<T: Sendable>(_ body: (PartnerClient) async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body(self)
+        } catch {
+            try? await shutdown()
+            throw error
+        }
+        try await shutdown()
+        return result
+    }
+
     public struct Reply: Sendable {
         public var status: UInt
         public var body: ByteBuffer

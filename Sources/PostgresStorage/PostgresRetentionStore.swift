@@ -17,9 +17,16 @@ public struct PostgresRetentionStore: RetentionStore {
     /// The lock lives with a connection of its own: the server frees it if this process dies.
     public func acquireSweepLease() async throws -> (any SweepLease)? {
         let connection = try await database.dedicatedConnection()
-        let locked = try await database.mapErrors {
-            try await connection.query("SELECT pg_try_advisory_lock(\(AdvisoryLock.retentionSweep))", logger: database.logger)
-                .collect().first?.decode(Bool.self) ?? false
+        let locked: Bool
+        do {
+            locked = try await database.mapErrors {
+                try await connection.query("SELECT pg_try_advisory_lock(\(AdvisoryLock.retentionSweep))", logger: database.logger)
+                    .collect().first?.decode(Bool.self) ?? false
+            }
+        } catch {
+            // A connection is closed before it is dropped, also when the server went away mid-query.
+            try? await connection.close()
+            throw error
         }
         guard locked else {
             try? await connection.close()

@@ -84,18 +84,12 @@ struct LoadTestCommand: AsyncParsableCommand {
         do {
             switch endpoint {
             case .list:
-                let client = try PartnerClient(
+                let report = try await PartnerClient(
                     baseURL: url,
                     credentials: credentials,
                     connections: 1,
                     receiptLog: try recordReceipts.map(ReceiptLog.init(path:))
-                )
-                let report: BulkPullReport
-                do { report = try await BulkPull(client: client, purpose: purpose, pageSize: pageSize).run() } catch {
-                    try? await client.shutdown()
-                    throw error
-                }
-                try await client.shutdown()
+                ).closing { client in try await BulkPull(client: client, purpose: purpose, pageSize: pageSize).run() }
                 print(json ? report.json : report.text)
             case .ping, .view:
                 var plan = LoadPlan(

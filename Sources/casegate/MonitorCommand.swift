@@ -49,19 +49,20 @@ struct MonitorCommand: AsyncParsableCommand {
         guard (0...witnesses.count).contains(quorum) else {
             throw ValidationError("--quorum must be from 0 to the \(witnesses.count) witness keys given")
         }
-        let client = try PartnerClient(
+        let monitorState = try MonitorState(path: state)
+        let report = try await PartnerClient(
             baseURL: url,
             credentials: PartnerCredentials(certificate: certificate, privateKey: privateKey, serverCA: serverCA),
             connections: 1
-        )
-        let report = await LogMonitor(
-            log: GatewayLog(client: client),
-            state: try MonitorState(path: state),
-            logKeys: logKeys,
-            witnesses: WitnessPolicy(witnesses: witnesses, quorum: quorum),
-            receipts: receiptLines
-        ).run()
-        try? await client.shutdown()
+        ).closing { client in
+            await LogMonitor(
+                log: GatewayLog(client: client),
+                state: monitorState,
+                logKeys: logKeys,
+                witnesses: WitnessPolicy(witnesses: witnesses, quorum: quorum),
+                receipts: receiptLines
+            ).run()
+        }
         print(json ? report.json : report.text)
         if report.status != .ok { throw ExitCode(report.status.exitCode) }
     }

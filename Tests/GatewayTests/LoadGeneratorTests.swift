@@ -53,6 +53,8 @@ struct LoadGeneratorTests {
     func openLoop() async throws {
         let (fixture, credentials) = try await Self.gateway(cases: 40)
         try await fixture.withRunningGateway { gateway in
+            // A rate a debug build keeps up with on a loaded two-core machine, beside the other suites:
+            // the test is about what is counted, not how fast.
             let plan = LoadPlan(
                 baseURL: "https://localhost:\(gateway.partnerPort)",
                 endpoint: .view,
@@ -60,16 +62,16 @@ struct LoadGeneratorTests {
                 duration: .seconds(1),
                 warmup: .milliseconds(100),
                 credentials: credentials,
-                rate: 300
+                rate: 100
             )
             let report = try await LoadGenerator(plan: plan).run()
-            #expect(report.offeredRate == 300)
-            #expect(report.sent == 300, "the schedule, not the gateway's pace, decides how many are sent")
-            #expect(report.failed == 0 && report.succeeded == 300, "\(report.json)")
+            #expect(report.offeredRate == 100)
+            #expect(report.sent == 100, "the schedule, not the gateway's pace, decides how many are sent")
+            #expect(report.failed == 0 && report.succeeded == 100, "\(report.json)")
             let receipts = try #require(report.receipts)
-            #expect(receipts.passed && receipts.distinct == 300)
+            #expect(receipts.passed && receipts.distinct == 100)
             let latency = report.latency
-            #expect(latency.count == 300)
+            #expect(latency.count == 100)
             #expect(latency.p50 > .zero && latency.p50 <= latency.p99 && latency.p99 <= latency.p999 && latency.p999 <= latency.max)
             #expect(report.json.contains("\"mode\":\"open\"") && report.json.contains("\"p99_9\""))
         }
@@ -131,9 +133,8 @@ struct LoadGeneratorTests {
     func bulkPull() async throws {
         let (fixture, credentials) = try await Self.gateway(cases: 150)
         try await fixture.withRunningGateway { gateway in
-            let client = try PartnerClient(baseURL: "https://localhost:\(gateway.partnerPort)", credentials: credentials, connections: 1)
-            let report = try await BulkPull(client: client, purpose: nil, pageSize: 25).run()
-            try await client.shutdown()
+            let report = try await PartnerClient(baseURL: "https://localhost:\(gateway.partnerPort)", credentials: credentials, connections: 1)
+                .closing { try await BulkPull(client: $0, purpose: nil, pageSize: 25).run() }
             let admitted = try await fixture.environment.cases.list(.init(limit: 1000)).cases
                 .filter { fixture.environment.policies.current.policy(partner: "met-police", purpose: nil)!.purpose.records.admits($0) }
             #expect(report.views == admitted.count)

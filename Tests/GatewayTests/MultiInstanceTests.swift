@@ -50,72 +50,83 @@ struct MultiInstanceTests {
         )
         var instances: [ChildProcess] = []
         var started: [PartnerClient] = []
-        for n in 0..<2 {
-            let instance = try GatewayCrashTests.start(arguments(n), log: log(n))
-            instances.append(instance)
-            let client = try PartnerClient(baseURL: "https://localhost:\(base + 2 * n)", credentials: credentials, connections: 8)
-            try await GatewayCrashTests.waitReady(client, gateway: instance, log: log(n))
-            started.append(client)
-        }
-        let clients = started
-        let ids = try await BulkPull(client: clients[0], purpose: nil, pageSize: 100).caseIDs()
-        try #require(ids.count > 10)
+        let all: [(instance: Int, receipt: Receipt)]
+        do {
+            for n in 0..<2 {
+                let instance = try GatewayCrashTests.start(arguments(n), log: log(n))
+                instances.append(instance)
+                let client = try PartnerClient(baseURL: "https://localhost:\(base + 2 * n)", credentials: credentials, connections: 8)
+                started.append(client)
+                try await GatewayCrashTests.waitReady(client, gateway: instance, log: log(n))
+            }
+            let clients = started
+            let ids = try await BulkPull(client: clients[0], purpose: nil, pageSize: 100).caseIDs()
+            try #require(ids.count > 10)
 
-        // 16 workers, half on each instance, for two seconds.
-        let tally = Tally()
-        let deadline = ContinuousClock.now + .seconds(2)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<16 {
-                let instance = worker % 2
-                let client = clients[instance]
-                group.addTask {
-                    var n = worker
-                    while ContinuousClock.now < deadline {
-                        n += 1
-                        let reply = try await client.get("/v1/views/cases/\(ids[n % ids.count])")
-                        if reply.status == 200, let index = reply.ledgerIndex, let hash = reply.entryHash {
-                            tally.receipts.withLock { $0.append((instance, Receipt(index: index, entryHash: hash))) }
-                        } else {
-                            tally.failures.withLock { $0 += 1 }
+            // 16 workers, half on each instance, for two seconds.
+            let tally = Tally()
+            let deadline = ContinuousClock.now + .seconds(2)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<16 {
+                    let instance = worker % 2
+                    let client = clients[instance]
+                    group.addTask {
+                        var n = worker
+                        while ContinuousClock.now < deadline {
+                            n += 1
+                            let reply = try await client.get("/v1/views/cases/\(ids[n % ids.count])")
+                            if reply.status == 200, let index = reply.ledgerIndex, let hash = reply.entryHash {
+                                tally.receipts.withLock { $0.append((instance, Receipt(index: index, entryHash: hash))) }
+                            } else {
+                                tally.failures.withLock { $0 += 1 }
+                            }
                         }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
-        }
-        let all = tally.receipts.withLock { $0 }
-        #expect(tally.failures.withLock { $0 } == 0)
-        #expect(all.filter { $0.instance == 0 }.count > 20 && all.filter { $0.instance == 1 }.count > 20, "both instances served")
+            all = tally.receipts.withLock { $0 }
+            #expect(tally.failures.withLock { $0 } == 0)
+            #expect(all.filter { $0.instance == 0 }.count > 20 && all.filter { $0.instance == 1 }.count > 20, "both instances served")
 
-        // Each instance's checkpoint covers the other's receipts, and its proofs hold for them.
-        for client in clients {
-            let check = try await ReceiptChecker(client: client, sampleSize: 40).check(all.map(\.receipt))
-            #expect(check.passed, "\(check)")
-            #expect(check.distinct == all.count, "every receipt distinct across instances")
-        }
+            // Each instance's checkpoint covers the other's receipts, and its proofs hold for them.
+            for client in clients {
+                let check = try await ReceiptChecker(client: client, sampleSize: 40).check(all.map(\.receipt))
+                #expect(check.passed, "\(check)")
+                #expect(check.distinct == all.count, "every receipt distinct across instances")
+            }
 
-        // Views are cached per instance; a change made anywhere else (here a third handle on the store, as the
-        // CLI would be) is in the very next view from either instance, and a purge makes both answer 404.
-        let changed = try #require(UUID(uuidString: ids[0]))
-        let path = "/v1/views/cases/\(ids[0])"
-        let before = try await clients[0].getOK(path).body
-        #expect(try await clients[0].getOK(path).body == before)
-        let elsewhere = try await GatewayStorage.open(dataDirectory: data, databaseURL: store.databaseURL)
-        _ = try await elsewhere.cases(clock: ServiceClock(calendar: WorkingDayCalendar())).update(changed) {
-            $0.location = "Outside 9 Havelock Road, UB2 4NZ"
-        }
-        let after = try await clients[0].getOK(path).body
-        #expect(after != before)
-        #expect(try await clients[1].getOK(path).body == after)
-        _ = try await elsewhere.retention.purge([(caseID: ids[0], rule: "test", category: "A")], sweepID: "multi-instance")
-        for client in clients { #expect(try await client.get(path).status == 404) }
-        await elsewhere.close()
+            // Views are cached per instance; a change made anywhere else (here a third handle on the store, as the
+            // CLI would be) is in the very next view from either instance, and a purge makes both answer 404.
+            let changed = try #require(UUID(uuidString: ids[0]))
+            let path = "/v1/views/cases/\(ids[0])"
+            let before = try await clients[0].getOK(path).body
+            #expect(try await clients[0].getOK(path).body == before)
+            let elsewhere = try await GatewayStorage.open(dataDirectory: data, databaseURL: store.databaseURL)
+            _ = try await elsewhere.cases(clock: ServiceClock(calendar: WorkingDayCalendar())).update(changed) {
+                $0.location = "Outside 9 Havelock Road, UB2 4NZ"
+            }
+            let after = try await clients[0].getOK(path).body
+            #expect(after != before)
+            #expect(try await clients[1].getOK(path).body == after)
+            _ = try await elsewhere.retention.purge([(caseID: ids[0], rule: "test", category: "A")], sweepID: "multi-instance")
+            for client in clients { #expect(try await client.get(path).status == 404) }
+            await elsewhere.close()
 
-        for (n, process) in instances.enumerated() {
-            kill(process.processIdentifier, SIGTERM)
-            try await GatewayCrashTests.waitForExit(process, log: log(n))
+            for (n, process) in instances.enumerated() {
+                kill(process.processIdentifier, SIGTERM)
+                try await GatewayCrashTests.waitForExit(process, log: log(n))
+            }
+            for client in clients { try await client.shutdown() }
+        } catch {
+            // Neither the gateways nor the clients outlive a failed test.
+            for instance in instances where instance.isRunning {
+                kill(instance.processIdentifier, SIGKILL)
+                instance.waitUntilExit()
+            }
+            for client in started { try? await client.shutdown() }
+            throw error
         }
-        for client in clients { try await client.shutdown() }
 
         // The stored ledger verifies, and every receipt names its entry, a disclosure, with that hash: each exactly once.
         let backend = try await GatewayStorage.open(dataDirectory: data, databaseURL: store.databaseURL)

@@ -185,21 +185,19 @@ struct WitnessedLedgerTests {
         let receiptsFile = setup.fixture.root.appendingPathComponent("receipts.jsonl").path
         let keys = setup.fixture.environment.ledgerKeys
         @Sendable func monitor(_ port: Int, receipts: [Int: String]?) async throws -> MonitorReport {
-            let client = try PartnerClient(baseURL: "https://localhost:\(port)", credentials: setup.credentials, connections: 1)
-            let report = await LogMonitor(log: GatewayLog(client: client), state: state, logKeys: keys, witnesses: policy(setup), receipts: receipts)
-                .run()
-            try await client.shutdown()
-            return report
+            try await PartnerClient(baseURL: "https://localhost:\(port)", credentials: setup.credentials, connections: 1).closing { client in
+                await LogMonitor(log: GatewayLog(client: client), state: state, logKeys: keys, witnesses: policy(setup), receipts: receipts).run()
+            }
         }
         try await setup.fixture.withRunningGateway(configure: Self.witnessing(setup.witnesses)) { gateway in
-            let client = try PartnerClient(
+            try await PartnerClient(
                 baseURL: "https://localhost:\(gateway.partnerPort)",
                 credentials: setup.credentials,
                 connections: 1,
                 receiptLog: try ReceiptLog(path: receiptsFile)
-            )
-            for path in ["/v1/views/cases?limit=5", "/v1/views/cases?limit=3"] { #expect(try await client.get(path).status == 200) }
-            try await client.shutdown()
+            ).closing { client async throws in
+                for path in ["/v1/views/cases?limit=5", "/v1/views/cases?limit=3"] { #expect(try await client.get(path).status == 200) }
+            }
             let report = try await monitor(gateway.partnerPort, receipts: try ReceiptLog.read(path: receiptsFile))
             #expect(report.status == .ok, "\(report.problems)")
             #expect(report.disclosuresChecked == 2)
@@ -226,15 +224,16 @@ struct WitnessedLedgerTests {
             #expect(report.evidence == "bad-checkpoint")
             #expect(report.problems.contains { $0.contains("cosigned by 0") })
             // Without witnesses the monitor finds the fork itself: the new checkpoint is not consistent with the one it trusted.
-            let client = try PartnerClient(baseURL: "https://localhost:\(gateway.partnerPort)", credentials: setup.credentials, connections: 1)
-            let alone = await LogMonitor(
-                log: GatewayLog(client: client),
-                state: state,
-                logKeys: keys,
-                witnesses: WitnessPolicy(witnesses: [], quorum: 0),
-                receipts: nil
-            ).run()
-            try await client.shutdown()
+            let alone = try await PartnerClient(baseURL: "https://localhost:\(gateway.partnerPort)", credentials: setup.credentials, connections: 1)
+                .closing { client in
+                    await LogMonitor(
+                        log: GatewayLog(client: client),
+                        state: state,
+                        logKeys: keys,
+                        witnesses: WitnessPolicy(witnesses: [], quorum: 0),
+                        receipts: nil
+                    ).run()
+                }
             #expect(alone.status == .misbehaviour)
             #expect(["fork", "rollback"].contains(alone.evidence))
             #expect(try state.evidence().map(\.kind) == ["bad-checkpoint", alone.evidence])

@@ -17,7 +17,7 @@ public final class ChildProcess: @unchecked Sendable {
     public var executableURL: URL?
     public var arguments: [String] = []
     public var currentDirectoryURL: URL?
-    /// nil (inherit), a `FileHandle`, or a `Pipe` (the child gets its read end).
+    /// nil (inherit), a `FileHandle` (`FileHandle.nullDevice` opens /dev/null), or a `Pipe` (the child gets its read end).
     public var standardInput: Any?
     /// nil (inherit), a `FileHandle`, or a `Pipe` (the child gets its write end).
     public var standardOutput: Any?
@@ -35,15 +35,23 @@ public final class ChildProcess: @unchecked Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         var parentCopies: [FileHandle] = []
         for (target, stream, reading) in [(Int32(0), standardInput, true), (1, standardOutput, false), (2, standardError, false)] {
-            let handle: FileHandle?
+            let added: Int32
             switch stream {
             case let pipe as Pipe:
-                handle = reading ? pipe.fileHandleForReading : pipe.fileHandleForWriting
-                parentCopies.append(handle!)
-            case let file as FileHandle: handle = file
-            default: handle = nil
+                let handle = reading ? pipe.fileHandleForReading : pipe.fileHandleForWriting
+                parentCopies.append(handle)
+                added = posix_spawn_file_actions_adddup2(&actions, handle.fileDescriptor, target)
+            case let file as FileHandle where file === FileHandle.nullDevice:
+                // Foundation's null device has no descriptor of its own (-1): the child opens /dev/null.
+                added = posix_spawn_file_actions_addopen(&actions, target, "/dev/null", reading ? O_RDONLY : O_WRONLY, 0)
+            case let file as FileHandle:
+                added = posix_spawn_file_actions_adddup2(&actions, file.fileDescriptor, target)
+            default:
+                added = 0
             }
-            if let handle { posix_spawn_file_actions_adddup2(&actions, handle.fileDescriptor, target) }
+            // A stream that could not be set up must not fall back to the test process's own: a child left
+            // running after a crash would hold swift test's output open, and swift test would wait for it.
+            guard added == 0 else { throw POSIXError(POSIXErrorCode(rawValue: added) ?? .EBADF) }
         }
         guard Self.addCloseFrom(&actions, 3) == 0 else { throw CocoaError(.executableLoad) }
         if let directory = currentDirectoryURL?.path {
