@@ -115,9 +115,12 @@ public struct SQLiteDatabase: Sendable {
         configuration.prepareDatabase { db in
             // Deleted pages are overwritten, not left readable in the file.
             try db.execute(sql: "PRAGMA secure_delete = ON")
-            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let pool = try DatabasePool(path: url.path, configuration: configuration)
+        // Every commit synced to disk before it returns: a disclosure's entry is durable before the body
+        // leaves, also across a power cut. Set here, on the pool's one writing connection, because the pool
+        // sets `synchronous = NORMAL` (no sync at commit in WAL mode) after `prepareDatabase` has run.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         // A database a newer casegate has migrated is not opened by an older one: its writes could break what it does not know.
         if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
             throw StorageError.newerSchema(store: url.lastPathComponent)

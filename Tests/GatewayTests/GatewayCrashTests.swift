@@ -24,8 +24,8 @@ struct GatewayCrashTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let data = root.appendingPathComponent("data").path
         let certs = root.appendingPathComponent("certs").path
-        let partnerPort = Int.random(in: 20_000..<40_000)
-        let staffPort = partnerPort + 1
+        let ports = LoopbackPorts.free(2)
+        let (partnerPort, staffPort) = (ports[0], ports[1])
         let arguments = [
             "demo", "--data-dir", data, "--certs-dir", certs, "--cases", "60", "--partner-port", "\(partnerPort)",
             "--staff-port", "\(staffPort)", "--host", "127.0.0.1", "--partner-rate-limit", "off", "--metrics-port", "0",

@@ -29,11 +29,11 @@ struct MultiInstanceTests {
         let certs = root.appendingPathComponent("certs").path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         try FileManager.default.moveItem(atPath: root.appendingPathComponent("master.key").path, toPath: data + "/master.key")
-        let base = Int.random(in: 20_000..<40_000)
+        let ports = LoopbackPorts.free(4)
         func arguments(_ n: Int) -> [String] {
             [
                 "demo", "--data-dir", data, "--database-url", store.databaseURL!, "--certs-dir", certs, "--cases", "40",
-                "--partner-port", "\(base + 2 * n)", "--staff-port", "\(base + 2 * n + 1)", "--host", "127.0.0.1", "--partner-rate-limit", "off",
+                "--partner-port", "\(ports[2 * n])", "--staff-port", "\(ports[2 * n + 1])", "--host", "127.0.0.1", "--partner-rate-limit", "off",
                 "--metrics-port", "0",
                 "--policies-dir", CasegateExecutable.packageRoot.appendingPathComponent("policies").path,
             ]
@@ -55,7 +55,7 @@ struct MultiInstanceTests {
             for n in 0..<2 {
                 let instance = try GatewayCrashTests.start(arguments(n), log: log(n))
                 instances.append(instance)
-                let client = try PartnerClient(baseURL: "https://localhost:\(base + 2 * n)", credentials: credentials, connections: 8)
+                let client = try PartnerClient(baseURL: "https://localhost:\(ports[2 * n])", credentials: credentials, connections: 8)
                 started.append(client)
                 try await GatewayCrashTests.waitReady(client, gateway: instance, log: log(n))
             }

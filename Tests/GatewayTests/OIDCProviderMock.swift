@@ -14,8 +14,7 @@ final class OIDCProviderMock: Sendable {
     init(users: [String: [String: any Sendable]]) async throws {
         let executable = try Self.locate()
         var lastError: (any Error)?
-        for _ in 0..<5 {
-            let port = Int.random(in: 30000...45000)
+        for port in LoopbackPorts.free(5) {
             let process = ChildProcess()
             process.executableURL = executable
             var arguments = ["--port", String(port), "--require-nonce", "true"]

@@ -181,3 +181,19 @@ struct CaseChangeMarkTests {
         #expect(try await store.changeMark() == before)
     }
 }
+
+@Suite("SQLite durability")
+struct SQLiteDurabilityTests {
+    @Test("both databases sync every commit (synchronous = FULL on the writing connection, which GRDB's pool sets to NORMAL)")
+    func everyCommitSynced() async throws {
+        let dir = try TemporaryDirectory()
+        let database = try SQLiteDatabase(directory: dir.url)
+        for pool in [database.cases, database.keys] {
+            #expect(try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+            #expect(try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+        }
+        // And still so after the store is opened again.
+        let reopened = try SQLiteDatabase(directory: dir.url)
+        #expect(try await reopened.cases.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+    }
+}
