@@ -5,6 +5,7 @@
 #
 #   scripts/bench-cpu.sh                     # ping and view, 64 connections, on .build-bench (made by scripts/bench.sh)
 #   ENDPOINTS=view CONNECTIONS=8 scripts/bench-cpu.sh
+#   CASEGATE_BIN=/tmp/casegate-before scripts/bench-cpu.sh   # another build (no build here), to compare two
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +16,8 @@ PARTNER=${PARTNER:-met-police}
 WORK=${BENCH_DIR:-.build-bench}
 WINDOW=${WINDOW:-5}
 
-swift build -c release --product casegate >&2
-bin=.build/release/casegate
+bin=${CASEGATE_BIN:-.build/release/casegate}
+if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
 mkdir -p "$WORK"
 source scripts/demo-gateway.sh
 start_demo_gateway "$bin" "$WORK" 18444 --data-dir "$WORK/data" --certs-dir "$WORK/certs" \
