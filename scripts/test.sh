@@ -27,7 +27,8 @@ export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=yes,interactive=no,threads=cra
 # using up CI's time, and no process a test started outlives the run, even when the test process crashed
 # (swift test puts the test process in a process group of its own, so the session is what holds them all).
 limit="${CASEGATE_TEST_TIMEOUT:-40m}"
-setsid timeout --kill-after=30s "$limit" swift test --skip-build "$@" &
+# --wait: should setsid have to fork, its status is still the tests'.
+setsid --wait timeout --kill-after=30s "$limit" swift test --skip-build "$@" &
 session=$!
 trap 'pkill -TERM -s "$session"' INT TERM
 status=0
