@@ -58,8 +58,12 @@ extension FieldLists {
         while let row = try rows.next() {
             var list: [UInt8] = []
             if let id = row[4] as Int64? {
-                list = try lists[id] ?? Data.fetchOne(listByID, arguments: [id]).map { Array($0) } ?? []
-                lists[id] = list
+                if let known = lists[id] {
+                    list = known
+                } else {
+                    list = try Data.fetchOne(listByID, arguments: [id]).map { Array($0) } ?? []
+                    lists[id] = list
+                }
             }
             // Through raw buffers: copying out of `Data` goes byte by byte.
             let leafHash = try row.withUnsafeData(atIndex: 2) { ($0 ?? Data()).withUnsafeBytes { Array($0) } }

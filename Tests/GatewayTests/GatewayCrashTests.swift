@@ -93,8 +93,7 @@ struct GatewayCrashTests {
                     try await Task.sleep(for: .milliseconds(50))
                     if seen.receipts.withLock({ $0.count }) > 40 && seen.written.withLock({ $0.count }) > 8 { break }
                 }
-                kill(first.processIdentifier, SIGKILL)
-                first.waitUntilExit()
+                first.kill()
                 seen.stop.withLock { $0 = true }
                 try await group.waitForAll()
             }
@@ -112,10 +111,7 @@ struct GatewayCrashTests {
             kill(second.processIdentifier, SIGTERM)
             try await Self.waitForExit(second, log: log)
         } catch {
-            if let gateway, gateway.isRunning {
-                kill(gateway.processIdentifier, SIGKILL)
-                gateway.waitUntilExit()
-            }
+            gateway?.kill()
             try? await partner.shutdown()
             try? await staff.shutdown()
             throw error
@@ -183,8 +179,7 @@ struct GatewayCrashTests {
         let deadline = ContinuousClock.now + .seconds(60)
         while gateway.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         guard gateway.isRunning else { return }
-        kill(gateway.processIdentifier, SIGKILL)
-        gateway.waitUntilExit()
+        gateway.kill()
         throw GatewayProblem("the gateway did not exit within a minute of SIGTERM", log: log)
     }
 

@@ -200,8 +200,7 @@ struct MasterKeyRotationTests {
             usleep(1000)
             kill(child.processIdentifier, SIGSTOP)
         }
-        kill(child.processIdentifier, SIGKILL)
-        child.waitUntilExit()
+        child.kill()
         #expect(child.terminationReason == .uncaughtSignal, "the rotation finished before it could be killed; make it slower")
         #expect(left > 0 && left < ids.count, "killed part way: \(left) of \(ids.count) under the old key")
 

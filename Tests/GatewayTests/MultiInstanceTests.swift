@@ -120,10 +120,7 @@ struct MultiInstanceTests {
             for client in clients { try await client.shutdown() }
         } catch {
             // Neither the gateways nor the clients outlive a failed test.
-            for instance in instances where instance.isRunning {
-                kill(instance.processIdentifier, SIGKILL)
-                instance.waitUntilExit()
-            }
+            for instance in instances { instance.kill() }
             for client in started { try? await client.shutdown() }
             throw error
         }

@@ -36,8 +36,7 @@ final class OIDCProviderMock: Sendable {
                 return
             } catch {
                 lastError = error
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                process.kill()
             }
         }
         throw lastError ?? CocoaError(.featureUnsupported)
@@ -45,8 +44,7 @@ final class OIDCProviderMock: Sendable {
 
     /// SIGKILL: on SIGTERM uvicorn waits for open keep-alive connections (the gateway's HTTP client holds some).
     deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 
     /// `oidc-provider-mock` on PATH or beside this Python's scripts.

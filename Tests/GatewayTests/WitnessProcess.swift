@@ -55,12 +55,11 @@ final class WitnessProcess: Sendable {
 
     /// Stops it at once, as a crash or a pulled cable would.
     func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 
     deinit {
-        if process.isRunning { kill() }
+        process.kill()
     }
 
     private static func run(_ executable: URL, _ arguments: [String]) throws -> String {

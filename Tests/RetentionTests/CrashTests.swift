@@ -45,8 +45,7 @@ struct CrashTests {
             usleep(1000)
             kill(child.processIdentifier, SIGSTOP)
         }
-        kill(child.processIdentifier, SIGKILL)
-        child.waitUntilExit()
+        child.kill()
         #expect(child.terminationReason == .uncaughtSignal, "the sweep finished before it could be killed; make it slower")
 
         // Every case is whole (row and key, and it opens) or purged (no row, a tombstone): none is half-purged.

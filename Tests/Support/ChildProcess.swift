@@ -19,7 +19,7 @@ public final class ChildProcess: @unchecked Sendable {
     public var currentDirectoryURL: URL?
     /// nil (inherit), a `FileHandle` (`FileHandle.nullDevice` opens /dev/null), or a `Pipe` (the child gets its read end).
     public var standardInput: Any?
-    /// nil (inherit), a `FileHandle`, or a `Pipe` (the child gets its write end).
+    /// nil (inherit), a `FileHandle` (`FileHandle.nullDevice` opens /dev/null), or a `Pipe` (the child gets its write end).
     public var standardOutput: Any?
     public var standardError: Any?
     public private(set) var processIdentifier: pid_t = 0
@@ -75,6 +75,13 @@ public final class ChildProcess: @unchecked Sendable {
             status = raw
             return false
         }
+    }
+
+    /// Stops it at once, as a crash or a pulled cable would (SIGKILL), and reaps it; nothing once it has ended.
+    public func kill() {
+        guard isRunning else { return }
+        _ = Glibc.kill(processIdentifier, SIGKILL)
+        waitUntilExit()
     }
 
     public func waitUntilExit() {

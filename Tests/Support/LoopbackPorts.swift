@@ -22,15 +22,26 @@ public enum LoopbackPorts {
 
     /// Whether `port` can be bound on 127.0.0.1 now.
     public static func isFree(_ port: Int) -> Bool {
+        guard let socket = bound(port) else { return false }
+        close(socket)
+        return true
+    }
+
+    /// A socket bound to `port` on 127.0.0.1 (the caller closes it), or nil when the port is taken.
+    public static func bound(_ port: Int) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
+        guard fd >= 0 else { return nil }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
+        guard result == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 }
