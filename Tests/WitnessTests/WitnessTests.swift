@@ -37,16 +37,28 @@ struct WitnessTests {
         }
     }
 
-    func withWitness(
-        _ path: String = FileManager.default.temporaryDirectory.appendingPathComponent("witness-\(UUID()).sqlite").path,
-        _ body: @Sendable (any TestClientProtocol, Witness) async throws -> Void
-    ) async throws {
+    func withWitness(_ body: @Sendable (any TestClientProtocol, Witness) async throws -> Void) async throws {
+        let path = Self.temporaryStatePath()
+        defer { Self.remove(path) }
+        try await withWitness(path, body)
+    }
+
+    func withWitness(_ path: String, _ body: @Sendable (any TestClientProtocol, Witness) async throws -> Void) async throws {
         var logs = WitnessedLogKeys()
         logs.add(Self.logKey.publicKey)
         let witness = Witness(key: Self.witnessKey, logs: logs, store: try WitnessStateStore(path: path))
         let router = Router()
         WitnessRoutes(witness: witness).addRoutes(to: router)
         try await Application(router: router).test(.router) { client in try await body(client, witness) }
+    }
+
+    static func temporaryStatePath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("witness-\(UUID()).sqlite").path
+    }
+
+    /// The state file and SQLite's files beside it.
+    static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     func post(_ client: any TestClientProtocol, _ body: String) async throws -> (status: HTTPResponse.Status, body: String, type: String?) {
@@ -166,7 +178,8 @@ struct WitnessTests {
 
     @Test("the last cosigned size survives a restart: the state is in SQLite, written before the answer")
     func persisted() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("witness-\(UUID()).sqlite").path
+        let path = Self.temporaryStatePath()
+        defer { Self.remove(path) }
         let log = try await TestLog(6)
         try await withWitness(path) { client, _ in
             let answer = try await post(client, try await log.request(from: 0))
