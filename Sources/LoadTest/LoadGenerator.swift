@@ -92,29 +92,12 @@ public struct LoadGenerator: Sendable {
     /// queueing delay instead of slowing the load down (no coordinated omission). The requests due in the
     /// measured window are exactly `rate × duration`; warm-up requests go first and are not counted.
     private func openLoop(rate: Double, _ stop: StopSignal) async throws -> LoadReport {
-        let paths = try await requestPaths()
+        let requests = try await requestPaths().map(client.prepareGET)
         let schedule = OpenLoopSchedule(rate: rate, warmup: plan.warmup, duration: plan.duration)
         let clock = ContinuousClock()
         let start = clock.now
         let outcomes = OpenLoopRecorder()
-        // A discarding group: each request's task is freed when it ends. A plain task group keeps every
-        // finished child until it is awaited, about 10 KB a request: 23 GB after 10 minutes at 4,000 a second.
-        try await withThrowingDiscardingTaskGroup { group in
-            var generator = SystemRandomNumberGenerator()
-            for request in 0..<schedule.total {
-                let due = start + schedule.offset(of: request)
-                if stop.isStopped { break }
-                try await clock.sleep(until: due)
-                let path = paths[paths.count == 1 ? 0 : Int.random(in: 0..<paths.count, using: &generator)]
-                let counted = request >= schedule.warmupRequests
-                group.addTask {
-                    let reply = try? await client.get(path)
-                    let done = clock.now
-                    guard counted else { return }
-                    outcomes.record(reply, latency: done - due, at: done)
-                }
-            }
-        }
+        try await OpenLoopSender(client: client, requests: requests, schedule: schedule, outcomes: outcomes).run(from: start, stop: stop)
         let results = outcomes.outcomes
         // The achieved rate runs to the last answer: a gateway that falls behind takes longer than the schedule.
         let scheduled = stop.stoppedAt.map { $0 - start } ?? schedule.total.duration(at: rate)
@@ -213,18 +196,49 @@ extension Int {
     func duration(at rate: Double) -> Duration { .nanoseconds(Int64(Double(self) / rate * 1e9)) }
 }
 
-/// Collects an open-loop run's outcomes from the requests' tasks.
+/// Collects an open-loop run's outcomes as the answers arrive, and says when every request sent has one.
 final class OpenLoopRecorder: Sendable {
-    private let state = Mutex(OpenLoopOutcomes())
+    private struct State {
+        var outcomes = OpenLoopOutcomes()
+        var outstanding = 0
+        var drained: CheckedContinuation<Void, Never>?
+    }
 
-    func record(_ reply: PartnerClient.Reply?, latency: Duration, at instant: ContinuousClock.Instant) {
-        state.withLock { state in
-            state.record(reply, latency: latency)
-            state.lastAnswer = Swift.max(state.lastAnswer ?? instant, instant)
+    private let state = Mutex(State())
+
+    func sent() {
+        state.withLock { $0.outstanding += 1 }
+    }
+
+    /// One request's answer: `outcome` is nil for a warm-up request (not counted), `.some(nil)` for a
+    /// transport error.
+    func answered(_ outcome: PartnerClient.Reply??, latency: Duration, at instant: ContinuousClock.Instant) {
+        let drained = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let outcome {
+                state.outcomes.record(outcome, latency: latency)
+                state.outcomes.lastAnswer = Swift.max(state.outcomes.lastAnswer ?? instant, instant)
+            }
+            state.outstanding -= 1
+            guard state.outstanding == 0 else { return nil }
+            defer { state.drained = nil }
+            return state.drained
+        }
+        drained?.resume()
+    }
+
+    /// Returns once every request sent so far has been answered (or has failed).
+    func allAnswered() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state in
+                if state.outstanding == 0 { return true }
+                state.drained = continuation
+                return false
+            }
+            if now { continuation.resume() }
         }
     }
 
-    var outcomes: OpenLoopOutcomes { state.withLock { $0 } }
+    var outcomes: OpenLoopOutcomes { state.withLock { $0.outcomes } }
 }
 
 /// What an open-loop run saw: latencies (nanoseconds from the intended send time) in an HDR histogram.

@@ -48,14 +48,43 @@ public struct PartnerClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))
         }
-        let response = try await http.execute(request, timeout: .seconds(30))
+        let response = try await http.execute(request, timeout: .seconds(Self.timeoutSeconds))
         let body = try await response.body.collect(upTo: 64 << 20)
+        return reply(status: response.status, headers: response.headers, body: body, path: path)
+    }
+
+    /// A GET whose URL is parsed once, to be sent many times (`send(_:)`).
+    public struct PreparedGET: Sendable {
+        let path: String
+        let request: HTTPClient.Request
+    }
+
+    public func prepareGET(_ path: String) throws -> PreparedGET {
+        PreparedGET(path: path, request: try HTTPClient.Request(url: baseURL + path))
+    }
+
+    /// Sends a prepared GET from `loop`, on a connection of that loop, and completes there: no task and no
+    /// hop to the concurrency pool on the way (`OpenLoopSender`).
+    public func send(_ get: PreparedGET, on loop: any EventLoop) -> EventLoopFuture<Reply> {
+        http.execute(request: get.request, eventLoop: .delegate(on: loop), deadline: .now() + .seconds(Self.timeoutSeconds)).map {
+            response in
+            reply(status: response.status, headers: response.headers, body: response.body ?? ByteBuffer(), path: get.path)
+        }
+    }
+
+    /// The event loops the client's connections run on.
+    var eventLoops: some Sequence<any EventLoop> { http.eventLoopGroup.makeIterator() }
+
+    private static let timeoutSeconds: Int64 = 30
+
+    /// The reply to `path`, its receipt written to the receipt log when there is one.
+    private func reply(status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, path: String) -> Reply {
         let reply = Reply(
-            status: response.status.code,
+            status: status.code,
             body: body,
-            ledgerIndex: response.headers.first(name: ReceiptHeaders.ledgerIndex).flatMap(Int.init),
-            entryHash: response.headers.first(name: ReceiptHeaders.entryHash),
-            retryAfter: response.headers.first(name: "Retry-After").flatMap(Int.init)
+            ledgerIndex: headers.first(name: ReceiptHeaders.ledgerIndex).flatMap(Int.init),
+            entryHash: headers.first(name: ReceiptHeaders.entryHash),
+            retryAfter: headers.first(name: "Retry-After").flatMap(Int.init)
         )
         if let receiptLog, let index = reply.ledgerIndex, let hash = reply.entryHash {
             receiptLog.record(ReceiptLog.Line(index: index, entryHash: hash, path: path))

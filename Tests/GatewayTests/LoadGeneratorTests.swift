@@ -1,7 +1,9 @@
 import DemoData
 import DevPKI
 import Foundation
+import NIOCore
 import Storage
+import Synchronization
 import Testing
 
 @testable import LoadTest
@@ -75,6 +77,58 @@ struct LoadGeneratorTests {
             #expect(latency.p50 > .zero && latency.p50 <= latency.p99 && latency.p99 <= latency.p999 && latency.p999 <= latency.max)
             #expect(report.json.contains("\"mode\":\"open\"") && report.json.contains("\"p99_9\""))
         }
+    }
+
+    @Test("an open-loop run stopped early sends no more, waits for every answer it is owed, and reports the time it measured")
+    func openLoopStopped() async throws {
+        let (fixture, credentials) = try await Self.gateway(cases: 1)
+        try await fixture.withRunningGateway { gateway in
+            let plan = LoadPlan(
+                baseURL: "https://localhost:\(gateway.partnerPort)",
+                endpoint: .ping,
+                connections: 2,
+                duration: .seconds(600),
+                warmup: .zero,
+                credentials: credentials,
+                rate: 50
+            )
+            let stop = StopSignal()
+            let stopper = Task {
+                try await Task.sleep(for: .milliseconds(500))
+                stop.stop()
+            }
+            let report = try await LoadGenerator(plan: plan).run(stop: stop)
+            try await stopper.value
+            #expect(report.succeeded > 5 && report.failed == 0, "\(report.json)")
+            #expect(try #require(report.sent) < 100, "sending stops with the signal, not after 600 s")
+            #expect(report.latency.count == report.succeeded, "every request sent was answered before the report")
+            #expect(report.duration >= .milliseconds(400) && report.duration < .seconds(5))
+        }
+    }
+
+    @Test("the open-loop recorder: warm-up answers are not counted, a transport error is, and it waits for the last answer")
+    func openLoopRecorder() async throws {
+        let recorder = OpenLoopRecorder()
+        let ok = PartnerClient.Reply(status: 200, body: ByteBuffer(), ledgerIndex: 7, entryHash: "ab")
+        for _ in 0..<4 { recorder.sent() }
+        let now = ContinuousClock.now
+        recorder.answered(nil, latency: .milliseconds(1), at: now)
+        recorder.answered(.some(ok), latency: .milliseconds(2), at: now)
+        recorder.answered(.some(nil), latency: .milliseconds(3), at: now)
+        let returned = Mutex(false)
+        let waiting = Task {
+            await recorder.allAnswered()
+            returned.withLock { $0 = true }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!returned.withLock { $0 }, "one request is still unanswered")
+        #expect(recorder.outcomes.succeeded == 1 && recorder.outcomes.transportErrors == 1)
+        recorder.answered(.some(PartnerClient.Reply(status: 503, body: ByteBuffer())), latency: .milliseconds(4), at: now)
+        await waiting.value
+        #expect(returned.withLock { $0 })
+        let outcomes = recorder.outcomes
+        #expect(outcomes.statuses == [503: 1] && outcomes.receipts == [Receipt(index: 7, entryHash: "ab")])
+        #expect(outcomes.latencies.totalCount == 1)
     }
 
     @Test("the open-loop schedule: request k due k / rate after the start; the warm-up's requests first, then exactly rate × duration")
