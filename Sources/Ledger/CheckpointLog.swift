@@ -1,5 +1,5 @@
+import Dispatch
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +15,9 @@ import Darwin
 /// Kept short: past 1 MiB it is rewritten with its latest lines, half a MiB of them (write, sync, rename).
 public final class CheckpointLog: Sendable {
     public let file: URL
-    private let lock = Mutex(())
+    /// Appends run here, one at a time: an `fsync` can take milliseconds on a busy disk, and on Swift
+    /// concurrency's few threads it would hold up every request meanwhile (decision record 0021).
+    private let queue = DispatchQueue(label: "casegate.checkpoint-log")
     static let limit = 1 << 20
 
     public init(file: URL) {
@@ -26,15 +28,20 @@ public final class CheckpointLog: Sendable {
         CheckpointLog(file: URL(fileURLWithPath: directory).appendingPathComponent("checkpoints.log"))
     }
 
-    public func append(size: Int, note: String) throws {
+    /// Appends the checkpoint and syncs it, on the log's own queue; returns once it is on the disk.
+    public func append(size: Int, note: String) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            queue.async { continuation.resume(with: Result { try self.appendSynced(size: size, note: note) }) }
+        }
+    }
+
+    private func appendSynced(size: Int, note: String) throws {
         let line = "\(size) \(Data(note.utf8).base64EncodedString())\n"
-        try lock.withLock { _ in
-            try Self.writeSynced(Array(line.utf8), to: file.path, flags: O_WRONLY | O_CREAT | O_APPEND)
-            if let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
-                let bytes = attributes[.size] as? Int, bytes > Self.limit
-            {
-                try compact()
-            }
+        try Self.writeSynced(Array(line.utf8), to: file.path, flags: O_WRONLY | O_CREAT | O_APPEND)
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
+            let bytes = attributes[.size] as? Int, bytes > Self.limit
+        {
+            try compact()
         }
     }
 

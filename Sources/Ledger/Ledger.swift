@@ -314,7 +314,7 @@ public final class Ledger: Sendable {
         // Another instance may have signed this size first: its note stands.
         let note = try await store.saveCheckpoint(size: size, note: signed)
         // Written outside the store before anyone is shown it, so a restore cannot quietly go back past it.
-        try checkpointLog?.append(size: size, note: note)
+        try await checkpointLog?.append(size: size, note: note)
         state.withLock { state in
             if (state.lastCheckpoint?.size ?? -1) < size { state.lastCheckpoint = (size, note) }
             state.lastCheckpointAt = clock()

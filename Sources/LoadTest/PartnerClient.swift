@@ -53,7 +53,7 @@ public struct PartnerClient: Sendable {
         return reply(status: response.status, headers: response.headers, body: body, path: path)
     }
 
-    /// A GET whose URL is parsed once, to be sent many times (`send(_:)`).
+    /// A GET whose URL is parsed once, to be sent many times (`send(_:on:)`).
     public struct PreparedGET: Sendable {
         let path: String
         let request: HTTPClient.Request
@@ -63,8 +63,8 @@ public struct PartnerClient: Sendable {
         PreparedGET(path: path, request: try HTTPClient.Request(url: baseURL + path))
     }
 
-    /// Sends a prepared GET from `loop`, on a connection of that loop, and completes there: no task and no
-    /// hop to the concurrency pool on the way (`OpenLoopSender`).
+    /// Sends a prepared GET from `loop` and completes on it, whichever loop's connection carries it: no
+    /// task and no hop to the concurrency pool on the way (`OpenLoopSender`).
     public func send(_ get: PreparedGET, on loop: any EventLoop) -> EventLoopFuture<Reply> {
         http.execute(request: get.request, eventLoop: .delegate(on: loop), deadline: .now() + .seconds(Self.timeoutSeconds)).map {
             response in
