@@ -82,7 +82,7 @@ public struct SQLiteCaseStore: CaseStore {
     public func get(_ id: UUID) async throws -> ASBCase? {
         // The id's text once: the row's key, the data key's, and the cipher's authenticated data.
         let text = id.uuidString
-        return try mapErrors {
+        return try await mapErrors {
             let row = try database.caseReads.read { db -> Row? in
                 let statement = try db.cachedStatement(sql: "SELECT reference, sealed, version FROM cases WHERE id = ?")
                 return try Row.fetchOne(statement, arguments: [text])
@@ -94,7 +94,7 @@ public struct SQLiteCaseStore: CaseStore {
 
     /// One point read of a one-row table that triggers on `cases` move (see the "v7-case-changes" migration).
     public func changeMark() async throws -> Int64 {
-        try mapErrors {
+        try await mapErrors {
             let mark = try database.caseReads.read { db in try Int64.fetchOne(db.cachedStatement(sql: CaseChangeMark.readSQL)) }
             guard let mark else { throw StorageError.unavailable(reason: "the case change mark is missing") }
             return mark
@@ -212,19 +212,6 @@ func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as DatabaseError {
-        throw unavailable(error)
+        throw StorageError.unavailable(reason: "SQLite \(error.resultCode): \(error.message ?? "no message")")
     }
-}
-
-/// `mapErrors` for synchronous work.
-func mapErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as DatabaseError {
-        throw unavailable(error)
-    }
-}
-
-private func unavailable(_ error: DatabaseError) -> StorageError {
-    .unavailable(reason: "SQLite \(error.resultCode): \(error.message ?? "no message")")
 }
