@@ -16,9 +16,10 @@ import Testing
 struct SingleSignOnTests {
     static let roles: [String: StaffRole] = ["casegate-caseworkers": .caseworker, "casegate-ig": .igOfficer, "casegate-admins": .admin]
 
-    /// The client secret the provider issued, in a file as in production (the mock takes any).
+    /// The client secret the provider issued, in a file as in production (the mock takes any). One name
+    /// for every run, written atomically with the same text, so runs do not leave a file each behind.
     static let secretFile: String = {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-oidc-secret-\(UUID().uuidString)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-oidc-test-secret")
         try? "s3cret-from-the-provider\n".write(to: file, atomically: true, encoding: .utf8)
         return file.path
     }()

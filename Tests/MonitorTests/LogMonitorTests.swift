@@ -93,8 +93,9 @@ struct LogMonitorTests {
         )
     }
 
+    /// A state of its own in memory: nothing left behind in the temporary directory.
     func freshState() throws -> MonitorState {
-        try MonitorState(path: FileManager.default.temporaryDirectory.appendingPathComponent("monitor-\(UUID()).sqlite").path)
+        try MonitorState(path: ":memory:")
     }
 
     @Test("runs over a growing log pass: the first trusts, later ones check consistency and only the new entries")
