@@ -7,10 +7,6 @@ import Ledger
 import Storage
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `casegate keys rotate-master`: every data key re-wrapped under a new master key while gateways serve,
 /// pseudonyms and subject searches unchanged, a ledger entry, and a rotation cut short (by a test's stop or
 /// by kill -9) that leaves every case readable and is finished by the next run.
@@ -186,19 +182,13 @@ struct MasterKeyRotationTests {
         child.standardError = FileHandle.nullDevice
         try child.run()
 
-        // The child runs in short slices between SIGSTOP and SIGCONT, and progress is read while it is
-        // stopped, so it is killed part way however fast or loaded the machine is.
+        // Killed once some keys are rewrapped, read while the child is stopped between slices.
         let nextFile = KeyFiles.nextMasterKey(dataDirectory: t.directory)
         var left = ids.count
-        kill(child.processIdentifier, SIGSTOP)
-        for _ in 0..<20000 {
-            if let next = try? MasterKey.load(from: nextFile) {
-                left = try await t.backend.dataKeys.countNotWrapped(by: next.id)
-                if left < ids.count { break }
-            }
-            kill(child.processIdentifier, SIGCONT)
-            usleep(1000)
-            kill(child.processIdentifier, SIGSTOP)
+        await child.runInSlices {
+            guard let next = try? MasterKey.load(from: nextFile) else { return false }
+            left = try await t.backend.dataKeys.countNotWrapped(by: next.id)
+            return left < ids.count
         }
         child.kill()
         #expect(child.terminationReason == .uncaughtSignal, "the rotation finished before it could be killed; make it slower")

@@ -7,10 +7,6 @@ import Retention
 import Storage
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @Suite("A sweep killed mid-batch")
 struct CrashTests {
     @Test(
@@ -35,16 +31,8 @@ struct CrashTests {
         child.standardError = FileHandle.nullDevice
         try child.run()
 
-        // The child runs in short slices between SIGSTOP and SIGCONT, and progress is read while it is
-        // stopped, so it is killed part way however fast or loaded the machine is.
-        kill(child.processIdentifier, SIGSTOP)
-        for _ in 0..<20000 {
-            let purged = ids.count - (try await f.cases.count())
-            if purged >= 200 || !child.isRunning { break }
-            kill(child.processIdentifier, SIGCONT)
-            usleep(1000)
-            kill(child.processIdentifier, SIGSTOP)
-        }
+        // Killed once 200 cases are purged, read while the child is stopped between slices.
+        await child.runInSlices { try await ids.count - f.cases.count() >= 200 }
         child.kill()
         #expect(child.terminationReason == .uncaughtSignal, "the sweep finished before it could be killed; make it slower")
 

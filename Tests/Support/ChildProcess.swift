@@ -84,6 +84,22 @@ public final class ChildProcess: @unchecked Sendable {
         waitUntilExit()
     }
 
+    /// Lets a started child run in short slices, stopping it (SIGSTOP) between them, until `done`, asked
+    /// while it is stopped, says so or the child ends; it is left stopped. However fast or loaded the
+    /// machine, the caller can then kill it part way through its work.
+    ///
+    /// A `done` that throws is asked again after the next slice: a store's read can fail while the child is
+    /// frozen part way through updating something shared, such as SQLite's WAL index (SQLITE_PROTOCOL).
+    public func runInSlices(until done: () async throws -> Bool) async {
+        _ = Glibc.kill(processIdentifier, SIGSTOP)
+        for _ in 0..<20000 {
+            if (try? await done()) == true || !isRunning { return }
+            _ = Glibc.kill(processIdentifier, SIGCONT)
+            usleep(1000)
+            _ = Glibc.kill(processIdentifier, SIGSTOP)
+        }
+    }
+
     public func waitUntilExit() {
         waitStatus.withLock { status in
             guard status == nil else { return }

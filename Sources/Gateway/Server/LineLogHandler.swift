@@ -14,7 +14,8 @@ import Darwin
 /// `StreamLogHandler` formats its whole metadata every time a key is set (Hummingbird sets the request id,
 /// the identity middleware the partner: twice a request) and formats the time with `localtime` on every
 /// line. Here metadata is a plain dictionary until a line is written, the time text is made once a
-/// second, and each line goes out in one `write`, so lines from concurrent requests never interleave.
+/// second, and each line goes out whole from a queue of its own (`LineWriter`), so lines from concurrent
+/// requests never interleave and a slow destination never holds up a request.
 ///
 /// With `.json`, each line is one JSON object with the same fields, for log shippers:
 /// `{"time":…,"level":…,"label":…,"metadata":{…},"source":…,"message":…}`.
@@ -159,23 +160,9 @@ public struct LogOutput: Sendable {
 
     func emit(_ line: String) { sink(line) }
 
-    /// File descriptor 2, a whole line to each `write(2)` (retried until all of it is written).
-    public static let standardError = LogOutput { line in
-        var line = line
-        line.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = write(2, bytes.baseAddress! + offset, bytes.count - offset)
-                if n > 0 {
-                    offset += n
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return  // A closed or full stderr drops the line rather than stalling a request.
-                }
-            }
-        }
-    }
+    /// Standard error, written from a queue of its own (`LineWriter`): a slow destination never holds up
+    /// the thread that logs.
+    public static let standardError = LogOutput { line in LineWriter.standardError.enqueue(line) }
 }
 
 /// The time as `2026-12-01T20:33:24+0000` in local time, made once a second.
