@@ -11,8 +11,8 @@ import Darwin
 /// file on a busy disk, a journal's pipe that is full) never holds up the thread that logged: on Swift
 /// concurrency's one thread a core, a blocked `write` stalls every request meanwhile.
 ///
-/// Lines keep their order and are never split or interleaved. What queues while a write is under way goes
-/// out in the next single `write`. Past `limit` bytes waiting, new lines are dropped and counted, and the
+/// Lines keep their order and are never split or interleaved. What gathers over `gathering` (5 ms), or
+/// while a write is under way, goes out in one `write`. Past `limit` bytes waiting, new lines are dropped and counted, and the
 /// count is written as a line of its own once the destination takes lines again: memory stays bounded and
 /// the loss is on the record. `flush()` waits for every line given so far.
 public final class LineWriter: Sendable {
