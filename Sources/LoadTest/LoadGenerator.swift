@@ -45,7 +45,7 @@ public struct LoadGenerator: Sendable {
                         let sent = clock.now
                         if !first && (sent >= end || stop.isStopped) { break }
                         first = false
-                        let path = paths[paths.count == 1 ? 0 : Int.random(in: 0..<paths.count, using: &generator)]
+                        let path = paths.randomElement(using: &generator)!  // never empty: see requestPaths
                         let counted = sent >= measureFrom
                         do {
                             let reply = try await client.get(path)
@@ -94,8 +94,7 @@ public struct LoadGenerator: Sendable {
     private func openLoop(rate: Double, _ stop: StopSignal) async throws -> LoadReport {
         let requests = try await requestPaths().map(client.prepareGET)
         let schedule = OpenLoopSchedule(rate: rate, warmup: plan.warmup, duration: plan.duration)
-        let clock = ContinuousClock()
-        let start = clock.now
+        let start = ContinuousClock.now
         let outcomes = OpenLoopRecorder()
         try await OpenLoopSender(client: client, requests: requests, schedule: schedule, outcomes: outcomes).run(from: start, stop: stop)
         let results = outcomes.outcomes
@@ -210,12 +209,11 @@ final class OpenLoopRecorder: Sendable {
         state.withLock { $0.outstanding += 1 }
     }
 
-    /// One request's answer: `outcome` is nil for a warm-up request (not counted), `.some(nil)` for a
-    /// transport error.
-    func answered(_ outcome: PartnerClient.Reply??, latency: Duration, at instant: ContinuousClock.Instant) {
+    /// One request's answer, nil for a transport error; a warm-up request's (`counted` false) is not recorded.
+    func answered(_ reply: PartnerClient.Reply?, counted: Bool, latency: Duration, at instant: ContinuousClock.Instant) {
         let drained = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if let outcome {
-                state.outcomes.record(outcome, latency: latency)
+            if counted {
+                state.outcomes.record(reply, latency: latency)
                 state.outcomes.lastAnswer = Swift.max(state.outcomes.lastAnswer ?? instant, instant)
             }
             state.outstanding -= 1

@@ -15,23 +15,27 @@ struct OpenLoopSender: Sendable {
     /// Sends the whole schedule from `start` (or until `stop`), then returns once every request is answered.
     func run(from start: ContinuousClock.Instant, stop: StopSignal) async throws {
         let loops = Array(client.eventLoops)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (offset, loop) in loops.enumerated() {
-                group.addTask {
-                    let done = loop.makePromise(of: Void.self)
-                    loop.execute {
-                        let lane = Lane(sender: self, loop: loop, first: offset, stride: loops.count, start: start, stop: stop, done: done)
-                        lane.tick()
-                    }
-                    try await done.futureResult.get()
-                }
+        let lanes = loops.enumerated().map { offset, loop in
+            let done = loop.makePromise(of: Void.self)
+            loop.execute {
+                Lane(
+                    sender: self,
+                    loop: loop,
+                    next: NIOLoopBoundBox(offset, eventLoop: loop),
+                    stride: loops.count,
+                    start: start,
+                    stop: stop,
+                    done: done
+                )
+                .tick()
             }
-            try await group.waitForAll()
+            return done.futureResult
         }
+        try await EventLoopFuture.andAllSucceed(lanes, on: loops[0]).get()
         await outcomes.allAnswered()
     }
 
-    /// One event loop's share: requests `first`, `first + stride`, … .
+    /// One event loop's share: requests `next`, `next + stride`, … .
     private struct Lane: Sendable {
         let sender: OpenLoopSender
         let loop: any EventLoop
@@ -40,24 +44,6 @@ struct OpenLoopSender: Sendable {
         let start: ContinuousClock.Instant
         let stop: StopSignal
         let done: EventLoopPromise<Void>
-
-        init(
-            sender: OpenLoopSender,
-            loop: any EventLoop,
-            first: Int,
-            stride: Int,
-            start: ContinuousClock.Instant,
-            stop: StopSignal,
-            done: EventLoopPromise<Void>
-        ) {
-            self.sender = sender
-            self.loop = loop
-            self.next = NIOLoopBoundBox(first, eventLoop: loop)
-            self.stride = stride
-            self.start = start
-            self.stop = stop
-            self.done = done
-        }
 
         /// Sends what is due, then sleeps until the next one is.
         func tick() {
@@ -76,12 +62,12 @@ struct OpenLoopSender: Sendable {
     }
 
     private func send(_ request: Int, due: ContinuousClock.Instant, on loop: any EventLoop) {
-        let prepared = requests[requests.count == 1 ? 0 : Int.random(in: 0..<requests.count)]
         let counted = request >= schedule.warmupRequests
         outcomes.sent()
-        client.send(prepared, on: loop).whenComplete { result in
+        // Never empty: a run with no path to request does not start.
+        client.send(requests.randomElement()!, on: loop).whenComplete { result in
             let now = ContinuousClock.now
-            outcomes.answered(counted ? .some(try? result.get()) : nil, latency: now - due, at: now)
+            outcomes.answered(try? result.get(), counted: counted, latency: now - due, at: now)
         }
     }
 }

@@ -85,9 +85,9 @@ struct LoadGeneratorTests {
         let ok = PartnerClient.Reply(status: 200, body: ByteBuffer(), ledgerIndex: 7, entryHash: "ab")
         for _ in 0..<4 { recorder.sent() }
         let now = ContinuousClock.now
-        recorder.answered(nil, latency: .milliseconds(1), at: now)
-        recorder.answered(.some(ok), latency: .milliseconds(2), at: now)
-        recorder.answered(.some(nil), latency: .milliseconds(3), at: now)
+        recorder.answered(ok, counted: false, latency: .milliseconds(1), at: now)
+        recorder.answered(ok, counted: true, latency: .milliseconds(2), at: now)
+        recorder.answered(nil, counted: true, latency: .milliseconds(3), at: now)
         let returned = Mutex(false)
         let waiting = Task {
             await recorder.allAnswered()
@@ -96,7 +96,7 @@ struct LoadGeneratorTests {
         try await Task.sleep(for: .milliseconds(50))
         #expect(!returned.withLock { $0 }, "one request is still unanswered")
         #expect(recorder.outcomes.succeeded == 1 && recorder.outcomes.transportErrors == 1)
-        recorder.answered(.some(PartnerClient.Reply(status: 503, body: ByteBuffer())), latency: .milliseconds(4), at: now)
+        recorder.answered(PartnerClient.Reply(status: 503, body: ByteBuffer()), counted: true, latency: .milliseconds(4), at: now)
         await waiting.value
         #expect(returned.withLock { $0 })
         let outcomes = recorder.outcomes
