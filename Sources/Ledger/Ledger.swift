@@ -38,6 +38,9 @@ public final class Ledger: Sendable {
         var lastCheckpointAt: Date?
         /// Entry times never go backwards, even if the wall clock does: time ranges map to index ranges.
         var lastTime = Date.distantPast
+        /// The stored time of the tree's last entry, when this process wrote or read it (see
+        /// `LedgerBatch.assumingKnownHead`); nil when not known.
+        var headTime: String?
         /// Complete tiles whose roots the store has recorded (see `recordTileRoots`).
         var recordedTiles = 0
     }
@@ -143,15 +146,15 @@ public final class Ledger: Sendable {
     /// Writes everything queued, batch after batch, until the queue is empty.
     private func writeQueued() async {
         while true {
-            let next: ([Pending], Int)? = state.withLock { state in
+            let next: ([Pending], Int, String?)? = state.withLock { state in
                 if state.queue.isEmpty {
                     state.writing = false
                     return nil
                 }
                 defer { state.queue.removeAll(keepingCapacity: true) }
-                return (state.queue, state.tree.size)
+                return (state.queue, state.tree.size, state.headTime)
             }
-            guard let (batch, knownSize) = next else { return }
+            guard let (batch, knownSize, knownLastTime) = next else { return }
             let drafts = batch.map(\.drafts)
             let written: LedgerBatch
             let rows = Mutex<[LedgerRow]>([])
@@ -161,6 +164,7 @@ public final class Ledger: Sendable {
                 written = try await store.append(
                     LedgerBatch(
                         knownSize: knownSize,
+                        knownLastTime: knownLastTime,
                         effects: batch.map(\.effect),
                         preconditions: batch.map(\.precondition)
                     ) { [self] head, failed in
@@ -179,6 +183,9 @@ public final class Ledger: Sendable {
             state.withLock { state in
                 state.tree.integrate(from: knownSize, written.head.newLeafHashes)
                 state.tree.integrate(from: written.head.size, appended.map(\.stored.leafHash))
+                // Known only while nothing another writer added (`catchUp`) lies beyond this batch.
+                let known = state.tree.size == written.head.size + appended.count
+                state.headTime = known ? appended.last?.entry.time ?? written.head.lastTime : nil
             }
             var offset = 0
             for (position, pending) in batch.enumerated() {
@@ -234,7 +241,10 @@ public final class Ledger: Sendable {
         let known = size
         let hashes = try await store.leafHashes(from: known)
         guard !hashes.isEmpty else { return }
-        state.withLock { $0.tree.integrate(from: known, hashes) }
+        state.withLock {
+            $0.tree.integrate(from: known, hashes)
+            $0.headTime = nil
+        }
     }
 
     /// The root of the first `size` entries.

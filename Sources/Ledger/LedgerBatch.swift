@@ -33,8 +33,14 @@ public enum LedgerBatchFailure: Sendable {
 ///    this batch counts;
 /// 4. `rows()`: the entries to insert, indices from the head on, callers that failed left out;
 /// 5. the store inserts them (`LedgerRow.parts` and `caseLinks` say how) and commits.
+///
+/// A store whose every statement is a round trip may instead start from the head this process knows
+/// (`assumingKnownHead()`), build the rows first, and write them in one step that checks the head (and
+/// the change mark) under the lock; when the check fails it writes nothing and runs the steps above.
 public struct LedgerBatch: Sendable {
     public let knownSize: Int
+    /// The time of entry `knownSize - 1` as this process last wrote or read it; nil when it does not know.
+    public let knownLastTime: String?
     let effects: [(any LedgerEffect)?]
     let preconditions: [AppendPrecondition?]
     let build: @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]
@@ -43,11 +49,13 @@ public struct LedgerBatch: Sendable {
 
     public init(
         knownSize: Int,
+        knownLastTime: String? = nil,
         effects: [(any LedgerEffect)?],
         preconditions: [AppendPrecondition?],
         build: @escaping @Sendable (LedgerHead, _ failed: Set<Int>) throws -> [LedgerRow]
     ) {
         self.knownSize = knownSize
+        self.knownLastTime = knownLastTime
         self.effects = effects
         self.preconditions = preconditions
         self.build = build
@@ -97,6 +105,34 @@ public struct LedgerBatch: Sendable {
             case .changeMark, nil: break
             }
         }
+    }
+
+    /// The batch as it would be written if the log still ends where this process last saw it, with what
+    /// the one-step write must find under the lock: that head, and the change mark every precondition
+    /// names. Nil when the batch cannot be written that way: an effect must run under the lock first, the
+    /// last entry's time is not known, or preconditions name different marks.
+    public func assumingKnownHead() -> (batch: LedgerBatch, expected: KnownHead)? {
+        guard effects.allSatisfy({ $0 == nil }), knownSize == 0 || knownLastTime != nil else { return nil }
+        let marks = Set(
+            preconditions.compactMap { precondition -> Int64? in
+                switch precondition {
+                case .changeMark(let mark): mark
+                case nil: nil
+                }
+            }
+        )
+        guard marks.count <= 1 else { return nil }
+        var assumed = self
+        assumed.head = LedgerHead(size: knownSize, newLeafHashes: [], lastTime: knownLastTime)
+        return (assumed, KnownHead(size: knownSize, lastTime: knownLastTime, changeMark: marks.first))
+    }
+
+    /// What a one-step write checks under the lock before it inserts anything.
+    public struct KnownHead: Sendable, Equatable {
+        public var size: Int
+        public var lastTime: String?
+        /// The change mark every caller's precondition names; nil when no caller has one.
+        public var changeMark: Int64?
     }
 
     /// Step 4: the rows to insert at `head.size...`.

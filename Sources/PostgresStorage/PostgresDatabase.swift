@@ -7,6 +7,17 @@ import PostgresNIO
 import Storage
 import Synchronization
 
+/// How `PostgresLedgerStore` wrote its batches since the database was opened.
+package struct LedgerAppendCounts: Sendable, Equatable {
+    /// In one round trip, the head as this process knew it (`casegate_ledger_append`).
+    package var atKnownHead = 0
+    /// Tried in one round trip, but another writer had appended or the change mark had moved: nothing
+    /// was written, and the batch went on in a transaction.
+    package var headMoved = 0
+    /// In a transaction that reads the head first.
+    package var inTransaction = 0
+}
+
 /// A connection pool to the shared database, migrated and checked against this
 /// instance's master key when opened; and one to the key database when the data keys are kept apart.
 public final class PostgresDatabase: Sendable {
@@ -21,6 +32,8 @@ public final class PostgresDatabase: Sendable {
     package let logger: Logger
     /// Ids of the ledger's stored field lists (see `PostgresLedgerStore`), once their transaction has committed.
     let fieldLists = FieldLists.Known()
+    /// How the ledger's batches were written: for tests and for reading a load's behaviour.
+    package let ledgerAppends = Mutex(LedgerAppendCounts())
     private let runner: Task<Void, Never>
     private let keyRunner: Task<Void, Never>?
     /// Loaded by `open` before it returns.

@@ -19,6 +19,7 @@ public struct PostgresLedgerStore: LedgerStore {
     }
 
     public func append(_ batch: LedgerBatch) async throws -> LedgerBatch {
+        if let written = try await appendAtKnownHead(batch) { return written }
         let logger = database.logger
         let (written, found) = try await database.transaction { connection in
             var batch = batch
@@ -54,50 +55,49 @@ public struct PostgresLedgerStore: LedgerStore {
             return (batch, try await insert(try batch.rows(), connection))
         }
         database.fieldLists.remember(found)
+        database.ledgerAppends.withLock { $0.inTransaction += 1 }
         return written
+    }
+
+    /// The batch in one round trip (`casegate_ledger_append`, in a transaction of its own) when it can be
+    /// built before the head is read: no effects, the head known, every field list already stored. Nil
+    /// when it cannot, or when the log no longer ends where this process saw it (another instance wrote)
+    /// or the change mark moved: then nothing was written, and the caller takes the transaction's way.
+    private func appendAtKnownHead(_ batch: LedgerBatch) async throws -> LedgerBatch? {
+        guard let assumed = batch.assumingKnownHead() else { return nil }
+        var batch = assumed.batch
+        let expected = assumed.expected
+        if let mark = expected.changeMark { batch.checkPreconditions(changeMark: mark) }
+        guard let columns = LedgerColumns(try batch.rows(), storedLists: database.fieldLists) else { return nil }
+        let checkMark = expected.changeMark != nil
+        let written = try await database.mapErrors {
+            try await database.client.query(
+                """
+                SELECT casegate_ledger_append(
+                    \(AdvisoryLock.ledger), \(expected.size), \(expected.lastTime)::text, \(checkMark), \(expected.changeMark)::bigint,
+                    \(CaseLinkBuckets.shift)::integer, \(columns.idx)::bigint[], \(columns.entry)::bytea[], \(columns.leaf)::bytea[],
+                    \(columns.time)::text[], \(columns.action)::text[], \(columns.actor)::text[], \(columns.recipient)::text[],
+                    \(columns.purpose)::text[], \(columns.listID)::bigint[], \(columns.listAt)::integer[],
+                    \(columns.linkCase)::text[], \(columns.linkIndex)::bigint[]
+                )
+                """,
+                logger: database.logger
+            ).collect().first?.decode(Bool.self) ?? false
+        }
+        database.ledgerAppends.withLock {
+            if written { $0.atKnownHead += 1 } else { $0.headMoved += 1 }
+        }
+        return written ? batch : nil
     }
 
     /// Writes the batch's rows; returns the ids of field lists first seen in this transaction.
     private func insert(_ rows: [LedgerRow], _ connection: PostgresConnection) async throws -> [ByteKey: Int64] {
-        var idx: [Int] = []
-        var entry: [ByteBuffer] = []
-        var leaf: [ByteBuffer] = []
-        var time: [String] = []
-        var action: [String] = []
-        var actor: [String] = []
-        var recipient: [String] = []
-        var purpose: [String] = []
-        var listID: [Int64] = []
-        var listAt: [Int] = []
-        var linkCase: [String] = []
-        var linkIndex: [Int] = []
         var found: [ByteKey: Int64] = [:]
         for row in rows {
-            let (e, stored) = (row.entry, row.stored)
-            idx.append(stored.index)
-            if let (list, at, before, after) = row.parts {
-                var rest = ByteBuffer()
-                rest.reserveCapacity(before.count + after.count)
-                rest.writeBytes(before)
-                rest.writeBytes(after)
-                entry.append(rest)
-                listID.append(try await fieldListID(list, found: &found, connection))
-                listAt.append(at)
-            } else {
-                entry.append(ByteBuffer(bytes: stored.bytes))
-                listID.append(-1)
-                listAt.append(-1)
-            }
-            leaf.append(ByteBuffer(bytes: stored.leafHash))
-            time.append(e.time)
-            action.append(e.action.rawValue)
-            actor.append(e.actor.id)
-            recipient.append(e.recipient ?? "")
-            purpose.append(e.purpose ?? "")
-            for caseID in row.caseLinks {
-                linkCase.append(caseID)
-                linkIndex.append(stored.index)
-            }
+            if let list = row.parts?.list { _ = try await fieldListID(list, found: &found, connection) }
+        }
+        guard let columns = LedgerColumns(rows, storedLists: database.fieldLists, found: found) else {
+            throw StorageError.unavailable(reason: "a field list was stored and then not found")
         }
         // Entries and their case links in one statement: a round trip fewer a batch.
         try await connection.query(
@@ -105,12 +105,14 @@ public struct PostgresLedgerStore: LedgerStore {
             WITH entries AS (
                 INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
                 SELECT idx, entry, leaf, time, action, actor, NULLIF(recipient, ''), NULLIF(purpose, ''), NULLIF(list, -1), NULLIF(list_at, -1)
-                FROM unnest(\(idx)::bigint[], \(entry)::bytea[], \(leaf)::bytea[], \(time)::text[], \(action)::text[], \(actor)::text[],
-                            \(recipient)::text[], \(purpose)::text[], \(listID)::bigint[], \(listAt)::integer[])
+                FROM unnest(\(columns.idx)::bigint[], \(columns.entry)::bytea[], \(columns.leaf)::bytea[], \(columns.time)::text[],
+                            \(columns.action)::text[], \(columns.actor)::text[], \(columns.recipient)::text[], \(columns.purpose)::text[],
+                            \(columns.listID)::bigint[], \(columns.listAt)::integer[])
                      AS r(idx, entry, leaf, time, action, actor, recipient, purpose, list, list_at)
             )
             INSERT INTO ledger_case_links (bucket, case_id, idx)
-            SELECT idx >> \(unescaped: String(CaseLinkBuckets.shift)), case_id, idx FROM unnest(\(linkCase)::text[], \(linkIndex)::bigint[]) AS r(case_id, idx)
+            SELECT idx >> \(unescaped: String(CaseLinkBuckets.shift)), case_id, idx
+            FROM unnest(\(columns.linkCase)::text[], \(columns.linkIndex)::bigint[]) AS r(case_id, idx)
             """,
             logger: database.logger
         )

@@ -200,6 +200,40 @@ enum PostgresMigrations {
                 """
             ]
         ),
+        (
+            "v11-ledger-append",
+            [
+                // A batch in one round trip, when its writer knows the head: under the ledger's lock, the rows
+                // go in only if the log still ends where the writer last saw it (size and last time) and the
+                // change mark is the one the preconditions name; else nothing is written and it returns false.
+                """
+                CREATE FUNCTION casegate_ledger_append(
+                    lock_key BIGINT, expected_size BIGINT, expected_last_time TEXT, check_mark BOOLEAN, expected_mark BIGINT,
+                    link_shift INTEGER, p_idx BIGINT[], p_entry BYTEA[], p_leaf BYTEA[], p_time TEXT[], p_action TEXT[],
+                    p_actor TEXT[], p_recipient TEXT[], p_purpose TEXT[], p_list BIGINT[], p_list_at INTEGER[],
+                    p_link_case TEXT[], p_link_idx BIGINT[]
+                ) RETURNS BOOLEAN
+                LANGUAGE plpgsql VOLATILE AS $$
+                DECLARE
+                    head RECORD;
+                BEGIN
+                    SELECT * INTO head FROM casegate_ledger_head(lock_key);
+                    IF head.size <> expected_size OR head.last_time IS DISTINCT FROM expected_last_time
+                       OR (check_mark AND head.change_mark IS DISTINCT FROM expected_mark) THEN
+                        RETURN FALSE;
+                    END IF;
+                    INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
+                    SELECT r.idx, r.entry, r.leaf, r.time, r.action, r.actor, NULLIF(r.recipient, ''), NULLIF(r.purpose, ''),
+                           NULLIF(r.list, -1), NULLIF(r.list_at, -1)
+                    FROM unnest(p_idx, p_entry, p_leaf, p_time, p_action, p_actor, p_recipient, p_purpose, p_list, p_list_at)
+                         AS r(idx, entry, leaf, time, action, actor, recipient, purpose, list, list_at);
+                    INSERT INTO ledger_case_links (bucket, case_id, idx)
+                    SELECT r.idx >> link_shift, r.case_id, r.idx FROM unnest(p_link_case, p_link_idx) AS r(case_id, idx);
+                    RETURN TRUE;
+                END $$
+                """
+            ]
+        ),
     ]
 
     /// A key database's own list (`key_database`): the `casegate_keys` schema as the case database's

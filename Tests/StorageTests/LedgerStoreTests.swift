@@ -476,6 +476,52 @@ struct LedgerStoreTests {
             #expect(try await verify(t.backend.ledger).problem == nil)
         }
     }
+
+    @Test(
+        "on PostgreSQL a batch whose writer knows the head is written in one round trip; when another instance has appended or the change mark has moved, that write adds nothing and the batch goes on in a transaction",
+        .enabled(if: BackendKind.postgresURL != nil, "needs CASEGATE_TEST_POSTGRES_URL (scripts/test.sh sets it)")
+    )
+    func appendAtKnownHead() async throws {
+        try await withStore(.postgres) { t in
+            let (a, b, otherBackend) = try await twoLedgers(t)
+            let counts = {
+                (
+                    (t.backend as? PostgresBackend)?.database.ledgerAppends.withLock { $0 },
+                    (otherBackend as? PostgresBackend)?.database.ledgerAppends.withLock { $0 }
+                )
+            }
+            let draft: @Sendable (String) -> LedgerDraft = { LedgerDraft(actor: .system, action: .consultation, caseIDs: [$0], requestID: $0) }
+            // An empty log is a known head: the first batch and the ones after it go in one round trip.
+            for n in 0..<3 { _ = try await a.append(draft("a\(n)")) }
+            #expect(counts().0 == LedgerAppendCounts(atKnownHead: 3, headMoved: 0, inTransaction: 0))
+            // B has seen an empty log; A has written three. B's one-step write finds the head moved and writes nothing.
+            let fromB = try await b.append(draft("b0"))
+            #expect(fromB.index == 3)
+            #expect(counts().1 == LedgerAppendCounts(atKnownHead: 0, headMoved: 1, inTransaction: 1))
+            // A's head is now B's entry, which A has not seen: the same again, then A knows the head once more.
+            #expect(try await a.append(draft("a3")).index == 4)
+            #expect(try await a.append(draft("a4")).index == 5)
+            #expect(counts().0 == LedgerAppendCounts(atKnownHead: 4, headMoved: 1, inTransaction: 1))
+            // A precondition on a mark that has moved: the one-step write refuses, the transaction says which caller failed.
+            let cases = t.backend.cases(clock: testClock)
+            let c = try await cases.create(sampleCase())
+            let mark = try await cases.changeMark()
+            _ = try await cases.update(c.id) { $0.narrative = "Changed." }
+            #expect(try await a.append([draft("stale")], precondition: .changeMark(mark)) == .notRecorded(.changeMark(mark)))
+            guard case .recorded(let receipts) = try await a.append([draft("fresh")], precondition: .changeMark(try await cases.changeMark())) else {
+                Issue.record("not recorded while the mark held")
+                return
+            }
+            #expect(receipts.map(\.index) == [6])
+            #expect(counts().0 == LedgerAppendCounts(atKnownHead: 5, headMoved: 2, inTransaction: 2))
+            let stored = try await t.backend.ledger.entries(from: 0, limit: 100).map { try $0.decoded().requestID }
+            #expect(stored == ["a0", "a1", "a2", "b0", "a3", "a4", "fresh"])
+            let times = try await t.backend.ledger.entries(from: 0, limit: 100).map { try $0.decoded().time }
+            #expect(times == times.sorted(), "entry times never go backwards")
+            #expect(try await verify(t.backend.ledger).problem == nil)
+            await otherBackend.close()
+        }
+    }
 }
 
 @Suite("Ledger time ranges (each backend)")
