@@ -275,6 +275,33 @@ struct LedgerTests {
     }
 }
 
+@Suite("A batch built from the head its writer knows")
+struct KnownHeadTests {
+    struct Touch: LedgerEffect {}
+
+    func batch(size: Int, lastTime: String?, effects: [(any LedgerEffect)?], preconditions: [AppendPrecondition?]) -> LedgerBatch {
+        LedgerBatch(knownSize: size, knownLastTime: lastTime, effects: effects, preconditions: preconditions) { _, _ in [] }
+    }
+
+    @Test("a batch with no effect at a known head is built from it, with the one mark its preconditions name")
+    func builtFromKnownHead() throws {
+        let time = "2026-12-05T10:00:00.000Z"
+        let assumed = try #require(batch(size: 7, lastTime: time, effects: [nil, nil], preconditions: [.changeMark(4), nil]).assumingKnownHead())
+        #expect(assumed.batch.head == LedgerHead(size: 7, newLeafHashes: [], lastTime: time))
+        #expect(assumed.expected.size == 7 && assumed.expected.lastTime == time && assumed.expected.changeMark == 4)
+        let empty = try #require(batch(size: 0, lastTime: nil, effects: [nil], preconditions: [nil]).assumingKnownHead())
+        #expect(empty.expected.size == 0 && empty.expected.lastTime == nil && empty.expected.changeMark == nil, "an empty log's head is known")
+    }
+
+    @Test("no such batch when an effect must run first, the last entry's time is unknown, or preconditions name different marks")
+    func notBuiltFromKnownHead() {
+        let time = "2026-12-05T10:00:00.000Z"
+        #expect(batch(size: 7, lastTime: time, effects: [nil, Touch()], preconditions: [nil, nil]).assumingKnownHead() == nil)
+        #expect(batch(size: 7, lastTime: nil, effects: [nil], preconditions: [nil]).assumingKnownHead() == nil)
+        #expect(batch(size: 7, lastTime: time, effects: [nil, nil], preconditions: [.changeMark(4), .changeMark(5)]).assumingKnownHead() == nil)
+    }
+}
+
 @Suite("Canonical encoding")
 struct CanonicalEncodingTests {
     @Test("the hand-written canonical form is what JSONEncoder with sorted keys writes", arguments: 0..<20)
