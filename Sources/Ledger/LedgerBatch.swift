@@ -107,11 +107,11 @@ public struct LedgerBatch: Sendable {
         }
     }
 
-    /// The batch as it would be written if the log still ends where this process last saw it, with what
-    /// the one-step write must find under the lock: that head, and the change mark every precondition
-    /// names. Nil when the batch cannot be written that way: an effect must run under the lock first, the
-    /// last entry's time is not known, or preconditions name different marks.
-    public func assumingKnownHead() -> (batch: LedgerBatch, expected: KnownHead)? {
+    /// The batch as it would be written if the log still ends where this process last saw it (its
+    /// `head`), with the change mark every precondition names (nil when none has one): what a one-step
+    /// write must find under the lock. Nil when the batch cannot be written that way: an effect must run
+    /// under the lock first, the last entry's time is not known, or preconditions name different marks.
+    public func assumingKnownHead() -> (batch: LedgerBatch, changeMark: Int64?)? {
         guard effects.allSatisfy({ $0 == nil }), knownSize == 0 || knownLastTime != nil else { return nil }
         let marks = Set(
             preconditions.compactMap { precondition -> Int64? in
@@ -124,15 +124,7 @@ public struct LedgerBatch: Sendable {
         guard marks.count <= 1 else { return nil }
         var assumed = self
         assumed.head = LedgerHead(size: knownSize, newLeafHashes: [], lastTime: knownLastTime)
-        return (assumed, KnownHead(size: knownSize, lastTime: knownLastTime, changeMark: marks.first))
-    }
-
-    /// What a one-step write checks under the lock before it inserts anything.
-    public struct KnownHead: Sendable, Equatable {
-        public var size: Int
-        public var lastTime: String?
-        /// The change mark every caller's precondition names; nil when no caller has one.
-        public var changeMark: Int64?
+        return (assumed, marks.first)
     }
 
     /// Step 4: the rows to insert at `head.size...`.

@@ -52,7 +52,7 @@ public struct PostgresLedgerStore: LedgerStore {
                     : try await connection.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: logger).collect().first?.decode(Int64.self)
                 batch.checkPreconditions(changeMark: mark)
             }
-            return (batch, try await insert(try batch.rows(), connection))
+            return (batch, try await insert(try batch.rows(), at: batch.head, connection))
         }
         database.fieldLists.remember(found)
         database.ledgerAppends.withLock { $0.inTransaction += 1 }
@@ -64,25 +64,12 @@ public struct PostgresLedgerStore: LedgerStore {
     /// when it cannot, or when the log no longer ends where this process saw it (another instance wrote)
     /// or the change mark moved: then nothing was written, and the caller takes the transaction's way.
     private func appendAtKnownHead(_ batch: LedgerBatch) async throws -> LedgerBatch? {
-        guard let assumed = batch.assumingKnownHead() else { return nil }
-        var batch = assumed.batch
-        let expected = assumed.expected
-        if let mark = expected.changeMark { batch.checkPreconditions(changeMark: mark) }
-        guard let columns = LedgerColumns(try batch.rows(), storedLists: database.fieldLists) else { return nil }
-        let checkMark = expected.changeMark != nil
+        guard let (batch, changeMark) = batch.assumingKnownHead(),
+            let columns = LedgerColumns(try batch.rows(), storedLists: database.fieldLists)
+        else { return nil }
+        let query = Self.append(columns, at: batch.head, changeMark: changeMark)
         let written = try await database.mapErrors {
-            try await database.client.query(
-                """
-                SELECT casegate_ledger_append(
-                    \(AdvisoryLock.ledger), \(expected.size), \(expected.lastTime)::text, \(checkMark), \(expected.changeMark)::bigint,
-                    \(CaseLinkBuckets.shift)::integer, \(columns.idx)::bigint[], \(columns.entry)::bytea[], \(columns.leaf)::bytea[],
-                    \(columns.time)::text[], \(columns.action)::text[], \(columns.actor)::text[], \(columns.recipient)::text[],
-                    \(columns.purpose)::text[], \(columns.listID)::bigint[], \(columns.listAt)::integer[],
-                    \(columns.linkCase)::text[], \(columns.linkIndex)::bigint[]
-                )
-                """,
-                logger: database.logger
-            ).collect().first?.decode(Bool.self) ?? false
+            try await database.client.query(query, logger: database.logger).collect().first?.decode(Bool.self) ?? false
         }
         database.ledgerAppends.withLock {
             if written { $0.atKnownHead += 1 } else { $0.headMoved += 1 }
@@ -90,8 +77,9 @@ public struct PostgresLedgerStore: LedgerStore {
         return written ? batch : nil
     }
 
-    /// Writes the batch's rows; returns the ids of field lists first seen in this transaction.
-    private func insert(_ rows: [LedgerRow], _ connection: PostgresConnection) async throws -> [ByteKey: Int64] {
+    /// Writes the batch's rows at the head read under the lock; returns the ids of field lists first seen
+    /// in this transaction.
+    private func insert(_ rows: [LedgerRow], at head: LedgerHead, _ connection: PostgresConnection) async throws -> [ByteKey: Int64] {
         var found: [ByteKey: Int64] = [:]
         for row in rows {
             if let list = row.parts?.list { _ = try await fieldListID(list, found: &found, connection) }
@@ -99,24 +87,27 @@ public struct PostgresLedgerStore: LedgerStore {
         guard let columns = LedgerColumns(rows, storedLists: database.fieldLists, found: found) else {
             throw StorageError.unavailable(reason: "a field list was stored and then not found")
         }
-        // Entries and their case links in one statement: a round trip fewer a batch.
-        try await connection.query(
-            """
-            WITH entries AS (
-                INSERT INTO ledger_entries (idx, entry, leaf_hash, time, action, actor_id, recipient, purpose, fields_list, fields_at)
-                SELECT idx, entry, leaf, time, action, actor, NULLIF(recipient, ''), NULLIF(purpose, ''), NULLIF(list, -1), NULLIF(list_at, -1)
-                FROM unnest(\(columns.idx)::bigint[], \(columns.entry)::bytea[], \(columns.leaf)::bytea[], \(columns.time)::text[],
-                            \(columns.action)::text[], \(columns.actor)::text[], \(columns.recipient)::text[], \(columns.purpose)::text[],
-                            \(columns.listID)::bigint[], \(columns.listAt)::integer[])
-                     AS r(idx, entry, leaf, time, action, actor, recipient, purpose, list, list_at)
-            )
-            INSERT INTO ledger_case_links (bucket, case_id, idx)
-            SELECT idx >> \(unescaped: String(CaseLinkBuckets.shift)), case_id, idx
-            FROM unnest(\(columns.linkCase)::text[], \(columns.linkIndex)::bigint[]) AS r(case_id, idx)
-            """,
-            logger: database.logger
-        )
+        // The same insert as a batch at a known head; the lock is held, so the head it checks is the one read.
+        let query = Self.append(columns, at: head, changeMark: nil)
+        guard try await connection.query(query, logger: database.logger).collect().first?.decode(Bool.self) == true else {
+            throw StorageError.unavailable(reason: "the ledger's head moved while its lock was held")
+        }
         return found
+    }
+
+    /// `casegate_ledger_append`: under the ledger's lock, the entries and their case links inserted in one
+    /// statement if the log ends at `head` and the change mark is `changeMark` (nil: not checked); the
+    /// answer says whether they were.
+    private static func append(_ columns: LedgerColumns, at head: LedgerHead, changeMark: Int64?) -> PostgresQuery {
+        """
+        SELECT casegate_ledger_append(
+            \(AdvisoryLock.ledger), \(head.size), \(head.lastTime)::text, \(changeMark != nil), \(changeMark)::bigint,
+            \(CaseLinkBuckets.shift)::integer, \(columns.idx)::bigint[], \(columns.entry)::bytea[], \(columns.leaf)::bytea[],
+            \(columns.time)::text[], \(columns.action)::text[], \(columns.actor)::text[], \(columns.recipient)::text[],
+            \(columns.purpose)::text[], \(columns.listID)::bigint[], \(columns.listAt)::integer[],
+            \(columns.linkCase)::text[], \(columns.linkIndex)::bigint[]
+        )
+        """
     }
 
     /// The id of a stored field list: remembered, or found or stored in this transaction (then added to `found`).

@@ -203,9 +203,10 @@ enum PostgresMigrations {
         (
             "v11-ledger-append",
             [
-                // A batch in one round trip, when its writer knows the head: under the ledger's lock, the rows
-                // go in only if the log still ends where the writer last saw it (size and last time) and the
-                // change mark is the one the preconditions name; else nothing is written and it returns false.
+                // The ledger's insert. A batch in one round trip, when its writer knows the head: under the
+                // ledger's lock, the rows go in only if the log still ends where the writer last saw it (size
+                // and last time) and the change mark is the one the preconditions name; else nothing is written
+                // and it returns false. A batch in a transaction calls it too, with the head it read.
                 """
                 CREATE FUNCTION casegate_ledger_append(
                     lock_key BIGINT, expected_size BIGINT, expected_last_time TEXT, check_mark BOOLEAN, expected_mark BIGINT,
