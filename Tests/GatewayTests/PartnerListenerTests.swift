@@ -18,16 +18,23 @@ struct PartnerListenerTests {
     func recognisesPartner() async throws {
         let fixture = try await GatewayFixture()
         try await fixture.withRunningGateway { gateway in
-            let response = try await using(try gateway.partnerClient(fixture.metPolice)) { try await $0.get("/v1/whoami") }
-            #expect(response.status == .ok)
-            let body = try JSONDecoder().decode(WhoAmI.self, from: Data(buffer: try #require(response.body)))
-            #expect(body.partner == "met-police")
-            #expect(body.name == "Metropolitan Police Service")
-            #expect(body.certificate_fingerprint == (try fixture.metPolice.fingerprint))
+            // Three requests on one connection: the certificate is read once and every request is identified.
+            try await using(try gateway.partnerClient(fixture.metPolice)) { client in
+                for _ in 0..<3 {
+                    let response = try await client.get("/v1/whoami")
+                    #expect(response.status == .ok)
+                    let body = try JSONDecoder().decode(WhoAmI.self, from: Data(buffer: try #require(response.body)))
+                    #expect(body.partner == "met-police")
+                    #expect(body.name == "Metropolitan Police Service")
+                    #expect(body.certificate_fingerprint == (try fixture.metPolice.fingerprint))
+                }
+            }
         }
     }
 
-    @Test("a revoked certificate is refused with 403 once the policies reload; the partner's other certificates still work")
+    @Test(
+        "a revoked certificate is refused with 403 once the policies reload, on an open connection too; the partner's other certificates still work"
+    )
     func revokedCertificate() async throws {
         let fixture = try await GatewayFixture()
         let stolen = try fixture.ca.issueClient(commonName: "met-police-laptop", organisation: "Metropolitan Police Service")
@@ -35,10 +42,15 @@ struct PartnerListenerTests {
         try RevocationList.appending(.init(fingerprint: try stolen.fingerprint, reason: "laptop stolen", revokedAt: "2026-11-20"), to: nil)
             .write(to: file, atomically: true, encoding: .utf8)
         try await fixture.withRunningGateway { gateway in
-            // Before the reload the old set (nothing revoked) is in force.
-            let before = try await using(try gateway.partnerClient(stolen)) { try await $0.get("/v1/whoami") }
-            #expect(before.status == .ok)
-            _ = try GatewayFixture.reloadPartners(fixture)
+            // Before the reload the old set (nothing revoked) is in force. The connection stays open across the
+            // reload: its next request is refused, though its certificate was read before.
+            try await using(try gateway.partnerClient(stolen)) { client in
+                #expect(try await client.get("/v1/whoami").status == .ok)
+                _ = try GatewayFixture.reloadPartners(fixture)
+                let after = try await client.get("/v1/whoami")
+                #expect(after.status == .forbidden)
+                #expect(String(buffer: try #require(after.body)).contains("revoked"))
+            }
             for path in ["/v1/whoami", "/v1/ping", "/v1/views/cases", "/v1/ledger/checkpoint"] {
                 let response = try await using(try gateway.partnerClient(stolen)) { try await $0.get(path) }
                 #expect(response.status == .forbidden, "\(path)")

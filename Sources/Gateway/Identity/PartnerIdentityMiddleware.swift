@@ -59,10 +59,11 @@ public struct PeerCertificateSource: Sendable {
         self.read = read
     }
 
-    /// The certificate the TLS handshake verified on the request's connection.
+    /// The certificate the TLS handshake verified on the request's connection, read once a connection.
     public static let tls = PeerCertificateSource { context in
-        guard let channel = context.channel, let certificate = try await channel.nioSSL_peerCertificate().get() else { return nil }
-        return try certificate.toDERBytes()
+        guard let channel = context.channel else { return nil }
+        guard let connection = ConnectionCertificate.current else { return try await ConnectionCertificate.readFromTLS(channel) }
+        return try await connection.read(from: channel)
     }
 
     /// Router tests, which have no TLS: every request presents `der` (or none).

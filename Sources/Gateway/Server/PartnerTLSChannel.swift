@@ -4,7 +4,8 @@ import NIOCore
 import NIOSSL
 
 /// TLS for the partner listener: as Hummingbird's `TLSChannel`, but each connection's handler gets a
-/// verification callback that knows the peer's address, so a refused certificate is logged with it.
+/// verification callback that knows the peer's address, so a refused certificate is logged with it; and
+/// each connection's requests share one `ConnectionCertificate`.
 struct PartnerTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
@@ -27,7 +28,9 @@ struct PartnerTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
     }
 
     func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
+        await ConnectionCertificate.$current.withValue(ConnectionCertificate()) {
+            await base.handle(value: value, logger: logger)
+        }
     }
 }
 
