@@ -5,6 +5,7 @@
 #
 #   scripts/bench-cpu.sh                     # ping and view, 64 connections, on .build-bench (made by scripts/bench.sh)
 #   ENDPOINTS=view CONNECTIONS=8 scripts/bench-cpu.sh
+#   RATE=4000 scripts/bench-cpu.sh           # open loop at 4,000 requests a second instead of closed loop
 #   CASEGATE_BIN=/tmp/casegate-before scripts/bench-cpu.sh   # another build (no build here), to compare two
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,9 @@ CASES=${CASES:-10000}
 PARTNER=${PARTNER:-met-police}
 WORK=${BENCH_DIR:-.build-bench}
 WINDOW=${WINDOW:-5}
+RATE=${RATE:-}
+rate_args=()
+if [ -n "$RATE" ]; then rate_args=(--rate "$RATE"); fi
 
 bin=${CASEGATE_BIN:-.build/release/casegate}
 if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
@@ -28,7 +32,7 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 for endpoint in $ENDPOINTS; do
   "$bin" loadtest --url https://localhost:18443 --certs-dir "$WORK/certs" --partner "$PARTNER" \
-    --connections "$CONNECTIONS" --duration $((WINDOW + 6)) --warmup 2 --json --endpoint "$endpoint" >"$WORK/cpu-$endpoint.json" &
+    --connections "$CONNECTIONS" "${rate_args[@]}" --duration $((WINDOW + 6)) --warmup 2 --json --endpoint "$endpoint" >"$WORK/cpu-$endpoint.json" &
   load=$!
   sleep 4
   s0=$(ticks "$server"); c0=$(ticks "$load"); t0=$(date +%s.%N)
@@ -39,5 +43,14 @@ for endpoint in $ENDPOINTS; do
   awk -v e="$endpoint" -v rps="$rps" -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
     secs = t1 - t0; sc = s / hz / secs; cc = c / hz / secs
     printf "%-5s %8.0f req/s   gateway %.2f cores, %4.0f µs a request   load generator %.2f cores, %4.0f µs a request\n",
-      e, rps, sc, sc / rps * 1e6, cc, cc / rps * 1e6 }'
+      e, rps, sc, sc / rps * 1e6, cc, cc / rps * 1e6 }' | tee "$WORK/cpu-$endpoint.txt"
 done
+
+# The proposed target's figure (docs/performance.md): what a view adds to a ping, in gateway CPU.
+if [[ " $ENDPOINTS " == *" ping "* && " $ENDPOINTS " == *" view "* ]]; then
+  ping_us=$(awk '{ print $7 }' "$WORK/cpu-ping.txt")
+  view_us=$(awk '{ print $7 }' "$WORK/cpu-view.txt")
+  mode="closed loop, $CONNECTIONS connections"
+  if [ -n "$RATE" ]; then mode="open loop, $RATE a second"; fi
+  echo "a view's extra gateway CPU over a ping's: $((view_us - ping_us)) µs ($mode)"
+fi
