@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# CPU per request: the gateway's and the load generator's, for each endpoint, from /proc/<pid>/stat over
-# a window in the middle of a load. The view/ping difference is what the disclosure path costs the
-# gateway, without the load generator's share that end-to-end ratios include.
+# CPU per request: the gateway's and the load generator's (and PostgreSQL's, on that backend), for each
+# endpoint, from /proc/<pid>/stat over a window in the middle of a load. The view/ping difference is what
+# the disclosure path costs the gateway, without the load generator's share that end-to-end ratios include.
 #
 #   scripts/bench-cpu.sh                     # ping and view, 64 connections, on .build-bench (made by scripts/bench.sh)
 #   ENDPOINTS=view CONNECTIONS=8 scripts/bench-cpu.sh
 #   RATE=4000 scripts/bench-cpu.sh           # open loop at 4,000 requests a second instead of closed loop
 #   CASEGATE_BIN=/tmp/casegate-before scripts/bench-cpu.sh   # another build (no build here), to compare two
+#   BACKEND=postgres scripts/bench-cpu.sh    # a throwaway PostgreSQL on loopback, a fresh data set; its CPU too
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/postgres.sh
 
 ENDPOINTS=${ENDPOINTS:-ping view}
 CONNECTIONS=${CONNECTIONS:-64}
 CASES=${CASES:-10000}
 PARTNER=${PARTNER:-met-police}
-WORK=${BENCH_DIR:-.build-bench}
+BACKEND=${BACKEND:-sqlite}
 WINDOW=${WINDOW:-5}
 RATE=${RATE:-}
 rate_args=()
@@ -22,28 +24,52 @@ if [ -n "$RATE" ]; then rate_args=(--rate "$RATE"); fi
 
 bin=${CASEGATE_BIN:-.build/release/casegate}
 if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
+server_args=()
+case "$BACKEND" in
+  sqlite) WORK=${BENCH_DIR:-.build-bench} ;;
+  postgres)
+    WORK=${BENCH_DIR:-.build-bench-cpu-postgres}
+    PG_DIR="$(mktemp -d /tmp/casegate-cpu-pg.XXXXXX)"
+    start_test_postgres "$PG_DIR" "${BENCH_POSTGRES_PORT:-26632}"
+    rm -rf "$WORK"  # a new server: a new data set (the master key must match the database)
+    server_args+=(--database-url "$CASEGATE_TEST_POSTGRES_URL")
+    DEMO_GATEWAY_CLEANUP="stop_test_postgres '$PG_DIR'; rm -rf '$PG_DIR'"
+    ;;
+  *) echo "BACKEND is sqlite or postgres" >&2; exit 2 ;;
+esac
 mkdir -p "$WORK"
 source scripts/demo-gateway.sh
-start_demo_gateway "$bin" "$WORK" 18444 --data-dir "$WORK/data" --certs-dir "$WORK/certs" \
+start_demo_gateway "$bin" "$WORK" 18444 "${server_args[@]}" --data-dir "$WORK/data" --certs-dir "$WORK/certs" \
   --partner-port 18443 --staff-port 18444 --cases "$CASES" --partner-rate-limit off
 server=$demo_gateway_pid
 hz=$(getconf CLK_TCK)
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# The PostgreSQL server's processes: the postmaster and its children (0 on SQLite).
+database_ticks() {
+  [ "$BACKEND" = postgres ] || { echo 0; return; }
+  local postmaster total=0 pid
+  postmaster=$(head -1 "$PG_DIR/data/postmaster.pid")
+  for pid in "$postmaster" $(pgrep -P "$postmaster"); do total=$((total + $(ticks "$pid" 2>/dev/null || echo 0))); done
+  echo "$total"
+}
 
 for endpoint in $ENDPOINTS; do
   "$bin" loadtest --url https://localhost:18443 --certs-dir "$WORK/certs" --partner "$PARTNER" \
     --connections "$CONNECTIONS" "${rate_args[@]}" --duration $((WINDOW + 6)) --warmup 2 --json --endpoint "$endpoint" >"$WORK/cpu-$endpoint.json" &
   load=$!
   sleep 4
-  s0=$(ticks "$server"); c0=$(ticks "$load"); t0=$(date +%s.%N)
+  s0=$(ticks "$server"); c0=$(ticks "$load"); d0=$(database_ticks); t0=$(date +%s.%N)
   sleep "$WINDOW"
-  s1=$(ticks "$server"); c1=$(ticks "$load"); t1=$(date +%s.%N)
+  s1=$(ticks "$server"); c1=$(ticks "$load"); d1=$(database_ticks); t1=$(date +%s.%N)
   wait "$load"
   rps=$(jq '.throughput' "$WORK/cpu-$endpoint.json")
-  awk -v e="$endpoint" -v rps="$rps" -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
-    secs = t1 - t0; sc = s / hz / secs; cc = c / hz / secs
-    printf "%-5s %8.0f req/s   gateway %.2f cores, %4.0f µs a request   load generator %.2f cores, %4.0f µs a request\n",
-      e, rps, sc, sc / rps * 1e6, cc, cc / rps * 1e6 }' | tee "$WORK/cpu-$endpoint.txt"
+  awk -v e="$endpoint" -v rps="$rps" -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v d="$((d1 - d0))" -v db="$BACKEND" \
+    -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
+    secs = t1 - t0; sc = s / hz / secs; cc = c / hz / secs; dc = d / hz / secs
+    printf "%-5s %8.0f req/s   gateway %.2f cores, %4.0f µs a request   load generator %.2f cores, %4.0f µs a request",
+      e, rps, sc, sc / rps * 1e6, cc, cc / rps * 1e6
+    if (db == "postgres") printf "   postgresql %.2f cores, %4.0f µs a request", dc, dc / rps * 1e6
+    printf "\n" }' | tee "$WORK/cpu-$endpoint.txt"
 done
 
 # The proposed target's figure (docs/performance.md): what a view adds to a ping, in gateway CPU.
@@ -53,4 +79,8 @@ if [[ " $ENDPOINTS " == *" ping "* && " $ENDPOINTS " == *" view "* ]]; then
   mode="closed loop, $CONNECTIONS connections"
   if [ -n "$RATE" ]; then mode="open loop, $RATE a second"; fi
   echo "a view's extra gateway CPU over a ping's: $((view_us - ping_us)) µs ($mode)"
+  if [ "$BACKEND" = postgres ]; then
+    database_us() { awk '{ for (i = 1; i <= NF; i++) if ($i == "postgresql") print $(i + 3) }' "$WORK/cpu-$1.txt"; }
+    echo "with PostgreSQL's: $((view_us + $(database_us view) - ping_us - $(database_us ping))) µs"
+  fi
 fi
