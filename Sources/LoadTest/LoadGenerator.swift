@@ -96,7 +96,8 @@ public struct LoadGenerator: Sendable {
         let schedule = OpenLoopSchedule(rate: rate, warmup: plan.warmup, duration: plan.duration)
         let start = ContinuousClock.now
         let outcomes = OpenLoopRecorder()
-        try await OpenLoopSender(client: client, requests: requests, schedule: schedule, outcomes: outcomes).run(from: start, stop: stop)
+        try await OpenLoopSender(client: client, requests: requests, schedule: schedule, outcomes: outcomes, connections: plan.connections)
+            .run(from: start, stop: stop)
         let results = outcomes.outcomes
         // The achieved rate runs to the last answer: a gateway that falls behind takes longer than the schedule.
         let scheduled = stop.stoppedAt.map { $0 - start } ?? schedule.total.duration(at: rate)

@@ -71,6 +71,7 @@ public enum LoadTestError: Error, Equatable, Sendable, CustomStringConvertible {
     case unexpectedStatus(path: String, status: UInt, detail: String)
     case malformedResponse(String)
     case noAdmittedCases(purpose: String?)
+    case badURL(String)
 
     public var description: String {
         switch self {
@@ -78,6 +79,7 @@ public enum LoadTestError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unexpectedStatus(let path, let status, let detail): "GET \(path) answered \(status): \(detail)"
         case .malformedResponse(let detail): "malformed response: \(detail)"
         case .noAdmittedCases(let purpose): "the partner's purpose \(purpose ?? "(default)") admits no cases; there is nothing to view"
+        case .badURL(let url): "'\(url)' is not a URL with a host, such as https://localhost:8443"
         }
     }
 }

@@ -9,6 +9,8 @@ import NIOSSL
 public struct PartnerClient: Sendable {
     let http: HTTPClient
     let baseURL: String
+    /// The same server and TLS for the open-loop sender's own connections (`LoopConnections`).
+    let server: PartnerServer
     /// Where every receipt this client is given is written, when set.
     let receiptLog: ReceiptLog?
 
@@ -20,6 +22,12 @@ public struct PartnerClient: Sendable {
             tls.certificateChain = try NIOSSLCertificate.fromPEMFile(credentials.certificate).map { .certificate($0) }
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: credentials.privateKey, format: .pem))
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(credentials.serverCA))
+        } catch {
+            throw LoadTestError.unreadableCredentials("\(error)")
+        }
+        guard let url = URL(string: baseURL), let host = url.host else { throw LoadTestError.badURL(baseURL) }
+        do {
+            self.server = PartnerServer(host: host, port: url.port ?? 443, tls: try NIOSSLContext(configuration: tls))
         } catch {
             throw LoadTestError.unreadableCredentials("\(error)")
         }
@@ -53,22 +61,22 @@ public struct PartnerClient: Sendable {
         return reply(status: response.status, headers: response.headers, body: body, path: path)
     }
 
-    /// A GET whose URL is parsed once, to be sent many times (`send(_:on:)`).
+    /// A GET whose head is made once, to be sent many times (`send(_:on:)`).
     public struct PreparedGET: Sendable {
         let path: String
-        let request: HTTPClient.Request
+        let head: HTTPRequestHead
     }
 
-    public func prepareGET(_ path: String) throws -> PreparedGET {
-        PreparedGET(path: path, request: try HTTPClient.Request(url: baseURL + path))
+    public func prepareGET(_ path: String) -> PreparedGET {
+        let authority = server.port == 443 ? server.host : "\(server.host):\(server.port)"
+        return PreparedGET(path: path, head: HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: ["Host": authority]))
     }
 
-    /// Sends a prepared GET from `loop` and completes on it, whichever loop's connection carries it: no
-    /// task and no hop to the concurrency pool on the way (`OpenLoopSender`).
-    public func send(_ get: PreparedGET, on loop: any EventLoop) -> EventLoopFuture<Reply> {
-        http.execute(request: get.request, eventLoop: .delegate(on: loop), deadline: .now() + .seconds(Self.timeoutSeconds)).map {
-            response in
-            reply(status: response.status, headers: response.headers, body: response.body ?? ByteBuffer(), path: get.path)
+    /// Sends a prepared GET on `connections`' loop and completes on it: no task and no hop to the
+    /// concurrency pool on the way (`OpenLoopSender`).
+    func send(_ get: PreparedGET, on connections: LoopConnections) -> EventLoopFuture<Reply> {
+        connections.send(get.head).map { response in
+            reply(status: response.head.status, headers: response.head.headers, body: response.body, path: get.path)
         }
     }
 

@@ -79,6 +79,44 @@ struct LoadGeneratorTests {
         }
     }
 
+    @Test("an event loop's open-loop connections: at most its share opened, requests beyond them wait for one to come free, every one answered")
+    func loopConnections() async throws {
+        let (fixture, credentials) = try await Self.gateway(cases: 5)
+        try await fixture.withRunningGateway { gateway in
+            let client = try PartnerClient(baseURL: "https://localhost:\(gateway.partnerPort)", credentials: credentials, connections: 2)
+            try await client.closing { client in
+                let loop = try #require(client.eventLoops.first { _ in true })
+                let ping = client.prepareGET("/v1/ping")
+                let (statuses, opened) = try await loop.flatSubmit {
+                    let connections = NIOLoopBound(LoopConnections(loop: loop, server: client.server, limit: 2), eventLoop: loop)
+                    let replies = (0..<10).map { _ in client.send(ping, on: connections.value) }
+                    return EventLoopFuture.whenAllSucceed(replies, on: loop).flatMap { replies in
+                        connections.value.close().map { (replies.map(\.status), connections.value.opened) }
+                    }
+                }.get()
+                #expect(statuses == Array(repeating: 200, count: 10))
+                #expect(opened == 2, "ten requests at once on two connections at most")
+            }
+        }
+    }
+
+    @Test("an open-loop request to a port nobody listens on fails; it does not wait")
+    func loopConnectionRefused() async throws {
+        let (fixture, credentials) = try await Self.gateway(cases: 1)
+        let port = try await fixture.withRunningGateway { $0.partnerPort }  // free again once the gateway stops
+        let client = try PartnerClient(baseURL: "https://localhost:\(port)", credentials: credentials, connections: 1)
+        try await client.closing { client in
+            let loop = try #require(client.eventLoops.first { _ in true })
+            let ping = client.prepareGET("/v1/ping")
+            await #expect(throws: (any Error).self) {
+                try await loop.flatSubmit {
+                    let connections = NIOLoopBound(LoopConnections(loop: loop, server: client.server, limit: 1), eventLoop: loop)
+                    return client.send(ping, on: connections.value).always { _ in _ = connections.value.close() }
+                }.get()
+            }
+        }
+    }
+
     @Test("the open-loop recorder: warm-up answers are not counted, a transport error is, and it waits for the last answer")
     func openLoopRecorder() async throws {
         let recorder = OpenLoopRecorder()
