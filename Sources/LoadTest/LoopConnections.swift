@@ -102,6 +102,8 @@ final class LoopConnections {
                     start(head, promise, on: connection)
                 case .failure(let error):
                     promise.fail(error)
+                    // The next waiting request tries a connection of its own, so none waits for ever.
+                    if let (head, promise) = waiting.popFirst() { open(head, promise) }
                 }
             }
     }
