@@ -24,19 +24,7 @@ if [ -n "$RATE" ]; then rate_args=(--rate "$RATE"); fi
 
 bin=${CASEGATE_BIN:-.build/release/casegate}
 if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
-server_args=()
-case "$BACKEND" in
-  sqlite) WORK=${BENCH_DIR:-.build-bench} ;;
-  postgres)
-    WORK=${BENCH_DIR:-.build-bench-cpu-postgres}
-    PG_DIR="$(mktemp -d /tmp/casegate-cpu-pg.XXXXXX)"
-    start_test_postgres "$PG_DIR" "${BENCH_POSTGRES_PORT:-26632}"
-    rm -rf "$WORK"  # a new server: a new data set (the master key must match the database)
-    server_args+=(--database-url "$CASEGATE_TEST_POSTGRES_URL")
-    DEMO_GATEWAY_CLEANUP="stop_test_postgres '$PG_DIR'; rm -rf '$PG_DIR'"
-    ;;
-  *) echo "BACKEND is sqlite or postgres" >&2; exit 2 ;;
-esac
+bench_backend .build-bench .build-bench-cpu-postgres "${BENCH_POSTGRES_PORT:-26632}"
 mkdir -p "$WORK"
 source scripts/demo-gateway.sh
 start_demo_gateway "$bin" "$WORK" 18444 "${server_args[@]}" --data-dir "$WORK/data" --certs-dir "$WORK/certs" \

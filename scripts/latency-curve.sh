@@ -30,19 +30,7 @@ OUT=${OUT:-docs/latency-curve-$BACKEND}
 
 swift build -c release --product casegate >&2
 bin=.build/release/casegate
-server_args=()
-case "$BACKEND" in
-  sqlite) WORK=${BENCH_DIR:-.build-bench} ;;
-  postgres)
-    WORK=${BENCH_DIR:-.build-bench-curve-postgres}
-    PG_DIR="$(mktemp -d /tmp/casegate-curve-pg.XXXXXX)"
-    start_test_postgres "$PG_DIR" "${BENCH_POSTGRES_PORT:-26532}"
-    rm -rf "$WORK"  # a new server: a new data set (the master key must match the database)
-    server_args+=(--database-url "$CASEGATE_TEST_POSTGRES_URL")
-    DEMO_GATEWAY_CLEANUP="stop_test_postgres '$PG_DIR'; rm -rf '$PG_DIR'"
-    ;;
-  *) echo "BACKEND is sqlite or postgres" >&2; exit 2 ;;
-esac
+bench_backend .build-bench .build-bench-curve-postgres "${BENCH_POSTGRES_PORT:-26532}"
 mkdir -p "$WORK"
 server_args+=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
 source scripts/demo-gateway.sh

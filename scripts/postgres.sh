@@ -2,6 +2,8 @@
 #   start_test_postgres DIR PORT   initdb in DIR, start on 127.0.0.1:PORT, create database "casegate_test";
 #                                  exports CASEGATE_TEST_POSTGRES_URL
 #   stop_test_postgres DIR         fast shutdown
+#   bench_backend SQLITE_WORK POSTGRES_WORK PORT
+#                                  for a bench script's $BACKEND: sets WORK, server_args and DEMO_GATEWAY_CLEANUP
 # PostgreSQL refuses to run as root, so as root the server runs as the "postgres" user.
 
 pg_bin() {
@@ -38,4 +40,25 @@ start_test_postgres() {
 stop_test_postgres() {
     local dir="$1"
     as_pg_user "'$(pg_bin)/pg_ctl' -D '$dir/data' -m fast -w stop" >/dev/null 2>&1 || true
+}
+
+# A bench script's store, from $BACKEND: sqlite works in SQLITE_WORK (or $BENCH_DIR); postgres starts a
+# throwaway server on PORT and works in POSTGRES_WORK (or $BENCH_DIR), made afresh since the master key must
+# match the database. Sets WORK, server_args (the gateway's arguments for it) and DEMO_GATEWAY_CLEANUP
+# (which scripts/demo-gateway.sh runs on exit).
+bench_backend() {
+    local sqlite_work="$1" postgres_work="$2" port="$3"
+    server_args=()
+    case "$BACKEND" in
+        sqlite) WORK=${BENCH_DIR:-$sqlite_work} ;;
+        postgres)
+            WORK=${BENCH_DIR:-$postgres_work}
+            PG_DIR="$(mktemp -d /tmp/casegate-bench-pg.XXXXXX)"
+            start_test_postgres "$PG_DIR" "$port"
+            rm -rf "$WORK"
+            server_args+=(--database-url "$CASEGATE_TEST_POSTGRES_URL")
+            DEMO_GATEWAY_CLEANUP="stop_test_postgres '$PG_DIR'; rm -rf '$PG_DIR'"
+            ;;
+        *) echo "BACKEND is sqlite or postgres" >&2; exit 2 ;;
+    esac
 }
