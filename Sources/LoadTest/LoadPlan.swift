@@ -5,7 +5,7 @@ public struct LoadPlan: Sendable {
     /// The partner listener's base URL, such as `https://localhost:8443`.
     public var baseURL: String
     public var endpoint: LoadEndpoint
-    /// Keep-alive connections, each with one request in flight at a time.
+    /// Keep-alive connections, each with one request in flight at a time (open loop: at most, opened as needed).
     public var connections: Int
     /// Measured time; requests made during `warmup` are not counted.
     public var duration: Duration

@@ -21,7 +21,7 @@ struct LoadTestCommand: AsyncParsableCommand {
     @Option(help: "ping, view or list.")
     var endpoint: Endpoint = .view
 
-    @Option(help: "Keep-alive connections, each with one request in flight.")
+    @Option(help: "Keep-alive connections, each with one request in flight (with --rate: at most, opened as needed).")
     var connections = 64
 
     @Option(help: "Seconds measured.")
