@@ -23,7 +23,6 @@ final class LoopConnections {
     private var sweep: Scheduled<Void>?
     /// Connections opened so far.
     private(set) var opened = 0
-    private var closing = false
 
     /// A complete response: its head and whole body.
     struct Response {
@@ -31,7 +30,7 @@ final class LoopConnections {
         var body: ByteBuffer
     }
 
-    init(loop: any EventLoop, server: PartnerServer, limit: Int, timeout: TimeAmount = .seconds(30)) {
+    init(loop: any EventLoop, server: PartnerServer, limit: Int, timeout: TimeAmount = .seconds(PartnerClient.timeoutSeconds)) {
         self.loop = loop
         self.server = server
         self.limit = max(1, limit)
@@ -58,14 +57,13 @@ final class LoopConnections {
         sweep = loop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
             sweep = nil
             closeOverdue()
-            if !closing, !busy.isEmpty || !waiting.isEmpty { armSweep() }
+            if !busy.isEmpty || !waiting.isEmpty { armSweep() }
         }
     }
 
     /// Closes every connection; requests still waiting fail.
     func close() -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
-        closing = true
         sweep?.cancel()
         sweep = nil
         while let (_, promise) = waiting.popFirst() { promise.fail(ChannelError.ioOnClosedChannel) }
@@ -103,7 +101,7 @@ final class LoopConnections {
                 case .failure(let error):
                     promise.fail(error)
                     // The next waiting request tries a connection of its own, so none waits for ever.
-                    if let (head, promise) = waiting.popFirst() { open(head, promise) }
+                    openForNextWaiting()
                 }
             }
     }
@@ -115,26 +113,27 @@ final class LoopConnections {
         connection.channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
     }
 
-    /// A response is complete: the connection takes the next waiting request, or goes idle.
+    /// A response is complete: the connection takes the next waiting request, or goes idle; one the server
+    /// will not keep open is closed (and `closed` takes it from there).
     private func finished(_ connection: Connection, keepAlive: Bool) {
-        busy[ObjectIdentifier(connection.collector)] = nil
-        guard keepAlive else {
-            connection.collector.onClose = nil
-            connection.channel.close(promise: nil)
-            if let (head, promise) = waiting.popFirst() { open(head, promise) }
-            return
-        }
+        guard keepAlive else { return connection.channel.close(promise: nil) }
         if let (head, promise) = waiting.popFirst() {
             start(head, promise, on: connection)
         } else {
+            busy[ObjectIdentifier(connection.collector)] = nil
             idle.append(connection)
         }
     }
 
-    /// The server closed a connection (or a request timed out): forget it, and open another for a waiting request.
+    /// A connection closed (by the server, by us, or for a request past its deadline): forget it, and open
+    /// another for a waiting request.
     private func closed(_ connection: Connection) {
         busy[ObjectIdentifier(connection.collector)] = nil
         idle.removeAll { $0.collector === connection.collector }
+        openForNextWaiting()
+    }
+
+    private func openForNextWaiting() {
         if let (head, promise) = waiting.popFirst() { open(head, promise) }
     }
 
@@ -154,9 +153,18 @@ struct PartnerServer: Sendable {
     let host: String
     let port: Int
     let tls: NIOSSLContext
+
+    private var isIPAddress: Bool { (try? SocketAddress(ipAddress: host, port: port)) != nil }
+
     /// The name sent in SNI and checked against the server's certificate; nil for an IP address, which
-    /// SNI cannot carry (the certificate is then checked against the address).
-    var hostnameForTLS: String? { host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host }
+    /// SNI cannot carry (NIOSSL then checks the certificate against the address).
+    var hostnameForTLS: String? { isIPAddress ? nil : host }
+
+    /// The `Host` header: the port left out when it is HTTPS's own, an IPv6 address in brackets.
+    var authority: String {
+        let name = isIPAddress && host.contains(":") ? "[\(host)]" : host
+        return port == 443 ? name : "\(name):\(port)"
+    }
 }
 
 /// Collects one response at a time on its connection and says when it is complete.

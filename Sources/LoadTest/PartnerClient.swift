@@ -16,17 +16,13 @@ public struct PartnerClient: Sendable {
 
     public init(baseURL: String, credentials: PartnerCredentials, connections: Int, receiptLog: ReceiptLog? = nil) throws {
         self.receiptLog = receiptLog
+        guard let url = URL(string: baseURL), let host = url.host else { throw LoadTestError.badURL(baseURL) }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         do {
             tls.certificateChain = try NIOSSLCertificate.fromPEMFile(credentials.certificate).map { .certificate($0) }
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: credentials.privateKey, format: .pem))
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(credentials.serverCA))
-        } catch {
-            throw LoadTestError.unreadableCredentials("\(error)")
-        }
-        guard let url = URL(string: baseURL), let host = url.host else { throw LoadTestError.badURL(baseURL) }
-        do {
             self.server = PartnerServer(host: host, port: url.port ?? 443, tls: try NIOSSLContext(configuration: tls))
         } catch {
             throw LoadTestError.unreadableCredentials("\(error)")
@@ -68,8 +64,7 @@ public struct PartnerClient: Sendable {
     }
 
     public func prepareGET(_ path: String) -> PreparedGET {
-        let authority = server.port == 443 ? server.host : "\(server.host):\(server.port)"
-        return PreparedGET(path: path, head: HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: ["Host": authority]))
+        PreparedGET(path: path, head: HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: ["Host": server.authority]))
     }
 
     /// Sends a prepared GET on `connections`' loop and completes on it: no task and no hop to the
@@ -83,7 +78,8 @@ public struct PartnerClient: Sendable {
     /// The event loops the client's connections run on.
     var eventLoops: some Sequence<any EventLoop> { http.eventLoopGroup.makeIterator() }
 
-    private static let timeoutSeconds: Int64 = 30
+    /// How long a request may wait for its answer, on either kind of connection.
+    static let timeoutSeconds: Int64 = 30
 
     /// The reply to `path`, its receipt written to the receipt log when there is one.
     private func reply(status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, path: String) -> Reply {

@@ -514,9 +514,9 @@ struct LedgerStoreTests {
             }
             #expect(receipts.map(\.index) == [6])
             #expect(counts().0 == LedgerAppendCounts(atKnownHead: 5, headMoved: 2, inTransaction: 2))
-            let stored = try await t.backend.ledger.entries(from: 0, limit: 100).map { try $0.decoded().requestID }
-            #expect(stored == ["a0", "a1", "a2", "b0", "a3", "a4", "fresh"])
-            let times = try await t.backend.ledger.entries(from: 0, limit: 100).map { try $0.decoded().time }
+            let stored = try await t.backend.ledger.entries(from: 0, limit: 100).map { try $0.decoded() }
+            #expect(stored.map(\.requestID) == ["a0", "a1", "a2", "b0", "a3", "a4", "fresh"])
+            let times = stored.map(\.time)
             #expect(times == times.sorted(), "entry times never go backwards")
             #expect(try await verify(t.backend.ledger).problem == nil)
             await otherBackend.close()
