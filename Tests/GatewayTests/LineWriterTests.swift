@@ -94,4 +94,44 @@ struct LineWriterTests {
         #expect(lines.count - reported.count + writer.dropped == 5000, "every line is either written whole or counted as dropped")
         #expect(lines.allSatisfy { $0.count == 99 || $0.hasSuffix("did not keep up") })
     }
+
+    @Test("a log file is written back after every writeBehind bytes, with every line intact; a pipe never is")
+    func writeBehind() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("casegate-log-\(UUID().uuidString)").path
+        let file = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        try #require(file >= 0)
+        defer {
+            close(file)
+            unlink(path)
+        }
+        let calls = Mutex<[Int32]>([])
+        let writer = LineWriter(descriptor: file) { descriptor in calls.withLock { $0.append(descriptor) } }
+        let line = String(repeating: "z", count: 1023) + "\n"
+        let perStep = LineWriter.writeBehind / line.utf8.count
+        // Three steps of exactly writeBehind bytes, then a few lines short of another.
+        for step in 0..<4 {
+            for _ in 0..<(step < 3 ? perStep : 10) { writer.enqueue(line) }
+            writer.flush()
+        }
+        let lines = 3 * perStep + 10
+        let made = calls.withLock { $0 }
+        #expect(made == [file, file, file])
+        let written = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(written.count == lines && written.allSatisfy { $0.count == 1023 })
+
+        let pipe = try Pipe()
+        pipe.startReading()
+        let piped = LineWriter(descriptor: pipe.writeEnd) { _ in calls.withLock { $0.append(-1) } }
+        for _ in 0..<lines { piped.enqueue(line) }
+        piped.flush()
+        #expect(pipe.lines().count == lines)
+        #expect(!calls.withLock { $0.contains(-1) }, "a pipe is not a file to write back")
+
+        // The kernel's own write-back (the default) leaves every byte where it was written.
+        let defaulted = LineWriter(descriptor: file)
+        for _ in 0..<lines { defaulted.enqueue(line) }
+        defaulted.flush()
+        let after = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(after.count == 2 * lines && after.allSatisfy { $0.count == 1023 })
+    }
 }
