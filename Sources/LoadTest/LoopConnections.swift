@@ -176,7 +176,9 @@ private final class ResponseCollector: ChannelInboundHandler, RemovableChannelHa
     private var done: ((Bool) -> Void)?
     private var head: HTTPResponseHead?
     private var body = ByteBuffer()
-    /// Called once when the channel closes; not after the pool closed it itself.
+    /// Why the channel is closing, when an error closed it: what the request in flight fails with.
+    private var failure: (any Error)?
+    /// Called once when the channel closes, whoever closed it.
     var onClose: (() -> Void)?
 
     func expect(_ promise: EventLoopPromise<LoopConnections.Response>, until deadline: NIODeadline, done: @escaping (Bool) -> Void) {
@@ -206,11 +208,12 @@ private final class ResponseCollector: ChannelInboundHandler, RemovableChannelHa
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if failure == nil { failure = error }
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise?.fail(ChannelError.ioOnClosedChannel)
+        promise?.fail(failure ?? ChannelError.ioOnClosedChannel)
         promise = nil
         done = nil
         let onClose = self.onClose

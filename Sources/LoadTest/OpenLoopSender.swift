@@ -12,7 +12,7 @@ struct OpenLoopSender: Sendable {
     let requests: [PartnerClient.PreparedGET]
     let schedule: OpenLoopSchedule
     let outcomes: OpenLoopRecorder
-    /// Connections at most, shared out among the loops.
+    /// Connections at most, shared out among the loops (each loop at least one, so a request always has a way out).
     let connections: Int
 
     /// Sends the whole schedule from `start` (or until `stop`), then returns once every request is answered.
