@@ -1,7 +1,22 @@
+import Foundation
+
 extension LedgerEntry {
+    /// What a buffer handed to `index(inCanonical:from:)` holds.
+    enum CanonicalPart {
+        /// A whole entry, `{` to `}`.
+        case whole
+        /// The end of an entry: whole members, each after its `,`, then the closing `}`.
+        case lastMembers
+    }
+
     /// The index written in canonical bytes, read without a full decode (for verifying millions of entries).
     static func index(inCanonical bytes: [UInt8]) -> Int? {
-        guard let range = valueRange(of: "index", inCanonical: bytes), range.count <= 18 else { return nil }
+        bytes.withUnsafeBufferPointer { index(inCanonical: $0) }
+    }
+
+    /// The index written in `bytes`, an entry or its end: nil when the member is not there.
+    static func index(inCanonical bytes: UnsafeBufferPointer<UInt8>, from part: CanonicalPart = .whole) -> Int? {
+        guard let range = valueRange(of: "index", inCanonical: bytes, from: part), range.count <= 18 else { return nil }
         var value = 0
         for byte in bytes[range] {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
@@ -10,26 +25,43 @@ extension LedgerEntry {
         return value
     }
 
+    /// The index when `bytes`, the end of an entry, begins with the `index` member, as the part after a field
+    /// list kept apart does: read forwards, a few bytes, where stepping back from the end crosses every
+    /// member after it. nil when the part begins otherwise.
+    static func index(leading bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let member: StaticString = #","index":"#
+        guard bytes.count > member.utf8CodeUnitCount, memcmp(bytes.baseAddress!, member.utf8Start, member.utf8CodeUnitCount) == 0 else {
+            return nil
+        }
+        var (value, end) = (0, member.utf8CodeUnitCount)
+        while end < bytes.count, end - member.utf8CodeUnitCount <= 18, bytes[end] >= UInt8(ascii: "0"), bytes[end] <= UInt8(ascii: "9") {
+            value = value * 10 + Int(bytes[end] - UInt8(ascii: "0"))
+            end += 1
+        }
+        let digits = end - member.utf8CodeUnitCount
+        guard digits > 0, digits <= 18, end < bytes.count, bytes[end] == UInt8(ascii: ",") || bytes[end] == UInt8(ascii: "}") else { return nil }
+        return value
+    }
+
     /// Where a top-level member's value lies, found by stepping over the members after it, from the end
     /// (never by matching text, which could sit inside a string). From the end because keys are in byte
     /// order: `index` is followed only by short members, while the field list before it is often 2 KB,
     /// and verification reads the index of every entry in the log.
-    static func valueRange(of key: StaticString, inCanonical bytes: [UInt8]) -> Range<Int>? {
-        bytes.withUnsafeBufferPointer { bytes in
-            guard bytes.count >= 2, bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { return nil }
-            let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
-            var end = bytes.count - 1  // the member ends before the `,` or `}` here
-            while end > 1 {
-                guard let valueStart = JSONSkipBack.value(bytes, endingBefore: end), valueStart >= 4,
-                    bytes[valueStart - 1] == UInt8(ascii: ":"), bytes[valueStart - 2] == UInt8(ascii: "\""),
-                    let keyStart = JSONSkipBack.string(bytes, closingQuoteAt: valueStart - 2)
-                else { return nil }
-                if UnsafeBufferPointer(rebasing: bytes[(keyStart + 1)..<(valueStart - 2)]).elementsEqual(name) { return valueStart..<end }
-                guard keyStart >= 2, bytes[keyStart - 1] == UInt8(ascii: ",") else { return nil }
-                end = keyStart - 1
-            }
-            return nil
+    static func valueRange(of key: StaticString, inCanonical bytes: UnsafeBufferPointer<UInt8>, from part: CanonicalPart = .whole) -> Range<Int>? {
+        guard bytes.count >= 2, bytes.last == UInt8(ascii: "}") else { return nil }
+        guard part == .lastMembers || bytes.first == UInt8(ascii: "{") else { return nil }
+        let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        var end = bytes.count - 1  // the member ends before the `,` or `}` here
+        while end > 1 {
+            guard let valueStart = JSONSkipBack.value(bytes, endingBefore: end), valueStart >= 4,
+                bytes[valueStart - 1] == UInt8(ascii: ":"), bytes[valueStart - 2] == UInt8(ascii: "\""),
+                let keyStart = JSONSkipBack.string(bytes, closingQuoteAt: valueStart - 2)
+            else { return nil }
+            if UnsafeBufferPointer(rebasing: bytes[(keyStart + 1)..<(valueStart - 2)]).elementsEqual(name) { return valueStart..<end }
+            guard keyStart >= 1, bytes[keyStart - 1] == UInt8(ascii: ",") else { return nil }
+            end = keyStart - 1
         }
+        return nil
     }
 }
 

@@ -96,6 +96,9 @@ public protocol LedgerStore: Sendable {
     func append(_ batch: LedgerBatch) async throws -> LedgerBatch
     /// Up to `limit` entries from `index` on, in order, as stored.
     func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry]
+    /// Up to `limit` entries from `index` on, checked as they are read (`CheckedLeaves`), up to the first
+    /// problem: what a verifier reads of the whole log.
+    func checkedLeaves(from index: Int, limit: Int) async throws -> CheckedLeaves
     /// Leaf hashes of up to `count` entries from `index` on, in order: a tile for a proof, or a chunk at startup.
     func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]]
     /// The roots of the log's first complete tiles of 2^`height` leaves, in order, as recorded: derived from
@@ -114,6 +117,13 @@ public protocol LedgerStore: Sendable {
 }
 
 extension LedgerStore {
+    /// The entries as `entries(from:limit:)` reads them, checked one by one.
+    public func checkedLeaves(from index: Int, limit: Int) async throws -> CheckedLeaves {
+        var checked = CheckedLeaves(first: index, capacity: limit)
+        for entry in try await entries(from: index, limit: limit) where !checked.check(entry) { break }
+        return checked
+    }
+
     /// Leaf hashes of every entry from `index` on, in order.
     public func leafHashes(from index: Int) async throws -> [[UInt8]] {
         try await leafHashes(from: index, count: Int(Int64.max))

@@ -33,10 +33,11 @@ public struct LedgerVerifier: Sendable {
         self.init(store: store, keys: LedgerKeyHistory(publicKey), origin: origin)
     }
 
-    /// `progress` is told the entries checked so far after each page. Each core reads and checks its own
-    /// part of a page (`checkedPage`) while the tree grows from the page before: only the tree's own
-    /// hashing, about one node an entry, is done in order.
-    public func verify(pageSize: Int = 20_000, progress: (@Sendable (Int) -> Void)? = nil) async throws -> Report {
+    /// `progress` is told the entries checked so far after each run of `runLength` entries. Runs are read and
+    /// checked (`LedgerStore.checkedLeaves`) one more at a time than there are cores, each a read of its own,
+    /// while the tree grows, in order, from the runs already checked: only the tree's own hashing, about one
+    /// node an entry, is done in order, and a core that finishes its run starts the next one straight away.
+    public func verify(runLength: Int = 10_000, progress: (@Sendable (Int) -> Void)? = nil) async throws -> Report {
         var tree = MerkleTree()
         var expected = 0
         var checkpointSizes: [Int] = []
@@ -48,27 +49,35 @@ public struct LedgerVerifier: Sendable {
         func fail(_ index: Int, _ reason: String) -> Report {
             Report(entries: expected, checkpoints: 0, root: tree.currentRoot(), problem: Problem(index: index, reason: reason))
         }
-        let (store, parts) = (self.store, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        var checking = Task { try await Self.checkedPage(store, from: 0, size: pageSize, parts: parts) }
-        defer { checking.cancel() }
-        while true {
-            let page = try await checking.value
-            if page.entries.isEmpty && page.problem == nil { break }
-            if page.problem == nil {
-                let next = expected + page.entries.count
-                checking = Task { try await Self.checkedPage(store, from: next, size: pageSize, parts: parts) }
+        let store = self.store
+        let runLength = max(1, runLength)
+        // A run's read goes on past its end only when entries are missing, and its check names that.
+        var reading: [Task<CheckedLeaves, any Error>] = []
+        var nextRun = 0
+        func readAhead() {
+            while reading.count <= ProcessInfo.processInfo.activeProcessorCount {
+                let from = nextRun
+                reading.append(Task { try await store.checkedLeaves(from: from, limit: runLength) })
+                nextRun += runLength
             }
-            for entry in page.entries {
-                tree.append(leafHash: entry.leafHash)
+        }
+        defer { for task in reading { task.cancel() } }
+        while true {
+            readAhead()
+            let run = try await reading.removeFirst().value
+            for offset in 0..<run.count {
+                tree.append(leafHash: run.leafHash(offset))
                 while let next = pending.first, next <= tree.size {
                     if next == tree.size { rootsAt[next] = tree.currentRoot() }
                     pending.removeFirst()
                 }
             }
-            expected += page.entries.count
+            expected += run.count
             // The entries before a problem are sound: the report counts them, as a sequential check would.
-            if let problem = page.problem { return fail(problem.index, problem.reason) }
+            if let problem = run.problem { return fail(problem.index, problem.reason) }
             progress?(expected)
+            // A short run is the end of the log: the runs after it find nothing.
+            if run.count < runLength { break }
         }
         var previous = 0
         for (size, note) in stored {
@@ -93,62 +102,5 @@ public struct LedgerVerifier: Sendable {
             checkpointSizes.append(size)
         }
         return Report(entries: tree.size, checkpoints: checkpointSizes.count, root: tree.currentRoot(), problem: nil)
-    }
-
-    /// The sound entries of the page at `first..<first + size`, up to the first problem if there is one:
-    /// read and checked in `parts` parts at once, each part a read of its own.
-    static func checkedPage(
-        _ store: any LedgerStore,
-        from first: Int,
-        size: Int,
-        parts: Int
-    ) async throws -> (
-        entries: [StoredLedgerEntry], problem: Problem?
-    ) {
-        let ranges = (0..<parts).map { (first + size * $0 / parts)..<(first + size * ($0 + 1) / parts) }
-        var results = [(entries: [StoredLedgerEntry], problem: Problem?)](repeating: ([], nil), count: parts)
-        try await withThrowingTaskGroup(of: (Int, [StoredLedgerEntry], Problem?).self) { group in
-            for (part, range) in ranges.enumerated() {
-                group.addTask {
-                    // A part's read runs on past its end only when entries are missing, and the check names that.
-                    let entries = try await store.entries(from: range.lowerBound, limit: range.count)
-                    return (part, entries, firstProblem(in: entries, from: range.lowerBound))
-                }
-            }
-            for try await (part, entries, problem) in group { results[part] = (entries, problem) }
-        }
-        var entries: [StoredLedgerEntry] = []
-        entries.reserveCapacity(size)
-        for (range, result) in zip(ranges, results) {
-            if let problem = result.problem {
-                entries += result.entries[..<(problem.index - range.lowerBound)]
-                return (entries, problem)
-            }
-            entries += result.entries
-            // A short part is the end of the log: the parts after it found nothing.
-            if result.entries.count < range.count { break }
-        }
-        return (entries, nil)
-    }
-
-    /// The first entry of `entries`, meant to sit at `first...`, that is not where it should be, does not
-    /// say so itself, or does not hash to its stored leaf hash.
-    private static func firstProblem(in entries: [StoredLedgerEntry], from first: Int) -> Problem? {
-        for (offset, stored) in entries.enumerated() {
-            let expected = first + offset
-            guard stored.index == expected else {
-                return Problem(index: expected, reason: "entry \(expected) is missing; the next stored entry is \(stored.index)")
-            }
-            guard let index = LedgerEntry.index(inCanonical: stored.bytes) else {
-                return Problem(index: expected, reason: "the stored bytes are not a valid entry")
-            }
-            guard index == expected else {
-                return Problem(index: expected, reason: "the entry stored here says it is entry \(index): entries were moved or replaced")
-            }
-            guard MerkleHash.leafMatches(stored.bytes, stored.leafHash) else {
-                return Problem(index: expected, reason: "the entry's bytes do not match its leaf hash: it was altered")
-            }
-        }
-        return nil
     }
 }

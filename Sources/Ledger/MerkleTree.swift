@@ -98,6 +98,11 @@ public struct MerkleTree: Sendable {
     }
 
     public mutating func append(leafHash: [UInt8]) {
+        append(leafHash: leafHash[...])
+    }
+
+    /// Appends a leaf hash that lies within a larger buffer (a run of them, as a verifier reads them).
+    public mutating func append(leafHash: ArraySlice<UInt8>) {
         precondition(leafHash.count == MerkleHash.size)
         levels[0].append(contentsOf: leafHash)
         size += 1

@@ -1,6 +1,7 @@
 import ByteEncoding
 import Foundation
 import GRDB
+import GRDBSQLite
 import Ledger
 import Storage
 
@@ -44,20 +45,32 @@ extension FieldLists {
         }
     }
 
-    /// Entries from `index` in order, as a verifier reads the whole log: one pass along the table without
-    /// the join, each list read once a page, each entry built from the row's bytes in place.
-    static func entries(from index: Int, limit: Int, _ db: Database) throws -> [StoredLedgerEntry] {
-        let rows = try Row.fetchCursor(
-            db.cachedStatement(sql: "SELECT idx, entry, leaf_hash, fields_at, fields_list FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?"),
-            arguments: [index, limit]
+    /// Up to `limit` entries from `index` in order, each read through `body` as its row's bytes without the
+    /// list, the list (nil when it has none), where the list goes, and its leaf hash, all borrowed from the
+    /// row and valid only during the call; reading stops when `body` returns false. One pass along the table
+    /// without the join, each list read once a call.
+    private static func forEachEntry(
+        from index: Int,
+        limit: Int,
+        _ db: Database,
+        _ body: (_ index: Int, _ bytes: UnsafeRawBufferPointer, _ list: UnsafeRawBufferPointer?, _ listAt: Int?, _ leafHash: UnsafeRawBufferPointer)
+            ->
+            Bool
+    ) throws {
+        var select = RawBindings(
+            try db.cachedStatement(
+                sql: "SELECT idx, entry, leaf_hash, fields_at, fields_list FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?"
+            ),
+            in: db
         )
+        select.bind(index)
+        select.bind(limit)
         let listByID = try db.cachedStatement(sql: "SELECT list FROM ledger_field_lists WHERE id = ?")
         var lists: [Int64: [UInt8]] = [:]
-        var entries: [StoredLedgerEntry] = []
-        entries.reserveCapacity(min(limit, 100_000))
-        while let row = try rows.next() {
-            var list: [UInt8] = []
-            if let id = row[4] as Int64? {
+        // Straight from SQLite's row buffers: GRDB's `Row` wraps each blob in a `Data` and checks access.
+        try select.forEachRow { row in
+            var list: [UInt8]?
+            if let id = RawBindings.integer(row, 4) {
                 if let known = lists[id] {
                     list = known
                 } else {
@@ -65,15 +78,30 @@ extension FieldLists {
                     lists[id] = list
                 }
             }
-            // Through raw buffers: copying out of `Data` goes byte by byte.
-            let leafHash = try row.withUnsafeData(atIndex: 2) { ($0 ?? Data()).withUnsafeBytes { Array($0) } }
-            let entry = try row.withUnsafeData(atIndex: 1) { bytes in
-                (bytes ?? Data()).withUnsafeBytes { bytes in
-                    list.withUnsafeBytes { rejoined(index: row[0], bytes: bytes, leafHash: leafHash, listAt: row[3], list: $0) }
-                }
-            }
-            entries.append(entry)
+            let (at, bytes, leafHash) = (RawBindings.integer(row, 3).map(Int.init), RawBindings.blob(row, 1), RawBindings.blob(row, 2))
+            let index = Int(sqlite3_column_int64(row, 0))
+            guard let list else { return body(index, bytes, nil, at, leafHash) }
+            return list.withUnsafeBytes { body(index, bytes, $0, at, leafHash) }
+        }
+    }
+
+    /// Entries from `index` in order, each put back together with its list.
+    static func entries(from index: Int, limit: Int, _ db: Database) throws -> [StoredLedgerEntry] {
+        var entries: [StoredLedgerEntry] = []
+        entries.reserveCapacity(min(limit, 100_000))
+        try forEachEntry(from: index, limit: limit, db) { index, bytes, list, listAt, leafHash in
+            entries.append(rejoined(index: index, bytes: bytes, leafHash: Array(leafHash), listAt: listAt, list: list))
+            return true
         }
         return entries
+    }
+
+    /// Entries from `index` in order, checked in place as a verifier reads the whole log (`CheckedLeaves`).
+    static func checkedLeaves(from index: Int, limit: Int, _ db: Database) throws -> CheckedLeaves {
+        var checked = CheckedLeaves(first: index, capacity: limit)
+        try forEachEntry(from: index, limit: limit, db) { index, bytes, list, listAt, leafHash in
+            checked.check(index: index, bytes: bytes, list: list, listAt: listAt, leafHash: leafHash)
+        }
+        return checked
     }
 }

@@ -1,7 +1,8 @@
 import GRDB
 import GRDBSQLite
 
-/// A cached statement run with its values bound straight from Swift's buffers, for the ledger's inserts:
+/// A cached statement run with its values bound straight from Swift's buffers, for the ledger's inserts
+/// and the verifier's reads:
 /// GRDB's `StatementArguments` box each value (an existential, a `DatabaseValue`, a copy), which was
 /// about a third of an entry's insert. SQLite copies each value (`SQLITE_TRANSIENT`), so no buffer has
 /// to outlive its call; failures are GRDB's `DatabaseError`, as from any other statement.
@@ -55,6 +56,39 @@ struct RawBindings {
         sqlite3_bind_null(statement.sqliteStatement, position)
     }
 
+    /// Runs the statement with the values bound so far, handing `row` each result row in turn (its columns
+    /// read with `sqlite3_column_*`, valid only during the call) until it returns false or the rows end;
+    /// then clears the bindings for the next run.
+    mutating func forEachRow(_ row: (OpaquePointer) throws -> Bool) throws {
+        let handle = statement.sqliteStatement
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            position = 0
+        }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw failure(code) }
+            if try !row(handle) { return }
+        }
+    }
+
+    /// A column's bytes, without a copy: valid until the row's call returns.
+    static func blob(_ row: OpaquePointer, _ column: Int32) -> UnsafeRawBufferPointer {
+        let start = sqlite3_column_blob(row, column)
+        return UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : Int(sqlite3_column_bytes(row, column)))
+    }
+
+    /// A column's integer; nil when it is NULL.
+    static func integer(_ row: OpaquePointer, _ column: Int32) -> Int64? {
+        sqlite3_column_type(row, column) == SQLITE_NULL ? nil : sqlite3_column_int64(row, column)
+    }
+
+    private func failure(_ code: Int32) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(database.sqliteConnection)), sql: statement.sql)
+    }
+
     /// Runs the statement once with the values bound so far, then clears them for the next row.
     mutating func execute() throws {
         let handle = statement.sqliteStatement
@@ -64,12 +98,6 @@ struct RawBindings {
             position = 0
         }
         let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: code),
-                message: String(cString: sqlite3_errmsg(database.sqliteConnection)),
-                sql: statement.sql
-            )
-        }
+        guard code == SQLITE_DONE else { throw failure(code) }
     }
 }

@@ -101,6 +101,12 @@ public struct SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    public func checkedLeaves(from index: Int, limit: Int) async throws -> CheckedLeaves {
+        try await mapErrors {
+            try await database.cases.read { db in try FieldLists.checkedLeaves(from: index, limit: limit, db) }
+        }
+    }
+
     public func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] {
         try await mapErrors {
             try await database.cases.read { db in

@@ -70,4 +70,26 @@ struct CanonicalFieldsTests {
             #expect(LedgerEntry.index(inCanonical: Array(text.utf8)) == nil, "\(text)")
         }
     }
+
+    @Test("The index is read from an entry's end alone, after its field list, and only from a whole member there")
+    func readsTheIndexFromTheEnd() throws {
+        let row = draft(fields: [DisclosedField(path: "reference", rule: "share")], details: ["z": ",\"index\":99"])
+            .row(index: 7, time: Date(timeIntervalSince1970: 0))
+        let (_, range) = try #require(row.fields)
+        let end = Array(row.stored.bytes[range.upperBound...])
+        func index(_ bytes: [UInt8], _ part: LedgerEntry.CanonicalPart) -> Int? {
+            bytes.withUnsafeBufferPointer { LedgerEntry.index(inCanonical: $0, from: part) }
+        }
+        #expect(index(end, .lastMembers) == 7)
+        #expect(index(end, .whole) == nil, "an entry's end is not a whole entry")
+        #expect(index(Array(#","z":1}"#.utf8), .lastMembers) == nil)
+        #expect(index(Array(#","index":5}"#.utf8), .lastMembers) == 5)
+        // Read forwards when the end begins with the member, as it does after a list kept apart.
+        func leading(_ text: String) -> Int? { Array(text.utf8).withUnsafeBufferPointer { LedgerEntry.index(leading: $0) } }
+        #expect(end.withUnsafeBufferPointer { LedgerEntry.index(leading: $0) } == 7)
+        #expect(leading(#","index":12}"#) == 12 && leading(#","index":0,"v":1}"#) == 0)
+        for text in [#","index":}"#, #","index":12"#, #","index":1x}"#, #","index":"7"}"#, #","indexes":1}"#, #","index":1234567890123456789}"#] {
+            #expect(leading(text) == nil, "\(text)")
+        }
+    }
 }

@@ -114,7 +114,7 @@ struct LedgerStoreTests {
     }
 
     @Test(
-        "pages read ahead and checked on several cores: the lowest damaged entry is named, the entries before it counted",
+        "runs read ahead and checked on several cores: the lowest damaged entry is named, the entries before it counted",
         arguments: BackendKind.available
     )
     func firstDamageAcrossPages(kind: BackendKind) async throws {
@@ -123,19 +123,19 @@ struct LedgerStoreTests {
             for start in stride(from: 0, to: 10_000, by: 2500) { _ = try await ledger.append((start..<start + 2500).map { disclosure($0) }) }
             _ = try await ledger.checkpoint()
             let verifier = LedgerVerifier(store: t.backend.ledger, publicKey: Self.key.publicKey, origin: "test/ledger")
-            let sound = try await verifier.verify(pageSize: 4096)
+            let sound = try await verifier.verify(runLength: 2048)
             let root = try await ledger.root(size: 10_000)
             #expect(sound.problem == nil && sound.entries == 10_000 && sound.root == root)
             func alter(_ index: Int) async throws { try await replaceText(in: index, "\"r\(index)\"", with: "\"rX\"", t) }
-            // Two in one page, in different cores' halves, and one in a later page: the lowest is named.
+            // Three in different runs, read at once: the lowest is named.
             try await alter(9000)
             try await alter(7900)
             try await alter(4500)
-            let altered = try await verifier.verify(pageSize: 4096)
+            let altered = try await verifier.verify(runLength: 2048)
             #expect(altered.problem?.index == 4500 && altered.entries == 4500)
             #expect(altered.problem?.reason.contains("altered") == true)
             try await t.execute("DELETE FROM ledger_entries WHERE idx = 3000")
-            let missing = try await verifier.verify(pageSize: 4096)
+            let missing = try await verifier.verify(runLength: 2048)
             #expect(missing.problem?.description == "index 3000: entry 3000 is missing; the next stored entry is 3001")
             #expect(missing.entries == 3000)
         }
