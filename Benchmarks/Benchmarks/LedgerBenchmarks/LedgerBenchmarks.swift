@@ -122,7 +122,7 @@ let benchmarks: @Sendable () -> Void = {
         }
         _ = try await ledger.checkpoint()
         benchmark.startMeasurement()
-        let report = try await LedgerVerifier(store: store, publicKey: key.publicKey, origin: "bench").verify(pageSize: 50_000)
+        let report = try await LedgerVerifier(store: store, publicKey: key.publicKey, origin: "bench").verify(runLength: 25_000)
         benchmark.stopMeasurement()
         precondition(report.problem == nil && report.entries == 1_000_000)
     }
