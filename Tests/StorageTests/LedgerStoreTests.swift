@@ -445,6 +445,29 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test("an effect's failure that rolled the whole transaction back fails the batch: no entry goes in as a commit of its own")
+    func transactionRolledBack() async throws {
+        try await withStore(.sqlite) { t in
+            let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+            _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["before"]))
+            // What SQLite itself does after some failures (out of memory, an interrupt): the transaction is gone.
+            let rollsBack = SQLiteLedgerEffect { db in
+                try db.execute(sql: "ROLLBACK")
+                throw DatabaseError(resultCode: .SQLITE_INTERRUPT)
+            }
+            let batch = LedgerBatch(knownSize: 1, effects: [rollsBack, nil], preconditions: [nil, nil]) { head, _ in
+                [LedgerDraft(actor: .system, action: .consultation, caseIDs: ["after"]).row(index: head.size, time: Date())]
+            }
+            let error = await #expect(throws: StorageError.self) { try await t.backend.ledger.append(batch) }
+            #expect(error?.description.contains("transaction was rolled back") == true)
+            #expect(try await t.integer("SELECT COUNT(*) FROM ledger_entries") == 1)
+            #expect(try await t.integer("SELECT COUNT(*) FROM ledger_case_links") == 1)
+            // The store goes on: the next batch begins its own transaction.
+            _ = try await ledger.append(LedgerDraft(actor: .system, action: .consultation, caseIDs: ["next"]))
+            #expect(try await verify(t.backend.ledger).problem == nil)
+        }
+    }
+
     @Test(
         "a sequencer that dies holding the ledger's lock is replaced: the next writer goes on once its session ends",
         .enabled(if: BackendKind.postgresURL != nil, "needs CASEGATE_TEST_POSTGRES_URL (scripts/test.sh sets it)")
