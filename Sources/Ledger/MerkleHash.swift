@@ -19,11 +19,6 @@ public enum MerkleHash {
         entry.withUnsafeBytes { digest(0x00, $0) }.withUnsafeBytes { Array($0) }
     }
 
-    /// Whether `hash` is SHA-256(0x00 ‖ entry), compared without building an array.
-    public static func leafMatches(_ entry: [UInt8], _ hash: [UInt8]) -> Bool {
-        entry.withUnsafeBytes { digest(0x00, $0) }.withUnsafeBytes { $0.elementsEqual(hash) }
-    }
-
     /// SHA-256(0x01 ‖ left ‖ right) for two sibling hashes that lie side by side in `pair`.
     static func node(pair: UnsafeRawBufferPointer) -> SHA256.Digest {
         digest(0x01, pair)

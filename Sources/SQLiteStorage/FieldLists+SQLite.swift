@@ -45,18 +45,15 @@ extension FieldLists {
         }
     }
 
-    /// Up to `limit` entries from `index` in order, each read through `body` as its row's bytes without the
-    /// list, the list (nil when it has none), where the list goes, and its leaf hash, all borrowed from the
-    /// row and valid only during the call; reading stops when `body` returns false. One pass along the table
-    /// without the join, each list read once a call.
-    private static func forEachEntry(
-        from index: Int,
-        limit: Int,
-        _ db: Database,
-        _ body: (_ index: Int, _ bytes: UnsafeRawBufferPointer, _ list: UnsafeRawBufferPointer?, _ listAt: Int?, _ leafHash: UnsafeRawBufferPointer)
-            ->
-            Bool
-    ) throws {
+    /// An entry as a row holds it: its index, its bytes without the list, the list (nil when it has none),
+    /// where the list goes, and its leaf hash; the buffers are the row's own. Returns whether to read on.
+    typealias EntryParts = (
+        _ index: Int, _ bytes: UnsafeRawBufferPointer, _ list: UnsafeRawBufferPointer?, _ listAt: Int?, _ leafHash: UnsafeRawBufferPointer
+    ) -> Bool
+
+    /// Up to `limit` entries from `index` in order, each handed to `body` (its buffers valid only during the
+    /// call) until it returns false: one pass along the table without the join, each list read once a call.
+    private static func forEachEntry(from index: Int, limit: Int, _ db: Database, _ body: EntryParts) throws {
         var select = RawBindings(
             try db.cachedStatement(
                 sql: "SELECT idx, entry, leaf_hash, fields_at, fields_list FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?"
