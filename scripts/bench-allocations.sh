@@ -11,7 +11,6 @@
 # Needs perf and the right to add a uprobe (root); the probe is removed afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/postgres.sh
 
 ENDPOINTS=${ENDPOINTS:-ping view}
 RATE=${RATE:-1000}
@@ -19,14 +18,14 @@ CASES=${CASES:-10000}
 PARTNER=${PARTNER:-met-police}
 WINDOW=${WINDOW:-4}
 COLD=${COLD:-}
-BACKEND=sqlite
+WORK=${BENCH_DIR:-.build-bench}
+server_args=()
 
 bin=${CASEGATE_BIN:-.build/release/casegate}
 if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
 libc=$(ldd "$bin" | awk '$1 == "libc.so.6" { print $3 }')
 perf probe -q -x "$libc" --add casegate_malloc=malloc
 DEMO_GATEWAY_CLEANUP="perf probe -q --del 'probe_libc:casegate_malloc' || true"
-bench_backend .build-bench .build-bench-allocations-postgres 26633
 mkdir -p "$WORK"
 source scripts/demo-gateway.sh
 if [ -n "$COLD" ]; then server_args+=(--view-cache-mb 0); fi

@@ -16,13 +16,7 @@ extension LedgerEntry {
 
     /// The index written in `bytes`, an entry or its end: nil when the member is not there.
     static func index(inCanonical bytes: UnsafeBufferPointer<UInt8>, from part: CanonicalPart = .whole) -> Int? {
-        guard let range = valueRange(of: "index", inCanonical: bytes, from: part), range.count <= 18 else { return nil }
-        var value = 0
-        for byte in bytes[range] {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + Int(byte - UInt8(ascii: "0"))
-        }
-        return value
+        valueRange(of: "index", inCanonical: bytes, from: part).flatMap { decimal(bytes[$0]) }
     }
 
     /// The index when `bytes`, the end of an entry, begins with the `index` member, as the part after a field
@@ -30,16 +24,21 @@ extension LedgerEntry {
     /// member after it. nil when the part begins otherwise.
     static func index(leading bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         let member: StaticString = #","index":"#
-        guard bytes.count > member.utf8CodeUnitCount, memcmp(bytes.baseAddress!, member.utf8Start, member.utf8CodeUnitCount) == 0 else {
-            return nil
+        let start = member.utf8CodeUnitCount
+        guard bytes.count > start, memcmp(bytes.baseAddress!, member.utf8Start, start) == 0,
+            let end = bytes[start...].firstIndex(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "}") })
+        else { return nil }
+        return decimal(bytes[start..<end])
+    }
+
+    /// A non-negative integer of 1 to 18 digits (one that cannot overflow), as an entry's index is written.
+    private static func decimal(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
+        guard (1...18).contains(digits.count) else { return nil }
+        var value = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
         }
-        var (value, end) = (0, member.utf8CodeUnitCount)
-        while end < bytes.count, end - member.utf8CodeUnitCount <= 18, bytes[end] >= UInt8(ascii: "0"), bytes[end] <= UInt8(ascii: "9") {
-            value = value * 10 + Int(bytes[end] - UInt8(ascii: "0"))
-            end += 1
-        }
-        let digits = end - member.utf8CodeUnitCount
-        guard digits > 0, digits <= 18, end < bytes.count, bytes[end] == UInt8(ascii: ",") || bytes[end] == UInt8(ascii: "}") else { return nil }
         return value
     }
 

@@ -1,6 +1,3 @@
-import Crypto
-import Foundation
-
 /// A run of the log checked where it was read: the leaf hashes of its sound entries, in order, and the
 /// first problem, if there is one. A store feeds it each entry as stored, its bytes without the field
 /// list and the list beside them (`FieldLists`), straight from its row buffers: the entry is hashed in
@@ -53,15 +50,9 @@ public struct CheckedLeaves: Sendable {
         guard written == expected else {
             return fail(expected, "the entry stored here says it is entry \(written): entries were moved or replaced")
         }
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: head)
-        hasher.update(bufferPointer: list)
-        hasher.update(bufferPointer: tail)
-        let matches = hasher.finalize().withUnsafeBytes { digest in
-            digest.count == leafHash.count && memcmp(digest.baseAddress!, leafHash.baseAddress!, digest.count) == 0
+        guard MerkleHash.leafMatches(head, list, tail, hash: leafHash) else {
+            return fail(expected, "the entry's bytes do not match its leaf hash: it was altered")
         }
-        guard matches else { return fail(expected, "the entry's bytes do not match its leaf hash: it was altered") }
         hashes.append(contentsOf: leafHash)
         return true
     }

@@ -50,12 +50,12 @@ public struct LedgerVerifier: Sendable {
             Report(entries: expected, checkpoints: 0, root: tree.currentRoot(), problem: Problem(index: index, reason: reason))
         }
         let store = self.store
-        let runLength = max(1, runLength)
+        let (runLength, inFlight) = (max(1, runLength), ProcessInfo.processInfo.activeProcessorCount + 1)
         // A run's read goes on past its end only when entries are missing, and its check names that.
         var reading: [Task<CheckedLeaves, any Error>] = []
         var nextRun = 0
         func readAhead() {
-            while reading.count <= ProcessInfo.processInfo.activeProcessorCount {
+            while reading.count < inFlight {
                 let from = nextRun
                 reading.append(Task { try await store.checkedLeaves(from: from, limit: runLength) })
                 nextRun += runLength

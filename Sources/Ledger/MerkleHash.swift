@@ -19,6 +19,26 @@ public enum MerkleHash {
         entry.withUnsafeBytes { digest(0x00, $0) }.withUnsafeBytes { Array($0) }
     }
 
+    /// Whether `hash` is SHA-256(0x00 ‖ head ‖ list ‖ tail): an entry's leaf hash, checked over the parts it is
+    /// stored in without putting them together.
+    static func leafMatches(
+        _ head: UnsafeRawBufferPointer,
+        _ list: UnsafeRawBufferPointer,
+        _ tail: UnsafeRawBufferPointer,
+        hash: UnsafeRawBufferPointer
+    )
+        -> Bool
+    {
+        var hasher = SHA256()
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: head)
+        hasher.update(bufferPointer: list)
+        hasher.update(bufferPointer: tail)
+        return hasher.finalize().withUnsafeBytes { digest in
+            digest.count == hash.count && memcmp(digest.baseAddress!, hash.baseAddress!, digest.count) == 0
+        }
+    }
+
     /// SHA-256(0x01 ‖ left ‖ right) for two sibling hashes that lie side by side in `pair`.
     static func node(pair: UnsafeRawBufferPointer) -> SHA256.Digest {
         digest(0x01, pair)

@@ -41,13 +41,13 @@ public struct SQLiteLedgerStore: LedgerStore {
                             batch.effectFailed(at: position, error)
                         }
                     }
-                    if batch.changeMarkNeeded {
-                        batch.checkPreconditions(changeMark: try Int64.fetchOne(db.cachedStatement(sql: CaseChangeMark.readSQL)))
-                    }
                     // Some failures make SQLite roll the whole transaction back; an effect's, caught above, must not let
-                    // the rows go in on their own, each its own commit.
+                    // what follows run on its own, the rows each a commit of their own.
                     guard db.isInsideTransaction else {
                         throw DatabaseError(resultCode: .SQLITE_ABORT, message: "the ledger batch's transaction was rolled back")
+                    }
+                    if batch.changeMarkNeeded {
+                        batch.checkPreconditions(changeMark: try Int64.fetchOne(db.cachedStatement(sql: CaseChangeMark.readSQL)))
                     }
                     try Self.insert(try batch.rows(), lists: database.fieldLists, found: &foundLists, db)
                 }
@@ -62,7 +62,7 @@ public struct SQLiteLedgerStore: LedgerStore {
     /// throws. GRDB's `inTransaction` prepares `BEGIN` and `COMMIT` afresh each time: at one entry a commit,
     /// as at a few thousand views a second, that was a tenth of a view's heap allocations, on the one thread
     /// every disclosure's commit waits for.
-    static func inImmediateTransaction(_ db: Database, _ body: () throws -> Void) throws {
+    private static func inImmediateTransaction(_ db: Database, _ body: () throws -> Void) throws {
         try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
         do {
             try body()
