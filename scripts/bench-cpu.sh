@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CPU per request: the gateway's and the load generator's (and PostgreSQL's, on that backend), for each
-# endpoint, from /proc/<pid>/stat over a window in the middle of a load. The view/ping difference is what
+# endpoint, from /proc/<pid>/stat over a window in the middle of a load, and the bytes each request had
+# written (the gateway's write_bytes; PostgreSQL's write-ahead log). The view/ping difference is what
 # the disclosure path costs the gateway, without the load generator's share that end-to-end ratios include.
 #
 #   scripts/bench-cpu.sh                     # ping and view, 64 connections, on .build-bench (made by scripts/bench.sh)
@@ -32,6 +33,13 @@ start_demo_gateway "$bin" "$WORK" 18444 "${server_args[@]}" --data-dir "$WORK/da
 server=$demo_gateway_pid
 hz=$(getconf CLK_TCK)
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Bytes the gateway's process had the kernel write to storage (its log and, on SQLite, the database).
+written() { awk '/^write_bytes/ { print $2 }' "/proc/$1/io"; }
+# The PostgreSQL server's write-ahead log position in bytes (0 on SQLite).
+wal_position() {
+  [ "$BACKEND" = postgres ] || { echo 0; return; }
+  "$(pg_bin)/psql" -h 127.0.0.1 -p "${BENCH_POSTGRES_PORT:-26632}" -U casegate -d casegate_test -At -c "SELECT pg_current_wal_lsn() - '0/0'"
+}
 # The PostgreSQL server's processes: the postmaster and its children (0 on SQLite).
 database_ticks() {
   [ "$BACKEND" = postgres ] || { echo 0; return; }
@@ -46,17 +54,19 @@ for endpoint in $ENDPOINTS; do
     --connections "$CONNECTIONS" "${rate_args[@]}" --duration $((WINDOW + 6)) --warmup 2 --json --endpoint "$endpoint" >"$WORK/cpu-$endpoint.json" &
   load=$!
   sleep 4
-  s0=$(ticks "$server"); c0=$(ticks "$load"); d0=$(database_ticks); t0=$(date +%s.%N)
+  s0=$(ticks "$server"); c0=$(ticks "$load"); d0=$(database_ticks); w0=$(written "$server"); l0=$(wal_position); t0=$(date +%s.%N)
   sleep "$WINDOW"
-  s1=$(ticks "$server"); c1=$(ticks "$load"); d1=$(database_ticks); t1=$(date +%s.%N)
+  s1=$(ticks "$server"); c1=$(ticks "$load"); d1=$(database_ticks); w1=$(written "$server"); l1=$(wal_position); t1=$(date +%s.%N)
   wait "$load"
   rps=$(jq '.throughput' "$WORK/cpu-$endpoint.json")
   awk -v e="$endpoint" -v rps="$rps" -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v d="$((d1 - d0))" -v db="$BACKEND" \
-    -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
+    -v w="$((w1 - w0))" -v l="$((l1 - l0))" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
     secs = t1 - t0; sc = s / hz / secs; cc = c / hz / secs; dc = d / hz / secs
     printf "%-5s %8.0f req/s   gateway %.2f cores, %4.0f µs a request   load generator %.2f cores, %4.0f µs a request",
       e, rps, sc, sc / rps * 1e6, cc, cc / rps * 1e6
     if (db == "postgres") printf "   postgresql %.2f cores, %4.0f µs a request", dc, dc / rps * 1e6
+    printf "   gateway wrote %.1f KB a request", w / secs / rps / 1000
+    if (db == "postgres") printf ", postgresql logged %.0f bytes a request", l / secs / rps
     printf "\n" }' | tee "$WORK/cpu-$endpoint.txt"
 done
 

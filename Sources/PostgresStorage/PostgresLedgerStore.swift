@@ -220,15 +220,21 @@ public struct PostgresLedgerStore: LedgerStore {
     }
 
     public func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] {
+        if query.caseIDs?.isEmpty == true { return [] }
+        // The index range the other conditions allow, which also bounds the buckets a case lookup visits.
+        var lowest = query.after.map { $0 + 1 } ?? 0
+        var highest: Int?
+        if let lower = query.from { lowest = max(lowest, try await firstIndex(atOrAfter: lower, strictly: false)) }
+        if let upper = query.to { highest = try await firstIndex(atOrAfter: upper, strictly: true) - 1 }
         var binds = DynamicBindings()
         var conditions: [String] = []
         var from = "ledger_entries e"
         if let caseIDs = query.caseIDs {
-            if caseIDs.isEmpty { return [] }
             // One index seek per bucket and case: the buckets in range listed, each joined on the key's prefix.
-            let lowest = binds.bind((query.after.map { $0 + 1 } ?? 0) >> CaseLinkBuckets.shift)
+            let first = binds.bind(lowest >> CaseLinkBuckets.shift)
+            let last = highest.map { "\(binds.bind($0))::bigint" } ?? "(SELECT MAX(idx) FROM ledger_entries)"
             from = """
-                generate_series(\(lowest)::bigint, (SELECT MAX(idx) FROM ledger_entries) >> \(CaseLinkBuckets.shift)) AS b(bucket)
+                generate_series(\(first)::bigint, \(last) >> \(CaseLinkBuckets.shift)) AS b(bucket)
                 JOIN ledger_case_links c ON c.bucket = b.bucket AND c.case_id = ANY(\(binds.bind(caseIDs)))
                 JOIN ledger_entries e ON e.idx = c.idx
                 """
@@ -237,16 +243,25 @@ public struct PostgresLedgerStore: LedgerStore {
         if let actor = query.actorID { conditions.append("e.actor_id = \(binds.bind(actor))") }
         if let purpose = query.purpose { conditions.append("e.purpose = \(binds.bind(purpose))") }
         if let actions = query.actions { conditions.append("e.action = ANY(\(binds.bind(actions.map(\.rawValue))))") }
-        // Entry times never decrease along the log (the sequencer holds them back), so the text compares in order.
-        if let lower = query.from { conditions.append("e.time >= \(binds.bind(lower))") }
-        if let upper = query.to { conditions.append("e.time <= \(binds.bind(upper))") }
-        if let after = query.after { conditions.append("e.idx > \(binds.bind(after))") }
+        if let term = LedgerActionIndexes.term(for: query.actions, alias: "e") { conditions.append(term) }
+        if lowest > 0 { conditions.append("e.idx >= \(binds.bind(lowest))") }
+        if let highest { conditions.append("e.idx <= \(binds.bind(highest))") }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = binds.bind(max(1, min(query.limit, 100_000)))
         let statement = binds.query(
             "SELECT DISTINCT \(FieldLists.columns) FROM \(from) \(FieldLists.join) \(whereClause) ORDER BY e.idx LIMIT \(limit)"
         )
         return try await database.mapErrors { try await database.client.query(statement, logger: database.logger).collect().map(Self.stored) }
+    }
+
+    /// The first index whose time is ≥ `time` (or > it, when `strictly`); the log's size when there is none.
+    /// Entry times never decrease along the log (the sequencer holds them back), so a time bound is an index
+    /// bound, found by the server's binary search on the key (`casegate_ledger_first_index`).
+    func firstIndex(atOrAfter time: String, strictly: Bool) async throws -> Int {
+        try await database.mapErrors {
+            try await database.client.query("SELECT casegate_ledger_first_index(\(time), \(strictly))", logger: database.logger)
+                .collect().first?.decode(Int.self) ?? 0
+        }
     }
 
     /// An entry from a row of `FieldLists.columns`.

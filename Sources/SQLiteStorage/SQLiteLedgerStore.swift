@@ -199,19 +199,27 @@ public struct SQLiteLedgerStore: LedgerStore {
     }
 
     public func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] {
-        var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        var prefix = ""
-        var prefixArguments: [(any DatabaseValueConvertible)?] = []
-        var from = "ledger_entries e"
+        if query.caseIDs?.isEmpty == true { return [] }
         // The index range the other conditions allow, which also bounds the buckets a case lookup visits.
         var lowest = 0
         var highest: Int?
         if let lower = query.from { lowest = max(lowest, try await firstIndex(atOrAfter: lower, strictly: false)) }
         if let after = query.after { lowest = max(lowest, after + 1) }
         if let upper = query.to { highest = try await firstIndex(atOrAfter: upper, strictly: true) - 1 }
+        let (sql, arguments) = Self.select(query, lowest: lowest, highest: highest)
+        return try await mapErrors {
+            try await database.cases.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(FieldLists.stored) }
+        }
+    }
+
+    /// The statement for `query` once its time bounds are index bounds (`lowest`, `highest`, inclusive).
+    static func select(_ query: LedgerQuery, lowest: Int, highest: Int?) -> (sql: String, arguments: StatementArguments) {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        var prefix = ""
+        var prefixArguments: [(any DatabaseValueConvertible)?] = []
+        var from = "ledger_entries e"
         if let caseIDs = query.caseIDs {
-            if caseIDs.isEmpty { return [] }
             // One seek per bucket and case: the buckets are listed by a recursive CTE, each joined on the key's prefix.
             prefix = """
                 WITH RECURSIVE buckets(b) AS (SELECT ? UNION ALL SELECT b + 1 FROM buckets
@@ -238,6 +246,7 @@ public struct SQLiteLedgerStore: LedgerStore {
             conditions.append("e.action IN (\(actions.map { _ in "?" }.joined(separator: ",")))")
             arguments += actions.map(\.rawValue)
         }
+        if let term = LedgerActionIndexes.term(for: query.actions, alias: "e") { conditions.append(term) }
         // Entry times never decrease along the log, so a time range is an index range: found by binary search on the key.
         if lowest > 0 {
             conditions.append("e.idx >= ?")
@@ -250,10 +259,7 @@ public struct SQLiteLedgerStore: LedgerStore {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "\(prefix) SELECT DISTINCT \(FieldLists.columns) FROM \(from) \(FieldLists.join) \(whereClause) ORDER BY e.idx LIMIT ?"
         arguments.append(max(1, min(query.limit, 100_000)))
-        let finalArguments = StatementArguments(prefixArguments + arguments)
-        return try await mapErrors {
-            try await database.cases.read { db in try Row.fetchAll(db, sql: sql, arguments: finalArguments).map(FieldLists.stored) }
-        }
+        return (sql, StatementArguments(prefixArguments + arguments))
     }
 
     /// The first index whose time is ≥ `time` (or > it, when `strictly`); the log's size when there is none.

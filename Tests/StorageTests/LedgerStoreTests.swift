@@ -5,12 +5,12 @@ import GRDB
 import Ledger
 import Logging
 import PostgresNIO
-import SQLiteStorage
 import Storage
 import Synchronization
 import Testing
 
 @testable import PostgresStorage
+@testable import SQLiteStorage
 
 @Suite("The ledger's store: durable, queryable, tamper-evident, shared by many writers (each backend)")
 struct LedgerStoreTests {
@@ -92,6 +92,76 @@ struct LedgerStoreTests {
             #expect(both == (4001..<10_000).filter { $0 % 7 == 5 || $0 % 1000 == 0 })
             #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-X"], after: 9000, limit: 10)).isEmpty)
             #expect(try await store.query(LedgerQuery(caseIDs: ["CASE-NONE"], limit: 10)).isEmpty)
+        }
+    }
+
+    /// 60 entries: disclosures to two partners, with a notification, an acknowledgement or a subject request
+    /// every fifth, and a consultation every seventh.
+    func mixedLedger(_ t: TestBackend) async throws {
+        let ledger = try await Ledger.open(store: t.backend.ledger, key: Self.key, origin: "test/ledger")
+        for n in 0..<60 {
+            let rare: [LedgerAction] = [.notification, .acknowledgement, .subjectRequest]
+            let action: LedgerAction = n % 5 == 0 ? rare[(n / 5) % 3] : n % 7 == 0 ? .consultation : .disclosure
+            let recipient = action == .subjectRequest || action == .consultation ? nil : n % 2 == 0 ? "met-police" : "lfb"
+            _ = try await ledger.append(
+                LedgerDraft(actor: .system, recipient: recipient, action: action, caseIDs: ["CASE-\(n % 3)"], requestID: "r\(n)")
+            )
+        }
+    }
+
+    @Test(
+        "queries by action, with disclosures and without, find the same entries on every backend",
+        arguments: BackendKind.available
+    )
+    func queriesByAction(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            try await mixedLedger(t)
+            let store = t.backend.ledger
+            let all = try await store.entries(from: 0, limit: 100).map { try $0.decoded() }
+            func expected(_ recipient: String?, _ actions: Set<LedgerAction>?, after: Int = -1) -> [Int] {
+                all.indices.filter { n in
+                    n > after && (recipient == nil || all[n].recipient == recipient) && (actions?.contains(all[n].action) ?? true)
+                }
+            }
+            let cases: [(String?, Set<LedgerAction>?)] = [
+                ("lfb", [.notification]), ("met-police", [.notification, .acknowledgement]), (nil, [.subjectRequest]),
+                (nil, [.notification, .acknowledgement]), ("lfb", [.disclosure]), (nil, [.disclosure]),
+                ("met-police", [.disclosure, .notification]), ("lfb", nil), (nil, [.consultation]),
+            ]
+            for (recipient, actions) in cases {
+                let found = try await store.query(LedgerQuery(recipient: recipient, actions: actions, limit: 100)).map(\.index)
+                #expect(found == expected(recipient, actions), "\(recipient ?? "any"), \(actions.map { $0.map(\.rawValue).sorted() } ?? [])")
+                #expect(!found.isEmpty)
+                let later = try await store.query(LedgerQuery(recipient: recipient, actions: actions, after: 30, limit: 100)).map(\.index)
+                #expect(later == expected(recipient, actions, after: 30))
+            }
+        }
+    }
+
+    @Test("SQLite answers a query for notices from the partial indexes by action, which hold no disclosures")
+    func partialActionIndexesUsed() async throws {
+        try await withStore(.sqlite) { t in
+            try await mixedLedger(t)
+            let queue = try DatabaseQueue(path: t.directory.appendingPathComponent(SQLiteDatabase.caseFileName).path)
+            defer { try? queue.close() }
+            func plan(_ query: LedgerQuery) async throws -> String {
+                let (sql, arguments) = SQLiteLedgerStore.select(query, lowest: 0, highest: nil)
+                return try await queue.read { db in
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+                        .joined(separator: "; ")
+                }
+            }
+            let feed = try await plan(LedgerQuery(recipient: "lfb", actions: [.notification], after: 10, limit: 100))
+            #expect(feed.contains("USING INDEX ledger_by_recipient_action"), "\(feed)")
+            let register = try await plan(LedgerQuery(actions: [.subjectRequest], limit: 100))
+            #expect(register.contains("USING INDEX ledger_by_action"), "\(register)")
+            // The index holds every entry but the disclosures: 12 rare ones and 7 consultations of the 60.
+            let stored = "SELECT count(*) FROM ledger_entries INDEXED BY ledger_by_action WHERE \(LedgerActionIndexes.predicate)"
+            #expect(try await t.integer(stored) == 19)
+            let definitions = try await queue.read { db in
+                try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE name IN ('ledger_by_action', 'ledger_by_recipient_action')")
+            }
+            #expect(definitions.count == 2 && definitions.allSatisfy { $0.hasSuffix("WHERE \(LedgerActionIndexes.predicate)") })
         }
     }
 
@@ -581,6 +651,9 @@ struct LedgerTimeRangeTests {
             let to = LedgerEntry.timestamp(base.addingTimeInterval(7 * 60))
             let picked = try await store.query(LedgerQuery(from: from, to: to, limit: 100)).map(\.index)
             #expect(picked == [2, 3, 4, 5, 6])
+            let byCase = try await store.query(LedgerQuery(caseIDs: ["C3", "C8"], from: from, to: to, limit: 100)).map(\.index)
+            #expect(byCase == [3], "a time range bounds a lookup by case too")
+            #expect(try await store.query(LedgerQuery(from: from, to: to, after: 4, limit: 100)).map(\.index) == [5, 6])
             #expect(try await store.query(LedgerQuery(from: LedgerEntry.timestamp(base.addingTimeInterval(3600)), limit: 100)).isEmpty)
             #expect(try await store.query(LedgerQuery(to: LedgerEntry.timestamp(base), limit: 100)).isEmpty)
         }
