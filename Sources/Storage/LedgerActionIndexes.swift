@@ -8,7 +8,8 @@ import Ledger
 /// an entry's commit writes off the disclosure path; a query for disclosures reads the log, or a
 /// recipient's entries, in index order instead, and nearly every row it reads is one it wants.
 package enum LedgerActionIndexes {
-    /// The partial indexes' predicate, over `ledger_entries`.
+    /// The partial indexes' predicate, over `ledger_entries`. Queries name it word for word, so changing it
+    /// takes a migration that makes both indexes again.
     package static let predicate = "action <> '\(LedgerAction.disclosure.rawValue)'"
 
     /// The term a query adds, over the entries' alias, when it asks only for actions the indexes hold:
