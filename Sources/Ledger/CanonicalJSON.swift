@@ -48,7 +48,8 @@ extension LedgerEntry {
     /// `fields` already encoded (`DisclosedFields.canonical`), copied instead of written again.
     func canonicalForm(encodedFields: [UInt8]?) -> (bytes: [UInt8], fieldsRange: Range<Int>?) {
         var w = CanonicalJSONWriter()
-        if let encodedFields { w.bytes.reserveCapacity(encodedFields.count + 512) }
+        // An entry's members besides its field list come to about 700 bytes; room for them once, not grown twice.
+        w.bytes.reserveCapacity((encodedFields?.count ?? 0) + 1024)
         var fieldsRange: Range<Int>?
         var first = true
         func key(_ name: StaticString) {

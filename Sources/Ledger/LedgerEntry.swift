@@ -127,13 +127,16 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     }
 
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        timestampStyle.format(date)
     }
 
     /// The instant an entry's `time` names.
     public static func date(fromTimestamp text: String) -> Date? {
-        try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        try? Date(text, strategy: timestampStyle)
     }
+
+    /// Made once: making the style copies a calendar, an allocation and a copy on every ledger batch.
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }
 
 /// An entry before the ledger gives it its index and time.

@@ -73,6 +73,22 @@ struct RawBindings {
         }
     }
 
+    /// Runs the statement with the values bound so far and reads its first row with `read`; nil when it has none.
+    mutating func firstRow<T>(_ read: (OpaquePointer) throws -> T) throws -> T? {
+        var value: T?
+        try forEachRow { row in
+            value = try read(row)
+            return false
+        }
+        return value
+    }
+
+    /// A column's text; nil when it is NULL.
+    static func text(_ row: OpaquePointer, _ column: Int32) -> String? {
+        guard let start = sqlite3_column_text(row, column) else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(row, column))), as: UTF8.self)
+    }
+
     /// A column's bytes, without a copy: valid until the row's call returns.
     static func blob(_ row: OpaquePointer, _ column: Int32) -> UnsafeRawBufferPointer {
         let start = sqlite3_column_blob(row, column)

@@ -20,11 +20,8 @@ public struct SQLiteLedgerStore: LedgerStore {
                 var batch = batch
                 var foundLists: [ByteKey: Int64] = [:]
                 try Self.inImmediateTransaction(db) {
-                    let size = try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")) ?? 0
-                    let lastTime =
-                        size > 0
-                        ? try String.fetchOne(db.cachedStatement(sql: "SELECT time FROM ledger_entries WHERE idx = ?"), arguments: [size - 1]) : nil
-                    try batch.found(size: size, lastTime: lastTime) { from in
+                    let head = try Self.head(db)
+                    try batch.found(size: head.size, lastTime: head.lastTime) { from in
                         try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx", arguments: [from]).map {
                             Array($0)
                         }
@@ -47,7 +44,8 @@ public struct SQLiteLedgerStore: LedgerStore {
                         throw DatabaseError(resultCode: .SQLITE_ABORT, message: "the ledger batch's transaction was rolled back")
                     }
                     if batch.changeMarkNeeded {
-                        batch.checkPreconditions(changeMark: try Int64.fetchOne(db.cachedStatement(sql: CaseChangeMark.readSQL)))
+                        var read = RawBindings(try db.cachedStatement(sql: CaseChangeMark.readSQL), in: db)
+                        batch.checkPreconditions(changeMark: try read.firstRow { RawBindings.integer($0, 0) } ?? nil)
                     }
                     try Self.insert(try batch.rows(), lists: database.fieldLists, found: &foundLists, db)
                 }
@@ -56,6 +54,14 @@ public struct SQLiteLedgerStore: LedgerStore {
                 return batch
             }
         }
+    }
+
+    /// The log's head as its writer finds it under the write lock: the size, and the last entry's time. One
+    /// statement read straight from SQLite's row: GRDB's `fetchOne` made a cursor, an argument list and a
+    /// string for each of the two reads it replaces, every batch.
+    private static func head(_ db: Database) throws -> (size: Int, lastTime: String?) {
+        var read = RawBindings(try db.cachedStatement(sql: "SELECT idx, time FROM ledger_entries ORDER BY idx DESC LIMIT 1"), in: db)
+        return try read.firstRow { row in (Int(RawBindings.integer(row, 0) ?? -1) + 1, RawBindings.text(row, 1)) } ?? (0, nil)
     }
 
     /// Runs `body` in an IMMEDIATE transaction, begun and ended by cached statements, and rolls back if it
