@@ -221,11 +221,7 @@ public struct PostgresLedgerStore: LedgerStore {
 
     public func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] {
         if query.caseIDs?.isEmpty == true { return [] }
-        // The index range the other conditions allow, which also bounds the buckets a case lookup visits.
-        var lowest = query.after.map { $0 + 1 } ?? 0
-        var highest: Int?
-        if let lower = query.from { lowest = max(lowest, try await firstIndex(atOrAfter: lower, strictly: false)) }
-        if let upper = query.to { highest = try await firstIndex(atOrAfter: upper, strictly: true) - 1 }
+        let (lowest, highest) = try await query.indexBounds { try await firstIndex(atOrAfter: $0, strictly: $1) }
         var binds = DynamicBindings()
         var conditions: [String] = []
         var from = "ledger_entries e"

@@ -206,12 +206,7 @@ public struct SQLiteLedgerStore: LedgerStore {
 
     public func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry] {
         if query.caseIDs?.isEmpty == true { return [] }
-        // The index range the other conditions allow, which also bounds the buckets a case lookup visits.
-        var lowest = 0
-        var highest: Int?
-        if let lower = query.from { lowest = max(lowest, try await firstIndex(atOrAfter: lower, strictly: false)) }
-        if let after = query.after { lowest = max(lowest, after + 1) }
-        if let upper = query.to { highest = try await firstIndex(atOrAfter: upper, strictly: true) - 1 }
+        let (lowest, highest) = try await query.indexBounds { try await firstIndex(atOrAfter: $0, strictly: $1) }
         let (sql, arguments) = Self.select(query, lowest: lowest, highest: highest)
         return try await mapErrors {
             try await database.cases.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(FieldLists.stored) }
