@@ -1,6 +1,7 @@
 # Sourced by scripts/test.sh and the benchmark scripts: a throwaway PostgreSQL server on loopback.
 #   start_test_postgres DIR PORT   initdb in DIR, start on 127.0.0.1:PORT, create database "casegate_test";
-#                                  exports CASEGATE_TEST_POSTGRES_URL
+#                                  exports CASEGATE_TEST_POSTGRES_URL; POSTGRES_OPTIONS adds server settings
+#                                  ("-c checkpoint_timeout=15min -c wal_compression=lz4")
 #   stop_test_postgres DIR         fast shutdown
 #   bench_backend SQLITE_WORK POSTGRES_WORK PORT
 #                                  for a bench script's $BACKEND: sets WORK, server_args and DEMO_GATEWAY_CLEANUP
@@ -31,7 +32,7 @@ start_test_postgres() {
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     as_pg_user "'$bin/initdb' -D '$dir/data' -U casegate --auth=trust -E UTF8 --no-locale" >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; return 1; }
-    as_pg_user "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-h 127.0.0.1 -p $port -k '$dir' -c fsync=on -c max_connections=200\" start" >/dev/null \
+    as_pg_user "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-h 127.0.0.1 -p $port -k '$dir' -c fsync=on -c max_connections=200 ${POSTGRES_OPTIONS:-}\" start" >/dev/null \
         || { cat "$dir/server.log" >&2; return 1; }
     "$bin/createdb" -h 127.0.0.1 -p "$port" -U casegate casegate_test
     export CASEGATE_TEST_POSTGRES_URL="postgres://casegate@127.0.0.1:$port/casegate_test"
