@@ -78,7 +78,7 @@ if [[ " $ENDPOINTS " == *" ping "* && " $ENDPOINTS " == *" view "* ]]; then
   if [ -n "$RATE" ]; then mode="open loop, $RATE a second"; fi
   echo "a view's extra gateway CPU over a ping's: $((view_us - ping_us)) µs ($mode)"
   if [ "$BACKEND" = postgres ]; then
-    database_us() { awk '{ for (i = 1; i <= NF; i++) if ($i == "postgresql") print $(i + 3) }' "$WORK/cpu-$1.txt"; }
+    database_us() { awk '{ for (i = 1; i <= NF; i++) if ($i == "postgresql" && $(i + 2) == "cores,") print $(i + 3) }' "$WORK/cpu-$1.txt"; }
     echo "with PostgreSQL's: $((view_us + $(database_us view) - ping_us - $(database_us ping))) µs"
   fi
 fi

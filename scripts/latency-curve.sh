@@ -11,6 +11,7 @@
 #   scripts/latency-curve.sh                                  # SQLite, rates 1,000 to 12,000 a second
 #   BACKEND=postgres scripts/latency-curve.sh                 # the same on PostgreSQL
 #   RATES="500 1000 1500 2000" DURATION=5 scripts/latency-curve.sh
+#   CASEGATE_BIN=/tmp/casegate-before scripts/latency-curve.sh   # another build, no build step (A/B in one session)
 # Writes docs/latency-curve-<backend>.svg and .csv (OUT to change the stem).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +29,8 @@ PARTNER_PORT=${PARTNER_PORT:-18463}
 STAFF_PORT=${STAFF_PORT:-18464}
 OUT=${OUT:-docs/latency-curve-$BACKEND}
 
-swift build -c release --product casegate >&2
-bin=.build/release/casegate
+if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
+bin=${CASEGATE_BIN:-.build/release/casegate}
 bench_backend .build-bench .build-bench-curve-postgres "${BENCH_POSTGRES_PORT:-26532}"
 mkdir -p "$WORK"
 server_args+=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")

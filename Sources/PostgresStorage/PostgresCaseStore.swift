@@ -77,28 +77,22 @@ public struct PostgresCaseStore: CaseStore {
         }
     }
 
-    /// One round trip: the sealed case and its wrapped key, joined.
+    /// One round trip: the sealed case and its wrapped key, joined; a prepared statement (`CaseReadStatement`).
     public func get(_ id: UUID) async throws -> ASBCase? {
-        let rows = try await database.mapErrors {
-            try await database.client.query(
-                "SELECT c.reference, c.sealed, c.version, \(unescaped: keyJoin) WHERE c.id = \(id.uuidString)",
-                logger: database.logger
-            ).collect()
+        let row = try await database.mapErrors {
+            database.keysApart
+                ? try await database.client.execute(CaseReadStatement<KeysApart>(id: id.uuidString), logger: database.logger).firstOfAll()
+                : try await database.client.execute(CaseReadStatement<KeysJoined>(id: id.uuidString), logger: database.logger).firstOfAll()
         }
-        guard let row = rows.first else { return nil }
-        let (reference, sealed, version, joined) = try row.decode((String, Data, Int64, Data?).self)
-        var c = try open(id, reference: reference, sealed: sealed, wrapped: try await wrappedKey(id.uuidString, joined: joined))
-        c.version = Int(version)
+        guard let row else { return nil }
+        var c = try open(id, reference: row.reference, sealed: row.sealed, wrapped: try await wrappedKey(id.uuidString, joined: row.wrappedKey))
+        c.version = Int(row.version)
         return c
     }
 
     /// The wrapped key column and the join that brings it: the key table when it is in this database, else
     /// a NULL placeholder (the key is read from the key database by `wrappedKey`).
-    private var keyJoin: String {
-        database.keysApart
-            ? "NULL::bytea AS wrapped_key FROM cases c"
-            : "k.wrapped_key FROM cases c LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id"
-    }
+    private var keyJoin: String { database.keysApart ? KeysApart.keyJoin : KeysJoined.keyJoin }
 
     /// The joined key, or the key database's when keys are apart.
     private func wrappedKey(_ id: String, joined: Data?) async throws -> Data? {
@@ -109,9 +103,7 @@ public struct PostgresCaseStore: CaseStore {
     /// One row that a statement trigger on `cases` moves (see the "v3-case-changes" migration).
     public func changeMark() async throws -> Int64 {
         let mark = try await database.mapErrors {
-            try await database.client.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: database.logger).collect().first?.decode(
-                Int64.self
-            )
+            try await database.client.execute(ChangeMarkStatement(), logger: database.logger).firstOfAll()
         }
         guard let mark else { throw StorageError.unavailable(reason: "the case change mark is missing") }
         return mark

@@ -49,7 +49,7 @@ public struct PostgresLedgerStore: LedgerStore {
                 let mark =
                     effects.isEmpty
                     ? head?.2
-                    : try await connection.query(PostgresQuery(unsafeSQL: CaseChangeMark.readSQL), logger: logger).collect().first?.decode(Int64.self)
+                    : try await connection.execute(ChangeMarkStatement(), logger: logger).firstOfAll()
                 batch.checkPreconditions(changeMark: mark)
             }
             return (batch, try await insert(try batch.rows(), at: batch.head, connection))
@@ -67,9 +67,9 @@ public struct PostgresLedgerStore: LedgerStore {
         guard let (batch, changeMark) = batch.assumingKnownHead(),
             let columns = LedgerColumns(try batch.rows(), storedLists: database.fieldLists)
         else { return nil }
-        let query = Self.append(columns, at: batch.head, changeMark: changeMark)
+        let statement = LedgerAppendStatement(columns: columns, head: batch.head, changeMark: changeMark)
         let written = try await database.mapErrors {
-            try await database.client.query(query, logger: database.logger).collect().first?.decode(Bool.self) ?? false
+            try await database.client.execute(statement, logger: database.logger).firstOfAll() ?? false
         }
         database.ledgerAppends.withLock {
             if written { $0.atKnownHead += 1 } else { $0.headMoved += 1 }
@@ -88,26 +88,11 @@ public struct PostgresLedgerStore: LedgerStore {
             throw StorageError.unavailable(reason: "a field list was stored and then not found")
         }
         // The same insert as a batch at a known head; the lock is held, so the head it checks is the one read.
-        let query = Self.append(columns, at: head, changeMark: nil)
-        guard try await connection.query(query, logger: database.logger).collect().first?.decode(Bool.self) == true else {
+        let statement = LedgerAppendStatement(columns: columns, head: head, changeMark: nil)
+        guard try await connection.execute(statement, logger: database.logger).firstOfAll() == true else {
             throw StorageError.unavailable(reason: "the ledger's head moved while its lock was held")
         }
         return found
-    }
-
-    /// `casegate_ledger_append`: under the ledger's lock, the entries and their case links inserted in one
-    /// statement if the log ends at `head` and the change mark is `changeMark` (nil: not checked); the
-    /// answer says whether they were.
-    private static func append(_ columns: LedgerColumns, at head: LedgerHead, changeMark: Int64?) -> PostgresQuery {
-        """
-        SELECT casegate_ledger_append(
-            \(AdvisoryLock.ledger), \(head.size), \(head.lastTime)::text, \(changeMark != nil), \(changeMark)::bigint,
-            \(CaseLinkBuckets.shift)::integer, \(columns.idx)::bigint[], \(columns.entry)::bytea[], \(columns.leaf)::bytea[],
-            \(columns.time)::text[], \(columns.action)::text[], \(columns.actor)::text[], \(columns.recipient)::text[],
-            \(columns.purpose)::text[], \(columns.listID)::bigint[], \(columns.listAt)::integer[],
-            \(columns.linkCase)::text[], \(columns.linkIndex)::bigint[]
-        )
-        """
     }
 
     /// The id of a stored field list: remembered, or found or stored in this transaction (then added to `found`).
