@@ -95,11 +95,9 @@ extension PostgresDataKeys {
         guard !ids.isEmpty else { return [:] }
         return try await database.mapErrors {
             var keys: [String: Data] = [:]
-            let rows = try await database.keyClient.query(
-                "SELECT case_id, wrapped_key FROM casegate_keys.data_keys WHERE case_id = ANY(\(ids))",
-                logger: database.logger
-            )
-            for try await (id, wrapped) in rows.decode((String, Data).self) { keys[id] = wrapped }
+            for try await row in try await database.keyClient.execute(WrappedKeysStatement(ids: ids), logger: database.logger) {
+                keys[row.caseID] = row.wrappedKey
+            }
             return keys
         }
     }

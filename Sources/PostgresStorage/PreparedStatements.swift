@@ -112,6 +112,28 @@ struct CaseReadStatement<Placement: KeyPlacement>: PostgresPreparedStatement {
     }
 }
 
+/// Wrapped data keys by case id, from the key table wherever it is: with keys in a database of their own,
+/// a view of a case not yet cached reads its key with this, after `CaseReadStatement`.
+struct WrappedKeysStatement: PostgresPreparedStatement {
+    typealias Row = (caseID: String, wrappedKey: Data)
+
+    static let name = "casegate_wrapped_keys"
+    static let sql = "SELECT case_id, wrapped_key FROM casegate_keys.data_keys WHERE case_id = ANY($1)"
+
+    let ids: [String]
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(ids)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let (caseID, wrappedKey) = try row.decode((String, Data).self)
+        return (caseID, wrappedKey)
+    }
+}
+
 extension AsyncSequence {
     /// The first element, after reading every one: a statement's rows are read to their end, so its
     /// connection goes back to the pool ready for the next.
