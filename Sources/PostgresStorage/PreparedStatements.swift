@@ -70,25 +70,18 @@ protocol KeyPlacement: Sendable {
     /// The wrapped key column and the join that brings it.
     static var keyJoin: String { get }
     static var caseReadName: String { get }
-    static var caseReadSQL: String { get }
-}
-
-extension KeyPlacement {
-    static func caseRead(keyJoin: String) -> String { "SELECT c.reference, c.sealed, c.version, \(keyJoin) WHERE c.id = $1" }
 }
 
 /// The key table in the case database: a case and its key in one joined read.
 enum KeysJoined: KeyPlacement {
     static let keyJoin = "k.wrapped_key FROM cases c LEFT JOIN casegate_keys.data_keys k ON k.case_id = c.id"
     static let caseReadName = "casegate_case_read_keys_joined"
-    static let caseReadSQL = caseRead(keyJoin: keyJoin)
 }
 
 /// Keys in a database of their own: a NULL placeholder here, the key read from the key database.
 enum KeysApart: KeyPlacement {
     static let keyJoin = "NULL::bytea AS wrapped_key FROM cases c"
     static let caseReadName = "casegate_case_read_keys_apart"
-    static let caseReadSQL = caseRead(keyJoin: keyJoin)
 }
 
 /// One case's reference, sealed document, version and (keys joined) wrapped key.
@@ -96,7 +89,7 @@ struct CaseReadStatement<Placement: KeyPlacement>: PostgresPreparedStatement {
     typealias Row = (reference: String, sealed: Data, version: Int64, wrappedKey: Data?)
 
     static var name: String { Placement.caseReadName }
-    static var sql: String { Placement.caseReadSQL }
+    static var sql: String { "SELECT c.reference, c.sealed, c.version, \(Placement.keyJoin) WHERE c.id = $1" }
 
     let id: String
 
