@@ -10,6 +10,8 @@
 #   CASEGATE_BIN=/tmp/casegate-before scripts/bench-cpu.sh   # another build (no build here), to compare two
 #   BACKEND=postgres scripts/bench-cpu.sh    # a throwaway PostgreSQL on loopback, a fresh data set; its CPU, log
 #                                            # bytes and plans made a request too
+#   COLD=1 scripts/bench-cpu.sh              # no view cache: every view built from the store (a case read, its
+#                                            # key, the view), as for a partner that never asks for a case twice
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -21,6 +23,7 @@ PARTNER=${PARTNER:-met-police}
 BACKEND=${BACKEND:-sqlite}
 WINDOW=${WINDOW:-5}
 RATE=${RATE:-}
+COLD=${COLD:-}
 rate_args=()
 if [ -n "$RATE" ]; then rate_args=(--rate "$RATE"); fi
 
@@ -33,6 +36,7 @@ if [ "$BACKEND" = postgres ]; then
 fi
 bench_backend .build-bench .build-bench-cpu-postgres "${BENCH_POSTGRES_PORT:-26632}"
 mkdir -p "$WORK"
+if [ -n "$COLD" ]; then server_args+=(--view-cache-mb 0); fi
 source scripts/demo-gateway.sh
 start_demo_gateway "$bin" "$WORK" 18444 "${server_args[@]}" --data-dir "$WORK/data" --certs-dir "$WORK/certs" \
   --partner-port 18443 --staff-port 18444 --cases "$CASES" --partner-rate-limit off
@@ -89,6 +93,7 @@ if [[ " $ENDPOINTS " == *" ping "* && " $ENDPOINTS " == *" view "* ]]; then
   view_us=$(awk '{ print $7 }' "$WORK/cpu-view.txt")
   mode="closed loop, $CONNECTIONS connections"
   if [ -n "$RATE" ]; then mode="open loop, $RATE a second"; fi
+  if [ -n "$COLD" ]; then mode="$mode, no view cache"; fi
   echo "a view's extra gateway CPU over a ping's: $((view_us - ping_us)) µs ($mode)"
   if [ "$BACKEND" = postgres ]; then
     database_us() { awk '{ for (i = 1; i <= NF; i++) if ($i == "postgresql" && $(i + 2) == "cores,") print $(i + 3) }' "$WORK/cpu-$1.txt"; }

@@ -9,38 +9,41 @@ public struct Postcode: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Reads a postcode in any case, with or without spaces (ASCII white space only).
     /// Byte by byte: the scrubber tries it on every postcode-shaped word of every narrative.
     public init?(_ text: String) {
-        var compact: [UInt8] = []
-        compact.reserveCapacity(8)
-        guard Self.compact(text.utf8, into: &compact) else { return nil }
-        self.outward = String(decoding: compact.dropLast(3), as: UTF8.self)
-        self.inward = String(decoding: compact.suffix(3), as: UTF8.self)
+        let parts = Self.withCompacted(text.utf8) { compact in
+            (String(decoding: compact.dropLast(3), as: UTF8.self), String(decoding: compact.suffix(3), as: UTF8.self))
+        }
+        guard let parts else { return nil }
+        (outward, inward) = parts
     }
 
     /// Whether these bytes spell a postcode as `init` reads them, without making one: the scrubber asks
     /// this of every postcode-shaped word.
     public static func isValid(utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        var compact: (UInt64) = 0
-        return withUnsafeMutableBytes(of: &compact) { buffer in
-            var out = buffer.bindMemory(to: UInt8.self)
-            return Self.compact(utf8, into: &out)
-        }
+        withCompacted(utf8) { _ in true } ?? false
     }
 
-    /// Upper-cases `utf8` without its white space into `out` and checks its shape.
-    private static func compact(_ utf8: some Collection<UInt8>, into out: inout some PostcodeBytes) -> Bool {
-        var count = 0
-        for b in utf8 {
-            switch b {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): out.put(b - 32, at: count)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): out.put(b, at: count)
-            default: return false
+    /// Runs `body` on `utf8` upper-cased without its white space, if it has a postcode's shape; nil if not.
+    /// The compacted bytes are on the stack (at most eight are written), so reading one allocates nothing.
+    private static func withCompacted<T>(_ utf8: some Collection<UInt8>, _ body: (UnsafeMutableBufferPointer<UInt8>) -> T) -> T? {
+        var storage: UInt64 = 0
+        return withUnsafeMutableBytes(of: &storage) { raw in
+            let out = raw.bindMemory(to: UInt8.self)
+            var count = 0
+            for b in utf8 {
+                switch b {
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
+                case UInt8(ascii: "a")...UInt8(ascii: "z"): out[count] = b - 32
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): out[count] = b
+                default: return nil
+                }
+                count += 1
+                if count > 7 { return nil }
             }
-            count += 1
-            if count > 7 { return false }
+            guard count >= 5 else { return nil }
+            let compact = UnsafeMutableBufferPointer(rebasing: out[..<count])
+            guard isValidOutward(compact.dropLast(3)), isValidInward(compact.suffix(3)) else { return nil }
+            return body(compact)
         }
-        guard count >= 5 else { return false }
-        return isValidOutward(out.bytes(0..<(count - 3))) && isValidInward(out.bytes((count - 3)..<count))
     }
 
     /// The postcode district: the outward code ("W5").
@@ -95,21 +98,4 @@ public struct Postcode: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     private static func isLetter(_ b: UInt8) -> Bool { b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") }
-}
-
-/// Where `Postcode.compact` writes: a growing array when making a postcode, eight bytes on the stack when only checking.
-private protocol PostcodeBytes {
-    associatedtype Slice: Collection<UInt8>
-    mutating func put(_ byte: UInt8, at index: Int)
-    func bytes(_ range: Range<Int>) -> Slice
-}
-
-extension [UInt8]: PostcodeBytes {
-    fileprivate mutating func put(_ byte: UInt8, at index: Int) { append(byte) }
-    fileprivate func bytes(_ range: Range<Int>) -> ArraySlice<UInt8> { self[range] }
-}
-
-extension UnsafeMutableBufferPointer<UInt8>: PostcodeBytes {
-    fileprivate mutating func put(_ byte: UInt8, at index: Int) { self[index] = byte }
-    fileprivate func bytes(_ range: Range<Int>) -> Slice<UnsafeMutableBufferPointer<UInt8>> { self[range] }
 }

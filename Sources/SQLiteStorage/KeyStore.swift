@@ -62,7 +62,9 @@ struct KeyStore: Sendable {
     /// By the id's text form (`UUID.uuidString`), the key column's own.
     func key(for caseID: String) throws -> SymmetricKey {
         let wrapped = try reads.read { db in
-            try Data.fetchOne(db.cachedStatement(sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?"), arguments: [caseID])
+            var read = RawBindings(try db.cachedStatement(sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?"), in: db)
+            read.bind(caseID)
+            return try read.firstRow { Data(RawBindings.blob($0, 0)) }
         }
         guard let wrapped else { throw StorageError.dataKeyMissing(caseID: caseID) }
         return try masterKeys.unwrap(wrapped)

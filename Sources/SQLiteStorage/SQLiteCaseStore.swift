@@ -83,20 +83,28 @@ public struct SQLiteCaseStore: CaseStore {
         // The id's text once: the row's key, the data key's, and the cipher's authenticated data.
         let text = id.uuidString
         return try await mapErrors {
-            let row = try database.caseReads.read { db -> Row? in
-                let statement = try db.cachedStatement(sql: "SELECT reference, sealed, version FROM cases WHERE id = ?")
-                return try Row.fetchOne(statement, arguments: [text])
+            // Read straight from SQLite's row: this is on every view not yet cached.
+            let row = try database.caseReads.read { db -> (reference: String?, sealed: Data, version: Int64?)? in
+                var read = RawBindings(try db.cachedStatement(sql: "SELECT reference, sealed, version FROM cases WHERE id = ?"), in: db)
+                read.bind(text)
+                return try read.firstRow { row in
+                    (RawBindings.text(row, 0), Data(RawBindings.blob(row, 1)), RawBindings.integer(row, 2))
+                }
             }
             guard let row else { return nil }
-            return try open(text, row[0], row[1], row[2])
+            guard let reference = row.reference, let version = row.version else { throw StorageError.corrupt(caseID: text) }
+            return try open(text, reference, row.sealed, Int(version))
         }
     }
 
     /// One point read of a one-row table that triggers on `cases` move (see the "v7-case-changes" migration).
     public func changeMark() async throws -> Int64 {
         try await mapErrors {
-            let mark = try database.caseReads.read { db in try Int64.fetchOne(db.cachedStatement(sql: CaseChangeMark.readSQL)) }
-            guard let mark else { throw StorageError.unavailable(reason: "the case change mark is missing") }
+            let mark = try database.caseReads.read { db in
+                var read = RawBindings(try db.cachedStatement(sql: CaseChangeMark.readSQL), in: db)
+                return try read.firstRow { RawBindings.integer($0, 0) }
+            }
+            guard let mark = mark ?? nil else { throw StorageError.unavailable(reason: "the case change mark is missing") }
             return mark
         }
     }

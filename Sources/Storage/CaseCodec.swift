@@ -161,6 +161,14 @@ private struct Reader {
         return Int(result)
     }
 
+    /// How many elements follow. Each takes at least a byte, so a count beyond the bytes left is a
+    /// damaged case, refused before anything is reserved for it.
+    mutating func elementCount() throws(CaseCodecError) -> Int {
+        let n = try count()
+        guard n <= buffer.count - offset else { throw .truncated }
+        return n
+    }
+
     mutating func string() throws(CaseCodecError) -> String {
         let n = try count()
         guard n <= buffer.count - offset else { throw .truncated }
@@ -216,8 +224,10 @@ private struct Reader {
         let location = try string()
         let narrative = try string()
         let riskFlag = try bool()
+        let tagCount = try elementCount()
         var tags: [String] = []
-        for _ in 0..<(try count()) { tags.append(try string()) }
+        tags.reserveCapacity(tagCount)
+        for _ in 0..<tagCount { tags.append(try string()) }
         var c = ASBCase(
             id: id,
             reference: reference,
@@ -233,10 +243,10 @@ private struct Reader {
         c.tags = tags
         c.category = category
         c.categoryReason = categoryReason
-        let parties = try count()
+        let parties = try elementCount()
         c.parties.reserveCapacity(parties)
         for _ in 0..<parties { c.parties.append(try party()) }
-        let events = try count()
+        let events = try elementCount()
         c.events.reserveCapacity(events)
         for _ in 0..<events { c.events.append(try event()) }
         c.status = try raw(CaseStatus.self)
@@ -252,8 +262,10 @@ private struct Reader {
         let name = try string()
         let dateOfBirth = try optional { r throws(CaseCodecError) in CalendarDate(daysSinceEpoch: try r.count() - (1 << 30)) }
         let address = try optional { r throws(CaseCodecError) -> Address in
+            let lineCount = try r.elementCount()
             var lines: [String] = []
-            for _ in 0..<(try r.count()) { lines.append(try r.string()) }
+            lines.reserveCapacity(lineCount)
+            for _ in 0..<lineCount { lines.append(try r.string()) }
             let text = try r.string()
             guard let postcode = Postcode(text) else { throw .malformed("'\(text)' is not a postcode") }
             return Address(lines: lines, postcode: postcode)

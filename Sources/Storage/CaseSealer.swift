@@ -18,7 +18,9 @@ public enum CaseSealer {
     package static func open(_ sealed: Data, idText: String, with key: SymmetricKey) throws -> ASBCase {
         do {
             let box = try AES.GCM.SealedBox(combined: sealed)
-            let plaintext = try AES.GCM.open(box, using: key, authenticating: Data(idText.utf8))
+            // The id's own bytes as the authenticated data, without copying them into a `Data`.
+            var id = idText
+            let plaintext = try id.withUTF8 { try AES.GCM.open(box, using: key, authenticating: UnsafeRawBufferPointer($0)) }
             return try CaseCodec.decode(plaintext)
         } catch {
             throw StorageError.corrupt(caseID: idText)

@@ -59,4 +59,17 @@ struct CaseCodecTests {
         #expect(throws: CaseCodecError.unknownFormat(9)) { try CaseCodec.decode([9] + bytes.dropFirst()) }
         #expect(throws: CaseCodecError.truncated) { try CaseCodec.decode([UInt8]()) }
     }
+
+    @Test("a count of elements beyond the document's bytes is refused before anything is reserved for it")
+    func countBeyondTheDocument() throws {
+        var c = sampleCase()
+        c.tags = ["marker-tag"]
+        let bytes = CaseCodec.encode(c)
+        // The tag list: its count (1), the tag's length (10), the tag.
+        let tag = Array("marker-tag".utf8)
+        let at = try #require((0...(bytes.count - tag.count)).first { Array(bytes[$0..<$0 + tag.count]) == tag }) - 2
+        #expect(bytes[at] == 1 && bytes[at + 1] == 10)
+        let huge: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F]  // 2^62 - 1 in LEB128
+        #expect(throws: CaseCodecError.truncated) { try CaseCodec.decode(Array(bytes[..<at]) + huge + Array(bytes[(at + 1)...])) }
+    }
 }
