@@ -86,8 +86,9 @@ struct ViewController {
     @Sendable func one(_ request: Request, context: PartnerRequestContext) async throws -> Response {
         let policy = try compiledPolicy(request, context)
         let text = try context.parameters.require("id")
-        let notFound = Problem.notFound("no case \(text) for this partner")
-        guard let id = UUID(uuidString: text) else { throw notFound }
+        // Made only when thrown: a view that is found should not pay for the message.
+        func notFound() -> Problem { Problem.notFound("no case \(text) for this partner") }
+        guard let id = UUID(uuidString: text) else { throw notFound() }
         let today = CalendarDate(now())
         let key = ViewCache.Key(policy, caseID: id)
         // A view built earlier goes out only if no case has changed since: the ledger checks the mark as it
@@ -101,7 +102,7 @@ struct ViewController {
         GatewayMetrics.viewCache(hit: false)
         guard let entry = try await freshView(of: id, key: key, under: policy, today: today) else {
             GatewayMetrics.refused(.notAdmitted)
-            throw notFound
+            throw notFound()
         }
         return try await disclose(entry.body, sha256: entry.sha256, caseIDs: [id], policy: policy, context: context)
     }
