@@ -9,7 +9,7 @@
 #   RATE=4000 scripts/bench-cpu.sh           # open loop at 4,000 requests a second instead of closed loop
 #   CASEGATE_BIN=/tmp/casegate-before scripts/bench-cpu.sh   # another build (no build here), to compare two
 #   BACKEND=postgres scripts/bench-cpu.sh    # a throwaway PostgreSQL on loopback, a fresh data set; its CPU, log
-#                                            # bytes and plans made a request too
+#                                            # bytes, statements run and plans made a request too
 #   COLD=1 scripts/bench-cpu.sh              # no view cache: every view built from the store (a case read, its
 #                                            # key, the view), as for a partner that never asks for a case twice
 set -euo pipefail
@@ -51,10 +51,18 @@ wal_position() {
   [ "$BACKEND" = postgres ] || { echo 0; return; }
   psql_value "SELECT pg_current_wal_lsn() - '0/0'"
 }
-# Plans the PostgreSQL server has made for the gateway's statements (0 on SQLite).
+# Plans the PostgreSQL server has made for the gateway's statements, and the statements it ran: each a
+# round trip (0 on SQLite).
+gateway_statements() {
+  psql_value "SELECT COALESCE(sum($1), 0) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%pg_current_wal_lsn%'"
+}
 plans_made() {
   [ "$BACKEND" = postgres ] || { echo 0; return; }
-  psql_value "SELECT COALESCE(sum(plans), 0) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%pg_current_wal_lsn%'"
+  gateway_statements plans
+}
+statements_run() {
+  [ "$BACKEND" = postgres ] || { echo 0; return; }
+  gateway_statements calls
 }
 if [ "$BACKEND" = postgres ]; then psql_value "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; fi
 # The PostgreSQL server's processes: the postmaster and its children (0 on SQLite).
@@ -71,19 +79,19 @@ for endpoint in $ENDPOINTS; do
     --connections "$CONNECTIONS" "${rate_args[@]}" --duration $((WINDOW + 6)) --warmup 2 --json --endpoint "$endpoint" >"$WORK/cpu-$endpoint.json" &
   load=$!
   sleep 4
-  s0=$(ticks "$server"); c0=$(ticks "$load"); d0=$(database_ticks); w0=$(written "$server"); l0=$(wal_position); p0=$(plans_made); t0=$(date +%s.%N)
+  s0=$(ticks "$server"); c0=$(ticks "$load"); d0=$(database_ticks); w0=$(written "$server"); l0=$(wal_position); p0=$(plans_made); r0=$(statements_run); t0=$(date +%s.%N)
   sleep "$WINDOW"
-  s1=$(ticks "$server"); c1=$(ticks "$load"); d1=$(database_ticks); w1=$(written "$server"); l1=$(wal_position); p1=$(plans_made); t1=$(date +%s.%N)
+  s1=$(ticks "$server"); c1=$(ticks "$load"); d1=$(database_ticks); w1=$(written "$server"); l1=$(wal_position); p1=$(plans_made); r1=$(statements_run); t1=$(date +%s.%N)
   wait "$load"
   rps=$(jq '.throughput' "$WORK/cpu-$endpoint.json")
   awk -v e="$endpoint" -v rps="$rps" -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v d="$((d1 - d0))" -v db="$BACKEND" \
-    -v w="$((w1 - w0))" -v l="$((l1 - l0))" -v p="$((p1 - p0))" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
+    -v w="$((w1 - w0))" -v l="$((l1 - l0))" -v p="$((p1 - p0))" -v r="$((r1 - r0))" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
     secs = t1 - t0; sc = s / hz / secs; cc = c / hz / secs; dc = d / hz / secs
     printf "%-5s %8.0f req/s   gateway %.2f cores, %4.0f µs a request   load generator %.2f cores, %4.0f µs a request",
       e, rps, sc, sc / rps * 1e6, cc, cc / rps * 1e6
     if (db == "postgres") printf "   postgresql %.2f cores, %4.0f µs a request", dc, dc / rps * 1e6
     printf "   gateway wrote %.1f KB a request", w / secs / rps / 1000
-    if (db == "postgres") printf ", postgresql logged %.0f bytes and made %.2f plans a request", l / secs / rps, p / secs / rps
+    if (db == "postgres") printf ", postgresql logged %.0f bytes, ran %.2f statements and made %.2f plans a request", l / secs / rps, r / secs / rps, p / secs / rps
     printf "\n" }' | tee "$WORK/cpu-$endpoint.txt"
 done
 

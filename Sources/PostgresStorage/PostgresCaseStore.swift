@@ -77,8 +77,14 @@ public struct PostgresCaseStore: CaseStore {
         }
     }
 
-    /// One round trip: the sealed case and its wrapped key, joined; a prepared statement (`CaseReadStatement`).
+    /// The case read `markedCase` makes, its mark set aside.
     public func get(_ id: UUID) async throws -> ASBCase? {
+        try await markedCase(id)?.case
+    }
+
+    /// One round trip (keys joined): the sealed case, its wrapped key and the change mark in one prepared
+    /// statement (`CaseReadStatement`), so of one snapshot.
+    public func markedCase(_ id: UUID) async throws -> (mark: Int64, case: ASBCase)? {
         let row = try await database.mapErrors {
             database.keysApart
                 ? try await database.client.execute(CaseReadStatement<KeysApart>(id: id.uuidString), logger: database.logger).firstOfAll()
@@ -87,7 +93,7 @@ public struct PostgresCaseStore: CaseStore {
         guard let row else { return nil }
         var c = try open(id, reference: row.reference, sealed: row.sealed, wrapped: try await wrappedKey(id.uuidString, joined: row.wrappedKey))
         c.version = Int(row.version)
-        return c
+        return (row.mark, c)
     }
 
     /// The wrapped key column and the join that brings it: the key table when it is in this database, else

@@ -84,12 +84,15 @@ enum KeysApart: KeyPlacement {
     static let caseReadName = "casegate_case_read_keys_apart"
 }
 
-/// One case's reference, sealed document, version and (keys joined) wrapped key.
+/// One case's reference, sealed document, version and (keys joined) wrapped key, with the change mark of
+/// the same snapshot (one statement sees one), so a view of a case not yet cached costs one round trip, not two.
 struct CaseReadStatement<Placement: KeyPlacement>: PostgresPreparedStatement {
-    typealias Row = (reference: String, sealed: Data, version: Int64, wrappedKey: Data?)
+    typealias Row = (mark: Int64, reference: String, sealed: Data, version: Int64, wrappedKey: Data?)
 
     static var name: String { Placement.caseReadName }
-    static var sql: String { "SELECT c.reference, c.sealed, c.version, \(Placement.keyJoin) WHERE c.id = $1" }
+    static var sql: String {
+        "SELECT (\(CaseChangeMark.readSQL)), c.reference, c.sealed, c.version, \(Placement.keyJoin) WHERE c.id = $1"
+    }
 
     let id: String
 
@@ -100,8 +103,8 @@ struct CaseReadStatement<Placement: KeyPlacement>: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
-        let (reference, sealed, version, wrappedKey) = try row.decode((String, Data, Int64, Data?).self)
-        return (reference, sealed, version, wrappedKey)
+        let (mark, reference, sealed, version, wrappedKey) = try row.decode((Int64, String, Data, Int64, Data?).self)
+        return (mark, reference, sealed, version, wrappedKey)
     }
 }
 

@@ -83,30 +83,42 @@ public struct SQLiteCaseStore: CaseStore {
         // The id's text once: the row's key, the data key's, and the cipher's authenticated data.
         let text = id.uuidString
         return try await mapErrors {
-            // Read straight from SQLite's row: this is on every view not yet cached.
-            let row = try database.caseReads.read { db -> (reference: String?, sealed: Data, version: Int64?)? in
-                var read = RawBindings(try db.cachedStatement(sql: "SELECT reference, sealed, version FROM cases WHERE id = ?"), in: db)
-                read.bind(text)
-                return try read.firstRow { row in
-                    (RawBindings.text(row, 0), Data(RawBindings.blob(row, 1)), RawBindings.integer(row, 2))
-                }
-            }
+            guard let row = try database.caseReads.read({ db in try Self.caseRow(text, db) }) else { return nil }
+            return try open(text, row.reference, row.sealed, row.version)
+        }
+    }
+
+    /// One point-read connection for both, the mark read first: a case at least as new as its mark.
+    public func markedCase(_ id: UUID) async throws -> (mark: Int64, case: ASBCase)? {
+        let text = id.uuidString
+        return try await mapErrors {
+            let (mark, row) = try database.caseReads.read { db in (try Self.changeMark(db), try Self.caseRow(text, db)) }
             guard let row else { return nil }
-            guard let reference = row.reference, let version = row.version else { throw StorageError.corrupt(caseID: text) }
-            return try open(text, reference, row.sealed, Int(version))
+            return (mark, try open(text, row.reference, row.sealed, row.version))
         }
     }
 
     /// One point read of a one-row table that triggers on `cases` move (see the "v7-case-changes" migration).
     public func changeMark() async throws -> Int64 {
-        try await mapErrors {
-            let mark = try database.caseReads.read { db in
-                var read = RawBindings(try db.cachedStatement(sql: CaseChangeMark.readSQL), in: db)
-                return try read.firstRow { RawBindings.integer($0, 0) }
-            }
-            guard let mark = mark ?? nil else { throw StorageError.unavailable(reason: "the case change mark is missing") }
-            return mark
+        try await mapErrors { try database.caseReads.read { db in try Self.changeMark(db) } }
+    }
+
+    private static func changeMark(_ db: Database) throws -> Int64 {
+        var read = RawBindings(try db.cachedStatement(sql: CaseChangeMark.readSQL), in: db)
+        guard let mark = try read.firstRow({ RawBindings.integer($0, 0) }) ?? nil else {
+            throw StorageError.unavailable(reason: "the case change mark is missing")
         }
+        return mark
+    }
+
+    /// A stored case's row, read straight from SQLite's buffers: this is on every view not yet cached.
+    private static func caseRow(_ text: String, _ db: Database) throws -> StoredCaseRow? {
+        var read = RawBindings(try db.cachedStatement(sql: "SELECT reference, sealed, version FROM cases WHERE id = ?"), in: db)
+        read.bind(text)
+        let row = try read.firstRow { row in (RawBindings.text(row, 0), Data(RawBindings.blob(row, 1)), RawBindings.integer(row, 2)) }
+        guard let (reference, sealed, version) = row else { return nil }
+        guard let reference, let version else { throw StorageError.corrupt(caseID: text) }
+        return StoredCaseRow(reference: reference, sealed: sealed, version: Int(version))
     }
 
     public func update(_ id: UUID, _ change: @Sendable (inout ASBCase) throws -> Void) async throws -> ASBCase {
@@ -222,4 +234,11 @@ func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as DatabaseError {
         throw StorageError.unavailable(reason: "SQLite \(error.resultCode): \(error.message ?? "no message")")
     }
+}
+
+/// What a case's row holds besides its id: the clear reference and version, and the sealed document.
+private struct StoredCaseRow {
+    let reference: String
+    let sealed: Data
+    let version: Int
 }

@@ -97,6 +97,10 @@ public protocol CaseStore: Sendable {
     /// the same transaction as the change. Read before a case, it tells a cache whether what it built from
     /// an earlier read under the same number is still current.
     func changeMark() async throws -> Int64
+    /// A case with a change mark read no later than it: what a cache keeps a view built from the case
+    /// under (a view of a case not yet cached). Nil when there is no such case. One read where the store
+    /// can make it one, rather than `changeMark()` and `get(_:)` in turn.
+    func markedCase(_ id: UUID) async throws -> (mark: Int64, case: ASBCase)?
 }
 
 extension CaseStore {

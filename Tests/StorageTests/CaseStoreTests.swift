@@ -197,6 +197,28 @@ struct CaseStoreTests {
         }
     }
 
+    @Test("a case read with its change mark: the mark of the case as read, moved with it, nil for no case", arguments: BackendKind.available)
+    func markedCase(kind: BackendKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.backend.cases(clock: testClock)
+            let id = try await store.create(sampleCase()).id
+            #expect(try await store.markedCase(UUID()) == nil)
+
+            let first = try #require(try await store.markedCase(id))
+            let (mark, read) = (try await store.changeMark(), try await store.get(id))
+            #expect(first.mark == mark)
+            #expect(first.case == read)
+
+            let other = try await t.reopen()
+            _ = try await other.cases(clock: testClock).update(id) { $0.narrative = "Changed elsewhere." }
+            let second = try #require(try await store.markedCase(id))
+            let moved = try await store.changeMark()
+            #expect(second.mark > first.mark && second.mark == moved)
+            #expect(second.case.narrative == "Changed elsewhere." && second.case.version == first.case.version + 1)
+            await other.close()
+        }
+    }
+
     @Test func masterKeyFileIsOwnerOnly() throws {
         let dir = try TemporaryDirectory()
         _ = try SQLiteDatabase(directory: dir.url)

@@ -107,12 +107,17 @@ struct ViewController {
         return try await disclose(entry.body, sha256: entry.sha256, caseIDs: [id], policy: policy, context: context)
     }
 
-    /// The view built from the store, kept for next time under the mark read before the case.
+    /// The view built from the store, kept for next time under the mark read with the case (or before it).
     private func freshView(of id: UUID, key: ViewCache.Key, under policy: CompiledPolicy, today: CalendarDate) async throws -> ViewCache.Entry? {
-        let mark = views.capacity > 0 ? try await store.changeMark() : nil
-        guard let c = try await store.get(id), let view = ViewBuilder.view(of: c, under: policy, today: today) else { return nil }
+        let marked: (mark: Int64?, case: ASBCase)?
+        if views.capacity > 0 {
+            marked = try await store.markedCase(id).map { ($0.mark, $0.case) }
+        } else {
+            marked = try await store.get(id).map { (nil, $0) }
+        }
+        guard let marked, let view = ViewBuilder.view(of: marked.case, under: policy, today: today) else { return nil }
         let entry = ViewCache.Entry(body: ByteBuffer(bytes: view.bytes), sha256: SHA256.hash(data: view.bytes).hexString)
-        if let mark { views.store(entry, for: key, mark: mark, day: today) }
+        if let mark = marked.mark { views.store(entry, for: key, mark: mark, day: today) }
         return entry
     }
 
