@@ -4,8 +4,9 @@ import GRDBSQLite
 /// A cached statement run with its values bound straight from Swift's buffers, for the ledger's inserts,
 /// the verifier's reads and the disclosure path's point reads: GRDB's `StatementArguments` box each value
 /// (an existential, a `DatabaseValue`, a copy), which was about a third of an entry's insert, and its
-/// cursor and `Row` are allocations a single-row read does not need. SQLite copies each value (`SQLITE_TRANSIENT`), so
-/// no buffer has to outlive its call; failures are GRDB's `DatabaseError`, as from any other statement.
+/// cursor and `Row` are allocations a single-row read does not need. SQLite copies each value
+/// (`SQLITE_TRANSIENT`), so no buffer has to outlive its call; failures are GRDB's `DatabaseError`, as from
+/// any other statement.
 struct RawBindings {
     private let statement: Statement
     private let database: Database

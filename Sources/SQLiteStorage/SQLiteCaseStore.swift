@@ -75,7 +75,7 @@ public struct SQLiteCaseStore: CaseStore {
         }
     }
 
-    /// On every disclosure: one cached statement, two columns, then the key read and the case opened.
+    /// On every view not yet cached: one cached statement, three columns, then the key read and the case opened.
     /// Synchronous, on the calling thread (an asynchronous read hops to a queue's thread and back, two
     /// thread switches, more than the read itself costs), through `PointReaders`, without a transaction
     /// around it: one SELECT reads one snapshot by itself. The key is read after the row, not inside.
