@@ -51,18 +51,11 @@ wal_position() {
   [ "$BACKEND" = postgres ] || { echo 0; return; }
   psql_value "SELECT pg_current_wal_lsn() - '0/0'"
 }
-# Plans the PostgreSQL server has made for the gateway's statements, and the statements it ran: each a
-# round trip (0 on SQLite).
+# A sum over the gateway's statements on the PostgreSQL server (0 on SQLite): `plans` made, or `calls` run
+# (each a round trip).
 gateway_statements() {
+  [ "$BACKEND" = postgres ] || { echo 0; return; }
   psql_value "SELECT COALESCE(sum($1), 0) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%pg_current_wal_lsn%'"
-}
-plans_made() {
-  [ "$BACKEND" = postgres ] || { echo 0; return; }
-  gateway_statements plans
-}
-statements_run() {
-  [ "$BACKEND" = postgres ] || { echo 0; return; }
-  gateway_statements calls
 }
 if [ "$BACKEND" = postgres ]; then psql_value "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; fi
 # The PostgreSQL server's processes: the postmaster and its children (0 on SQLite).
@@ -79,9 +72,9 @@ for endpoint in $ENDPOINTS; do
     --connections "$CONNECTIONS" "${rate_args[@]}" --duration $((WINDOW + 6)) --warmup 2 --json --endpoint "$endpoint" >"$WORK/cpu-$endpoint.json" &
   load=$!
   sleep 4
-  s0=$(ticks "$server"); c0=$(ticks "$load"); d0=$(database_ticks); w0=$(written "$server"); l0=$(wal_position); p0=$(plans_made); r0=$(statements_run); t0=$(date +%s.%N)
+  s0=$(ticks "$server"); c0=$(ticks "$load"); d0=$(database_ticks); w0=$(written "$server"); l0=$(wal_position); p0=$(gateway_statements plans); r0=$(gateway_statements calls); t0=$(date +%s.%N)
   sleep "$WINDOW"
-  s1=$(ticks "$server"); c1=$(ticks "$load"); d1=$(database_ticks); w1=$(written "$server"); l1=$(wal_position); p1=$(plans_made); r1=$(statements_run); t1=$(date +%s.%N)
+  s1=$(ticks "$server"); c1=$(ticks "$load"); d1=$(database_ticks); w1=$(written "$server"); l1=$(wal_position); p1=$(gateway_statements plans); r1=$(gateway_statements calls); t1=$(date +%s.%N)
   wait "$load"
   rps=$(jq '.throughput' "$WORK/cpu-$endpoint.json")
   awk -v e="$endpoint" -v rps="$rps" -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v d="$((d1 - d0))" -v db="$BACKEND" \

@@ -161,8 +161,8 @@ private struct Reader {
         return Int(result)
     }
 
-    /// How many elements follow. Each takes at least a byte, so a count beyond the bytes left is a
-    /// damaged case, refused before anything is reserved for it.
+    /// How many elements (or a string's bytes) follow. Each takes at least a byte, so a count beyond the
+    /// bytes left is a damaged case, refused before anything is reserved or read for it.
     mutating func elementCount() throws(CaseCodecError) -> Int {
         let n = try count()
         guard n <= buffer.count - offset else { throw .truncated }
@@ -170,8 +170,7 @@ private struct Reader {
     }
 
     mutating func string() throws(CaseCodecError) -> String {
-        let n = try count()
-        guard n <= buffer.count - offset else { throw .truncated }
+        let n = try elementCount()
         defer { offset += n }
         return String(decoding: UnsafeBufferPointer(rebasing: buffer[offset..<offset + n]), as: UTF8.self)
     }
