@@ -12,6 +12,8 @@
 #                                            # bytes, statements run and plans made a request too
 #   COLD=1 scripts/bench-cpu.sh              # no view cache: every view built from the store (a case read, its
 #                                            # key, the view), as for a partner that never asks for a case twice
+# Context switches a request, like statements and plans, are counts: steadier than CPU time through the VM's swings,
+# though batching (and so the count) still follows the load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -43,6 +45,9 @@ start_demo_gateway "$bin" "$WORK" 18444 "${server_args[@]}" --data-dir "$WORK/da
 server=$demo_gateway_pid
 hz=$(getconf CLK_TCK)
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Context switches of the gateway's threads so far (voluntary and not): each is a thread put to sleep or
+# preempted, and a hand-off between threads usually costs one. Threads that exit meanwhile drop out.
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'; }
 # Bytes the gateway's process had the kernel write to storage (its log and, on SQLite, the database).
 written() { awk '/^write_bytes/ { print $2 }' "/proc/$1/io"; }
 psql_value() { "$(pg_bin)/psql" -h 127.0.0.1 -p "${BENCH_POSTGRES_PORT:-26632}" -U casegate -d casegate_test -At -c "$1"; }
@@ -72,18 +77,18 @@ for endpoint in $ENDPOINTS; do
     --connections "$CONNECTIONS" "${rate_args[@]}" --duration $((WINDOW + 6)) --warmup 2 --json --endpoint "$endpoint" >"$WORK/cpu-$endpoint.json" &
   load=$!
   sleep 4
-  s0=$(ticks "$server"); c0=$(ticks "$load"); d0=$(database_ticks); w0=$(written "$server"); l0=$(wal_position); p0=$(gateway_statements plans); r0=$(gateway_statements calls); t0=$(date +%s.%N)
+  s0=$(ticks "$server"); x0=$(switches "$server"); c0=$(ticks "$load"); d0=$(database_ticks); w0=$(written "$server"); l0=$(wal_position); p0=$(gateway_statements plans); r0=$(gateway_statements calls); t0=$(date +%s.%N)
   sleep "$WINDOW"
-  s1=$(ticks "$server"); c1=$(ticks "$load"); d1=$(database_ticks); w1=$(written "$server"); l1=$(wal_position); p1=$(gateway_statements plans); r1=$(gateway_statements calls); t1=$(date +%s.%N)
+  s1=$(ticks "$server"); x1=$(switches "$server"); c1=$(ticks "$load"); d1=$(database_ticks); w1=$(written "$server"); l1=$(wal_position); p1=$(gateway_statements plans); r1=$(gateway_statements calls); t1=$(date +%s.%N)
   wait "$load"
   rps=$(jq '.throughput' "$WORK/cpu-$endpoint.json")
   awk -v e="$endpoint" -v rps="$rps" -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v d="$((d1 - d0))" -v db="$BACKEND" \
-    -v w="$((w1 - w0))" -v l="$((l1 - l0))" -v p="$((p1 - p0))" -v r="$((r1 - r0))" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
+    -v x="$((x1 - x0))" -v w="$((w1 - w0))" -v l="$((l1 - l0))" -v p="$((p1 - p0))" -v r="$((r1 - r0))" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
     secs = t1 - t0; sc = s / hz / secs; cc = c / hz / secs; dc = d / hz / secs
     printf "%-5s %8.0f req/s   gateway %.2f cores, %4.0f µs a request   load generator %.2f cores, %4.0f µs a request",
       e, rps, sc, sc / rps * 1e6, cc, cc / rps * 1e6
     if (db == "postgres") printf "   postgresql %.2f cores, %4.0f µs a request", dc, dc / rps * 1e6
-    printf "   gateway wrote %.1f KB a request", w / secs / rps / 1000
+    printf "   gateway wrote %.1f KB and switched threads %.1f times a request", w / secs / rps / 1000, x / secs / rps
     if (db == "postgres") printf ", postgresql logged %.0f bytes, ran %.2f statements and made %.2f plans a request", l / secs / rps, r / secs / rps, p / secs / rps
     printf "\n" }' | tee "$WORK/cpu-$endpoint.txt"
 done
