@@ -8,7 +8,7 @@
 #   3. each endpoint's highest rate with p99 ≤ LIMIT_MS (10) and the ratio view / ping, a CSV of every run,
 #      and a chart (SVG): p50 and p99 against offered rate for both, log scale, the limit drawn.
 #
-#   scripts/latency-curve.sh                                  # SQLite, rates 1,000 to 12,000 a second
+#   scripts/latency-curve.sh                                  # SQLite, rates 1,000 to 20,000 a second
 #   BACKEND=postgres scripts/latency-curve.sh                 # the same on PostgreSQL
 #   RATES="500 1000 1500 2000" DURATION=5 scripts/latency-curve.sh
 #   CASEGATE_BIN=/tmp/casegate-before scripts/latency-curve.sh   # another build, no build step (A/B in one session)
@@ -19,7 +19,7 @@ source scripts/postgres.sh
 
 BACKEND=${BACKEND:-sqlite}
 CASES=${CASES:-10000}
-RATES=${RATES:-1000 2000 3000 4000 5000 6000 7000 8000 9000 10000 12000}
+RATES=${RATES:-1000 2000 3000 4000 5000 6000 7000 8000 9000 10000 12000 14000 16000 20000}
 DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-64}
