@@ -235,6 +235,7 @@ let package = Package(
         .executableTarget(
             name: "casegate",
             dependencies: [
+                "ByteEncoding",
                 "CaseModel",
                 "Gateway",
                 "DevPKI",

@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Crypto
 import Foundation
@@ -49,7 +50,7 @@ public struct PostgresCaseStore: CaseStore {
         let database = self.database
         let keys = newCases.map { _ in SymmetricKey(size: .bits256) }
         if database.keysApart {
-            let ids = newCases.map(\.id.uuidString)
+            let ids = newCases.map(\.id.text)
             try await database.keyTransaction { connection in try await PostgresDataKeys.insert(keys, for: ids, connection, database) }
         }
         let clock = self.clock
@@ -69,7 +70,7 @@ public struct PostgresCaseStore: CaseStore {
                 rows.append(CaseColumns(c, clock: clock), seq: seq, sealed: try CaseSealer.seal(CaseColumns.sealable(c), with: keys[n]))
                 stored.append(c)
             }
-            let ids = stored.map(\.id.uuidString)
+            let ids = stored.map(\.id.text)
             if !database.keysApart { try await PostgresDataKeys.insert(keys, for: ids, connection, database) }
             try await rows.insert(connection, logger: database.logger)
             try await Self.index(zip(ids, lookups), connection, database)
@@ -87,11 +88,11 @@ public struct PostgresCaseStore: CaseStore {
     public func markedCase(_ id: UUID) async throws -> (mark: Int64, case: ASBCase)? {
         let row = try await database.mapErrors {
             database.keysApart
-                ? try await database.client.execute(CaseReadStatement<KeysApart>(id: id.uuidString), logger: database.logger).firstOfAll()
-                : try await database.client.execute(CaseReadStatement<KeysJoined>(id: id.uuidString), logger: database.logger).firstOfAll()
+                ? try await database.client.execute(CaseReadStatement<KeysApart>(id: id.text), logger: database.logger).firstOfAll()
+                : try await database.client.execute(CaseReadStatement<KeysJoined>(id: id.text), logger: database.logger).firstOfAll()
         }
         guard let row else { return nil }
-        var c = try open(id, reference: row.reference, sealed: row.sealed, wrapped: try await wrappedKey(id.uuidString, joined: row.wrappedKey))
+        var c = try open(id, reference: row.reference, sealed: row.sealed, wrapped: try await wrappedKey(id.text, joined: row.wrappedKey))
         c.version = Int(row.version)
         return (row.mark, c)
     }
@@ -135,12 +136,12 @@ public struct PostgresCaseStore: CaseStore {
 
     private func update(_ id: UUID, _ connection: PostgresConnection, _ change: (inout ASBCase) throws -> Void) async throws -> ASBCase {
         let rows = try await connection.query(
-            "SELECT c.seq, c.version, c.reference, c.sealed, \(unescaped: keyJoin) WHERE c.id = \(id.uuidString) FOR UPDATE OF c",
+            "SELECT c.seq, c.version, c.reference, c.sealed, \(unescaped: keyJoin) WHERE c.id = \(id.text) FOR UPDATE OF c",
             logger: database.logger
         ).collect()
-        guard let row = rows.first else { throw StorageError.notFound(caseID: id.uuidString) }
+        guard let row = rows.first else { throw StorageError.notFound(caseID: id.text) }
         let (seq, version, reference, sealed, joined) = try row.decode((Int64, Int64, String, Data, Data?).self)
-        guard let wrapped = try await wrappedKey(id.uuidString, joined: joined) else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
+        guard let wrapped = try await wrappedKey(id.text, joined: joined) else { throw StorageError.dataKeyMissing(caseID: id.text) }
         let key = try database.masterKeys.unwrap(wrapped)
         var current = try CaseSealer.open(sealed, id: id, with: key)
         current.reference = reference
@@ -160,7 +161,7 @@ public struct PostgresCaseStore: CaseStore {
             """,
             logger: database.logger
         )
-        try await Self.index([(id.uuidString, partyIndex.lookups(for: current))], connection, database)
+        try await Self.index([(id.text, partyIndex.lookups(for: current))], connection, database)
         return current
     }
 
@@ -184,7 +185,7 @@ public struct PostgresCaseStore: CaseStore {
         cases.reserveCapacity(decoded.count)
         var lastSeq: Int64 = 0
         for (seq, id, reference, sealed, version, joined) in decoded {
-            guard let uuid = UUID(uuidString: id) else { throw StorageError.corrupt(caseID: id) }
+            guard let uuid = UUID(text: id) else { throw StorageError.corrupt(caseID: id) }
             var c = try open(uuid, reference: reference, sealed: sealed, wrapped: database.keysApart ? apartKeys[id] : joined)
             c.version = Int(version)
             cases.append(c)
@@ -207,13 +208,13 @@ public struct PostgresCaseStore: CaseStore {
                 "SELECT case_id FROM party_index WHERE lookup = \(lookup) ORDER BY case_id",
                 logger: database.logger
             )
-            for try await id in rows.decode(String.self) { if let uuid = UUID(uuidString: id) { ids.append(uuid) } }
+            for try await id in rows.decode(String.self) { if let uuid = UUID(text: id) { ids.append(uuid) } }
             return ids
         }
     }
 
     private func open(_ id: UUID, reference: String, sealed: Data, wrapped: Data?) throws -> ASBCase {
-        guard let wrapped else { throw StorageError.dataKeyMissing(caseID: id.uuidString) }
+        guard let wrapped else { throw StorageError.dataKeyMissing(caseID: id.text) }
         var c = try CaseSealer.open(sealed, id: id, with: try database.masterKeys.unwrap(wrapped))
         c.reference = reference
         return c

@@ -71,39 +71,3 @@ enum PartyAttribute: String, CaseIterable, Sendable {
         }
     }
 }
-
-extension UUID {
-    /// The same text as `uuidString` (upper-case hex with dashes), written directly: uuidString is slow on Linux.
-    var text: String {
-        String(unsafeUninitializedCapacity: 36) {
-            write(to: $0.baseAddress!)
-            return 36
-        }
-    }
-
-    func appendText(to out: inout ByteWriter) {
-        var text: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &text) { buffer in
-            let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            write(to: p)
-            out.append(contentsOf: UnsafeBufferPointer(start: p, count: 36))
-        }
-    }
-
-    /// Writes the 36 bytes of the text at `p`.
-    private func write(to p: UnsafeMutablePointer<UInt8>) {
-        let hex: StaticString = "0123456789ABCDEF"
-        withUnsafeBytes(of: uuid) { bytes in
-            var o = 0
-            for i in 0..<16 {
-                if i == 4 || i == 6 || i == 8 || i == 10 {
-                    p[o] = UInt8(ascii: "-")
-                    o += 1
-                }
-                p[o] = hex.utf8Start[Int(bytes[i] >> 4)]
-                p[o + 1] = hex.utf8Start[Int(bytes[i] & 0xF)]
-                o += 2
-            }
-        }
-    }
-}

@@ -38,7 +38,7 @@ public struct Pseudonymiser: Sendable {
             slots.isEmpty ? nil : slots[slot].flatMap { $0.id == id && $0.namespace == namespace ? $0.token : nil }
         }
         if let cached { return cached }
-        let token = makeToken(id.uuidString, namespace: namespace)
+        let token = makeToken(id.text, namespace: namespace)
         cache.slots.withLock { slots in
             // Made on first use: compiling a policy set stays cheap, and partners that never see person ids hold no table.
             if slots.isEmpty { slots = Array(repeating: nil, count: TokenCache.slots) }

@@ -1,3 +1,4 @@
+import ByteEncoding
 import Crypto
 import Foundation
 import GRDB
@@ -31,7 +32,7 @@ struct KeyStore: Sendable {
             for (id, key) in zip(caseIDs, keys) {
                 try db.execute(
                     sql: "INSERT INTO data_keys (case_id, wrapped_key, created_at, wrapped_by) VALUES (?, ?, ?, ?)",
-                    arguments: [id.uuidString, try master.wrap(key), now, master.id]
+                    arguments: [id.text, try master.wrap(key), now, master.id]
                 )
             }
         }
@@ -56,10 +57,10 @@ struct KeyStore: Sendable {
     }
 
     func key(for caseID: UUID) throws -> SymmetricKey {
-        try key(for: caseID.uuidString)
+        try key(for: caseID.text)
     }
 
-    /// By the id's text form (`UUID.uuidString`), the key column's own.
+    /// By the id's text form (`UUID.text`), the key column's own.
     func key(for caseID: String) throws -> SymmetricKey {
         let wrapped = try reads.read { db in
             var read = RawBindings(try db.cachedStatement(sql: "SELECT wrapped_key FROM data_keys WHERE case_id = ?"), in: db)

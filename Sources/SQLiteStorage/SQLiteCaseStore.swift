@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Crypto
 import Foundation
@@ -81,7 +82,7 @@ public struct SQLiteCaseStore: CaseStore {
     /// around it: one SELECT reads one snapshot by itself. The key is read after the row, not inside.
     public func get(_ id: UUID) async throws -> ASBCase? {
         // The id's text once: the row's key, the data key's, and the cipher's authenticated data.
-        let text = id.uuidString
+        let text = id.text
         return try await mapErrors {
             guard let row = try database.caseReads.read({ db in try Self.caseRow(text, db) }) else { return nil }
             return try open(text, row.reference, row.sealed, row.version)
@@ -90,7 +91,7 @@ public struct SQLiteCaseStore: CaseStore {
 
     /// One point-read connection for both, the mark read first: a case at least as new as its mark.
     public func markedCase(_ id: UUID) async throws -> (mark: Int64, case: ASBCase)? {
-        let text = id.uuidString
+        let text = id.text
         return try await mapErrors {
             let (mark, row) = try database.caseReads.read { db in (try Self.changeMark(db), try Self.caseRow(text, db)) }
             guard let row else { return nil }
@@ -137,8 +138,8 @@ public struct SQLiteCaseStore: CaseStore {
     }
 
     private func update(_ id: UUID, _ db: Database, _ change: (inout ASBCase) throws -> Void) throws -> ASBCase {
-        guard let record = try CaseRecord.filter(CaseRecord.Columns.id == id.uuidString).fetchOne(db) else {
-            throw StorageError.notFound(caseID: id.uuidString)
+        guard let record = try CaseRecord.filter(CaseRecord.Columns.id == id.text).fetchOne(db) else {
+            throw StorageError.notFound(caseID: id.text)
         }
         let key = try keyStore.key(for: id)
         var current = try CaseSealer.open(record.sealed, id: id, with: key)
@@ -195,13 +196,13 @@ public struct SQLiteCaseStore: CaseStore {
             try await database.cases.read { db in
                 try String.fetchAll(db, sql: "SELECT case_id FROM party_index WHERE lookup = ? ORDER BY case_id", arguments: [lookup])
             }
-        }.compactMap(UUID.init(uuidString:))
+        }.compactMap(UUID.init(text:))
     }
 
     private static func index(_ lookups: Set<Data>, case id: UUID, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM party_index WHERE case_id = ?", arguments: [id.uuidString])
+        try db.execute(sql: "DELETE FROM party_index WHERE case_id = ?", arguments: [id.text])
         for lookup in lookups {
-            try db.execute(sql: "INSERT INTO party_index (lookup, case_id) VALUES (?, ?)", arguments: [lookup, id.uuidString])
+            try db.execute(sql: "INSERT INTO party_index (lookup, case_id) VALUES (?, ?)", arguments: [lookup, id.text])
         }
     }
 

@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 
@@ -22,7 +23,7 @@ package struct CaseColumns: Sendable, Equatable {
     package var flags: String
 
     package init(_ c: ASBCase, clock: ServiceClock) {
-        id = c.id.uuidString
+        id = c.id.text
         reference = c.reference
         incidentType = c.incidentType.rawValue
         category = c.category.rawValue

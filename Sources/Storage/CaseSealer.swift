@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Crypto
 import Foundation
@@ -7,14 +8,14 @@ import Foundation
 public enum CaseSealer {
     public static func seal(_ c: ASBCase, with key: SymmetricKey) throws -> Data {
         let plaintext = CaseCodec.encode(c)
-        return try AES.GCM.seal(plaintext, using: key, authenticating: Data(c.id.uuidString.utf8)).combined!
+        return try AES.GCM.seal(plaintext, using: key, authenticating: Data(c.id.text.utf8)).combined!
     }
 
     public static func open(_ sealed: Data, id: UUID, with key: SymmetricKey) throws -> ASBCase {
-        try open(sealed, idText: id.uuidString, with: key)
+        try open(sealed, idText: id.text, with: key)
     }
 
-    /// With the id already in its text form (`UUID.uuidString`), as the store has it from its row.
+    /// With the id already in its text form (`UUID.text`), as the store has it from its row.
     package static func open(_ sealed: Data, idText: String, with key: SymmetricKey) throws -> ASBCase {
         do {
             let box = try AES.GCM.SealedBox(combined: sealed)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ByteEncoding
 import CaseModel
 import Crypto
 import Foundation
@@ -172,7 +173,7 @@ struct CaseLoader {
     }
 
     func load(_ id: String) async throws -> ASBCase {
-        guard let uuid = UUID(uuidString: id), let c = try await store.get(uuid) else { throw ValidationError("no case \(id)") }
+        guard let uuid = UUID(text: id), let c = try await store.get(uuid) else { throw ValidationError("no case \(id)") }
         return c
     }
 

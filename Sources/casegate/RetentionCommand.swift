@@ -1,4 +1,5 @@
 import ArgumentParser
+import ByteEncoding
 import CaseModel
 import Foundation
 import Gateway
@@ -122,7 +123,7 @@ struct RetentionCommand: AsyncParsableCommand {
 
         func run() async throws {
             let sweeper = try await options.sweeper()
-            guard let id = UUID(uuidString: caseID)?.uuidString else { throw ValidationError("not a case id: \(caseID)") }
+            guard let id = UUID(text: caseID)?.text else { throw ValidationError("not a case id: \(caseID)") }
             let placed = try await sweeper.store.placeHold(
                 caseID: id,
                 reason: reason,
@@ -141,7 +142,7 @@ struct RetentionCommand: AsyncParsableCommand {
 
         func run() async throws {
             let sweeper = try await options.sweeper()
-            guard let id = UUID(uuidString: caseID)?.uuidString else { throw ValidationError("not a case id: \(caseID)") }
+            guard let id = UUID(text: caseID)?.text else { throw ValidationError("not a case id: \(caseID)") }
             let lifted = try await sweeper.store.liftHold(
                 caseID: id,
                 recordedBy: LedgerDraft(actor: cliActor, action: .legalHoldLifted, caseIDs: [id]),

@@ -32,6 +32,41 @@ struct ByteEncodingTests {
         #expect(all[250...].hexString == "fafbfcfdfeff")
     }
 
+    @Test("UUID text: Foundation's form written and read back, for every digit in every position")
+    func uuidText() {
+        // Random ids, plus ones whose bytes run through every value, so every nibble meets every position.
+        let ids = (0..<200).map { _ in UUID() } + (0..<16).map { n in UUID(uuid: uuidBytes { UInt8(truncatingIfNeeded: $0 &* 17 &+ n) }) }
+        for id in ids {
+            #expect(id.text == id.uuidString)
+            #expect(UUID(text: id.uuidString) == id)
+            #expect(UUID(text: id.uuidString.lowercased()) == id)
+            var out: [UInt8] = []
+            id.appendText(to: &out)
+            #expect(out == Array(id.uuidString.utf8))
+        }
+        let text = "E621E1F8-C36C-495A-93FC-0C247A3E6E5F"
+        #expect(UUID(text: "[\(text)]".dropFirst().dropLast()) == UUID(uuidString: text), "a substring, read in place")
+    }
+
+    @Test(
+        "UUID text: only the 36-character form is read, as by UUID(uuidString:)",
+        arguments: [
+            "", "E621E1F8-C36C-495A-93FC-0C247A3E6E5", "E621E1F8-C36C-495A-93FC-0C247A3E6E5F0", "E621E1F8C36C-495A-93FC-0C247A3E6E5F0",
+            "E621E1F8-C36C-495A-93FC+0C247A3E6E5F", "G621E1F8-C36C-495A-93FC-0C247A3E6E5F", "{E621E1F8-C36C-495A-93FC-0C247A3E6E5}",
+            "E621E1F8-C36C-495A-93FC-0C247A3E6E5 ", "E621E1F8-C36C-495A-93FC-0C247A3E6É5F",
+        ]
+    )
+    func uuidTextRefused(_ text: String) {
+        #expect(UUID(text: text) == nil)
+        #expect(UUID(uuidString: text) == nil, "Foundation refuses it too")
+    }
+
+    @Test("UUID text: a sign inside a group is refused, where Foundation's sscanf reads it as a negative number (E621E1F8-FD6C-…)")
+    func uuidTextSigned() {
+        let text = "E621E1F8--36C-495A-93FC-0C247A3E6E5F"
+        #expect(UUID(text: text) == nil)
+    }
+
     @Test(
         "JSON strings: every control character, quotes and backslashes escaped; everything else as is",
         arguments: [
@@ -112,4 +147,11 @@ struct ByteWriterTests {
             }
         }
     }
+}
+
+/// A `uuid_t` whose byte `i` is `byte(i)`.
+private func uuidBytes(_ byte: (Int) -> UInt8) -> uuid_t {
+    var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    withUnsafeMutableBytes(of: &bytes) { for i in 0..<16 { $0[i] = byte(i) } }
+    return bytes
 }

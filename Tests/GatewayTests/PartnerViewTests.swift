@@ -104,6 +104,28 @@ struct PartnerViewTests {
         }
     }
 
+    @Test("a case id is read only in its 36-digit form: a spelling Foundation's sscanf would take for the same id is 404")
+    func caseIDSpelledOnlyOneWay() async throws {
+        let (fixture, fixtures) = try await Self.fixtureGateway()
+        let shown = try #require(fixtures.first { $0.expected["met-police"]?.first?.value != .null })
+        var copy = shown.case
+        copy.id = try #require(UUID(uuidString: "0123ABCD-0123-4567-89AB-0123456789AB"))
+        copy.reference = ""
+        _ = try await fixture.environment.cases.create(copy)
+        try await fixture.withRouters { gateway in
+            try await gateway.partner(fixture.metPolice) { client in
+                let upper = try await client.get("/v1/views/cases/0123ABCD-0123-4567-89AB-0123456789AB")
+                let lower = try await client.get("/v1/views/cases/0123abcd-0123-4567-89ab-0123456789ab")
+                #expect(upper.status == .ok && lower.status == .ok, "either case")
+                // UUID(uuidString:) on Linux reads each group with sscanf's %x, which takes a sign or a space.
+                for spelling in ["+123ABCD-0123-4567-89AB-0123456789AB", "0123ABCD-+123-4567-89AB-0123456789AB"] {
+                    let response = try await client.get("/v1/views/cases/\(spelling)")
+                    #expect(response.status == .notFound, "\(spelling)")
+                }
+            }
+        }
+    }
+
     @Test("an unregistered certificate gets nothing")
     func unknownCertificate() async throws {
         let (fixture, fixtures) = try await Self.fixtureGateway()

@@ -44,6 +44,20 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Every view reads its case id from the path and writes it into its ledger entry: Foundation's way as the
+    // baseline (sscanf and snprintf on Linux), then ByteEncoding's.
+    let idTexts = (0..<1000).map { _ in UUID().uuidString }
+    Benchmark("baseline: 1000 case ids read and written, UUID(uuidString:) and uuidString") { benchmark in
+        for _ in benchmark.scaledIterations {
+            for text in idTexts { blackHole(UUID(uuidString: text)?.uuidString) }
+        }
+    }
+    Benchmark("1000 case ids read and written, UUID(text:) and text") { benchmark in
+        for _ in benchmark.scaledIterations {
+            for text in idTexts { blackHole(UUID(text: text)?.text) }
+        }
+    }
+
     Benchmark("scrub 1 KB narrative") { benchmark in
         for _ in benchmark.scaledIterations {
             var scrubber = Scrubber(parties: c.parties)

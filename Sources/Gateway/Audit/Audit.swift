@@ -37,7 +37,7 @@ public struct Audit: Sendable {
             actor: LedgerActor(kind: .partner, id: partner.partner.id, certificateFingerprint: partner.certificateFingerprint),
             recipient: partner.partner.id,
             action: .disclosure,
-            caseIDs: caseIDs.map(\.uuidString),
+            caseIDs: caseIDs.map(\.text),
             purpose: policy.purpose.id,
             lawfulBasis: policy.purpose.lawfulBasis,
             policyVersion: policy.policyVersion,
@@ -52,7 +52,7 @@ public struct Audit: Sendable {
         LedgerDraft(
             actor: LedgerActor(user),
             action: action,
-            caseIDs: caseIDs.map(\.uuidString),
+            caseIDs: caseIDs.map(\.text),
             requestID: requestID,
             details: details
         )
@@ -120,7 +120,7 @@ extension LedgerActor {
 extension RequestContext {
     /// The id Hummingbird gave this request; it goes in the ledger so a log line and an entry can be matched.
     var requestID: String {
-        logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? UUID().uuidString
+        logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? UUID().text
     }
 
 }

@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 import Hummingbird
@@ -57,7 +58,7 @@ struct CaseworkPages {
         }
         let rows = cases.map { c -> [String: Any] in
             [
-                "id": c.id.uuidString, "reference": c.reference, "category": c.category.rawValue, "ward": c.ward,
+                "id": c.id.text, "reference": c.reference, "category": c.category.rawValue, "ward": c.ward,
                 "received": CalendarDate(c.receivedAt).description, "status": c.status.rawValue, "due": due[c.id]!.map(\.description) ?? "–",
                 "overdue": clock.isOverdue(c, on: today), "clocks": clocks(c),
             ]
@@ -82,7 +83,7 @@ struct CaseworkPages {
         try ConsoleForm.requireCSRF(fields, context: context)
         do {
             let stored = try await operations.create(try CaseworkForms.newCase(fields), by: try context.requireUser(), requestID: context.requestID)
-            return Response(status: .seeOther, headers: [.location: "/casework/cases/\(stored.id.uuidString)"])
+            return Response(status: .seeOther, headers: [.location: "/casework/cases/\(stored.id.text)"])
         } catch let error as CaseworkForms.FieldError {
             return try reportForm(fields: fields, errors: [(error.field, error.message)], context: context)
         } catch let problem as Problem where problem.status == .badRequest || problem.status == .unprocessableContent {
@@ -170,7 +171,7 @@ struct CaseworkPages {
         let id = try context.caseID()
         do {
             let c = try await apply(fields, id, try context.requireUser())
-            return Response(status: .seeOther, headers: [.location: "/casework/cases/\(c.id.uuidString)"])
+            return Response(status: .seeOther, headers: [.location: "/casework/cases/\(c.id.text)"])
         } catch let error as CaseworkForms.FieldError {
             return try await casePage(try await load(context), form: form, fields: fields, errors: [(error.field, error.message)], context: context)
         } catch let violation as CaseRuleViolation {
@@ -204,7 +205,7 @@ struct CaseworkPages {
         context: StaffRequestContext
     ) async throws -> Response {
         var page = formPage(fields, errors: errors, prefix: form.map { $0 + "-" } ?? "")
-        page["id"] = c.id.uuidString
+        page["id"] = c.id.text
         page["reference"] = c.reference
         page["version"] = c.version
         page["category"] = c.category.rawValue
@@ -218,7 +219,7 @@ struct CaseworkPages {
         page["clocks"] = clocks(c)
         page["parties"] = c.parties.map { p -> [String: Any] in
             [
-                "id": p.id.uuidString, "caseID": c.id.uuidString, "version": c.version, "role": p.role.rawValue, "name": p.name,
+                "id": p.id.text, "caseID": c.id.text, "version": c.version, "role": p.role.rawValue, "name": p.name,
                 "restricted": c.isRestricted(party: p.id),
                 "dateOfBirth": p.dateOfBirth?.description ?? "",
                 "phone": p.phone ?? "", "email": p.email ?? "",
@@ -248,7 +249,7 @@ struct CaseworkPages {
         page["roles"] = options(PartyRole.allCases.map(\.rawValue), selected: form == "party" ? fields["role"] ?? "" : "witness")
         page["categories"] = options(Category.allCases.map(\.rawValue), selected: "")
         // The ledger's entries for the case, newest first.
-        let history = try await ledger.store.query(LedgerQuery(caseIDs: [c.id.uuidString], limit: 10_000)).reversed().map { stored in
+        let history = try await ledger.store.query(LedgerQuery(caseIDs: [c.id.text], limit: 10_000)).reversed().map { stored in
             let e = try stored.decoded()
             let details = (e.details ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
             return [
@@ -292,7 +293,7 @@ struct CaseworkPages {
             _ = try await operations.change(id, expected: version(fields), by: try context.requireUser(), requestID: context.requestID) { c, now in
                 try c.amendParty(person, amendment, at: now)
             }
-            return Response(status: .seeOther, headers: [.location: "/casework/cases/\(id.uuidString)"])
+            return Response(status: .seeOther, headers: [.location: "/casework/cases/\(id.text)"])
         } catch let error as CaseworkForms.FieldError {
             return try partyPage(try await load(context), person: person, fields: fields, errors: [(error.field, error.message)], context: context)
         } catch let problem as Problem where [.badRequest, .unprocessableContent, .preconditionFailed].contains(problem.status) {
@@ -315,9 +316,9 @@ struct CaseworkPages {
         context: StaffRequestContext
     ) throws -> Response {
         var page = formPage(fields, errors: errors)
-        page["id"] = c.id.uuidString
+        page["id"] = c.id.text
         page["reference"] = c.reference
-        page["person"] = person.uuidString
+        page["person"] = person.text
         page["version"] = c.version
         page["roles"] = options(PartyRole.allCases.map(\.rawValue), selected: fields["role"] ?? "")
         return try ConsoleTemplates.page(
@@ -362,7 +363,7 @@ struct CaseworkPages {
 
     private func load(_ context: StaffRequestContext) async throws -> ASBCase {
         let id = try context.caseID()
-        guard let c = try await operations.store.get(id) else { throw Problem.notFound("no case \(id.uuidString)") }
+        guard let c = try await operations.store.get(id) else { throw Problem.notFound("no case \(id.text)") }
         return c
     }
 

@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 import Hummingbird
@@ -111,9 +112,9 @@ struct DisclosurePages {
     /// Every ledger event for one case, purges included.
     @Sendable func caseHistory(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let text = try context.parameters.require("id")
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no case \(text)") }
-        let entries = try await ledger.store.query(LedgerQuery(caseIDs: [id.uuidString], limit: 10_000))
-        let page: [String: Any] = ["caseID": id.uuidString, "rows": try entries.map { try Self.row($0.decoded()) }, "empty": entries.isEmpty]
+        guard let id = UUID(text: text) else { throw Problem.notFound("no case \(text)") }
+        let entries = try await ledger.store.query(LedgerQuery(caseIDs: [id.text], limit: 10_000))
+        let page: [String: Any] = ["caseID": id.text, "rows": try entries.map { try Self.row($0.decoded()) }, "empty": entries.isEmpty]
         return try ConsoleTemplates.page("case-history", title: "Case history", page, context: context)
     }
 
@@ -193,7 +194,7 @@ struct DisclosurePages {
         }
         let entries =
             caseIDs.isEmpty
-            ? [] : try await ledger.store.query(LedgerQuery(caseIDs: caseIDs.map(\.uuidString), actions: [.disclosure], limit: 10_000))
+            ? [] : try await ledger.store.query(LedgerQuery(caseIDs: caseIDs.map(\.text), actions: [.disclosure], limit: 10_000))
         let names = Dictionary(policies.current.policySet.policies.map { ($0.partner.id, $0.partner.name) }) { first, _ in first }
         return SubjectSearch(
             name: name,

@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 import Hummingbird
@@ -60,12 +61,12 @@ struct ReportPages {
     /// Lists people and places by name and address: staff-only processing, so it is recorded in the ledger.
     @Sendable func communityTrigger(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let watch = CommunityTriggerWatch(cases: try await cases.allCases(), today: today)
-        let ids = Set(watch.matches.flatMap(\.caseIDs)).compactMap(UUID.init(uuidString:))
+        let ids = Set(watch.matches.flatMap(\.caseIDs)).compactMap(UUID.init(text:))
         if !ids.isEmpty {
             try await audit.staff(
                 try context.requireUser(),
                 .consultation,
-                caseIDs: ids.sorted { $0.uuidString < $1.uuidString },
+                caseIDs: ids.sorted { $0.text < $1.text },
                 requestID: context.requestID,
                 details: ["console": "community-trigger"]
             )

@@ -1,3 +1,4 @@
+import ByteEncoding
 import Foundation
 import Hummingbird
 import Storage
@@ -27,14 +28,14 @@ public struct StaffRequestContext: RequestContext {
     /// The case the route's `{id}` names (a malformed id is a case that does not exist).
     func caseID() throws -> UUID {
         let text = try parameters.require("id")
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no case \(text)") }
+        guard let id = UUID(text: text) else { throw Problem.notFound("no case \(text)") }
         return id
     }
 
     /// The party the route's `{person}` names.
     func personID() throws -> UUID {
         let text = try parameters.require("person")
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("the case has no party \(text)") }
+        guard let id = UUID(text: text) else { throw Problem.notFound("the case has no party \(text)") }
         return id
     }
 }

@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 import Hummingbird
@@ -38,12 +39,12 @@ struct CaseController {
         // The case and its ledger entry are written in one transaction: both, or (full disk, say) neither.
         let stored = try await operations.create(body, by: try context.requireUser(), requestID: context.requestID)
         context.logger.info("case created", metadata: ["case": "\(stored.id)", "category": "\(stored.category.rawValue)"])
-        return response(stored, status: .created, headers: [.location: "/v1/cases/\(stored.id.uuidString)"])
+        return response(stored, status: .created, headers: [.location: "/v1/cases/\(stored.id.text)"])
     }
 
     @Sendable func get(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<CaseResponse> {
         let id = try context.caseID()
-        guard let found = try await store.get(id) else { throw Problem.notFound("no case \(id.uuidString)") }
+        guard let found = try await store.get(id) else { throw Problem.notFound("no case \(id.text)") }
         try await audit.staff(try context.requireUser(), .consultation, caseIDs: [id], requestID: context.requestID)
         return response(found)
     }

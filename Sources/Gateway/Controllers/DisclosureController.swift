@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 import HTTPTypes
@@ -35,10 +36,10 @@ struct DisclosureController {
     /// `GET /v1/cases/{id}/disclosures`: every ledger event for one case, purges included.
     @Sendable func caseHistory(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let text = try context.parameters.require("id")
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no case \(text)") }
+        guard let id = UUID(text: text) else { throw Problem.notFound("no case \(text)") }
         let params = request.uri.queryParameters
         var query = try Self.baseQuery(params)
-        query.caseIDs = [id.uuidString]
+        query.caseIDs = [id.text]
         query.actions = try Self.actions(params["action"], default: nil)
         return try await respond(query, format: params["format"], request: request)
     }
@@ -66,7 +67,7 @@ struct DisclosureController {
             )
         }
         var query = try Self.baseQuery(params)
-        query.caseIDs = caseIDs.map(\.uuidString)
+        query.caseIDs = caseIDs.map(\.text)
         query.actions = [.disclosure]
         return try await respond(query, format: params["format"], request: request, extra: [("cases_found", String(caseIDs.count))])
     }

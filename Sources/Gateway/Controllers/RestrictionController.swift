@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 import Hummingbird
@@ -39,8 +40,8 @@ struct RestrictionController {
         var version: Int
 
         init(_ c: ASBCase, party: UUID?) {
-            caseID = c.id.uuidString
-            personID = party?.uuidString.lowercased()
+            caseID = c.id.text
+            personID = party?.text.lowercased()
             restricted = party.map(c.isRestricted(party:)) ?? c.isRestricted
             version = c.version
         }
@@ -49,7 +50,7 @@ struct RestrictionController {
     /// A party id from a request body; 400 when it is not one.
     static func party(_ text: String?) throws -> UUID? {
         guard let text else { return nil }
-        guard let id = UUID(uuidString: text) else { throw Problem.badRequest("'person_id' must be a party id") }
+        guard let id = UUID(text: text) else { throw Problem.badRequest("'person_id' must be a party id") }
         return id
     }
 

@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 import Hummingbird
@@ -78,7 +79,7 @@ struct RetentionController {
         guard !reason.isEmpty, reason.count <= 500 else { throw Problem.badRequest("'reason' must be 1 to 500 characters") }
         let user = try context.requireUser()
         // The hold and its ledger entry are written together, or neither is.
-        let draft = service.audit.staffDraft(user, .legalHoldPlaced, caseIDs: [UUID(uuidString: id)!], requestID: context.requestID)
+        let draft = service.audit.staffDraft(user, .legalHoldPlaced, caseIDs: [UUID(text: id)!], requestID: context.requestID)
         let placed = try await service.store.placeHold(caseID: id, reason: reason, by: user.id, recordedBy: draft, in: service.ledger)
         return EditedResponse(status: placed ? .created : .ok, response: HoldView(caseId: id, held: true))
     }
@@ -86,7 +87,7 @@ struct RetentionController {
     @Sendable func liftHold(_ request: Request, context: StaffRequestContext) async throws -> HoldView {
         let id = try caseID(context)
         let user = try context.requireUser()
-        let draft = service.audit.staffDraft(user, .legalHoldLifted, caseIDs: [UUID(uuidString: id)!], requestID: context.requestID)
+        let draft = service.audit.staffDraft(user, .legalHoldLifted, caseIDs: [UUID(text: id)!], requestID: context.requestID)
         guard try await service.store.liftHold(caseID: id, recordedBy: draft, in: service.ledger) else {
             throw Problem.notFound("case \(id) is not under a legal hold")
         }
@@ -95,8 +96,8 @@ struct RetentionController {
 
     private func caseID(_ context: StaffRequestContext) throws -> String {
         let text = try context.parameters.require("id")
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no case \(text)") }
-        return id.uuidString
+        guard let id = UUID(text: text) else { throw Problem.notFound("no case \(text)") }
+        return id.text
     }
 
     struct HoldView: ResponseEncodable {

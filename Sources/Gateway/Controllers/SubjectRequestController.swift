@@ -58,7 +58,7 @@ struct SubjectRequestController {
         let body = try await json.decode(NewRequest.self, from: request)
         guard !body.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw Problem.badRequest("'name' must not be empty") }
         guard body.receivedOn <= today else { throw Problem.badRequest("'received_on' is in the future") }
-        let cases = try await operations.store.caseIDs(partyName: body.name, dateOfBirth: body.dateOfBirth).map(\.uuidString)
+        let cases = try await operations.store.caseIDs(partyName: body.name, dateOfBirth: body.dateOfBirth).map(\.text)
         let id = "sr-" + SymmetricKey(size: .bits128).withUnsafeBytes { Array($0.prefix(6)) }.hexString
         let new = SubjectRequestRegister.Request(
             id: id,
@@ -108,25 +108,25 @@ struct SubjectRequestController {
         let step = try draft(
             .erased,
             of: current,
-            caseIDs: [caseID.uuidString],
+            caseIDs: [caseID.text],
             context: context,
             extra: ["scope": body.personId == nil ? "case" : "party"]
         )
         guard let personText = body.personId else {
             // The whole case, as a purge: its data key destroyed, an erasure entry, recipients told.
-            guard let c = try await operations.store.get(caseID) else { throw Problem.notFound("no case \(caseID.uuidString)") }
+            guard let c = try await operations.store.get(caseID) else { throw Problem.notFound("no case \(caseID.text)") }
             let erased = try await retention.sweeper().erase(
-                [(caseID.uuidString, c.category.rawValue)],
+                [(caseID.text, c.category.rawValue)],
                 request: current.id,
                 actor: LedgerActor(user)
             )
-            guard erased == [caseID.uuidString] else {
-                throw Problem.unprocessable("case \(caseID.uuidString) is under a legal hold; it was not erased")
+            guard erased == [caseID.text] else {
+                throw Problem.unprocessable("case \(caseID.text) is under a legal hold; it was not erased")
             }
             _ = try await operations.audit.record(step)
             return try await open(context, mustBeOpen: false)
         }
-        guard let person = UUID(uuidString: personText) else { throw Problem.badRequest("'person_id' must be a party id") }
+        guard let person = UUID(text: personText) else { throw Problem.badRequest("'person_id' must be a party id") }
         _ = try await operations.change(caseID, expected: VersionPrecondition(version: nil), by: user, requestID: context.requestID, also: [step]) {
             c,
             now in
@@ -156,7 +156,7 @@ struct SubjectRequestController {
         }
         let caseID = try Self.foundCase(body.caseId, by: current)
         let party = try RestrictionController.party(body.personId)
-        let scope = caseID.uuidString + (party.map { "/" + $0.uuidString.lowercased() } ?? "")
+        let scope = caseID.text + (party.map { "/" + $0.text.lowercased() } ?? "")
         if !restricted, !current.restrictions.contains(scope) {
             throw Problem.unprocessable("request \(current.id) placed no restriction on \(scope) that stands")
         }
@@ -164,7 +164,7 @@ struct SubjectRequestController {
         let step = try draft(
             restricted ? .restricted : .lifted,
             of: current,
-            caseIDs: [caseID.uuidString],
+            caseIDs: [caseID.text],
             context: context,
             extra: ["restriction": scope]
         )
@@ -198,7 +198,7 @@ struct SubjectRequestController {
 
     /// The case `text` names, which must be one the request found.
     private static func foundCase(_ text: String, by request: SubjectRequestRegister.Request) throws -> UUID {
-        guard let id = UUID(uuidString: text), request.caseIDs.contains(id.uuidString) else {
+        guard let id = UUID(text: text), request.caseIDs.contains(id.text) else {
             throw Problem.unprocessable("'case_id' must be one of the cases this request found")
         }
         return id

@@ -88,7 +88,7 @@ struct ViewController {
         let text = try context.parameters.require("id")
         // Made only when thrown: a view that is found should not pay for the message.
         func notFound() -> Problem { Problem.notFound("no case \(text) for this partner") }
-        guard let id = UUID(uuidString: text) else { throw notFound() }
+        guard let id = UUID(text: text) else { throw notFound() }
         let today = CalendarDate(now())
         let key = ViewCache.Key(policy, caseID: id)
         // A view built earlier goes out only if no case has changed since: the ledger checks the mark as it

@@ -1,3 +1,4 @@
+import ByteEncoding
 import CaseModel
 import Foundation
 import Ledger
@@ -92,7 +93,7 @@ struct CaseOperations: Sendable {
         let notices = RecipientNotices(policies: policies, ledger: audit.ledger)
         for attempt in 1...3 {
             let now = now()
-            guard let before = try await store.get(id) else { throw Problem.notFound("no case \(id.uuidString)") }
+            guard let before = try await store.get(id) else { throw Problem.notFound("no case \(id.text)") }
             try expected.check(before)
             var after = before
             let fields = try Self.mapViolations { try apply(&after, now) }
@@ -119,9 +120,9 @@ struct CaseOperations: Sendable {
         do {
             return try body()
         } catch AmendmentViolation.noSuchParty(let person) {
-            throw Problem.notFound("the case has no party \(person.uuidString.lowercased())")
+            throw Problem.notFound("the case has no party \(person.text.lowercased())")
         } catch CaseRuleViolation.noSuchParty(let person) {
-            throw Problem.notFound("the case has no party \(person.uuidString.lowercased())")
+            throw Problem.notFound("the case has no party \(person.text.lowercased())")
         } catch let violation as AmendmentViolation {
             throw Problem.unprocessable(violation.description)
         }

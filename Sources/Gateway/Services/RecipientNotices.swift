@@ -36,7 +36,7 @@ struct RecipientNotices: Sendable {
                 kind = .updated
             } else {
                 guard wasAdmitted else { continue }
-                if received == nil { received = try await ledger.store.receipts(of: [before.id.uuidString]).byCase[before.id.uuidString] ?? [] }
+                if received == nil { received = try await ledger.store.receipts(of: [before.id.text]).byCase[before.id.text] ?? [] }
                 guard received!.contains(Recipient(partner: policy.partner.id, purpose: policy.purpose.id)) else { continue }
                 kind = .withdrawn
             }
@@ -58,7 +58,7 @@ struct RecipientNotices: Sendable {
             actor: actor,
             recipient: partner,
             action: .notification,
-            caseIDs: [id.uuidString],
+            caseIDs: [id.text],
             purpose: purpose,
             requestID: requestID,
             details: ["kind": kind.rawValue]
