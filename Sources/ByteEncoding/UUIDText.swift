@@ -24,8 +24,8 @@ extension UUID {
         }
     }
 
-    /// The UUID `text` spells, in either case; nil unless it is exactly the 36-character form, as for
-    /// `UUID(uuidString:)`.
+    /// The UUID `text` spells, in either case; nil unless it is exactly the 36-character form. Stricter than
+    /// `UUID(uuidString:)` on Linux, whose `sscanf` also takes a sign or a space inside a group.
     public init?(text: some StringProtocol) {
         // A String or Substring is read in place; only a text without contiguous UTF-8 is copied first.
         let parsed = text.utf8.withContiguousStorageIfAvailable(Self.parse) ?? Array(text.utf8).withUnsafeBufferPointer(Self.parse)
