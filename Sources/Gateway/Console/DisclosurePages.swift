@@ -111,8 +111,7 @@ struct DisclosurePages {
 
     /// Every ledger event for one case, purges included.
     @Sendable func caseHistory(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let text = try context.parameters.require("id")
-        guard let id = UUID(text: text) else { throw Problem.notFound("no case \(text)") }
+        let id = try context.caseID()
         let entries = try await ledger.store.query(LedgerQuery(caseIDs: [id.text], limit: 10_000))
         let page: [String: Any] = ["caseID": id.text, "rows": try entries.map { try Self.row($0.decoded()) }, "empty": entries.isEmpty]
         return try ConsoleTemplates.page("case-history", title: "Case history", page, context: context)

@@ -35,8 +35,7 @@ struct DisclosureController {
 
     /// `GET /v1/cases/{id}/disclosures`: every ledger event for one case, purges included.
     @Sendable func caseHistory(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let text = try context.parameters.require("id")
-        guard let id = UUID(text: text) else { throw Problem.notFound("no case \(text)") }
+        let id = try context.caseID()
         let params = request.uri.queryParameters
         var query = try Self.baseQuery(params)
         query.caseIDs = [id.text]

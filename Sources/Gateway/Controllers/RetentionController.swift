@@ -73,31 +73,25 @@ struct RetentionController {
     }
 
     @Sendable func placeHold(_ request: Request, context: StaffRequestContext) async throws -> EditedResponse<HoldView> {
-        let id = try caseID(context)
+        let id = try context.caseID()
         let body = try await service.json.decode(HoldRequest.self, from: request)
         let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.count <= 500 else { throw Problem.badRequest("'reason' must be 1 to 500 characters") }
         let user = try context.requireUser()
         // The hold and its ledger entry are written together, or neither is.
-        let draft = service.audit.staffDraft(user, .legalHoldPlaced, caseIDs: [UUID(text: id)!], requestID: context.requestID)
-        let placed = try await service.store.placeHold(caseID: id, reason: reason, by: user.id, recordedBy: draft, in: service.ledger)
-        return EditedResponse(status: placed ? .created : .ok, response: HoldView(caseId: id, held: true))
+        let draft = service.audit.staffDraft(user, .legalHoldPlaced, caseIDs: [id], requestID: context.requestID)
+        let placed = try await service.store.placeHold(caseID: id.text, reason: reason, by: user.id, recordedBy: draft, in: service.ledger)
+        return EditedResponse(status: placed ? .created : .ok, response: HoldView(caseId: id.text, held: true))
     }
 
     @Sendable func liftHold(_ request: Request, context: StaffRequestContext) async throws -> HoldView {
-        let id = try caseID(context)
+        let id = try context.caseID()
         let user = try context.requireUser()
-        let draft = service.audit.staffDraft(user, .legalHoldLifted, caseIDs: [UUID(text: id)!], requestID: context.requestID)
-        guard try await service.store.liftHold(caseID: id, recordedBy: draft, in: service.ledger) else {
-            throw Problem.notFound("case \(id) is not under a legal hold")
+        let draft = service.audit.staffDraft(user, .legalHoldLifted, caseIDs: [id], requestID: context.requestID)
+        guard try await service.store.liftHold(caseID: id.text, recordedBy: draft, in: service.ledger) else {
+            throw Problem.notFound("case \(id.text) is not under a legal hold")
         }
-        return HoldView(caseId: id, held: false)
-    }
-
-    private func caseID(_ context: StaffRequestContext) throws -> String {
-        let text = try context.parameters.require("id")
-        guard let id = UUID(text: text) else { throw Problem.notFound("no case \(text)") }
-        return id.text
+        return HoldView(caseId: id.text, held: false)
     }
 
     struct HoldView: ResponseEncodable {
