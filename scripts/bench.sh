@@ -10,6 +10,8 @@
 #      keep-alive, CONNECTIONS transfers at once, the partner's client certificate), CURL_REQUESTS pings then
 #      CURL_REQUESTS views of the admitted cases, ROUNDS times;
 # then the median ratio full/ping for each, and the gateway's resident memory before and after the loads.
+# Each round also prints the share of the machine's CPU the hypervisor stole during its runs (/proc/stat):
+# a round with more than a percent or two measured the host's other guests as much as the gateway.
 #
 #   scripts/bench.sh                      # 10,000 cases, 64 connections, 20 s per run, 3 rounds of ping then view
 #   DURATION=600 ROUNDS=1 scripts/bench.sh  # 10 minutes of ping, then 10 of views: RSS before the first, after the last
@@ -61,8 +63,9 @@ for round in $(seq 1 "$ROUNDS"); do
   view_rps=$(jq '.throughput' <<<"$view")
   ratio=$(jq -n "$view_rps / $ping_rps")
   ratios+=("$ratio")
-  printf 'round %d  ping %6.0f req/s p99 %6.2f ms   view %6.0f req/s p99 %6.2f ms   ratio %.2f   receipts %s\n' "$round" \
+  printf 'round %d  ping %6.0f req/s p99 %6.2f ms   view %6.0f req/s p99 %6.2f ms   ratio %.2f   steal %.1f%%/%.1f%%   receipts %s\n' "$round" \
     "$ping_rps" "$(jq '.latency_ms.p99' <<<"$ping")" "$view_rps" "$(jq '.latency_ms.p99' <<<"$view")" "$ratio" \
+    "$(jq '.host_cpu.steal_percent // 0' <<<"$ping")" "$(jq '.host_cpu.steal_percent // 0' <<<"$view")" \
     "$(jq -r 'if .receipts.passed then "all distinct, in tree, sampled proofs verify" else "FAILED" end' <<<"$view")"
 done
 rss_after=$(rss)
@@ -83,12 +86,23 @@ curl_rate() {
   [ "$(grep -vc '^200$' <<<"$codes")" -eq 0 ] || { echo "curl: not every answer was 200" >&2; exit 1; }
   jq -n "$CURL_REQUESTS / ($ended - $started)"
 }
+# All the machine's CPU ticks and the stolen ones, from /proc/stat's aggregate line (as the load generator reads them).
+cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9; exit }' /proc/stat; }
+steal_since() {
+  local now; now=$(cpu_ticks)
+  awk -v a="$1" -v b="$now" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; printf "%.1f", (t > 0 ? 100 * (y[2] - x[2]) / t : 0) }'
+}
 curl_ratios=()
 for round in $(seq 1 "$ROUNDS"); do
+  ticks=$(cpu_ticks)
   ping_rps=$(curl_rate "$WORK/curl-ping")
+  ping_steal=$(steal_since "$ticks")
+  ticks=$(cpu_ticks)
   view_rps=$(curl_rate "$WORK/curl-view")
+  view_steal=$(steal_since "$ticks")
   curl_ratios+=("$(jq -n "$view_rps / $ping_rps")")
-  printf 'curl-round %d  ping %6.0f req/s   view %6.0f req/s   ratio %.2f\n' "$round" "$ping_rps" "$view_rps" "${curl_ratios[-1]}"
+  printf 'curl-round %d  ping %6.0f req/s   view %6.0f req/s   ratio %.2f   steal %s%%/%s%%\n' "$round" "$ping_rps" "$view_rps" \
+    "${curl_ratios[-1]}" "$ping_steal" "$view_steal"
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

@@ -7,6 +7,10 @@
 #      below 95% of offered, or p99 over a second);
 #   3. each endpoint's highest rate with p99 ≤ LIMIT_MS (10) and the ratio view / ping, a CSV of every run,
 #      and a chart (SVG): p50 and p99 against offered rate for both, log scale, the limit drawn.
+# A run during which the hypervisor stole more than STEAL_LIMIT percent of the machine's CPU (the load
+# generator reads /proc/stat over its measured window) measured the host's other guests as much as the
+# gateway: it is kept in the CSV (counted 0) and the rate is run again, up to RETRIES times; the last
+# attempt is the one counted.
 #
 #   scripts/latency-curve.sh                                  # SQLite, rates 1,000 to 20,000 a second
 #   BACKEND=postgres scripts/latency-curve.sh                 # the same on PostgreSQL
@@ -24,6 +28,8 @@ DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 LIMIT_MS=${LIMIT_MS:-10}
+STEAL_LIMIT=${STEAL_LIMIT:-2}
+RETRIES=${RETRIES:-2}
 PARTNER=${PARTNER:-met-police}
 PARTNER_PORT=${PARTNER_PORT:-18463}
 STAFF_PORT=${STAFF_PORT:-18464}
@@ -38,21 +44,31 @@ source scripts/demo-gateway.sh
 start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${server_args[@]}" --cases "$CASES" --partner-rate-limit off --metrics-port off
 
 csv="$OUT.csv"
-echo "endpoint,offered,achieved,p50_ms,p90_ms,p99_ms,p99_9_ms,max_ms,errors,receipts_passed" >"$csv"
+echo "endpoint,offered,achieved,p50_ms,p90_ms,p99_ms,p99_9_ms,max_ms,errors,receipts_passed,steal_pct,busy_pct,counted" >"$csv"
 echo "machine: $(nproc) cores, $(uname -sr); store $BACKEND, $CASES cases, ${DURATION} s per rate after ${WARMUP} s of warm-up" >&2
 declare -A saturated=()
 for rate in $RATES; do
   for endpoint in ping view; do
     [ -n "${saturated[$endpoint]:-}" ] && continue
-    result=$("$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --partner "$PARTNER" \
-      --endpoint "$endpoint" --rate "$rate" --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" --json) || true
+    for attempt in $(seq 0 "$RETRIES"); do
+      result=$("$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --partner "$PARTNER" \
+        --endpoint "$endpoint" --rate "$rate" --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" --json) || true
+      [ -n "$result" ] || break
+      steal=$(jq '.host_cpu.steal_percent // 0' <<<"$result")
+      disturbed=$(jq -n --argjson s "$steal" --argjson limit "$STEAL_LIMIT" '$s > $limit')
+      counted=1
+      if [ "$disturbed" = true ] && [ "$attempt" -lt "$RETRIES" ]; then counted=0; fi
+      jq -r --arg e "$endpoint" --arg r "$rate" --arg c "$counted" \
+        '[$e, $r, .throughput, .latency_ms.p50, .latency_ms.p90, .latency_ms.p99, .latency_ms.p99_9, .latency_ms.max, .errors,
+          (.receipts.passed // ""), (.host_cpu.steal_percent // ""), (.host_cpu.busy_percent // ""), $c] | @csv' \
+        <<<"$result" | tr -d '"' >>"$csv"
+      printf '%-4s offered %6d  achieved %8.0f  p50 %8.2f  p99 %8.2f  p99.9 %8.2f ms  errors %s  steal %4.1f%%%s\n' "$endpoint" "$rate" \
+        "$(jq .throughput <<<"$result")" "$(jq .latency_ms.p50 <<<"$result")" "$(jq .latency_ms.p99 <<<"$result")" \
+        "$(jq .latency_ms.p99_9 <<<"$result")" "$(jq .errors <<<"$result")" "$steal" \
+        "$([ "$counted" = 0 ] && echo "  (over ${STEAL_LIMIT}%: again)" || true)" >&2
+      [ "$counted" = 1 ] && break
+    done
     [ -n "$result" ] || { echo "$endpoint at $rate: the load generator failed" >&2; saturated[$endpoint]=1; continue; }
-    jq -r --arg e "$endpoint" --arg r "$rate" \
-      '[$e, $r, .throughput, .latency_ms.p50, .latency_ms.p90, .latency_ms.p99, .latency_ms.p99_9, .latency_ms.max, .errors, (.receipts.passed // "")] | @csv' \
-      <<<"$result" | tr -d '"' >>"$csv"
-    printf '%-4s offered %6d  achieved %8.0f  p50 %8.2f  p99 %8.2f  p99.9 %8.2f ms  errors %s\n' "$endpoint" "$rate" \
-      "$(jq .throughput <<<"$result")" "$(jq .latency_ms.p50 <<<"$result")" "$(jq .latency_ms.p99 <<<"$result")" \
-      "$(jq .latency_ms.p99_9 <<<"$result")" "$(jq .errors <<<"$result")" >&2
     if jq -e --arg r "$rate" '.throughput < 0.95 * ($r | tonumber) or .latency_ms.p99 > 1000' <<<"$result" >/dev/null; then
       saturated[$endpoint]=1
     fi
@@ -61,7 +77,8 @@ done
 
 python3 - "$csv" "$OUT.svg" "$LIMIT_MS" "$BACKEND" <<'PY'
 import csv, math, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
+# Runs the host disturbed and that were run again (counted 0) stay in the CSV but not in the analysis.
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["counted"] == "1"]
 limit, backend = float(sys.argv[3]), sys.argv[4]
 series = {e: [r for r in rows if r["endpoint"] == e] for e in ("ping", "view")}
 best, sustained = {}, {}

@@ -37,7 +37,7 @@ while kill -0 "$load" 2>/dev/null; do
   echo "$elapsed $(rss_mib "$demo_gateway_pid") $(rss_mib "$load")" | tee -a "$samples" >&2
 done
 wait "$load"
-jq -c '{throughput, errors, latency_ms, receipts: .receipts.passed}' "$samples.load"
+jq -c '{throughput, errors, latency_ms, receipts: .receipts.passed, host_cpu}' "$samples.load"
 per_minute=$((60 / INTERVAL))
 awk -v n="$per_minute" '{ v[NR] = $2 } END {
   for (i = 1; i <= n && i <= NR; i++) first += v[i]; first /= (n < NR ? n : NR)

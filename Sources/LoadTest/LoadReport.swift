@@ -10,6 +10,9 @@ public struct LoadReport: Sendable {
     public var transportErrors: Int
     public var latency: LatencySummary
     public var receipts: ReceiptCheck?
+    /// The machine's CPU over the measured window (Linux only): a run with a large stolen share measured
+    /// the hypervisor's other guests as much as the gateway.
+    public var hostCPU: HostCPUShare? = nil
     /// Open loop: the rate offered (requests a second), and requests sent in all.
     public var offeredRate: Double? = nil
     public var sent: Int? = nil
@@ -34,6 +37,11 @@ public struct LoadReport: Sendable {
                     + "\(receipts.proofsChecked - receipts.proofsFailed)/\(receipts.proofsChecked) sampled inclusion proofs verify"
             )
         }
+        if let hostCPU {
+            lines.append(
+                "host cpu      \(percent(hostCPU.busy)) busy, \(percent(hostCPU.stolen)) stolen by the hypervisor (all cores, /proc/stat)"
+            )
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -52,6 +60,7 @@ public struct LoadReport: Sendable {
         ]
         if let offeredRate { object["offered_rate"] = offeredRate }
         if let sent { object["sent"] = sent }
+        if let hostCPU { object["host_cpu"] = ["busy_percent": hostCPU.busy * 100, "steal_percent": hostCPU.stolen * 100] }
         if let receipts {
             object["receipts"] = [
                 "received": receipts.receipts, "distinct": receipts.distinct, "duplicates": receipts.duplicates,
@@ -91,3 +100,5 @@ extension BulkPullReport {
 }
 
 private func ms(_ d: Duration) -> String { String(format: "%.2f ms", d.milliseconds) }
+
+private func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }

@@ -76,6 +76,11 @@ struct LoadGeneratorTests {
             #expect(latency.count == 100)
             #expect(latency.p50 > .zero && latency.p50 <= latency.p99 && latency.p99 <= latency.p999 && latency.p999 <= latency.max)
             #expect(report.json.contains("\"mode\":\"open\"") && report.json.contains("\"p99_9\""))
+            #if os(Linux)
+            let host = try #require(report.hostCPU, "the machine's CPU over the measured window")
+            #expect(host.busy > 0 && host.busy + host.stolen <= 1)
+            #expect(report.json.contains("\"host_cpu\""))
+            #endif
         }
     }
 
