@@ -11,7 +11,10 @@ struct LoadTestCommand: AsyncParsableCommand {
             ping: GET /v1/ping (TLS, client certificate, identity; no case work), the stack's baseline. \
             view: GET /v1/views/cases/{id} for random cases the purpose admits, the full disclosure path; \
             afterwards every receipt is checked against a freshly signed checkpoint (distinct, inside the tree, \
-            sampled inclusion proofs). list: one partner's full sync, every page of GET /v1/views/cases in turn.
+            sampled inclusion proofs). list: one partner's full sync, every page of GET /v1/views/cases in turn. \
+            On Linux ping and view also report the machine's CPU over the measured window (/proc/stat): how busy \
+            it was, and the share the hypervisor stole for other guests; a run with more than a percent or two \
+            stolen measured the host as much as the gateway.
             """
     )
 
