@@ -78,28 +78,26 @@ curl -sf "${partner_certs[@]}" "https://localhost:$PARTNER_PORT/v1/views/cases?l
 awk -v n="$CURL_REQUESTS" -v url="https://localhost:$PARTNER_PORT/v1/ping" 'BEGIN { for (i = 0; i < n; i++) print "url = \"" url "\"\noutput = \"/dev/null\"" }' >"$WORK/curl-ping"
 awk -v n="$CURL_REQUESTS" -v base="https://localhost:$PARTNER_PORT/v1/views/cases/" \
   '{ ids[NR] = $1 } END { for (i = 0; i < n; i++) print "url = \"" base ids[i % NR + 1] "\"\noutput = \"/dev/null\"" }' "$WORK/case-ids" >"$WORK/curl-view"
+# Prints the round's rate and the share of the machine's CPU stolen meanwhile, against the cores' time on the
+# wall clock as the load generator takes it (its user and system columns are sampled at ticks, so not used).
+stolen_ticks() { awk '/^cpu / { print $9; exit }' /proc/stat; }
 curl_rate() {
-  local started ended codes
+  local started ended codes stolen
+  stolen=$(stolen_ticks)
   started=$(date +%s.%N)
   codes=$(curl -s --no-progress-meter --http1.1 --parallel --parallel-max "$CONNECTIONS" "${partner_certs[@]}" -w '%{http_code}\n' --config "$1")
   ended=$(date +%s.%N)
   [ "$(grep -vc '^200$' <<<"$codes")" -eq 0 ] || { echo "curl: not every answer was 200" >&2; exit 1; }
-  jq -n "$CURL_REQUESTS / ($ended - $started)"
-}
-# All the machine's CPU ticks and the stolen ones, from /proc/stat's aggregate line (as the load generator reads them).
-cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9; exit }' /proc/stat; }
-steal_since() {
-  local now; now=$(cpu_ticks)
-  awk -v a="$1" -v b="$now" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; printf "%.1f", (t > 0 ? 100 * (y[2] - x[2]) / t : 0) }'
+  stolen=$(($(stolen_ticks) - stolen))
+  awk -v n="$CURL_REQUESTS" -v s="$stolen" -v t0="$started" -v t1="$ended" -v cores="$(grep -c '^cpu[0-9]' /proc/stat)" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN { t = t1 - t0; printf "%f %.1f\n", n / t, 100 * s / (t * cores * hz) }'
 }
 curl_ratios=()
 for round in $(seq 1 "$ROUNDS"); do
-  ticks=$(cpu_ticks)
-  ping_rps=$(curl_rate "$WORK/curl-ping")
-  ping_steal=$(steal_since "$ticks")
-  ticks=$(cpu_ticks)
-  view_rps=$(curl_rate "$WORK/curl-view")
-  view_steal=$(steal_since "$ticks")
+  curl_ping=$(curl_rate "$WORK/curl-ping")  # assigned first, so that a failed round stops the script
+  curl_view=$(curl_rate "$WORK/curl-view")
+  read -r ping_rps ping_steal <<<"$curl_ping"
+  read -r view_rps view_steal <<<"$curl_view"
   curl_ratios+=("$(jq -n "$view_rps / $ping_rps")")
   printf 'curl-round %d  ping %6.0f req/s   view %6.0f req/s   ratio %.2f   steal %s%%/%s%%\n' "$round" "$ping_rps" "$view_rps" \
     "${curl_ratios[-1]}" "$ping_steal" "$view_steal"

