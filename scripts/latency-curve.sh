@@ -10,7 +10,10 @@
 # A run during which the hypervisor stole more than STEAL_LIMIT percent of the machine's CPU (the load
 # generator reads /proc/stat over its measured window) measured the host's other guests as much as the
 # gateway: it is kept in the CSV (counted 0) and the rate is run again, up to RETRIES times; the last
-# attempt is the one counted.
+# attempt is the one counted. Each run also records the ledger's commits over its window, from the
+# gateway's metrics listener (commits a second, their mean time, how many took over 5 ms, the slowest's
+# bucket): a view waits for its entry's commit, so a miss with slow commits was the disk's, and one with
+# commits as usual was queueing for the CPU.
 #
 #   scripts/latency-curve.sh                                  # SQLite, rates 1,000 to 20,000 a second
 #   BACKEND=postgres scripts/latency-curve.sh                 # the same on PostgreSQL
@@ -33,6 +36,7 @@ RETRIES=${RETRIES:-2}
 PARTNER=${PARTNER:-met-police}
 PARTNER_PORT=${PARTNER_PORT:-18463}
 STAFF_PORT=${STAFF_PORT:-18464}
+METRICS_PORT=${METRICS_PORT:-18465}
 OUT=${OUT:-docs/latency-curve-$BACKEND}
 
 if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
@@ -41,10 +45,10 @@ bench_backend .build-bench .build-bench-curve-postgres "${BENCH_POSTGRES_PORT:-2
 mkdir -p "$WORK"
 server_args+=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
 source scripts/demo-gateway.sh
-start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${server_args[@]}" --cases "$CASES" --partner-rate-limit off --metrics-port off
+start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${server_args[@]}" --cases "$CASES" --partner-rate-limit off --metrics-port "$METRICS_PORT"
 
 csv="$OUT.csv"
-echo "endpoint,offered,achieved,p50_ms,p90_ms,p99_ms,p99_9_ms,max_ms,errors,receipts_passed,steal_pct,busy_pct,counted" >"$csv"
+echo "endpoint,offered,achieved,p50_ms,p90_ms,p99_ms,p99_9_ms,max_ms,errors,receipts_passed,steal_pct,busy_pct,counted,commits_per_s,commit_mean_ms,commits_over_5ms,slowest_commit_ms" >"$csv"
 echo "machine: $(nproc) cores, $(uname -sr); store $BACKEND, $CASES cases, ${DURATION} s per rate after ${WARMUP} s of warm-up" >&2
 # One rate's run into the CSV, run again (up to RETRIES times) while the host stole more than STEAL_LIMIT
 # percent; every attempt is kept, only the last counted. Leaves the counted run's JSON in $result, empty if
@@ -53,18 +57,22 @@ measure() {
   local endpoint=$1 rate=$2 attempt steal counted
   for attempt in $(seq 0 "$RETRIES"); do
     result=$("$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --partner "$PARTNER" \
-      --endpoint "$endpoint" --rate "$rate" --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" --json) || true
+      --endpoint "$endpoint" --rate "$rate" --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" \
+      --metrics-url "http://127.0.0.1:$METRICS_PORT/metrics" --json) || true
     [ -n "$result" ] || return 0
     steal=$(jq '.host_cpu.steal_percent // 0' <<<"$result")
     counted=$(jq -n --argjson s "$steal" --argjson limit "$STEAL_LIMIT" --argjson last "$((attempt == RETRIES))" \
       'if $s > $limit and $last == 0 then 0 else 1 end')
     jq -r --arg e "$endpoint" --arg r "$rate" --arg c "$counted" \
       '[$e, $r, .throughput, .latency_ms.p50, .latency_ms.p90, .latency_ms.p99, .latency_ms.p99_9, .latency_ms.max, .errors,
-        (.receipts.passed // ""), (.host_cpu.steal_percent // ""), (.host_cpu.busy_percent // ""), $c] | @csv' \
+        (.receipts.passed // ""), (.host_cpu.steal_percent // ""), (.host_cpu.busy_percent // ""), $c,
+        (.ledger_commits.per_second // ""), (.ledger_commits.mean_ms // ""), (.ledger_commits.over_5ms // ""),
+        (.ledger_commits.slowest_at_most_ms // "")] | @csv' \
       <<<"$result" | tr -d '"' >>"$csv"
-    printf '%-4s offered %6d  achieved %8.0f  p50 %8.2f  p99 %8.2f  p99.9 %8.2f ms  errors %s  steal %4.1f%%%s\n' "$endpoint" "$rate" \
+    printf '%-4s offered %6d  achieved %8.0f  p50 %8.2f  p99 %8.2f  p99.9 %8.2f ms  errors %s  steal %4.1f%%%s%s\n' "$endpoint" "$rate" \
       "$(jq .throughput <<<"$result")" "$(jq .latency_ms.p50 <<<"$result")" "$(jq .latency_ms.p99 <<<"$result")" \
       "$(jq .latency_ms.p99_9 <<<"$result")" "$(jq .errors <<<"$result")" "$steal" \
+      "$(jq -r 'if .ledger_commits.commits // 0 > 0 then "  commits \(.ledger_commits.per_second | round)/s, mean \(.ledger_commits.mean_ms * 100 | round / 100) ms, \(.ledger_commits.over_5ms // "?") over 5 ms" else "" end' <<<"$result")" \
       "$([ "$counted" = 0 ] && echo "  (over ${STEAL_LIMIT}%: again)" || true)" >&2
     [ "$counted" = 1 ] && return 0
   done

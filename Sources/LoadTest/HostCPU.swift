@@ -87,33 +87,3 @@ public struct HostCPUShare: Sendable, Equatable {
         busy = Swift.max(0, 1 - idle - stolen)
     }
 }
-
-/// Samples the machine's CPU time when a run's measured window opens, and again when the run closes it.
-struct HostCPUWindow: Sendable {
-    private let opensAt: ContinuousClock.Instant
-    private let opening: Task<HostCPUSample?, Never>
-
-    /// Starts waiting for `opensAt` (the end of the warm-up).
-    init(opensAt: ContinuousClock.Instant) {
-        self.opensAt = opensAt
-        opening = Task {
-            do {
-                try await Task.sleep(until: opensAt, clock: .continuous)
-            } catch {
-                return nil
-            }
-            return HostCPUSample.read()
-        }
-    }
-
-    /// The share over the window so far; nil if it never opened (a run stopped in its warm-up) or there is
-    /// no `/proc/stat`.
-    func close() async -> HostCPUShare? {
-        guard ContinuousClock.now >= opensAt else {
-            opening.cancel()
-            return nil
-        }
-        guard let start = await opening.value, let end = HostCPUSample.read() else { return nil }
-        return HostCPUShare(from: start, to: end)
-    }
-}

@@ -33,7 +33,7 @@ public struct LoadGenerator: Sendable {
         let start = clock.now
         let measureFrom = start + plan.warmup
         let end = measureFrom + plan.duration
-        let hostWindow = HostCPUWindow(opensAt: measureFrom)
+        let windows = Windows(opensAt: measureFrom, metricsURL: plan.metricsURL)
         let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
             for _ in 0..<plan.connections {
                 group.addTask {
@@ -69,7 +69,7 @@ public struct LoadGenerator: Sendable {
             for try await result in group { all.append(result) }
             return all
         }
-        let hostCPU = await hostWindow.close()
+        let (hostCPU, ledgerCommits) = await windows.close()
         let stoppedAt = stop.stoppedAt.map { min(end, max(measureFrom, $0)) } ?? end
         let elapsed = stoppedAt - measureFrom
         let latencies = results.flatMap(\.latencies)
@@ -86,7 +86,8 @@ public struct LoadGenerator: Sendable {
             transportErrors: results.reduce(0) { $0 + $1.transportErrors },
             latency: LatencySummary(nanoseconds: latencies),
             receipts: check,
-            hostCPU: hostCPU
+            hostCPU: hostCPU,
+            ledgerCommits: ledgerCommits
         )
     }
 
@@ -98,11 +99,11 @@ public struct LoadGenerator: Sendable {
         let requests = try await requestPaths().map(client.prepareGET)
         let schedule = OpenLoopSchedule(rate: rate, warmup: plan.warmup, duration: plan.duration)
         let start = ContinuousClock.now
-        let hostWindow = HostCPUWindow(opensAt: start + plan.warmup)
+        let windows = Windows(opensAt: start + plan.warmup, metricsURL: plan.metricsURL)
         let outcomes = OpenLoopRecorder()
         try await OpenLoopSender(client: client, requests: requests, schedule: schedule, outcomes: outcomes, connections: plan.connections)
             .run(from: start, stop: stop)
-        let hostCPU = await hostWindow.close()
+        let (hostCPU, ledgerCommits) = await windows.close()
         let results = outcomes.outcomes
         // The achieved rate runs to the last answer: a gateway that falls behind takes longer than the schedule.
         let scheduled = stop.stoppedAt.map { $0 - start } ?? schedule.total.duration(at: rate)
@@ -118,6 +119,7 @@ public struct LoadGenerator: Sendable {
             latency: LatencySummary(histogram: results.latencies),
             receipts: check,
             hostCPU: hostCPU,
+            ledgerCommits: ledgerCommits,
             offeredRate: rate,
             sent: results.succeeded + results.statuses.values.reduce(results.transportErrors, +)
         )

@@ -20,6 +20,9 @@ public struct LoadPlan: Sendable {
     public var rate: Double?
     /// Where to write every receipt received (`ReceiptLog`), for `casegate monitor` to check against.
     public var receiptLog: String?
+    /// The gateway's metrics listener (such as `http://127.0.0.1:9464/metrics`): when set, the report
+    /// says how the ledger's commits went over the measured window (`LedgerCommits`).
+    public var metricsURL: String?
 
     public init(
         baseURL: String,

@@ -13,6 +13,9 @@ public struct LoadReport: Sendable {
     /// The machine's CPU over the measured window (Linux only): a run with a large stolen share measured
     /// the hypervisor's other guests as much as the gateway.
     public var hostCPU: HostCPUShare? = nil
+    /// The gateway's ledger commits over the measured window, when its metrics listener was named: a view
+    /// waits for its entry's commit, so slow commits (the disk) and queued requests (the CPU) tell apart.
+    public var ledgerCommits: Result<LedgerCommits, GatewayMetricsError>? = nil
     /// Open loop: the rate offered (requests a second), and requests sent in all.
     public var offeredRate: Double? = nil
     public var sent: Int? = nil
@@ -42,6 +45,11 @@ public struct LoadReport: Sendable {
                 "host cpu      \(percent(hostCPU.busy)) busy, \(percent(hostCPU.stolen)) stolen by the hypervisor (all cores, /proc/stat)"
             )
         }
+        switch ledgerCommits {
+        case .success(let commits): lines.append("ledger        \(commits.text) (gateway metrics)")
+        case .failure(let error): lines.append("ledger        not read: \(error)")
+        case nil: break
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -61,6 +69,11 @@ public struct LoadReport: Sendable {
         if let offeredRate { object["offered_rate"] = offeredRate }
         if let sent { object["sent"] = sent }
         if let hostCPU { object["host_cpu"] = ["busy_percent": hostCPU.busy * 100, "steal_percent": hostCPU.stolen * 100] }
+        switch ledgerCommits {
+        case .success(let commits): object["ledger_commits"] = commits.json
+        case .failure(let error): object["ledger_commits_error"] = error.description
+        case nil: break
+        }
         if let receipts {
             object["receipts"] = [
                 "received": receipts.receipts, "distinct": receipts.distinct, "duplicates": receipts.duplicates,
@@ -96,6 +109,28 @@ extension BulkPullReport {
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension LedgerCommits {
+    /// "2346 commits/s of 1.7 entries, mean 0.38 ms, 15.6% over 1 ms, 0.0% over 5 ms, the slowest ≤ 10 ms"
+    var text: String {
+        guard let mean = meanMilliseconds, let entries = entriesPerCommit else { return "no commits" }
+        var parts = [String(format: "%.0f commits/s of %.1f entries, mean %.2f ms", perSecond, entries, mean)]
+        if let over = overOneMillisecond { parts.append("\(percent(Double(over) / Double(commits))) over 1 ms") }
+        if let over = overFiveMilliseconds { parts.append("\(percent(Double(over) / Double(commits))) over 5 ms") }
+        parts.append(slowestAtMost.map { "the slowest ≤ \(String(format: "%g", $0 * 1000)) ms" } ?? "the slowest past the last bucket")
+        return parts.joined(separator: ", ")
+    }
+
+    var json: [String: Any] {
+        var object: [String: Any] = ["commits": commits, "per_second": perSecond, "entries": entries]
+        if let meanMilliseconds { object["mean_ms"] = meanMilliseconds }
+        if let entriesPerCommit { object["entries_per_commit"] = entriesPerCommit }
+        if let overOneMillisecond { object["over_1ms"] = overOneMillisecond }
+        if let overFiveMilliseconds { object["over_5ms"] = overFiveMilliseconds }
+        if let slowestAtMost { object["slowest_at_most_ms"] = slowestAtMost * 1000 }
+        return object
     }
 }
 

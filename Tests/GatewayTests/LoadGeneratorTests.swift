@@ -57,7 +57,7 @@ struct LoadGeneratorTests {
         try await fixture.withRunningGateway { gateway in
             // A rate a debug build keeps up with on a loaded two-core machine, beside the other suites:
             // the test is about what is counted, not how fast.
-            let plan = LoadPlan(
+            var plan = LoadPlan(
                 baseURL: "https://localhost:\(gateway.partnerPort)",
                 endpoint: .view,
                 connections: 4,
@@ -66,6 +66,7 @@ struct LoadGeneratorTests {
                 credentials: credentials,
                 rate: 100
             )
+            plan.metricsURL = "http://127.0.0.1:\(try #require(gateway.metricsPort))/metrics"
             let report = try await LoadGenerator(plan: plan).run()
             #expect(report.offeredRate == 100)
             #expect(report.sent == 100, "the schedule, not the gateway's pace, decides how many are sent")
@@ -81,6 +82,36 @@ struct LoadGeneratorTests {
             #expect(host.busy > 0, "a gateway answering 100 views a second keeps the machine busy")
             #expect(report.json.contains("\"host_cpu\""))
             #endif
+            // The metrics are the test process's, shared with suites running beside this one: at least these
+            // hundred entries were committed in the window, each commit timed.
+            let commits = try #require(try report.ledgerCommits?.get())
+            #expect(commits.entries >= 100 && commits.commits >= 1)
+            #expect((commits.meanMilliseconds ?? 0) > 0 && commits.windowSeconds > 0.5)
+        }
+    }
+
+    @Test("a metrics listener that does not answer is reported as such, and the run still measures")
+    func metricsUnreachable() async throws {
+        let (fixture, credentials) = try await Self.gateway(cases: 1)
+        try await fixture.withRunningGateway { gateway in
+            var plan = LoadPlan(
+                baseURL: "https://localhost:\(gateway.partnerPort)",
+                endpoint: .ping,
+                connections: 1,
+                duration: .milliseconds(300),
+                warmup: .milliseconds(50),
+                credentials: credentials,
+                rate: 50
+            )
+            // The partner listener speaks TLS only: a plain HTTP scrape of it gets no metrics.
+            plan.metricsURL = "http://127.0.0.1:\(gateway.partnerPort)/metrics"
+            let report = try await LoadGenerator(plan: plan).run()
+            #expect(report.failed == 0 && report.succeeded == 15)
+            guard case .failure(.unreachable) = report.ledgerCommits else {
+                Issue.record("expected the scrape to fail, got \(String(describing: report.ledgerCommits))")
+                return
+            }
+            #expect(report.text.contains("ledger        not read: the metrics listener did not answer"))
         }
     }
 

@@ -1,0 +1,191 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// The ledger's group commits so far, as the gateway's metrics listener exports them: how many, how long
+/// they took, how many entries they carried, and how many finished within each bucket's bound.
+///
+/// A view waits for its entry's commit, so a load run that reads these when its measured window opens and
+/// when it closes can tell a slow disk (commits slower than usual) from a busy CPU (commits as usual,
+/// requests queued elsewhere) when its latency moves.
+struct LedgerCommitSample: Sendable, Equatable {
+    /// A histogram bucket: commits that took at most `bound` seconds, counted since the gateway started.
+    struct Bucket: Sendable, Equatable {
+        var bound: Double
+        var count: Int
+    }
+
+    var commits: Int
+    /// Time spent in commits, in seconds.
+    var seconds: Double
+    /// Entries written by all those commits.
+    var entries: Double
+    /// Ascending by bound; the last is `+Inf`.
+    var buckets: [Bucket]
+    var at: ContinuousClock.Instant
+
+    static let duration = "casegate_ledger_commit_duration_seconds"
+    static let batchEntries = "casegate_ledger_batch_entries"
+
+    /// Reads the two families from a scrape in the Prometheus text format (version 0.0.4): comment lines
+    /// and every other family are skipped; a sample line is a name, an optional label set, a value and an
+    /// optional timestamp.
+    init(prometheusText text: String, at instant: ContinuousClock.Instant) throws(GatewayMetricsError) {
+        var commits: Int?
+        var seconds: Double?
+        var entries: Double?
+        var buckets: [Bucket] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard line.hasPrefix(Self.duration) || line.hasPrefix(Self.batchEntries) else { continue }
+            let sample = try MetricLine(line, number: number + 1)
+            switch sample.name {
+            case Self.duration + "_count": commits = try sample.count()
+            case Self.duration + "_sum": seconds = sample.value
+            case Self.batchEntries + "_sum": entries = sample.value
+            case Self.duration + "_bucket":
+                guard let le = sample.le, let bound = Double(le) else { throw .malformed(line: number + 1, reason: "a bucket without an le label") }
+                buckets.append(Bucket(bound: bound, count: try sample.count()))
+            default: continue
+            }
+        }
+        guard let commits, let seconds else { throw .missing(Self.duration) }
+        guard let entries else { throw .missing(Self.batchEntries) }
+        buckets.sort { $0.bound < $1.bound }
+        guard buckets.last?.bound == .infinity else { throw .missing(Self.duration + "_bucket{le=\"+Inf\"}") }
+        self.commits = commits
+        self.seconds = seconds
+        self.entries = entries
+        self.buckets = buckets
+        self.at = instant
+    }
+
+    /// Scrapes the gateway's metrics listener (such as `http://127.0.0.1:9464/metrics`) now.
+    static func read(url: String) async -> Result<LedgerCommitSample, GatewayMetricsError> {
+        do {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            let at = ContinuousClock.now
+            guard response.status == .ok else { return .failure(.status(response.status.code)) }
+            return Result { () throws(GatewayMetricsError) in try LedgerCommitSample(prometheusText: String(buffer: body), at: at) }
+        } catch {
+            return .failure(.unreachable("\(error)"))
+        }
+    }
+}
+
+/// One sample line of the Prometheus text format.
+private struct MetricLine {
+    var name: Substring
+    var le: Substring?
+    var value: Double
+    var number: Int
+
+    init(_ line: Substring, number: Int) throws(GatewayMetricsError) {
+        self.number = number
+        var rest = line[...]
+        if let open = line.firstIndex(of: "{") {
+            guard let close = line[open...].firstIndex(of: "}") else { throw .malformed(line: number, reason: "a label set without its '}'") }
+            name = line[..<open]
+            le = try Self.label("le", in: line[line.index(after: open)..<close], number: number)
+            rest = line[line.index(after: close)...]
+        } else {
+            let end = line.firstIndex(of: " ") ?? line.endIndex
+            name = line[..<end]
+            rest = line[end...]
+        }
+        let fields = rest.split(separator: " ")
+        guard (1...2).contains(fields.count), let value = Double(fields[0]) else {
+            throw .malformed(line: number, reason: "'\(line)' is not a name, labels, a value and an optional timestamp")
+        }
+        self.value = value
+    }
+
+    /// The value of label `wanted` in a label set, `name="value",…` (a value may hold `\"`; the bounds
+    /// read here, such as "0.005" and "+Inf", never do).
+    private static func label(_ wanted: String, in labels: Substring, number: Int) throws(GatewayMetricsError) -> Substring? {
+        var rest = labels
+        while true {
+            rest = rest.drop { $0 == "," || $0 == " " }
+            if rest.isEmpty { return nil }
+            guard let equals = rest.firstIndex(of: "="), rest[rest.index(after: equals)...].first == "\"" else {
+                throw .malformed(line: number, reason: "labels '\(labels)' are not name=\"value\" pairs")
+            }
+            let valueStart = rest.index(equals, offsetBy: 2)
+            var escaped = false
+            let closing = rest[valueStart...].firstIndex { character in
+                defer { escaped = !escaped && character == "\\" }
+                return character == "\"" && !escaped
+            }
+            guard let quote = closing else {
+                throw .malformed(line: number, reason: "labels '\(labels)' are not name=\"value\" pairs")
+            }
+            if rest[..<equals] == wanted { return rest[valueStart..<quote] }
+            rest = rest[rest.index(after: quote)...]
+        }
+    }
+
+    /// The value as a count: a whole number, not negative.
+    func count() throws(GatewayMetricsError) -> Int {
+        guard value >= 0, value < 9e15, value.rounded() == value else { throw .malformed(line: number, reason: "\(name) is \(value), not a count") }
+        return Int(value)
+    }
+}
+
+/// Why the gateway's ledger metrics could not be read.
+public enum GatewayMetricsError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unreachable(String)
+    case status(UInt)
+    case missing(String)
+    case malformed(line: Int, reason: String)
+    /// A count went back between the window's two samples: the gateway restarted during the run.
+    case countersReset
+
+    public var description: String {
+        switch self {
+        case .unreachable(let detail): "the metrics listener did not answer: \(detail)"
+        case .status(let code): "the metrics listener answered \(code)"
+        case .missing(let name): "the scrape has no \(name) (is it a casegate gateway's metrics listener?)"
+        case .malformed(let line, let reason): "line \(line) of the scrape: \(reason)"
+        case .countersReset: "the gateway's counters went back during the run (it restarted)"
+        }
+    }
+}
+
+/// The ledger's commits over a run's measured window: the difference of two samples.
+public struct LedgerCommits: Sendable, Equatable {
+    public var commits: Int
+    public var entries: Double
+    /// Time spent in commits, in seconds.
+    public var commitSeconds: Double
+    /// The window's length on the wall clock, in seconds.
+    public var windowSeconds: Double
+    /// Commits over 1 ms and over 5 ms; nil when the gateway's buckets have no such bound.
+    public var overOneMillisecond: Int?
+    public var overFiveMilliseconds: Int?
+    /// The bound of the lowest bucket that holds every commit of the window, in seconds: the slowest commit
+    /// took at most this long. Nil when there were none, or the slowest was past the last finite bound.
+    public var slowestAtMost: Double?
+
+    init(from start: LedgerCommitSample, to end: LedgerCommitSample) throws(GatewayMetricsError) {
+        guard end.commits >= start.commits, end.entries >= start.entries, end.seconds >= start.seconds else { throw .countersReset }
+        commits = end.commits - start.commits
+        entries = end.entries - start.entries
+        commitSeconds = end.seconds - start.seconds
+        windowSeconds = (end.at - start.at).seconds
+        let before = Dictionary(start.buckets.map { ($0.bound, $0.count) }, uniquingKeysWith: max)
+        var within: [Double: Int] = [:]
+        for bucket in end.buckets {
+            let earlier = before[bucket.bound] ?? 0
+            guard bucket.count >= earlier else { throw .countersReset }
+            within[bucket.bound] = bucket.count - earlier
+        }
+        overOneMillisecond = within[0.001].map { commits - $0 }
+        overFiveMilliseconds = within[0.005].map { commits - $0 }
+        slowestAtMost =
+            commits == 0 ? nil : end.buckets.first { $0.bound.isFinite && within[$0.bound] == commits }?.bound
+    }
+
+    public var perSecond: Double { windowSeconds > 0 ? Double(commits) / windowSeconds : 0 }
+    public var meanMilliseconds: Double? { commits > 0 ? commitSeconds / Double(commits) * 1000 : nil }
+    public var entriesPerCommit: Double? { commits > 0 ? entries / Double(commits) : nil }
+}
