@@ -72,7 +72,7 @@ measure() {
     printf '%-4s offered %6d  achieved %8.0f  p50 %8.2f  p99 %8.2f  p99.9 %8.2f ms  errors %s  steal %4.1f%%%s%s\n' "$endpoint" "$rate" \
       "$(jq .throughput <<<"$result")" "$(jq .latency_ms.p50 <<<"$result")" "$(jq .latency_ms.p99 <<<"$result")" \
       "$(jq .latency_ms.p99_9 <<<"$result")" "$(jq .errors <<<"$result")" "$steal" \
-      "$(jq -r 'if .ledger_commits.commits // 0 > 0 then "  commits \(.ledger_commits.per_second | round)/s, mean \(.ledger_commits.mean_ms * 100 | round / 100) ms, \(.ledger_commits.over_5ms // "?") over 5 ms" else "" end' <<<"$result")" \
+      "$(jq -r 'if (.ledger_commits.commits // 0) > 0 then "  commits \(.ledger_commits.per_second | round)/s, mean \(.ledger_commits.mean_ms * 100 | round / 100) ms, \(.ledger_commits.over_5ms // "?") over 5 ms" else "" end' <<<"$result")" \
       "$([ "$counted" = 0 ] && echo "  (over ${STEAL_LIMIT}%: again)" || true)" >&2
     [ "$counted" = 1 ] && return 0
   done
