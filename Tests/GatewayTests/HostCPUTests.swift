@@ -92,8 +92,21 @@ struct HostCPUTests {
 
     @Test("a report shows the share as text and as JSON, and leaves both out when there is none")
     func reported() throws {
-        var report = LoadReport(
-            endpoint: "ping",
+        var report = LoadReport.oneRequest(endpoint: "ping")
+        #expect(!report.text.contains("host cpu") && !report.json.contains("host_cpu"))
+        report.hostCPU = HostCPUShare(busy: 0.9, stolen: 0.05)
+        #expect(report.text.contains("host cpu      90.0% busy, 5.0% stolen by the hypervisor"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        let host = try #require(json["host_cpu"] as? [String: Double])
+        #expect(host == ["busy_percent": 90, "steal_percent": 5])
+    }
+}
+
+extension LoadReport {
+    /// A run of one request that took a millisecond: a report to add the figures under test to.
+    static func oneRequest(endpoint: String) -> LoadReport {
+        LoadReport(
+            endpoint: endpoint,
             connections: 1,
             duration: .seconds(1),
             succeeded: 1,
@@ -102,11 +115,5 @@ struct HostCPUTests {
             latency: LatencySummary(nanoseconds: [1_000_000]),
             receipts: nil
         )
-        #expect(!report.text.contains("host cpu") && !report.json.contains("host_cpu"))
-        report.hostCPU = HostCPUShare(busy: 0.9, stolen: 0.05)
-        #expect(report.text.contains("host cpu      90.0% busy, 5.0% stolen by the hypervisor"))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
-        let host = try #require(json["host_cpu"] as? [String: Double])
-        #expect(host == ["busy_percent": 90, "steal_percent": 5])
     }
 }

@@ -133,16 +133,7 @@ struct LedgerCommitsTests {
 
     @Test("a report shows the commits or why they could not be read, as text and JSON, and neither when not asked")
     func reported() throws {
-        var report = LoadReport(
-            endpoint: "view",
-            connections: 1,
-            duration: .seconds(1),
-            succeeded: 1,
-            failedByStatus: [:],
-            transportErrors: 0,
-            latency: LatencySummary(nanoseconds: [1_000_000]),
-            receipts: nil
-        )
+        var report = LoadReport.oneRequest(endpoint: "view")
         #expect(!report.text.contains("ledger ") && !report.json.contains("ledger_commits"))
         let origin = ContinuousClock.now
         let start = try Self.sample([10, 40, 45, 49, 50, 50], seconds: 0.03, entries: 80, at: origin)
