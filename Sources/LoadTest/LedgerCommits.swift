@@ -5,9 +5,10 @@ import NIOCore
 /// The ledger's group commits so far, as the gateway's metrics listener exports them: how many, how long
 /// they took, how many entries they carried, and how many finished within each bucket's bound.
 ///
-/// A view waits for its entry's commit, so a load run that reads these when its measured window opens and
-/// when it closes can tell a slow disk (commits slower than usual) from a busy CPU (commits as usual,
-/// requests queued elsewhere) when its latency moves.
+/// A view waits for its entry's commit (timed from the batch's hand-off to the store until it returns,
+/// sync included), so a load run that reads these when its measured window opens and when it closes can
+/// tell a slow disk (a few commits of tens of milliseconds, CPU to spare) from queueing for the CPU
+/// elsewhere (commits as usual) when its latency moves.
 struct LedgerCommitSample: Sendable, Equatable {
     /// A histogram bucket: commits that took at most `bound` seconds, counted since the gateway started.
     struct Bucket: Sendable, Equatable {

@@ -14,7 +14,7 @@ public struct LoadReport: Sendable {
     /// the hypervisor's other guests as much as the gateway.
     public var hostCPU: HostCPUShare? = nil
     /// The gateway's ledger commits over the measured window, when its metrics listener was named: a view
-    /// waits for its entry's commit, so slow commits (the disk) and queued requests (the CPU) tell apart.
+    /// waits for its entry's commit, so these tell a slow disk from queueing elsewhere (`LedgerCommitSample`).
     public var ledgerCommits: Result<LedgerCommits, GatewayMetricsError>? = nil
     /// Open loop: the rate offered (requests a second), and requests sent in all.
     public var offeredRate: Double? = nil
