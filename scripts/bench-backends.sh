@@ -25,7 +25,7 @@ if [[ " $STORES " == *" postgres "* ]]; then
   start_test_postgres "$PG_DIR" "${BENCH_POSTGRES_PORT:-26432}"
   rm -rf .build-bench-postgres  # a new server: a new data set (the master key must match the database)
   echo "== PostgreSQL ($CASEGATE_TEST_POSTGRES_URL) ==" >&2
-  BENCH_DIR=.build-bench-postgres DATABASE_URL="$CASEGATE_TEST_POSTGRES_URL" PARTNER_PORT=18453 STAFF_PORT=18454 scripts/bench.sh | tee "$results/postgres"
+  BENCH_DIR=.build-bench-postgres DATABASE_URL="$CASEGATE_TEST_POSTGRES_URL" PARTNER_PORT=18453 STAFF_PORT=18454 METRICS_PORT=18455 scripts/bench.sh | tee "$results/postgres"
 fi
 
 row() { grep "^$1 " "$results/$2" | sed "s/^$1 *//"; }

@@ -11,7 +11,9 @@
 #      CURL_REQUESTS views of the admitted cases, ROUNDS times;
 # then the median ratio full/ping for each, and the gateway's resident memory before and after the loads.
 # Each round also prints the share of the machine's CPU the hypervisor stole during its runs (/proc/stat):
-# a round with more than a percent or two measured the host's other guests as much as the gateway.
+# a round with more than a percent or two measured the host's other guests as much as the gateway. And the
+# view run's ledger commits, from the gateway's metrics listener: how many a second, of how many entries,
+# their mean time, and the share of the time the ledger's one writer was in a commit.
 #
 #   scripts/bench.sh                      # 10,000 cases, 64 connections, 20 s per run, 3 rounds of ping then view
 #   DURATION=600 ROUNDS=1 scripts/bench.sh  # 10 minutes of ping, then 10 of views: RSS before the first, after the last
@@ -30,6 +32,7 @@ WARMUP=${WARMUP:-3}
 PARTNER=${PARTNER:-met-police}
 PARTNER_PORT=${PARTNER_PORT:-18443}
 STAFF_PORT=${STAFF_PORT:-18444}
+METRICS_PORT=${METRICS_PORT:-18445}
 WORK=${BENCH_DIR:-.build-bench}
 DATABASE_URL=${DATABASE_URL:-}
 
@@ -39,7 +42,7 @@ mkdir -p "$WORK"
 server_args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
 if [ -n "$DATABASE_URL" ]; then server_args+=(--database-url "$DATABASE_URL"); fi
 source scripts/demo-gateway.sh
-start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${server_args[@]}" --cases "$CASES" --partner-rate-limit off
+start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${server_args[@]}" --cases "$CASES" --partner-rate-limit off --metrics-port "$METRICS_PORT"
 server=$demo_gateway_pid
 
 rss() { awk '/VmRSS/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$server/status"; }
@@ -57,7 +60,7 @@ ratios=()
 for round in $(seq 1 "$ROUNDS"); do
   ping=$(load --endpoint ping)
   echo "ping:    $ping"
-  view=$(load --endpoint view)
+  view=$(load --endpoint view --metrics-url "http://127.0.0.1:$METRICS_PORT/metrics")
   echo "view:    $view"
   ping_rps=$(jq '.throughput' <<<"$ping")
   view_rps=$(jq '.throughput' <<<"$view")
@@ -67,6 +70,8 @@ for round in $(seq 1 "$ROUNDS"); do
     "$ping_rps" "$(jq '.latency_ms.p99' <<<"$ping")" "$view_rps" "$(jq '.latency_ms.p99' <<<"$view")" "$ratio" \
     "$(jq '.host_cpu.steal_percent // 0' <<<"$ping")" "$(jq '.host_cpu.steal_percent // 0' <<<"$view")" \
     "$(jq -r 'if .receipts.passed then "all distinct, in tree, sampled proofs verify" else "FAILED" end' <<<"$view")"
+  jq -r '.ledger_commits // empty | select(.commits > 0)
+    | "         view commits \(.per_second | round)/s of \(.entries_per_commit * 10 | round / 10), mean \(.mean_ms * 100 | round / 100) ms, the writer in a commit \(.per_second * .mean_ms / 10 | round)% of the time"' <<<"$view"
 done
 rss_after=$(rss)
 list=$("$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --partner "$PARTNER" --endpoint list --json)
