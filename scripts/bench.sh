@@ -71,7 +71,7 @@ for round in $(seq 1 "$ROUNDS"); do
     "$(jq '.host_cpu.steal_percent // 0' <<<"$ping")" "$(jq '.host_cpu.steal_percent // 0' <<<"$view")" \
     "$(jq -r 'if .receipts.passed then "all distinct, in tree, sampled proofs verify" else "FAILED" end' <<<"$view")"
   jq -r '.ledger_commits // empty | select(.commits > 0)
-    | "         view commits \(.per_second | round)/s of \(.entries_per_commit * 10 | round / 10), mean \(.mean_ms * 100 | round / 100) ms, the writer in a commit \(.per_second * .mean_ms / 10 | round)% of the time"' <<<"$view"
+    | "         view commits \(.per_second | round)/s of \(.entries_per_commit * 10 | round / 10), mean \(.mean_ms * 100 | round / 100) ms, the writer in a commit \(.writer_busy_percent | round)% of the time"' <<<"$view"
 done
 rss_after=$(rss)
 list=$("$bin" loadtest --url "https://localhost:$PARTNER_PORT" --certs-dir "$WORK/certs" --partner "$PARTNER" --endpoint list --json)

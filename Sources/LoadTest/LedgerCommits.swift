@@ -38,13 +38,15 @@ struct LedgerCommitSample: Sendable, Equatable {
         var buckets: [Bucket] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             guard line.hasPrefix(Self.duration) || line.hasPrefix(Self.batchEntries) else { continue }
-            let sample = try MetricLine(line, number: number + 1)
+            let sample = try PrometheusSample(line, line: number + 1)
             switch sample.name {
             case Self.duration + "_count": commits = try sample.count()
             case Self.duration + "_sum": seconds = sample.value
             case Self.batchEntries + "_sum": entries = sample.value
             case Self.duration + "_bucket":
-                guard let le = sample.le, let bound = Double(le) else { throw .malformed(line: number + 1, reason: "a bucket without an le label") }
+                guard let le = sample.labels["le"], let bound = Double(le) else {
+                    throw .malformed(line: number + 1, reason: "a bucket without an le label")
+                }
                 buckets.append(Bucket(bound: bound, count: try sample.count()))
             default: continue
             }
@@ -71,64 +73,6 @@ struct LedgerCommitSample: Sendable, Equatable {
         } catch {
             return .failure(.unreachable("\(error)"))
         }
-    }
-}
-
-/// One sample line of the Prometheus text format.
-private struct MetricLine {
-    var name: Substring
-    var le: Substring?
-    var value: Double
-    var number: Int
-
-    init(_ line: Substring, number: Int) throws(GatewayMetricsError) {
-        self.number = number
-        var rest = line[...]
-        if let open = line.firstIndex(of: "{") {
-            guard let close = line[open...].firstIndex(of: "}") else { throw .malformed(line: number, reason: "a label set without its '}'") }
-            name = line[..<open]
-            le = try Self.label("le", in: line[line.index(after: open)..<close], number: number)
-            rest = line[line.index(after: close)...]
-        } else {
-            let end = line.firstIndex(of: " ") ?? line.endIndex
-            name = line[..<end]
-            rest = line[end...]
-        }
-        let fields = rest.split(separator: " ")
-        guard (1...2).contains(fields.count), let value = Double(fields[0]) else {
-            throw .malformed(line: number, reason: "'\(line)' is not a name, labels, a value and an optional timestamp")
-        }
-        self.value = value
-    }
-
-    /// The value of label `wanted` in a label set, `name="value",…` (a value may hold `\"`; the bounds
-    /// read here, such as "0.005" and "+Inf", never do).
-    private static func label(_ wanted: String, in labels: Substring, number: Int) throws(GatewayMetricsError) -> Substring? {
-        var rest = labels
-        while true {
-            rest = rest.drop { $0 == "," || $0 == " " }
-            if rest.isEmpty { return nil }
-            guard let equals = rest.firstIndex(of: "="), rest[rest.index(after: equals)...].first == "\"" else {
-                throw .malformed(line: number, reason: "labels '\(labels)' are not name=\"value\" pairs")
-            }
-            let valueStart = rest.index(equals, offsetBy: 2)
-            var escaped = false
-            let closing = rest[valueStart...].firstIndex { character in
-                defer { escaped = !escaped && character == "\\" }
-                return character == "\"" && !escaped
-            }
-            guard let quote = closing else {
-                throw .malformed(line: number, reason: "labels '\(labels)' are not name=\"value\" pairs")
-            }
-            if rest[..<equals] == wanted { return rest[valueStart..<quote] }
-            rest = rest[rest.index(after: quote)...]
-        }
-    }
-
-    /// The value as a count: a whole number, not negative.
-    func count() throws(GatewayMetricsError) -> Int {
-        guard value >= 0, value < 9e15, value.rounded() == value else { throw .malformed(line: number, reason: "\(name) is \(value), not a count") }
-        return Int(value)
     }
 }
 
@@ -189,4 +133,6 @@ public struct LedgerCommits: Sendable, Equatable {
     public var perSecond: Double { windowSeconds > 0 ? Double(commits) / windowSeconds : 0 }
     public var meanMilliseconds: Double? { commits > 0 ? commitSeconds / Double(commits) * 1000 : nil }
     public var entriesPerCommit: Double? { commits > 0 ? entries / Double(commits) : nil }
+    /// The share of the window the ledger's one writer spent in a commit: near 1, views queue for it.
+    public var writerBusy: Double { windowSeconds > 0 ? commitSeconds / windowSeconds : 0 }
 }

@@ -124,7 +124,9 @@ extension LedgerCommits {
     }
 
     var json: [String: Any] {
-        var object: [String: Any] = ["commits": commits, "per_second": perSecond, "entries": entries]
+        var object: [String: Any] = [
+            "commits": commits, "per_second": perSecond, "entries": entries, "writer_busy_percent": writerBusy * 100,
+        ]
         if let meanMilliseconds { object["mean_ms"] = meanMilliseconds }
         if let entriesPerCommit { object["entries_per_commit"] = entriesPerCommit }
         if let overOneMillisecond { object["over_1ms"] = overOneMillisecond }

@@ -54,6 +54,14 @@ struct LedgerCommitsTests {
         #expect(try LedgerCommitSample(prometheusText: reordered, at: now).buckets.map(\.bound) == [0.001, .infinity])
     }
 
+    @Test("a sample line: labels read pair by pair, so a route's braces, a comma or an escaped quote stay in its value")
+    func sampleLine() throws {
+        let sample = try PrometheusSample(#"http_server_requests_total{http_route="/v1/views/cases/{id}",note="a,\"b\"",} 3 1700000000000"#, line: 7)
+        #expect(sample.name == "http_server_requests_total" && sample.value == 3 && sample.line == 7)
+        #expect(sample.labels == ["http_route": "/v1/views/cases/{id}", "note": #"a,\"b\""#])
+        #expect(try PrometheusSample("casegate_ledger_entries 12", line: 1).labels.isEmpty)
+    }
+
     @Test(
         "a scrape without the families, or with a line that is not a sample, is refused with its line",
         arguments: [
@@ -102,6 +110,7 @@ struct LedgerCommitsTests {
         #expect(commits.entriesPerCommit == 1.5)
         #expect(commits.overOneMillisecond == 40 && commits.overFiveMilliseconds == 4)
         #expect(commits.slowestAtMost == 0.01)
+        #expect(abs(commits.writerBusy - 0.1) < 1e-9, "0.2 s of commits in a 2-second window")
         #expect(commits.text == "200 commits/s of 1.5 entries, mean 0.50 ms, 10.0% over 1 ms, 1.0% over 5 ms, the slowest ≤ 10 ms")
         // A slower commit than the last finite bound, and a window with none.
         let past = try Self.sample([210, 400, 435, 445, 449, 450], seconds: 0.3, entries: 680, at: origin + .seconds(2))

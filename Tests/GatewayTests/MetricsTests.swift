@@ -5,6 +5,7 @@ import NIOCore
 import Testing
 
 @testable import Gateway
+@testable import LoadTest
 
 /// The operations listener over a real socket: Prometheus text after a mixed load, every metric named and
 /// typed as expected, labels only from a fixed set, and no identifier of a case, person, token or
@@ -123,21 +124,16 @@ struct MetricsTests {
     static func parse(_ text: String) throws -> (types: [String: String], samples: [Sample]) {
         var types: [String: String] = [:]
         var samples: [Sample] = []
-        for line in text.split(separator: "\n") {
+        for (number, line) in text.split(separator: "\n").enumerated() {
             if line.hasPrefix("# TYPE ") {
                 let parts = line.split(separator: " ")
                 types[String(parts[2])] = String(parts[3])
                 continue
             }
             if line.hasPrefix("#") { continue }
-            let name = String(line.prefix { $0 != "{" && $0 != " " })
-            var labels: [String: String] = [:]
-            if let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}") {
-                for pair in line[line.index(after: open)..<close].split(separator: ",") {
-                    let kv = pair.split(separator: "=", maxSplits: 1)
-                    labels[String(kv[0])] = String(kv[1].dropFirst().dropLast())
-                }
-            }
+            let sample = try PrometheusSample(line, line: number + 1)
+            let name = String(sample.name)
+            let labels = Dictionary(uniqueKeysWithValues: sample.labels.map { (String($0.key), String($0.value)) })
             let family =
                 ["_bucket", "_sum", "_count"].first { name.hasSuffix($0) && types[String(name.dropLast($0.count))] == "histogram" }
                 .map { String(name.dropLast($0.count)) } ?? name
