@@ -232,9 +232,12 @@ let package = Package(
         ),
         // Synthetic demo data.
         .target(name: "DemoData", dependencies: ["CaseModel"], swiftSettings: swiftSettings),
+        // glibc's `mallopt`, for the server's malloc arenas (decision 0035).
+        .systemLibrary(name: "CMalloc"),
         .executableTarget(
             name: "casegate",
             dependencies: [
+                "CMalloc",
                 "ByteEncoding",
                 "CaseModel",
                 "Gateway",

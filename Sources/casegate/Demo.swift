@@ -43,6 +43,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
+        limitMallocArenas()
         let logger = try startLogging()
         let certs = DevCertificateFiles(directory: URL(fileURLWithPath: certsDir))
         var configuration = try options.configuration()

@@ -8,6 +8,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ServerOptions
 
     func run() async throws {
+        limitMallocArenas()
         let logger = try startLogging()
         let configuration = try options.configuration()
         if configuration.metricsListener != nil { GatewayMetrics.bootstrap() }
