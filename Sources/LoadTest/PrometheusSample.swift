@@ -21,19 +21,20 @@ struct PrometheusSample: Sendable, Equatable {
         if rest.first == "{" {
             let set = rest.dropFirst()
             guard let last = set.lastIndex(of: "}") else { throw .malformed(line: line, reason: "a label set without its '}'") }
-            let notPairs = GatewayMetricsError.malformed(line: line, reason: "labels '\(set[..<last])' are not name=\"value\" pairs")
+            // Made only for a line that fails: a scrape has thousands of lines with labels.
+            func notPairs() -> GatewayMetricsError { .malformed(line: line, reason: "labels '\(set[..<last])' are not name=\"value\" pairs") }
             rest = set
             while true {
                 rest = rest.drop { $0 == "," || $0 == " " }
                 if rest.first == "}" { break }
-                guard let equals = rest.firstIndex(of: "="), rest[rest.index(after: equals)...].first == "\"" else { throw notPairs }
+                guard let equals = rest.firstIndex(of: "="), rest[rest.index(after: equals)...].first == "\"" else { throw notPairs() }
                 let valueStart = rest.index(equals, offsetBy: 2)
                 var escaped = false
                 let closing = rest[valueStart...].firstIndex { character in
                     defer { escaped = !escaped && character == "\\" }
                     return character == "\"" && !escaped
                 }
-                guard let quote = closing else { throw notPairs }
+                guard let quote = closing else { throw notPairs() }
                 labels[rest[..<equals]] = rest[valueStart..<quote]
                 rest = rest[rest.index(after: quote)...]
             }
