@@ -72,6 +72,14 @@ database_ticks() {
   echo "$total"
 }
 
+# A fixed piece of work timed on the idle machine after each load: SHA-256 over 16 KiB on one core
+# (`openssl speed`), in µs. The VM's speed drifts by a third within minutes; a request's CPU set against
+# this cancels the drift, and unlike a ping's CPU no change to the gateway moves it (decision 0036).
+reference_us() {
+  openssl speed -seconds 1 -bytes 16384 -evp sha256 2>/dev/null |
+    awk '$1 == "sha256" { v = $NF; sub(/k$/, "", v); if (v > 0) printf "%.2f", 16384 / (v * 1000) * 1e6 }'
+}
+
 for endpoint in $ENDPOINTS; do
   "$bin" loadtest --url https://localhost:18443 --certs-dir "$WORK/certs" --partner "$PARTNER" \
     --connections "$CONNECTIONS" "${rate_args[@]}" --duration $((WINDOW + 6)) --warmup 2 --json --endpoint "$endpoint" >"$WORK/cpu-$endpoint.json" &
@@ -91,6 +99,11 @@ for endpoint in $ENDPOINTS; do
     printf "   gateway wrote %.1f KB and switched threads %.1f times a request", w / secs / rps / 1000, x / secs / rps
     if (db == "postgres") printf ", postgresql logged %.0f bytes, ran %.2f statements and made %.2f plans a request", l / secs / rps, r / secs / rps, p / secs / rps
     printf "\n" }' | tee "$WORK/cpu-$endpoint.txt"
+  reference=$(reference_us)
+  if [ -n "$reference" ]; then
+    awk -v e="$endpoint" -v r="$reference" '{ printf "%-5s gateway CPU a request: %.1f times SHA-256 over 16 KiB (%s µs, openssl speed, just after)\n", e, $7 / r, r }' \
+      "$WORK/cpu-$endpoint.txt"
+  fi
 done
 
 # The proposed target's figure (docs/performance.md): what a view adds to a ping, in gateway CPU.

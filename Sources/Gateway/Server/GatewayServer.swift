@@ -46,6 +46,7 @@ public struct GatewayServer: Sendable {
     /// tests drive it without TLS, naming the certificate with `peerCertificate`.
     public func partnerRouter(peerCertificate: PeerCertificateSource = .tls) -> Router<PartnerRequestContext> {
         let router = Router(context: PartnerRequestContext.self)
+        router.add(middleware: WholeResponseMiddleware())
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
@@ -66,6 +67,7 @@ public struct GatewayServer: Sendable {
 
     public func staffRouter() -> Router<StaffRequestContext> {
         let router = Router(context: StaffRequestContext.self)
+        router.add(middleware: WholeResponseMiddleware())
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
