@@ -79,7 +79,7 @@ struct WholeResponseTests {
     }
 
     /// `response` with its body wrapped the way `MetricsMiddleware` wraps it: a closure that writes it, then records.
-    static func wrapped(_ response: Response, ran: Flag) -> Response {
+    fileprivate static func wrapped(_ response: Response, ran: Flag) -> Response {
         var response = response
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
@@ -95,7 +95,7 @@ struct WholeResponseTests {
         return try await WholeResponseMiddleware(limit: limit).handle(request, context: context) { _, _ in inner }
     }
 
-    static func write(_ body: ResponseBody) async throws -> RecordingWriter {
+    fileprivate static func write(_ body: ResponseBody) async throws -> RecordingWriter {
         let writer = RecordingWriter()
         try await body.write(writer)
         return writer
@@ -103,14 +103,14 @@ struct WholeResponseTests {
 }
 
 /// Set once, read from anywhere.
-final class Flag: Sendable {
+private final class Flag: Sendable {
     private let state = Mutex(false)
     var isSet: Bool { state.withLock { $0 } }
     func set() { state.withLock { $0 = true } }
 }
 
 /// What a body wrote, call by call.
-final class RecordingWriter: ResponseBodyWriter {
+private final class RecordingWriter: ResponseBodyWriter {
     var writes: [String] = []
     var finished = false
     var trailers: HTTPFields?

@@ -23,34 +23,33 @@ struct WholeResponseMiddleware<Context: RequestContext>: RouterMiddleware {
         try await response.body.write(gathered)
         // Trailers cannot follow a body given as a buffer; a body that ends with them keeps its closure.
         if let trailers = gathered.trailers {
-            let buffer = gathered.buffer
+            let buffer = gathered.buffer ?? ByteBuffer()
             response.body = ResponseBody(contentLength: buffer.readableBytes) { writer in
                 try await writer.write(buffer)
                 try await writer.finish(trailers)
             }
-        } else if gathered.buffer.readableBytes == 0 {
-            response.body = ResponseBody()
+        } else if let buffer = gathered.buffer {
+            response.body = ResponseBody(byteBuffer: buffer)
         } else {
-            response.body = ResponseBody(byteBuffer: gathered.buffer)
+            response.body = ResponseBody()
         }
         return response
     }
 }
 
-/// A body writer that keeps what it is given: the first buffer as it is, any later ones appended to it.
+/// A body writer that keeps what it is given: the first buffer as it is, any later ones appended to it;
+/// nil when nothing was written.
 private final class GatheredBody: ResponseBodyWriter {
-    var buffer = ByteBuffer()
+    var buffer: ByteBuffer?
     var trailers: HTTPFields?
-    private var first = true
 
     func write(_ part: ByteBuffer) async throws {
-        if first {
+        guard buffer != nil else {
             buffer = part
-            first = false
-        } else {
-            var part = part
-            buffer.writeBuffer(&part)
+            return
         }
+        var part = part
+        buffer!.writeBuffer(&part)
     }
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {
