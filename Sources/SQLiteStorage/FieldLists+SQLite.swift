@@ -8,8 +8,11 @@ import Storage
 /// How the SQLite store writes and reads entries whose field lists are kept once (`FieldLists`).
 extension FieldLists {
     /// An entry as written: its bytes without the list, the list's id, and where the list goes back.
+    /// A row's stored bytes, the entry without its list when the list is stored apart: `before` then
+    /// `after`, and where the list was.
     struct Split {
-        var bytes: [UInt8]
+        var before: ArraySlice<UInt8>
+        var after: ArraySlice<UInt8> = []
         var listID: Int64?
         var listAt: Int?
     }
@@ -17,7 +20,7 @@ extension FieldLists {
     /// Splits a row's bytes when its list is long enough, finding or storing the list in this transaction;
     /// ids first seen here go into `found`, for `Known.remember` after the commit.
     static func split(_ row: LedgerRow, known: Known, found: inout [ByteKey: Int64], _ db: Database) throws -> Split {
-        guard let (list, at, before, after) = row.parts else { return Split(bytes: row.stored.bytes) }
+        guard let (list, at, before, after) = row.parts else { return Split(before: row.stored.bytes[...]) }
         let id: Int64
         if let cached = known.id(for: list) ?? found[list] {
             id = cached
@@ -30,11 +33,7 @@ extension FieldLists {
             id = stored
             found[list] = stored
         }
-        var rest: [UInt8] = []
-        rest.reserveCapacity(before.count + after.count)
-        rest += before
-        rest += after
-        return Split(bytes: rest, listID: id, listAt: at)
+        return Split(before: before, after: after, listID: id, listAt: at)
     }
 
     /// An entry's canonical bytes from a row of `columns`.

@@ -4,9 +4,9 @@ import GRDBSQLite
 /// A cached statement run with its values bound straight from Swift's buffers, for the ledger's inserts,
 /// the verifier's reads and the disclosure path's point reads: GRDB's `StatementArguments` box each value
 /// (an existential, a `DatabaseValue`, a copy), which was about a third of an entry's insert, and its
-/// cursor and `Row` are allocations a single-row read does not need. SQLite copies each value
-/// (`SQLITE_TRANSIENT`), so no buffer has to outlive its call; failures are GRDB's `DatabaseError`, as from
-/// any other statement.
+/// cursor and `Row` are allocations a single-row read does not need. SQLite copies each value bound one at
+/// a time (`SQLITE_TRANSIENT`), so no buffer has to outlive its call; a `BorrowedRow`'s are read in place
+/// during the one step that uses them. Failures are GRDB's `DatabaseError`, as from any other statement.
 struct RawBindings {
     private let statement: Statement
     private let database: Database
@@ -104,6 +104,28 @@ struct RawBindings {
 
     private func failure(_ code: Int32) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(database.sqliteConnection)), sql: statement.sql)
+    }
+
+    /// Runs the statement once with `row`'s values, its texts and blobs read in place, then clears them.
+    mutating func execute(_ row: BorrowedRow) throws {
+        let handle = statement.sqliteStatement
+        try row.bytes.withUnsafeBytes { bytes in
+            // A zero-length blob needs a pointer that is not null, or SQLite binds NULL.
+            let base = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+            for value in row.values {
+                position += 1
+                switch value {
+                case .integer(let value): sqlite3_bind_int64(handle, position, value)
+                case .null: sqlite3_bind_null(handle, position)
+                case .text(let range):
+                    sqlite3_bind_text(handle, position, (base + range.lowerBound).assumingMemoryBound(to: CChar.self), Int32(range.count), nil)
+                case .blob(let range):
+                    sqlite3_bind_blob(handle, position, base + range.lowerBound, Int32(range.count), nil)
+                }
+            }
+            // The step reads the bound bytes; `execute` clears the bindings before they go out of scope.
+            try execute()
+        }
     }
 
     /// Runs the statement once with the values bound so far, then clears them for the next row.

@@ -97,26 +97,29 @@ public struct SQLiteLedgerStore: LedgerStore {
             in: db
         )
         var link = RawBindings(try db.cachedStatement(sql: "INSERT INTO ledger_case_links (bucket, case_id, idx) VALUES (?, ?, ?)"), in: db)
+        var values = BorrowedRow()
         for row in rows {
             let (entry, stored) = (row.entry, row.stored)
             let split = try FieldLists.split(row, known: lists, found: &found, db)
-            insert.bind(stored.index)
-            split.bytes.withUnsafeBytes { insert.bind(blob: $0) }
-            stored.leafHash.withUnsafeBytes { insert.bind(blob: $0) }
-            insert.bind(entry.time)
-            insert.bind(entry.action.rawValue)
-            insert.bind(entry.actor.id)
-            insert.bind(entry.recipient)
-            insert.bind(entry.purpose)
-            insert.bind(split.listID)
-            insert.bind(split.listAt)
-            try insert.execute()
+            values.removeAll()
+            values.append(stored.index)
+            values.append(blob: split.before, split.after)
+            values.append(blob: stored.leafHash[...])
+            values.append(text: entry.time)
+            values.append(text: entry.action.rawValue)
+            values.append(text: entry.actor.id)
+            values.append(text: entry.recipient)
+            values.append(text: entry.purpose)
+            values.append(split.listID)
+            values.append(split.listAt.map(Int64.init))
+            try insert.execute(values)
             let bucket = stored.index >> CaseLinkBuckets.shift
             for caseID in row.caseLinks {
-                link.bind(bucket)
-                link.bind(caseID)
-                link.bind(stored.index)
-                try link.execute()
+                values.removeAll()
+                values.append(bucket)
+                values.append(text: caseID)
+                values.append(stored.index)
+                try link.execute(values)
             }
         }
     }
