@@ -232,6 +232,10 @@ struct LedgerEndpointTests {
                 let subject = try await get("/v1/subjects/disclosures?name=grace%20OKAFOR&date_of_birth=1958-02-17", ig)
                 let subjectText = String(buffer: try #require(subject.body))
                 #expect(subjectText.contains("\"cases_found\":\"1\"") && subjectText.contains("\"recipient\":\"wlmht\""))
+                // The search itself is in the ledger, against the case it found, by the officer who made it.
+                let consultations = try await fixture.environment.ledger.store.query(LedgerQuery(actions: [.consultation], limit: 100))
+                    .map { try $0.decoded() }.filter { $0.details?["reason"] == "subject-access" }
+                #expect(consultations.count == 1 && consultations.first?.caseIDs.count == 1 && consultations.first?.actor.kind == .staff)
                 let nobody = String(buffer: try #require(try await get("/v1/subjects/disclosures?name=Nobody%20Atall", ig).body))
                 #expect(nobody.contains("\"entries\":[]"))
                 #expect(try await get("/v1/subjects/disclosures?name=x&date_of_birth=1958", ig).status == .badRequest)

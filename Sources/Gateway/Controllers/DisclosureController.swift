@@ -54,17 +54,14 @@ struct DisclosureController {
             guard let date = CalendarDate(text) else { throw Problem.badRequest("'date_of_birth' must be YYYY-MM-DD") }
             dateOfBirth = date
         }
-        let caseIDs = try await cases.caseIDs(partyName: name, dateOfBirth: dateOfBirth)
-        // Searching for a person is itself processing of their data: it is recorded, by case.
-        if !caseIDs.isEmpty {
-            try await audit.staff(
-                try context.requireUser(),
-                .consultation,
-                caseIDs: caseIDs,
-                requestID: context.requestID,
-                details: ["reason": "subject-access"]
-            )
-        }
+        let caseIDs = try await audit.searchSubject(
+            named: name,
+            bornOn: dateOfBirth,
+            in: cases,
+            by: try context.requireUser(),
+            requestID: context.requestID,
+            details: ["reason": "subject-access"]
+        )
         var query = try Self.baseQuery(params)
         query.caseIDs = caseIDs.map(\.text)
         query.actions = [.disclosure]
