@@ -31,7 +31,10 @@ private struct RuleTables {
 
 /// One partner purpose, compiled once so building a view walks plain arrays
 /// and switches on enums: no rule text is parsed on the disclosure path.
-public struct CompiledPolicy: Sendable {
+///
+/// A class, immutable: the disclosure path hands a purpose from the policy snapshot to the view cache's
+/// key, the view and the ledger's draft, and a struct's copy retained each of its arrays and strings.
+public final class CompiledPolicy: Sendable {
     public let partner: Partner
     public let purpose: Purpose
     public let agreement: SharingAgreement
