@@ -7,9 +7,8 @@ import Storage
 
 /// How the SQLite store writes and reads entries whose field lists are kept once (`FieldLists`).
 extension FieldLists {
-    /// An entry as written: its bytes without the list, the list's id, and where the list goes back.
-    /// A row's stored bytes, the entry without its list when the list is stored apart: `before` then
-    /// `after`, and where the list was.
+    /// An entry as written: its bytes (`before` then `after`, without the list when the list is stored
+    /// apart), the list's id, and where the list goes back.
     struct Split {
         var before: ArraySlice<UInt8>
         var after: ArraySlice<UInt8> = []
