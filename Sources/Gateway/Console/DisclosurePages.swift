@@ -181,14 +181,8 @@ struct DisclosurePages {
             guard let date = CalendarDate(text) else { throw Problem.badRequest("the date the request was received must be YYYY-MM-DD") }
             received = date
         }
-        let caseIDs = try await audit.searchSubject(
-            named: name,
-            bornOn: dateOfBirth,
-            in: cases,
-            by: try context.requireUser(),
-            requestID: context.requestID,
-            details: ["reason": "subject-access", "console": "subject-access"]
-        )
+        let details = ["reason": "subject-access", "console": "subject-access"]
+        let caseIDs = try await audit.searchSubject(named: name, bornOn: dateOfBirth, in: cases, for: context, details: details)
         let entries =
             caseIDs.isEmpty
             ? [] : try await ledger.store.query(LedgerQuery(caseIDs: caseIDs.map(\.text), actions: [.disclosure], limit: 10_000))

@@ -54,14 +54,8 @@ struct DisclosureController {
             guard let date = CalendarDate(text) else { throw Problem.badRequest("'date_of_birth' must be YYYY-MM-DD") }
             dateOfBirth = date
         }
-        let caseIDs = try await audit.searchSubject(
-            named: name,
-            bornOn: dateOfBirth,
-            in: cases,
-            by: try context.requireUser(),
-            requestID: context.requestID,
-            details: ["reason": "subject-access"]
-        )
+        let details = ["reason": "subject-access"]
+        let caseIDs = try await audit.searchSubject(named: name, bornOn: dateOfBirth, in: cases, for: context, details: details)
         var query = try Self.baseQuery(params)
         query.caseIDs = caseIDs.map(\.text)
         query.actions = [.disclosure]
