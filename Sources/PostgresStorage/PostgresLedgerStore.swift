@@ -118,14 +118,7 @@ public struct PostgresLedgerStore: LedgerStore {
     }
 
     public func entries(from index: Int, limit: Int) async throws -> [StoredLedgerEntry] {
-        try await database.mapErrors {
-            try await database.client.query(
-                """
-                SELECT \(unescaped: FieldLists.columns) FROM ledger_entries e \(unescaped: FieldLists.join) WHERE e.idx >= \(index) ORDER BY e.idx LIMIT \(limit)
-                """,
-                logger: database.logger
-            ).collect().map(Self.stored)
-        }
+        try await database.mapErrors { try await entryRows(from: index, limit: limit).collect().map(Self.stored) }
     }
 
     /// The entries checked in their stored parts as the rows arrive, as `FieldLists.checkedLeaves` does on
@@ -133,26 +126,26 @@ public struct PostgresLedgerStore: LedgerStore {
     public func checkedLeaves(from index: Int, limit: Int) async throws -> CheckedLeaves {
         try await database.mapErrors {
             var checked = CheckedLeaves(first: index, capacity: limit)
-            let rows = try await database.client.query(
-                """
-                SELECT \(unescaped: FieldLists.columns) FROM ledger_entries e \(unescaped: FieldLists.join) WHERE e.idx >= \(index) ORDER BY e.idx LIMIT \(limit)
-                """,
-                logger: database.logger
-            )
             // Past a problem `check` does nothing more, and the rest of the rows are read off the connection.
-            for try await (index, entry, leaf, listAt, list) in rows.decode((Int, ByteBuffer, ByteBuffer, Int?, ByteBuffer?).self) {
+            for try await (index, entry, leaf, listAt, list) in try await entryRows(from: index, limit: limit).decode(StoredColumns.self) {
                 entry.withUnsafeReadableBytes { bytes in
                     leaf.withUnsafeReadableBytes { leafHash in
-                        guard let list else {
-                            _ = checked.check(index: index, bytes: bytes, list: nil, listAt: listAt, leafHash: leafHash)
-                            return
-                        }
-                        _ = list.withUnsafeReadableBytes { checked.check(index: index, bytes: bytes, list: $0, listAt: listAt, leafHash: leafHash) }
+                        Self.withBytes(of: list) { _ = checked.check(index: index, bytes: bytes, list: $0, listAt: listAt, leafHash: leafHash) }
                     }
                 }
             }
             return checked
         }
+    }
+
+    /// Up to `limit` rows of `FieldLists.columns` from `index` on, in order.
+    private func entryRows(from index: Int, limit: Int) async throws -> PostgresRowSequence {
+        try await database.client.query(
+            """
+            SELECT \(unescaped: FieldLists.columns) FROM ledger_entries e \(unescaped: FieldLists.join) WHERE e.idx >= \(index) ORDER BY e.idx LIMIT \(limit)
+            """,
+            logger: database.logger
+        )
     }
 
     public func leafHashes(from index: Int, count: Int) async throws -> [[UInt8]] {
@@ -272,13 +265,22 @@ public struct PostgresLedgerStore: LedgerStore {
         }
     }
 
+    /// A row of `FieldLists.columns`: index, the entry's bytes, its leaf hash, where its list goes and the list.
+    typealias StoredColumns = (Int, ByteBuffer, ByteBuffer, Int?, ByteBuffer?)
+
     /// An entry from a row of `FieldLists.columns`.
     static func stored(_ row: PostgresRow) throws -> StoredLedgerEntry {
-        let (index, entry, leaf, listAt, list) = try row.decode((Int, ByteBuffer, ByteBuffer, Int?, ByteBuffer?).self)
+        let (index, entry, leaf, listAt, list) = try row.decode(StoredColumns.self)
         return entry.withUnsafeReadableBytes { bytes in
             (list ?? ByteBuffer()).withUnsafeReadableBytes {
                 FieldLists.rejoined(index: index, bytes: bytes, leafHash: Array(buffer: leaf), listAt: listAt, list: $0)
             }
         }
+    }
+
+    /// `buffer`'s readable bytes, nil for a NULL column.
+    private static func withBytes<T>(of buffer: ByteBuffer?, _ body: (UnsafeRawBufferPointer?) -> T) -> T {
+        guard let buffer else { return body(nil) }
+        return buffer.withUnsafeReadableBytes { body($0) }
     }
 }

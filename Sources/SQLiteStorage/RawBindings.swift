@@ -24,37 +24,10 @@ struct RawBindings {
         sqlite3_bind_int64(statement.sqliteStatement, position, Int64(value))
     }
 
-    mutating func bind(_ value: Int?) {
-        guard let value else { return bindNull() }
-        bind(value)
-    }
-
-    mutating func bind(_ value: Int64?) {
-        guard let value else { return bindNull() }
-        bind(Int(value))
-    }
-
-    mutating func bind(_ value: String?) {
-        guard var value else { return bindNull() }
+    mutating func bind(_ value: String) {
+        var value = value
         position += 1
         _ = value.withUTF8 { sqlite3_bind_text(statement.sqliteStatement, position, $0.baseAddress, Int32($0.count), Self.transient) }
-    }
-
-    /// A blob; an empty one is a zero-length blob, never NULL.
-    mutating func bind(blob value: UnsafeRawBufferPointer) {
-        position += 1
-        sqlite3_bind_blob(
-            statement.sqliteStatement,
-            position,
-            value.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
-            Int32(value.count),
-            Self.transient
-        )
-    }
-
-    mutating func bindNull() {
-        position += 1
-        sqlite3_bind_null(statement.sqliteStatement, position)
     }
 
     /// Runs the statement with the values bound so far, handing `row` each result row in turn (its columns
