@@ -142,3 +142,14 @@ extension ByteSink where Self: ~Copyable {
         }
     }
 }
+
+extension ByteSink where Self: ~Copyable {
+    /// Appends a string's UTF-8 bytes as they are (no escaping): log lines, header values.
+    @inlinable
+    public mutating func append(utf8 string: String) {
+        if string.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
+            var string = string
+            string.withUTF8 { append(contentsOf: $0) }
+        }
+    }
+}

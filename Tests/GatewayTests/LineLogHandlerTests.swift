@@ -102,4 +102,52 @@ struct LineLogHandlerTests {
         #expect(lines[1].hasPrefix(LogClock.format(1_764_620_065) + " "))
         #expect(LogClock.format(1_764_620_004) != LogClock.format(1_764_620_065))
     }
+
+    @Test("Many keys across every layer come out sorted, once each, the later layer's value winning; a long line is whole")
+    func manyKeysAndLongLines() throws {
+        let capture = Capture()
+        let keys = (0..<40).map { "k\(String($0, radix: 36))-\($0 % 7)" }
+        var logger = capture.logger(provider: Logger.MetadataProvider { Dictionary(uniqueKeysWithValues: keys.prefix(20).map { ($0, "provider") }) })
+        for key in keys { logger[metadataKey: key] = "logger" }
+        let long = String(repeating: "x", count: 3000)
+        logger.warning(
+            "\(long)",
+            error: Refused(),
+            metadata: Dictionary(uniqueKeysWithValues: keys.prefix(10).map { ($0, "line") }).merging(["error.type": "line"]) { $1 }
+        )
+        let line = try #require(capture.lines.withLock { $0 }.first)
+        #expect(line.hasSuffix("[GatewayTests] \(long)\n"))
+        let pairs = line.split(separator: " ").dropFirst(3).prefix { !$0.hasPrefix("[") }.map {
+            $0.split(separator: "=", maxSplits: 1).map(String.init)
+        }
+        let written = pairs.map { $0[0] }
+        #expect(written == (keys + ["error.message", "error.type"]).sorted())
+        let values = Dictionary(uniqueKeysWithValues: pairs.map { ($0[0], $0[1]) })
+        #expect(keys.prefix(10).allSatisfy { values[$0] == "line" })
+        #expect(keys[10..<20].allSatisfy { values[$0] == "provider" })
+        #expect(keys[20...].allSatisfy { values[$0] == "logger" })
+        #expect(values["error.type"] == "GatewayTests.Refused", "the error's own over the line's")
+    }
+
+    @Test("Values that are not strings are written as swift-log describes them")
+    func nonStringValues() throws {
+        let capture = Capture()
+        let logger = capture.logger()
+        logger.info("request", metadata: ["status": .stringConvertible(404), "ids": ["a", "b"]])
+        let line = try #require(capture.lines.withLock { $0 }.first)
+        #expect(line.contains(": ids=[\"a\", \"b\"] status=404 ["))
+    }
+
+    @Test("The handler fits an existential's inline buffer, and a new metadata provider keeps the rest")
+    func handlerIsSmall() throws {
+        #expect(MemoryLayout<LineLogHandler>.size <= 3 * MemoryLayout<Int>.size, "a larger handler is boxed on every metadata key set")
+        let capture = Capture()
+        var logger = capture.logger(label: "kept", format: .json)
+        logger.handler.metadataProvider = Logger.MetadataProvider { ["trace": "t2"] }
+        logger.info("after")
+        let line = try #require(capture.lines.withLock { $0 }.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["label"] as? String == "kept")
+        #expect((object["metadata"] as? [String: String]) == ["trace": "t2"])
+    }
 }

@@ -28,10 +28,24 @@ public struct LineLogHandler: LogHandler {
 
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-    private let label: String
-    private let output: LogOutput
-    private let format: Format
+    /// What is fixed when the handler is made, shared by reference. With only the level and the metadata
+    /// beside it the handler fits in an existential's inline buffer, so giving a logger a metadata key
+    /// (twice a request) copies no box of the handler's.
+    private var setup: Setup
+
+    private final class Setup: Sendable {
+        let label: String
+        let output: LogOutput
+        let format: Format
+        let metadataProvider: Logger.MetadataProvider?
+
+        init(label: String, output: LogOutput, format: Format, metadataProvider: Logger.MetadataProvider?) {
+            self.label = label
+            self.output = output
+            self.format = format
+            self.metadataProvider = metadataProvider
+        }
+    }
 
     public init(
         label: String,
@@ -40,11 +54,13 @@ public struct LineLogHandler: LogHandler {
         output: LogOutput = .standardError,
         metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider
     ) {
-        self.label = label
         self.logLevel = level
-        self.format = format
-        self.output = output
-        self.metadataProvider = metadataProvider
+        self.setup = Setup(label: label, output: output, format: format, metadataProvider: metadataProvider)
+    }
+
+    public var metadataProvider: Logger.MetadataProvider? {
+        get { setup.metadataProvider }
+        set { setup = Setup(label: setup.label, output: setup.output, format: setup.format, metadataProvider: newValue) }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -52,60 +68,72 @@ public struct LineLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// Writes the line into memory on the stack and hands it to the output, without merging the
+    /// metadata into a dictionary of its own: nothing is allocated for a line of the usual size.
     public func log(event: LogEvent) {
-        var all = metadata
-        if let provided = metadataProvider?.get(), !provided.isEmpty { all.merge(provided) { $1 } }
-        if let explicit = event.metadata, !explicit.isEmpty { all.merge(explicit) { $1 } }
+        let provided = setup.metadataProvider?.get() ?? [:]
+        var failure: Logger.Metadata = [:]
         if let error = event.error {
-            all["error.message"] = "\(error)"
-            all["error.type"] = "\(String(reflecting: type(of: error)))"
+            failure["error.message"] = "\(error)"
+            failure["error.type"] = "\(String(reflecting: type(of: error)))"
         }
-        switch format {
-        case .text: output.emit(textLine(event, all))
-        case .json: output.emit(jsonLine(event, all))
+        let layers = MetadataLayers(logger: metadata, provided: provided, event: event.metadata ?? [:], error: failure)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { scratch in
+            var line = ByteWriter(scratch: scratch)
+            switch setup.format {
+            case .text: textLine(event, layers, into: &line)
+            case .json: jsonLine(event, layers, into: &line)
+            }
+            line.withUnsafeBytes { setup.output.emit($0) }
         }
     }
 
-    private func textLine(_ event: LogEvent, _ all: Logger.Metadata) -> String {
-        var line = output.clock.now()
-        line.reserveCapacity(160)
-        line += " "
-        line += event.level.rawValue
-        if !label.isEmpty {
-            line += " "
-            line += label
+    private func textLine(_ event: LogEvent, _ layers: MetadataLayers, into line: inout ByteWriter) {
+        line.append(utf8: setup.output.clock.now())
+        line.append(UInt8(ascii: " "))
+        line.append(utf8: event.level.rawValue)
+        if !setup.label.isEmpty {
+            line.append(UInt8(ascii: " "))
+            line.append(utf8: setup.label)
         }
-        line += ":"
-        for (key, value) in all.sorted(by: { $0.key < $1.key }) {
-            line += " "
-            line += key
-            line += "="
-            line += value.description
+        line.append(UInt8(ascii: ":"))
+        layers.forEachInKeyOrder { key, value in
+            line.append(UInt8(ascii: " "))
+            line.append(utf8: key)
+            line.append(UInt8(ascii: "="))
+            switch value {
+            case .string(let text): line.append(utf8: text)
+            default: line.append(utf8: value.description)
+            }
         }
-        line += " ["
-        line += event.source
-        line += "] "
-        line += event.message.description
-        line += "\n"
-        return line
+        line.append(" [")
+        line.append(utf8: event.source)
+        line.append("] ")
+        line.append(utf8: event.message.description)
+        line.append(UInt8(ascii: "\n"))
     }
 
-    private func jsonLine(_ event: LogEvent, _ all: Logger.Metadata) -> String {
-        var line = ByteWriter(capacity: 256)
+    private func jsonLine(_ event: LogEvent, _ layers: MetadataLayers, into line: inout ByteWriter) {
         line.append("{\"time\":")
-        JSONString.append(output.clock.now(), to: &line)
+        JSONString.append(setup.output.clock.now(), to: &line)
         line.append(",\"level\":")
         JSONString.append(event.level.rawValue, to: &line)
         line.append(",\"label\":")
-        JSONString.append(label, to: &line)
-        line.append(",\"metadata\":")
-        Self.json(.dictionary(all), to: &line)
-        line.append(",\"source\":")
+        JSONString.append(setup.label, to: &line)
+        line.append(",\"metadata\":{")
+        var first = true
+        layers.forEachInKeyOrder { key, value in
+            if !first { line.append(UInt8(ascii: ",")) }
+            first = false
+            JSONString.append(key, to: &line)
+            line.append(UInt8(ascii: ":"))
+            Self.json(value, to: &line)
+        }
+        line.append("},\"source\":")
         JSONString.append(event.source, to: &line)
         line.append(",\"message\":")
         JSONString.append(event.message.description, to: &line)
         line.append("}\n")
-        return String(decoding: line.bytes, as: UTF8.self)
     }
 
     /// A metadata value as JSON: strings as strings, dictionaries (keys sorted) as objects, arrays as arrays.
@@ -151,18 +179,24 @@ public struct LineLogHandler: LogHandler {
 /// Where log lines go: standard error for the server, a closure for tests.
 public struct LogOutput: Sendable {
     let clock: LogClock
-    private let sink: @Sendable (String) -> Void
+    private let sink: @Sendable (UnsafeBufferPointer<UInt8>) -> Void
 
-    public init(clock: LogClock = LogClock(), _ sink: @escaping @Sendable (String) -> Void) {
+    /// Each line is handed over as its UTF-8 bytes, newline included, valid only during the call.
+    public init(clock: LogClock = LogClock(), bytes sink: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Void) {
         self.clock = clock
         self.sink = sink
     }
 
-    func emit(_ line: String) { sink(line) }
+    /// Each line as a string, newline included.
+    public init(clock: LogClock = LogClock(), _ sink: @escaping @Sendable (String) -> Void) {
+        self.init(clock: clock, bytes: { sink(String(decoding: $0, as: UTF8.self)) })
+    }
+
+    func emit(_ line: UnsafeBufferPointer<UInt8>) { sink(line) }
 
     /// Standard error, written from a queue of its own (`LineWriter`): a slow destination never holds up
     /// the thread that logs.
-    public static let standardError = LogOutput { line in LineWriter.standardError.enqueue(line) }
+    public static let standardError = LogOutput(bytes: { line in LineWriter.standardError.enqueue(line) })
 }
 
 /// The time as `2026-12-01T20:33:24+0000` in local time, made once a second.

@@ -71,12 +71,18 @@ public final class LineWriter: Sendable {
 
     /// Queues `line` (with its newline) and returns at once.
     public func enqueue(_ line: String) {
+        var line = line
+        line.withUTF8 { enqueue($0) }
+    }
+
+    /// Queues a line's UTF-8 bytes (with its newline), copied before it returns, and returns at once.
+    public func enqueue(_ line: UnsafeBufferPointer<UInt8>) {
         let start = state.withLock { state -> Bool in
-            guard state.pending.count + line.utf8.count <= limit else {
+            guard state.pending.count + line.count <= limit else {
                 state.dropped += 1
                 return false
             }
-            state.pending.append(contentsOf: line.utf8)
+            state.pending.append(contentsOf: line)
             if state.writing { return false }
             state.writing = true
             return true
