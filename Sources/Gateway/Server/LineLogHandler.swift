@@ -69,7 +69,8 @@ public struct LineLogHandler: LogHandler {
     }
 
     /// Writes the line into memory on the stack and hands it to the output, without merging the
-    /// metadata into a dictionary of its own: nothing is allocated for a line of the usual size.
+    /// metadata into a dictionary of its own: for a line of up to 1 KiB, nothing is allocated but what a
+    /// value that is not a string allocates to describe itself.
     public func log(event: LogEvent) {
         let provided = setup.metadataProvider?.get() ?? [:]
         var failure: Logger.Metadata = [:]

@@ -4,7 +4,7 @@ import Logging
 /// error's, each layer's value winning over the layers before it for the same key.
 ///
 /// `forEachInKeyOrder` visits the merged pairs sorted by key from memory on the stack, where merging into
-/// a dictionary and sorting it made three heap allocations a line, on every request.
+/// a dictionary and sorting it made several heap allocations a line, on every request.
 struct MetadataLayers {
     let logger: Logger.Metadata
     let provided: Logger.Metadata
