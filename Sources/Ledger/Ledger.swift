@@ -46,6 +46,8 @@ public final class Ledger: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Where the writer runs when the store appends on the calling thread (`startWriting`).
+    private let writerQueue = DispatchQueue(label: "casegate.ledger-writer")
     private let clock: @Sendable () -> Date
     /// Entries a batch writes, and how long its store transaction takes (no-ops unless metrics are on).
     private let batchEntries = Recorder(label: "casegate_ledger_batch_entries")
@@ -139,68 +141,124 @@ public final class Ledger: Sendable {
                 state.writing = true
                 return true
             }
-            if lead { Task { await self.writeQueued() } }
+            if lead { startWriting() }
         }
     }
 
-    /// Writes everything queued, batch after batch, until the queue is empty.
+    /// Writes everything queued, batch after batch, until the queue is empty. A store that appends on the
+    /// calling thread is called from a dispatch queue of the ledger's own. As a task on Swift concurrency's
+    /// shared threads the writer waited behind the request tasks queued there at every step, and under load
+    /// fell into fewer, larger and slower commits ([0038](../../docs/decisions/0038-ledger-writer-on-its-own-queue.md)).
+    private func startWriting() {
+        if let store = store as? any SynchronousLedgerAppend {
+            writerQueue.async { self.writeQueued(appendingWith: store) }
+        } else {
+            Task { await self.writeQueued() }
+        }
+    }
+
     private func writeQueued() async {
-        while true {
-            let next: ([Pending], Int, String?)? = state.withLock { state in
-                if state.queue.isEmpty {
-                    state.writing = false
-                    return nil
-                }
-                defer { state.queue.removeAll(keepingCapacity: true) }
-                return (state.queue, state.tree.size, state.headTime)
-            }
-            guard let (batch, knownSize, knownLastTime) = next else { return }
-            let drafts = batch.map(\.drafts)
-            let written: LedgerBatch
-            let rows = Mutex<[LedgerRow]>([])
-            let started = ContinuousClock.now
+        while let (round, batch) = nextRound() {
             do {
-                // Built under the store's write lock, from the head it found there, leaving out callers that failed.
-                written = try await store.append(
-                    LedgerBatch(
-                        knownSize: knownSize,
-                        knownLastTime: knownLastTime,
-                        effects: batch.map(\.effect),
-                        preconditions: batch.map(\.precondition)
-                    ) { [self] head, failed in
-                        let built = Self.rows(drafts, from: head.size, time: self.entryTime(after: head.lastTime), leavingOut: failed)
-                        rows.withLock { $0 = built }
-                        return built
-                    }
-                )
+                finish(round, written: try await store.append(batch))
             } catch {
-                for pending in batch { pending.continuation.resume(throwing: error) }
-                continue
+                round.fail(error)
             }
-            commitDuration.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
-            let appended = rows.withLock { $0 }
-            batchEntries.record(appended.count)
-            state.withLock { state in
-                state.tree.integrate(from: knownSize, written.head.newLeafHashes)
-                state.tree.integrate(from: written.head.size, appended.map(\.stored.leafHash))
-                // Known only while nothing another writer added (`catchUp`) lies beyond this batch.
-                let known = state.tree.size == written.head.size + appended.count
-                state.headTime = known ? appended.last?.entry.time ?? written.head.lastTime : nil
+        }
+    }
+
+    private func writeQueued(appendingWith store: some SynchronousLedgerAppend) {
+        while let (round, batch) = nextRound() {
+            do {
+                finish(round, written: try store.appendSynchronously(batch))
+            } catch {
+                round.fail(error)
             }
-            var offset = 0
-            for (position, pending) in batch.enumerated() {
-                switch written.failures[position] {
-                case .effect(let error):
-                    pending.continuation.resume(throwing: error)
-                case .precondition(let precondition):
-                    pending.continuation.resume(returning: .notRecorded(precondition))
-                case nil:
-                    let mine = appended[offset..<offset + pending.drafts.count].map {
-                        LedgerReceipt(index: $0.stored.index, entryHash: $0.stored.leafHash, entryBytes: $0.stored.bytes)
-                    }
-                    offset += pending.drafts.count
-                    pending.continuation.resume(returning: .recorded(mine))
+            if round.pending.count >= Self.busyBatch { waitOneTurnOfTheSharedThreads() }
+        }
+    }
+
+    /// Callers in a batch that say the gateway is busy: after such a batch the writer lets request tasks
+    /// add their entries before it takes the next, so commits stay large when the cores are (0038).
+    static let busyBatch = 4
+
+    /// Returns once Swift concurrency's shared threads have run a job enqueued now, that is, after the
+    /// request jobs already queued there.
+    private func waitOneTurnOfTheSharedThreads() {
+        let turn = DispatchSemaphore(value: 0)
+        Task { turn.signal() }
+        turn.wait()
+    }
+
+    /// One batch of the writer's: the callers it took from the queue, and the rows the store built for them.
+    private struct Round {
+        let pending: [Pending]
+        let knownSize: Int
+        let built = BuiltRows()
+        let started = ContinuousClock.now
+
+        final class BuiltRows: Sendable {
+            let rows = Mutex<[LedgerRow]>([])
+        }
+
+        func fail(_ error: any Error) {
+            for caller in pending { caller.continuation.resume(throwing: error) }
+        }
+    }
+
+    /// The next batch: everything queued, built under the store's write lock from the head it finds there,
+    /// leaving out callers that failed. Nil, and the writer stops, when nothing is queued.
+    private func nextRound() -> (Round, LedgerBatch)? {
+        let next: ([Pending], Int, String?)? = state.withLock { state in
+            if state.queue.isEmpty {
+                state.writing = false
+                return nil
+            }
+            defer { state.queue.removeAll(keepingCapacity: true) }
+            return (state.queue, state.tree.size, state.headTime)
+        }
+        guard let (pending, knownSize, knownLastTime) = next else { return nil }
+        let round = Round(pending: pending, knownSize: knownSize)
+        let drafts = pending.map(\.drafts)
+        let built = round.built
+        let batch = LedgerBatch(
+            knownSize: knownSize,
+            knownLastTime: knownLastTime,
+            effects: pending.map(\.effect),
+            preconditions: pending.map(\.precondition)
+        ) { [self] head, failed in
+            let rows = Self.rows(drafts, from: head.size, time: self.entryTime(after: head.lastTime), leavingOut: failed)
+            built.rows.withLock { $0 = rows }
+            return rows
+        }
+        return (round, batch)
+    }
+
+    /// Brings the tree up to the written batch and answers each caller: its receipts, or why it has none.
+    private func finish(_ round: Round, written: LedgerBatch) {
+        commitDuration.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - round.started))
+        let appended = round.built.rows.withLock { $0 }
+        batchEntries.record(appended.count)
+        state.withLock { state in
+            state.tree.integrate(from: round.knownSize, written.head.newLeafHashes)
+            state.tree.integrate(from: written.head.size, appended.map(\.stored.leafHash))
+            // Known only while nothing another writer added (`catchUp`) lies beyond this batch.
+            let known = state.tree.size == written.head.size + appended.count
+            state.headTime = known ? appended.last?.entry.time ?? written.head.lastTime : nil
+        }
+        var offset = 0
+        for (position, pending) in round.pending.enumerated() {
+            switch written.failures[position] {
+            case .effect(let error):
+                pending.continuation.resume(throwing: error)
+            case .precondition(let precondition):
+                pending.continuation.resume(returning: .notRecorded(precondition))
+            case nil:
+                let mine = appended[offset..<offset + pending.drafts.count].map {
+                    LedgerReceipt(index: $0.stored.index, entryHash: $0.stored.leafHash, entryBytes: $0.stored.bytes)
                 }
+                offset += pending.drafts.count
+                pending.continuation.resume(returning: .recorded(mine))
             }
         }
     }

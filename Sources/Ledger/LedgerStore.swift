@@ -116,6 +116,13 @@ public protocol LedgerStore: Sendable {
     func query(_ query: LedgerQuery) async throws -> [StoredLedgerEntry]
 }
 
+/// A store whose append runs on the calling thread, as SQLite's does: its transaction is function calls,
+/// not round trips. The ledger's writer then calls it from a dispatch queue of its own (`Ledger`).
+public protocol SynchronousLedgerAppend: LedgerStore {
+    /// What `append(_:)` does, returning once the batch is durable (or has failed).
+    func appendSynchronously(_ batch: LedgerBatch) throws -> LedgerBatch
+}
+
 extension LedgerStore {
     /// The entries as `entries(from:limit:)` reads them, checked one by one.
     public func checkedLeaves(from index: Int, limit: Int) async throws -> CheckedLeaves {

@@ -237,6 +237,15 @@ func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
+/// `mapErrors` for a body that runs on the calling thread.
+func mapSynchronousErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as DatabaseError {
+        throw StorageError.unavailable(reason: "SQLite \(error.resultCode): \(error.message ?? "no message")")
+    }
+}
+
 /// What a case's row holds besides its id: the clear reference and version, and the sealed document.
 private struct StoredCaseRow {
     let reference: String

@@ -6,7 +6,7 @@ import Storage
 
 /// The ledger in the case database: entries with the columns IG queries need,
 /// an index of entries by case, and signed checkpoints.
-public struct SQLiteLedgerStore: LedgerStore {
+public struct SQLiteLedgerStore: SynchronousLedgerAppend {
     let database: SQLiteDatabase
 
     public init(database: SQLiteDatabase) {
@@ -16,44 +16,53 @@ public struct SQLiteLedgerStore: LedgerStore {
     /// SQLite's own write lock (an IMMEDIATE transaction) serialises writers, in this process or another.
     public func append(_ batch: LedgerBatch) async throws -> LedgerBatch {
         try await mapErrors {
-            try await database.cases.writeWithoutTransaction { db in
-                var batch = batch
-                var foundLists: [ByteKey: Int64] = [:]
-                try Self.inImmediateTransaction(db) {
-                    let head = try Self.head(db)
-                    try batch.found(size: head.size, lastTime: head.lastTime) { from in
-                        try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx", arguments: [from]).map {
-                            Array($0)
-                        }
-                    }
-                    for (position, effect) in batch.effects(of: SQLiteLedgerEffect.self) {
-                        do {
-                            try db.inSavepoint {
-                                try effect.apply(db)
-                                return .commit
-                            }
-                        } catch let error as DatabaseError where Self.isStorageFailure(error) {
-                            throw error  // a full disk or I/O error fails the whole batch
-                        } catch {
-                            batch.effectFailed(at: position, error)
-                        }
-                    }
-                    // Some failures make SQLite roll the whole transaction back; an effect's, caught above, must not let
-                    // what follows run on its own, the rows each a commit of their own.
-                    guard db.isInsideTransaction else {
-                        throw DatabaseError(resultCode: .SQLITE_ABORT, message: "the ledger batch's transaction was rolled back")
-                    }
-                    if batch.changeMarkNeeded {
-                        var read = RawBindings(try db.cachedStatement(sql: CaseChangeMark.readSQL), in: db)
-                        batch.checkPreconditions(changeMark: try read.firstRow { RawBindings.integer($0, 0) } ?? nil)
-                    }
-                    try Self.insert(try batch.rows(), lists: database.fieldLists, found: &foundLists, db)
-                }
-                database.fieldLists.remember(foundLists)
-                database.checkpointer.committed()
-                return batch
-            }
+            try await database.cases.writeWithoutTransaction { db in try Self.append(batch, to: database, db) }
         }
+    }
+
+    /// The same on the calling thread: what the ledger's writer calls, from a queue of its own.
+    public func appendSynchronously(_ batch: LedgerBatch) throws -> LedgerBatch {
+        try mapSynchronousErrors {
+            try database.cases.writeWithoutTransaction { db in try Self.append(batch, to: database, db) }
+        }
+    }
+
+    private static func append(_ batch: LedgerBatch, to database: SQLiteDatabase, _ db: Database) throws -> LedgerBatch {
+        var batch = batch
+        var foundLists: [ByteKey: Int64] = [:]
+        try Self.inImmediateTransaction(db) {
+            let head = try Self.head(db)
+            try batch.found(size: head.size, lastTime: head.lastTime) { from in
+                try Data.fetchAll(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx", arguments: [from]).map {
+                    Array($0)
+                }
+            }
+            for (position, effect) in batch.effects(of: SQLiteLedgerEffect.self) {
+                do {
+                    try db.inSavepoint {
+                        try effect.apply(db)
+                        return .commit
+                    }
+                } catch let error as DatabaseError where Self.isStorageFailure(error) {
+                    throw error  // a full disk or I/O error fails the whole batch
+                } catch {
+                    batch.effectFailed(at: position, error)
+                }
+            }
+            // Some failures make SQLite roll the whole transaction back; an effect's, caught above, must not let
+            // what follows run on its own, the rows each a commit of their own.
+            guard db.isInsideTransaction else {
+                throw DatabaseError(resultCode: .SQLITE_ABORT, message: "the ledger batch's transaction was rolled back")
+            }
+            if batch.changeMarkNeeded {
+                var read = RawBindings(try db.cachedStatement(sql: CaseChangeMark.readSQL), in: db)
+                batch.checkPreconditions(changeMark: try read.firstRow { RawBindings.integer($0, 0) } ?? nil)
+            }
+            try Self.insert(try batch.rows(), lists: database.fieldLists, found: &foundLists, db)
+        }
+        database.fieldLists.remember(foundLists)
+        database.checkpointer.committed()
+        return batch
     }
 
     /// The log's head as its writer finds it under the write lock: the size, and the last entry's time. One
