@@ -106,6 +106,15 @@ extension ByteSink where Self: ~Copyable {
         append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
+    /// Appends a string's UTF-8 bytes as they are (no escaping): log lines, dates out of range.
+    @inlinable
+    public mutating func append(utf8 string: String) {
+        if string.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
+            var string = string
+            string.withUTF8 { append(contentsOf: $0) }
+        }
+    }
+
     /// Appends a non-negative integer in decimal, without making a String.
     @inlinable
     public mutating func appendDecimal(_ value: Int) {
@@ -139,17 +148,6 @@ extension ByteSink where Self: ~Copyable {
                 v /= 10
             }
             append(contentsOf: UnsafeBufferPointer(rebasing: buffer.bindMemory(to: UInt8.self)[..<width]))
-        }
-    }
-}
-
-extension ByteSink where Self: ~Copyable {
-    /// Appends a string's UTF-8 bytes as they are (no escaping): log lines, header values.
-    @inlinable
-    public mutating func append(utf8 string: String) {
-        if string.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
-            var string = string
-            string.withUTF8 { append(contentsOf: $0) }
         }
     }
 }

@@ -131,11 +131,7 @@ enum Transforms {
 
     /// "2026-11-25"; years outside 0...9999 as CalendarDate prints them.
     static func appendDate<Sink: ByteSink & ~Copyable>(_ d: CalendarDate, to out: inout Sink) {
-        guard (0...9999).contains(d.year) else {
-            var text = d.description
-            text.withUTF8 { out.append(contentsOf: $0) }
-            return
-        }
+        guard (0...9999).contains(d.year) else { return out.append(utf8: d.description) }
         var text: (UInt64, UInt16) = (0, 0)
         withUnsafeMutableBytes(of: &text) { buffer in
             let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)

@@ -233,7 +233,7 @@ func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as DatabaseError {
-        throw StorageError.unavailable(reason: "SQLite \(error.resultCode): \(error.message ?? "no message")")
+        throw unavailable(error)
     }
 }
 
@@ -242,8 +242,12 @@ func mapSynchronousErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as DatabaseError {
-        throw StorageError.unavailable(reason: "SQLite \(error.resultCode): \(error.message ?? "no message")")
+        throw unavailable(error)
     }
+}
+
+private func unavailable(_ error: DatabaseError) -> StorageError {
+    .unavailable(reason: "SQLite \(error.resultCode): \(error.message ?? "no message")")
 }
 
 /// What a case's row holds besides its id: the clear reference and version, and the sealed document.
