@@ -7,24 +7,28 @@
 #   scripts/bench-scheduler.sh                        # ping and view, closed loop, 64 connections, on .build-bench
 #   RATE=4000 ENDPOINTS=view scripts/bench-scheduler.sh
 #   CASEGATE_BIN=/tmp/casegate-before scripts/bench-scheduler.sh
+#   BACKEND=postgres scripts/bench-scheduler.sh      # on a throwaway PostgreSQL, a fresh data set; the server's
+#                                                     # processes count with the gateway's
 #
 # Tracing every switch slows the machine, so the load's own figures during the traced second are not its usual
 # ones; the shares and delays are what to read. Needs perf with the sched tracepoints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/postgres.sh
 
 ENDPOINTS=${ENDPOINTS:-ping view}
 CONNECTIONS=${CONNECTIONS:-64}
 CASES=${CASES:-10000}
+BACKEND=${BACKEND:-sqlite}
 RATE=${RATE:-}
 rate_args=()
 if [ -n "$RATE" ]; then rate_args=(--rate "$RATE"); fi
-WORK=.build-bench
 bin=${CASEGATE_BIN:-.build/release/casegate}
 if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
+bench_backend .build-bench .build-bench-scheduler-postgres "${BENCH_POSTGRES_PORT:-26634}"
 mkdir -p "$WORK"
 source scripts/demo-gateway.sh
-start_demo_gateway "$bin" "$WORK" 18444 --data-dir "$WORK/data" --certs-dir "$WORK/certs" \
+start_demo_gateway "$bin" "$WORK" 18444 "${server_args[@]}" --data-dir "$WORK/data" --certs-dir "$WORK/certs" \
   --partner-port 18443 --staff-port 18444 --cases "$CASES" --partner-rate-limit off
 server=$demo_gateway_pid
 
@@ -36,12 +40,18 @@ for endpoint in $ENDPOINTS; do
   perf sched record -o "$WORK/sched-$endpoint.data" -- sleep 1 >/dev/null 2>&1
   wait "$load"
   perf sched timehist -i "$WORK/sched-$endpoint.data" 2>/dev/null >"$WORK/sched-$endpoint.txt"
-  python3 - "$WORK/sched-$endpoint.txt" "$endpoint" "$server" "$load" <<'PY'
+  database=""
+  if [ "$BACKEND" = postgres ]; then
+    postmaster=$(head -1 "$PG_DIR/data/postmaster.pid")
+    database=$(echo "$postmaster" $(pgrep -P "$postmaster") | tr ' ' ',')
+  fi
+  python3 - "$WORK/sched-$endpoint.txt" "$endpoint" "$server" "$load" "$database" <<'PY'
 import bisect, re, sys
-path, endpoint, server, load = sys.argv[1:]
+path, endpoint, server, load, database = sys.argv[1:]
 # timehist's rows: time, [cpu], task (name[tid/pid]), wait, scheduling delay, run time (ms)
 row = re.compile(r"\s*([\d.]+)\s+\[(\d+)\]\s+(\S.*?)\s{2,}([\d.]+)\s+([\d.]+)\s+([\d.]+)")
-idle, waits, ran = [], [], {"gateway": 0.0, "load generator": 0.0}
+idle, waits, ran = [], [], {"gateway": 0.0, "load generator": 0.0, "postgresql": 0.0}
+owners = {server: "gateway", load: "load generator"} | {pid: "postgresql" for pid in database.split(",") if pid}
 first = last = None
 for line in open(path):
     m = row.match(line)
@@ -52,8 +62,9 @@ for line in open(path):
     if task == "<idle>":
         idle.append((end - run, end, cpu))
         continue
-    pid = re.search(r"/(\d+)\]$", task)
-    owner = {server: "gateway", load: "load generator"}.get(pid[1] if pid else "")
+    # name[tid/pid], or name[pid] for a process of one thread
+    ids = re.search(r"\[(\d+)(?:/(\d+))?\]$", task)
+    owner = owners.get((ids[2] or ids[1]) if ids else "")
     if owner is None:
         continue
     ran[owner] += run
@@ -88,7 +99,8 @@ delays = sorted(e - s for s, e, _ in waits)
 pick = lambda q: delays[min(len(delays) - 1, int(len(delays) * q))]
 print(f"{endpoint:5s} over {span:.0f} ms on {len(cpus)} cores: idle {idle_ms / (span * len(cpus)) * 100:.0f}% of their time, "
       f"and {covered / idle_ms * 100 if idle_ms else 0:.0f}% of that idle time with a thread ready on another core; "
-      f"gateway {ran['gateway'] / (span * len(cpus)) * 100:.0f}%, load generator {ran['load generator'] / (span * len(cpus)) * 100:.0f}%; "
+      f"gateway {ran['gateway'] / (span * len(cpus)) * 100:.0f}%, load generator {ran['load generator'] / (span * len(cpus)) * 100:.0f}%"
+      + (f", postgresql {ran['postgresql'] / (span * len(cpus)) * 100:.0f}%" if database else "") + "; "
       f"wake-up to running p50 {pick(0.5):.3f} ms, p90 {pick(0.9):.3f}, p99 {pick(0.99):.3f}, max {delays[-1]:.3f}")
 PY
 done
