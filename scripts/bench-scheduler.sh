@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Whether the machine's scheduler keeps both cores working under a load: for each endpoint, one second of
 # `perf sched record` in the middle of a load, then how much of the cores' time was idle, how much of that idle
-# time had a thread of the gateway or the load generator waiting to run on another core (ready, but queued
-# behind that core's running thread), and the delays from each wake-up to running (decision 0039).
+# time had a woken thread of the gateway or the load generator waiting to run on another core (queued behind
+# that core's running thread), and the delays from each wake-up to running (decision 0039). A thread preempted
+# while running has no wake-up, so its wait is not counted: the share is a lower bound.
 #
 #   scripts/bench-scheduler.sh                        # ping and view, closed loop, 64 connections, on .build-bench
 #   RATE=4000 ENDPOINTS=view scripts/bench-scheduler.sh
