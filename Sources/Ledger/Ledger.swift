@@ -46,8 +46,9 @@ public final class Ledger: Sendable {
     }
 
     private let state: Mutex<State>
-    /// Where the writer runs when the store appends on the calling thread (`startWriting`).
-    private let writerQueue = DispatchQueue(label: "casegate.ledger-writer")
+    /// For a store that appends on the calling thread, the queue its writer runs on and the store as such;
+    /// decided once here, not at every batch (`startWriting`). Nil for a store whose writer is a task.
+    private let synchronousWriter: (queue: DispatchQueue, store: any SynchronousLedgerAppend)?
     private let clock: @Sendable () -> Date
     /// Entries a batch writes, and how long its store transaction takes (no-ops unless metrics are on).
     private let batchEntries = Recorder(label: "casegate_ledger_batch_entries")
@@ -100,6 +101,7 @@ public final class Ledger: Sendable {
         clock: @escaping @Sendable () -> Date
     ) {
         self.store = store
+        self.synchronousWriter = (store as? any SynchronousLedgerAppend).map { (DispatchQueue(label: "casegate.ledger-writer"), $0) }
         self.key = key
         self.origin = origin
         self.checkpointLog = checkpointLog
@@ -150,8 +152,8 @@ public final class Ledger: Sendable {
     /// shared threads the writer waited behind the request tasks queued there at every step, and under load
     /// fell into fewer, larger and slower commits ([0038](../../docs/decisions/0038-ledger-writer-on-its-own-queue.md)).
     private func startWriting() {
-        if let store = store as? any SynchronousLedgerAppend {
-            writerQueue.async { self.writeQueued(appendingWith: store) }
+        if let (queue, store) = synchronousWriter {
+            queue.async { self.writeQueued(appendingWith: store) }
         } else {
             Task { await self.writeQueued() }
         }
@@ -190,15 +192,17 @@ public final class Ledger: Sendable {
         turn.wait()
     }
 
-    /// One batch of the writer's: the callers it took from the queue, and the rows the store built for them.
-    private struct Round {
+    /// One batch of the writer's: the callers it took from the queue, and the rows the store built for them
+    /// (under its write lock, in the batch's closure, hence shared).
+    private final class Round: Sendable {
         let pending: [Pending]
         let knownSize: Int
-        let built = BuiltRows()
+        let built = Mutex<[LedgerRow]>([])
         let started = ContinuousClock.now
 
-        final class BuiltRows: Sendable {
-            let rows = Mutex<[LedgerRow]>([])
+        init(pending: [Pending], knownSize: Int) {
+            self.pending = pending
+            self.knownSize = knownSize
         }
 
         func fail(_ error: any Error) {
@@ -220,7 +224,6 @@ public final class Ledger: Sendable {
         guard let (pending, knownSize, knownLastTime) = next else { return nil }
         let round = Round(pending: pending, knownSize: knownSize)
         let drafts = pending.map(\.drafts)
-        let built = round.built
         let batch = LedgerBatch(
             knownSize: knownSize,
             knownLastTime: knownLastTime,
@@ -228,7 +231,7 @@ public final class Ledger: Sendable {
             preconditions: pending.map(\.precondition)
         ) { [self] head, failed in
             let rows = Self.rows(drafts, from: head.size, time: self.entryTime(after: head.lastTime), leavingOut: failed)
-            built.rows.withLock { $0 = rows }
+            round.built.withLock { $0 = rows }
             return rows
         }
         return (round, batch)
@@ -237,7 +240,7 @@ public final class Ledger: Sendable {
     /// Brings the tree up to the written batch and answers each caller: its receipts, or why it has none.
     private func finish(_ round: Round, written: LedgerBatch) {
         commitDuration.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - round.started))
-        let appended = round.built.rows.withLock { $0 }
+        let appended = round.built.withLock { $0 }
         batchEntries.record(appended.count)
         state.withLock { state in
             state.tree.integrate(from: round.knownSize, written.head.newLeafHashes)
