@@ -11,6 +11,7 @@
 # Needs perf and the right to add a uprobe (root); the probe is removed afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/demo-gateway.sh
 
 ENDPOINTS=${ENDPOINTS:-ping view}
 RATE=${RATE:-1000}
@@ -21,13 +22,11 @@ COLD=${COLD:-}
 WORK=${BENCH_DIR:-.build-bench}
 server_args=()
 
-bin=${CASEGATE_BIN:-.build/release/casegate}
-if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
+release_binary
 libc=$(ldd "$bin" | awk '$1 == "libc.so.6" { print $3 }')
 perf probe -q -x "$libc" --add casegate_malloc=malloc
 DEMO_GATEWAY_CLEANUP="perf probe -q --del 'probe_libc:casegate_malloc' || true"
 mkdir -p "$WORK"
-source scripts/demo-gateway.sh
 if [ -n "$COLD" ]; then server_args+=(--view-cache-mb 0); fi
 start_demo_gateway "$bin" "$WORK" 18444 "${server_args[@]}" --data-dir "$WORK/data" --certs-dir "$WORK/certs" \
   --partner-port 18443 --staff-port 18444 --cases "$CASES" --partner-rate-limit off

@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/demo-gateway.sh
 
 ENDPOINTS=${ENDPOINTS:-ping view}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -29,8 +30,7 @@ COLD=${COLD:-}
 rate_args=()
 if [ -n "$RATE" ]; then rate_args=(--rate "$RATE"); fi
 
-bin=${CASEGATE_BIN:-.build/release/casegate}
-if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
+release_binary
 # On PostgreSQL, pg_stat_statements counts the plans the server makes: a statement sent unprepared is planned
 # on every call (decision 0030). Its own small cost is in the server's CPU figure.
 if [ "$BACKEND" = postgres ]; then
@@ -39,7 +39,6 @@ fi
 bench_backend .build-bench .build-bench-cpu-postgres "${BENCH_POSTGRES_PORT:-26632}"
 mkdir -p "$WORK"
 if [ -n "$COLD" ]; then server_args+=(--view-cache-mb 0); fi
-source scripts/demo-gateway.sh
 start_demo_gateway "$bin" "$WORK" 18444 "${server_args[@]}" --data-dir "$WORK/data" --certs-dir "$WORK/certs" \
   --partner-port 18443 --staff-port 18444 --cases "$CASES" --partner-rate-limit off
 server=$demo_gateway_pid

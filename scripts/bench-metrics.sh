@@ -4,8 +4,10 @@
 # handles), alternating ROUNDS times in one run; each "off" run is the baseline for the "on" run after it.
 #
 #   CASES=14300 DURATION=15 ROUNDS=3 scripts/bench-metrics.sh
+#   CASEGATE_BIN=/tmp/casegate-before scripts/bench-metrics.sh   # another build (no build here)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/demo-gateway.sh
 CASES=${CASES:-10000}
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-15}
@@ -15,8 +17,7 @@ STAFF_PORT=${STAFF_PORT:-18444}
 METRICS_PORT=${METRICS_PORT:-18445}
 WORK=${BENCH_DIR:-.build-bench}
 
-swift build -c release --static-swift-stdlib --product casegate >&2
-bin=.build/release/casegate
+release_binary --static-swift-stdlib
 mkdir -p "$WORK"
 args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT" --cases "$CASES"
   --partner-rate-limit off)

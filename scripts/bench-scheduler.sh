@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/demo-gateway.sh
 
 ENDPOINTS=${ENDPOINTS:-ping view}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -24,11 +25,9 @@ BACKEND=${BACKEND:-sqlite}
 RATE=${RATE:-}
 rate_args=()
 if [ -n "$RATE" ]; then rate_args=(--rate "$RATE"); fi
-bin=${CASEGATE_BIN:-.build/release/casegate}
-if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
+release_binary
 bench_backend .build-bench .build-bench-scheduler-postgres "${BENCH_POSTGRES_PORT:-26634}"
 mkdir -p "$WORK"
-source scripts/demo-gateway.sh
 start_demo_gateway "$bin" "$WORK" 18444 "${server_args[@]}" --data-dir "$WORK/data" --certs-dir "$WORK/certs" \
   --partner-port 18443 --staff-port 18444 --cases "$CASES" --partner-rate-limit off
 server=$demo_gateway_pid

@@ -22,6 +22,7 @@
 # The data set in .build-bench/ is kept between runs (ledger included); remove the folder to start over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/demo-gateway.sh
 
 CASES=${CASES:-10000}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -36,12 +37,10 @@ METRICS_PORT=${METRICS_PORT:-18445}
 WORK=${BENCH_DIR:-.build-bench}
 DATABASE_URL=${DATABASE_URL:-}
 
-bin=${CASEGATE_BIN:-.build/release/casegate}
-if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
+release_binary
 mkdir -p "$WORK"
 server_args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
 if [ -n "$DATABASE_URL" ]; then server_args+=(--database-url "$DATABASE_URL"); fi
-source scripts/demo-gateway.sh
 start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${server_args[@]}" --cases "$CASES" --partner-rate-limit off --metrics-port "$METRICS_PORT"
 server=$demo_gateway_pid
 

@@ -1,5 +1,5 @@
 # Sourced by the benchmark scripts and the CI checks: a demo gateway in the background for as long as
-# the sourcing script runs.
+# the sourcing script runs, and the build the benchmarks run.
 #
 #   start_demo_gateway BIN WORK STAFF_PORT [casegate demo arguments...]
 #
@@ -20,4 +20,16 @@ start_demo_gateway() {
   done
   echo "the demo gateway did not become ready; see $work/gateway.log" >&2
   return 1
+}
+
+# Sets $bin to the casegate a benchmark runs: $CASEGATE_BIN when given (another build, to compare two in one
+# session; nothing is built), else this checkout's release build, brought up to date first with any
+# `swift build` options given (the build's output goes to stderr, the script's figures to stdout).
+release_binary() {
+  if [ -n "${CASEGATE_BIN:-}" ]; then
+    bin=$CASEGATE_BIN
+    return 0
+  fi
+  swift build -c release --product casegate "$@" >&2
+  bin=.build/release/casegate
 }

@@ -23,6 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/demo-gateway.sh
 
 BACKEND=${BACKEND:-sqlite}
 CASES=${CASES:-10000}
@@ -39,12 +40,10 @@ STAFF_PORT=${STAFF_PORT:-18464}
 METRICS_PORT=${METRICS_PORT:-18465}
 OUT=${OUT:-docs/latency-curve-$BACKEND}
 
-if [ -z "${CASEGATE_BIN:-}" ]; then swift build -c release --product casegate >&2; fi
-bin=${CASEGATE_BIN:-.build/release/casegate}
+release_binary
 bench_backend .build-bench .build-bench-curve-postgres "${BENCH_POSTGRES_PORT:-26532}"
 mkdir -p "$WORK"
 server_args+=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
-source scripts/demo-gateway.sh
 start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${server_args[@]}" --cases "$CASES" --partner-rate-limit off --metrics-port "$METRICS_PORT"
 
 csv="$OUT.csv"

@@ -9,8 +9,10 @@
 #
 #   scripts/memory-under-load.sh                       # 4,000 views a second for 10 minutes
 #   RATE=2000 DURATION=120 scripts/memory-under-load.sh
+#   CASEGATE_BIN=/tmp/casegate-before scripts/memory-under-load.sh   # another build (no build here)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/demo-gateway.sh
 
 CASES=${CASES:-10000}
 RATE=${RATE:-4000}
@@ -21,9 +23,7 @@ STAFF_PORT=${STAFF_PORT:-18474}
 METRICS_PORT=${METRICS_PORT:-18475}
 WORK=${BENCH_DIR:-.build-bench}
 
-swift build -c release --product casegate >&2
-bin=.build/release/casegate
-source scripts/demo-gateway.sh
+release_binary
 start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" --data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" \
   --staff-port "$STAFF_PORT" --cases "$CASES" --partner-rate-limit off --metrics-port "$METRICS_PORT"
 rss_mib() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }

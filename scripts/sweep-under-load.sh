@@ -9,9 +9,11 @@
 #
 #   scripts/sweep-under-load.sh                        # 1,000,000 cases, 100,000 expired, 64 connections
 #   CASES=100000 EXPIRED=10000 scripts/sweep-under-load.sh
+#   CASEGATE_BIN=/tmp/casegate-before scripts/sweep-under-load.sh    # another build (no build here)
 # A second run needs the expired cases again: it rebuilds the store when the last sweep emptied it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/demo-gateway.sh
 
 CASES=${CASES:-1000000}
 EXPIRED=${EXPIRED:-100000}
@@ -21,8 +23,7 @@ PARTNER_PORT=${PARTNER_PORT:-18543}
 STAFF_PORT=${STAFF_PORT:-18544}
 WORK=${BENCH_DIR:-.build-bench-sweep}
 
-swift build -c release --product casegate >&2
-bin=.build/release/casegate
+release_binary
 marker="$WORK/data/.expired-cases-present"
 if [ ! -f "$marker" ]; then
   rm -rf "$WORK/data"
@@ -32,7 +33,6 @@ if [ ! -f "$marker" ]; then
   touch "$marker"
 fi
 args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
-source scripts/demo-gateway.sh
 start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${args[@]}" --partner-rate-limit off
 token=$(jq -r '.admin' "$WORK/data/demo-tokens.json")
 staff() { curl -sf --cacert "$WORK/certs/ca.pem" -H "Authorization: Bearer $token" "$@"; }
