@@ -22,7 +22,7 @@ COLD=${COLD:-}
 WORK=${BENCH_DIR:-.build-bench}
 server_args=()
 
-release_binary
+bin=$(release_binary)
 libc=$(ldd "$bin" | awk '$1 == "libc.so.6" { print $3 }')
 perf probe -q -x "$libc" --add casegate_malloc=malloc
 DEMO_GATEWAY_CLEANUP="perf probe -q --del 'probe_libc:casegate_malloc' || true"

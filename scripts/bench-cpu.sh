@@ -30,7 +30,7 @@ COLD=${COLD:-}
 rate_args=()
 if [ -n "$RATE" ]; then rate_args=(--rate "$RATE"); fi
 
-release_binary
+bin=$(release_binary)
 # On PostgreSQL, pg_stat_statements counts the plans the server makes: a statement sent unprepared is planned
 # on every call (decision 0030). Its own small cost is in the server's CPU figure.
 if [ "$BACKEND" = postgres ]; then

@@ -17,7 +17,7 @@ STAFF_PORT=${STAFF_PORT:-18444}
 METRICS_PORT=${METRICS_PORT:-18445}
 WORK=${BENCH_DIR:-.build-bench}
 
-release_binary --static-swift-stdlib
+bin=$(release_binary --static-swift-stdlib)
 mkdir -p "$WORK"
 args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT" --cases "$CASES"
   --partner-rate-limit off)

@@ -25,7 +25,7 @@ BACKEND=${BACKEND:-sqlite}
 RATE=${RATE:-}
 rate_args=()
 if [ -n "$RATE" ]; then rate_args=(--rate "$RATE"); fi
-release_binary
+bin=$(release_binary)
 bench_backend .build-bench .build-bench-scheduler-postgres "${BENCH_POSTGRES_PORT:-26634}"
 mkdir -p "$WORK"
 start_demo_gateway "$bin" "$WORK" 18444 "${server_args[@]}" --data-dir "$WORK/data" --certs-dir "$WORK/certs" \

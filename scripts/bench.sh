@@ -37,7 +37,7 @@ METRICS_PORT=${METRICS_PORT:-18445}
 WORK=${BENCH_DIR:-.build-bench}
 DATABASE_URL=${DATABASE_URL:-}
 
-release_binary
+bin=$(release_binary)
 mkdir -p "$WORK"
 server_args=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")
 if [ -n "$DATABASE_URL" ]; then server_args+=(--database-url "$DATABASE_URL"); fi

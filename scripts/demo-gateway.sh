@@ -1,6 +1,7 @@
 # Sourced by the benchmark scripts and the CI checks: a demo gateway in the background for as long as
 # the sourcing script runs, and the build the benchmarks run.
 #
+#   bin=$(release_binary [swift build options...])
 #   start_demo_gateway BIN WORK STAFF_PORT [casegate demo arguments...]
 #
 # Sets the demo up (certificates, keys, tokens, cases) if it is not already, starts `casegate demo`,
@@ -22,14 +23,14 @@ start_demo_gateway() {
   return 1
 }
 
-# Sets $bin to the casegate a benchmark runs: $CASEGATE_BIN when given (another build, to compare two in one
-# session; nothing is built), else this checkout's release build, brought up to date first with any
-# `swift build` options given (the build's output goes to stderr, the script's figures to stdout).
+# Prints the casegate a benchmark runs, for `bin=$(release_binary)`: $CASEGATE_BIN when given (another build,
+# to compare two in one session; nothing is built), else this checkout's release build, brought up to date
+# first with any `swift build` options given (the build's own output goes to stderr).
 release_binary() {
   if [ -n "${CASEGATE_BIN:-}" ]; then
-    bin=$CASEGATE_BIN
+    echo "$CASEGATE_BIN"
     return 0
   fi
   swift build -c release --product casegate "$@" >&2
-  bin=.build/release/casegate
+  echo .build/release/casegate
 }

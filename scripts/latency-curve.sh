@@ -40,7 +40,7 @@ STAFF_PORT=${STAFF_PORT:-18464}
 METRICS_PORT=${METRICS_PORT:-18465}
 OUT=${OUT:-docs/latency-curve-$BACKEND}
 
-release_binary
+bin=$(release_binary)
 bench_backend .build-bench .build-bench-curve-postgres "${BENCH_POSTGRES_PORT:-26532}"
 mkdir -p "$WORK"
 server_args+=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" --staff-port "$STAFF_PORT")

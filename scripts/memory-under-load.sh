@@ -23,7 +23,7 @@ STAFF_PORT=${STAFF_PORT:-18474}
 METRICS_PORT=${METRICS_PORT:-18475}
 WORK=${BENCH_DIR:-.build-bench}
 
-release_binary
+bin=$(release_binary)
 start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" --data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "$PARTNER_PORT" \
   --staff-port "$STAFF_PORT" --cases "$CASES" --partner-rate-limit off --metrics-port "$METRICS_PORT"
 rss_mib() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }

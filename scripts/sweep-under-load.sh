@@ -23,7 +23,7 @@ PARTNER_PORT=${PARTNER_PORT:-18543}
 STAFF_PORT=${STAFF_PORT:-18544}
 WORK=${BENCH_DIR:-.build-bench-sweep}
 
-release_binary
+bin=$(release_binary)
 marker="$WORK/data/.expired-cases-present"
 if [ ! -f "$marker" ]; then
   rm -rf "$WORK/data"
