@@ -47,7 +47,7 @@ server_args+=(--data-dir "$WORK/data" --certs-dir "$WORK/certs" --partner-port "
 start_demo_gateway "$bin" "$WORK" "$STAFF_PORT" "${server_args[@]}" --cases "$CASES" --partner-rate-limit off --metrics-port "$METRICS_PORT"
 
 csv="$OUT.csv"
-echo "endpoint,offered,achieved,p50_ms,p90_ms,p99_ms,p99_9_ms,max_ms,errors,receipts_passed,steal_pct,busy_pct,counted,commits_per_s,commit_mean_ms,commits_over_5ms,slowest_commit_ms" >"$csv"
+echo "endpoint,offered,achieved,p50_ms,p90_ms,p99_ms,p99_9_ms,max_ms,errors,receipts_passed,steal_pct,busy_pct,counted,commits_per_s,commit_mean_ms,commits_over_5ms,slowest_commit_ms,queue_wait_mean_ms,resume_delay_mean_ms,resume_delay_over_5ms" >"$csv"
 echo "machine: $(nproc) cores, $(uname -sr); store $BACKEND, $CASES cases, ${DURATION} s per rate after ${WARMUP} s of warm-up" >&2
 # One rate's run into the CSV, run again (up to RETRIES times) while the host stole more than STEAL_LIMIT
 # percent; every attempt is kept, only the last counted. Leaves the counted run's JSON in $result, empty if
@@ -66,12 +66,13 @@ measure() {
       '[$e, $r, .throughput, .latency_ms.p50, .latency_ms.p90, .latency_ms.p99, .latency_ms.p99_9, .latency_ms.max, .errors,
         (.receipts.passed // ""), (.host_cpu.steal_percent // ""), (.host_cpu.busy_percent // ""), $c,
         (.ledger_commits.per_second // ""), (.ledger_commits.mean_ms // ""), (.ledger_commits.over_5ms // ""),
-        (.ledger_commits.slowest_at_most_ms // "")] | @csv' \
+        (.ledger_commits.slowest_at_most_ms // ""), (.ledger_commits.queue_wait.mean_ms // ""),
+        (.ledger_commits.resume_delay.mean_ms // ""), (.ledger_commits.resume_delay.over_5ms // "")] | @csv' \
       <<<"$result" | tr -d '"' >>"$csv"
     printf '%-4s offered %6d  achieved %8.0f  p50 %8.2f  p99 %8.2f  p99.9 %8.2f ms  errors %s  steal %4.1f%%%s%s\n' "$endpoint" "$rate" \
       "$(jq .throughput <<<"$result")" "$(jq .latency_ms.p50 <<<"$result")" "$(jq .latency_ms.p99 <<<"$result")" \
       "$(jq .latency_ms.p99_9 <<<"$result")" "$(jq .errors <<<"$result")" "$steal" \
-      "$(jq -r 'if (.ledger_commits.commits // 0) > 0 then "  commits \(.ledger_commits.per_second | round)/s, mean \(.ledger_commits.mean_ms * 100 | round / 100) ms, \(.ledger_commits.over_5ms // "?") over 5 ms" else "" end' <<<"$result")" \
+      "$(jq -r 'if (.ledger_commits.commits // 0) > 0 then "  commits \(.ledger_commits.per_second | round)/s, mean \(.ledger_commits.mean_ms * 100 | round / 100) ms, \(.ledger_commits.over_5ms // "?") over 5 ms\(if .ledger_commits.resume_delay.mean_ms then "; waits: writer \(.ledger_commits.queue_wait.mean_ms * 100 | round / 100) ms, resume \(.ledger_commits.resume_delay.mean_ms * 100 | round / 100) ms" else "" end)" else "" end' <<<"$result")" \
       "$([ "$counted" = 0 ] && echo "  (over ${STEAL_LIMIT}%: again)" || true)" >&2
     [ "$counted" = 1 ] && return 0
   done

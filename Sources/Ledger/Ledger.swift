@@ -26,7 +26,16 @@ public final class Ledger: Sendable {
         var drafts: [LedgerDraft]
         var effect: (any LedgerEffect)?
         var precondition: AppendPrecondition?
-        var continuation: CheckedContinuation<LedgerAppendOutcome, any Error>
+        var continuation: CheckedContinuation<Answer, any Error>
+        /// When the caller handed its entries to the writer.
+        var queuedAt: ContinuousClock.Instant
+    }
+
+    /// What the writer gives a caller back: the outcome, and when it was given, so the caller can tell how
+    /// long it took to run again.
+    private struct Answer: Sendable {
+        var outcome: LedgerAppendOutcome
+        var answeredAt: ContinuousClock.Instant
     }
 
     private struct State {
@@ -53,6 +62,11 @@ public final class Ledger: Sendable {
     /// Entries a batch writes, and how long its store transaction takes (no-ops unless metrics are on).
     private let batchEntries = Recorder(label: "casegate_ledger_batch_entries")
     private let commitDuration = Metrics.Timer(label: "casegate_ledger_commit_duration_seconds")
+    /// A caller's wait apart from its commit: for the writer to take its entries into a batch, and, once the
+    /// batch is durable, to run again. With the commit's time they make up an append's, so that a slow append
+    /// can be put down to the writer, the disk or the cores (docs/operating/metrics.md).
+    private let queueWait = Metrics.Timer(label: "casegate_ledger_queue_wait_seconds")
+    private let resumeDelay = Metrics.Timer(label: "casegate_ledger_resume_delay_seconds")
 
     /// Opens the ledger over a store: the tree from the tile roots the store recorded and the leaf hashes
     /// after them, so opening reads one hash a tile of a long log, not every leaf.
@@ -136,15 +150,18 @@ public final class Ledger: Sendable {
 
     private func enqueue(_ drafts: [LedgerDraft], effect: (any LedgerEffect)?, precondition: AppendPrecondition?) async throws -> LedgerAppendOutcome
     {
-        try await withCheckedThrowingContinuation { continuation in
+        let answer = try await withCheckedThrowingContinuation { continuation in
+            let pending = Pending(drafts: drafts, effect: effect, precondition: precondition, continuation: continuation, queuedAt: .now)
             let lead = state.withLock { state in
-                state.queue.append(Pending(drafts: drafts, effect: effect, precondition: precondition, continuation: continuation))
+                state.queue.append(pending)
                 if state.writing { return false }
                 state.writing = true
                 return true
             }
             if lead { startWriting() }
         }
+        resumeDelay.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - answer.answeredAt))
+        return answer.outcome
     }
 
     /// Writes everything queued, batch after batch, until the queue is empty. A store that appends on the
@@ -223,6 +240,7 @@ public final class Ledger: Sendable {
         }
         guard let (pending, knownSize, knownLastTime) = next else { return nil }
         let round = Round(pending: pending, knownSize: knownSize)
+        for caller in pending { queueWait.recordNanoseconds(Self.nanoseconds(round.started - caller.queuedAt)) }
         let drafts = pending.map(\.drafts)
         let batch = LedgerBatch(
             knownSize: knownSize,
@@ -250,18 +268,19 @@ public final class Ledger: Sendable {
             state.headTime = known ? appended.last?.entry.time ?? written.head.lastTime : nil
         }
         var offset = 0
+        let answeredAt = ContinuousClock.now
         for (position, pending) in round.pending.enumerated() {
             switch written.failures[position] {
             case .effect(let error):
                 pending.continuation.resume(throwing: error)
             case .precondition(let precondition):
-                pending.continuation.resume(returning: .notRecorded(precondition))
+                pending.continuation.resume(returning: Answer(outcome: .notRecorded(precondition), answeredAt: answeredAt))
             case nil:
                 let mine = appended[offset..<offset + pending.drafts.count].map {
                     LedgerReceipt(index: $0.stored.index, entryHash: $0.stored.leafHash, entryBytes: $0.stored.bytes)
                 }
                 offset += pending.drafts.count
-                pending.continuation.resume(returning: .recorded(mine))
+                pending.continuation.resume(returning: Answer(outcome: .recorded(mine), answeredAt: answeredAt))
             }
         }
     }

@@ -16,49 +16,72 @@ struct LedgerCommitSample: Sendable, Equatable {
         var count: Int
     }
 
-    var commits: Int
-    /// Time spent in commits, in seconds.
-    var seconds: Double
+    /// A histogram of times: how many, their sum in seconds, and its buckets.
+    struct Times: Sendable, Equatable {
+        var count: Int
+        var seconds: Double
+        /// Ascending by bound; the last is `+Inf`.
+        var buckets: [Bucket]
+    }
+
+    var commitTimes: Times
     /// Entries written by all those commits.
     var entries: Double
-    /// Ascending by bound; the last is `+Inf`.
-    var buckets: [Bucket]
+    /// An append's wait for the writer to take it, and for its caller to run again once its batch was
+    /// durable; nil from a gateway that does not export them.
+    var queueWait: Times?
+    var resumeDelay: Times?
     var at: ContinuousClock.Instant
+
+    var commits: Int { commitTimes.count }
+    /// Time spent in commits, in seconds.
+    var seconds: Double { commitTimes.seconds }
+    var buckets: [Bucket] { commitTimes.buckets }
 
     static let duration = "casegate_ledger_commit_duration_seconds"
     static let batchEntries = "casegate_ledger_batch_entries"
+    static let queueWait = "casegate_ledger_queue_wait_seconds"
+    static let resumeDelay = "casegate_ledger_resume_delay_seconds"
 
-    /// Reads the two families from a scrape in the Prometheus text format (version 0.0.4): comment lines
-    /// and every other family are skipped; a sample line is a name, an optional label set, a value and an
-    /// optional timestamp.
+    /// Reads the ledger's families from a scrape in the Prometheus text format (version 0.0.4): comment
+    /// lines and every other family are skipped; a sample line is a name, an optional label set, a value
+    /// and an optional timestamp.
     init(prometheusText text: String, at instant: ContinuousClock.Instant) throws(GatewayMetricsError) {
-        var commits: Int?
-        var seconds: Double?
-        var entries: Double?
-        var buckets: [Bucket] = []
+        var counts: [String: Int] = [:]
+        var sums: [String: Double] = [:]
+        var buckets: [String: [Bucket]] = [:]
+        let timed = [Self.duration, Self.queueWait, Self.resumeDelay]
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard line.hasPrefix(Self.duration) || line.hasPrefix(Self.batchEntries) else { continue }
+            guard line.hasPrefix(Self.batchEntries) || timed.contains(where: { line.hasPrefix($0) }) else { continue }
             let sample = try PrometheusSample(line, line: number + 1)
-            switch sample.name {
-            case Self.duration + "_count": commits = try sample.count()
-            case Self.duration + "_sum": seconds = sample.value
-            case Self.batchEntries + "_sum": entries = sample.value
-            case Self.duration + "_bucket":
+            if sample.name == Self.batchEntries + "_sum" {
+                sums[Self.batchEntries] = sample.value
+                continue
+            }
+            guard let family = timed.first(where: { sample.name.hasPrefix($0) }) else { continue }
+            switch sample.name.dropFirst(family.count) {
+            case "_count": counts[family] = try sample.count()
+            case "_sum": sums[family] = sample.value
+            case "_bucket":
                 guard let le = sample.labels["le"], let bound = Double(le) else {
                     throw .malformed(line: number + 1, reason: "a bucket without an le label")
                 }
-                buckets.append(Bucket(bound: bound, count: try sample.count()))
+                buckets[family, default: []].append(Bucket(bound: bound, count: try sample.count()))
             default: continue
             }
         }
-        guard let commits, let seconds else { throw .missing(Self.duration) }
-        guard let entries else { throw .missing(Self.batchEntries) }
-        buckets.sort { $0.bound < $1.bound }
-        guard buckets.last?.bound == .infinity else { throw .missing(Self.duration + "_bucket{le=\"+Inf\"}") }
-        self.commits = commits
-        self.seconds = seconds
+        func times(_ family: String) throws(GatewayMetricsError) -> Times? {
+            guard let count = counts[family], let seconds = sums[family] else { return nil }
+            let sorted = (buckets[family] ?? []).sorted { $0.bound < $1.bound }
+            guard sorted.last?.bound == .infinity else { throw .missing(family + "_bucket{le=\"+Inf\"}") }
+            return Times(count: count, seconds: seconds, buckets: sorted)
+        }
+        guard let commitTimes = try times(Self.duration) else { throw .missing(Self.duration) }
+        guard let entries = sums[Self.batchEntries] else { throw .missing(Self.batchEntries) }
+        self.commitTimes = commitTimes
         self.entries = entries
-        self.buckets = buckets
+        self.queueWait = try times(Self.queueWait)
+        self.resumeDelay = try times(Self.resumeDelay)
         self.at = instant
     }
 
@@ -110,24 +133,52 @@ public struct LedgerCommits: Sendable, Equatable {
     /// The bound of the lowest bucket that holds every commit of the window, in seconds: the slowest commit
     /// took at most this long. Nil when there were none, or the slowest was past the last finite bound.
     public var slowestAtMost: Double?
+    /// Appends' waits over the window apart from their commits: for the writer to take them, and for their
+    /// callers to run again after the commit. Nil when the gateway does not export them.
+    public var queueWait: Waits?
+    public var resumeDelay: Waits?
+
+    /// Times over a window: how many, their mean, and how many took over 1 and over 5 ms (nil when the
+    /// gateway's buckets have no such bound).
+    public struct Waits: Sendable, Equatable {
+        public var count: Int
+        public var seconds: Double
+        public var overOneMillisecond: Int?
+        public var overFiveMilliseconds: Int?
+        /// Per bucket bound, how many of the window's times fell at or below it.
+        fileprivate var within: [Double: Int]
+
+        fileprivate init(from start: LedgerCommitSample.Times, to end: LedgerCommitSample.Times) throws(GatewayMetricsError) {
+            guard end.count >= start.count, end.seconds >= start.seconds else { throw .countersReset }
+            count = end.count - start.count
+            seconds = end.seconds - start.seconds
+            let before = Dictionary(start.buckets.map { ($0.bound, $0.count) }, uniquingKeysWith: max)
+            within = [:]
+            for bucket in end.buckets {
+                let earlier = before[bucket.bound] ?? 0
+                guard bucket.count >= earlier else { throw .countersReset }
+                within[bucket.bound] = bucket.count - earlier
+            }
+            overOneMillisecond = within[0.001].map { [count] in count - $0 }
+            overFiveMilliseconds = within[0.005].map { [count] in count - $0 }
+        }
+
+        public var meanMilliseconds: Double? { count > 0 ? seconds / Double(count) * 1000 : nil }
+    }
 
     init(from start: LedgerCommitSample, to end: LedgerCommitSample) throws(GatewayMetricsError) {
-        guard end.commits >= start.commits, end.entries >= start.entries, end.seconds >= start.seconds else { throw .countersReset }
-        commits = end.commits - start.commits
+        guard end.entries >= start.entries else { throw .countersReset }
+        let times = try Waits(from: start.commitTimes, to: end.commitTimes)
+        commits = times.count
         entries = end.entries - start.entries
-        commitSeconds = end.seconds - start.seconds
+        commitSeconds = times.seconds
         windowSeconds = (end.at - start.at).seconds
-        let before = Dictionary(start.buckets.map { ($0.bound, $0.count) }, uniquingKeysWith: max)
-        var within: [Double: Int] = [:]
-        for bucket in end.buckets {
-            let earlier = before[bucket.bound] ?? 0
-            guard bucket.count >= earlier else { throw .countersReset }
-            within[bucket.bound] = bucket.count - earlier
-        }
-        overOneMillisecond = within[0.001].map { commits - $0 }
-        overFiveMilliseconds = within[0.005].map { commits - $0 }
+        overOneMillisecond = times.overOneMillisecond
+        overFiveMilliseconds = times.overFiveMilliseconds
         slowestAtMost =
-            commits == 0 ? nil : end.buckets.first { $0.bound.isFinite && within[$0.bound] == commits }?.bound
+            commits == 0 ? nil : end.buckets.first { [commits] in $0.bound.isFinite && times.within[$0.bound] == commits }?.bound
+        if let before = start.queueWait, let after = end.queueWait { queueWait = try Waits(from: before, to: after) }
+        if let before = start.resumeDelay, let after = end.resumeDelay { resumeDelay = try Waits(from: before, to: after) }
     }
 
     public var perSecond: Double { windowSeconds > 0 ? Double(commits) / windowSeconds : 0 }

@@ -120,7 +120,11 @@ extension LedgerCommits {
         if let over = overOneMillisecond { parts.append("\(percent(Double(over) / Double(commits))) over 1 ms") }
         if let over = overFiveMilliseconds { parts.append("\(percent(Double(over) / Double(commits))) over 5 ms") }
         parts.append(slowestAtMost.map { "the slowest ≤ \(String(format: "%g", $0 * 1000)) ms" } ?? "the slowest past the last bucket")
-        return parts.joined(separator: ", ")
+        var text = parts.joined(separator: ", ")
+        if let queueWait, let resumeDelay {
+            text += "; an append's wait for the writer \(queueWait.text), to run again after its commit \(resumeDelay.text)"
+        }
+        return text
     }
 
     var json: [String: Any] {
@@ -132,6 +136,24 @@ extension LedgerCommits {
         if let overOneMillisecond { object["over_1ms"] = overOneMillisecond }
         if let overFiveMilliseconds { object["over_5ms"] = overFiveMilliseconds }
         if let slowestAtMost { object["slowest_at_most_ms"] = slowestAtMost * 1000 }
+        if let queueWait { object["queue_wait"] = queueWait.json }
+        if let resumeDelay { object["resume_delay"] = resumeDelay.json }
+        return object
+    }
+}
+
+extension LedgerCommits.Waits {
+    /// "mean 0.21 ms, 0.1% over 5 ms"
+    var text: String {
+        guard let mean = meanMilliseconds else { return "none" }
+        return String(format: "mean %.2f ms", mean) + (overFiveMilliseconds.map { ", \(percent(Double($0) / Double(count))) over 5 ms" } ?? "")
+    }
+
+    var json: [String: Any] {
+        var object: [String: Any] = ["count": count]
+        if let meanMilliseconds { object["mean_ms"] = meanMilliseconds }
+        if let overOneMillisecond { object["over_1ms"] = overOneMillisecond }
+        if let overFiveMilliseconds { object["over_5ms"] = overFiveMilliseconds }
         return object
     }
 }

@@ -26,6 +26,12 @@ struct LedgerCommitsTests {
         return lines.joined(separator: "\n")
     }
 
+    /// A family of times as the gateway writes one, to add to a scrape.
+    static func times(_ family: String, seconds: Double, counts: [Int]) -> String {
+        (zip(bounds, counts).map { "\(family)_bucket{le=\"\($0.0)\"} \($0.1)" }
+            + ["\(family)_sum \(seconds)", "\(family)_count \(counts.last!)", ""]).joined(separator: "\n")
+    }
+
     static let bounds = ["0.0005", "0.001", "0.002", "0.005", "0.01", "+Inf"]
 
     static func sample(_ counts: [Int], seconds: Double, entries: Double, at instant: ContinuousClock.Instant) throws -> LedgerCommitSample {
@@ -117,6 +123,59 @@ struct LedgerCommitsTests {
         #expect(try LedgerCommits(from: start, to: past).slowestAtMost == nil)
         let idle = try LedgerCommits(from: start, to: start)
         #expect(idle.commits == 0 && idle.meanMilliseconds == nil && idle.slowestAtMost == nil && idle.text == "no commits")
+    }
+
+    @Test("an append's waits apart from its commit: over a window, their means and those over 5 ms; nil from a gateway without them")
+    func waits() throws {
+        let origin = ContinuousClock.now
+        let commits = { (counts: [Int], seconds: Double) in
+            Self.scrape(commits: counts.last!, seconds: seconds, entries: 80, buckets: Array(zip(Self.bounds, counts)))
+        }
+        let start = try LedgerCommitSample(
+            prometheusText: commits([10, 40, 45, 49, 50, 50], 0.03)
+                + Self.times(LedgerCommitSample.queueWait, seconds: 0.01, counts: [70, 75, 78, 80, 80, 80])
+                + Self.times(LedgerCommitSample.resumeDelay, seconds: 0.02, counts: [60, 70, 75, 79, 80, 80]),
+            at: origin
+        )
+        // 100 more appends: waiting 0.03 s for the writer in all (none over 5 ms), 0.2 s to run again (3 over 5 ms).
+        let end = try LedgerCommitSample(
+            prometheusText: commits([60, 90, 95, 99, 100, 100], 0.08)
+                + Self.times(LedgerCommitSample.queueWait, seconds: 0.04, counts: [160, 170, 175, 180, 180, 180])
+                + Self.times(LedgerCommitSample.resumeDelay, seconds: 0.22, counts: [100, 130, 160, 176, 178, 180]),
+            at: origin + .seconds(1)
+        )
+        let window = try LedgerCommits(from: start, to: end)
+        let queued = try #require(window.queueWait)
+        let resumed = try #require(window.resumeDelay)
+        #expect(queued.count == 100 && queued.overFiveMilliseconds == 0 && queued.overOneMillisecond == 5)
+        #expect(abs(try #require(queued.meanMilliseconds) - 0.3) < 1e-9)
+        #expect(resumed.count == 100 && resumed.overFiveMilliseconds == 3)
+        #expect(abs(try #require(resumed.meanMilliseconds) - 2) < 1e-9)
+        #expect(
+            window.text.hasSuffix(
+                "; an append's wait for the writer mean 0.30 ms, 0.0% over 5 ms, to run again after its commit mean 2.00 ms, 3.0% over 5 ms"
+            )
+        )
+        var report = LoadReport.oneRequest(endpoint: "view")
+        report.ledgerCommits = .success(window)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        let ledger = try #require(json["ledger_commits"] as? [String: Any])
+        #expect((ledger["resume_delay"] as? [String: Double])?["over_5ms"] == 3)
+        #expect((ledger["queue_wait"] as? [String: Double])?["count"] == 100)
+        // A gateway that does not export them: the commits alone, as before.
+        let older = try LedgerCommits(
+            from: try LedgerCommitSample(prometheusText: commits([10, 40, 45, 49, 50, 50], 0.03), at: origin),
+            to: try LedgerCommitSample(prometheusText: commits([60, 90, 95, 99, 100, 100], 0.08), at: origin + .seconds(1))
+        )
+        #expect(older.queueWait == nil && older.resumeDelay == nil && !older.text.contains("wait"))
+        // A family without its +Inf bucket is refused, as the commits' is.
+        #expect(throws: GatewayMetricsError.missing(LedgerCommitSample.resumeDelay + "_bucket{le=\"+Inf\"}")) {
+            try LedgerCommitSample(
+                prometheusText: commits([1, 1, 1, 1, 1, 1], 0.001)
+                    + "\(LedgerCommitSample.resumeDelay)_sum 0.1\n\(LedgerCommitSample.resumeDelay)_count 1\n",
+                at: origin
+            )
+        }
     }
 
     @Test("a count that went back means the gateway restarted: refused, not a negative figure")

@@ -23,6 +23,8 @@ struct MetricsTests {
         "casegate_ledger_entries": "gauge",
         "casegate_ledger_batch_entries": "histogram",
         "casegate_ledger_commit_duration_seconds": "histogram",
+        "casegate_ledger_queue_wait_seconds": "histogram",
+        "casegate_ledger_resume_delay_seconds": "histogram",
         "casegate_ledger_checkpoint_age_seconds": "gauge",
         "casegate_build_info": "gauge",
         "casegate_certificate_expiry_seconds": "gauge",
@@ -114,6 +116,11 @@ struct MetricsTests {
         #expect(has("casegate_tls_handshake_refusals_total", ["listener": "partner", "reason": "no_certificate"]))
         #expect(has("casegate_view_cache_requests_total", ["result": "hit"]))
         #expect(has("casegate_build_info", ["version": BuildInfo.version]))
+        // An append's waits apart from its commit, recorded for every caller: queued before it is answered.
+        let ledger = try LedgerCommitSample(prometheusText: text, at: .now)
+        let queued = try #require(ledger.queueWait)
+        let resumed = try #require(ledger.resumeDelay)
+        #expect(resumed.count > 0 && queued.count >= resumed.count && resumed.seconds > 0)
         #expect(
             has("casegate_certificate_expiry_seconds", ["certificate": "server"])
                 && has("casegate_certificate_expiry_seconds", ["certificate": "partner_ca"])

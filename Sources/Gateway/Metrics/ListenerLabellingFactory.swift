@@ -37,6 +37,12 @@ struct ListenerLabellingFactory: MetricsFactory {
         "casegate_ledger_commit_duration_seconds": (
             "casegate_ledger_commit_duration_seconds", "Time to make one batch of ledger entries durable.", false
         ),
+        "casegate_ledger_queue_wait_seconds": (
+            "casegate_ledger_queue_wait_seconds", "Time an append waited for the ledger's writer to take it into a batch.", false
+        ),
+        "casegate_ledger_resume_delay_seconds": (
+            "casegate_ledger_resume_delay_seconds", "Time from an append's batch being durable until its caller ran again.", false
+        ),
         "casegate_ledger_checkpoint_age_seconds": (
             "casegate_ledger_checkpoint_age_seconds", "Seconds since a checkpoint covering the whole ledger was signed.", false
         ),
