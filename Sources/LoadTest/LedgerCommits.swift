@@ -145,6 +145,9 @@ public struct LedgerCommits: Sendable, Equatable {
         public var seconds: Double
         public var overOneMillisecond: Int?
         public var overFiveMilliseconds: Int?
+        /// The bound of the lowest bucket holding 99% of the window's times, in seconds: their p99 was at
+        /// most this. Nil when there were none, or it lay past the last finite bound.
+        public var p99AtMost: Double?
         /// Per bucket bound, how many of the window's times fell at or below it.
         fileprivate var within: [Double: Int]
 
@@ -161,6 +164,8 @@ public struct LedgerCommits: Sendable, Equatable {
             }
             overOneMillisecond = within[0.001].map { [count] in count - $0 }
             overFiveMilliseconds = within[0.005].map { [count] in count - $0 }
+            let ninetyNine = (count * 99 + 99) / 100
+            p99AtMost = count == 0 ? nil : end.buckets.first { [within] in $0.bound.isFinite && within[$0.bound, default: 0] >= ninetyNine }?.bound
         }
 
         public var meanMilliseconds: Double? { count > 0 ? seconds / Double(count) * 1000 : nil }

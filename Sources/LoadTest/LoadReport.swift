@@ -143,10 +143,11 @@ extension LedgerCommits {
 }
 
 extension LedgerCommits.Waits {
-    /// "mean 0.21 ms, 0.1% over 5 ms"
+    /// "mean 0.21 ms, p99 ≤ 1 ms, 0.1% over 5 ms"
     var text: String {
         guard let mean = meanMilliseconds else { return "none" }
-        return String(format: "mean %.2f ms", mean) + (overFiveMilliseconds.map { ", \(percent(Double($0) / Double(count))) over 5 ms" } ?? "")
+        return String(format: "mean %.2f ms", mean) + (p99AtMost.map { ", p99 ≤ \(String(format: "%g", $0 * 1000)) ms" } ?? "")
+            + (overFiveMilliseconds.map { ", \(percent(Double($0) / Double(count))) over 5 ms" } ?? "")
     }
 
     var json: [String: Any] {
@@ -154,6 +155,7 @@ extension LedgerCommits.Waits {
         if let meanMilliseconds { object["mean_ms"] = meanMilliseconds }
         if let overOneMillisecond { object["over_1ms"] = overOneMillisecond }
         if let overFiveMilliseconds { object["over_5ms"] = overFiveMilliseconds }
+        if let p99AtMost { object["p99_at_most_ms"] = p99AtMost * 1000 }
         return object
     }
 }

@@ -16,6 +16,8 @@ enum ServingListener {
 struct ListenerLabellingFactory: MetricsFactory {
     let registry: PrometheusCollectorRegistry
     let durationBuckets: [Duration]
+    /// Buckets for the timers that need others, by Prometheus name.
+    let durationBucketsByName: [String: [Duration]]
     let valueBuckets: [String: [Double]]
 
     /// Every metric's Prometheus name and help text, by the label it is made with.
@@ -92,7 +94,11 @@ struct ListenerLabellingFactory: MetricsFactory {
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         let (descriptor, dimensions) = descriptor(label, dimensions)
-        return registry.makeDurationHistogram(descriptor: descriptor, labels: dimensions, buckets: durationBuckets)
+        return registry.makeDurationHistogram(
+            descriptor: descriptor,
+            labels: dimensions,
+            buckets: durationBucketsByName[descriptor.name] ?? durationBuckets
+        )
     }
 
     func destroyCounter(_ handler: any CounterHandler) {
