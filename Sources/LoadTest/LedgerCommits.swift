@@ -138,8 +138,8 @@ public struct LedgerCommits: Sendable, Equatable {
     public var queueWait: Waits?
     public var resumeDelay: Waits?
 
-    /// Times over a window: how many, their mean, and how many took over 1 and over 5 ms (nil when the
-    /// gateway's buckets have no such bound).
+    /// Times over a window: how many, their mean, the bucket their p99 lies in, and how many took over 1
+    /// and over 5 ms (nil when the gateway's buckets have no such bound).
     public struct Waits: Sendable, Equatable {
         public var count: Int
         public var seconds: Double
