@@ -133,6 +133,8 @@ public struct LedgerCommits: Sendable, Equatable {
     /// The bound of the lowest bucket that holds every commit of the window, in seconds: the slowest commit
     /// took at most this long. Nil when there were none, or the slowest was past the last finite bound.
     public var slowestAtMost: Double?
+    /// The bound of the lowest bucket holding 99% of the window's commits, in seconds (see `Waits.p99AtMost`).
+    public var p99AtMost: Double?
     /// Appends' waits over the window apart from their commits: for the writer to take them, and for their
     /// callers to run again after the commit. Nil when the gateway does not export them.
     public var queueWait: Waits?
@@ -180,6 +182,7 @@ public struct LedgerCommits: Sendable, Equatable {
         windowSeconds = (end.at - start.at).seconds
         overOneMillisecond = times.overOneMillisecond
         overFiveMilliseconds = times.overFiveMilliseconds
+        p99AtMost = times.p99AtMost
         slowestAtMost =
             commits == 0 ? nil : end.buckets.first { [commits] in $0.bound.isFinite && times.within[$0.bound] == commits }?.bound
         if let before = start.queueWait, let after = end.queueWait { queueWait = try Waits(from: before, to: after) }

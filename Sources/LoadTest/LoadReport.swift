@@ -113,12 +113,13 @@ extension BulkPullReport {
 }
 
 extension LedgerCommits {
-    /// "2346 commits/s of 1.7 entries, mean 0.38 ms, 15.6% over 1 ms, 0.0% over 5 ms, the slowest ≤ 10 ms"
+    /// "2346 commits/s of 1.7 entries, mean 0.38 ms, 15.6% over 1 ms, 0.0% over 5 ms, p99 ≤ 2 ms, the slowest ≤ 10 ms"
     var text: String {
         guard let mean = meanMilliseconds, let entries = entriesPerCommit else { return "no commits" }
         var parts = [String(format: "%.0f commits/s of %.1f entries, mean %.2f ms", perSecond, entries, mean)]
         if let over = overOneMillisecond { parts.append("\(percent(Double(over) / Double(commits))) over 1 ms") }
         if let over = overFiveMilliseconds { parts.append("\(percent(Double(over) / Double(commits))) over 5 ms") }
+        if let p99AtMost { parts.append("p99 ≤ \(String(format: "%g", p99AtMost * 1000)) ms") }
         parts.append(slowestAtMost.map { "the slowest ≤ \(String(format: "%g", $0 * 1000)) ms" } ?? "the slowest past the last bucket")
         var text = parts.joined(separator: ", ")
         if let queueWait, let resumeDelay {
@@ -136,6 +137,7 @@ extension LedgerCommits {
         if let overOneMillisecond { object["over_1ms"] = overOneMillisecond }
         if let overFiveMilliseconds { object["over_5ms"] = overFiveMilliseconds }
         if let slowestAtMost { object["slowest_at_most_ms"] = slowestAtMost * 1000 }
+        if let p99AtMost { object["p99_at_most_ms"] = p99AtMost * 1000 }
         if let queueWait { object["queue_wait"] = queueWait.json }
         if let resumeDelay { object["resume_delay"] = resumeDelay.json }
         return object

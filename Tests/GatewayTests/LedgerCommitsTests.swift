@@ -117,7 +117,8 @@ struct LedgerCommitsTests {
         #expect(commits.overOneMillisecond == 40 && commits.overFiveMilliseconds == 4)
         #expect(commits.slowestAtMost == 0.01)
         #expect(abs(commits.writerBusy - 0.1) < 1e-9, "0.2 s of commits in a 2-second window")
-        #expect(commits.text == "200 commits/s of 1.5 entries, mean 0.50 ms, 10.0% over 1 ms, 1.0% over 5 ms, the slowest ≤ 10 ms")
+        #expect(commits.text == "200 commits/s of 1.5 entries, mean 0.50 ms, 10.0% over 1 ms, 1.0% over 5 ms, p99 ≤ 5 ms, the slowest ≤ 10 ms")
+        #expect(commits.p99AtMost == 0.005, "396 of 400 within 5 ms, 390 within 2")
         // A slower commit than the last finite bound, and a window with none.
         let past = try Self.sample([210, 400, 435, 445, 449, 450], seconds: 0.3, entries: 680, at: origin + .seconds(2))
         #expect(try LedgerCommits(from: start, to: past).slowestAtMost == nil)
@@ -199,7 +200,7 @@ struct LedgerCommitsTests {
         let end = try LedgerCommitSample(prometheusText: text(11), at: origin + .seconds(1))
         let commits = try LedgerCommits(from: start, to: end)
         #expect(commits.overOneMillisecond == nil && commits.overFiveMilliseconds == nil && commits.slowestAtMost == 0.1)
-        #expect(commits.text == "10 commits/s of 1.0 entries, mean 1.00 ms, the slowest ≤ 100 ms")
+        #expect(commits.text == "10 commits/s of 1.0 entries, mean 1.00 ms, p99 ≤ 100 ms, the slowest ≤ 100 ms")
     }
 
     @Test("a report shows the commits or why they could not be read, as text and JSON, and neither when not asked")
@@ -213,7 +214,7 @@ struct LedgerCommitsTests {
         #expect(report.text.contains("ledger        200 commits/s of 1.5 entries, mean 0.50 ms"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
         let ledger = try #require(json["ledger_commits"] as? [String: Double])
-        #expect(ledger["commits"] == 400 && ledger["over_5ms"] == 4 && ledger["slowest_at_most_ms"] == 10)
+        #expect(ledger["commits"] == 400 && ledger["over_5ms"] == 4 && ledger["slowest_at_most_ms"] == 10 && ledger["p99_at_most_ms"] == 5)
         #expect(abs((ledger["mean_ms"] ?? 0) - 0.5) < 1e-9)
         report.ledgerCommits = .failure(.status(404))
         #expect(report.text.contains("ledger        not read: the metrics listener answered 404"))
