@@ -27,14 +27,13 @@ public final class Ledger: Sendable {
         var effect: (any LedgerEffect)?
         var precondition: AppendPrecondition?
         var continuation: CheckedContinuation<Answer, any Error>
-        /// When the caller handed its entries to the writer.
-        var queuedAt: ContinuousClock.Instant
     }
 
-    /// What the writer gives a caller back: the outcome, and when it was given, so the caller can tell how
-    /// long it took to run again.
+    /// What the writer gives a caller back: the outcome, when its batch was taken and when it was answered,
+    /// so that the caller, not the one writer, records how long it waited on either side of the commit.
     private struct Answer: Sendable {
         var outcome: LedgerAppendOutcome
+        var takenAt: ContinuousClock.Instant
         var answeredAt: ContinuousClock.Instant
     }
 
@@ -60,13 +59,13 @@ public final class Ledger: Sendable {
     private let synchronousWriter: (queue: DispatchQueue, store: any SynchronousLedgerAppend)?
     private let clock: @Sendable () -> Date
     /// Entries a batch writes, and how long its store transaction takes (no-ops unless metrics are on).
-    private let batchEntries = Recorder(label: "casegate_ledger_batch_entries")
-    private let commitDuration = Metrics.Timer(label: "casegate_ledger_commit_duration_seconds")
+    private let batchEntries = Recorder(label: LedgerMetrics.batchEntries)
+    private let commitDuration = Metrics.Timer(label: LedgerMetrics.commitDuration)
     /// A caller's wait apart from its commit: for the writer to take its entries into a batch, and, once the
     /// batch is durable, to run again. With the commit's time they make up an append's, so that a slow append
     /// can be put down to the writer, the disk or the cores (docs/operating/metrics.md).
-    private let queueWait = Metrics.Timer(label: "casegate_ledger_queue_wait_seconds")
-    private let resumeDelay = Metrics.Timer(label: "casegate_ledger_resume_delay_seconds")
+    private let queueWait = Metrics.Timer(label: LedgerMetrics.queueWait)
+    private let resumeDelay = Metrics.Timer(label: LedgerMetrics.resumeDelay)
 
     /// Opens the ledger over a store: the tree from the tile roots the store recorded and the leaf hashes
     /// after them, so opening reads one hash a tile of a long log, not every leaf.
@@ -150,16 +149,17 @@ public final class Ledger: Sendable {
 
     private func enqueue(_ drafts: [LedgerDraft], effect: (any LedgerEffect)?, precondition: AppendPrecondition?) async throws -> LedgerAppendOutcome
     {
+        let queuedAt = ContinuousClock.now
         let answer = try await withCheckedThrowingContinuation { continuation in
-            let pending = Pending(drafts: drafts, effect: effect, precondition: precondition, continuation: continuation, queuedAt: .now)
             let lead = state.withLock { state in
-                state.queue.append(pending)
+                state.queue.append(Pending(drafts: drafts, effect: effect, precondition: precondition, continuation: continuation))
                 if state.writing { return false }
                 state.writing = true
                 return true
             }
             if lead { startWriting() }
         }
+        queueWait.recordNanoseconds(Self.nanoseconds(answer.takenAt - queuedAt))
         resumeDelay.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - answer.answeredAt))
         return answer.outcome
     }
@@ -240,7 +240,6 @@ public final class Ledger: Sendable {
         }
         guard let (pending, knownSize, knownLastTime) = next else { return nil }
         let round = Round(pending: pending, knownSize: knownSize)
-        for caller in pending { queueWait.recordNanoseconds(Self.nanoseconds(round.started - caller.queuedAt)) }
         let drafts = pending.map(\.drafts)
         let batch = LedgerBatch(
             knownSize: knownSize,
@@ -269,18 +268,19 @@ public final class Ledger: Sendable {
         }
         var offset = 0
         let answeredAt = ContinuousClock.now
+        let answer = { (outcome: LedgerAppendOutcome) in Answer(outcome: outcome, takenAt: round.started, answeredAt: answeredAt) }
         for (position, pending) in round.pending.enumerated() {
             switch written.failures[position] {
             case .effect(let error):
                 pending.continuation.resume(throwing: error)
             case .precondition(let precondition):
-                pending.continuation.resume(returning: Answer(outcome: .notRecorded(precondition), answeredAt: answeredAt))
+                pending.continuation.resume(returning: answer(.notRecorded(precondition)))
             case nil:
                 let mine = appended[offset..<offset + pending.drafts.count].map {
                     LedgerReceipt(index: $0.stored.index, entryHash: $0.stored.leafHash, entryBytes: $0.stored.bytes)
                 }
                 offset += pending.drafts.count
-                pending.continuation.resume(returning: Answer(outcome: .recorded(mine), answeredAt: answeredAt))
+                pending.continuation.resume(returning: answer(.recorded(mine)))
             }
         }
     }

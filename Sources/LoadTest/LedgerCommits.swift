@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Ledger
 import NIOCore
 
 /// The ledger's group commits so far, as the gateway's metrics listener exports them: how many, how long
@@ -38,11 +39,6 @@ struct LedgerCommitSample: Sendable, Equatable {
     var seconds: Double { commitTimes.seconds }
     var buckets: [Bucket] { commitTimes.buckets }
 
-    static let duration = "casegate_ledger_commit_duration_seconds"
-    static let batchEntries = "casegate_ledger_batch_entries"
-    static let queueWait = "casegate_ledger_queue_wait_seconds"
-    static let resumeDelay = "casegate_ledger_resume_delay_seconds"
-
     /// Reads the ledger's families from a scrape in the Prometheus text format (version 0.0.4): comment
     /// lines and every other family are skipped; a sample line is a name, an optional label set, a value
     /// and an optional timestamp.
@@ -50,12 +46,12 @@ struct LedgerCommitSample: Sendable, Equatable {
         var counts: [String: Int] = [:]
         var sums: [String: Double] = [:]
         var buckets: [String: [Bucket]] = [:]
-        let timed = [Self.duration, Self.queueWait, Self.resumeDelay]
+        let timed = [LedgerMetrics.commitDuration, LedgerMetrics.queueWait, LedgerMetrics.resumeDelay]
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard line.hasPrefix(Self.batchEntries) || timed.contains(where: { line.hasPrefix($0) }) else { continue }
+            guard line.hasPrefix(LedgerMetrics.batchEntries) || timed.contains(where: { line.hasPrefix($0) }) else { continue }
             let sample = try PrometheusSample(line, line: number + 1)
-            if sample.name == Self.batchEntries + "_sum" {
-                sums[Self.batchEntries] = sample.value
+            if sample.name == LedgerMetrics.batchEntries + "_sum" {
+                sums[LedgerMetrics.batchEntries] = sample.value
                 continue
             }
             guard let family = timed.first(where: { sample.name.hasPrefix($0) }) else { continue }
@@ -76,12 +72,12 @@ struct LedgerCommitSample: Sendable, Equatable {
             guard sorted.last?.bound == .infinity else { throw .missing(family + "_bucket{le=\"+Inf\"}") }
             return Times(count: count, seconds: seconds, buckets: sorted)
         }
-        guard let commitTimes = try times(Self.duration) else { throw .missing(Self.duration) }
-        guard let entries = sums[Self.batchEntries] else { throw .missing(Self.batchEntries) }
+        guard let commitTimes = try times(LedgerMetrics.commitDuration) else { throw .missing(LedgerMetrics.commitDuration) }
+        guard let entries = sums[LedgerMetrics.batchEntries] else { throw .missing(LedgerMetrics.batchEntries) }
         self.commitTimes = commitTimes
         self.entries = entries
-        self.queueWait = try times(Self.queueWait)
-        self.resumeDelay = try times(Self.resumeDelay)
+        self.queueWait = try times(LedgerMetrics.queueWait)
+        self.resumeDelay = try times(LedgerMetrics.resumeDelay)
         self.at = instant
     }
 
@@ -150,15 +146,15 @@ public struct LedgerCommits: Sendable, Equatable {
         /// The bound of the lowest bucket holding 99% of the window's times, in seconds: their p99 was at
         /// most this. Nil when there were none, or it lay past the last finite bound.
         public var p99AtMost: Double?
-        /// Per bucket bound, how many of the window's times fell at or below it.
-        fileprivate var within: [Double: Int]
+        /// The same for all of them: the slowest took at most this long.
+        public var slowestAtMost: Double?
 
         fileprivate init(from start: LedgerCommitSample.Times, to end: LedgerCommitSample.Times) throws(GatewayMetricsError) {
             guard end.count >= start.count, end.seconds >= start.seconds else { throw .countersReset }
             count = end.count - start.count
             seconds = end.seconds - start.seconds
             let before = Dictionary(start.buckets.map { ($0.bound, $0.count) }, uniquingKeysWith: max)
-            within = [:]
+            var within: [Double: Int] = [:]
             for bucket in end.buckets {
                 let earlier = before[bucket.bound] ?? 0
                 guard bucket.count >= earlier else { throw .countersReset }
@@ -166,8 +162,12 @@ public struct LedgerCommits: Sendable, Equatable {
             }
             overOneMillisecond = within[0.001].map { [count] in count - $0 }
             overFiveMilliseconds = within[0.005].map { [count] in count - $0 }
-            let ninetyNine = (count * 99 + 99) / 100
-            p99AtMost = count == 0 ? nil : end.buckets.first { [within] in $0.bound.isFinite && within[$0.bound, default: 0] >= ninetyNine }?.bound
+            // The lowest finite bound with at least `needed` of the window's times at or below it.
+            func bound(holding needed: Int) -> Double? {
+                count == 0 ? nil : end.buckets.first { $0.bound.isFinite && within[$0.bound, default: 0] >= needed }?.bound
+            }
+            p99AtMost = bound(holding: (count * 99 + 99) / 100)
+            slowestAtMost = bound(holding: count)
         }
 
         public var meanMilliseconds: Double? { count > 0 ? seconds / Double(count) * 1000 : nil }
@@ -183,8 +183,7 @@ public struct LedgerCommits: Sendable, Equatable {
         overOneMillisecond = times.overOneMillisecond
         overFiveMilliseconds = times.overFiveMilliseconds
         p99AtMost = times.p99AtMost
-        slowestAtMost =
-            commits == 0 ? nil : end.buckets.first { [commits] in $0.bound.isFinite && times.within[$0.bound] == commits }?.bound
+        slowestAtMost = times.slowestAtMost
         if let before = start.queueWait, let after = end.queueWait { queueWait = try Waits(from: before, to: after) }
         if let before = start.resumeDelay, let after = end.resumeDelay { resumeDelay = try Waits(from: before, to: after) }
     }

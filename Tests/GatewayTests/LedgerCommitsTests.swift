@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import Testing
 
 @testable import LoadTest
@@ -134,15 +135,15 @@ struct LedgerCommitsTests {
         }
         let start = try LedgerCommitSample(
             prometheusText: commits([10, 40, 45, 49, 50, 50], 0.03)
-                + Self.times(LedgerCommitSample.queueWait, seconds: 0.01, counts: [70, 75, 78, 80, 80, 80])
-                + Self.times(LedgerCommitSample.resumeDelay, seconds: 0.02, counts: [60, 70, 75, 79, 80, 80]),
+                + Self.times(LedgerMetrics.queueWait, seconds: 0.01, counts: [70, 75, 78, 80, 80, 80])
+                + Self.times(LedgerMetrics.resumeDelay, seconds: 0.02, counts: [60, 70, 75, 79, 80, 80]),
             at: origin
         )
         // 100 more appends: waiting 0.03 s for the writer in all (none over 5 ms), 0.2 s to run again (3 over 5 ms).
         let end = try LedgerCommitSample(
             prometheusText: commits([60, 90, 95, 99, 100, 100], 0.08)
-                + Self.times(LedgerCommitSample.queueWait, seconds: 0.04, counts: [160, 170, 175, 180, 180, 180])
-                + Self.times(LedgerCommitSample.resumeDelay, seconds: 0.22, counts: [100, 130, 160, 176, 178, 180]),
+                + Self.times(LedgerMetrics.queueWait, seconds: 0.04, counts: [160, 170, 175, 180, 180, 180])
+                + Self.times(LedgerMetrics.resumeDelay, seconds: 0.22, counts: [100, 130, 160, 176, 178, 180]),
             at: origin + .seconds(1)
         )
         let window = try LedgerCommits(from: start, to: end)
@@ -173,10 +174,10 @@ struct LedgerCommitsTests {
         )
         #expect(older.queueWait == nil && older.resumeDelay == nil && !older.text.contains("wait"))
         // A family without its +Inf bucket is refused, as the commits' is.
-        #expect(throws: GatewayMetricsError.missing(LedgerCommitSample.resumeDelay + "_bucket{le=\"+Inf\"}")) {
+        #expect(throws: GatewayMetricsError.missing(LedgerMetrics.resumeDelay + "_bucket{le=\"+Inf\"}")) {
             try LedgerCommitSample(
                 prometheusText: commits([1, 1, 1, 1, 1, 1], 0.001)
-                    + "\(LedgerCommitSample.resumeDelay)_sum 0.1\n\(LedgerCommitSample.resumeDelay)_count 1\n",
+                    + "\(LedgerMetrics.resumeDelay)_sum 0.1\n\(LedgerMetrics.resumeDelay)_count 1\n",
                 at: origin
             )
         }

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import Ledger
 import Metrics
 import Prometheus
 
@@ -27,11 +28,9 @@ public enum GatewayMetrics {
                     .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
                 ],
                 durationBucketsByName: [
-                    "casegate_ledger_commit_duration_seconds": ledgerBuckets,
-                    "casegate_ledger_queue_wait_seconds": ledgerBuckets,
-                    "casegate_ledger_resume_delay_seconds": ledgerBuckets,
+                    LedgerMetrics.commitDuration: ledgerBuckets, LedgerMetrics.queueWait: ledgerBuckets, LedgerMetrics.resumeDelay: ledgerBuckets,
                 ],
-                valueBuckets: ["casegate_ledger_batch_entries": [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024]]
+                valueBuckets: [LedgerMetrics.batchEntries: [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024]]
             )
         )
         return registry

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Ledger
 import Prometheus
 
 /// The listener a task serves, set for the life of each listener's service, so every connection task
@@ -35,15 +36,11 @@ struct ListenerLabellingFactory: MetricsFactory {
             "casegate_view_cache_requests_total", "Single-case views answered from the view cache (hit) or built (miss).", false
         ),
         "casegate_ledger_entries": ("casegate_ledger_entries", "Entries in the audit ledger as this instance knows it.", false),
-        "casegate_ledger_batch_entries": ("casegate_ledger_batch_entries", "Entries written by each group commit of the ledger.", false),
-        "casegate_ledger_commit_duration_seconds": (
-            "casegate_ledger_commit_duration_seconds", "Time to make one batch of ledger entries durable.", false
-        ),
-        "casegate_ledger_queue_wait_seconds": (
-            "casegate_ledger_queue_wait_seconds", "Time an append waited for the ledger's writer to take it into a batch.", false
-        ),
-        "casegate_ledger_resume_delay_seconds": (
-            "casegate_ledger_resume_delay_seconds", "Time from an append's batch being durable until its caller ran again.", false
+        LedgerMetrics.batchEntries: (LedgerMetrics.batchEntries, "Entries written by each group commit of the ledger.", false),
+        LedgerMetrics.commitDuration: (LedgerMetrics.commitDuration, "Time to make one batch of ledger entries durable.", false),
+        LedgerMetrics.queueWait: (LedgerMetrics.queueWait, "Time an append waited for the ledger's writer to take it into a batch.", false),
+        LedgerMetrics.resumeDelay: (
+            LedgerMetrics.resumeDelay, "Time from an append's batch being durable until its caller ran again.", false
         ),
         "casegate_ledger_checkpoint_age_seconds": (
             "casegate_ledger_checkpoint_age_seconds", "Seconds since a checkpoint covering the whole ledger was signed.", false
